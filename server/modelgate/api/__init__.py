@@ -1,0 +1,1 @@
+"""The gRPC surface: validation, the servicer and status mapping."""

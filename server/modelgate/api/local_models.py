@@ -1,0 +1,112 @@
+"""GetModel and the local-runtime management RPCs (pull, delete, load, unload, ps)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+
+from modelgate.errors import GatewayError, invalid_argument
+from modelgate.providers.base import CallContext, ModelDescriber, ModelManager
+from modelgate.routing.catalog import Catalog
+from modelgate.v1 import model_pb2
+
+
+class LocalModels:
+    """Dispatches management calls to the runtime named in the request."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    async def get_model(self, model_id: str, call: CallContext) -> model_pb2.GetModelResponse:
+        """The full record, with runtime-reported details where the runtime has them."""
+        deployment = self.catalog.resolve(model_id)
+        response = model_pb2.GetModelResponse(model=deployment.record)
+        if isinstance(deployment.backend, ModelDescriber) and not deployment.unavailable_reason:
+            details = await deployment.backend.describe(deployment.target, call)
+            response.model.details.CopyFrom(details)
+        return response
+
+    def _manager(self, runtime: str, name: str | None = None) -> ModelManager:
+        violations = []
+        if not runtime:
+            violations.append(("runtime", "is required"))
+        if name is not None and not name:
+            violations.append(("name", "is required"))
+        if violations:
+            raise invalid_argument(violations)
+        matches = [
+            (key, state)
+            for key, state in self.catalog.runtimes.items()
+            if runtime in (key, state.backend.runtime if state.backend else "")
+        ]
+        if not matches:
+            raise GatewayError(
+                grpc.StatusCode.NOT_FOUND,
+                "MODEL_NOT_FOUND",
+                f"runtime {runtime!r} is not configured; runtimes: "
+                f"{', '.join(sorted(self.catalog.runtimes))}",
+                metadata={"runtime": runtime},
+            )
+        backend = matches[0][1].backend
+        if not isinstance(backend, ModelManager):
+            capable = [
+                key for key, s in self.catalog.runtimes.items() if isinstance(s.backend, ModelManager)
+            ]
+            raise GatewayError(
+                grpc.StatusCode.UNIMPLEMENTED,
+                "OPERATION_NOT_SUPPORTED",
+                f"runtime {runtime!r} cannot manage models; runtimes that can: "
+                f"{', '.join(sorted(capable)) or 'none configured'}",
+                metadata={"runtime": runtime},
+            )
+        return backend
+
+    async def pull(
+        self, request: model_pb2.PullModelRequest, call: CallContext
+    ) -> AsyncIterator[model_pb2.PullModelResponse]:
+        """Progress of pulling a model onto a runtime; the catalog refreshes after."""
+        manager = self._manager(request.runtime, request.name)
+        async for progress in manager.pull(request.name, request.insecure, call):
+            yield progress
+        await self.catalog.refresh()
+
+    async def delete(
+        self, request: model_pb2.DeleteModelRequest, call: CallContext
+    ) -> model_pb2.DeleteModelResponse:
+        """Delete a model from a runtime; the catalog refreshes after."""
+        await self._manager(request.runtime, request.name).delete(request.name, call)
+        await self.catalog.refresh()
+        return model_pb2.DeleteModelResponse()
+
+    async def running(
+        self, request: model_pb2.ListRunningModelsRequest, call: CallContext
+    ) -> model_pb2.ListRunningModelsResponse:
+        """Loaded models of one runtime, or of every managing runtime."""
+        if request.runtime:
+            managers = [self._manager(request.runtime)]
+        else:
+            managers = [
+                s.backend for s in self.catalog.runtimes.values() if isinstance(s.backend, ModelManager)
+            ]
+        response = model_pb2.ListRunningModelsResponse()
+        for manager in managers:
+            response.models.extend(await manager.running(call))
+        return response
+
+    async def load(
+        self, request: model_pb2.LoadModelRequest, call: CallContext
+    ) -> model_pb2.LoadModelResponse:
+        """Load a model into memory."""
+        keep_alive = None
+        if request.HasField("keep_alive"):
+            keep_alive = request.keep_alive.ToTimedelta().total_seconds()
+        await self._manager(request.runtime, request.name).load(request.name, keep_alive, call)
+        return model_pb2.LoadModelResponse()
+
+    async def unload(
+        self, request: model_pb2.UnloadModelRequest, call: CallContext
+    ) -> model_pb2.UnloadModelResponse:
+        """Unload a model from memory."""
+        await self._manager(request.runtime, request.name).unload(request.name, call)
+        return model_pb2.UnloadModelResponse()

@@ -1,0 +1,153 @@
+"""The `modelgate.v1.ModelGateway` servicer: validate, route, map errors to status."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+
+from modelgate.api.local_models import LocalModels
+from modelgate.api.status import abort, call_context
+from modelgate.api.validation import (
+    validate_chat,
+    validate_complete,
+    validate_count_tokens,
+    validate_embed,
+    validate_list_models,
+)
+from modelgate.config import LimitsConfig
+from modelgate.errors import invalid_argument
+from modelgate.routing.router import Router
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    embedding_pb2,
+    gateway_pb2_grpc,
+    model_pb2,
+    tokens_pb2,
+)
+
+Context = grpc.aio.ServicerContext
+
+
+class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
+    """Thin by design: every decision lives in validation, the router or a backend."""
+
+    def __init__(self, router: Router, limits: LimitsConfig) -> None:
+        self.router = router
+        self.limits = limits
+        self.local_models = LocalModels(router.catalog)
+
+    async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
+        try:
+            validate_chat(request, self.limits)
+            return await self.router.chat(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def StreamChat(
+        self, request: chat_pb2.StreamChatRequest, context: Context
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        try:
+            validate_chat(request, self.limits)
+            async for event in self.router.stream_chat(request, call_context(context)):
+                yield event
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def Complete(
+        self, request: completion_pb2.CompleteRequest, context: Context
+    ) -> completion_pb2.CompleteResponse:
+        try:
+            validate_complete(request, self.limits)
+            return await self.router.complete(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def StreamComplete(
+        self, request: completion_pb2.StreamCompleteRequest, context: Context
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        try:
+            validate_complete(request, self.limits)
+            async for event in self.router.stream_complete(request, call_context(context)):
+                yield event
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def Embed(
+        self, request: embedding_pb2.EmbedRequest, context: Context
+    ) -> embedding_pb2.EmbedResponse:
+        try:
+            validate_embed(request, self.limits)
+            return await self.router.embed(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def ListModels(
+        self, request: model_pb2.ListModelsRequest, context: Context
+    ) -> model_pb2.ListModelsResponse:
+        try:
+            validate_list_models(request)
+            return self.router.catalog.list_page(request)
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def GetModel(
+        self, request: model_pb2.GetModelRequest, context: Context
+    ) -> model_pb2.GetModelResponse:
+        try:
+            if not request.id:
+                raise invalid_argument([("id", "is required")])
+            return await self.local_models.get_model(request.id, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def CountTokens(
+        self, request: tokens_pb2.CountTokensRequest, context: Context
+    ) -> tokens_pb2.CountTokensResponse:
+        try:
+            validate_count_tokens(request, self.limits)
+            return await self.router.count_tokens(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def PullModel(
+        self, request: model_pb2.PullModelRequest, context: Context
+    ) -> AsyncIterator[model_pb2.PullModelResponse]:
+        try:
+            async for progress in self.local_models.pull(request, call_context(context)):
+                yield progress
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def DeleteModel(
+        self, request: model_pb2.DeleteModelRequest, context: Context
+    ) -> model_pb2.DeleteModelResponse:
+        try:
+            return await self.local_models.delete(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def ListRunningModels(
+        self, request: model_pb2.ListRunningModelsRequest, context: Context
+    ) -> model_pb2.ListRunningModelsResponse:
+        try:
+            return await self.local_models.running(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def LoadModel(
+        self, request: model_pb2.LoadModelRequest, context: Context
+    ) -> model_pb2.LoadModelResponse:
+        try:
+            return await self.local_models.load(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)
+
+    async def UnloadModel(
+        self, request: model_pb2.UnloadModelRequest, context: Context
+    ) -> model_pb2.UnloadModelResponse:
+        try:
+            return await self.local_models.unload(request, call_context(context))
+        except Exception as exc:
+            await abort(context, exc)

@@ -1,0 +1,110 @@
+"""Assembles and runs the gRPC server: gateway service, health, reflection, drain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from modelgate.api.servicer import ModelGatewayServicer
+from modelgate.config import Settings
+from modelgate.routing.catalog import Catalog
+from modelgate.routing.router import Router
+from modelgate.v1 import gateway_pb2, gateway_pb2_grpc
+
+log = logging.getLogger("modelgate")
+
+SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["ModelGateway"].full_name
+DISCOVERY_INTERVAL_SECONDS = 30.0
+
+
+def server_options(settings: Settings, *, reuse_port: bool) -> list[tuple[str, int]]:
+    """Transport options: message caps and a keepalive policy that accepts clients' pings."""
+    server, limits = settings.server, settings.limits
+    return [
+        ("grpc.max_receive_message_length", limits.max_receive_message_bytes),
+        ("grpc.max_send_message_length", limits.max_send_message_bytes),
+        ("grpc.keepalive_time_ms", server.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", server.keepalive_timeout_ms),
+        ("grpc.http2.min_ping_interval_without_data_ms", server.min_ping_interval_ms),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
+    ]
+
+
+class Gateway:
+    """One gateway process: start, serve, drain."""
+
+    def __init__(self, settings: Settings, *, reuse_port: bool = False) -> None:
+        self.settings = settings
+        self.catalog = Catalog(settings)
+        self.router = Router(self.catalog)
+        self.health = HealthServicer()
+        self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
+        gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
+            ModelGatewayServicer(self.router, settings.limits), self.server
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+             reflection.SERVICE_NAME),
+            self.server,
+        )
+        self.port = 0
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int:
+        """Bind, load the catalog, then report SERVING; returns the bound port."""
+        host = host or self.settings.server.host
+        port = self.settings.server.port if port is None else port
+        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        if not self.port:
+            raise OSError(f"could not bind {host}:{port}")
+        await self.server.start()
+        await self.catalog.refresh()
+        if any(s.config.discover for s in self.catalog.runtimes.values()):
+            self._refresher = asyncio.create_task(self._refresh_forever())
+        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        log.info("modelgate serving on %s:%d", host, self.port)
+        return self.port
+
+    async def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, status)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(DISCOVERY_INTERVAL_SECONDS)
+            await self.catalog.refresh()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain: NOT_SERVING first, then let in-flight calls finish within `grace`."""
+        await self.health.enter_graceful_shutdown()
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        await self.server.stop(self.settings.server.grace_seconds if grace is None else grace)
+        await self.catalog.aclose()
+
+
+async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
+    """Run until SIGINT/SIGTERM, then drain and return."""
+    gateway = Gateway(settings, reuse_port=reuse_port)
+    await gateway.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("draining (grace %.1fs)", settings.server.grace_seconds)
+    await gateway.stop()
+    log.info("stopped")

@@ -1,0 +1,171 @@
+"""Gateway settings and the model catalog file, parsed with pydantic-settings.
+
+Precedence, highest first: environment variables (`MODELGATE_*`, nested with
+`__`), a `.env` file in the working directory, the YAML config file named by
+`MODELGATE_CONFIG` / `--config`, then the defaults below. The defaults alone
+give a working gateway: the built-in echo runtime, memory state, no auth.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+CapabilityName = Literal[
+    "chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"
+]
+
+
+class PricingConfig(BaseModel):
+    """US dollars per million tokens."""
+
+    input: float = 0.0
+    output: float = 0.0
+    cached_input: float = 0.0
+
+
+class RuntimeConfig(BaseModel):
+    """One place models run: an API account, an Ollama host, an OpenAI-compatible server."""
+
+    kind: str = Field(description="backend kind: echo, openai, anthropic, ollama, lmstudio, ...")
+    base_url: str | None = None
+    base_url_env: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
+    api_key_env: str | None = None
+    api: Literal["chat_completions", "responses"] = "chat_completions"
+    discover: bool = False
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    def resolved_base_url(self) -> str | None:
+        """The base URL, the env var named by `base_url_env` winning over the file."""
+        if self.base_url_env and os.environ.get(self.base_url_env):
+            return os.environ[self.base_url_env]
+        return self.base_url
+
+    def resolved_api_key(self) -> str | None:
+        """The key from the env var named by `api_key_env`, else the file's `api_key`."""
+        if self.api_key_env and os.environ.get(self.api_key_env):
+            return os.environ[self.api_key_env]
+        return self.api_key
+
+
+class ModelConfig(BaseModel):
+    """One catalog entry: a model made by `provider`, served by `runtime`."""
+
+    id: str
+    runtime: str
+    upstream_name: str | None = None
+    label: str = ""
+    provider: str = ""
+    capabilities: list[CapabilityName] = Field(default_factory=lambda: ["chat", "streaming"])
+    context_window: int = 0
+    max_output_tokens: int = 0
+    embedding_dimension: int = 0
+    pricing: PricingConfig = Field(default_factory=PricingConfig)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    api: Literal["chat_completions", "responses"] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeploymentConfig(BaseModel):
+    """One target of an alias."""
+
+    model: str
+    weight: float = 1.0
+
+
+class AliasConfig(BaseModel):
+    """A public name spread over deployments, with fallbacks tried after them."""
+
+    deployments: list[DeploymentConfig]
+    strategy: Literal["weighted", "least_inflight", "lowest_latency"] = "weighted"
+    fallbacks: list[str] = Field(default_factory=list)
+
+
+class LimitsConfig(BaseModel):
+    """Caps that keep one caller from exhausting the gateway."""
+
+    max_messages: int = 1024
+    max_message_bytes: int = 4 * 1024 * 1024
+    max_receive_message_bytes: int = 16 * 1024 * 1024
+    max_send_message_bytes: int = 64 * 1024 * 1024
+    max_embed_inputs: int = 2048
+    max_stop_sequences: int = 16
+    max_tools: int = 128
+    max_metadata_entries: int = 16
+    max_output_tokens: int = 1_000_000
+    stream_max_seconds: float = 600.0
+
+
+class ServerConfig(BaseModel):
+    """Listening socket and transport options."""
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    grace_seconds: float = 20.0
+    keepalive_time_ms: int = 60_000
+    keepalive_timeout_ms: int = 20_000
+    min_ping_interval_ms: int = 10_000
+
+
+class Settings(BaseSettings):
+    """Everything the gateway reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODELGATE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    config: Path | None = None
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    echo: bool = True
+    echo_dimension: int = 16
+    runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)
+    models: list[ModelConfig] = Field(default_factory=list)
+    aliases: dict[str, AliasConfig] = Field(default_factory=dict)
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Env over .env over the YAML file named by MODELGATE_CONFIG (or `config=`)."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        path = _config_path(init_settings)
+        if path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+
+def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
+    explicit = init_settings().get("config")
+    raw = explicit if explicit is not None else os.environ.get("MODELGATE_CONFIG")
+    return Path(raw) if raw else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from every source; a missing config file is an error, not a silent default."""
+    if config is not None and not config.is_file():
+        raise FileNotFoundError(f"config file not found: {config}")
+    if config is not None:
+        overrides["config"] = config
+    return Settings(**overrides)

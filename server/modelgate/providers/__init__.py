@@ -1,0 +1,1 @@
+"""Provider backends: one module per runtime kind, behind the `Backend` protocol."""

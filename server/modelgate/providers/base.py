@@ -1,0 +1,183 @@
+"""The contract every backend implements, and the per-call facts it receives.
+
+Backends speak the proto directly (the proto is the domain model): they take
+the request message and return response messages, so no parallel class
+hierarchy sits between the wire and the upstream. Unary and streaming are
+separate methods because their failure rules differ (see RELIABILITY.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+from modelgate.errors import GatewayError, not_supported
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    embedding_pb2,
+    model_pb2,
+    tokens_pb2,
+)
+
+AnyChatRequest: TypeAlias = chat_pb2.ChatRequest | chat_pb2.StreamChatRequest
+AnyCompleteRequest: TypeAlias = completion_pb2.CompleteRequest | completion_pb2.StreamCompleteRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One deployment: a catalog model as a runtime knows it."""
+
+    record: model_pb2.Model
+    upstream_name: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    api: str = "chat_completions"
+
+    @property
+    def id(self) -> str:
+        """The gateway-wide model id."""
+        return self.record.id
+
+
+@dataclass(slots=True)
+class CallContext:
+    """What a backend needs to know about the caller: chiefly the deadline."""
+
+    deadline: float | None = None
+    """Absolute `time.monotonic()` by which the caller gives up, or None."""
+    trace_headers: dict[str, str] = field(default_factory=dict)
+    """Headers (W3C trace context) to put on the upstream HTTP request."""
+
+    def remaining(self) -> float | None:
+        """Seconds left before the caller's deadline (None: no deadline)."""
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic()
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One runtime instance (an API account, an Ollama host, ...)."""
+
+    runtime: str
+    """The runtime name used in model records, e.g. "openai" or "ollama/127.0.0.1:11434"."""
+
+    async def chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> chat_pb2.ChatResponse:
+        """One assistant message. The router fills id, latency and cost."""
+        ...
+
+    def stream_chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        """Deltas, then exactly one `end` event; raises GatewayError on failure."""
+        ...
+
+    async def complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> completion_pb2.CompleteResponse:
+        """A plain-text continuation."""
+        ...
+
+    def stream_complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        """Text deltas, then exactly one `end` event."""
+        ...
+
+    async def embed(
+        self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
+    ) -> embedding_pb2.EmbedResponse:
+        """One vector per input, in input order."""
+        ...
+
+    async def count_tokens(
+        self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext
+    ) -> tokens_pb2.CountTokensResponse:
+        """Input tokens of text or messages."""
+        ...
+
+    async def discover(self) -> list[model_pb2.Model] | None:
+        """Models the runtime serves now, or None when it does not discover."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+class BackendDefaults:
+    """Defaults for the optional parts of `Backend`: subclass and override what you serve.
+
+    The router checks capabilities before dispatching, so these only fire when a
+    catalog entry claims a capability its backend lacks (a configuration bug).
+    """
+
+    runtime: str = ""
+
+    def _unsupported(self, target: Target, operation: str) -> GatewayError:
+        return not_supported(target.id, operation, [])
+
+    async def complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> completion_pb2.CompleteResponse:
+        raise self._unsupported(target, "Complete")
+
+    def stream_complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        raise self._unsupported(target, "StreamComplete")
+
+    async def embed(
+        self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
+    ) -> embedding_pb2.EmbedResponse:
+        raise self._unsupported(target, "Embed")
+
+    async def discover(self) -> list[model_pb2.Model] | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+@runtime_checkable
+class ModelManager(Protocol):
+    """A runtime that manages its own models (Ollama): pull, delete, load, unload."""
+
+    runtime: str
+
+    def pull(
+        self, name: str, insecure: bool, call: CallContext
+    ) -> AsyncIterator[model_pb2.PullModelResponse]:
+        """Progress events until the model is on the runtime."""
+        ...
+
+    async def delete(self, name: str, call: CallContext) -> None:
+        """Remove the model; GatewayError NOT_FOUND when it is not there."""
+        ...
+
+    async def running(self, call: CallContext) -> list[model_pb2.RunningModel]:
+        """Models loaded in memory."""
+        ...
+
+    async def load(self, name: str, keep_alive: float | None, call: CallContext) -> None:
+        """Load into memory for `keep_alive` seconds (None: default, < 0: forever)."""
+        ...
+
+    async def unload(self, name: str, call: CallContext) -> None:
+        """Unload from memory now."""
+        ...
+
+
+@runtime_checkable
+class ModelDescriber(Protocol):
+    """A runtime that reports details of a model (Ollama /api/show)."""
+
+    async def describe(self, target: Target, call: CallContext) -> model_pb2.ModelDetails:
+        """Details of the model as the runtime knows it."""
+        ...

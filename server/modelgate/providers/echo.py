@@ -1,0 +1,234 @@
+"""The built-in echo backend: every RPC answers deterministically with no key.
+
+It makes a fresh checkout useful and end-to-end tests exact. Behaviour:
+chat echoes the last user text (word by word when streaming), completion
+echoes the prompt, embeddings are unit vectors derived from the text, and
+tokens are whitespace-delimited words (`\\S+\\s*`), so counts are exact for
+its own tokenizer. Per-model `options` (catalog) slow it down for tests:
+`latency_ms` before answering, `token_interval_ms` between stream deltas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import re
+import struct
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+
+from modelgate.providers.base import (
+    AnyChatRequest,
+    AnyCompleteRequest,
+    BackendDefaults,
+    CallContext,
+    Target,
+)
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    content_pb2,
+    embedding_pb2,
+    generation_pb2,
+    model_pb2,
+    stream_pb2,
+    tokens_pb2,
+)
+
+_WORD = re.compile(r"\S+\s*")
+_STOP = generation_pb2.FINISH_REASON_STOP
+_LENGTH = generation_pb2.FINISH_REASON_LENGTH
+_JSON_TYPES = (
+    generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT,
+    generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+)
+
+
+def echo_tokens(text: str) -> list[str]:
+    """The echo tokenizer: words with their trailing whitespace; joined they give the text back."""
+    tokens = _WORD.findall(text)
+    leading = len(text) - len(text.lstrip())
+    if leading and tokens:
+        tokens[0] = text[:leading] + tokens[0]
+    return tokens
+
+
+def message_text(messages: Iterable[content_pb2.Message]) -> str:
+    """All text of messages joined by newlines (what the echo tokenizer counts)."""
+    parts: list[str] = []
+    for message in messages:
+        for part in message.parts:
+            kind = part.WhichOneof("data")
+            if kind == "text":
+                parts.append(part.text)
+            elif kind == "tool_result" and part.tool_result.WhichOneof("result") == "text":
+                parts.append(part.tool_result.text)
+    return "\n".join(parts)
+
+
+def last_user_text(messages: Iterable[content_pb2.Message]) -> str:
+    """Text of the last user message: what echo answers."""
+    answer = ""
+    for message in messages:
+        if message.role == content_pb2.ROLE_USER:
+            answer = "".join(p.text for p in message.parts if p.WhichOneof("data") == "text")
+    return answer
+
+
+def _answer(request: AnyChatRequest) -> str:
+    text = last_user_text(request.messages)
+    if request.response_format.type in _JSON_TYPES:
+        try:
+            json.loads(text)
+        except ValueError:
+            return json.dumps({"echo": text})
+    return text
+
+
+def _limit(tokens: list[str], generation: generation_pb2.GenerationConfig) -> tuple[list[str], int]:
+    if generation.HasField("max_output_tokens") and len(tokens) > generation.max_output_tokens:
+        return tokens[: generation.max_output_tokens], _LENGTH
+    return tokens, _STOP
+
+
+class EchoBackend(BackendDefaults):
+    """A development and test runtime; see the module docstring."""
+
+    def __init__(self, runtime: str = "echo", dimension: int = 16) -> None:
+        self.runtime = runtime
+        self.dimension = dimension
+
+    async def _pause(self, target: Target, key: str) -> None:
+        delay = float(target.options.get(key, 0)) / 1000
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _usage(self, prompt: str, output_tokens: int) -> generation_pb2.Usage:
+        input_tokens = len(echo_tokens(prompt))
+        return generation_pb2.Usage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
+        )
+
+    async def chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> chat_pb2.ChatResponse:
+        await self._pause(target, "latency_ms")
+        tokens, finish = _limit(echo_tokens(_answer(request)), request.generation)
+        return chat_pb2.ChatResponse(
+            model=target.id,
+            provider=target.record.provider,
+            runtime=self.runtime,
+            content=[content_pb2.ContentPart(text="".join(tokens))],
+            finish_reason=finish,
+            raw_finish_reason="stop" if finish == _STOP else "length",
+            usage=self._usage(message_text(request.messages), len(tokens)),
+        )
+
+    async def stream_chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        await self._pause(target, "latency_ms")
+        tokens, finish = _limit(echo_tokens(_answer(request)), request.generation)
+        for index, token in enumerate(tokens):
+            if index:
+                await self._pause(target, "token_interval_ms")
+            yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=token))
+        yield chat_pb2.StreamChatResponse(
+            end=self._end(target, finish, message_text(request.messages), len(tokens))
+        )
+
+    def _end(self, target: Target, finish: int, prompt: str, produced: int) -> stream_pb2.StreamEnd:
+        return stream_pb2.StreamEnd(
+            model=target.id,
+            provider=target.record.provider,
+            runtime=self.runtime,
+            finish_reason=finish,  # type: ignore[arg-type]
+            raw_finish_reason="stop" if finish == _STOP else "length",
+            usage=self._usage(prompt, produced),
+        )
+
+    async def complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> completion_pb2.CompleteResponse:
+        await self._pause(target, "latency_ms")
+        tokens, finish = _limit(echo_tokens(request.prompt), request.generation)
+        return completion_pb2.CompleteResponse(
+            model=target.id,
+            provider=target.record.provider,
+            runtime=self.runtime,
+            text="".join(tokens),
+            finish_reason=finish,  # type: ignore[arg-type]
+            raw_finish_reason="stop" if finish == _STOP else "length",
+            usage=self._usage(request.prompt, len(tokens)),
+        )
+
+    async def stream_complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        await self._pause(target, "latency_ms")
+        tokens, finish = _limit(echo_tokens(request.prompt), request.generation)
+        for index, token in enumerate(tokens):
+            if index:
+                await self._pause(target, "token_interval_ms")
+            yield completion_pb2.StreamCompleteResponse(text_delta=stream_pb2.TextDelta(text=token))
+        yield completion_pb2.StreamCompleteResponse(
+            end=self._end(target, finish, request.prompt, len(tokens))
+        )
+
+    async def embed(
+        self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
+    ) -> embedding_pb2.EmbedResponse:
+        await self._pause(target, "latency_ms")
+        dimension = request.dimensions if request.HasField("dimensions") else self.dimension
+        embeddings = [
+            embedding_pb2.Embedding(index=i, values=unit_vector(text, dimension))
+            for i, text in enumerate(request.inputs)
+        ]
+        input_tokens = sum(len(echo_tokens(text)) for text in request.inputs)
+        return embedding_pb2.EmbedResponse(
+            model=target.id,
+            provider=target.record.provider,
+            runtime=self.runtime,
+            embeddings=embeddings,
+            usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
+        )
+
+    async def count_tokens(
+        self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext
+    ) -> tokens_pb2.CountTokensResponse:
+        text = request.text if request.text else message_text(request.messages)
+        return tokens_pb2.CountTokensResponse(
+            input_tokens=len(echo_tokens(text)),
+            method=tokens_pb2.COUNT_METHOD_TOKENIZER,
+            tokenizer="echo-words",
+            context_window=target.record.context_window,
+        )
+
+    async def discover(self) -> list[model_pb2.Model] | None:
+        return None
+
+
+def unit_vector(text: str, dimension: int) -> list[float]:
+    """A deterministic unit vector for `text`: SHA-256 stretched to `dimension` floats."""
+    values: list[float] = []
+    counter = 0
+    while len(values) < dimension:
+        block = hashlib.sha256(f"{counter}:{text}".encode()).digest()
+        values.extend(v / 2**31 - 1.0 for v in struct.unpack("<8I", block))
+        counter += 1
+    values = values[:dimension]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [v / norm for v in values]
+
+
+def struct_from(value: dict[str, Any]) -> struct_pb2.Struct:
+    """A protobuf Struct from a JSON-like dict."""
+    result = struct_pb2.Struct()
+    json_format.ParseDict(value, result)
+    return result

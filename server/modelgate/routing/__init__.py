@@ -1,0 +1,1 @@
+"""Model catalog, aliases and the call path to backends (retries, fallbacks, breakers)."""

@@ -1,0 +1,245 @@
+"""The model catalog: which models exist, where they run, and how names resolve.
+
+Ids are unique across runtimes (`llama3.2:latest@ollama/10.0.0.5:11434`);
+a short name (the part before `@`) resolves when exactly one model has it.
+Discovered models of local runtimes are replaced wholesale on each refresh,
+so a model that vanished from its runtime vanishes here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+from dataclasses import dataclass, field
+
+import grpc
+
+from modelgate.config import ModelConfig, RuntimeConfig, Settings
+from modelgate.errors import GatewayError, invalid_argument, model_not_found
+from modelgate.providers.base import Backend, Target
+from modelgate.providers.registry import create_backend
+from modelgate.routing.records import has_capability, model_record
+from modelgate.v1 import model_pb2
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+ECHO_RUNTIME = "echo"
+
+
+@dataclass(slots=True)
+class Deployment:
+    """A model on one backend, ready to call."""
+
+    target: Target
+    backend: Backend
+    unavailable_reason: str = ""
+
+    @property
+    def record(self) -> model_pb2.Model:
+        """The model's public record."""
+        return self.target.record
+
+
+@dataclass(slots=True)
+class RuntimeState:
+    """A configured runtime and what the last discovery found."""
+
+    config: RuntimeConfig
+    backend: Backend | None
+    error: str = ""
+    discovered: list[str] = field(default_factory=list)
+
+
+def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[ModelConfig]]:
+    runtime = RuntimeConfig(kind="echo", options={"dimension": settings.echo_dimension})
+    model = ModelConfig(
+        id="echo",
+        runtime=ECHO_RUNTIME,
+        label="Echo (development and test provider)",
+        provider="modelgate",
+        capabilities=["chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"],
+        context_window=32_768,
+        max_output_tokens=32_768,
+        embedding_dimension=settings.echo_dimension,
+    )
+    return {ECHO_RUNTIME: runtime}, [model]
+
+
+class Catalog:
+    """Every model the gateway can route to, by id, short name and alias."""
+
+    def __init__(self, settings: Settings) -> None:
+        runtimes = dict(settings.runtimes)
+        models = list(settings.models)
+        if settings.echo:
+            echo_runtimes, echo_models = _echo_entries(settings)
+            runtimes = {**echo_runtimes, **runtimes}
+            models = [*echo_models, *models]
+        self.runtimes: dict[str, RuntimeState] = {}
+        for name, config in runtimes.items():
+            try:
+                backend: Backend | None = create_backend(name, config)
+                error = ""
+            except Exception as exc:  # a broken plugin must not take the gateway down
+                log.exception("runtime %s could not be created", name)
+                backend, error = None, f"backend could not be created: {type(exc).__name__}"
+            self.runtimes[name] = RuntimeState(config, backend, error)
+        self._deployments: dict[str, Deployment] = {}
+        for model in models:
+            self._add(model)
+        self._short_names: dict[str, list[str]] = {}
+        self._reindex()
+
+    def _add(self, model: ModelConfig, discovered: bool = False) -> None:
+        state = self.runtimes.get(model.runtime)
+        if state is None:
+            raise ValueError(f"model {model.id!r} names unknown runtime {model.runtime!r}")
+        record = model_record(model, state.config)
+        record.discovered = discovered
+        reason = state.error or _missing_key_reason(state.config)
+        if reason:
+            record.availability.available = False
+            record.availability.reason = reason
+        target = Target(
+            record=record,
+            upstream_name=model.upstream_name or model.id.split("@", 1)[0],
+            defaults=dict(model.defaults),
+            extra=dict(model.extra),
+            options={**state.config.options, **model.options},
+            api=model.api or state.config.api,
+        )
+        backend = state.backend if state.backend is not None else _Unavailable()
+        self._deployments[model.id] = Deployment(target, backend, reason)
+
+    def _reindex(self) -> None:
+        short: dict[str, list[str]] = {}
+        for model_id in self._deployments:
+            if "@" in model_id:
+                short.setdefault(model_id.split("@", 1)[0], []).append(model_id)
+        self._short_names = short
+
+    def resolve(self, name: str) -> Deployment:
+        """The deployment for an id or unambiguous short name; NOT_FOUND otherwise."""
+        deployment = self._deployments.get(name)
+        if deployment is not None:
+            return deployment
+        candidates = self._short_names.get(name, [])
+        if len(candidates) == 1:
+            return self._deployments[candidates[0]]
+        if len(candidates) > 1:
+            raise GatewayError(
+                grpc.StatusCode.NOT_FOUND,
+                "MODEL_NOT_FOUND",
+                f"model name {name!r} is ambiguous; use one of: {', '.join(sorted(candidates))}",
+                metadata={"model": name},
+            )
+        raise model_not_found(name, list(self._deployments))
+
+    def ids_with(self, capability: int) -> list[str]:
+        """Ids of available models with a capability (for UNIMPLEMENTED hints)."""
+        return sorted(
+            d.record.id
+            for d in self._deployments.values()
+            if has_capability(d.record, capability) and not d.unavailable_reason
+        )
+
+    def all_ids(self) -> list[str]:
+        """Every model id."""
+        return sorted(self._deployments)
+
+    def list_page(self, request: model_pb2.ListModelsRequest) -> model_pb2.ListModelsResponse:
+        """One page of models matching the request's filters, sorted by id."""
+        violations: list[tuple[str, str]] = []
+        if request.page_size < 0 or request.page_size > MAX_PAGE_SIZE:
+            violations.append(("page_size", f"must be between 0 and {MAX_PAGE_SIZE}"))
+        after = ""
+        if request.page_token:
+            try:
+                after = base64.urlsafe_b64decode(request.page_token.encode()).decode()
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                violations.append(("page_token", "is not a token returned by ListModels"))
+        if violations:
+            raise invalid_argument(violations)
+        matching = [
+            d.record
+            for model_id, d in sorted(self._deployments.items())
+            if _matches(d.record, request)
+        ]
+        start = next((i for i, r in enumerate(matching) if r.id > after), len(matching))
+        size = request.page_size or DEFAULT_PAGE_SIZE
+        page = matching[start : start + size]
+        token = ""
+        if start + size < len(matching):
+            token = base64.urlsafe_b64encode(page[-1].id.encode()).decode()
+        return model_pb2.ListModelsResponse(
+            models=page, next_page_token=token, total_size=len(matching)
+        )
+
+    async def refresh(self) -> None:
+        """Ask discovering runtimes what they serve now; a runtime that is down is reported."""
+        for name, state in self.runtimes.items():
+            if not state.config.discover or state.backend is None:
+                continue
+            try:
+                found = await state.backend.discover()
+            except Exception as exc:
+                state.error = f"discovery failed: {type(exc).__name__}"
+                log.warning("discovery of runtime %s failed: %s", name, type(exc).__name__)
+                continue
+            state.error = ""
+            self._replace_discovered(name, state, found or [])
+        self._reindex()
+
+    def _replace_discovered(
+        self, name: str, state: RuntimeState, found: list[model_pb2.Model]
+    ) -> None:
+        for model_id in state.discovered:
+            deployment = self._deployments.get(model_id)
+            if deployment is not None and deployment.record.discovered:
+                del self._deployments[model_id]
+        state.discovered = []
+        for record in found:
+            if record.id in self._deployments:
+                continue  # configured entries win over discovered ones
+            record.discovered = True
+            record.availability.available = True
+            target = Target(record=record, upstream_name=record.id.split("@", 1)[0],
+                            options=dict(state.config.options), api=state.config.api)
+            assert state.backend is not None
+            self._deployments[record.id] = Deployment(target, state.backend)
+            state.discovered.append(record.id)
+
+    async def aclose(self) -> None:
+        """Close every backend's connections."""
+        await asyncio.gather(
+            *(s.backend.aclose() for s in self.runtimes.values() if s.backend is not None),
+            return_exceptions=True,
+        )
+
+
+def _matches(record: model_pb2.Model, request: model_pb2.ListModelsRequest) -> bool:
+    if request.provider and record.provider != request.provider:
+        return False
+    if request.runtime and record.runtime != request.runtime and (
+        record.runtime.split("/", 1)[0] != request.runtime
+    ):
+        return False
+    if request.capability and not has_capability(record, request.capability):
+        return False
+    return not (request.available_only and not record.availability.available)
+
+
+def _missing_key_reason(config: RuntimeConfig) -> str:
+    if config.api_key_env and not config.resolved_api_key():
+        return f"{config.api_key_env} is not set"
+    return ""
+
+
+class _Unavailable:
+    """Stands in for a runtime whose backend could not be created; never called."""
+
+    runtime = ""

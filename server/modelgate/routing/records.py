@@ -1,0 +1,57 @@
+"""Turning catalog configuration into `modelgate.v1.Model` records (the proto is the model)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from modelgate.config import ModelConfig, RuntimeConfig
+from modelgate.v1 import model_pb2
+
+CAPABILITY_FIELDS = {
+    model_pb2.CAPABILITY_CHAT: "chat",
+    model_pb2.CAPABILITY_COMPLETION: "completion",
+    model_pb2.CAPABILITY_EMBEDDING: "embedding",
+    model_pb2.CAPABILITY_STREAMING: "streaming",
+    model_pb2.CAPABILITY_TOOLS: "tools",
+    model_pb2.CAPABILITY_VISION: "vision",
+    model_pb2.CAPABILITY_JSON_SCHEMA: "json_schema",
+}
+
+
+def public_endpoint(url: str | None) -> str:
+    """The base URL without user info or query (either may carry credentials)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
+    """The public record of a configured model."""
+    caps = set(model.capabilities)
+    return model_pb2.Model(
+        id=model.id,
+        label=model.label or model.id,
+        provider=model.provider or runtime.kind,
+        runtime=model.runtime,
+        endpoint=public_endpoint(runtime.resolved_base_url()),
+        capabilities=model_pb2.Capabilities(**{name: name in caps for name in CAPABILITY_FIELDS.values()}),
+        context_window=model.context_window,
+        max_output_tokens=model.max_output_tokens,
+        embedding_dimension=model.embedding_dimension,
+        pricing=model_pb2.Pricing(
+            input_per_million_usd=model.pricing.input,
+            output_per_million_usd=model.pricing.output,
+            cached_input_per_million_usd=model.pricing.cached_input,
+        ),
+        availability=model_pb2.Availability(available=True),
+    )
+
+
+def has_capability(record: model_pb2.Model, capability: int) -> bool:
+    """Whether `record` has the `modelgate.v1.Capability` value `capability`."""
+    name = CAPABILITY_FIELDS.get(capability)  # type: ignore[call-overload]
+    return name is None or bool(getattr(record.capabilities, name))

@@ -1,0 +1,48 @@
+"""`--workers N`: N gateway processes sharing one port through SO_REUSEPORT.
+
+gRPC Python is bound to one core per process; the kernel spreads accepted
+connections over the processes. The parent only supervises: it forwards
+SIGINT/SIGTERM so each worker drains, and exits non-zero if any worker did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from types import FrameType
+
+from modelgate.config import Settings
+
+log = logging.getLogger("modelgate.workers")
+
+
+def _worker(settings: Settings) -> None:
+    from modelgate.app import serve
+
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s")
+    asyncio.run(serve(settings, reuse_port=True))
+
+
+def run_workers(settings: Settings, count: int) -> int:
+    """Start `count` workers and wait for all of them."""
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_worker, args=(settings,), daemon=False) for _ in range(count)]
+    for process in workers:
+        process.start()
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for process in workers:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for process in workers:
+        process.join()
+    failed = [p.exitcode for p in workers if p.exitcode not in (0, None)]
+    return 1 if failed else 0
+

@@ -1,0 +1,70 @@
+"""Session fixtures: a real gateway on a loopback port and real channels to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+
+from modelgate.app import Gateway
+from modelgate.config import ModelConfig, Settings
+from modelgate.v1 import gateway_pb2_grpc
+
+
+
+def echo_test_settings() -> Settings:
+    """The default echo gateway plus slow echo variants for deadline and cancel tests."""
+    slow = ModelConfig(
+        id="echo-slow",
+        runtime="echo",
+        provider="modelgate",
+        capabilities=["chat", "completion", "streaming"],
+        options={"latency_ms": 2000},
+        context_window=100,
+    )
+    trickle = ModelConfig(
+        id="echo-trickle",
+        runtime="echo",
+        provider="modelgate",
+        capabilities=["chat", "streaming"],
+        options={"token_interval_ms": 200},
+    )
+    embed_only = ModelConfig(
+        id="echo-embed",
+        runtime="echo",
+        provider="modelgate",
+        capabilities=["embedding"],
+        embedding_dimension=16,
+        pricing={"input": 0.1},  # type: ignore[arg-type]
+    )
+    priced = ModelConfig(
+        id="echo-priced",
+        runtime="echo",
+        provider="modelgate",
+        capabilities=["chat", "streaming"],
+        pricing={"input": 2.0, "output": 8.0},  # type: ignore[arg-type]
+    )
+    return Settings(models=[slow, trickle, embed_only, priced], _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+async def gateway() -> AsyncIterator[Gateway]:
+    """An in-process gateway on a free loopback port, drained at session end."""
+    server = Gateway(echo_test_settings())
+    await server.start(host="127.0.0.1", port=0)
+    yield server
+    await server.stop(grace=1)
+
+
+@pytest.fixture(scope="session")
+async def channel(gateway: Gateway) -> AsyncIterator[grpc.aio.Channel]:
+    """A real HTTP/2 channel to the gateway."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as chan:
+        yield chan
+
+
+@pytest.fixture(scope="session")
+def stub(channel: grpc.aio.Channel) -> gateway_pb2_grpc.ModelGatewayStub:
+    """The generated stub: tests speak the raw contract."""
+    return gateway_pb2_grpc.ModelGatewayStub(channel)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
-
 from modelgate.app import Gateway
 from modelgate.config import ModelConfig, Settings
 from modelgate.v1 import gateway_pb2_grpc
 
+if TYPE_CHECKING:
+    from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub
 
 
 def echo_test_settings() -> Settings:
@@ -65,6 +67,6 @@ async def channel(gateway: Gateway) -> AsyncIterator[grpc.aio.Channel]:
 
 
 @pytest.fixture(scope="session")
-def stub(channel: grpc.aio.Channel) -> gateway_pb2_grpc.ModelGatewayStub:
+def stub(channel: grpc.aio.Channel) -> ModelGatewayAsyncStub:
     """The generated stub: tests speak the raw contract."""
     return gateway_pb2_grpc.ModelGatewayStub(channel)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
-
 from modelgate.v1 import chat_pb2, content_pb2
 
 
@@ -30,14 +29,18 @@ def decode(error: grpc.aio.AioRpcError) -> Decoded:
     raw = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
     if raw is None:
         return result
-    status = status_pb2.Status.FromString(raw)  # type: ignore[arg-type]
+    status = status_pb2.Status.FromString(raw)
     assert status.message == result.message, "status message must equal the details message"
     assert status.code == result.code.value[0]
     for detail in status.details:
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
-            result.reason, result.domain, result.metadata = info.reason, info.domain, dict(info.metadata)
+            result.reason, result.domain, result.metadata = (
+                info.reason,
+                info.domain,
+                dict(info.metadata),
+            )
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
@@ -55,12 +58,16 @@ def decode(error: grpc.aio.AioRpcError) -> Decoded:
 
 def user(text: str) -> content_pb2.Message:
     """A user message with one text part."""
-    return content_pb2.Message(role=content_pb2.ROLE_USER, parts=[content_pb2.ContentPart(text=text)])
+    return content_pb2.Message(
+        role=content_pb2.ROLE_USER, parts=[content_pb2.ContentPart(text=text)]
+    )
 
 
 def system(text: str) -> content_pb2.Message:
     """A system message with one text part."""
-    return content_pb2.Message(role=content_pb2.ROLE_SYSTEM, parts=[content_pb2.ContentPart(text=text)])
+    return content_pb2.Message(
+        role=content_pb2.ROLE_SYSTEM, parts=[content_pb2.ContentPart(text=text)]
+    )
 
 
 def chat_request(model: str, text: str, **fields: object) -> chat_pb2.ChatRequest:

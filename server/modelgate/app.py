@@ -11,7 +11,6 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
-
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
 from modelgate.routing.catalog import Catalog
@@ -53,8 +52,11 @@ class Gateway:
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-             reflection.SERVICE_NAME),
+            (
+                SERVICE_NAME,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
             self.server,
         )
         self.port = 0
@@ -76,7 +78,9 @@ class Gateway:
         log.info("modelgate serving on %s:%d", host, self.port)
         return self.port
 
-    async def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
+    async def _set_health(
+        self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType
+    ) -> None:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, status)
 

@@ -60,14 +60,18 @@ def _models(args: argparse.Namespace) -> int:
         try:
             for model in client.list_models():
                 have = ",".join(c for c in caps if getattr(model.capabilities, c))
-                available = "yes" if model.availability.available else f"no ({model.availability.reason})"
+                available = (
+                    "yes" if model.availability.available else f"no ({model.availability.reason})"
+                )
                 rows.append((model.id, model.provider, model.runtime, have, available))
         except ModelGateError as exc:
             print(f"error: {exc.code.name}: {exc.message}", file=sys.stderr)
             return 1
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 
@@ -77,14 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gateway")
-    serve.add_argument("--config", type=Path, default=None, help="YAML config (env: MODELGATE_CONFIG)")
+    serve.add_argument(
+        "--config", type=Path, default=None, help="YAML config (env: MODELGATE_CONFIG)"
+    )
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 50051)")
     serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
     serve.set_defaults(func=_serve)
 
-    for name, func, help_text in (("chat", _chat, "send one chat message"),
-                                  ("models", _models, "list models")):
+    for name, func, help_text in (
+        ("chat", _chat, "send one chat message"),
+        ("models", _models, "list models"),
+    ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--target", default=DEFAULT_TARGET, help="gateway address")
         sub.add_argument("--timeout", type=float, default=60.0, help="deadline in seconds")

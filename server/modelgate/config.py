@@ -19,10 +19,13 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+from typing_extensions import override
 
 CapabilityName = Literal[
     "chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"
 ]
+
+_DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
 
 
 class PricingConfig(BaseModel):
@@ -67,7 +70,7 @@ class ModelConfig(BaseModel):
     upstream_name: str | None = None
     label: str = ""
     provider: str = ""
-    capabilities: list[CapabilityName] = Field(default_factory=lambda: ["chat", "streaming"])
+    capabilities: list[CapabilityName] = Field(default_factory=_DEFAULT_CAPABILITIES.copy)
     context_window: int = 0
     max_output_tokens: int = 0
     embedding_dimension: int = 0
@@ -139,6 +142,7 @@ class Settings(BaseSettings):
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)
     log_level: str = "INFO"
 
+    @override
     @classmethod
     def settings_customise_sources(
         cls,

@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from typing_extensions import override
 
 GATEWAY_DOMAIN = "modelgate"
 
@@ -75,8 +76,10 @@ class GatewayError(Exception):
             whole = math.floor(seconds)
             delay = duration_pb2.Duration(seconds=whole, nanos=int((seconds - whole) * 1e9))
             status.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=delay))
-        return rpc_status.to_status(status)
+        result: grpc.Status = rpc_status.to_status(status)
+        return result
 
+    @override
     def __repr__(self) -> str:
         return f"GatewayError({self.code.name}, {self.reason!r}, {self.message!r})"
 

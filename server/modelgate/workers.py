@@ -22,15 +22,19 @@ log = logging.getLogger("modelgate.workers")
 def _worker(settings: Settings) -> None:
     from modelgate.app import serve
 
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s",
+    )
     asyncio.run(serve(settings, reuse_port=True))
 
 
 def run_workers(settings: Settings, count: int) -> int:
     """Start `count` workers and wait for all of them."""
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_worker, args=(settings,), daemon=False) for _ in range(count)]
+    workers = [
+        context.Process(target=_worker, args=(settings,), daemon=False) for _ in range(count)
+    ]
     for process in workers:
         process.start()
 
@@ -45,4 +49,3 @@ def run_workers(settings: Settings, count: int) -> int:
         process.join()
     failed = [p.exitcode for p in workers if p.exitcode not in (0, None)]
     return 1 if failed else 0
-

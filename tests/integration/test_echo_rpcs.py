@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
-
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
     content_pb2,
     embedding_pb2,
-    gateway_pb2_grpc,
     generation_pb2,
     model_pb2,
     stream_pb2,
     tokens_pb2,
 )
+
 from tests.rpc_helpers import chat_request, decode, system, text_of, user
 
-Stub = gateway_pb2_grpc.ModelGatewayStub
+if TYPE_CHECKING:
+    from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
 
 
 async def test_chat_echoes_the_last_user_message(stub: Stub) -> None:
@@ -49,7 +50,9 @@ async def test_chat_response_ids_are_unique(stub: Stub) -> None:
 
 async def test_chat_max_output_tokens_truncates_with_length_reason(stub: Stub) -> None:
     request = chat_request(
-        "echo", "one two three four", generation=generation_pb2.GenerationConfig(max_output_tokens=2)
+        "echo",
+        "one two three four",
+        generation=generation_pb2.GenerationConfig(max_output_tokens=2),
     )
     response = await stub.Chat(request)
     assert text_of(response) == "one two "
@@ -62,7 +65,9 @@ async def test_chat_cost_comes_from_catalog_pricing(stub: Stub) -> None:
     assert response.usage.input_tokens == 4
     assert response.cost.input_usd == pytest.approx(4 * 2.0 / 1e6)
     assert response.cost.output_usd == pytest.approx(4 * 8.0 / 1e6)
-    assert response.cost.total_usd == pytest.approx(response.cost.input_usd + response.cost.output_usd)
+    assert response.cost.total_usd == pytest.approx(
+        response.cost.input_usd + response.cost.output_usd
+    )
 
 
 async def test_stream_chat_sends_attempt_then_words_then_end(stub: Stub) -> None:
@@ -92,7 +97,8 @@ async def test_complete_and_stream_complete_echo_the_prompt(stub: Stub) -> None:
     assert response.text == "once upon"
     assert response.id.startswith("resp_")
     events = [
-        e async for e in stub.StreamComplete(
+        e
+        async for e in stub.StreamComplete(
             completion_pb2.StreamCompleteRequest(model="echo", prompt="a time there")
         )
     ]
@@ -113,7 +119,10 @@ async def test_embed_returns_deterministic_unit_vectors(stub: Stub) -> None:
     assert len(shorter.embeddings[0].values) == 4
 
 
-async def test_embed_on_a_chat_only_model_is_unimplemented_naming_capable_models(stub: Stub) -> None:
+async def test_embed_on_a_chat_only_model_is_unimplemented_naming_capable_models(
+    stub: Stub,
+) -> None:
+
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.Embed(embedding_pb2.EmbedRequest(model="echo-priced", inputs=["a"]))
     status = decode(caught.value)
@@ -163,7 +172,9 @@ async def test_get_model_returns_the_record_and_not_found_for_unknown(stub: Stub
 
 
 async def test_count_tokens_is_exact_for_the_echo_tokenizer(stub: Stub) -> None:
-    by_text = await stub.CountTokens(tokens_pb2.CountTokensRequest(model="echo", text="one two  three"))
+    by_text = await stub.CountTokens(
+        tokens_pb2.CountTokensRequest(model="echo", text="one two  three")
+    )
     assert by_text.input_tokens == 3
     assert by_text.method == tokens_pb2.COUNT_METHOD_TOKENIZER
     assert by_text.context_window == 32_768
@@ -184,7 +195,9 @@ async def test_model_management_on_echo_is_unimplemented(stub: Stub) -> None:
 
 async def test_tool_result_parts_are_accepted_after_a_tool_call(stub: Stub) -> None:
     call = content_pb2.ContentPart(tool_call=content_pb2.ToolCall(id="c1", name="lookup"))
-    result = content_pb2.ContentPart(tool_result=content_pb2.ToolResult(tool_call_id="c1", text="42"))
+    result = content_pb2.ContentPart(
+        tool_result=content_pb2.ToolResult(tool_call_id="c1", text="42")
+    )
     request = chat_pb2.ChatRequest(
         model="echo",
         messages=[

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
-
 from modelgate.errors import GatewayError, invalid_argument
 from modelgate.providers.base import CallContext, ModelDescriber, ModelManager
 from modelgate.routing.catalog import Catalog
@@ -51,7 +50,9 @@ class LocalModels:
         backend = matches[0][1].backend
         if not isinstance(backend, ModelManager):
             capable = [
-                key for key, s in self.catalog.runtimes.items() if isinstance(s.backend, ModelManager)
+                key
+                for key, s in self.catalog.runtimes.items()
+                if isinstance(s.backend, ModelManager)
             ]
             raise GatewayError(
                 grpc.StatusCode.UNIMPLEMENTED,
@@ -83,12 +84,14 @@ class LocalModels:
         self, request: model_pb2.ListRunningModelsRequest, call: CallContext
     ) -> model_pb2.ListRunningModelsResponse:
         """Loaded models of one runtime, or of every managing runtime."""
+        managers: list[ModelManager]
         if request.runtime:
             managers = [self._manager(request.runtime)]
         else:
-            managers = [
-                s.backend for s in self.catalog.runtimes.values() if isinstance(s.backend, ModelManager)
-            ]
+            managers = []
+            for state in self.catalog.runtimes.values():
+                if isinstance(state.backend, ModelManager):
+                    managers.append(state.backend)
         response = model_pb2.ListRunningModelsResponse()
         for manager in managers:
             response.models.extend(await manager.running(call))

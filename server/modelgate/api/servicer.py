@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
 
 import grpc
-
 from modelgate.api.local_models import LocalModels
 from modelgate.api.status import abort, call_context
 from modelgate.api.validation import (
@@ -26,8 +26,9 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
+from typing_extensions import override
 
-Context = grpc.aio.ServicerContext
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
@@ -38,6 +39,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self.limits = limits
         self.local_models = LocalModels(router.catalog)
 
+    @override
     async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
         try:
             validate_chat(request, self.limits)
@@ -45,6 +47,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def StreamChat(
         self, request: chat_pb2.StreamChatRequest, context: Context
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
@@ -55,6 +58,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def Complete(
         self, request: completion_pb2.CompleteRequest, context: Context
     ) -> completion_pb2.CompleteResponse:
@@ -64,6 +68,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def StreamComplete(
         self, request: completion_pb2.StreamCompleteRequest, context: Context
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
@@ -74,6 +79,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def Embed(
         self, request: embedding_pb2.EmbedRequest, context: Context
     ) -> embedding_pb2.EmbedResponse:
@@ -83,6 +89,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def ListModels(
         self, request: model_pb2.ListModelsRequest, context: Context
     ) -> model_pb2.ListModelsResponse:
@@ -92,6 +99,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def GetModel(
         self, request: model_pb2.GetModelRequest, context: Context
     ) -> model_pb2.GetModelResponse:
@@ -102,6 +110,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def CountTokens(
         self, request: tokens_pb2.CountTokensRequest, context: Context
     ) -> tokens_pb2.CountTokensResponse:
@@ -111,6 +120,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def PullModel(
         self, request: model_pb2.PullModelRequest, context: Context
     ) -> AsyncIterator[model_pb2.PullModelResponse]:
@@ -120,6 +130,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def DeleteModel(
         self, request: model_pb2.DeleteModelRequest, context: Context
     ) -> model_pb2.DeleteModelResponse:
@@ -128,6 +139,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def ListRunningModels(
         self, request: model_pb2.ListRunningModelsRequest, context: Context
     ) -> model_pb2.ListRunningModelsResponse:
@@ -136,6 +148,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def LoadModel(
         self, request: model_pb2.LoadModelRequest, context: Context
     ) -> model_pb2.LoadModelResponse:
@@ -144,6 +157,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         except Exception as exc:
             await abort(context, exc)
 
+    @override
     async def UnloadModel(
         self, request: model_pb2.UnloadModelRequest, context: Context
     ) -> model_pb2.UnloadModelResponse:

@@ -15,7 +15,6 @@ from typing import Any
 
 import jsonschema
 from google.protobuf import json_format, struct_pb2
-
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
@@ -83,8 +82,11 @@ def _check_image(out: Violations, path: str, image: content_pb2.Image) -> None:
 
 
 def _check_messages(
-    out: Violations, messages: Iterable[content_pb2.Message], limits: LimitsConfig,
-    *, continuing: bool,
+    out: Violations,
+    messages: Iterable[content_pb2.Message],
+    limits: LimitsConfig,
+    *,
+    continuing: bool,
 ) -> None:
     seen_calls: set[str] = set()
     count = 0
@@ -107,7 +109,9 @@ def _check_messages(
             elif kind == "tool_call":
                 call = part.tool_call
                 if message.role != content_pb2.ROLE_ASSISTANT:
-                    out.append((f"{part_path}.tool_call", "only assistant messages make tool calls"))
+                    out.append(
+                        (f"{part_path}.tool_call", "only assistant messages make tool calls")
+                    )
                 if not call.id:
                     out.append((f"{part_path}.tool_call.id", "is required"))
                 if not _NAME.match(call.name):
@@ -118,10 +122,12 @@ def _check_messages(
                 if not result.tool_call_id:
                     out.append((f"{part_path}.tool_result.tool_call_id", "is required"))
                 elif result.tool_call_id not in seen_calls and not continuing:
-                    out.append((
-                        f"{part_path}.tool_result.tool_call_id",
-                        f"no earlier tool call has id {result.tool_call_id!r}",
-                    ))
+                    out.append(
+                        (
+                            f"{part_path}.tool_result.tool_call_id",
+                            f"no earlier tool call has id {result.tool_call_id!r}",
+                        )
+                    )
                 if result.WhichOneof("result") is None:
                     out.append((f"{part_path}.tool_result.result", "set `text` or `json`"))
     if count > limits.max_messages:
@@ -138,10 +144,12 @@ def _check_generation(
     if g.HasField("top_k") and g.top_k <= 0:
         out.append(("generation.top_k", f"must be > 0, got {g.top_k}"))
     if g.HasField("max_output_tokens") and not 0 < g.max_output_tokens <= limits.max_output_tokens:
-        out.append((
-            "generation.max_output_tokens",
-            f"must be in [1, {limits.max_output_tokens}], got {g.max_output_tokens}",
-        ))
+        out.append(
+            (
+                "generation.max_output_tokens",
+                f"must be in [1, {limits.max_output_tokens}], got {g.max_output_tokens}",
+            )
+        )
     if g.HasField("presence_penalty"):
         _range(out, "generation.presence_penalty", g.presence_penalty, -2.0, 2.0)
     if g.HasField("frequency_penalty"):
@@ -240,7 +248,9 @@ def validate_embed(request: embedding_pb2.EmbedRequest, limits: LimitsConfig) ->
     if not request.inputs:
         out.append(("inputs", "at least one input is required"))
     if len(request.inputs) > limits.max_embed_inputs:
-        out.append(("inputs", f"at most {limits.max_embed_inputs} inputs, got {len(request.inputs)}"))
+        out.append(
+            ("inputs", f"at most {limits.max_embed_inputs} inputs, got {len(request.inputs)}")
+        )
     for i, text in enumerate(request.inputs):
         if not text:
             out.append((f"inputs[{i}]", "must not be empty"))

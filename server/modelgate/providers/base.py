@@ -23,7 +23,9 @@ from modelgate.v1 import (
 )
 
 AnyChatRequest: TypeAlias = chat_pb2.ChatRequest | chat_pb2.StreamChatRequest
-AnyCompleteRequest: TypeAlias = completion_pb2.CompleteRequest | completion_pb2.StreamCompleteRequest
+AnyCompleteRequest: TypeAlias = (
+    completion_pb2.CompleteRequest | completion_pb2.StreamCompleteRequest
+)
 
 
 @dataclass(frozen=True, slots=True)

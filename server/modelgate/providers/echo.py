@@ -17,9 +17,7 @@ import math
 import re
 import struct
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
-
-from google.protobuf import json_format, struct_pb2
+from typing import TypeAlias
 
 from modelgate.providers.base import (
     AnyChatRequest,
@@ -38,7 +36,9 @@ from modelgate.v1 import (
     stream_pb2,
     tokens_pb2,
 )
+from typing_extensions import override
 
+Finish: TypeAlias = generation_pb2.FinishReason.ValueType
 _WORD = re.compile(r"\S+\s*")
 _STOP = generation_pb2.FINISH_REASON_STOP
 _LENGTH = generation_pb2.FINISH_REASON_LENGTH
@@ -89,7 +89,9 @@ def _answer(request: AnyChatRequest) -> str:
     return text
 
 
-def _limit(tokens: list[str], generation: generation_pb2.GenerationConfig) -> tuple[list[str], int]:
+def _limit(
+    tokens: list[str], generation: generation_pb2.GenerationConfig
+) -> tuple[list[str], Finish]:
     if generation.HasField("max_output_tokens") and len(tokens) > generation.max_output_tokens:
         return tokens[: generation.max_output_tokens], _LENGTH
     return tokens, _STOP
@@ -143,16 +145,19 @@ class EchoBackend(BackendDefaults):
             end=self._end(target, finish, message_text(request.messages), len(tokens))
         )
 
-    def _end(self, target: Target, finish: int, prompt: str, produced: int) -> stream_pb2.StreamEnd:
+    def _end(
+        self, target: Target, finish: Finish, prompt: str, produced: int
+    ) -> stream_pb2.StreamEnd:
         return stream_pb2.StreamEnd(
             model=target.id,
             provider=target.record.provider,
             runtime=self.runtime,
-            finish_reason=finish,  # type: ignore[arg-type]
+            finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
             usage=self._usage(prompt, produced),
         )
 
+    @override
     async def complete(
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
@@ -163,11 +168,12 @@ class EchoBackend(BackendDefaults):
             provider=target.record.provider,
             runtime=self.runtime,
             text="".join(tokens),
-            finish_reason=finish,  # type: ignore[arg-type]
+            finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
             usage=self._usage(request.prompt, len(tokens)),
         )
 
+    @override
     async def stream_complete(
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
@@ -181,6 +187,7 @@ class EchoBackend(BackendDefaults):
             end=self._end(target, finish, request.prompt, len(tokens))
         )
 
+    @override
     async def embed(
         self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
@@ -210,6 +217,7 @@ class EchoBackend(BackendDefaults):
             context_window=target.record.context_window,
         )
 
+    @override
     async def discover(self) -> list[model_pb2.Model] | None:
         return None
 
@@ -225,10 +233,3 @@ def unit_vector(text: str, dimension: int) -> list[float]:
     values = values[:dimension]
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
     return [v / norm for v in values]
-
-
-def struct_from(value: dict[str, Any]) -> struct_pb2.Struct:
-    """A protobuf Struct from a JSON-like dict."""
-    result = struct_pb2.Struct()
-    json_format.ParseDict(value, result)
-    return result

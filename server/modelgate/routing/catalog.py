@@ -12,16 +12,22 @@ import asyncio
 import base64
 import binascii
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import grpc
-
 from modelgate.config import ModelConfig, RuntimeConfig, Settings
 from modelgate.errors import GatewayError, invalid_argument, model_not_found
-from modelgate.providers.base import Backend, Target
+from modelgate.providers.base import (
+    AnyChatRequest,
+    Backend,
+    BackendDefaults,
+    CallContext,
+    Target,
+)
 from modelgate.providers.registry import create_backend
 from modelgate.routing.records import has_capability, model_record
-from modelgate.v1 import model_pb2
+from modelgate.v1 import chat_pb2, model_pb2, tokens_pb2
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +67,15 @@ def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[Mo
         runtime=ECHO_RUNTIME,
         label="Echo (development and test provider)",
         provider="modelgate",
-        capabilities=["chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"],
+        capabilities=[
+            "chat",
+            "completion",
+            "embedding",
+            "streaming",
+            "tools",
+            "vision",
+            "json_schema",
+        ],
         context_window=32_768,
         max_output_tokens=32_768,
         embedding_dimension=settings.echo_dimension,
@@ -112,8 +126,7 @@ class Catalog:
             options={**state.config.options, **model.options},
             api=model.api or state.config.api,
         )
-        backend = state.backend if state.backend is not None else _Unavailable()
-        self._deployments[model.id] = Deployment(target, backend, reason)
+        self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
 
     def _reindex(self) -> None:
         short: dict[str, list[str]] = {}
@@ -207,8 +220,12 @@ class Catalog:
                 continue  # configured entries win over discovered ones
             record.discovered = True
             record.availability.available = True
-            target = Target(record=record, upstream_name=record.id.split("@", 1)[0],
-                            options=dict(state.config.options), api=state.config.api)
+            target = Target(
+                record=record,
+                upstream_name=record.id.split("@", 1)[0],
+                options=dict(state.config.options),
+                api=state.config.api,
+            )
             assert state.backend is not None
             self._deployments[record.id] = Deployment(target, state.backend)
             state.discovered.append(record.id)
@@ -224,8 +241,10 @@ class Catalog:
 def _matches(record: model_pb2.Model, request: model_pb2.ListModelsRequest) -> bool:
     if request.provider and record.provider != request.provider:
         return False
-    if request.runtime and record.runtime != request.runtime and (
-        record.runtime.split("/", 1)[0] != request.runtime
+    if (
+        request.runtime
+        and record.runtime != request.runtime
+        and (record.runtime.split("/", 1)[0] != request.runtime)
     ):
         return False
     if request.capability and not has_capability(record, request.capability):
@@ -239,7 +258,27 @@ def _missing_key_reason(config: RuntimeConfig) -> str:
     return ""
 
 
-class _Unavailable:
-    """Stands in for a runtime whose backend could not be created; never called."""
+class _UnavailableBackend(BackendDefaults):
+    """Stands in for a runtime whose backend could not be created.
 
-    runtime = ""
+    Its deployments carry `unavailable_reason`, so the router refuses them with
+    FAILED_PRECONDITION before any of these methods could run.
+    """
+
+    async def chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> chat_pb2.ChatResponse:
+        raise self._unsupported(target, "Chat")
+
+    def stream_chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        raise self._unsupported(target, "StreamChat")
+
+    async def count_tokens(
+        self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext
+    ) -> tokens_pb2.CountTokensResponse:
+        raise self._unsupported(target, "CountTokens")
+
+
+_UNAVAILABLE = _UnavailableBackend()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from modelgate.v1 import generation_pb2, model_pb2
 
 
-def fill_cost(pricing: model_pb2.Pricing, usage: generation_pb2.Usage, cost: generation_pb2.Cost) -> None:
+def fill_cost(
+    pricing: model_pb2.Pricing, usage: generation_pb2.Usage, cost: generation_pb2.Cost
+) -> None:
     """Write the cost of `usage` into `cost` in place (no message copies on the hot path)."""
     if not (pricing.input_per_million_usd or pricing.output_per_million_usd):
         return

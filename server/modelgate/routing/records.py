@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 from modelgate.config import ModelConfig, RuntimeConfig
 from modelgate.v1 import model_pb2
 
-CAPABILITY_FIELDS = {
+CAPABILITY_FIELDS: dict[int, str] = {
     model_pb2.CAPABILITY_CHAT: "chat",
     model_pb2.CAPABILITY_COMPLETION: "completion",
     model_pb2.CAPABILITY_EMBEDDING: "embedding",
@@ -38,7 +38,9 @@ def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
         provider=model.provider or runtime.kind,
         runtime=model.runtime,
         endpoint=public_endpoint(runtime.resolved_base_url()),
-        capabilities=model_pb2.Capabilities(**{name: name in caps for name in CAPABILITY_FIELDS.values()}),
+        capabilities=model_pb2.Capabilities(
+            **{name: name in caps for name in CAPABILITY_FIELDS.values()}
+        ),
         context_window=model.context_window,
         max_output_tokens=model.max_output_tokens,
         embedding_dimension=model.embedding_dimension,
@@ -53,5 +55,5 @@ def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
 
 def has_capability(record: model_pb2.Model, capability: int) -> bool:
     """Whether `record` has the `modelgate.v1.Capability` value `capability`."""
-    name = CAPABILITY_FIELDS.get(capability)  # type: ignore[call-overload]
+    name = CAPABILITY_FIELDS.get(capability)
     return name is None or bool(getattr(record.capabilities, name))

@@ -13,7 +13,6 @@ import time
 from collections.abc import AsyncIterator
 
 import grpc
-
 from modelgate.errors import GatewayError, not_supported
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
 from modelgate.routing.catalog import Catalog, Deployment
@@ -28,7 +27,7 @@ from modelgate.v1 import (
     tokens_pb2,
 )
 
-_OPERATION_NAMES = {
+_OPERATION_NAMES: dict[int, str] = {
     model_pb2.CAPABILITY_CHAT: "Chat",
     model_pb2.CAPABILITY_COMPLETION: "Complete",
     model_pb2.CAPABILITY_EMBEDDING: "Embed",
@@ -54,7 +53,7 @@ class Router:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def _pick(self, model: str, *capabilities: int) -> Deployment:
+    def _pick(self, model: str, *capabilities: model_pb2.Capability.ValueType) -> Deployment:
         deployment = self.catalog.resolve(model)
         for capability in capabilities:
             if not has_capability(deployment.record, capability):
@@ -67,8 +66,7 @@ class Router:
             raise GatewayError(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "PROVIDER_UNAVAILABLE",
-                f"model {deployment.record.id!r} is not available: "
-                f"{deployment.unavailable_reason}",
+                f"model {deployment.record.id!r} is not available: {deployment.unavailable_reason}",
                 metadata={"model": deployment.record.id, "runtime": deployment.record.runtime},
             )
         return deployment

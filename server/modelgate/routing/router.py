@@ -75,8 +75,10 @@ class Router:
         """One chat answer from the resolved deployment."""
         started = time.perf_counter()
         deployment = self._pick(request.model, model_pb2.CAPABILITY_CHAT)
+        _check_continuation(request, deployment)
         response = await deployment.backend.chat(deployment.target, request, call)
-        response.id = new_response_id()
+        if not response.id:
+            response.id = new_response_id()
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         _set_latency(started, response.latency)
         return response
@@ -89,6 +91,7 @@ class Router:
         deployment = self._pick(
             request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING
         )
+        _check_continuation(request, deployment)
         yield chat_pb2.StreamChatResponse(attempt=_attempt(deployment, 1))
         async for event in deployment.backend.stream_chat(deployment.target, request, call):
             if event.HasField("end"):
@@ -154,7 +157,19 @@ def _attempt(deployment: Deployment, number: int) -> stream_pb2.AttemptStarted:
     )
 
 
+def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
+    """Continuation is native on Responses API models; the gateway's store serves the rest."""
+    if request.previous_response_id and deployment.target.api != "responses":
+        raise GatewayError(
+            grpc.StatusCode.NOT_FOUND,
+            "RESPONSE_NOT_FOUND",
+            f"previous_response_id {request.previous_response_id!r} is unknown or expired",
+            metadata={"previous_response_id": request.previous_response_id[:64]},
+        )
+
+
 def _stamp_end(end: stream_pb2.StreamEnd, deployment: Deployment, started: float) -> None:
-    end.id = new_response_id()
+    if not end.id:
+        end.id = new_response_id()
     fill_cost(deployment.record.pricing, end.usage, end.cost)
     _set_latency(started, end.latency)

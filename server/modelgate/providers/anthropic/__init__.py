@@ -1,0 +1,1 @@
+"""Anthropic's Messages API (kind "anthropic"): request, response and stream conversion."""

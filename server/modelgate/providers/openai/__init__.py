@@ -1,0 +1,1 @@
+"""OpenAI and every OpenAI-compatible runtime (LM Studio, vLLM, Groq, ...)."""

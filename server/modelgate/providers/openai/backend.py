@@ -1,0 +1,245 @@
+"""The OpenAI backend: Chat Completions, legacy Completions, Embeddings, Responses API.
+
+One class serves OpenAI itself and every OpenAI-compatible server (LM Studio,
+vLLM, Groq, DeepSeek, Mistral, OpenRouter, Gemini's compatible endpoint,
+Azure OpenAI) by configuration alone: base URL, key env var, extra headers.
+Hot endpoints use the lean aiohttp path; the Responses API uses the SDK.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+from modelgate.config import RuntimeConfig
+from modelgate.providers.base import (
+    AnyChatRequest,
+    AnyCompleteRequest,
+    Backend,
+    BackendDefaults,
+    CallContext,
+    Target,
+)
+from modelgate.providers.http import HttpUpstream
+from modelgate.providers.openai import request as build
+from modelgate.providers.openai.discovery import discover_models
+from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
+from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
+from modelgate.providers.upstream_errors import unavailable
+from modelgate.routing.records import public_endpoint
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    embedding_pb2,
+    model_pb2,
+    stream_pb2,
+    tokens_pb2,
+)
+from typing_extensions import override
+
+OPENAI_URL = "https://api.openai.com/v1"
+LMSTUDIO_URL = "http://127.0.0.1:1234/v1"
+
+
+class OpenAIBackend(BackendDefaults):
+    """One OpenAI-compatible base URL with one key."""
+
+    def __init__(
+        self, runtime: str, config: RuntimeConfig, *, default_url: str, lmstudio: bool = False
+    ):
+        self.runtime = runtime
+        self.provider = config.kind if config.kind != "openai_compatible" else runtime
+        self.config = config
+        self.base_url = (config.resolved_base_url() or default_url).rstrip("/")
+        self.api_key = config.resolved_api_key() or ""
+        self.lmstudio = lmstudio
+        headers = dict(config.headers)
+        if self.api_key:
+            headers.setdefault("authorization", f"Bearer {self.api_key}")
+        self.http = HttpUpstream(self.provider, self.base_url, headers, secrets=(self.api_key,))
+        self.embedding_encoding = str(
+            config.options.get(
+                "embedding_encoding", "base64" if config.kind == "openai" else "float"
+            )
+        )
+        self._responses: Any = None
+
+    def _responses_api(self) -> Any:
+        if self._responses is None:
+            from modelgate.providers.openai.responses_api import ResponsesApi
+
+            self._responses = ResponsesApi(
+                self.provider, self.base_url, self.api_key, self.config.headers
+            )
+        return self._responses
+
+    async def chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> chat_pb2.ChatResponse:
+        if target.api == "responses":
+            response: chat_pb2.ChatResponse = await self._responses_api().chat(
+                target, request, call
+            )
+        else:
+            body, _headers = await self.http.post_json(
+                "/chat/completions", build.chat_body(target, request, stream=False), call
+            )
+            response = _chat_response(body, self.provider)
+        response.model = target.id
+        response.provider = target.record.provider
+        response.runtime = self.runtime
+        return response
+
+    async def stream_chat(
+        self, target: Target, request: AnyChatRequest, call: CallContext
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        if target.api == "responses":
+            events: AsyncIterator[chat_pb2.StreamChatResponse] = self._responses_api().stream_chat(
+                target, request, call
+            )
+            async for event in events:
+                if event.HasField("end"):
+                    self._stamp(event.end, target)
+                yield event
+            return
+        body = build.chat_body(target, request, stream=True)
+        state = ChunkState()
+        Event = chat_pb2.StreamChatResponse
+        async with self.http.stream("/chat/completions", body, call) as response:
+            async for chunk in chunks(self.provider, response, self.http.secrets):
+                for delta in chat_deltas(chunk, state):
+                    if isinstance(delta, stream_pb2.TextDelta):
+                        yield Event(text_delta=delta)
+                    else:
+                        yield Event(tool_call_delta=delta)
+        end = state.end()
+        self._stamp(end, target)
+        yield Event(end=end)
+
+    def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
+        end.model = target.id
+        end.provider = target.record.provider
+        end.runtime = self.runtime
+
+    @override
+    async def complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> completion_pb2.CompleteResponse:
+        body, _headers = await self.http.post_json(
+            "/completions", build.completion_body(target, request, stream=False), call
+        )
+        choices = body.get("choices") or [{}]
+        raw_finish = choices[0].get("finish_reason") or ""
+        response = completion_pb2.CompleteResponse(
+            model=target.id,
+            provider=target.record.provider,
+            runtime=self.runtime,
+            text=choices[0].get("text") or "",
+            finish_reason=finish_reason(raw_finish),
+            raw_finish_reason=raw_finish,
+            provider_response_id=body.get("id") or "",
+        )
+        fill_usage(response.usage, body.get("usage"))
+        return response
+
+    @override
+    async def stream_complete(
+        self, target: Target, request: AnyCompleteRequest, call: CallContext
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        state = ChunkState()
+        Event = completion_pb2.StreamCompleteResponse
+        body = build.completion_body(target, request, stream=True)
+        async with self.http.stream("/completions", body, call) as response:
+            async for chunk in chunks(self.provider, response, self.http.secrets):
+                text = completion_text(chunk, state)
+                if text:
+                    yield Event(text_delta=stream_pb2.TextDelta(text=text))
+        end = state.end()
+        self._stamp(end, target)
+        yield Event(end=end)
+
+    @override
+    async def embed(
+        self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
+    ) -> embedding_pb2.EmbedResponse:
+        body: dict[str, Any] = {
+            "model": target.upstream_name,
+            "input": list(request.inputs),
+            "encoding_format": self.embedding_encoding,
+        }
+        if request.HasField("dimensions"):
+            body["dimensions"] = request.dimensions
+        if request.user:
+            body["user"] = request.user
+        answer, _headers = await self.http.post_json("/embeddings", body, call)
+        response = embedding_pb2.EmbedResponse(
+            model=target.id, provider=target.record.provider, runtime=self.runtime
+        )
+        items = sorted(answer.get("data") or (), key=lambda item: item.get("index", 0))
+        if len(items) != len(request.inputs):
+            raise unavailable(
+                self.provider, f"returned {len(items)} embeddings for {len(request.inputs)} inputs"
+            )
+        for position, item in enumerate(items):
+            embedding = response.embeddings.add()
+            embedding.index = position
+            embedding.values.extend(_vector(item.get("embedding")))
+        fill_usage(response.usage, answer.get("usage"))
+        return response
+
+    async def count_tokens(
+        self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext
+    ) -> tokens_pb2.CountTokensResponse:
+        from modelgate.providers.openai.tokens import count_openai_tokens
+
+        return count_openai_tokens(target, request)
+
+    @override
+    async def discover(self) -> list[model_pb2.Model] | None:
+        if not self.config.discover:
+            return None
+        return await discover_models(
+            self.http, self.runtime, public_endpoint(self.base_url), lmstudio=self.lmstudio
+        )
+
+    @override
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self._responses is not None:
+            await self._responses.aclose()
+
+
+def _vector(raw: Any) -> list[float] | array.array[float]:
+    if isinstance(raw, str):
+        return array.array("f", base64.b64decode(raw))
+    if isinstance(raw, list):
+        return raw
+    return []
+
+
+def _chat_response(body: dict[str, Any], provider: str) -> chat_pb2.ChatResponse:
+    choices = body.get("choices")
+    if not choices:
+        raise unavailable(provider, "answered without choices")
+    choice = choices[0]
+    raw_finish = choice.get("finish_reason") or ""
+    response = chat_pb2.ChatResponse(
+        content=message_parts(choice.get("message") or {}),
+        finish_reason=finish_reason(raw_finish),
+        raw_finish_reason=raw_finish,
+        provider_response_id=body.get("id") or "",
+    )
+    fill_usage(response.usage, body.get("usage"))
+    return response
+
+
+def create(name: str, config: RuntimeConfig) -> Backend:
+    """OpenAI, or any OpenAI-compatible server (`kind: openai_compatible`)."""
+    return OpenAIBackend(name, config, default_url=OPENAI_URL)
+
+
+def create_lmstudio(name: str, config: RuntimeConfig) -> Backend:
+    """LM Studio's OpenAI-compatible server on port 1234, with its model listing."""
+    return OpenAIBackend(name, config, default_url=LMSTUDIO_URL, lmstudio=True)

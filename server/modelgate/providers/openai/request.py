@@ -1,0 +1,213 @@
+"""Proto requests to OpenAI Chat Completions / Completions JSON bodies.
+
+Built as plain dicts and serialized once with orjson: no SDK models on the
+hot path. Field names follow the API reference exactly; the SDK-parsed fake
+tests keep them honest.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from google.protobuf import json_format
+from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.v1 import content_pb2, generation_pb2
+
+_ROLES = {
+    content_pb2.ROLE_SYSTEM: "system",
+    content_pb2.ROLE_USER: "user",
+    content_pb2.ROLE_ASSISTANT: "assistant",
+    content_pb2.ROLE_TOOL: "tool",
+}
+_DETAIL = {
+    content_pb2.IMAGE_DETAIL_LOW: "low",
+    content_pb2.IMAGE_DETAIL_HIGH: "high",
+    content_pb2.IMAGE_DETAIL_AUTO: "auto",
+}
+_TOOL_MODES = {
+    content_pb2.TOOL_CHOICE_MODE_AUTO: "auto",
+    content_pb2.TOOL_CHOICE_MODE_NONE: "none",
+    content_pb2.TOOL_CHOICE_MODE_REQUIRED: "required",
+}
+
+
+def struct_json(message: Any) -> dict[str, Any]:
+    """A Struct as a plain dict."""
+    result: dict[str, Any] = json_format.MessageToDict(message)
+    return result
+
+
+def _image_url(image: content_pb2.Image) -> dict[str, Any]:
+    if image.WhichOneof("source") == "data":
+        url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
+    else:
+        url = image.url
+    block: dict[str, Any] = {"url": url}
+    if image.detail in _DETAIL:
+        block["detail"] = _DETAIL[image.detail]
+    return {"type": "image_url", "image_url": block}
+
+
+def _tool_result_text(result: content_pb2.ToolResult) -> str:
+    if result.WhichOneof("result") == "json":
+        return json_format.MessageToJson(result.json, indent=None)
+    return result.text
+
+
+def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) -> None:
+    """Append the OpenAI messages for one of ours (tool results become one message each)."""
+    role = _ROLES[message.role]
+    texts: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    tool_calls: list[dict[str, Any]] = []
+    has_image = False
+    for part in message.parts:
+        kind = part.WhichOneof("data")
+        if kind == "text":
+            texts.append(part.text)
+            blocks.append({"type": "text", "text": part.text})
+        elif kind == "image":
+            has_image = True
+            blocks.append(_image_url(part.image))
+        elif kind == "tool_call":
+            call = part.tool_call
+            tool_calls.append(
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {
+                        "name": call.name,
+                        "arguments": json_format.MessageToJson(call.arguments, indent=None)
+                        if call.HasField("arguments")
+                        else "{}",
+                    },
+                }
+            )
+        elif kind == "tool_result":
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": part.tool_result.tool_call_id,
+                    "content": _tool_result_text(part.tool_result),
+                }
+            )
+    if role == "tool":
+        return
+    entry: dict[str, Any] = {"role": role}
+    if has_image:
+        entry["content"] = blocks
+    elif texts or not tool_calls:
+        entry["content"] = "".join(texts)
+    else:
+        entry["content"] = None
+    if tool_calls:
+        entry["tool_calls"] = tool_calls
+    if message.name:
+        entry["name"] = message.name
+    out.append(entry)
+
+
+def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_key: str) -> None:
+    if g.HasField("temperature"):
+        body["temperature"] = round(g.temperature, 6)
+    if g.HasField("top_p"):
+        body["top_p"] = round(g.top_p, 6)
+    if g.HasField("max_output_tokens"):
+        body[max_key] = g.max_output_tokens
+    if g.stop_sequences:
+        body["stop"] = list(g.stop_sequences)
+    if g.HasField("presence_penalty"):
+        body["presence_penalty"] = round(g.presence_penalty, 6)
+    if g.HasField("frequency_penalty"):
+        body["frequency_penalty"] = round(g.frequency_penalty, 6)
+    if g.HasField("seed"):
+        body["seed"] = g.seed
+    if g.HasField("extra"):
+        body.update(struct_json(g.extra))
+
+
+def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | None:
+    if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
+        return {"type": "json_object"}
+    if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
+        schema: dict[str, Any] = {"name": fmt.schema_name, "schema": struct_json(fmt.schema)}
+        if fmt.strict:
+            schema["strict"] = True
+        if fmt.description:
+            schema["description"] = fmt.description
+        return {"type": "json_schema", "json_schema": schema}
+    return None
+
+
+def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+    """The /chat/completions body for `request` on `target`."""
+    messages: list[dict[str, Any]] = []
+    for message in request.messages:
+        _convert_message(message, messages)
+    body: dict[str, Any] = {"model": target.upstream_name, "messages": messages}
+    if target.defaults:
+        body.update(target.defaults)
+    if request.HasField("generation"):
+        _generation(
+            body,
+            request.generation,
+            "max_completion_tokens"
+            if target.options.get("max_completion_tokens")
+            else "max_tokens",
+        )
+    if request.tools:
+        body["tools"] = [_tool(tool) for tool in request.tools]
+    choice = request.tool_choice.WhichOneof("choice")
+    if choice == "mode" and request.tool_choice.mode in _TOOL_MODES:
+        body["tool_choice"] = _TOOL_MODES[request.tool_choice.mode]
+    elif choice == "tool_name":
+        body["tool_choice"] = {
+            "type": "function",
+            "function": {"name": request.tool_choice.tool_name},
+        }
+    if request.HasField("response_format"):
+        fmt = _response_format(request.response_format)
+        if fmt is not None:
+            body["response_format"] = fmt
+    if request.user:
+        body["user"] = request.user
+    if target.extra:
+        body.update(target.extra)
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": tool.name}
+    if tool.description:
+        function["description"] = tool.description
+    function["parameters"] = (
+        struct_json(tool.parameters)
+        if tool.HasField("parameters")
+        else {"type": "object", "properties": {}}
+    )
+    if tool.strict:
+        function["strict"] = True
+    return {"type": "function", "function": function}
+
+
+def completion_body(target: Target, request: AnyCompleteRequest, *, stream: bool) -> dict[str, Any]:
+    """The legacy /completions body."""
+    body: dict[str, Any] = {"model": target.upstream_name, "prompt": request.prompt}
+    if request.suffix:
+        body["suffix"] = request.suffix
+    if target.defaults:
+        body.update(target.defaults)
+    if request.HasField("generation"):
+        _generation(body, request.generation, "max_tokens")
+    if request.user:
+        body["user"] = request.user
+    if target.extra:
+        body.update(target.extra)
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body

@@ -1,0 +1,197 @@
+"""Upstream failures mapped to canonical gRPC statuses: one table for every backend.
+
+Classification uses the HTTP status, the provider's error *type* from the
+body and the `x-should-retry` header, never the message text. The upstream
+message is passed on (truncated, with our credentials scrubbed) so callers can
+act on it.
+
+| upstream                                   | gRPC code           | reason                  | retried |
+|--------------------------------------------|---------------------|-------------------------|---------|
+| 400, 413, 422 / invalid_request_error      | INVALID_ARGUMENT    | UPSTREAM_BAD_REQUEST    | no      |
+| 400 with code context_length_exceeded      | INVALID_ARGUMENT    | CONTEXT_LENGTH_EXCEEDED | no      |
+| 401, 403 / authentication, permission      | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED    | no      |
+| 404 / not_found_error                      | FAILED_PRECONDITION | UPSTREAM_MODEL_NOT_FOUND| no      |
+| 408, 409                                   | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes     |
+| 429 / rate_limit_error                     | RESOURCE_EXHAUSTED  | RATE_LIMITED (+RetryInfo)| yes    |
+| 429 with code insufficient_quota           | RESOURCE_EXHAUSTED  | RATE_LIMITED            | no      |
+| 503, 529 / overloaded_error                | UNAVAILABLE         | UPSTREAM_OVERLOADED     | yes     |
+| other 5xx / api_error, server_error        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes     |
+| reset, refused, malformed or truncated     | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes*    |
+| caller's deadline passed                   | DEADLINE_EXCEEDED   | UPSTREAM_TIMEOUT        | no      |
+
+(*) streams only before the first delta reached the caller.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import grpc
+import orjson
+from modelgate.errors import GatewayError
+
+MAX_MESSAGE_CHARS = 500
+
+_BY_STATUS: dict[int, tuple[grpc.StatusCode, str, bool]] = {
+    400: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
+    401: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
+    403: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
+    404: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_MODEL_NOT_FOUND", False),
+    408: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True),
+    409: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True),
+    413: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
+    422: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
+    429: (grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED", True),
+    503: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_OVERLOADED", True),
+    529: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_OVERLOADED", True),
+}
+_SERVER_ERROR = (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True)
+
+# Error `type` strings of the providers' bodies (also sent mid-stream), as HTTP statuses.
+_TYPE_TO_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "permission_denied": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "tokens": 429,
+    "requests": 429,
+    "api_error": 500,
+    "server_error": 500,
+    "overloaded_error": 529,
+    "timeout_error": 504,
+}
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`retry-after-ms`, else `retry-after` as seconds or an HTTP date; None when absent."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` without any of our credentials, truncated to a readable summary."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[redacted]")
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + "..."
+    return text
+
+
+def _error_fields(body: Any) -> tuple[str, str, str]:
+    """(type, code, message) from OpenAI, Anthropic or Ollama error bodies."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            return (
+                str(error.get("type") or ""),
+                str(error.get("code") or ""),
+                str(error.get("message") or ""),
+            )
+        if isinstance(error, str):
+            return "", "", error
+    return "", "", ""
+
+
+def classify(
+    provider: str,
+    status: int | None,
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+    secrets: Iterable[str] = (),
+) -> GatewayError:
+    """The GatewayError for an upstream failure (HTTP status and/or error body)."""
+    headers = headers or {}
+    error_type, code, message = _error_fields(body)
+    http_status = status if status and status >= 400 else _TYPE_TO_STATUS.get(error_type, 500)
+    grpc_code, reason, retryable = _BY_STATUS.get(
+        http_status,
+        _SERVER_ERROR
+        if http_status >= 500
+        else (grpc.StatusCode.UNKNOWN, "UPSTREAM_UNAVAILABLE", False),
+    )
+    if grpc_code == grpc.StatusCode.UNKNOWN:
+        grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+        reason = "UPSTREAM_BAD_REQUEST"
+    if code == "context_length_exceeded":
+        grpc_code, reason = grpc.StatusCode.INVALID_ARGUMENT, "CONTEXT_LENGTH_EXCEEDED"
+    if code == "insufficient_quota":
+        retryable = False
+    should_retry = headers.get("x-should-retry")
+    if should_retry in ("true", "false"):
+        retryable = should_retry == "true"
+    metadata = {"http_status": str(http_status)}
+    request_id = headers.get("x-request-id") or headers.get("request-id")
+    if request_id:
+        metadata["request_id"] = request_id
+    if error_type:
+        metadata["upstream_type"] = error_type
+    if code:
+        metadata["upstream_code"] = code
+    summary = scrub(message, secrets) or f"HTTP {http_status}"
+    return GatewayError(
+        grpc_code,
+        reason,
+        f"{provider} returned {http_status}: {summary}",
+        domain=provider,
+        metadata=metadata,
+        retry_after=retry_after_seconds(headers)
+        if grpc_code == grpc.StatusCode.RESOURCE_EXHAUSTED or retryable
+        else None,
+        retryable=retryable,
+    )
+
+
+def classify_body(
+    provider: str, raw: bytes, status: int, headers: Mapping[str, str], secrets: Iterable[str] = ()
+) -> GatewayError:
+    """Like `classify`, from raw response bytes that may not be JSON."""
+    try:
+        body: Any = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        body = {"error": {"message": raw[:200].decode("utf-8", "replace")}}
+    return classify(provider, status, body, headers, secrets)
+
+
+def unavailable(provider: str, what: str) -> GatewayError:
+    """UNAVAILABLE for transport failures: reset, refused, malformed or truncated answers."""
+    return GatewayError(
+        grpc.StatusCode.UNAVAILABLE,
+        "UPSTREAM_UNAVAILABLE",
+        f"{provider}: {what}",
+        domain=provider,
+        retryable=True,
+    )
+
+
+def deadline_exceeded(provider: str) -> GatewayError:
+    """DEADLINE_EXCEEDED when the caller's deadline passed while waiting for the upstream."""
+    return GatewayError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "UPSTREAM_TIMEOUT",
+        f"{provider} did not answer within the caller's deadline",
+        domain=provider,
+    )

@@ -44,7 +44,7 @@ class Gateway:
     def __init__(self, settings: Settings, *, reuse_port: bool = False) -> None:
         self.settings = settings
         self.catalog = Catalog(settings)
-        self.router = Router(self.catalog)
+        self.router = Router(self.catalog, settings.routing)
         self.health = HealthServicer()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(

@@ -79,6 +79,7 @@ class ModelConfig(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
     api: Literal["chat_completions", "responses"] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    fallbacks: list[str] = Field(default_factory=list)
 
 
 class DeploymentConfig(BaseModel):
@@ -111,6 +112,18 @@ class LimitsConfig(BaseModel):
     stream_max_seconds: float = 600.0
 
 
+class RoutingConfig(BaseModel):
+    """The one retry loop (SDK retries are off) and the per-deployment circuit breakers."""
+
+    max_attempts_per_deployment: int = Field(default=3, ge=1, le=10)
+    max_attempts: int = Field(default=6, ge=1, le=20)
+    backoff_initial_seconds: float = Field(default=0.5, gt=0)
+    backoff_max_seconds: float = Field(default=8.0, gt=0)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    latency_ewma_alpha: float = Field(default=0.2, gt=0, le=1)
+
+
 class ServerConfig(BaseModel):
     """Listening socket and transport options."""
 
@@ -135,6 +148,7 @@ class Settings(BaseSettings):
     config: Path | None = None
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
     echo: bool = True
     echo_dimension: int = 16
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)

@@ -19,8 +19,10 @@ class LocalModels:
 
     async def get_model(self, model_id: str, call: CallContext) -> model_pb2.GetModelResponse:
         """The full record, with runtime-reported details where the runtime has them."""
+        response = model_pb2.GetModelResponse(model=self.catalog.record_of(model_id))
+        if model_id in self.catalog.aliases:
+            return response
         deployment = self.catalog.resolve(model_id)
-        response = model_pb2.GetModelResponse(model=deployment.record)
         if isinstance(deployment.backend, ModelDescriber) and not deployment.unavailable_reason:
             details = await deployment.backend.describe(deployment.target, call)
             response.model.details.CopyFrom(details)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import grpc
-from modelgate.config import ModelConfig, RuntimeConfig, Settings
+from modelgate.config import AliasConfig, ModelConfig, RuntimeConfig, Settings
 from modelgate.errors import GatewayError, invalid_argument, model_not_found
 from modelgate.providers.base import (
     AnyChatRequest,
@@ -26,7 +26,8 @@ from modelgate.providers.base import (
     Target,
 )
 from modelgate.providers.registry import create_backend
-from modelgate.routing.records import has_capability, model_record
+from modelgate.routing.balancer import StatsBoard
+from modelgate.routing.records import CAPABILITY_FIELDS, has_capability, model_record
 from modelgate.v1 import chat_pb2, model_pb2, tokens_pb2
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ class Catalog:
         self._deployments: dict[str, Deployment] = {}
         for model in models:
             self._add(model)
+        self.aliases: dict[str, AliasConfig] = dict(settings.aliases)
+        self.fallbacks = {model.id: list(model.fallbacks) for model in models if model.fallbacks}
+        self.stats = StatsBoard(settings.routing)
         self._short_names: dict[str, list[str]] = {}
         self._reindex()
 
@@ -177,11 +181,10 @@ class Catalog:
                 violations.append(("page_token", "is not a token returned by ListModels"))
         if violations:
             raise invalid_argument(violations)
-        matching = [
-            d.record
-            for model_id, d in sorted(self._deployments.items())
-            if _matches(d.record, request)
-        ]
+        records = [self._live(d.record) for d in self._deployments.values()]
+        records += [self._alias_record(name, alias) for name, alias in self.aliases.items()]
+        records.sort(key=lambda record: record.id)
+        matching = [record for record in records if _matches(record, request)]
         start = next((i for i, r in enumerate(matching) if r.id > after), len(matching))
         size = request.page_size or DEFAULT_PAGE_SIZE
         page = matching[start : start + size]
@@ -191,6 +194,38 @@ class Catalog:
         return model_pb2.ListModelsResponse(
             models=page, next_page_token=token, total_size=len(matching)
         )
+
+    def _live(self, record: model_pb2.Model) -> model_pb2.Model:
+        """The record with its breaker's current state."""
+        record.availability.breaker_state = self.stats.get(record.id).breaker.state
+        return record
+
+    def _alias_record(self, name: str, alias: AliasConfig) -> model_pb2.Model:
+        """An alias as a model: the union of its deployments' capabilities."""
+        record = model_pb2.Model(id=name, label=name, runtime="alias")
+        targets = [d.model for d in alias.deployments] + list(alias.fallbacks)
+        record.deployments.extend(targets)
+        available = False
+        for target in targets:
+            deployment = self._deployments.get(target)
+            if deployment is None:
+                continue
+            record.provider = record.provider or deployment.record.provider
+            for field_name in CAPABILITY_FIELDS.values():
+                if getattr(deployment.record.capabilities, field_name):
+                    setattr(record.capabilities, field_name, True)
+            available = available or not deployment.unavailable_reason
+        record.availability.available = available
+        if not available:
+            record.availability.reason = "no deployment of the alias is available"
+        return record
+
+    def record_of(self, name: str) -> model_pb2.Model:
+        """The live record of a model or alias (GetModel)."""
+        alias = self.aliases.get(name)
+        if alias is not None:
+            return self._alias_record(name, alias)
+        return self._live(self.resolve(name).record)
 
     async def refresh(self) -> None:
         """Ask discovering runtimes what they serve now; a runtime that is down is reported."""

@@ -1,20 +1,24 @@
-"""The call path from a validated request to a backend and back.
+"""The call path from a validated request to backends and back.
 
-Resolves the model, checks it can serve the operation, calls the backend
-and stamps what every response carries (gateway id, latency, cost). Retries,
-fallbacks and breakers wrap the single attempt here, so backends stay free
-of cross-cutting behaviour.
+Resolves the model or alias into a plan (deployments in strategy order, then
+fallbacks), runs the attempts of `Attempts` over it, and stamps what every
+response carries (gateway id, latency, cost, the model that served). Streams
+retry or fall back only before their first output reached the caller.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeAlias, TypeVar
 
 import grpc
+from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError, not_supported
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
+from modelgate.routing.attempts import Attempts
+from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.cost import fill_cost
 from modelgate.routing.records import has_capability
@@ -27,6 +31,8 @@ from modelgate.v1 import (
     tokens_pb2,
 )
 
+Capability: TypeAlias = model_pb2.Capability.ValueType
+T = TypeVar("T")
 _OPERATION_NAMES: dict[int, str] = {
     model_pb2.CAPABILITY_CHAT: "Chat",
     model_pb2.CAPABILITY_COMPLETION: "Complete",
@@ -40,7 +46,8 @@ def new_response_id() -> str:
     return "resp_" + secrets.token_hex(12)
 
 
-def _set_latency(started: float, latency: object) -> None:
+def set_latency(started: float, latency: object) -> None:
+    """Write the time since `started` into a Duration field in place."""
     elapsed = time.perf_counter() - started
     seconds = int(elapsed)
     latency.seconds = seconds  # type: ignore[attr-defined]
@@ -50,111 +57,194 @@ def _set_latency(started: float, latency: object) -> None:
 class Router:
     """Routes calls to deployments of the catalog."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, config: RoutingConfig | None = None) -> None:
         self.catalog = catalog
+        self.config = config or RoutingConfig()
 
-    def _pick(self, model: str, *capabilities: model_pb2.Capability.ValueType) -> Deployment:
-        deployment = self.catalog.resolve(model)
-        for capability in capabilities:
-            if not has_capability(deployment.record, capability):
-                raise not_supported(
-                    deployment.record.id,
-                    _OPERATION_NAMES.get(capability, "this operation"),
-                    self.catalog.ids_with(capability),
-                )
-        if deployment.unavailable_reason:
+    def plan(self, model: str, *capabilities: Capability) -> list[Deployment]:
+        """Deployments to try for `model`, in order; errors when nothing can serve."""
+        alias = self.catalog.aliases.get(model)
+        if alias is None:
+            primary = self.catalog.resolve(model)
+            for capability in capabilities:
+                if not has_capability(primary.record, capability):
+                    raise not_supported(
+                        primary.record.id,
+                        _OPERATION_NAMES.get(capability, "this operation"),
+                        self.catalog.ids_with(capability),
+                    )
+            ids = [primary.record.id, *self.catalog.fallbacks.get(primary.record.id, ())]
+        else:
+            weighted = [(d.model, d.weight) for d in alias.deployments]
+            ids = [*order(alias.strategy, weighted, self.catalog.stats), *alias.fallbacks]
+        plan: list[Deployment] = []
+        for model_id in ids:
+            deployment = self.catalog.resolve(model_id)
+            capable = all(has_capability(deployment.record, c) for c in capabilities)
+            if capable and deployment not in plan:
+                plan.append(deployment)
+        if not plan:
             raise GatewayError(
-                grpc.StatusCode.FAILED_PRECONDITION,
-                "PROVIDER_UNAVAILABLE",
-                f"model {deployment.record.id!r} is not available: {deployment.unavailable_reason}",
-                metadata={"model": deployment.record.id, "runtime": deployment.record.runtime},
+                grpc.StatusCode.UNIMPLEMENTED,
+                "OPERATION_NOT_SUPPORTED",
+                f"no deployment of alias {model!r} supports this operation",
+                metadata={"model": model},
             )
-        return deployment
+        return plan
+
+    async def _unary(
+        self,
+        plan: list[Deployment],
+        call: CallContext,
+        invoke: Callable[[Deployment], Awaitable[T]],
+    ) -> tuple[T, Deployment, int]:
+        attempts = Attempts(plan, self.catalog.stats, self.config, call)
+        while True:
+            deployment = attempts.next()
+            try:
+                result = await invoke(deployment)
+            except GatewayError as error:
+                await attempts.failed(error)
+                continue
+            except BaseException:
+                attempts.ended_without_verdict()
+                raise
+            attempts.succeeded()
+            return result, deployment, attempts.count
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
-        """One chat answer from the resolved deployment."""
+        """One chat answer, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        deployment = self._pick(request.model, model_pb2.CAPABILITY_CHAT)
-        _check_continuation(request, deployment)
-        response = await deployment.backend.chat(deployment.target, request, call)
+        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT)
+        _check_continuation(request, plan[0])
+        response, deployment, count = await self._unary(
+            plan, call, lambda d: d.backend.chat(d.target, request, call)
+        )
         if not response.id:
             response.id = new_response_id()
+        _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
-        _set_latency(started, response.latency)
+        set_latency(started, response.latency)
         return response
-
-    async def stream_chat(
-        self, request: AnyChatRequest, call: CallContext
-    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-        """An attempt marker, the backend's deltas, and the stamped end event."""
-        started = time.perf_counter()
-        deployment = self._pick(
-            request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING
-        )
-        _check_continuation(request, deployment)
-        yield chat_pb2.StreamChatResponse(attempt=_attempt(deployment, 1))
-        async for event in deployment.backend.stream_chat(deployment.target, request, call):
-            if event.HasField("end"):
-                _stamp_end(event.end, deployment, started)
-            yield event
 
     async def complete(
         self, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
-        """One completion from the resolved deployment."""
+        """One completion, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        deployment = self._pick(request.model, model_pb2.CAPABILITY_COMPLETION)
-        response = await deployment.backend.complete(deployment.target, request, call)
-        response.id = new_response_id()
-        fill_cost(deployment.record.pricing, response.usage, response.cost)
-        _set_latency(started, response.latency)
-        return response
-
-    async def stream_complete(
-        self, request: AnyCompleteRequest, call: CallContext
-    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
-        """An attempt marker, text deltas and the stamped end event."""
-        started = time.perf_counter()
-        deployment = self._pick(
-            request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
+        plan = self.plan(request.model, model_pb2.CAPABILITY_COMPLETION)
+        response, deployment, count = await self._unary(
+            plan, call, lambda d: d.backend.complete(d.target, request, call)
         )
-        yield completion_pb2.StreamCompleteResponse(attempt=_attempt(deployment, 1))
-        async for event in deployment.backend.stream_complete(deployment.target, request, call):
-            if event.HasField("end"):
-                _stamp_end(event.end, deployment, started)
-            yield event
+        response.id = response.id or new_response_id()
+        _stamp_attempts(response.metadata, count)
+        fill_cost(deployment.record.pricing, response.usage, response.cost)
+        set_latency(started, response.latency)
+        return response
 
     async def embed(
         self, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
-        """Embeddings from the resolved deployment."""
+        """Embeddings, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        deployment = self._pick(request.model, model_pb2.CAPABILITY_EMBEDDING)
-        response = await deployment.backend.embed(deployment.target, request, call)
+        plan = self.plan(request.model, model_pb2.CAPABILITY_EMBEDDING)
+        response, deployment, _count = await self._unary(
+            plan, call, lambda d: d.backend.embed(d.target, request, call)
+        )
         fill_cost(deployment.record.pricing, response.usage, response.cost)
-        _set_latency(started, response.latency)
+        set_latency(started, response.latency)
         return response
 
     async def count_tokens(
         self, request: tokens_pb2.CountTokensRequest, call: CallContext
     ) -> tokens_pb2.CountTokensResponse:
         """Token count from the backend that knows the model's tokenizer."""
-        deployment = self._pick(request.model)
+        deployment = self.plan(request.model)[0]
         response = await deployment.backend.count_tokens(deployment.target, request, call)
         if not response.context_window:
             response.context_window = deployment.record.context_window
         return response
 
+    async def stream_chat(
+        self, request: AnyChatRequest, call: CallContext
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        """Attempt markers, deltas of the attempt that produced output, then the end."""
+        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
+        _check_continuation(request, plan[0])
+        Event = chat_pb2.StreamChatResponse
+        async for event in self._stream(
+            plan,
+            call,
+            lambda d: d.backend.stream_chat(d.target, request, call),
+            lambda attempt: Event(attempt=attempt),
+        ):
+            yield event
 
-def _attempt(deployment: Deployment, number: int) -> stream_pb2.AttemptStarted:
+    async def stream_complete(
+        self, request: AnyCompleteRequest, call: CallContext
+    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        """Attempt markers, text deltas and the end."""
+        plan = self.plan(
+            request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
+        )
+        Event = completion_pb2.StreamCompleteResponse
+        async for event in self._stream(
+            plan,
+            call,
+            lambda d: d.backend.stream_complete(d.target, request, call),
+            lambda attempt: Event(attempt=attempt),
+        ):
+            yield event
+
+    async def _stream(
+        self,
+        plan: list[Deployment],
+        call: CallContext,
+        open_stream: Callable[[Deployment], AsyncIterator[T]],
+        marker: Callable[[stream_pb2.AttemptStarted], T],
+    ) -> AsyncIterator[T]:
+        started = time.perf_counter()
+        attempts = Attempts(plan, self.catalog.stats, self.config, call)
+        while True:
+            deployment = attempts.next()
+            yield marker(_attempt(deployment, attempts))
+            delivered = False
+            try:
+                async for event in open_stream(deployment):
+                    if not delivered:
+                        delivered = True
+                        attempts.succeeded()
+                    end = getattr(event, "end", None)
+                    if end is not None and event.HasField("end"):  # type: ignore[attr-defined]
+                        _stamp_end(end, deployment, started, attempts.count)
+                    yield event
+                return
+            except GatewayError as error:
+                if delivered:
+                    raise  # output reached the caller: never retry, never send text twice
+                await attempts.failed(error)
+            except BaseException:
+                if not delivered:
+                    attempts.ended_without_verdict()
+                raise
+
+
+def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptStarted:
     record = deployment.record
+    previous = attempts.last_error.reason if attempts.last_error is not None else ""
     return stream_pb2.AttemptStarted(
-        attempt=number,
-        kind=stream_pb2.ATTEMPT_KIND_FIRST if number == 1 else stream_pb2.ATTEMPT_KIND_RETRY,
+        attempt=attempts.count,
+        kind=attempts.kind,
         model=record.id,
         provider=record.provider,
         runtime=record.runtime,
+        previous_error_reason=previous,
     )
+
+
+def _stamp_attempts(metadata: object, count: int) -> None:
+    if count > 1:
+        metadata["attempts"] = str(count)  # type: ignore[index]
 
 
 def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
@@ -168,8 +258,11 @@ def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None
         )
 
 
-def _stamp_end(end: stream_pb2.StreamEnd, deployment: Deployment, started: float) -> None:
+def _stamp_end(
+    end: stream_pb2.StreamEnd, deployment: Deployment, started: float, count: int
+) -> None:
     if not end.id:
         end.id = new_response_id()
+    _stamp_attempts(end.metadata, count)
     fill_cost(deployment.record.pricing, end.usage, end.cost)
-    _set_latency(started, end.latency)
+    set_latency(started, end.latency)

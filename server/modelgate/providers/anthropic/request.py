@@ -1,0 +1,290 @@
+"""Proto requests to Anthropic Messages API bodies (plain dicts, serialized once by orjson).
+
+What does not map, and why:
+- `presence_penalty`, `frequency_penalty` and `seed` have no Messages API
+  equivalent; they are dropped, as other gateways (LiteLLM, any-llm) do,
+  because rejecting them would make portable requests fail on Claude only.
+- `Message.name`, `Image.detail` and `Tool.strict` have no equivalent either
+  and are dropped for the same reason.
+- Temperature above 1 is rejected (INVALID_ARGUMENT): Anthropic's range is
+  0..1, and clamping would silently change the sampling the caller asked for.
+- System messages anywhere in the conversation become the top-level `system`
+  string (joined by blank lines): the API has no system role in `messages`.
+- JSON response formats become one forced tool whose input schema is the
+  caller's schema; the tool's input is handed back as the answer text (see
+  response.py and stream.py). Anthropic tool inputs are objects, so a
+  JSON_SCHEMA whose top level is not `"type": "object"` is rejected up front.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from google.protobuf import json_format, struct_pb2
+from modelgate.errors import invalid_argument
+from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
+
+DEFAULT_MAX_TOKENS = 4096
+"""Used when neither the request, the catalog defaults nor the model record give a limit."""
+JSON_OBJECT_TOOL = "json_object"
+"""Name of the forced tool that carries a RESPONSE_FORMAT_TYPE_JSON_OBJECT answer."""
+MAX_SAFE_INT = 2**53
+
+_TOOL_MODES = {
+    content_pb2.TOOL_CHOICE_MODE_AUTO: {"type": "auto"},
+    content_pb2.TOOL_CHOICE_MODE_REQUIRED: {"type": "any"},
+    content_pb2.TOOL_CHOICE_MODE_NONE: {"type": "none"},
+}
+
+Violations = list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesCall:
+    """A Messages API body, plus the forced tool (if any) whose input is the answer text."""
+
+    body: dict[str, Any]
+    json_tool: str | None = None
+
+
+def plain(value: Any) -> Any:
+    """JSON from protobuf Struct values, with integral numbers as ints.
+
+    Struct stores every number as a double; Anthropic reads `1.0` where a
+    schema or option wants an integer (`budget_tokens`, `minItems`) as wrong.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_SAFE_INT:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def struct_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A Struct as a plain JSON object."""
+    result: dict[str, Any] = plain(json_format.MessageToDict(struct))
+    return result
+
+
+def _image(image: content_pb2.Image) -> dict[str, Any]:
+    if image.WhichOneof("source") == "data":
+        source: dict[str, Any] = {
+            "type": "base64",
+            "media_type": image.mime_type,
+            "data": base64.b64encode(image.data).decode(),
+        }
+    else:
+        source = {"type": "url", "url": image.url}
+    return {"type": "image", "source": source}
+
+
+def _tool_result(result: content_pb2.ToolResult) -> dict[str, Any]:
+    if result.WhichOneof("result") == "json":
+        content = orjson.dumps(struct_dict(result.json)).decode()
+    else:
+        content = result.text
+    block: dict[str, Any] = {
+        "type": "tool_result",
+        "tool_use_id": result.tool_call_id,
+        "content": content,
+    }
+    if result.is_error:
+        block["is_error"] = True
+    return block
+
+
+def _block(part: content_pb2.ContentPart) -> dict[str, Any] | None:
+    kind = part.WhichOneof("data")
+    if kind == "text":
+        # The API rejects empty text blocks; an empty part carries nothing anyway.
+        return {"type": "text", "text": part.text} if part.text else None
+    if kind == "image":
+        return _image(part.image)
+    if kind == "tool_call":
+        call = part.tool_call
+        return {
+            "type": "tool_use",
+            "id": call.id,
+            "name": call.name,
+            "input": struct_dict(call.arguments),
+        }
+    if kind == "tool_result":
+        return _tool_result(part.tool_result)
+    return None
+
+
+def convert_messages(messages: Any, out: Violations) -> tuple[str | None, list[dict[str, Any]]]:
+    """(system, turns): system text hoisted, same-role turns merged to keep alternation.
+
+    Tool messages become user turns of `tool_result` blocks; within a user turn
+    the results go first, as the API requires after an assistant's `tool_use`.
+    """
+    system: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for i, message in enumerate(messages):
+        if message.role == content_pb2.ROLE_SYSTEM:
+            for j, part in enumerate(message.parts):
+                if part.WhichOneof("data") != "text":
+                    out.append(
+                        (f"messages[{i}].parts[{j}]", "Anthropic system prompts are text only")
+                    )
+                elif part.text:
+                    system.append(part.text)
+            continue
+        role = "assistant" if message.role == content_pb2.ROLE_ASSISTANT else "user"
+        blocks = [b for b in map(_block, message.parts) if b is not None]
+        if not blocks:
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    for turn in turns:
+        if turn["role"] == "user":
+            turn["content"].sort(key=lambda b: b["type"] != "tool_result")  # stable
+    return ("\n\n".join(system) if system else None), turns
+
+
+def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": tool.name}
+    if tool.description:
+        entry["description"] = tool.description
+    entry["input_schema"] = (
+        struct_dict(tool.parameters) if tool.HasField("parameters") else {"type": "object"}
+    )
+    return entry
+
+
+def _max_tokens(target: Target, generation: generation_pb2.GenerationConfig) -> int:
+    if generation.HasField("max_output_tokens"):
+        return generation.max_output_tokens
+    configured = target.defaults.get("max_tokens")
+    if isinstance(configured, int) and configured > 0:
+        return configured
+    return target.record.max_output_tokens or DEFAULT_MAX_TOKENS
+
+
+def _generation(
+    body: dict[str, Any], target: Target, g: generation_pb2.GenerationConfig, out: Violations
+) -> None:
+    body["max_tokens"] = _max_tokens(target, g)
+    if g.HasField("temperature"):
+        if g.temperature > 1.0:
+            out.append(
+                (
+                    "generation.temperature",
+                    f"must be in [0, 1] for Anthropic models, got {g.temperature:g}",
+                )
+            )
+        body["temperature"] = round(g.temperature, 6)
+    if g.HasField("top_p"):
+        body["top_p"] = round(g.top_p, 6)
+    if g.HasField("top_k"):
+        body["top_k"] = g.top_k
+    if g.stop_sequences:
+        body["stop_sequences"] = list(g.stop_sequences)
+    if g.HasField("extra"):
+        body.update(struct_dict(g.extra))
+
+
+def _forced_tool(fmt: generation_pb2.ResponseFormat, out: Violations) -> dict[str, Any] | None:
+    if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
+        schema = struct_dict(fmt.schema)
+        if schema.get("type") != "object":
+            out.append(
+                (
+                    "response_format.schema",
+                    'Anthropic models need "type": "object" at the top level',
+                )
+            )
+        description = fmt.description or "Give the answer as this tool's input."
+        return {"name": fmt.schema_name, "description": description, "input_schema": schema}
+    if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
+        return {
+            "name": JSON_OBJECT_TOOL,
+            "description": "Give the answer as this tool's input, a JSON object.",
+            "input_schema": {"type": "object"},
+        }
+    return None
+
+
+def _finish(body: dict[str, Any], target: Target, stream: bool, out: Violations) -> None:
+    if not body["messages"]:
+        out.append(("messages", "Anthropic models need at least one user or assistant message"))
+    if out:
+        raise invalid_argument(out)
+    if target.extra:
+        body.update(plain(target.extra))
+    if stream:
+        body["stream"] = True
+
+
+def chat_call(target: Target, request: AnyChatRequest, *, stream: bool) -> MessagesCall:
+    """The /v1/messages body for a Chat or StreamChat request on `target`."""
+    out: Violations = []
+    system, turns = convert_messages(request.messages, out)
+    body: dict[str, Any] = {"model": target.upstream_name}
+    body.update(plain(target.defaults))
+    body["messages"] = turns
+    if system is not None:
+        body["system"] = system
+    _generation(body, target, request.generation, out)
+    tools = [_tool(tool) for tool in request.tools]
+    choice = request.tool_choice.WhichOneof("choice")
+    if choice == "mode" and request.tool_choice.mode in _TOOL_MODES:
+        body["tool_choice"] = dict(_TOOL_MODES[request.tool_choice.mode])
+    elif choice == "tool_name":
+        body["tool_choice"] = {"type": "tool", "name": request.tool_choice.tool_name}
+    forced = _forced_tool(request.response_format, out)
+    if forced is not None:
+        if any(tool["name"] == forced["name"] for tool in tools):
+            out.append(("response_format.schema_name", "must differ from every tool name"))
+        tools.append(forced)
+        body["tool_choice"] = {"type": "tool", "name": forced["name"]}
+    if tools:
+        body["tools"] = tools
+    if request.user:
+        body["metadata"] = {"user_id": request.user}
+    _finish(body, target, stream, out)
+    return MessagesCall(body, forced["name"] if forced is not None else None)
+
+
+def complete_call(target: Target, request: AnyCompleteRequest, *, stream: bool) -> MessagesCall:
+    """A Complete request as Messages: the prompt is one user turn (no fill-in-the-middle)."""
+    out: Violations = []
+    if request.suffix:
+        out.append(("suffix", "fill-in-the-middle is not supported by Anthropic models"))
+    body: dict[str, Any] = {"model": target.upstream_name}
+    body.update(plain(target.defaults))
+    body["messages"] = [{"role": "user", "content": [{"type": "text", "text": request.prompt}]}]
+    _generation(body, target, request.generation, out)
+    if request.user:
+        body["metadata"] = {"user_id": request.user}
+    _finish(body, target, stream, out)
+    return MessagesCall(body)
+
+
+def count_tokens_body(target: Target, request: tokens_pb2.CountTokensRequest) -> dict[str, Any]:
+    """The /v1/messages/count_tokens body: text counts as one user turn."""
+    out: Violations = []
+    if request.text:
+        system = None
+        turns = [{"role": "user", "content": [{"type": "text", "text": request.text}]}]
+    else:
+        system, turns = convert_messages(request.messages, out)
+    if not turns:
+        out.append(("messages", "Anthropic models need at least one user or assistant message"))
+    if out:
+        raise invalid_argument(out)
+    body: dict[str, Any] = {"model": target.upstream_name, "messages": turns}
+    if system is not None:
+        body["system"] = system
+    if request.tools:
+        body["tools"] = [_tool(tool) for tool in request.tools]
+    return body

@@ -1,0 +1,189 @@
+"""Ollama JSON answers to proto responses (the stream converter shares these helpers).
+
+Ollama reports exact token counts (`prompt_eval_count`, `eval_count`) on the
+final object only, and sends tool calls whole with their arguments as a JSON
+object. It gives tool calls no ids on older versions, so ids are synthesized
+from the call's position in the answer (`call_0`, `call_1`, ...): stable for
+one answer, which is all a caller needs to pair results with calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from google.protobuf import struct_pb2
+from modelgate.providers.base import Target
+from modelgate.providers.ollama.request import struct_json
+from modelgate.providers.upstream_errors import unavailable
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    content_pb2,
+    embedding_pb2,
+    generation_pb2,
+    tokens_pb2,
+)
+
+PROVIDER = "ollama"
+RAW_ARGUMENTS_KEY = "_raw_arguments"
+"""Where tool-call arguments that are not a JSON object are kept verbatim."""
+
+_FINISH = {
+    "stop": generation_pb2.FINISH_REASON_STOP,
+    "length": generation_pb2.FINISH_REASON_LENGTH,
+}
+
+
+def finish_reason(
+    done_reason: str | None, has_tool_calls: bool
+) -> generation_pb2.FinishReason.ValueType:
+    """Ours for Ollama's `done_reason`; a turn that called tools ends with TOOL_CALLS.
+
+    Ollama says "stop" even when the model called tools, so the calls decide.
+    """
+    if has_tool_calls and done_reason in (None, "", "stop"):
+        return generation_pb2.FINISH_REASON_TOOL_CALLS
+    if not done_reason:
+        return generation_pb2.FINISH_REASON_STOP
+    return _FINISH.get(done_reason, generation_pb2.FINISH_REASON_OTHER)
+
+
+def usage(data: dict[str, Any]) -> generation_pb2.Usage:
+    """Exact usage from a final (`done: true`) object."""
+    input_tokens = int(data.get("prompt_eval_count") or 0)
+    output_tokens = int(data.get("eval_count") or 0)
+    return generation_pb2.Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+    )
+
+
+def call_id(call: dict[str, Any], index: int) -> str:
+    """The upstream id when Ollama sends one (newer versions), else `call_<index>`."""
+    upstream = call.get("id")
+    return upstream if isinstance(upstream, str) and upstream else f"call_{index}"
+
+
+def arguments_dict(function: dict[str, Any]) -> dict[str, Any]:
+    """Arguments as a dict: Ollama sends an object; a string is parsed, anything else kept raw."""
+    raw = function.get("arguments")
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str):
+        try:
+            parsed = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+        return {RAW_ARGUMENTS_KEY: raw}
+    return {} if raw is None else {RAW_ARGUMENTS_KEY: orjson.dumps(raw).decode()}
+
+
+def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
+    """One tool call as a content part."""
+    function = call.get("function") or {}
+    arguments = struct_pb2.Struct()
+    try:
+        arguments.update(arguments_dict(function))
+    except (ValueError, TypeError) as exc:
+        raise unavailable(PROVIDER, "sent tool-call arguments that are not JSON") from exc
+    return content_pb2.ContentPart(
+        tool_call=content_pb2.ToolCall(
+            id=call_id(call, index), name=str(function.get("name") or ""), arguments=arguments
+        )
+    )
+
+
+def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatResponse:
+    """A ChatResponse from a non-streamed /api/chat answer."""
+    if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
+        raise unavailable(PROVIDER, "answered /api/chat without a message")
+    message = data["message"]
+    parts: list[content_pb2.ContentPart] = []
+    if message.get("content"):
+        parts.append(content_pb2.ContentPart(text=str(message["content"])))
+    calls = message.get("tool_calls") or []
+    parts.extend(tool_call_part(call, index) for index, call in enumerate(calls))
+    raw = str(data.get("done_reason") or "")
+    return chat_pb2.ChatResponse(
+        model=target.id,
+        provider=target.record.provider,
+        runtime=runtime,
+        content=parts,
+        finish_reason=finish_reason(raw, bool(calls)),
+        raw_finish_reason=raw,
+        usage=usage(data),
+    )
+
+
+def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2.CompleteResponse:
+    """A CompleteResponse from a non-streamed /api/generate answer."""
+    if not isinstance(data, dict):
+        raise unavailable(PROVIDER, "answered /api/generate with no object")
+    raw = str(data.get("done_reason") or "")
+    return completion_pb2.CompleteResponse(
+        model=target.id,
+        provider=target.record.provider,
+        runtime=runtime,
+        text=str(data.get("response") or ""),
+        finish_reason=finish_reason(raw, False),
+        raw_finish_reason=raw,
+        usage=usage(data),
+    )
+
+
+def embed_response(
+    target: Target, runtime: str, data: Any, expected: int
+) -> embedding_pb2.EmbedResponse:
+    """An EmbedResponse from /api/embed; a count mismatch is a broken upstream, not a result."""
+    vectors = data.get("embeddings") if isinstance(data, dict) else None
+    if not isinstance(vectors, list) or len(vectors) != expected:
+        raise unavailable(PROVIDER, f"answered /api/embed without {expected} embeddings")
+    input_tokens = int(data.get("prompt_eval_count") or 0)
+    return embedding_pb2.EmbedResponse(
+        model=target.id,
+        provider=target.record.provider,
+        runtime=runtime,
+        embeddings=[
+            embedding_pb2.Embedding(index=i, values=vector) for i, vector in enumerate(vectors)
+        ],
+        usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
+    )
+
+
+CHARS_PER_TOKEN = 4
+"""The estimate's ratio: about four characters per token for English with BPE tokenizers."""
+
+
+def estimate_tokens(texts: Iterable[str]) -> int:
+    """ceil(characters / 4): Ollama has no tokenize endpoint, so counts are estimates."""
+    chars = sum(len(text) for text in texts)
+    return math.ceil(chars / CHARS_PER_TOKEN)
+
+
+def count_texts(request: tokens_pb2.CountTokensRequest) -> list[str]:
+    """Every piece of the request that reaches the model as text (tools as their JSON)."""
+    texts = [request.text]
+    for message in request.messages:
+        for part in message.parts:
+            kind = part.WhichOneof("data")
+            if kind == "text":
+                texts.append(part.text)
+            elif kind == "tool_call":
+                texts.append(part.tool_call.name)
+                texts.append(orjson.dumps(struct_json(part.tool_call.arguments)).decode())
+            elif kind == "tool_result":
+                result = part.tool_result
+                if result.WhichOneof("result") == "json":
+                    texts.append(orjson.dumps(struct_json(result.json)).decode())
+                else:
+                    texts.append(result.text)
+    for tool in request.tools:
+        texts.extend((tool.name, tool.description))
+        texts.append(orjson.dumps(struct_json(tool.parameters)).decode())
+    return texts

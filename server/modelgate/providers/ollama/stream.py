@@ -1,0 +1,103 @@
+"""Ollama NDJSON streams to proto stream events.
+
+Every line is one JSON object. Ollama reports a failure after HTTP 200 as a
+line `{"error": "..."}` and then ends the body, so every line is checked for
+it; the stream is complete only when a `done: true` line arrives, and a body
+that ends without one is a failure (RELIABILITY.md), never a short answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from modelgate.errors import GatewayError
+from modelgate.providers.base import Target
+from modelgate.providers.ollama.response import (
+    PROVIDER,
+    arguments_dict,
+    call_id,
+    finish_reason,
+    usage,
+)
+from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
+
+
+def parse_line(line: bytes) -> dict[str, Any]:
+    """One NDJSON object; an error line raises its classified error."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise unavailable(PROVIDER, "sent a malformed stream line") from exc
+    if not isinstance(data, dict):
+        raise unavailable(PROVIDER, "sent a stream line that is not an object")
+    if data.get("error"):
+        raise classify(PROVIDER, None, data)
+    return data
+
+
+def _end(target: Target, runtime: str, data: dict[str, Any], called: bool) -> stream_pb2.StreamEnd:
+    raw = str(data.get("done_reason") or "")
+    return stream_pb2.StreamEnd(
+        model=target.id,
+        provider=target.record.provider,
+        runtime=runtime,
+        finish_reason=finish_reason(raw, called),
+        raw_finish_reason=raw,
+        usage=usage(data),
+    )
+
+
+def truncated() -> GatewayError:
+    """The error for a body that ended before `done: true`."""
+    return unavailable(PROVIDER, "stream ended without done")
+
+
+async def chat_events(
+    target: Target, runtime: str, lines: AsyncIterator[bytes]
+) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+    """Text and whole tool calls as deltas, then one `end` from the `done` line.
+
+    Tool calls arrive complete, so each becomes one ToolCallDelta carrying its
+    id, name and full arguments; `index` counts calls across the whole answer.
+    """
+    calls = 0
+    async for line in lines:
+        data = parse_line(line)
+        message = data.get("message") or {}
+        text = message.get("content")
+        if text:
+            yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=str(text)))
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            delta = stream_pb2.ToolCallDelta(
+                index=calls,
+                id=call_id(call, calls),
+                name=str(function.get("name") or ""),
+                arguments_json=orjson.dumps(arguments_dict(function)).decode(),
+            )
+            calls += 1
+            yield chat_pb2.StreamChatResponse(tool_call_delta=delta)
+        if data.get("done") is True:
+            yield chat_pb2.StreamChatResponse(end=_end(target, runtime, data, calls > 0))
+            return
+    raise truncated()
+
+
+async def generate_events(
+    target: Target, runtime: str, lines: AsyncIterator[bytes]
+) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+    """/api/generate `response` pieces as text deltas, then one `end` from the `done` line."""
+    async for line in lines:
+        data = parse_line(line)
+        text = data.get("response")
+        if text:
+            yield completion_pb2.StreamCompleteResponse(
+                text_delta=stream_pb2.TextDelta(text=str(text))
+            )
+        if data.get("done") is True:
+            yield completion_pb2.StreamCompleteResponse(end=_end(target, runtime, data, False))
+            return
+    raise truncated()

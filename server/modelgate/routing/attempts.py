@@ -1,0 +1,171 @@
+"""The one retry loop of a logical call: which deployment next, how long to wait, when to stop.
+
+Rules (RELIABILITY.md): only retryable failures are retried; the wait is at
+least the upstream's Retry-After, otherwise jittered exponential backoff; a
+wait that would pass the caller's deadline fails now with RetryInfo instead;
+attempts are bounded per deployment and per call; a deployment whose breaker
+is open is skipped; non-retryable failures that another model may not share
+(context too long, provider down or misconfigured) fall back to the next
+deployment, other client errors end the call at once.
+
+Hand-rolled rather than tenacity: tenacity retries one callable, but a call
+here moves across deployments, must skip open breakers without calling, and
+streams must report each attempt to the caller before it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+
+import grpc
+from modelgate.config import RoutingConfig
+from modelgate.errors import GatewayError
+from modelgate.providers.base import CallContext
+from modelgate.routing.balancer import DeploymentStats, StatsBoard
+from modelgate.routing.catalog import Deployment
+from modelgate.v1 import stream_pb2
+
+FALLBACK_REASONS = frozenset(
+    {
+        "CONTEXT_LENGTH_EXCEEDED",
+        "UPSTREAM_AUTH_FAILED",
+        "UPSTREAM_MODEL_NOT_FOUND",
+        "PROVIDER_UNAVAILABLE",
+        "CIRCUIT_OPEN",
+    }
+)
+
+
+def backoff(attempt: int, config: RoutingConfig, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff for the `attempt`-th retry (1-based)."""
+    ceiling = min(config.backoff_max_seconds, config.backoff_initial_seconds * 2 ** (attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def _circuit_open(deployment: Deployment, stats: DeploymentStats) -> GatewayError:
+    return GatewayError(
+        grpc.StatusCode.UNAVAILABLE,
+        "CIRCUIT_OPEN",
+        f"model {deployment.record.id!r} is cooling down after repeated upstream failures",
+        metadata={"model": deployment.record.id},
+        retry_after=stats.breaker.retry_after(),
+        retryable=True,
+    )
+
+
+def _unavailable(deployment: Deployment) -> GatewayError:
+    return GatewayError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "PROVIDER_UNAVAILABLE",
+        f"model {deployment.record.id!r} is not available: {deployment.unavailable_reason}",
+        metadata={"model": deployment.record.id, "runtime": deployment.record.runtime},
+    )
+
+
+class Attempts:
+    """Iterates the attempts of one logical call over a plan of deployments."""
+
+    def __init__(
+        self,
+        plan: Sequence[Deployment],
+        board: StatsBoard,
+        config: RoutingConfig,
+        call: CallContext,
+    ) -> None:
+        self.plan = plan
+        self.board = board
+        self.config = config
+        self.call = call
+        self.count = 0
+        self.kind: stream_pb2.AttemptKind.ValueType = stream_pb2.ATTEMPT_KIND_FIRST
+        self.last_error: GatewayError | None = None
+        self._position = 0
+        self._tries_here = 0
+        self._started = 0.0
+        self._stats: DeploymentStats | None = None
+
+    def next(self) -> Deployment:
+        """The deployment for the next attempt; raises the last error when none is left."""
+        while self._position < len(self.plan):
+            deployment = self.plan[self._position]
+            stats = self.board.get(deployment.record.id)
+            if deployment.unavailable_reason:
+                self._skip(_unavailable(deployment))
+                continue
+            if self._tries_here >= self.config.max_attempts_per_deployment:
+                self._advance()
+                continue
+            if self.count >= self.config.max_attempts:
+                break
+            if not stats.breaker.admit():
+                self._skip(_circuit_open(deployment, stats))
+                continue
+            if self.count:
+                self.kind = (
+                    stream_pb2.ATTEMPT_KIND_RETRY
+                    if self._tries_here
+                    else stream_pb2.ATTEMPT_KIND_FALLBACK
+                )
+            self.count += 1
+            self._tries_here += 1
+            self._stats = stats
+            stats.in_flight += 1
+            stats.calls += 1
+            self._started = time.perf_counter()
+            return deployment
+        assert self.last_error is not None, "a plan always has at least one deployment"
+        raise self.last_error
+
+    def _skip(self, error: GatewayError) -> None:
+        self.last_error = error
+        self._advance()
+
+    def _advance(self) -> None:
+        self._position += 1
+        self._tries_here = 0
+
+    def succeeded(self) -> None:
+        """The attempt returned (or streamed its first output): record health and latency."""
+        stats = self._finish()
+        stats.breaker.success()
+        stats.observe_latency(time.perf_counter() - self._started)
+
+    def ended_without_verdict(self) -> None:
+        """The attempt ended for a reason that says nothing about the upstream (cancel)."""
+        self._finish().breaker.release()
+
+    def _finish(self) -> DeploymentStats:
+        stats = self._stats
+        assert stats is not None, "succeeded/failed called without a running attempt"
+        stats.in_flight -= 1
+        self._stats = None
+        return stats
+
+    async def failed(self, error: GatewayError) -> None:
+        """Decide after a failed attempt: wait and retry, fall back, or re-raise."""
+        stats = self._finish()
+        self.last_error = error
+        if error.retryable:
+            stats.failures += 1
+            stats.breaker.failure()
+        else:
+            stats.breaker.release()
+            if error.reason not in FALLBACK_REASONS:
+                raise error
+            self._advance()
+            return
+        if self._tries_here >= self.config.max_attempts_per_deployment:
+            self._advance()
+            return
+        delay = max(error.retry_after or 0.0, backoff(self._tries_here, self.config))
+        remaining = self.call.remaining()
+        if remaining is not None and delay >= remaining:
+            if self._position + 1 < len(self.plan):
+                self._advance()  # no time to wait here; another deployment may answer now
+                return
+            error.retry_after = delay
+            raise error
+        await asyncio.sleep(delay)

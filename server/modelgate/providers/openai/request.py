@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from google.protobuf import json_format
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.structs import struct_to_dict, struct_to_json
 from modelgate.v1 import content_pb2, generation_pb2
 
 _ROLES = {
@@ -32,10 +32,7 @@ _TOOL_MODES = {
 }
 
 
-def struct_json(message: Any) -> dict[str, Any]:
-    """A Struct as a plain dict."""
-    result: dict[str, Any] = json_format.MessageToDict(message)
-    return result
+struct_json = struct_to_dict
 
 
 def _image_url(image: content_pb2.Image) -> dict[str, Any]:
@@ -51,7 +48,7 @@ def _image_url(image: content_pb2.Image) -> dict[str, Any]:
 
 def _tool_result_text(result: content_pb2.ToolResult) -> str:
     if result.WhichOneof("result") == "json":
-        return json_format.MessageToJson(result.json, indent=None)
+        return struct_to_json(result.json)
     return result.text
 
 
@@ -78,7 +75,7 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
                     "type": "function",
                     "function": {
                         "name": call.name,
-                        "arguments": json_format.MessageToJson(call.arguments, indent=None)
+                        "arguments": struct_to_json(call.arguments)
                         if call.HasField("arguments")
                         else "{}",
                     },

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import openai
-from google.protobuf import json_format
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.openai.request import struct_json
 from modelgate.providers.openai.response import arguments_struct
+from modelgate.providers.structs import struct_to_json
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
@@ -51,13 +51,13 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
                     "type": "function_call",
                     "call_id": part.tool_call.id,
                     "name": part.tool_call.name,
-                    "arguments": json_format.MessageToJson(part.tool_call.arguments, indent=None),
+                    "arguments": struct_to_json(part.tool_call.arguments),
                 }
             )
         elif kind == "tool_result":
             result = part.tool_result
             output = (
-                json_format.MessageToJson(result.json, indent=None)
+                struct_to_json(result.json)
                 if result.WhichOneof("result") == "json"
                 else result.text
             )

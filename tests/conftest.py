@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import grpc
 import pytest
 from modelgate.app import Gateway
-from modelgate.config import ModelConfig, Settings
+from modelgate.config import ModelConfig, PricingConfig, Settings
 from modelgate.v1 import gateway_pb2_grpc
 
 if TYPE_CHECKING:
@@ -38,14 +38,14 @@ def echo_test_settings() -> Settings:
         provider="modelgate",
         capabilities=["embedding"],
         embedding_dimension=16,
-        pricing={"input": 0.1},  # type: ignore[arg-type]
+        pricing=PricingConfig(input=0.1),
     )
     priced = ModelConfig(
         id="echo-priced",
         runtime="echo",
         provider="modelgate",
         capabilities=["chat", "streaming"],
-        pricing={"input": 2.0, "output": 8.0},  # type: ignore[arg-type]
+        pricing=PricingConfig(input=2.0, output=8.0),
     )
     return Settings(models=[slow, trickle, embed_only, priced], _env_file=None)  # type: ignore[call-arg]
 

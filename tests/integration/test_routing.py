@@ -1,0 +1,301 @@
+"""Aliases, retries, fallbacks, breakers, deadlines and cancellation, through upstream fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from modelgate.config import CapabilityName, (
+    AliasConfig,
+    DeploymentConfig,
+    ModelConfig,
+    RoutingConfig,
+    RuntimeConfig,
+)
+from modelgate.routing.balancer import StatsBoard
+from modelgate.v1 import chat_pb2, model_pb2, stream_pb2
+
+from tests.fakes import FakeOpenAI, Fault, Reply
+from tests.gateways import Served, serve, settings
+from tests.rpc_helpers import chat_request, decode, text_of, user
+
+CAPS: list[CapabilityName] = ["chat", "streaming"]
+
+
+@pytest.fixture(scope="module")
+async def upstreams() -> AsyncIterator[tuple[FakeOpenAI, FakeOpenAI]]:
+    async with FakeOpenAI() as a, FakeOpenAI() as b:
+        yield a, b
+
+
+@pytest.fixture(scope="module")
+async def served(upstreams: tuple[FakeOpenAI, FakeOpenAI]) -> AsyncIterator[Served]:
+    a, b = upstreams
+    runtimes = {
+        "a": RuntimeConfig(kind="openai_compatible", base_url=a.url + "/v1"),
+        "b": RuntimeConfig(kind="openai_compatible", base_url=b.url + "/v1"),
+    }
+
+    def model(model_id: str, runtime: str, **extra: Any) -> ModelConfig:
+        return ModelConfig(
+            id=model_id,
+            runtime=runtime,
+            provider="test",
+            upstream_name="gpt-4o-mini",
+            capabilities=CAPS,
+            **extra,
+        )
+
+    models = [
+        model("m-a", "a"),
+        model("m-b", "b"),
+        model("primary", "a", fallbacks=["m-b"]),
+        model("breaker-a", "a"),
+    ]
+    aliases = {
+        "pool": AliasConfig(
+            deployments=[
+                DeploymentConfig(model="m-a", weight=3),
+                DeploymentConfig(model="m-b", weight=1),
+            ]
+        ),
+        "fewest": AliasConfig(
+            strategy="least_inflight",
+            deployments=[DeploymentConfig(model="m-a"), DeploymentConfig(model="m-b")],
+        ),
+        "fastest": AliasConfig(
+            strategy="lowest_latency",
+            deployments=[DeploymentConfig(model="m-a"), DeploymentConfig(model="m-b")],
+        ),
+    }
+    routing = RoutingConfig(
+        backoff_initial_seconds=0.01,
+        backoff_max_seconds=0.05,
+        breaker_failure_threshold=3,
+        breaker_cooldown_seconds=0.3,
+    )
+    config = settings(runtimes=runtimes, models=models, aliases=aliases, routing=routing)
+    async with serve(config) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _clean(upstreams: tuple[FakeOpenAI, FakeOpenAI], served: Served) -> None:
+    """Each test starts with quiet upstreams and fresh breakers and latency stats."""
+    for fake in upstreams:
+        fake.reset()
+    served.gateway.catalog.stats = StatsBoard(served.gateway.settings.routing)
+
+
+def _calls(fake: FakeOpenAI) -> int:
+    return len(fake.requests_to("/v1/chat/completions"))
+
+
+async def test_weighted_alias_spreads_calls_by_weight(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    served_by = [(await served.stub.Chat(chat_request("pool", "x"))).model for _ in range(200)]
+    share_a = served_by.count("m-a") / len(served_by)
+    assert 0.6 < share_a < 0.9, share_a  # weight 3:1 -> 0.75
+    assert _calls(upstreams[0]) + _calls(upstreams[1]) == 200
+
+
+async def test_least_inflight_prefers_the_idle_deployment(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _b = upstreams
+    a.set_default(Reply(latency_ms=400))
+
+    async def busy() -> None:
+        await served.stub.Chat(chat_request("m-a", "busy"))
+
+    slow = asyncio.create_task(busy())
+    await asyncio.sleep(0.1)
+    quick = await served.stub.Chat(chat_request("fewest", "x"))
+    assert quick.model == "m-b"
+    await slow
+
+
+async def test_lowest_latency_learns_the_faster_deployment(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _b = upstreams
+    a.set_default(Reply(latency_ms=80))
+    for _ in range(4):
+        await served.stub.Chat(chat_request("m-a", "x"))
+        await served.stub.Chat(chat_request("m-b", "x"))
+    picks = [(await served.stub.Chat(chat_request("fastest", "x"))).model for _ in range(5)]
+    assert picks == ["m-b"] * 5
+
+
+async def test_retry_then_success_reports_attempts(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _ = upstreams
+    a.script(Fault.server_error(), Fault.http(502))
+    response = await served.stub.Chat(chat_request("m-a", "third time lucky"))
+    assert text_of(response) == "third time lucky"
+    assert response.metadata["attempts"] == "3"
+    assert _calls(a) == 3
+
+
+async def test_429_retry_after_is_honored(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _ = upstreams
+    a.script(Fault.rate_limited(retry_after=0.3))
+    started = time.monotonic()
+    response = await served.stub.Chat(chat_request("m-a", "patience"))
+    assert text_of(response) == "patience"
+    waited = (
+        a.requests_to("/v1/chat/completions")[1].at - a.requests_to("/v1/chat/completions")[0].at
+    )
+    assert waited >= 0.29, waited
+    assert time.monotonic() - started >= 0.29
+
+
+async def test_400_is_not_retried(served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+    a, b = upstreams
+    a.script(Fault.http(400, "bad request"))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("primary", "x"))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _calls(a) == 1 and _calls(b) == 0, "no retry and no fallback on a client error"
+
+
+async def test_fallback_to_second_provider_reports_serving_model(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, b = upstreams
+    a.set_default(Fault.overloaded())
+    response = await served.stub.Chat(chat_request("primary", "rescued"))
+    assert text_of(response) == "rescued"
+    assert response.model == "m-b" and response.runtime == "b"
+    assert _calls(a) == 3 and _calls(b) == 1
+
+
+async def test_context_length_falls_back_without_retrying(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, b = upstreams
+    a.script(Fault.context_length_exceeded())
+    response = await served.stub.Chat(chat_request("primary", "long prompt"))
+    assert response.model == "m-b"
+    assert _calls(a) == 1 and _calls(b) == 1
+
+
+async def test_stream_falls_back_before_first_token_with_attempt_markers(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _b = upstreams
+    a.set_default(Fault.http(503))
+    request = chat_pb2.StreamChatRequest(model="primary", messages=[user("one two")])
+    events = [e async for e in served.stub.StreamChat(request)]
+    attempts = [e.attempt for e in events if e.HasField("attempt")]
+    assert [(x.model, x.kind) for x in attempts] == [
+        ("primary", stream_pb2.ATTEMPT_KIND_FIRST),
+        ("primary", stream_pb2.ATTEMPT_KIND_RETRY),
+        ("primary", stream_pb2.ATTEMPT_KIND_RETRY),
+        ("m-b", stream_pb2.ATTEMPT_KIND_FALLBACK),
+    ]
+    assert attempts[1].previous_error_reason == "UPSTREAM_OVERLOADED"
+    assert "".join(e.text_delta.text for e in events if e.HasField("text_delta")) == "one two"
+    assert events[-1].end.model == "m-b"
+
+
+async def test_stream_failure_after_first_token_is_not_retried(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, b = upstreams
+    a.script(Fault.reset_mid_stream(after_chunks=2))
+    request = chat_pb2.StreamChatRequest(model="primary", messages=[user("a b c d e f")])
+    texts: list[str] = []
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for event in served.stub.StreamChat(request):
+            if event.HasField("text_delta"):
+                texts.append(event.text_delta.text)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert texts and "".join(texts) != "a b c d e f"
+    assert _calls(a) == 1 and _calls(b) == 0, "never retried after output reached the caller"
+
+
+async def test_breaker_opens_then_recovers_after_cooldown(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _ = upstreams
+    a.set_default(Fault.server_error())
+    with pytest.raises(grpc.aio.AioRpcError):
+        await served.stub.Chat(chat_request("breaker-a", "x"))
+    calls_before = _calls(a)
+    assert calls_before == 3, "breaker opens after 3 consecutive failures"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("breaker-a", "x"))
+    status = decode(caught.value)
+    assert (status.code, status.reason) == (grpc.StatusCode.UNAVAILABLE, "CIRCUIT_OPEN")
+    assert status.retry_after is not None and 0 < status.retry_after <= 0.3
+    assert _calls(a) == calls_before, "an open breaker sends nothing upstream"
+    record = await served.stub.GetModel(model_pb2.GetModelRequest(id="breaker-a"))
+    assert record.model.availability.breaker_state == model_pb2.BREAKER_STATE_OPEN
+    a.set_default(None)
+    await asyncio.sleep(0.35)
+    response = await served.stub.Chat(chat_request("breaker-a", "healthy again"))
+    assert text_of(response) == "healthy again"
+    record = await served.stub.GetModel(model_pb2.GetModelRequest(id="breaker-a"))
+    assert record.model.availability.breaker_state == model_pb2.BREAKER_STATE_CLOSED
+
+
+async def test_deadline_shorter_than_upstream_closes_the_upstream_request(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _ = upstreams
+    a.script(Fault.hang())
+    started = time.monotonic()
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("m-a", "x"), timeout=0.3)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    closed_at = await a.wait_for_disconnect(within_s=2)
+    assert closed_at - started < 0.3 + 0.2
+
+
+async def test_client_cancel_mid_stream_closes_upstream_within_100ms(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, _ = upstreams
+    a.script(Reply(text=" ".join(["word"] * 200), tokens_per_s=20))
+    call = served.stub.StreamChat(chat_pb2.StreamChatRequest(model="m-a", messages=[user("x")]))
+    async for event in call:
+        if event.HasField("text_delta"):
+            break
+    cancelled_at = time.monotonic()
+    call.cancel()
+    closed_at = await a.wait_for_disconnect(within_s=2)
+    assert closed_at - cancelled_at < 0.1, closed_at - cancelled_at
+    assert a.active_streams == 0
+
+
+async def test_list_models_shows_aliases_with_their_deployments(served: Served) -> None:
+    listed = await served.stub.ListModels(model_pb2.ListModelsRequest(runtime="alias"))
+    pool = next(m for m in listed.models if m.id == "pool")
+    assert list(pool.deployments) == ["m-a", "m-b"]
+    assert pool.capabilities.chat and pool.availability.available
+
+
+async def test_discovery_adds_and_removes_models(upstreams: tuple[FakeOpenAI, FakeOpenAI]) -> None:
+    a, _ = upstreams
+    runtime = RuntimeConfig(kind="openai_compatible", base_url=a.url + "/v1", discover=True)
+    async with serve(settings(runtimes={"local": runtime})) as running:
+        a.add_model("fresh-model")
+        await running.gateway.catalog.refresh()
+        ids = {m.id for m in (await running.stub.ListModels(model_pb2.ListModelsRequest())).models}
+        assert "fresh-model@local" in ids
+        a.remove_model("fresh-model")
+        await running.gateway.catalog.refresh()
+        ids = {m.id for m in (await running.stub.ListModels(model_pb2.ListModelsRequest())).models}
+        assert "fresh-model@local" not in ids
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await running.stub.Chat(chat_request("fresh-model", "x"))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND

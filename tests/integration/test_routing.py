@@ -9,8 +9,9 @@ from typing import Any
 
 import grpc
 import pytest
-from modelgate.config import CapabilityName, (
+from modelgate.config import (
     AliasConfig,
+    CapabilityName,
     DeploymentConfig,
     ModelConfig,
     RoutingConfig,

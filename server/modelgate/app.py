@@ -11,10 +11,15 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
+from modelgate.api.auth import Authenticator
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
+from modelgate.providers.base import Backend
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.router import Router
+from modelgate.telemetry.interceptor import GatewayInterceptor
+from modelgate.telemetry.metrics import Metrics
+from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
 from modelgate.v1 import gateway_pb2, gateway_pb2_grpc
 
 log = logging.getLogger("modelgate")
@@ -38,15 +43,51 @@ def server_options(settings: Settings, *, reuse_port: bool) -> list[tuple[str, i
     ]
 
 
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS (and mutual TLS with a client CA) from PEM files, or None for plaintext."""
+    server = settings.server
+    if server.tls_cert_file is None or server.tls_key_file is None:
+        return None
+    pair = (server.tls_key_file.read_bytes(), server.tls_cert_file.read_bytes())
+    client_ca = server.tls_client_ca_file.read_bytes() if server.tls_client_ca_file else None
+    return grpc.ssl_server_credentials(
+        [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )
+
+
 class Gateway:
     """One gateway process: start, serve, drain."""
 
     def __init__(self, settings: Settings, *, reuse_port: bool = False) -> None:
         self.settings = settings
-        self.catalog = Catalog(settings)
+        telemetry = settings.telemetry
+        traced = setup_tracer(telemetry)
+        self.tracer_provider = traced[1] if traced else None
+        wrap = None
+        if traced is not None:
+            tracer = traced[0]
+
+            def wrap(backend: Backend) -> Backend:
+                return InstrumentedBackend(backend, tracer, telemetry.capture_content)
+
+        self.catalog = Catalog(settings, wrap=wrap)
         self.router = Router(self.catalog, settings.routing)
+        self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
+        auth = Authenticator(settings.auth) if settings.auth.enabled else None
+        interceptors: list[grpc.aio.ServerInterceptor] = []
+        if traced is not None or self.metrics is not None or auth is not None:
+            interceptors.append(
+                GatewayInterceptor(
+                    tracer=traced[0] if traced else None,
+                    metrics=self.metrics,
+                    auth=auth,
+                    known_model=self.catalog.knows,
+                )
+            )
         self.health = HealthServicer()
-        self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
+        self.server = grpc.aio.server(
+            interceptors=interceptors, options=server_options(settings, reuse_port=reuse_port)
+        )
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
             ModelGatewayServicer(self.router, settings.limits), self.server
         )
@@ -67,10 +108,17 @@ class Gateway:
         host = host or self.settings.server.host
         port = self.settings.server.port if port is None else port
         await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
-        self.port = self.server.add_insecure_port(f"{host}:{port}")
+        credentials = server_credentials(self.settings)
+        address = f"{host}:{port}"
+        if credentials is None:
+            self.port = self.server.add_insecure_port(address)
+        else:
+            self.port = self.server.add_secure_port(address, credentials)
         if not self.port:
             raise OSError(f"could not bind {host}:{port}")
         await self.server.start()
+        if self.metrics is not None and self.settings.telemetry.metrics_port:
+            self.metrics.serve(self.settings.telemetry.metrics_port)
         await self.catalog.refresh()
         if any(s.config.discover for s in self.catalog.runtimes.values()):
             self._refresher = asyncio.create_task(self._refresh_forever())
@@ -98,6 +146,8 @@ class Gateway:
                 await self._refresher
         await self.server.stop(self.settings.server.grace_seconds if grace is None else grace)
         await self.catalog.aclose()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # flushes spans still batched
 
 
 async def serve(settings: Settings, *, reuse_port: bool = False) -> None:

@@ -124,6 +124,38 @@ class RoutingConfig(BaseModel):
     latency_ewma_alpha: float = Field(default=0.2, gt=0, le=1)
 
 
+class TelemetryConfig(BaseModel):
+    """Traces (OpenTelemetry, standard OTEL_* env vars for the exporter) and metrics."""
+
+    tracing: Literal["off", "otlp", "console"] = "off"
+    """`off` unless set, or unless OTEL_EXPORTER_OTLP_ENDPOINT is set (then `otlp`)."""
+    metrics_port: int = 0
+    """Prometheus scrape port (0: no endpoint; metrics are still counted when enabled)."""
+    metrics: bool = False
+    capture_content: bool = False
+    """Record prompts and completions on spans (GenAI conventions: opt-in only)."""
+
+
+class ApiKeyConfig(BaseModel):
+    """One caller key, stored as its SHA-256 hex digest (never the key itself)."""
+
+    id: str
+    sha256: str = Field(repr=False)
+    models: list[str] = Field(default_factory=list)
+    """Models and aliases the key may use (empty: all)."""
+    requests_per_minute: float = 0
+    """Token-bucket request rate (0: unlimited)."""
+    tokens_per_minute: float = 0
+    """Token-bucket budget of input + output tokens (0: unlimited)."""
+
+
+class AuthConfig(BaseModel):
+    """Optional API-key auth: `authorization: Bearer <key>` metadata."""
+
+    enabled: bool = False
+    keys: list[ApiKeyConfig] = Field(default_factory=list)
+
+
 class ServerConfig(BaseModel):
     """Listening socket and transport options."""
 
@@ -133,6 +165,11 @@ class ServerConfig(BaseModel):
     keepalive_time_ms: int = 60_000
     keepalive_timeout_ms: int = 20_000
     min_ping_interval_ms: int = 10_000
+    tls_cert_file: Path | None = None
+    """PEM certificate chain; with `tls_key_file` the server speaks TLS only."""
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    """PEM CA bundle: when set, clients must present a certificate it signed (mutual TLS)."""
 
 
 class Settings(BaseSettings):
@@ -149,6 +186,8 @@ class Settings(BaseSettings):
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
     echo: bool = True
     echo_dimension: int = 16
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)

@@ -12,7 +12,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import grpc
@@ -87,7 +87,9 @@ def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[Mo
 class Catalog:
     """Every model the gateway can route to, by id, short name and alias."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, wrap: Callable[[Backend], Backend] | None = None
+    ) -> None:
         runtimes = dict(settings.runtimes)
         models = list(settings.models)
         if settings.echo:
@@ -98,6 +100,8 @@ class Catalog:
         for name, config in runtimes.items():
             try:
                 backend: Backend | None = create_backend(name, config)
+                if wrap is not None and backend is not None:
+                    backend = wrap(backend)
                 error = ""
             except Exception as exc:  # a broken plugin must not take the gateway down
                 log.exception("runtime %s could not be created", name)
@@ -162,6 +166,14 @@ class Catalog:
             d.record.id
             for d in self._deployments.values()
             if has_capability(d.record, capability) and not d.unavailable_reason
+        )
+
+    def knows(self, name: str) -> bool:
+        """Whether `name` is a model id, alias or unambiguous short name (metrics labels)."""
+        return (
+            name in self._deployments
+            or name in self.aliases
+            or len(self._short_names.get(name, ())) == 1
         )
 
     def all_ids(self) -> list[str]:

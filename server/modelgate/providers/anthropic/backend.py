@@ -48,11 +48,9 @@ class AnthropicBackend(BackendDefaults):
         self._secrets = (self._key,) if self._key else ()
         self._version = str(config.options.get("anthropic_version", API_VERSION))
         self._extra_headers = dict(config.headers)  # e.g. anthropic-beta
-        headers = {
-            "x-api-key": self._key,
-            "anthropic-version": self._version,
-            **self._extra_headers,
-        }
+        headers = {"anthropic-version": self._version, **self._extra_headers}
+        if self._key:  # without one the API answers 401, which names the missing header
+            headers["x-api-key"] = self._key
         self.upstream = HttpUpstream(PROVIDER, self._base_url, headers, secrets=self._secrets)
         self._sdk: anthropic.AsyncAnthropic | None = None
 
@@ -128,11 +126,11 @@ class AnthropicBackend(BackendDefaults):
         remaining = call.remaining()
         if remaining is not None and remaining <= 0:
             raise deadline_exceeded(PROVIDER)
+        if remaining is not None:
+            body["timeout"] = remaining  # the SDK's own default (10 min) otherwise
         try:
             result = await self._client().messages.count_tokens(
-                **body,
-                extra_headers=call.trace_headers or None,
-                timeout=anthropic.NOT_GIVEN if remaining is None else remaining,
+                **body, extra_headers=call.trace_headers or None
             )
         except anthropic.APIStatusError as exc:
             raise classify(

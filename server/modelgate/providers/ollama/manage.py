@@ -133,15 +133,17 @@ def model_record(
     """
     tag = tag_name(entry)
     details = entry.get("details") or {}
+    caps = capabilities(tag, details, facts)
     return model_pb2.Model(
         id=f"{tag}@{runtime}",
         label=tag,
         provider=str(details.get("family") or "ollama"),
         runtime=runtime,
         endpoint=endpoint,
-        capabilities=capabilities(tag, details, facts),
+        capabilities=caps,
         context_window=facts.context_window if facts else 0,
-        embedding_dimension=facts.embedding_dimension if facts else 0,
+        # an LLM's embedding_length is its hidden size, not a vector it serves
+        embedding_dimension=facts.embedding_dimension if facts and caps.embedding else 0,
         availability=model_pb2.Availability(available=True),
         details=tag_details(entry),
         discovered=True,

@@ -84,6 +84,14 @@ def arguments_dict(function: dict[str, Any]) -> dict[str, Any]:
     return {} if raw is None else {RAW_ARGUMENTS_KEY: orjson.dumps(raw).decode()}
 
 
+def tool_calls(message: Any) -> list[dict[str, Any]]:
+    """The well-formed tool calls of a message object (anything else is ignored)."""
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    if not isinstance(calls, list):
+        return []
+    return [c for c in calls if isinstance(c, dict) and isinstance(c.get("function"), dict)]
+
+
 def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
     """One tool call as a content part."""
     function = call.get("function") or {}
@@ -107,7 +115,7 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
     parts: list[content_pb2.ContentPart] = []
     if message.get("content"):
         parts.append(content_pb2.ContentPart(text=str(message["content"])))
-    calls = message.get("tool_calls") or []
+    calls = tool_calls(message)
     parts.extend(tool_call_part(call, index) for index, call in enumerate(calls))
     raw = str(data.get("done_reason") or "")
     return chat_pb2.ChatResponse(

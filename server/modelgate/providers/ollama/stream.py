@@ -19,6 +19,7 @@ from modelgate.providers.ollama.response import (
     arguments_dict,
     call_id,
     finish_reason,
+    tool_calls,
     usage,
 )
 from modelgate.providers.upstream_errors import classify, unavailable
@@ -66,12 +67,12 @@ async def chat_events(
     calls = 0
     async for line in lines:
         data = parse_line(line)
-        message = data.get("message") or {}
-        text = message.get("content")
+        message = data.get("message")
+        text = message.get("content") if isinstance(message, dict) else None
         if text:
             yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=str(text)))
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") or {}
+        for call in tool_calls(message):
+            function = call["function"]
             delta = stream_pb2.ToolCallDelta(
                 index=calls,
                 id=call_id(call, calls),

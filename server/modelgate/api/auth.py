@@ -1,0 +1,130 @@
+"""Caller API keys: who is calling, which models they may use, how fast.
+
+Keys are configured as SHA-256 digests, so the config file holds nothing that
+authenticates. The key's id (never the key) is what logs, metrics and
+conversation ownership see.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+import time
+from typing import Any
+
+import grpc
+from modelgate.config import ApiKeyConfig, AuthConfig
+from modelgate.errors import GatewayError
+
+caller_key_id: contextvars.ContextVar[str] = contextvars.ContextVar("caller_key_id", default="")
+"""The authenticated key id of the current call ("" when auth is off)."""
+
+
+class TokenBucket:
+    """An in-process token bucket (the shared Redis one replaces it in the fleet)."""
+
+    __slots__ = ("_stamp", "_tokens", "burst", "rate")
+
+    def __init__(self, rate_per_s: float, burst: float) -> None:
+        self.rate = rate_per_s
+        self.burst = burst
+        self._tokens = burst
+        self._stamp = time.monotonic()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def wait_time(self, cost: float) -> float:
+        """0 when `cost` is available now (and takes it), else seconds until it would be."""
+        self._refill()
+        if self._tokens >= cost:
+            self._tokens -= cost
+            return 0.0
+        return (cost - self._tokens) / self.rate
+
+    def deficit_wait(self) -> float:
+        """Seconds until an overspent balance is positive again (0 when it is)."""
+        self._refill()
+        return 0.0 if self._tokens > 0 else (1 - self._tokens) / self.rate
+
+    def spend(self, cost: float) -> None:
+        """Take `cost` after the fact (token usage is known only at the end); may go negative."""
+        self._refill()
+        self._tokens -= cost
+
+
+def _quota_error(key: ApiKeyConfig, what: str, wait: float) -> GatewayError:
+    return GatewayError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "QUOTA_EXCEEDED",
+        f"API key {key.id!r} exceeded its {what}; retry in {wait:.1f}s",
+        metadata={"api_key": key.id, "quota": what},
+        retry_after=wait,
+        quota_violations=[(f"api_key:{key.id}", f"{what} exceeded")],
+    )
+
+
+class Authenticator:
+    """Checks `authorization: Bearer <key>` and the key's model list and quotas."""
+
+    def __init__(self, config: AuthConfig) -> None:
+        self.keys = {key.sha256.lower(): key for key in config.keys}
+        self._requests: dict[str, TokenBucket] = {}
+        self._tokens: dict[str, TokenBucket] = {}
+        for key in config.keys:
+            if key.requests_per_minute:
+                rate = key.requests_per_minute / 60
+                self._requests[key.id] = TokenBucket(rate, max(1.0, key.requests_per_minute))
+            if key.tokens_per_minute:
+                self._tokens[key.id] = TokenBucket(
+                    key.tokens_per_minute / 60, key.tokens_per_minute
+                )
+
+    def identify(self, metadata: Any) -> ApiKeyConfig:
+        """The key of the call; UNAUTHENTICATED when missing or unknown."""
+        header = ""
+        for name, value in metadata or ():
+            if name == "authorization":
+                header = value if isinstance(value, str) else ""
+                break
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise GatewayError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "API_KEY_INVALID",
+                "missing API key: send metadata `authorization: Bearer <key>`",
+            )
+        digest = hashlib.sha256(secret.strip().encode()).hexdigest()
+        for known, key in self.keys.items():
+            if hmac.compare_digest(known, digest):
+                return key
+        raise GatewayError(grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID", "unknown API key")
+
+    def admit(self, key: ApiKeyConfig, model: str) -> None:
+        """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota."""
+        if key.models and model and model not in key.models:
+            raise GatewayError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "MODEL_NOT_ALLOWED",
+                f"API key {key.id!r} may not use model {model!r}",
+                metadata={"api_key": key.id, "model": model},
+            )
+        bucket = self._requests.get(key.id)
+        if bucket is not None:
+            wait = bucket.wait_time(1)
+            if wait:
+                raise _quota_error(key, "request rate", wait)
+        tokens = self._tokens.get(key.id)
+        if tokens is not None:
+            wait = tokens.deficit_wait()
+            if wait:
+                raise _quota_error(key, "token budget", wait)
+
+    def charge(self, key_id: str, tokens_used: int) -> None:
+        """Spend a finished call's tokens from the key's budget."""
+        bucket = self._tokens.get(key_id)
+        if bucket is not None and tokens_used:
+            bucket.spend(tokens_used)

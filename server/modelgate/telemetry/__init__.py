@@ -1,0 +1,1 @@
+"""Traces, metrics and the server interceptor that records them."""

@@ -1,0 +1,209 @@
+"""The gateway's server interceptor: auth, the SERVER span and per-RPC metrics.
+
+Installed only when one of them is enabled, and only around
+`modelgate.v1.ModelGateway`: health and reflection stay open and untraced
+(Kubernetes probes send no metadata). Wrapped handlers are built once per
+method, not per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from modelgate.api.auth import Authenticator, caller_key_id
+from modelgate.api.status import abort
+from modelgate.errors import GatewayError
+from modelgate.telemetry.metrics import Metrics
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from typing_extensions import override
+
+SERVICE_PREFIX = "/modelgate.v1.ModelGateway/"
+Known = Callable[[str], bool]
+
+
+@dataclass(slots=True)
+class _Call:
+    """What the interceptor tracks for one RPC."""
+
+    rpc: str
+    model: str
+    started: float
+    span: Any = None
+    token: Any = None
+    key_id: str = ""
+
+
+def _usage_of(message: Any) -> Any:
+    if hasattr(message, "usage"):
+        return message
+    if hasattr(message, "end") and message.HasField("end"):
+        return message.end
+    return None
+
+
+class GatewayInterceptor(grpc.aio.ServerInterceptor):
+    """Auth, tracing and metrics around every gateway RPC."""
+
+    def __init__(
+        self,
+        *,
+        tracer: trace.Tracer | None,
+        metrics: Metrics | None,
+        auth: Authenticator | None,
+        known_model: Known,
+    ) -> None:
+        self.tracer = tracer
+        self.metrics = metrics
+        self.auth = auth
+        self.known_model = known_model
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+
+    @override
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        method: str = handler_call_details.method
+        handler = await continuation(handler_call_details)
+        if handler is None or not method.startswith(SERVICE_PREFIX):
+            return handler
+        wrapped = self._wrapped.get(method)
+        if wrapped is None:
+            wrapped = self._wrap(method[len(SERVICE_PREFIX) :], handler)
+            self._wrapped[method] = wrapped
+        return wrapped
+
+    def _wrap(
+        self, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        if handler.unary_unary is not None:
+            behavior: Any = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                call = await self._begin(rpc, request, context)
+                try:
+                    response = await behavior(request, context)
+                except BaseException as error:
+                    self._end(call, context, error, None)
+                    raise
+                self._end(call, context, None, response)
+                return response
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        behavior_stream: Any = handler.unary_stream
+
+        async def stream(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            call = await self._begin(rpc, request, context)
+            last = None
+            first_at = 0.0
+            if self.metrics is not None:
+                self.metrics.streams.inc()
+            try:
+                async for event in behavior_stream(request, context):
+                    if not first_at and event.WhichOneof("event") in (
+                        "text_delta",
+                        "tool_call_delta",
+                    ):
+                        first_at = time.perf_counter()
+                    last = event
+                    yield event
+            except BaseException as error:
+                self._end(call, context, error, last)
+                raise
+            finally:
+                if self.metrics is not None:
+                    self.metrics.streams.dec()
+            if first_at and self.metrics is not None:
+                self.metrics.ttft.labels(rpc, call.model).observe(first_at - call.started)
+            self._end(call, context, None, last)
+
+        return grpc.unary_stream_rpc_method_handler(
+            stream, handler.request_deserializer, handler.response_serializer
+        )
+
+    async def _begin(
+        self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> _Call:
+        requested = getattr(request, "model", "") or getattr(request, "id", "")
+        model = requested if requested and self.known_model(requested) else "unknown"
+        call = _Call(rpc, model, time.perf_counter())
+        if self.tracer is not None:
+            carrier = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+            parent = propagate.extract(carrier)
+            call.span = self.tracer.start_span(
+                f"modelgate.v1.ModelGateway/{rpc}",
+                context=parent,
+                kind=SpanKind.SERVER,
+                attributes={
+                    "rpc.system": "grpc",
+                    "rpc.service": "modelgate.v1.ModelGateway",
+                    "rpc.method": rpc,
+                    "modelgate.requested_model": model,
+                },
+            )
+            call.token = otel_context.attach(trace.set_span_in_context(call.span, parent))
+        if self.auth is not None:
+            try:
+                key = self.auth.identify(context.invocation_metadata())
+                self.auth.admit(key, requested if isinstance(requested, str) else "")
+            except GatewayError as error:
+                self._end(call, context, error, None)
+                await abort(context, error)
+            call.key_id = key.id
+            caller_key_id.set(key.id)
+        return call
+
+    def _end(
+        self,
+        call: _Call,
+        context: grpc.aio.ServicerContext[Any, Any],
+        error: BaseException | None,
+        result: Any,
+    ) -> None:
+        if isinstance(error, GatewayError):
+            code = error.code
+        elif isinstance(error, asyncio.CancelledError):
+            code = grpc.StatusCode.CANCELLED
+        elif error is not None:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+        else:
+            code = grpc.StatusCode.OK
+        done = _usage_of(result) if result is not None else None
+        if self.auth is not None and done is not None and call.key_id:
+            self.auth.charge(call.key_id, done.usage.input_tokens + done.usage.output_tokens)
+        if self.metrics is not None:
+            self._record(call, code, done)
+        if call.span is not None:
+            call.span.set_attribute("rpc.grpc.status_code", code.value[0])
+            if code != grpc.StatusCode.OK:
+                call.span.set_status(Status(StatusCode.ERROR, code.name))
+            call.span.end()
+        if call.token is not None:
+            otel_context.detach(call.token)
+            call.token = None
+
+    def _record(self, call: _Call, code: grpc.StatusCode, done: Any) -> None:
+        metrics = self.metrics
+        assert metrics is not None
+        provider = getattr(done, "provider", "") if done is not None else ""
+        metrics.requests.labels(call.rpc, call.model, provider, code.name).inc()
+        metrics.latency.labels(call.rpc, call.model).observe(time.perf_counter() - call.started)
+        if done is not None and hasattr(done, "usage"):
+            metrics.tokens.labels(call.model, "input").inc(done.usage.input_tokens)
+            metrics.tokens.labels(call.model, "output").inc(done.usage.output_tokens)
+            if hasattr(done, "cost") and done.cost.total_usd:
+                metrics.cost.labels(call.model, call.key_id or "anonymous").inc(done.cost.total_usd)

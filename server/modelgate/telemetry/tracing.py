@@ -1,0 +1,214 @@
+"""OpenTelemetry tracing: provider set-up and the instrumented backend wrapper.
+
+Exporters come from the standard OTEL_* variables (endpoint, protocol,
+headers, service name). Tracing off means no tracer at all: nothing on the hot
+path, not even a no-op span.
+
+Each upstream attempt is one CLIENT span named "{operation} {model}" with the
+OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as
+sibling spans. The span's context is injected as `traceparent` into the
+upstream HTTP request. Prompt and completion text is recorded only when the
+operator opts in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from modelgate.config import TelemetryConfig
+from modelgate.errors import GatewayError
+from modelgate.providers.base import Backend, CallContext, Target
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+TRACER_NAME = "modelgate"
+
+
+def tracing_mode(config: TelemetryConfig) -> str:
+    """The effective mode: explicit config, else `otlp` when an OTLP endpoint is configured."""
+    if config.tracing != "off":
+        return config.tracing
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    ):
+        return "otlp"
+    return "off"
+
+
+def _otlp_exporter() -> SpanExporter:
+    protocol = os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    )
+    if protocol.startswith("http"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
+
+        return Http()
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+
+    return Grpc()
+
+
+def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider] | None:
+    """A tracer with its own provider, or None when tracing is off."""
+    mode = tracing_mode(config)
+    if mode == "off":
+        return None
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "modelgate")})
+    provider = TracerProvider(resource=resource)
+    exporter = ConsoleSpanExporter() if mode == "console" else _otlp_exporter()
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider.get_tracer(TRACER_NAME), provider
+
+
+_OPERATIONS = {
+    "chat": "chat",
+    "stream_chat": "chat",
+    "complete": "text_completion",
+    "stream_complete": "text_completion",
+    "embed": "embeddings",
+}
+
+
+def _request_attributes(target: Target, request: Any, operation: str) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "gen_ai.operation.name": _OPERATIONS[operation],
+        "gen_ai.provider.name": target.record.provider,
+        "gen_ai.request.model": target.upstream_name,
+        "modelgate.model": target.id,
+        "modelgate.runtime": target.record.runtime,
+    }
+    generation = getattr(request, "generation", None)
+    if generation is not None:
+        for field, name in (
+            ("temperature", "temperature"),
+            ("top_p", "top_p"),
+            ("max_output_tokens", "max_tokens"),
+            ("seed", "seed"),
+            ("presence_penalty", "presence_penalty"),
+            ("frequency_penalty", "frequency_penalty"),
+            ("top_k", "top_k"),
+        ):
+            if generation.HasField(field):
+                attributes[f"gen_ai.request.{name}"] = getattr(generation, field)
+        if generation.stop_sequences:
+            attributes["gen_ai.request.stop_sequences"] = list(generation.stop_sequences)
+    return attributes
+
+
+def _record_result(span: Span, target: Target, result: Any) -> None:
+    usage = getattr(result, "usage", None)
+    if usage is not None:
+        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
+        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+    if getattr(result, "provider_response_id", ""):
+        span.set_attribute("gen_ai.response.id", result.provider_response_id)
+    span.set_attribute("gen_ai.response.model", target.upstream_name)
+    raw_finish = getattr(result, "raw_finish_reason", "")
+    if raw_finish:
+        span.set_attribute("gen_ai.response.finish_reasons", [raw_finish])
+
+
+def _record_error(span: Span, error: BaseException) -> None:
+    if isinstance(error, GatewayError):
+        span.set_attribute("error.type", error.reason)
+        span.set_status(Status(StatusCode.ERROR, error.reason))
+    else:
+        span.set_attribute("error.type", type(error).__name__)
+        span.set_status(Status(StatusCode.ERROR))
+
+
+class InstrumentedBackend:
+    """Wraps a backend: one CLIENT span per upstream call, trace context on the HTTP request."""
+
+    def __init__(self, inner: Backend, tracer: trace.Tracer, capture_content: bool) -> None:
+        self._inner = inner
+        self._tracer = tracer
+        self._capture = capture_content
+        self.runtime = inner.runtime
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)  # management and describe calls pass through
+
+    def _start(self, operation: str, target: Target, request: Any, call: CallContext) -> Span:
+        attributes = _request_attributes(target, request, operation)
+        name = f"{attributes['gen_ai.operation.name']} {target.upstream_name}"
+        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        call.trace_headers = headers
+        if self._capture and hasattr(request, "messages"):
+            from google.protobuf import json_format
+
+            span.set_attribute(
+                "gen_ai.input.messages",
+                str([json_format.MessageToDict(m) for m in request.messages]),
+            )
+        return span
+
+    async def _unary(self, operation: str, target: Target, request: Any, call: CallContext) -> Any:
+        span = self._start(operation, target, request, call)
+        try:
+            result = await getattr(self._inner, operation)(target, request, call)
+        except BaseException as error:
+            _record_error(span, error)
+            span.end()
+            raise
+        _record_result(span, target, result)
+        if self._capture and hasattr(result, "content"):
+            span.set_attribute("gen_ai.output.text", "".join(p.text for p in result.content))
+        span.end()
+        return result
+
+    async def _stream(
+        self, operation: str, target: Target, request: Any, call: CallContext
+    ) -> AsyncIterator[Any]:
+        span = self._start(operation, target, request, call)
+        try:
+            async for event in getattr(self._inner, operation)(target, request, call):
+                if event.HasField("end"):
+                    _record_result(span, target, event.end)
+                yield event
+        except BaseException as error:
+            _record_error(span, error)
+            raise
+        finally:
+            span.end()
+
+    async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
+        """Traced chat."""
+        return await self._unary("chat", target, request, call)
+
+    def stream_chat(self, target: Target, request: Any, call: CallContext) -> AsyncIterator[Any]:
+        """Traced streaming chat."""
+        return self._stream("stream_chat", target, request, call)
+
+    async def complete(self, target: Target, request: Any, call: CallContext) -> Any:
+        """Traced completion."""
+        return await self._unary("complete", target, request, call)
+
+    def stream_complete(
+        self, target: Target, request: Any, call: CallContext
+    ) -> AsyncIterator[Any]:
+        """Traced streaming completion."""
+        return self._stream("stream_complete", target, request, call)
+
+    async def embed(self, target: Target, request: Any, call: CallContext) -> Any:
+        """Traced embeddings."""
+        return await self._unary("embed", target, request, call)
+
+    async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
+        """Not traced as a GenAI operation (no generation happens)."""
+        return await self._inner.count_tokens(target, request, call)
+
+    async def discover(self) -> Any:
+        """Discovery is not traced."""
+        return await self._inner.discover()
+
+    async def aclose(self) -> None:
+        """Close the wrapped backend."""
+        await self._inner.aclose()

@@ -11,8 +11,6 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-
 from modelgate.config import (
     ApiKeyConfig,
     AuthConfig,
@@ -22,6 +20,9 @@ from modelgate.config import (
     TelemetryConfig,
 )
 from modelgate.v1 import chat_pb2, model_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from typing_extensions import override
+
 from tests.fakes import FakeOpenAI
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, decode, user
@@ -37,7 +38,8 @@ class Receiver(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self) -> None:
         self.spans: list[Any] = []
 
-    async def Export(  # noqa: N802 - gRPC method name
+    @override
+    async def Export(
         self, request: trace_service_pb2.ExportTraceServiceRequest, context: Any
     ) -> trace_service_pb2.ExportTraceServiceResponse:
         for resource_spans in request.resource_spans:
@@ -86,7 +88,7 @@ async def test_one_trace_spans_caller_gateway_and_upstream(
 ) -> None:
     receiver = Receiver()
     collector = grpc.aio.server()
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, collector)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, collector)  # type: ignore[no-untyped-call]
     port = collector.add_insecure_port("127.0.0.1:0")
     await collector.start()
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")

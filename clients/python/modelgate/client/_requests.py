@@ -1,0 +1,293 @@
+"""Request building shared by the async and sync clients, so both send identical protos."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Literal, TypeAlias, TypeVar
+
+from google.protobuf import duration_pb2
+from modelgate.client.messages import MessagesLike, struct, system, to_messages
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    content_pb2,
+    generation_pb2,
+    model_pb2,
+    tokens_pb2,
+)
+
+ToolLike: TypeAlias = content_pb2.Tool | Mapping[str, Any]
+"""A `content_pb2.Tool`, or a dict {"name", "description", "parameters", "strict"}."""
+
+ToolChoiceLike: TypeAlias = content_pb2.ToolChoice | Literal["auto", "none", "required"] | str
+"""A `ToolChoice`, a mode ("auto", "none", "required") or the name of the tool to call."""
+
+ResponseFormatLike: TypeAlias = (
+    generation_pb2.ResponseFormat | Literal["text", "json_object"] | Mapping[str, Any]
+)
+"""A `ResponseFormat`, "text", "json_object", or a JSON Schema dict (named "response");
+use `json_schema()` to name the schema or set strict/max_reasks."""
+
+CacheLike: TypeAlias = generation_pb2.CacheControl | Literal["use", "bypass", "refresh"]
+"""A `CacheControl`, or a cache mode name."""
+
+CapabilityLike: TypeAlias = (
+    model_pb2.Capability.ValueType
+    | Literal["chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"]
+)
+"""A `model_pb2.Capability` value or its lower-case name."""
+
+ChatReq = TypeVar("ChatReq", chat_pb2.ChatRequest, chat_pb2.StreamChatRequest)
+CompleteReq = TypeVar(
+    "CompleteReq", completion_pb2.CompleteRequest, completion_pb2.StreamCompleteRequest
+)
+
+_TOOL_MODES: Mapping[str, content_pb2.ToolChoiceMode.ValueType] = {
+    "auto": content_pb2.TOOL_CHOICE_MODE_AUTO,
+    "none": content_pb2.TOOL_CHOICE_MODE_NONE,
+    "required": content_pb2.TOOL_CHOICE_MODE_REQUIRED,
+}
+
+_CACHE_MODES: Mapping[str, generation_pb2.CacheMode.ValueType] = {
+    "use": generation_pb2.CACHE_MODE_USE,
+    "bypass": generation_pb2.CACHE_MODE_BYPASS,
+    "refresh": generation_pb2.CACHE_MODE_REFRESH,
+}
+
+
+def generation_config(
+    base: generation_pb2.GenerationConfig | None = None,
+    *,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    max_output_tokens: int | None = None,
+    stop: str | Sequence[str] | None = None,
+    presence_penalty: float | None = None,
+    frequency_penalty: float | None = None,
+    seed: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> generation_pb2.GenerationConfig | None:
+    """`base` (copied) with the given keyword values set on top; None if nothing is set."""
+    config = generation_pb2.GenerationConfig()
+    if base is not None:
+        config.CopyFrom(base)
+    if temperature is not None:
+        config.temperature = temperature
+    if top_p is not None:
+        config.top_p = top_p
+    if top_k is not None:
+        config.top_k = top_k
+    if max_output_tokens is not None:
+        config.max_output_tokens = max_output_tokens
+    if stop is not None:
+        del config.stop_sequences[:]
+        config.stop_sequences.extend([stop] if isinstance(stop, str) else stop)
+    if presence_penalty is not None:
+        config.presence_penalty = presence_penalty
+    if frequency_penalty is not None:
+        config.frequency_penalty = frequency_penalty
+    if seed is not None:
+        config.seed = seed
+    if extra is not None:
+        config.extra.CopyFrom(struct(extra))
+    return config if base is not None or config.ByteSize() else None
+
+
+def tool_proto(value: ToolLike) -> content_pb2.Tool:
+    """A Tool from a proto or a dict."""
+    if isinstance(value, content_pb2.Tool):
+        return value
+    unknown = set(value) - {"name", "description", "parameters", "strict"}
+    if unknown:
+        raise ValueError(f"unknown tool keys: {', '.join(sorted(unknown))}")
+    out = content_pb2.Tool(
+        name=str(value["name"]),
+        description=str(value.get("description", "")),
+        strict=bool(value.get("strict", False)),
+    )
+    if value.get("parameters") is not None:
+        out.parameters.CopyFrom(struct(value["parameters"]))
+    return out
+
+
+def tool_choice_proto(value: ToolChoiceLike) -> content_pb2.ToolChoice:
+    """A ToolChoice; the strings "auto", "none" and "required" are modes, others tool names."""
+    if isinstance(value, content_pb2.ToolChoice):
+        return value
+    mode = _TOOL_MODES.get(value)
+    if mode is not None:
+        return content_pb2.ToolChoice(mode=mode)
+    return content_pb2.ToolChoice(tool_name=value)
+
+
+def response_format_proto(value: ResponseFormatLike) -> generation_pb2.ResponseFormat:
+    """A ResponseFormat from a proto, a type name or a JSON Schema dict."""
+    if isinstance(value, generation_pb2.ResponseFormat):
+        return value
+    if value == "text":
+        return generation_pb2.ResponseFormat(type=generation_pb2.RESPONSE_FORMAT_TYPE_TEXT)
+    if value in ("json", "json_object"):
+        return generation_pb2.ResponseFormat(type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT)
+    if isinstance(value, str):
+        raise ValueError(f"unknown response format {value!r}")
+    return generation_pb2.ResponseFormat(
+        type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+        schema_name="response",
+        schema=struct(value),
+    )
+
+
+def cache_proto(value: CacheLike) -> generation_pb2.CacheControl:
+    """A CacheControl from a proto or a mode name."""
+    if isinstance(value, generation_pb2.CacheControl):
+        return value
+    try:
+        return generation_pb2.CacheControl(mode=_CACHE_MODES[value])
+    except KeyError:
+        raise ValueError(f"unknown cache mode {value!r}") from None
+
+
+def capability_value(value: CapabilityLike) -> model_pb2.Capability.ValueType:
+    """A Capability enum value from the enum or its lower-case name."""
+    if isinstance(value, str):
+        try:
+            return model_pb2.Capability.Value("CAPABILITY_" + value.upper())
+        except ValueError:
+            raise ValueError(f"unknown capability {value!r}") from None
+    return value
+
+
+def duration_proto(value: float | timedelta) -> duration_pb2.Duration:
+    """A Duration from seconds or a timedelta (negative values allowed)."""
+    out = duration_pb2.Duration()
+    if isinstance(value, timedelta):
+        out.FromTimedelta(value)
+    else:
+        out.FromNanoseconds(round(value * 1e9))
+    return out
+
+
+def build_chat_request(
+    cls: type[ChatReq],
+    model: str,
+    messages: MessagesLike,
+    *,
+    system_prompt: str | None,
+    tools: Sequence[ToolLike] | None,
+    tool_choice: ToolChoiceLike | None,
+    generation: generation_pb2.GenerationConfig | None,
+    response_format: ResponseFormatLike | None,
+    previous_response_id: str | None,
+    cache: CacheLike | None,
+    tags: Mapping[str, str] | None,
+    user: str | None,
+) -> ChatReq:
+    """A ChatRequest or StreamChatRequest (wire-identical) from ergonomic arguments."""
+    request = cls(model=model)
+    if system_prompt is not None:
+        request.messages.append(system(system_prompt))
+    request.messages.extend(to_messages(messages))
+    if tools:
+        request.tools.extend(tool_proto(t) for t in tools)
+    if tool_choice is not None:
+        request.tool_choice.CopyFrom(tool_choice_proto(tool_choice))
+    if generation is not None:
+        request.generation.CopyFrom(generation)
+    if response_format is not None:
+        request.response_format.CopyFrom(response_format_proto(response_format))
+    if previous_response_id:
+        request.previous_response_id = previous_response_id
+    if cache is not None:
+        request.cache_control.CopyFrom(cache_proto(cache))
+    if tags:
+        request.metadata.update(tags)
+    if user:
+        request.user = user
+    return request
+
+
+def build_complete_request(
+    cls: type[CompleteReq],
+    model: str,
+    prompt: str,
+    *,
+    suffix: str | None,
+    generation: generation_pb2.GenerationConfig | None,
+    cache: CacheLike | None,
+    tags: Mapping[str, str] | None,
+    user: str | None,
+) -> CompleteReq:
+    """A CompleteRequest or StreamCompleteRequest (wire-identical)."""
+    request = cls(model=model, prompt=prompt)
+    if suffix:
+        request.suffix = suffix
+    if generation is not None:
+        request.generation.CopyFrom(generation)
+    if cache is not None:
+        request.cache_control.CopyFrom(cache_proto(cache))
+    if tags:
+        request.metadata.update(tags)
+    if user:
+        request.user = user
+    return request
+
+
+def as_stream_chat(
+    request: chat_pb2.ChatRequest | chat_pb2.StreamChatRequest,
+) -> chat_pb2.StreamChatRequest:
+    """StreamChatRequest from either request type (same fields and numbers)."""
+    if isinstance(request, chat_pb2.StreamChatRequest):
+        return request
+    return chat_pb2.StreamChatRequest.FromString(request.SerializeToString())
+
+
+def as_stream_complete(
+    request: completion_pb2.CompleteRequest | completion_pb2.StreamCompleteRequest,
+) -> completion_pb2.StreamCompleteRequest:
+    """StreamCompleteRequest from either request type (same fields and numbers)."""
+    if isinstance(request, completion_pb2.StreamCompleteRequest):
+        return request
+    return completion_pb2.StreamCompleteRequest.FromString(request.SerializeToString())
+
+
+def build_count_tokens_request(
+    model: str,
+    *,
+    text: str | None,
+    messages: MessagesLike | None,
+    system_prompt: str | None,
+    tools: Sequence[ToolLike] | None,
+) -> tokens_pb2.CountTokensRequest:
+    """A CountTokensRequest for plain text or a prompt of messages."""
+    request = tokens_pb2.CountTokensRequest(model=model, text=text or "")
+    if system_prompt is not None:
+        request.messages.append(system(system_prompt))
+    if messages is not None:
+        request.messages.extend(to_messages(messages))
+    if tools:
+        request.tools.extend(tool_proto(t) for t in tools)
+    return request
+
+
+def build_list_models_request(
+    *,
+    provider: str | None,
+    runtime: str | None,
+    capability: CapabilityLike | None,
+    available_only: bool,
+    page_size: int,
+    page_token: str,
+) -> model_pb2.ListModelsRequest:
+    """A ListModelsRequest; unset filters stay empty."""
+    return model_pb2.ListModelsRequest(
+        page_size=page_size,
+        page_token=page_token,
+        provider=provider or "",
+        runtime=runtime or "",
+        capability=capability_value(capability)
+        if capability is not None
+        else model_pb2.CAPABILITY_UNSPECIFIED,
+        available_only=available_only,
+    )

@@ -1,0 +1,305 @@
+"""Builders for messages and request pieces, so callers rarely touch raw protos.
+
+Everything here returns plain generated protobuf messages; mixing builders
+with hand-made protos is fine.
+
+    from modelgate.client import user, system, assistant
+    messages = [system("Be terse."), user("Hi"), ("assistant", "Hello!"), "How are you?"]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+from google.protobuf import struct_pb2
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+
+__all__ = [
+    "MessageLike",
+    "MessagesLike",
+    "PartLike",
+    "RoleLike",
+    "assistant",
+    "image",
+    "json_schema",
+    "message",
+    "struct",
+    "system",
+    "text",
+    "text_of",
+    "to_message",
+    "to_messages",
+    "tool",
+    "tool_call",
+    "tool_calls_of",
+    "tool_result",
+    "user",
+]
+
+RoleName: TypeAlias = Literal["system", "developer", "user", "assistant", "tool"]
+RoleLike: TypeAlias = RoleName | str | content_pb2.Role.ValueType
+"""A role name ("system", "user", "assistant", "tool"; "developer" means system)
+or a `content_pb2.Role` value."""
+
+PartLike: TypeAlias = (
+    str
+    | content_pb2.ContentPart
+    | content_pb2.Image
+    | content_pb2.ToolCall
+    | content_pb2.ToolResult
+)
+"""One content part: plain text, or a part (or the proto a part can hold)."""
+
+MessageLike: TypeAlias = (
+    content_pb2.Message | str | tuple[RoleLike, str | Sequence[PartLike]] | Mapping[str, Any]
+)
+"""A message: a proto, a user text, a (role, content) tuple or a dict
+{"role": "user", "content": "...", "name": ...}; a "tool" dict also needs
+"tool_call_id" and its content becomes the tool result text."""
+
+MessagesLike: TypeAlias = str | content_pb2.Message | Iterable[MessageLike]
+"""A conversation: one user text, one message, or an iterable of MessageLike."""
+
+_ROLES: Mapping[str, content_pb2.Role.ValueType] = {
+    "system": content_pb2.ROLE_SYSTEM,
+    "developer": content_pb2.ROLE_SYSTEM,
+    "user": content_pb2.ROLE_USER,
+    "assistant": content_pb2.ROLE_ASSISTANT,
+    "tool": content_pb2.ROLE_TOOL,
+}
+
+_DETAILS: Mapping[str, content_pb2.ImageDetail.ValueType] = {
+    "low": content_pb2.IMAGE_DETAIL_LOW,
+    "high": content_pb2.IMAGE_DETAIL_HIGH,
+    "auto": content_pb2.IMAGE_DETAIL_AUTO,
+}
+
+
+def struct(value: Mapping[str, Any] | struct_pb2.Struct) -> struct_pb2.Struct:
+    """A `google.protobuf.Struct` from a JSON-like mapping (numbers become doubles)."""
+    if isinstance(value, struct_pb2.Struct):
+        return value
+    out = struct_pb2.Struct()
+    out.update(value)
+    return out
+
+
+def _role(role: RoleLike) -> content_pb2.Role.ValueType:
+    if isinstance(role, str):
+        try:
+            return _ROLES[role.lower()]
+        except KeyError:
+            raise ValueError(
+                f"unknown role {role!r}; expected one of {', '.join(sorted(_ROLES))}"
+            ) from None
+    return role
+
+
+def text(value: str) -> content_pb2.ContentPart:
+    """A text part."""
+    return content_pb2.ContentPart(text=value)
+
+
+def image(
+    *,
+    data: bytes | None = None,
+    url: str | None = None,
+    mime_type: str = "",
+    detail: Literal["low", "high", "auto"] | content_pb2.ImageDetail.ValueType | None = None,
+) -> content_pb2.ContentPart:
+    """An image part, by bytes (`mime_type` required) or by http(s) URL."""
+    if (data is None) == (url is None):
+        raise ValueError("image() needs exactly one of data= or url=")
+    if data is not None and not mime_type:
+        raise ValueError("image(data=...) needs mime_type, e.g. 'image/png'")
+    img = content_pb2.Image(mime_type=mime_type)
+    if data is not None:
+        img.data = data
+    else:
+        img.url = url or ""
+    if isinstance(detail, str):
+        img.detail = _DETAILS[detail]
+    elif detail is not None:
+        img.detail = detail
+    return content_pb2.ContentPart(image=img)
+
+
+def tool_call(
+    id: str,
+    name: str,
+    arguments: Mapping[str, Any] | str | None = None,
+) -> content_pb2.ContentPart:
+    """A tool call part (for replaying an assistant turn); `arguments` may be JSON text."""
+    args = json.loads(arguments) if isinstance(arguments, str) else (arguments or {})
+    if not isinstance(args, Mapping):
+        raise ValueError("tool call arguments must be a JSON object")
+    return content_pb2.ContentPart(
+        tool_call=content_pb2.ToolCall(id=id, name=name, arguments=struct(args))
+    )
+
+
+def _part(value: PartLike) -> content_pb2.ContentPart:
+    if isinstance(value, str):
+        return content_pb2.ContentPart(text=value)
+    if isinstance(value, content_pb2.ContentPart):
+        return value
+    if isinstance(value, content_pb2.Image):
+        return content_pb2.ContentPart(image=value)
+    if isinstance(value, content_pb2.ToolCall):
+        return content_pb2.ContentPart(tool_call=value)
+    if isinstance(value, content_pb2.ToolResult):
+        return content_pb2.ContentPart(tool_result=value)
+    raise TypeError(f"cannot use {type(value).__name__} as a content part")
+
+
+def _parts(content: str | PartLike | Iterable[PartLike]) -> list[content_pb2.ContentPart]:
+    if isinstance(content, str):
+        return [content_pb2.ContentPart(text=content)]
+    if isinstance(
+        content,
+        content_pb2.ContentPart | content_pb2.Image | content_pb2.ToolCall | content_pb2.ToolResult,
+    ):
+        return [_part(content)]
+    return [_part(p) for p in content]
+
+
+def message(role: RoleLike, *parts: PartLike, name: str | None = None) -> content_pb2.Message:
+    """A message of `role` with the given parts, in order."""
+    if not parts:
+        raise ValueError("a message needs at least one part")
+    return content_pb2.Message(role=_role(role), parts=_parts(parts), name=name or "")
+
+
+def system(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
+    """A system message (instructions framing the conversation)."""
+    return message("system", *parts, name=name)
+
+
+def user(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
+    """A user message: text, images or both, e.g. user("What is this?", image(url=...))."""
+    return message("user", *parts, name=name)
+
+
+def assistant(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
+    """An assistant message; `assistant(*response.content)` replays a ChatResponse."""
+    return message("assistant", *parts, name=name)
+
+
+def tool_result(
+    tool_call_id: str,
+    result: str | Mapping[str, Any],
+    *,
+    is_error: bool = False,
+    name: str | None = None,
+) -> content_pb2.Message:
+    """A tool-role message answering one tool call, with text or a JSON object."""
+    res = content_pb2.ToolResult(tool_call_id=tool_call_id, is_error=is_error, name=name or "")
+    if isinstance(result, str):
+        res.text = result
+    else:
+        res.json.CopyFrom(struct(result))
+    return content_pb2.Message(
+        role=content_pb2.ROLE_TOOL, parts=[content_pb2.ContentPart(tool_result=res)]
+    )
+
+
+def tool(
+    name: str,
+    description: str = "",
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    strict: bool = False,
+) -> content_pb2.Tool:
+    """A tool the model may call; `parameters` is the JSON Schema of its arguments."""
+    out = content_pb2.Tool(name=name, description=description, strict=strict)
+    if parameters is not None:
+        out.parameters.CopyFrom(struct(parameters))
+    return out
+
+
+def json_schema(
+    schema: Mapping[str, Any],
+    *,
+    name: str = "response",
+    strict: bool = False,
+    description: str = "",
+    max_reasks: int | None = None,
+) -> generation_pb2.ResponseFormat:
+    """A JSON_SCHEMA response format; the gateway validates the answer against it."""
+    out = generation_pb2.ResponseFormat(
+        type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+        schema_name=name,
+        schema=struct(schema),
+        strict=strict,
+        description=description,
+    )
+    if max_reasks is not None:
+        out.max_reasks = max_reasks
+    return out
+
+
+def _from_mapping(value: Mapping[str, Any]) -> content_pb2.Message:
+    try:
+        role = value["role"]
+    except KeyError:
+        raise ValueError(f"message dict needs a 'role': {dict(value)!r}") from None
+    content = value.get("content")
+    name = value.get("name")
+    if _role(role) == content_pb2.ROLE_TOOL and "tool_call_id" in value:
+        if not isinstance(content, str | Mapping):
+            raise ValueError("a tool message's content must be text or a JSON object")
+        return tool_result(str(value["tool_call_id"]), content, name=name)
+    if not content:
+        raise ValueError(f"message dict needs non-empty 'content': {dict(value)!r}")
+    return content_pb2.Message(role=_role(role), parts=_parts(content), name=name or "")
+
+
+def to_message(value: MessageLike) -> content_pb2.Message:
+    """Normalize one MessageLike into a `content_pb2.Message`."""
+    if isinstance(value, content_pb2.Message):
+        return value
+    if isinstance(value, str):
+        return user(value)
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise ValueError("a message tuple is (role, content)")
+        role, content = value
+        return content_pb2.Message(role=_role(role), parts=_parts(content))
+    if isinstance(value, Mapping):
+        return _from_mapping(value)
+    raise TypeError(f"cannot use {type(value).__name__} as a message")
+
+
+def to_messages(value: MessagesLike) -> list[content_pb2.Message]:
+    """Normalize a conversation: a single text becomes one user message."""
+    if isinstance(value, str | content_pb2.Message):
+        return [to_message(value)]
+    return [to_message(m) for m in value]
+
+
+def text_of(
+    value: chat_pb2.ChatResponse | content_pb2.Message | Iterable[content_pb2.ContentPart],
+) -> str:
+    """The concatenated text parts of a response or message."""
+    if isinstance(value, chat_pb2.ChatResponse):
+        parts: Iterable[content_pb2.ContentPart] = value.content
+    elif isinstance(value, content_pb2.Message):
+        parts = value.parts
+    else:
+        parts = value
+    return "".join(p.text for p in parts if p.WhichOneof("data") == "text")
+
+
+def tool_calls_of(
+    value: chat_pb2.ChatResponse | content_pb2.Message | Iterable[content_pb2.ContentPart],
+) -> list[content_pb2.ToolCall]:
+    """The tool calls a response or message asks for, in order."""
+    if isinstance(value, chat_pb2.ChatResponse):
+        parts: Iterable[content_pb2.ContentPart] = value.content
+    elif isinstance(value, content_pb2.Message):
+        parts = value.parts
+    else:
+        parts = value
+    return [p.tool_call for p in parts if p.WhichOneof("data") == "tool_call"]

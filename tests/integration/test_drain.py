@@ -1,0 +1,80 @@
+"""SIGTERM drain of a real `modelgate serve` process: readiness flips, streams finish, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from modelgate.v1 import chat_pb2, gateway_pb2_grpc
+from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.rpc_helpers import user
+
+CONFIG = """
+server: {grace_seconds: 10}
+models:
+  - id: echo-trickle
+    runtime: echo
+    provider: modelgate
+    capabilities: [chat, streaming]
+    options: {token_interval_ms: 150}
+"""
+
+
+async def test_stream_in_progress_at_sigterm_completes_and_process_exits_zero(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "modelgate.yaml"
+    config.write_text(CONFIG)
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "modelgate.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--config",
+            str(config),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "MODELGATE_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    target = f"127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(_wait_serving, target)
+        words = " ".join(f"w{i}" for i in range(12))
+        async with grpc.aio.insecure_channel(target) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            watch = health.Watch(health_pb2.HealthCheckRequest(service="modelgate.v1.ModelGateway"))
+            assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+            stub = gateway_pb2_grpc.ModelGatewayStub(channel)
+            stream = stub.StreamChat(
+                chat_pb2.StreamChatRequest(model="echo-trickle", messages=[user(words)]), timeout=20
+            )
+            received: list[str] = []
+            async for event in stream:
+                if event.HasField("text_delta"):
+                    received.append(event.text_delta.text)
+                    if len(received) == 1:
+                        process.send_signal(signal.SIGTERM)
+                        status = await asyncio.wait_for(watch.read(), 5)
+                        assert status.status == health_pb2.HealthCheckResponse.NOT_SERVING
+                if event.HasField("end"):
+                    break
+            assert "".join(received) == words, "the in-flight stream finished during the drain"
+        exit_code = await asyncio.to_thread(process.wait, 20)
+        assert exit_code == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

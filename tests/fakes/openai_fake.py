@@ -1,0 +1,409 @@
+"""Fake OpenAI (and LM Studio) upstream speaking the real /v1 wire format.
+
+Bodies, chunk shapes, headers and error envelopes follow what the official
+`openai` SDK parses, so gateway adapters are tested against the real contract
+rather than against our own assumptions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from aiohttp import web
+from typing_extensions import override
+
+from .base import FakeServer, Frame, sse
+from .openai_endpoints import handle_completions, handle_embeddings
+from .openai_responses import handle_response_create, response_error_frame
+from .plan import HEX, Plan, make_plan, rid
+from .scenario import (
+    FakeModel,
+    Fault,
+    all_text,
+    count_words,
+    last_user_text,
+)
+
+_FINISH = {"stop_sequence": "stop"}
+_DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
+_ERRORS: dict[int, tuple[str, str | None, str]] = {
+    400: ("invalid_request_error", None, "Invalid request."),
+    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+    403: (
+        "invalid_request_error",
+        "unsupported_country_region_territory",
+        "Country, region, or territory not supported",
+    ),
+    404: (
+        "invalid_request_error",
+        "model_not_found",
+        "The model `{model}` does not exist or you do not have access to it.",
+    ),
+    429: (
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit reached for {model} in organization org-fake on requests per min (RPM): "
+        "Limit 500, Used 500, Requested 1. Please try again in 1s.",
+    ),
+    500: (
+        "server_error",
+        None,
+        "The server had an error while processing your request. Sorry about that!",
+    ),
+    503: ("server_error", None, "The server is overloaded or not ready yet."),
+}
+
+
+def openai_error(
+    message: str, type_: str, code: str | None = None, param: str | None = None
+) -> Any:
+    """The `{"error": {...}}` envelope every OpenAI endpoint uses."""
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+class FakeOpenAI(FakeServer):
+    """OpenAI-compatible upstream; `lmstudio=True` adds LM Studio's /api/v0 listing."""
+
+    provider: ClassVar[str] = "openai"
+
+    def __init__(
+        self,
+        *,
+        models: Iterable[str | FakeModel] = _DEFAULT_MODELS,
+        lmstudio: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.lmstudio = lmstudio
+        self.stored_responses: dict[str, dict[str, Any]] = {}
+        super().__init__(models=models, **kwargs)
+
+    @override
+    def _routes(self) -> list[web.RouteDef]:
+        routes = [
+            web.post("/v1/chat/completions", self._chat),
+            web.post("/v1/completions", self._completions),
+            web.post("/v1/embeddings", self._embeddings),
+            web.post("/v1/responses", self._responses),
+            web.get("/v1/models", self._models),
+            web.get("/v1/models/{model:.+}", self._model),
+        ]
+        if self.lmstudio:
+            routes += [
+                web.get("/api/v0/models", self._lms_models),
+                web.get("/api/v0/models/{model:.+}", self._lms_model),
+            ]
+        return routes
+
+    # --------------------------------------------------------------- wire details
+    @override
+    def _new_request_id(self) -> str:
+        return rid("req_", 32, HEX)
+
+    @override
+    def _headers(self, request_id: str) -> dict[str, str]:
+        used = len(self.requests)
+        return {
+            "x-request-id": request_id,
+            "openai-version": "2020-10-01",
+            "openai-organization": "org-fake",
+            "openai-processing-ms": "12",
+            "x-ratelimit-limit-requests": "10000",
+            "x-ratelimit-limit-tokens": "30000000",
+            "x-ratelimit-remaining-requests": str(max(10000 - used, 0)),
+            "x-ratelimit-remaining-tokens": "29999000",
+            "x-ratelimit-reset-requests": "6ms",
+            "x-ratelimit-reset-tokens": "0s",
+        }
+
+    @override
+    def _error_body(self, fault: Fault, request: web.Request) -> tuple[int, Any]:
+        body = self.body_of(request)
+        model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
+        status = 503 if fault.semantic == "overloaded" else fault.status
+        if fault.semantic == "context_length":
+            tokens = count_words(all_text(body.get("messages"))) if isinstance(body, dict) else 0
+            message = (
+                "This model's maximum context length is 128000 tokens. However, your messages "
+                f"resulted in {max(tokens, 128001)} tokens. "
+                "Please reduce the length of the messages."
+            )
+            return 400, openai_error(
+                fault.message or message,
+                fault.type or "invalid_request_error",
+                fault.code or "context_length_exceeded",
+                fault.param or "messages",
+            )
+        dtype, dcode, dmsg = _ERRORS.get(status, _ERRORS[500 if status >= 500 else 400])
+        return status, openai_error(
+            fault.message or dmsg.format(model=model),
+            fault.type or dtype,
+            fault.code or dcode,
+            fault.param,
+        )
+
+    @override
+    def _auth_fault(self, present: bool) -> Fault:
+        if present:
+            msg = (
+                "Incorrect API key provided: sk-fake. You can find your API key at "
+                "https://platform.openai.com/account/api-keys."
+            )
+            return Fault.http(401, msg, type="invalid_request_error", code="invalid_api_key")
+        msg = (
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+        )
+        return Fault.http(401, msg, type="invalid_request_error")
+
+    @override
+    def _stream_error_frame(self, fault: Fault, request: web.Request) -> bytes:
+        if request.path == "/v1/responses":
+            return response_error_frame(fault, self.state(request).written)
+        return sse(
+            openai_error(fault.message or _ERRORS[500][2], fault.type or "server_error", fault.code)
+        )
+
+    @override
+    def _malformed_frame(self, request: web.Request) -> bytes:
+        return b'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"oops"\n\n'
+
+    # ------------------------------------------------------------------- helpers
+    def bad_request(self, message: str, param: str | None = None, code: str | None = None) -> Fault:
+        return Fault.http(400, message, type="invalid_request_error", param=param, code=code)
+
+    def check(self, request: web.Request, *required: str) -> tuple[dict[str, Any], Fault | None]:
+        """Parsed body plus the 400/404 the real API gives for bad JSON, gaps, unknown models."""
+        body = self.body_of(request)
+        if not isinstance(body, dict):
+            return {}, self.bad_request(
+                "We could not parse the JSON body of your request. (HINT: This likely means you "
+                "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"
+            )
+        for name in required:
+            if name not in body:
+                return body, self.bad_request(
+                    f"Missing required parameter: '{name}'.", name, "missing_required_parameter"
+                )
+        model = body.get("model")
+        if self.strict_models and isinstance(model, str) and self.find_model(model) is None:
+            return body, Fault.http(404)
+        return body, None
+
+    def plan(self, request: web.Request, body: dict[str, Any], echo: str, prompt: str) -> Plan:
+        """Consume this request's behaviour and resolve the answer."""
+        max_tokens = body.get(
+            "max_completion_tokens", body.get("max_tokens", body.get("max_output_tokens"))
+        )
+        return make_plan(
+            self.next_behaviour(request),
+            echo=echo,
+            prompt_tokens=count_words(prompt),
+            model=str(body.get("model", "")),
+            timing=self.timing,
+            call_id="call_",
+            call_id_len=24,
+            max_tokens=max_tokens,
+        )
+
+    @staticmethod
+    def usage(plan: Plan) -> dict[str, Any]:
+        """Chat-completions usage with the detail objects the SDK exposes."""
+        r = plan.reply
+        return {
+            "prompt_tokens": plan.input_tokens,
+            "completion_tokens": plan.output_tokens,
+            "total_tokens": plan.input_tokens + plan.output_tokens,
+            "prompt_tokens_details": {"cached_tokens": r.cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": r.reasoning_tokens,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+    # ---------------------------------------------------------- chat completions
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body, bad = self.check(request, "model", "messages")
+        if bad is not None:
+            return self.error_response(request, bad)
+        messages = body["messages"]
+        plan = self.plan(request, body, last_user_text(messages), all_text(messages))
+        cid, created, fp = rid("chatcmpl-", 29), int(time.time()), rid("fp_", 10, HEX)
+        finish = _FINISH.get(plan.finish, plan.finish)
+        if not body.get("stream"):
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": plan.text if plan.text or not plan.calls else None,
+                "refusal": None,
+                "annotations": [],
+            }
+            if plan.calls:
+                message["tool_calls"] = [
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": "".join(plan.fragments(c))},
+                    }
+                    for c in plan.calls
+                ]
+            out = {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": plan.model,
+                "choices": [
+                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+                ],
+                "usage": self.usage(plan),
+                "service_tier": "default",
+                "system_fingerprint": fp,
+            }
+            return await self.unary(
+                request, out, timing=plan.timing, tokens=plan.output_tokens, fault=plan.fault
+            )
+        opts = body.get("stream_options") or {}
+        include_usage = bool(opts.get("include_usage"))
+        obfuscate = opts.get("include_obfuscation", True) is not False
+
+        def chunk(
+            delta: dict[str, Any] | None,
+            reason: str | None = None,
+            usage: dict[str, Any] | None = None,
+        ) -> bytes:
+            choices = (
+                []
+                if delta is None
+                else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}]
+            )
+            data: dict[str, Any] = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": plan.model,
+                "service_tier": "default",
+                "system_fingerprint": fp,
+                "choices": choices,
+            }
+            if include_usage:
+                data["usage"] = usage
+            if obfuscate:
+                data["obfuscation"] = rid("", 4 + len(cid) % 7)
+            return sse(data)
+
+        frames = [
+            Frame(
+                chunk(
+                    {
+                        "role": "assistant",
+                        "content": "" if plan.text or not plan.calls else None,
+                        "refusal": None,
+                    }
+                )
+            )
+        ]
+        frames += [Frame(chunk({"content": p}), "token") for p in plan.pieces]
+        for i, call in enumerate(plan.calls):
+            frames.append(
+                Frame(
+                    chunk(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": i,
+                                    "id": call.id,
+                                    "type": "function",
+                                    "function": {"name": call.name, "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
+                )
+            )
+            frames += [
+                Frame(
+                    chunk({"tool_calls": [{"index": i, "function": {"arguments": frag}}]}), "token"
+                )
+                for frag in plan.fragments(call)
+            ]
+        frames.append(Frame(chunk({}, finish)))
+        if include_usage:
+            frames.append(Frame(chunk(None, usage=self.usage(plan))))
+        frames.append(Frame(b"data: [DONE]\n\n", "end"))
+        return await self.stream(
+            request, frames, timing=plan.timing, fault=plan.fault, content_type="text/event-stream"
+        )
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        return await handle_completions(self, request)
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        return await handle_embeddings(self, request)
+
+    async def _responses(self, request: web.Request) -> web.StreamResponse:
+        return await handle_response_create(self, request)
+
+    # --------------------------------------------------------------------- models
+    def _model_obj(self, m: FakeModel) -> dict[str, Any]:
+        owner = "organization_owner" if self.lmstudio else "system"
+        return {"id": m.name, "object": "model", "created": 1_700_000_000, "owned_by": owner}
+
+    async def _models(self, request: web.Request) -> web.StreamResponse:
+        early = await self.pre_fault(request, self._listing_fault(request))
+        if early is not None:
+            return early
+        return self.json_response(
+            request, {"object": "list", "data": [self._model_obj(m) for m in self.models]}
+        )
+
+    async def _model(self, request: web.Request) -> web.StreamResponse:
+        found = self.find_model(request.match_info["model"])
+        if found is None:
+            return self.error_response(
+                request,
+                Fault.http(
+                    404,
+                    f"The model '{request.match_info['model']}' does not exist",
+                    type="invalid_request_error",
+                    code="model_not_found",
+                    param="model",
+                ),
+            )
+        return self.json_response(request, self._model_obj(found))
+
+    def _listing_fault(self, request: web.Request) -> Fault | None:
+        behaviour = self.next_behaviour(request, inference=False)
+        return behaviour if isinstance(behaviour, Fault) else None
+
+    @staticmethod
+    def _lms_obj(m: FakeModel) -> dict[str, Any]:
+        return {
+            "id": m.name,
+            "object": "model",
+            "type": m.kind,
+            "publisher": "lmstudio-community",
+            "arch": m.family,
+            "compatibility_type": "gguf",
+            "quantization": m.quantization,
+            "state": "loaded" if m.loaded else "not-loaded",
+            "max_context_length": m.context_length,
+        }
+
+    async def _lms_models(self, request: web.Request) -> web.StreamResponse:
+        early = await self.pre_fault(request, self._listing_fault(request))
+        if early is not None:
+            return early
+        return self.json_response(
+            request, {"object": "list", "data": [self._lms_obj(m) for m in self.models]}
+        )
+
+    async def _lms_model(self, request: web.Request) -> web.StreamResponse:
+        found = self.find_model(request.match_info["model"])
+        if found is None:
+            return self.json_response(request, {"error": "Model not found"}, status=404)
+        return self.json_response(request, self._lms_obj(found))
+
+
+__all__ = ["FakeOpenAI", "openai_error"]

@@ -33,7 +33,8 @@ async def test_stream_in_progress_at_sigterm_completes_and_process_exits_zero(
     config = tmp_path / "modelgate.yaml"
     config.write_text(CONFIG)
     port = _free_port()
-    process = subprocess.Popen(
+    # Popen only forks and returns; waiting happens in a thread below.
+    process = subprocess.Popen(  # noqa: ASYNC220
         [
             sys.executable,
             "-m",

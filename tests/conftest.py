@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+
 from modelgate.app import Gateway
 from modelgate.config import ModelConfig, PricingConfig, Settings
 from modelgate.v1 import gateway_pb2_grpc

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+
 from modelgate.v1 import chat_pb2, content_pb2
 
 

@@ -11,6 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
+
 from modelgate.api.auth import Authenticator
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -18,7 +19,6 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
-
 from tests.rpc_helpers import decode, user
 
 if TYPE_CHECKING:

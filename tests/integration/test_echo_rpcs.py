@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -17,7 +18,6 @@ from modelgate.v1 import (
     stream_pb2,
     tokens_pb2,
 )
-
 from tests.rpc_helpers import chat_request, decode, system, text_of, user
 
 if TYPE_CHECKING:

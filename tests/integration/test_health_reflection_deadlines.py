@@ -9,8 +9,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from modelgate.v1 import chat_pb2
 
+from modelgate.v1 import chat_pb2
 from tests.rpc_helpers import chat_request, decode, user
 
 if TYPE_CHECKING:

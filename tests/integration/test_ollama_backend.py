@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 from google.protobuf import duration_pb2, json_format, struct_pb2
+
 from modelgate.app import Gateway
 from modelgate.config import ModelConfig, RuntimeConfig, Settings
 from modelgate.v1 import (
@@ -28,7 +29,6 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
-
 from tests.fakes.base import ndjson
 from tests.fakes.ollama_fake import FakeOllama
 from tests.fakes.scenario import FakeModel, Fault, Reply, ToolCall, count_words, embed

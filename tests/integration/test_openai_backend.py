@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+
 from modelgate.config import ModelConfig, PricingConfig, RuntimeConfig
 from modelgate.v1 import (
     chat_pb2,
@@ -19,7 +20,6 @@ from modelgate.v1 import (
     generation_pb2,
     model_pb2,
 )
-
 from tests.fakes import FakeOpenAI, Fault, Reply, ToolCall
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode, system, text_of, user

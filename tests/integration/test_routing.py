@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from modelgate.config import (
     AliasConfig,
     CapabilityName,
@@ -19,7 +20,6 @@ from modelgate.config import (
 )
 from modelgate.routing.balancer import StatsBoard
 from modelgate.v1 import chat_pb2, model_pb2, stream_pb2
-
 from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode, text_of, user

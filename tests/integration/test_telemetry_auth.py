@@ -11,6 +11,9 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from typing_extensions import override
+
 from modelgate.config import (
     ApiKeyConfig,
     AuthConfig,
@@ -20,9 +23,6 @@ from modelgate.config import (
     TelemetryConfig,
 )
 from modelgate.v1 import chat_pb2, model_pb2
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from typing_extensions import override
-
 from tests.fakes import FakeOpenAI
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, decode, user

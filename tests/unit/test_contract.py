@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
 from modelgate.v1 import chat_pb2, completion_pb2, errors_pb2
 
 

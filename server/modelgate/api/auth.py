@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import grpc
+
 from modelgate.config import ApiKeyConfig, AuthConfig
 from modelgate.errors import GatewayError
 

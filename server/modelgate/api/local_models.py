@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+
 from modelgate.errors import GatewayError, invalid_argument
 from modelgate.providers.base import CallContext, ModelDescriber, ModelManager
 from modelgate.routing.catalog import Catalog

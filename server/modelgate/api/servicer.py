@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
 import grpc
+from typing_extensions import override
+
 from modelgate.api.local_models import LocalModels
 from modelgate.api.status import abort, call_context
 from modelgate.api.validation import (
@@ -26,7 +28,6 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
-from typing_extensions import override
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 

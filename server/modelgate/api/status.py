@@ -7,6 +7,7 @@ import time
 from typing import Any, NoReturn
 
 import grpc
+
 from modelgate.errors import GatewayError, internal
 from modelgate.providers.base import CallContext
 

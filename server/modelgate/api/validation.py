@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 from google.protobuf import json_format, struct_pb2
+
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest

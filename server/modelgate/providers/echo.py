@@ -19,6 +19,8 @@ import struct
 from collections.abc import AsyncIterator, Iterable
 from typing import TypeAlias
 
+from typing_extensions import override
+
 from modelgate.providers.base import (
     AnyChatRequest,
     AnyCompleteRequest,
@@ -36,7 +38,6 @@ from modelgate.v1 import (
     stream_pb2,
     tokens_pb2,
 )
-from typing_extensions import override
 
 Finish: TypeAlias = generation_pb2.FinishReason.ValueType
 _WORD = re.compile(r"\S+\s*")

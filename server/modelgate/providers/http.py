@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext
 from modelgate.providers.upstream_errors import classify_body, deadline_exceeded, unavailable

@@ -31,6 +31,7 @@ from typing import Any
 
 import grpc
 import orjson
+
 from modelgate.errors import GatewayError
 
 MAX_MESSAGE_CHARS = 500

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 import grpc
+
 from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import grpc
+
 from modelgate.config import AliasConfig, ModelConfig, RuntimeConfig, Settings
 from modelgate.errors import GatewayError, invalid_argument, model_not_found
 from modelgate.providers.base import (

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeAlias, TypeVar
 
 import grpc
+
 from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError, not_supported
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext

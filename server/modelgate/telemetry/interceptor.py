@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from modelgate.api.auth import Authenticator, caller_key_id
-from modelgate.api.status import abort
-from modelgate.errors import GatewayError
-from modelgate.telemetry.metrics import Metrics
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from typing_extensions import override
+
+from modelgate.api.auth import Authenticator, caller_key_id
+from modelgate.api.status import abort
+from modelgate.errors import GatewayError
+from modelgate.telemetry.metrics import Metrics
 
 SERVICE_PREFIX = "/modelgate.v1.ModelGateway/"
 Known = Callable[[str], bool]

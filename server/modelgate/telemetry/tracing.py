@@ -17,14 +17,15 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from modelgate.config import TelemetryConfig
-from modelgate.errors import GatewayError
-from modelgate.providers.base import Backend, CallContext, Target
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from modelgate.config import TelemetryConfig
+from modelgate.errors import GatewayError
+from modelgate.providers.base import Backend, CallContext, Target
 
 TRACER_NAME = "modelgate"
 

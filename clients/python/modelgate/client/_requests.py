@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, Literal, TypeAlias, TypeVar
 
 from google.protobuf import duration_pb2
+
 from modelgate.client.messages import MessagesLike, struct, system, to_messages
 from modelgate.v1 import (
     chat_pb2,

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
 
 import grpc
+
 from modelgate.client import _requests as rq
 from modelgate.client._common import (
     AsyncGatewayStub,

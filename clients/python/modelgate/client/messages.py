@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 from google.protobuf import struct_pb2
+
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 __all__ = [

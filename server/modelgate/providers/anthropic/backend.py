@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
+from typing_extensions import override
+
 from modelgate.config import RuntimeConfig
 from modelgate.providers.anthropic.request import chat_call, complete_call, count_tokens_body
 from modelgate.providers.anthropic.response import chat_response, complete_response
@@ -29,7 +31,6 @@ from modelgate.providers.base import (
 from modelgate.providers.http import HttpUpstream, sse_events
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
-from typing_extensions import override
 
 PROVIDER = "anthropic"
 """ErrorInfo domain of upstream failures, whatever the runtime is called."""

@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 import orjson
 from google.protobuf import struct_pb2
+
 from modelgate.providers.base import Target
 from modelgate.providers.upstream_errors import unavailable
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import orjson
+
 from modelgate.errors import GatewayError
 from modelgate.providers.anthropic.response import finish_reason, usage
 from modelgate.providers.base import Target

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import grpc
+from typing_extensions import override
+
 from modelgate.config import RuntimeConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import (
@@ -57,7 +59,6 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
-from typing_extensions import override
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 DISCOVERY_SECONDS = 10.0

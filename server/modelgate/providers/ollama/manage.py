@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import timestamp_pb2
+
 from modelgate.v1 import model_pb2
 
 EMBEDDING_FAMILIES = frozenset({"bert", "nomic-bert", "xlm-roberta", "jina-bert-v2"})

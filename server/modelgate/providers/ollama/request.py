@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from google.protobuf import json_format, struct_pb2
+
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
 from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from google.protobuf import struct_pb2
+
 from modelgate.providers.base import Target
 from modelgate.providers.ollama.request import struct_json
 from modelgate.providers.upstream_errors import unavailable

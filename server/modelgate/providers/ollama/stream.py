@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+
 from modelgate.errors import GatewayError
 from modelgate.providers.base import Target
 from modelgate.providers.ollama.response import (

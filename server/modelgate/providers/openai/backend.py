@@ -13,6 +13,8 @@ import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
+from typing_extensions import override
+
 from modelgate.config import RuntimeConfig
 from modelgate.providers.base import (
     AnyChatRequest,
@@ -37,7 +39,6 @@ from modelgate.v1 import (
     stream_pb2,
     tokens_pb2,
 )
-from typing_extensions import override
 
 OPENAI_URL = "https://api.openai.com/v1"
 LMSTUDIO_URL = "http://127.0.0.1:1234/v1"

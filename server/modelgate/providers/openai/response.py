@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from google.protobuf import struct_pb2
+
 from modelgate.v1 import content_pb2, generation_pb2
 
 FINISH_REASONS = {

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import openai
+
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.openai.request import struct_json

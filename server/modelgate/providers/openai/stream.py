@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+
 from modelgate.providers.http import sse_events
 from modelgate.providers.openai.response import fill_usage, finish_reason
 from modelgate.providers.upstream_errors import classify, unavailable

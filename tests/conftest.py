@@ -48,7 +48,14 @@ def echo_test_settings() -> Settings:
         capabilities=["chat", "streaming"],
         pricing=PricingConfig(input=2.0, output=8.0),
     )
-    return Settings(models=[slow, trickle, embed_only, priced], _env_file=None)  # type: ignore[call-arg]
+    small = ModelConfig(
+        id="echo-small",
+        runtime="echo",
+        provider="modelgate",
+        capabilities=["chat", "streaming"],
+        context_window=50,
+    )
+    return Settings(models=[slow, trickle, embed_only, priced, small], _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")

@@ -208,3 +208,25 @@ async def test_tool_result_parts_are_accepted_after_a_tool_call(stub: Stub) -> N
     )
     response = await stub.Chat(request)
     assert text_of(response) == "what is it"
+
+
+async def test_input_plus_max_output_beyond_context_window_fails_fast(stub: Stub) -> None:
+    words = " ".join(["w"] * 40)
+    fits = chat_request(
+        "echo-small", words, generation=generation_pb2.GenerationConfig(max_output_tokens=10)
+    )
+    assert (await stub.Chat(fits)).usage.input_tokens == 40
+    too_long = chat_request(
+        "echo-small", words, generation=generation_pb2.GenerationConfig(max_output_tokens=11)
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.Chat(too_long)
+    status = decode(caught.value)
+    assert (status.code, status.reason) == (grpc.StatusCode.OUT_OF_RANGE, "CONTEXT_LENGTH_EXCEEDED")
+    assert status.metadata == {
+        "model": "echo-small",
+        "input_tokens": "40",
+        "max_output_tokens": "11",
+        "context_window": "50",
+    }
+    assert "40" in status.message and "50" in status.message

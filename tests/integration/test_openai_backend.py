@@ -402,3 +402,21 @@ async def test_discovery_of_an_openai_compatible_server(fake: FakeOpenAI) -> Non
         response = await running.stub.Chat(chat_request("gpt-4o", "short name works"))
         assert text_of(response) == "short name works"
         assert response.model == "gpt-4o@vllm"
+
+
+async def test_count_tokens_is_exact_with_shipped_tiktoken(
+    served: Served, fake: FakeOpenAI
+) -> None:
+    from modelgate.v1 import tokens_pb2
+
+    counted = await served.stub.CountTokens(
+        tokens_pb2.CountTokensRequest(model="gpt-4o", text="hello world")
+    )
+    assert counted.input_tokens == 2
+    assert counted.method == tokens_pb2.COUNT_METHOD_TOKENIZER
+    assert counted.tokenizer == "o200k_base"
+    chat = await served.stub.CountTokens(
+        tokens_pb2.CountTokensRequest(model="gpt-4o", messages=[user("hello world")])
+    )
+    assert chat.input_tokens == 2 + 3 + 3
+    assert fake.requests == [], "counting never calls the upstream"

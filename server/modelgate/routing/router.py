@@ -21,6 +21,7 @@ from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallCon
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
+from modelgate.routing.context_window import fit_plan
 from modelgate.routing.cost import fill_cost
 from modelgate.routing.records import has_capability
 from modelgate.v1 import (
@@ -116,7 +117,7 @@ class Router:
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT)
+        plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
         _check_continuation(request, plan[0])
         response, deployment, count = await self._unary(
             plan, call, lambda d: d.backend.chat(d.target, request, call)
@@ -171,6 +172,7 @@ class Router:
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
+        plan = fit_plan(plan, request)
         _check_continuation(request, plan[0])
         Event = chat_pb2.StreamChatResponse
         async for event in self._stream(

@@ -190,6 +190,12 @@ class OpenAIBackend(BackendDefaults):
         fill_usage(response.usage, answer.get("usage"))
         return response
 
+    def local_token_count(self, target: Target, messages: Any) -> int | None:
+        """Exact input tokens when tiktoken knows the model (context-window check), else None."""
+        from modelgate.providers.openai.tokens import chat_token_count
+
+        return chat_token_count(target, messages)
+
     async def count_tokens(
         self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext
     ) -> tokens_pb2.CountTokensResponse:

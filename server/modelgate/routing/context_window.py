@@ -1,0 +1,63 @@
+"""Fail fast, before any upstream call, when input plus max output exceed a context window.
+
+Counting is skipped entirely when the request cannot possibly be too long
+(a token is at least one byte, so UTF-8 bytes bound the token count). Only
+backends with an exact local tokenizer (`local_token_count`) can reject;
+for the others the upstream decides and CONTEXT_LENGTH_EXCEEDED falls back.
+Deployments too small for the request are dropped from the plan, so a fallback
+chain reaches a longer-context model without a wasted call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import grpc
+
+from modelgate.errors import GatewayError
+from modelgate.routing.catalog import Deployment
+from modelgate.v1 import content_pb2
+
+DEFAULT_OUTPUT_RESERVE = 0
+
+
+def _byte_bound(messages: Sequence[content_pb2.Message]) -> int:
+    return sum(message.ByteSize() for message in messages)
+
+
+def fit_plan(plan: list[Deployment], request: Any) -> list[Deployment]:
+    """The deployments whose context window can hold the request; OUT_OF_RANGE if none."""
+    generation = request.generation
+    output = generation.max_output_tokens if generation.HasField("max_output_tokens") else 0
+    bound = _byte_bound(request.messages) + output
+    fitting: list[Deployment] = []
+    first_rejection: tuple[Deployment, int] | None = None
+    for deployment in plan:
+        window = deployment.record.context_window
+        counter = getattr(deployment.backend, "local_token_count", None)
+        if not window or bound <= window or counter is None:
+            fitting.append(deployment)
+            continue
+        tokens = counter(deployment.target, request.messages)
+        if tokens is None or tokens + output <= window:
+            fitting.append(deployment)
+        elif first_rejection is None:
+            first_rejection = (deployment, tokens)
+    if fitting:
+        return fitting
+    assert first_rejection is not None
+    deployment, tokens = first_rejection
+    window = deployment.record.context_window
+    raise GatewayError(
+        grpc.StatusCode.OUT_OF_RANGE,
+        "CONTEXT_LENGTH_EXCEEDED",
+        f"input of {tokens} tokens plus max_output_tokens {output} exceeds the "
+        f"{window}-token context window of {deployment.record.id!r}",
+        metadata={
+            "model": deployment.record.id,
+            "input_tokens": str(tokens),
+            "max_output_tokens": str(output),
+            "context_window": str(window),
+        },
+    )

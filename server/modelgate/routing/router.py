@@ -24,6 +24,13 @@ from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.context_window import fit_plan
 from modelgate.routing.cost import fill_cost
 from modelgate.routing.records import has_capability
+from modelgate.routing.structured import (
+    enforce,
+    invalid_output,
+    set_structured,
+    violations,
+    wants_json,
+)
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -115,7 +122,13 @@ class Router:
             return result, deployment, attempts.count
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
-        """One chat answer, retried and falling back per the routing rules."""
+        """One chat answer, retried and falling back per the routing rules; JSON validated."""
+        response = await self._chat_once(request, call)
+        if wants_json(request):
+            response = await enforce(request, response, lambda again: self._chat_once(again, call))
+        return response
+
+    async def _chat_once(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         started = time.perf_counter()
         plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
         _check_continuation(request, plan[0])
@@ -175,12 +188,22 @@ class Router:
         plan = fit_plan(plan, request)
         _check_continuation(request, plan[0])
         Event = chat_pb2.StreamChatResponse
+        check = wants_json(request)
+        pieces: list[str] = []
         async for event in self._stream(
             plan,
             call,
             lambda d: d.backend.stream_chat(d.target, request, call),
             lambda attempt: Event(attempt=attempt),
         ):
+            if check:
+                if event.HasField("text_delta"):
+                    pieces.append(event.text_delta.text)
+                elif event.HasField("end"):
+                    value, found = violations(request, "".join(pieces))
+                    if found:
+                        raise invalid_output("".join(pieces), found, 1)
+                    set_structured(event.end, value)
             yield event
 
     async def stream_complete(

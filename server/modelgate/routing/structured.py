@@ -1,0 +1,141 @@
+"""Structured output: validate JSON answers against the caller's schema, re-ask when invalid.
+
+Providers' native modes (OpenAI json_schema, Ollama format, Anthropic forced
+tool) make valid output likely, not certain, so the gateway validates every
+JSON answer with `jsonschema`. An invalid answer is re-asked up to N times with
+the validation errors fed back (the Instructor approach); usage and cost add
+up over all attempts. Streams are validated at the end but never re-asked:
+their text already reached the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import jsonschema
+import orjson
+from google.protobuf import struct_pb2
+
+from modelgate.errors import GatewayError
+from modelgate.providers.structs import struct_to_dict
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+
+DEFAULT_REASKS = 2
+MAX_OUTPUT_IN_ERROR = 1000
+_JSON_TYPES = (
+    generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT,
+    generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+)
+
+
+def wants_json(request: Any) -> bool:
+    """Whether the request asked for JSON output."""
+    return bool(request.response_format.type in _JSON_TYPES)
+
+
+def _text(content: Any) -> str:
+    return "".join(part.text for part in content if part.WhichOneof("data") == "text")
+
+
+def violations(request: Any, text: str) -> tuple[Any, list[tuple[str, str]]]:
+    """(parsed JSON, violations as (JSON path, message)); parsed is None when not JSON."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return None, [("output", f"is not valid JSON: {exc}")]
+    fmt = request.response_format
+    if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
+        return value, [] if isinstance(value, dict) else [("output", "is not a JSON object")]
+    validator_class = jsonschema.validators.validator_for(struct_to_dict(fmt.schema))
+    validator = validator_class(struct_to_dict(fmt.schema))
+    found = [
+        ("output" + "".join(f"[{p!r}]" for p in error.absolute_path), error.message)
+        for error in validator.iter_errors(value)
+    ]
+    return value, found
+
+
+def set_structured(target: Any, value: Any) -> None:
+    """Store the validated JSON in the response's `structured_output` Value."""
+    holder = struct_pb2.Struct()
+    holder.update({"v": value})
+    target.structured_output.CopyFrom(holder.fields["v"])
+
+
+def invalid_output(text: str, found: list[tuple[str, str]], attempts: int) -> GatewayError:
+    """The error a caller gets when the output stayed invalid: last output and violations."""
+    return GatewayError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "STRUCTURED_OUTPUT_INVALID",
+        f"the model's output did not satisfy the response schema after {attempts} attempt(s): "
+        + "; ".join(f"{path}: {why}" for path, why in found[:5]),
+        metadata={"last_output": text[:MAX_OUTPUT_IN_ERROR], "attempts": str(attempts)},
+        violations=found,
+    )
+
+
+def _add_usage(total: generation_pb2.Usage, more: generation_pb2.Usage) -> None:
+    for field in (
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cached_input_tokens",
+        "reasoning_tokens",
+        "cache_creation_input_tokens",
+    ):
+        setattr(total, field, getattr(total, field) + getattr(more, field))
+
+
+def _reask(request: Any, text: str, found: list[tuple[str, str]]) -> chat_pb2.ChatRequest:
+    again = chat_pb2.ChatRequest()
+    again.ParseFromString(request.SerializeToString())  # StreamChat/Chat are wire-identical
+    again.messages.add(role=content_pb2.ROLE_ASSISTANT, parts=[content_pb2.ContentPart(text=text)])
+    feedback = "\n".join(f"- {path}: {why}" for path, why in found)
+    again.messages.add(
+        role=content_pb2.ROLE_USER,
+        parts=[
+            content_pb2.ContentPart(
+                text=(
+                    "Your previous answer was not valid against the required JSON schema:\n"
+                    f"{feedback}\nAnswer again with only the corrected JSON."
+                )
+            )
+        ],
+    )
+    return again
+
+
+async def enforce(
+    request: Any,
+    response: chat_pb2.ChatResponse,
+    ask: Callable[[chat_pb2.ChatRequest], Awaitable[chat_pb2.ChatResponse]],
+) -> chat_pb2.ChatResponse:
+    """Validate `response`; re-ask through `ask` until valid or out of re-asks."""
+    fmt = request.response_format
+    reasks = fmt.max_reasks if fmt.HasField("max_reasks") else DEFAULT_REASKS
+    text = _text(response.content)
+    value, found = violations(request, text)
+    attempts = 1
+    while found and attempts <= reasks:
+        request = _reask(request, text, found)
+        retry = await ask(request)
+        _add_usage(retry.usage, response.usage)
+        _add_cost(retry, response)
+        response = retry
+        text = _text(response.content)
+        value, found = violations(request, text)
+        attempts += 1
+    if found:
+        raise invalid_output(text, found, attempts)
+    set_structured(response, value)
+    if attempts > 1:
+        response.metadata["structured_output_attempts"] = str(attempts)
+    return response
+
+
+def _add_cost(total: chat_pb2.ChatResponse, earlier: chat_pb2.ChatResponse) -> None:
+    total.cost.input_usd += earlier.cost.input_usd
+    total.cost.output_usd += earlier.cost.output_usd
+    total.cost.total_usd += earlier.cost.total_usd

@@ -15,7 +15,7 @@ from tests.fakes import FakeOpenAI, Reply
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode, user
 
-SCHEMA = {
+SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
     "required": ["name", "age"],

@@ -110,6 +110,8 @@ class LimitsConfig(BaseModel):
     max_metadata_entries: int = 16
     max_output_tokens: int = 1_000_000
     stream_max_seconds: float = 600.0
+    allow_private_image_urls: bool = False
+    """Let image URLs name loopback, private or link-local hosts (off: SSRF guard)."""
 
 
 class RoutingConfig(BaseModel):

@@ -9,7 +9,7 @@ import grpc
 from typing_extensions import override
 
 from modelgate.api.local_models import LocalModels
-from modelgate.api.status import abort, call_context
+from modelgate.api.status import abort, call_context, capped
 from modelgate.api.validation import (
     validate_chat,
     validate_complete,
@@ -54,8 +54,9 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         try:
             validate_chat(request, self.limits)
-            async for event in self.router.stream_chat(request, call_context(context)):
-                yield event
+            async with capped(self.limits.stream_max_seconds):
+                async for event in self.router.stream_chat(request, call_context(context)):
+                    yield event
         except Exception as exc:
             await abort(context, exc)
 
@@ -75,8 +76,9 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         try:
             validate_complete(request, self.limits)
-            async for event in self.router.stream_complete(request, call_context(context)):
-                yield event
+            async with capped(self.limits.stream_max_seconds):
+                async for event in self.router.stream_complete(request, call_context(context)):
+                    yield event
         except Exception as exc:
             await abort(context, exc)
 

@@ -8,10 +8,12 @@ gateway microseconds and the caller gets INVALID_ARGUMENT with a
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 from google.protobuf import json_format, struct_pb2
@@ -65,7 +67,30 @@ def _check_schema(out: Violations, field: str, schema: struct_pb2.Struct) -> Non
         out.append((field, f"is not a valid JSON Schema: {exc.message}"))
 
 
-def _check_image(out: Violations, path: str, image: content_pb2.Image) -> None:
+def _private_host(url: str) -> bool:
+    """Whether the URL names an internal host (literal IPs and well-known local names).
+
+    Names are not resolved: resolution happens at whoever fetches the image,
+    so a DNS answer here proves nothing; literal addresses are what attackers use.
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host in ("localhost", "metadata.google.internal") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_multicast
+    )
+
+
+def _check_image(out: Violations, path: str, image: content_pb2.Image, allow_private: bool) -> None:
     source = image.WhichOneof("source")
     if image.detail not in _DETAILS:
         out.append((f"{path}.detail", f"unknown value {image.detail}"))
@@ -80,6 +105,8 @@ def _check_image(out: Violations, path: str, image: content_pb2.Image) -> None:
             out.append((f"{path}.data", f"is not a {image.mime_type} image"))
     elif not image.url.startswith(("https://", "http://")):
         out.append((f"{path}.url", "must be an http or https URL"))
+    elif not allow_private and _private_host(image.url):
+        out.append((f"{path}.url", "must not point at a loopback, private or link-local address"))
 
 
 def _check_messages(
@@ -106,7 +133,7 @@ def _check_messages(
             if kind is None:
                 out.append((part_path, "set one of text, image, tool_call, tool_result"))
             elif kind == "image":
-                _check_image(out, f"{part_path}.image", part.image)
+                _check_image(out, f"{part_path}.image", part.image, limits.allow_private_image_urls)
             elif kind == "tool_call":
                 call = part.tool_call
                 if message.role != content_pb2.ROLE_ASSISTANT:

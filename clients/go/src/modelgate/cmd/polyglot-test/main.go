@@ -1,0 +1,185 @@
+// Command polyglot-test is a cross-language smoke test of the generated Go
+// client against a running gateway (echo provider). It uses only the
+// generated package modelgate/gen/modelgate/v1 plus grpc-go and the standard
+// google.rpc error details.
+//
+// Build and run (GOPATH mode, Debian packages; see docs/other-languages.md):
+//
+//	GO111MODULE=off GOPATH=$PWD/clients/go:/usr/share/gocode \
+//	  MODELGATE_TARGET=127.0.0.1:50051 go run modelgate/cmd/polyglot-test
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	modelgatev1 "modelgate/gen/modelgate/v1"
+)
+
+const input = "hello polyglot"
+
+var failures int
+
+func check(what string, ok bool, detail string) {
+	mark := "ok  "
+	if !ok {
+		mark = "FAIL"
+		failures++
+	}
+	fmt.Printf("[go] %s %s: %s\n", mark, what, detail)
+}
+
+func userMessage(text string) []*modelgatev1.Message {
+	return []*modelgatev1.Message{{
+		Role:  modelgatev1.Role_ROLE_USER,
+		Parts: []*modelgatev1.ContentPart{{Data: &modelgatev1.ContentPart_Text{Text: text}}},
+	}}
+}
+
+func responseText(parts []*modelgatev1.ContentPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.GetText())
+	}
+	return b.String()
+}
+
+// callContext is a per-call deadline plus per-call metadata.
+func callContext(timeout time.Duration, kv ...string) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	return metadata.AppendToOutgoingContext(ctx, append([]string{"x-polyglot-client", "go"}, kv...)...), cancel
+}
+
+func run(client modelgatev1.ModelGatewayClient) error {
+	// Unary Chat.
+	ctx, cancel := callContext(5*time.Second, "x-request-id", "polyglot-go-1")
+	defer cancel()
+	res, err := client.Chat(ctx, &modelgatev1.ChatRequest{Model: "echo", Messages: userMessage(input)})
+	if err != nil {
+		return fmt.Errorf("Chat: %w", err)
+	}
+	got := responseText(res.GetContent())
+	check("Chat echoes the input", got == input, fmt.Sprintf("%q", got))
+
+	// StreamChat consumed to the end.
+	sctx, scancel := callContext(10 * time.Second)
+	defer scancel()
+	stream, err := client.StreamChat(sctx, &modelgatev1.StreamChatRequest{Model: "echo", Messages: userMessage(input)})
+	if err != nil {
+		return fmt.Errorf("StreamChat: %w", err)
+	}
+	var kinds []string
+	var text strings.Builder
+	deltas := 0
+	for {
+		ev, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("StreamChat recv: %w", err)
+		}
+		switch e := ev.GetEvent().(type) {
+		case *modelgatev1.StreamChatResponse_Attempt:
+			kinds = append(kinds, "attempt")
+		case *modelgatev1.StreamChatResponse_TextDelta:
+			kinds = append(kinds, "text_delta")
+			text.WriteString(e.TextDelta.GetText())
+			deltas++
+		case *modelgatev1.StreamChatResponse_ToolCallDelta:
+			kinds = append(kinds, "tool_call_delta")
+		case *modelgatev1.StreamChatResponse_End:
+			kinds = append(kinds, "end")
+		default:
+			kinds = append(kinds, "unknown")
+		}
+	}
+	first, last := "", ""
+	if len(kinds) > 0 {
+		first, last = kinds[0], kinds[len(kinds)-1]
+	}
+	check("StreamChat first event is attempt", first == "attempt", first)
+	check("StreamChat text deltas concatenate to the input", text.String() == input,
+		fmt.Sprintf("%q from %d deltas", text.String(), deltas))
+	check("StreamChat last event is end", last == "end", fmt.Sprintf("%s (%d events)", last, len(kinds)))
+
+	// ListModels, every page.
+	var ids []string
+	token := ""
+	for {
+		lctx, lcancel := callContext(5 * time.Second)
+		page, err := client.ListModels(lctx, &modelgatev1.ListModelsRequest{PageToken: token})
+		lcancel()
+		if err != nil {
+			return fmt.Errorf("ListModels: %w", err)
+		}
+		for _, m := range page.GetModels() {
+			ids = append(ids, m.GetId())
+		}
+		if page.GetNextPageToken() == "" || page.GetNextPageToken() == token {
+			break
+		}
+		token = page.GetNextPageToken()
+	}
+	hasEcho := false
+	for _, id := range ids {
+		hasEcho = hasEcho || id == "echo"
+	}
+	check("ListModels contains echo", hasEcho, fmt.Sprintf("%d models: %s", len(ids), strings.Join(ids, ", ")))
+
+	// Error case: the rich status from grpc-status-details-bin.
+	ectx, ecancel := callContext(5 * time.Second)
+	defer ecancel()
+	_, err = client.Chat(ectx, &modelgatev1.ChatRequest{Model: "no-such-model", Messages: userMessage(input)})
+	if err == nil {
+		check("Chat with an unknown model fails", false, "it succeeded")
+		return nil
+	}
+	st, _ := status.FromError(err)
+	check("unknown model -> NOT_FOUND", st.Code() == codes.NotFound, fmt.Sprintf("%s (%d)", st.Code(), st.Code()))
+	var info *errdetails.ErrorInfo
+	for _, d := range st.Details() {
+		if i, ok := d.(*errdetails.ErrorInfo); ok && info == nil {
+			info = i
+		}
+	}
+	check("ErrorInfo reason MODEL_NOT_FOUND", info.GetReason() == "MODEL_NOT_FOUND", info.GetReason())
+	check("ErrorInfo domain modelgate", info.GetDomain() == "modelgate",
+		fmt.Sprintf("%s metadata=%v", info.GetDomain(), info.GetMetadata()))
+	return nil
+}
+
+func main() {
+	target := os.Getenv("MODELGATE_TARGET")
+	if target == "" {
+		fmt.Fprintln(os.Stderr, "MODELGATE_TARGET (host:port) is not set")
+		os.Exit(2)
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	conn, err := grpc.DialContext(dctx, target, grpc.WithInsecure(), grpc.WithBlock())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "[go] FAIL connect %s: %v\n", target, err)
+		os.Exit(1)
+	}
+	defer conn.Close()
+	if err := run(modelgatev1.NewModelGatewayClient(conn)); err != nil {
+		failures++
+		fmt.Fprintf(os.Stderr, "[go] FAIL unexpected error: %v\n", err)
+	}
+	if failures > 0 {
+		fmt.Fprintf(os.Stderr, "[go] %d check(s) failed\n", failures)
+		os.Exit(1)
+	}
+	fmt.Println("[go] all checks passed")
+}

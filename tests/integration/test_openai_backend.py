@@ -420,3 +420,29 @@ async def test_count_tokens_is_exact_with_shipped_tiktoken(
     )
     assert chat.input_tokens == 2 + 3 + 3
     assert fake.requests == [], "counting never calls the upstream"
+
+
+async def test_lmstudio_discovers_models_with_types_and_context() -> None:
+    from tests.fakes import FakeModel
+
+    models = [
+        FakeModel("qwen2.5-7b-instruct", context_length=32768),
+        FakeModel("nomic-embed-text-v1.5", kind="embeddings"),
+    ]
+    async with FakeOpenAI(models=models, lmstudio=True) as lmstudio:
+        runtime = RuntimeConfig(kind="lmstudio", base_url=lmstudio.url + "/v1", discover=True)
+        async with serve(settings(runtimes={"lmstudio": runtime})) as running:
+            listed = await running.stub.ListModels(model_pb2.ListModelsRequest())
+            by_id = {m.id: m for m in listed.models}
+            chat_model = by_id["qwen2.5-7b-instruct@lmstudio"]
+            assert chat_model.capabilities.chat and chat_model.context_window == 32768
+            embedder = by_id["nomic-embed-text-v1.5@lmstudio"]
+            assert embedder.capabilities.embedding and not embedder.capabilities.chat
+            reply = await running.stub.Chat(chat_request("qwen2.5-7b-instruct", "hi studio"))
+            assert text_of(reply) == "hi studio"
+            vectors = await running.stub.Embed(
+                embedding_pb2.EmbedRequest(model="nomic-embed-text-v1.5", inputs=["a"])
+            )
+            assert len(vectors.embeddings) == 1
+            assert lmstudio.last_request.json["encoding_format"] == "float"
+        assert lmstudio.requests_to("/api/v0/models"), "LM Studio's typed listing was used"

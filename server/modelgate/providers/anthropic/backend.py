@@ -69,6 +69,7 @@ class AnthropicBackend(BackendDefaults):
         """Our events of one streamed Messages call; the connection closes on exit."""
         translator = StreamTranslator(PROVIDER, target, self.runtime, json_tool, self._secrets)
         async with self.upstream.stream(MESSAGES_PATH, body, call) as response:
+            translator.headers = response.headers
             async for event in translate(translator, sse_events(response)):
                 yield event
 

@@ -12,7 +12,7 @@ failure (RELIABILITY.md, Streams).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -52,6 +52,8 @@ class StreamTranslator:
     runtime: str
     json_tool: str | None = None
     secrets: Iterable[str] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The stream's HTTP response headers: give in-stream errors their request-id."""
     done: bool = False
     _blocks: dict[int, _Block] = field(default_factory=dict)
     _tool_calls: int = 0
@@ -99,7 +101,7 @@ class StreamTranslator:
 
     def error(self, payload: dict[str, Any]) -> GatewayError:
         """The classified failure of an in-stream `error` event."""
-        return classify(self.provider, None, payload, None, self.secrets)
+        return classify(self.provider, None, payload, self.headers, self.secrets)
 
     def _merge_usage(self, raw: Any) -> None:
         if isinstance(raw, dict):

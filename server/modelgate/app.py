@@ -41,7 +41,14 @@ def server_options(settings: Settings, *, reuse_port: bool) -> list[tuple[str, i
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.so_reuseport", 1 if reuse_port else 0),
-    ]
+    ] + (
+        [
+            ("grpc.max_connection_age_ms", server.max_connection_age_ms),
+            ("grpc.max_connection_age_grace_ms", server.max_connection_age_grace_ms),
+        ]
+        if server.max_connection_age_ms
+        else []
+    )
 
 
 def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:

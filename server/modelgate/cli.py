@@ -17,7 +17,11 @@ def _serve(args: argparse.Namespace) -> int:
     from modelgate.app import serve
     from modelgate.workers import run_workers
 
-    settings = load_settings(args.config)
+    try:
+        settings = load_settings(args.config)
+    except (FileNotFoundError, ValueError) as exc:  # ValidationError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.host:
         settings.server.host = args.host
     if args.port is not None:

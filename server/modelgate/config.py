@@ -167,6 +167,9 @@ class ServerConfig(BaseModel):
     keepalive_time_ms: int = 60_000
     keepalive_timeout_ms: int = 20_000
     min_ping_interval_ms: int = 10_000
+    max_connection_age_ms: int = 300_000
+    """Clients reconnect (GOAWAY) after this long, so new replicas get traffic (0: never)."""
+    max_connection_age_grace_ms: int = 30_000
     tls_cert_file: Path | None = None
     """PEM certificate chain; with `tls_key_file` the server speaks TLS only."""
     tls_key_file: Path | None = None
@@ -223,6 +226,8 @@ def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings from every source; a missing config file is an error, not a silent default."""
+    if config is None and os.environ.get("MODELGATE_CONFIG"):
+        config = Path(os.environ["MODELGATE_CONFIG"])
     if config is not None and not config.is_file():
         raise FileNotFoundError(f"config file not found: {config}")
     if config is not None:

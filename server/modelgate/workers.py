@@ -19,8 +19,12 @@ from modelgate.config import Settings
 log = logging.getLogger("modelgate.workers")
 
 
-def _worker(settings: Settings) -> None:
+def _worker(settings: Settings, index: int) -> None:
     from modelgate.app import serve
+
+    if settings.telemetry.metrics_port:
+        # Each process has its own counters: worker i serves them on metrics_port + i.
+        settings.telemetry.metrics_port += index
 
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -33,7 +37,8 @@ def run_workers(settings: Settings, count: int) -> int:
     """Start `count` workers and wait for all of them."""
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_worker, args=(settings,), daemon=False) for _ in range(count)
+        context.Process(target=_worker, args=(settings, index), daemon=False)
+        for index in range(count)
     ]
     for process in workers:
         process.start()

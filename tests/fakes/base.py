@@ -56,6 +56,8 @@ class FakeServer(Delivery):
         self.models: list[FakeModel] = [as_model(m) for m in models]
         self.scenario = Scenario()
         self.requests: list[RecordedRequest] = []
+        self.max_recorded: int | None = None
+        """Keep only about this many recent requests (soaks and benchmarks); None keeps all."""
         self.active_streams = 0
         self.streams_started = 0
         self.disconnects: list[float] = []
@@ -213,6 +215,8 @@ class FakeServer(Delivery):
                 request_id=request_id,
             )
         )
+        if self.max_recorded is not None and len(self.requests) > 2 * self.max_recorded:
+            del self.requests[: -self.max_recorded]
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)

@@ -114,3 +114,42 @@ def test_sigterm_drains_and_exits_zero(server: tuple[subprocess.Popen[str], str]
     process, _target = server
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def test_two_workers_share_the_port_and_drain_on_sigterm() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env={**os.environ, "MODELGATE_LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_serving(f"127.0.0.1:{port}", within=40)
+        for _ in range(10):  # fresh connections land on either worker
+            result = _cli("chat", "--target", f"127.0.0.1:{port}", "worker check")
+            assert result.stdout.strip() == "worker check", result.stderr
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def test_missing_config_file_named_by_env_fails_loudly() -> None:
+    env = {**os.environ, "MODELGATE_CONFIG": "/nonexistent/modelgate.yaml"}
+    result = subprocess.run(
+        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(_free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "config file not found: /nonexistent/modelgate.yaml" in result.stderr

@@ -85,6 +85,7 @@ async def run(calls: int, concurrency: int, fault_rate: float, seed: int = 7) ->
     rng = random.Random(seed)
     report = Report()
     async with FakeOpenAI() as fake:
+        fake.max_recorded = 100  # the fake shares this process: keep its memory flat too
         runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key="soak")
         model = ModelConfig(id="gpt-4o", runtime="openai", provider="openai")
         routing = RoutingConfig(

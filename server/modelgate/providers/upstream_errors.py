@@ -9,7 +9,7 @@ act on it.
 |--------------------------------------------|---------------------|-------------------------|---------|
 | 400, 413, 422 / invalid_request_error      | INVALID_ARGUMENT    | UPSTREAM_BAD_REQUEST    | no      |
 | 400 with code context_length_exceeded      | INVALID_ARGUMENT    | CONTEXT_LENGTH_EXCEEDED | no      |
-| 401, 403 / authentication, permission      | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED    | no      |
+| 401, 402, 403 / authentication, billing     | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED    | no      |
 | 404 / not_found_error                      | FAILED_PRECONDITION | UPSTREAM_MODEL_NOT_FOUND| no      |
 | 408, 409                                   | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes     |
 | 429 / rate_limit_error                     | RESOURCE_EXHAUSTED  | RATE_LIMITED (+RetryInfo)| yes    |
@@ -39,6 +39,7 @@ MAX_MESSAGE_CHARS = 500
 _BY_STATUS: dict[int, tuple[grpc.StatusCode, str, bool]] = {
     400: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
     401: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
+    402: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
     403: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
     404: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_MODEL_NOT_FOUND", False),
     408: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True),
@@ -55,6 +56,7 @@ _SERVER_ERROR = (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True)
 _TYPE_TO_STATUS = {
     "invalid_request_error": 400,
     "authentication_error": 401,
+    "billing_error": 402,
     "permission_error": 403,
     "permission_denied": 403,
     "not_found_error": 404,

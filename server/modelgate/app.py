@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from modelgate.api.auth import Authenticator
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
+from modelgate.hooks.base import HookChain
 from modelgate.providers.base import Backend
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.router import Router
@@ -79,7 +80,7 @@ class Gateway:
                 return InstrumentedBackend(backend, tracer, telemetry.capture_content)
 
         self.catalog = Catalog(settings, wrap=wrap)
-        self.router = Router(self.catalog, settings.routing)
+        self.router = Router(self.catalog, settings.routing, HookChain.from_config(settings.hooks))
         self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
         auth = Authenticator(settings.auth) if settings.auth.enabled else None
         interceptors: list[grpc.aio.ServerInterceptor] = []

@@ -21,6 +21,8 @@ from pydantic_settings import (
 )
 from typing_extensions import override
 
+from modelgate.hooks.base import HookConfig
+
 CapabilityName = Literal[
     "chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"
 ]
@@ -193,6 +195,7 @@ class Settings(BaseSettings):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    hooks: list[HookConfig] = Field(default_factory=list)
     echo: bool = True
     echo_dimension: int = 16
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)

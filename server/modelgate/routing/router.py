@@ -17,6 +17,7 @@ import grpc
 
 from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError, not_supported
+from modelgate.hooks.base import HookChain
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
@@ -66,9 +67,12 @@ def set_latency(started: float, latency: object) -> None:
 class Router:
     """Routes calls to deployments of the catalog."""
 
-    def __init__(self, catalog: Catalog, config: RoutingConfig | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, config: RoutingConfig | None = None, hooks: HookChain | None = None
+    ) -> None:
         self.catalog = catalog
         self.config = config or RoutingConfig()
+        self.hooks = hooks
 
     def plan(self, model: str, *capabilities: Capability) -> list[Deployment]:
         """Deployments to try for `model`, in order; errors when nothing can serve."""
@@ -123,9 +127,13 @@ class Router:
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer, retried and falling back per the routing rules; JSON validated."""
+        if self.hooks is not None:
+            await self.hooks.before(request)
         response = await self._chat_once(request, call)
         if wants_json(request):
             response = await enforce(request, response, lambda again: self._chat_once(again, call))
+        if self.hooks is not None:
+            await self.hooks.after(request, response)
         return response
 
     async def _chat_once(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
@@ -147,6 +155,8 @@ class Router:
     ) -> completion_pb2.CompleteResponse:
         """One completion, retried and falling back per the routing rules."""
         started = time.perf_counter()
+        if self.hooks is not None:
+            await self.hooks.before(request)
         plan = self.plan(request.model, model_pb2.CAPABILITY_COMPLETION)
         response, deployment, count = await self._unary(
             plan, call, lambda d: d.backend.complete(d.target, request, call)
@@ -189,6 +199,9 @@ class Router:
         _check_continuation(request, plan[0])
         Event = chat_pb2.StreamChatResponse
         check = wants_json(request)
+        hooks = self.hooks
+        if hooks is not None:
+            await hooks.before(request)
         pieces: list[str] = []
         async for event in self._stream(
             plan,
@@ -204,6 +217,8 @@ class Router:
                     if found:
                         raise invalid_output("".join(pieces), found, 1)
                     set_structured(event.end, value)
+            if hooks is not None:
+                hooks.on_chunk(request, event)
             yield event
 
     async def stream_complete(
@@ -213,6 +228,8 @@ class Router:
         plan = self.plan(
             request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
         )
+        if self.hooks is not None:
+            await self.hooks.before(request)
         Event = completion_pb2.StreamCompleteResponse
         async for event in self._stream(
             plan,

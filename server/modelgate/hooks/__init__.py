@@ -1,0 +1,1 @@
+"""Server-side extension hooks around every model call (redaction, auditing, vetoes)."""

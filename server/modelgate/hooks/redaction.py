@@ -1,0 +1,60 @@
+"""The worked example hook: redact e-mail addresses and credentials before they leave.
+
+Text parts of every request message (and optionally answers) are scrubbed with
+regular expressions, so a prompt that pastes a customer's e-mail or a cloud key
+does not reach the provider. Config:
+
+    hooks:
+      - name: redact
+        options: {answers: true, extra_patterns: {"[ticket]": "TCK-[0-9]{6}"}}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PATTERNS: dict[str, str] = {
+    "[email]": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+    "[api-key]": r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}\b",
+    "[aws-key]": r"\bAKIA[0-9A-Z]{16}\b",
+    "[token]": r"\b(?:ghp|gho|xox[abp])[-_][A-Za-z0-9-]{10,}\b",
+}
+
+
+class RedactionHook:
+    """Replaces matches of each pattern with its label in text parts."""
+
+    def __init__(self, answers: bool = False, extra_patterns: dict[str, str] | None = None) -> None:
+        patterns = {**PATTERNS, **(extra_patterns or {})}
+        self._rules = [(re.compile(pattern), label) for label, pattern in patterns.items()]
+        self.answers = answers
+
+    def redact(self, text: str) -> str:
+        """`text` with every match replaced by its label."""
+        for rule, label in self._rules:
+            text = rule.sub(label, text)
+        return text
+
+    def _scrub_parts(self, parts: Any) -> None:
+        for part in parts:
+            if part.WhichOneof("data") == "text":
+                part.text = self.redact(part.text)
+
+    async def before(self, request: Any) -> None:
+        """Scrub request text (chat messages, or a completion prompt)."""
+        if hasattr(request, "messages"):
+            for message in request.messages:
+                self._scrub_parts(message.parts)
+        if getattr(request, "prompt", ""):
+            request.prompt = self.redact(request.prompt)
+
+    async def after(self, request: Any, response: Any) -> None:
+        """Scrub answer text when `answers` is on."""
+        if self.answers and hasattr(response, "content"):
+            self._scrub_parts(response.content)
+
+    def on_chunk(self, request: Any, event: Any) -> None:
+        """Scrub streamed text deltas when `answers` is on (matches split across deltas slip)."""
+        if self.answers and event.HasField("text_delta"):
+            event.text_delta.text = self.redact(event.text_delta.text)

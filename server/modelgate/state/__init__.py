@@ -1,0 +1,24 @@
+"""Shared state: conversations, the response cache, rate limits and usage totals.
+
+One interface per concern (`conversations`, `cache`, `counters`), three
+implementations behind it: in-process memory (the default), a SQLite file (one
+durable node, also shared by `--workers N` on that node) and Redis (the fleet).
+`build_state(url)` picks one from a URL.
+"""
+
+from modelgate.state.cache import ResponseCache, cache_key
+from modelgate.state.conversations import ConversationStore
+from modelgate.state.counters import RateLimiter, UsageTotals
+from modelgate.state.errors import StateUnavailableError
+from modelgate.state.factory import State, build_state
+
+__all__ = [
+    "ConversationStore",
+    "RateLimiter",
+    "ResponseCache",
+    "State",
+    "StateUnavailableError",
+    "UsageTotals",
+    "build_state",
+    "cache_key",
+]

@@ -1,0 +1,78 @@
+"""The response cache: opaque bytes (a serialized response) by request key.
+
+Values are bytes so every backend stores the same thing and the cache never
+needs to know which response type it holds; the caller serializes the proto
+response and parses it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol
+
+from google.protobuf.message import Message
+
+DEFAULT_MAX_ENTRIES = 1024
+
+CALLER_ONLY_FIELDS = ("metadata", "user", "cache_control")
+"""Fields that describe the caller or the cache itself, never the answer."""
+
+_KEY_VERSION = b"modelgate.cache.v1"
+_UNARY_TWIN = {
+    "modelgate.v1.StreamChatRequest": "modelgate.v1.ChatRequest",
+    "modelgate.v1.StreamCompleteRequest": "modelgate.v1.CompleteRequest",
+}
+
+
+class ResponseCache(Protocol):
+    """Bytes by key with a per-entry TTL; a miss is None, never an error."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The value, or None when absent or expired."""
+        ...
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        """Store `value` for `ttl` seconds; `ttl <= 0` removes the key instead."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the backend; the cache is unusable afterwards."""
+        ...
+
+
+def cache_key(model: str, request: Message) -> str:
+    """SHA-256 hex key of `model` and everything in `request` that shapes the answer.
+
+    The request is copied with the caller-only fields (`metadata`, `user`,
+    `cache_control`) cleared, so two callers asking the same thing share an
+    entry, then serialized with `deterministic=True`: without it, map fields
+    (`google.protobuf.Struct` tool parameters, JSON schemas, `generation.extra`)
+    may serialize in any order and equal requests would miss. Deterministic
+    output is stable within one protobuf runtime, which is all a cache needs: a
+    version skew across a rollout costs misses, never wrong hits. Unknown fields
+    (a newer client) stay in the bytes, so they can only split keys, never merge.
+
+    `model` is the model that will serve the call (after alias resolution), so an
+    alias and its target share entries. The key also names the request kind, so
+    a chat and a completion never collide; StreamChat and Chat (wire-identical by
+    contract) share one, as a cached unary answer can be replayed as a stream.
+    The request passed in is not modified.
+    """
+    clean = type(request)()
+    clean.CopyFrom(request)
+    fields = clean.DESCRIPTOR.fields_by_name
+    for name in CALLER_ONLY_FIELDS:
+        if name in fields:
+            clean.ClearField(name)
+    kind = clean.DESCRIPTOR.full_name
+    kind = _UNARY_TWIN.get(kind, kind)
+    digest = hashlib.sha256()
+    for part in (
+        _KEY_VERSION,
+        kind.encode(),
+        model.encode(),
+        clean.SerializeToString(deterministic=True),
+    ):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()

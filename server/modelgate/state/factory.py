@@ -1,0 +1,91 @@
+"""Pick the state backend from one URL, so deployment chooses it, not code.
+
+None, "", "memory://"        in-process memory (the default; one process)
+"sqlite:///abs/path/x.db"    a SQLite file at /abs/path/x.db
+"sqlite://relative/x.db"     a SQLite file relative to the working directory
+"redis://[:pw@]host:port/db" Redis (also rediss:// for TLS, unix:// sockets)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelgate.state import conversations as conv
+from modelgate.state import memory, sqlite
+from modelgate.state import redis as redis_state
+from modelgate.state.cache import DEFAULT_MAX_ENTRIES, ResponseCache
+from modelgate.state.conversations import ConversationStore
+from modelgate.state.counters import RateLimiter, UsageTotals
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the gateway shares between calls, from one backend."""
+
+    backend: str
+    """"memory", "sqlite" or "redis" (for logs and the health report)."""
+    conversations: ConversationStore
+    cache: ResponseCache
+    limiter: RateLimiter
+    totals: UsageTotals
+
+    async def aclose(self) -> None:
+        """Close every part; the shared connection closes with the last one."""
+        for part in (self.conversations, self.cache, self.limiter, self.totals):
+            await part.aclose()
+
+
+async def build_state(
+    url: str | None = None,
+    *,
+    ttl_seconds: float = conv.DEFAULT_TTL_SECONDS,
+    max_history: int = conv.DEFAULT_MAX_HISTORY,
+    cache_entries: int = DEFAULT_MAX_ENTRIES,
+    max_conversations: int = memory.DEFAULT_MAX_CONVERSATIONS,
+    namespace: str = "modelgate",
+) -> State:
+    """Open the backend named by `url` (async: SQLite creates its schema, Redis is PINGed).
+
+    `ttl_seconds` and `max_history` bound conversations everywhere;
+    `cache_entries` bounds the memory and SQLite caches (Redis: `maxmemory`);
+    `max_conversations` bounds the memory store only (the others expire by TTL);
+    `namespace` prefixes Redis keys. Raises ValueError for an unknown scheme and
+    `StateUnavailableError` when the backend cannot be opened.
+    """
+    conv.check_settings(ttl_seconds, max_history)
+    if cache_entries < 1 or max_conversations < 1:
+        raise ValueError("cache_entries and max_conversations must be >= 1")
+    url = url or "memory://"
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "memory":
+        return State(
+            "memory",
+            memory.MemoryConversationStore(ttl_seconds, max_history, max_conversations),
+            memory.MemoryResponseCache(cache_entries),
+            memory.MemoryRateLimiter(),
+            memory.MemoryUsageTotals(),
+        )
+    if scheme == "sqlite":
+        path = url[len("sqlite://") :] if url.startswith("sqlite://") else ""
+        if not path:
+            raise ValueError("SQLite state URL needs a path: sqlite:///abs/path.db")
+        db = await sqlite.SqliteDb.open(path)
+        return State(
+            "sqlite",
+            sqlite.SqliteConversationStore(db, ttl_seconds, max_history),
+            sqlite.SqliteResponseCache(db, cache_entries),
+            sqlite.SqliteRateLimiter(db),
+            sqlite.SqliteUsageTotals(db),
+        )
+    if scheme in ("redis", "rediss", "unix"):
+        backend = await redis_state.RedisBackend.open(url, namespace)
+        return State(
+            "redis",
+            redis_state.RedisConversationStore(backend, ttl_seconds, max_history),
+            redis_state.RedisResponseCache(backend),
+            redis_state.RedisRateLimiter(backend),
+            redis_state.RedisUsageTotals(backend),
+        )
+    raise ValueError(
+        f"unknown state URL scheme {scheme!r}: use memory://, sqlite:///path or redis://host:port/db"
+    )

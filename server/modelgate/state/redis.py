@@ -1,0 +1,249 @@
+"""Redis state: what a fleet of gateway processes shares.
+
+Keys are namespaced `modelgate:{kind}:...` so one Redis can host other data,
+and every key that can grow with traffic carries a TTL (EX/PX), so Redis frees
+it without a sweeper: conversations and cache entries by their TTL, a token
+bucket once it would be full again (a missing bucket is a full one). Usage
+totals are lifetime counters and have none; they are bounded by models x keys.
+
+The token bucket is one Lua script (read, refill, take, write, expire) run
+atomically by Redis against the server's own clock (`TIME`), so gateways with
+skewed clocks still share one consistent bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import RedisError
+
+from modelgate.state import conversations as conv
+from modelgate.state.counters import Totals, check_bucket
+from modelgate.state.errors import StateUnavailableError
+from modelgate.v1 import content_pb2
+
+CONNECT_TIMEOUT_S = 2.0
+COMMAND_TIMEOUT_S = 2.0
+"""Bounds on one Redis round trip, so a hung Redis fails calls instead of hanging them."""
+RETRIES = 1
+"""A client built from a URL does not retry at all, so the first call after Redis
+restarted or failed over would fail on its stale pooled connection; one quick retry
+on a fresh connection covers that while bounding a hung Redis to two timeouts."""
+
+_BUCKET_LUA = """
+local cost, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+local level = burst
+if state[1] then
+  local elapsed = math.max(0, now - tonumber(state[2]))
+  level = math.min(burst, tonumber(state[1]) + elapsed * rate)
+end
+local wait = 0
+if level >= cost then level = level - cost else wait = (cost - level) / rate end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', level),
+           'stamp', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - level) / rate * 1000) + 1000)
+return string.format('%.17g', wait)
+"""
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd")
+
+
+def redact(url: str) -> str:
+    """The URL without user name or password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class RedisBackend:
+    """The shared client, closed when the last store using it closes."""
+
+    def __init__(self, client: aioredis.Redis, url: str, namespace: str = "modelgate") -> None:
+        self.client = client
+        self.url = redact(url)
+        self.namespace = namespace
+        self._users = 0
+
+    @classmethod
+    async def open(cls, url: str, namespace: str = "modelgate") -> RedisBackend:
+        """Connect and PING, so a wrong URL fails at start-up rather than on a call."""
+        client = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            socket_timeout=COMMAND_TIMEOUT_S,
+            
+        )
+        backend = cls(client, url, namespace)
+        try:
+            with backend.errors():
+                await client.ping()
+        except StateUnavailableError:
+            await client.aclose()
+            raise
+        return backend
+
+    def key(self, kind: str, name: str) -> str:
+        """`{namespace}:{kind}:{name}`."""
+        return f"{self.namespace}:{kind}:{name}"
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn Redis failures into `StateUnavailableError` (URL without password)."""
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            raise StateUnavailableError(f"Redis state at {self.url} failed: {exc}") from exc
+
+    def retain(self) -> None:
+        """Count one more store using the client."""
+        self._users += 1
+
+    async def release(self) -> None:
+        """One store is done; the last one closes the client's connections."""
+        self._users -= 1
+        if self._users == 0:
+            await self.client.aclose()
+
+
+class _Store:
+    """Retains the backend on creation, releases it once on `aclose`."""
+
+    def __init__(self, backend: RedisBackend) -> None:
+        self.backend = backend
+        self.client = backend.client
+        self._open = True
+        backend.retain()
+
+    async def aclose(self) -> None:
+        """Release this store's hold on the shared client (idempotent)."""
+        if self._open:
+            self._open = False
+            await self.backend.release()
+
+
+class RedisConversationStore(_Store):
+    """One hash per conversation (`owner`, `history`) expiring with PEXPIRE."""
+
+    def __init__(
+        self,
+        backend: RedisBackend,
+        ttl_seconds: float = conv.DEFAULT_TTL_SECONDS,
+        max_history: int = conv.DEFAULT_MAX_HISTORY,
+    ) -> None:
+        conv.check_settings(ttl_seconds, max_history)
+        super().__init__(backend)
+        self.ttl_seconds = ttl_seconds
+        self.max_history = max_history
+
+    async def save(
+        self,
+        response_id: str,
+        owner: str,
+        messages: Sequence[content_pb2.Message],
+        model: str,
+    ) -> None:
+        """Write owner and history and set the TTL in one MULTI/EXEC."""
+        conv.check_ids(response_id)
+        history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
+        key = self.backend.key("conv", response_id)
+        with self.backend.errors():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(key, mapping={"owner": owner, "history": history})
+                pipe.pexpire(key, max(1, math.ceil(self.ttl_seconds * 1000)))
+                await pipe.execute()
+
+    async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
+        """The history when it exists (Redis drops expired keys) and belongs to `owner`."""
+        with self.backend.errors():
+            stored_owner, history = await self.client.hmget(
+                self.backend.key("conv", response_id), ["owner", "history"]
+            )
+        if not isinstance(history, bytes) or stored_owner != owner.encode():
+            return None
+        return conv.decode_history(history)
+
+
+class RedisResponseCache(_Store):
+    """Plain string values with PX; size is Redis' job (`maxmemory` + an LRU policy)."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The value when present."""
+        with self.backend.errors():
+            value = await self.client.get(self.backend.key("cache", key))
+        return value if isinstance(value, bytes) or value is None else value.encode()
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        """SET with PX (at least 1 ms); `ttl <= 0` deletes, as Redis rejects PX 0."""
+        name = self.backend.key("cache", key)
+        with self.backend.errors():
+            if ttl <= 0:
+                await self.client.delete(name)
+            else:
+                await self.client.set(name, value, px=max(1, math.ceil(ttl * 1000)))
+
+
+class RedisRateLimiter(_Store):
+    """Token buckets as hashes updated by one atomic Lua script."""
+
+    def __init__(self, backend: RedisBackend) -> None:
+        super().__init__(backend)
+        self._script = self.client.register_script(_BUCKET_LUA)
+
+    async def acquire(self, key: str, cost: float, rate_per_s: float, burst: float) -> float:
+        """See `RateLimiter.acquire`; runs EVALSHA (EVAL once after a script flush)."""
+        check_bucket(cost, rate_per_s, burst)
+        if cost > burst:
+            return math.inf
+        with self.backend.errors():
+            wait = await self._script(
+                keys=[self.backend.key("rate", key)],
+                args=[repr(cost), repr(rate_per_s), repr(burst)],
+            )
+        return float(wait)
+
+
+class RedisUsageTotals(_Store):
+    """Three hashes (input tokens, output tokens, cost) keyed by JSON `[model, key]`.
+
+    JSON keeps the field unambiguous: model ids contain ':', '/' and '@'.
+    """
+
+    async def add(
+        self, model: str, api_key_id: str, input_tokens: int, output_tokens: int, cost_usd: float
+    ) -> None:
+        """HINCRBY / HINCRBYFLOAT in one MULTI/EXEC, so a reader never sees half a call."""
+        field = json.dumps([model, api_key_id])
+        keys = [self.backend.key("usage", name) for name in _USAGE_FIELDS]
+        with self.backend.errors():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hincrby(keys[0], field, input_tokens)
+                pipe.hincrby(keys[1], field, output_tokens)
+                pipe.hincrbyfloat(keys[2], field, cost_usd)
+                await pipe.execute()
+
+    async def totals(self) -> Totals:
+        """Every (model, key) pair, read in one MULTI/EXEC."""
+        with self.backend.errors():
+            async with self.client.pipeline(transaction=True) as pipe:
+                for name in _USAGE_FIELDS:
+                    pipe.hgetall(self.backend.key("usage", name))
+                inputs, outputs, costs = await pipe.execute()
+        result: Totals = {}
+        for field in set(inputs) | set(outputs) | set(costs):
+            model, api_key_id = json.loads(field)
+            result[(model, api_key_id)] = (
+                int(inputs.get(field, 0)),
+                int(outputs.get(field, 0)),
+                float(costs.get(field, 0.0)),
+            )
+        return result

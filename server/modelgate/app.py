@@ -18,7 +18,9 @@ from modelgate.config import Settings
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import Backend
 from modelgate.routing.catalog import Catalog
+from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
+from modelgate.state.factory import State, build_state
 from modelgate.telemetry.interceptor import GatewayInterceptor
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
@@ -110,6 +112,7 @@ class Gateway:
             self.server,
         )
         self.port = 0
+        self.state: State | None = None
         self._refresher: asyncio.Task[None] | None = None
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
@@ -125,6 +128,14 @@ class Gateway:
             self.port = self.server.add_secure_port(address, credentials)
         if not self.port:
             raise OSError(f"could not bind {host}:{port}")
+        state = self.settings.state
+        self.state = await build_state(
+            state.url,
+            ttl_seconds=state.conversation_ttl_seconds,
+            max_history=state.max_history,
+            cache_entries=state.cache_entries,
+        )
+        self.router.memory = Memory(self.state, state)
         await self.server.start()
         if self.metrics is not None and self.settings.telemetry.metrics_port:
             self.metrics.serve(self.settings.telemetry.metrics_port)
@@ -155,6 +166,8 @@ class Gateway:
                 await self._refresher
         await self.server.stop(self.settings.server.grace_seconds if grace is None else grace)
         await self.catalog.aclose()
+        if self.state is not None:
+            await self.state.aclose()
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()  # flushes spans still batched
 

@@ -82,6 +82,8 @@ class ModelConfig(BaseModel):
     api: Literal["chat_completions", "responses"] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     fallbacks: list[str] = Field(default_factory=list)
+    cache: bool = False
+    """Cache this model's unary answers by default (callers can still bypass or refresh)."""
 
 
 class DeploymentConfig(BaseModel):
@@ -160,6 +162,17 @@ class AuthConfig(BaseModel):
     keys: list[ApiKeyConfig] = Field(default_factory=list)
 
 
+class StateConfig(BaseModel):
+    """Shared state: conversations, response cache, usage totals (memory, SQLite or Redis)."""
+
+    url: str | None = None
+    """None/"memory://" (default), "sqlite:///path.db" or "redis://host:port/db"."""
+    conversation_ttl_seconds: float = 24 * 3600.0
+    max_history: int = 256
+    cache_entries: int = 10_000
+    cache_ttl_seconds: float = 3600.0
+
+
 class ServerConfig(BaseModel):
     """Listening socket and transport options."""
 
@@ -196,6 +209,7 @@ class Settings(BaseSettings):
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     hooks: list[HookConfig] = Field(default_factory=list)
+    state: StateConfig = Field(default_factory=StateConfig)
     echo: bool = True
     echo_dimension: int = 16
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)

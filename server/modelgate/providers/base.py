@@ -38,6 +38,8 @@ class Target:
     extra: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     api: str = "chat_completions"
+    cache: bool = False
+    """Cache unary answers by default (catalog `cache: true`)."""
 
     @property
     def id(self) -> str:

@@ -134,6 +134,7 @@ class Catalog:
             extra=dict(model.extra),
             options={**state.config.options, **model.options},
             api=model.api or state.config.api,
+            cache=model.cache,
         )
         self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
 

@@ -24,6 +24,7 @@ from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.context_window import fit_plan
 from modelgate.routing.cost import fill_cost
+from modelgate.routing.memory import Memory, Transcript, replay
 from modelgate.routing.records import has_capability
 from modelgate.routing.structured import (
     enforce,
@@ -73,6 +74,8 @@ class Router:
         self.catalog = catalog
         self.config = config or RoutingConfig()
         self.hooks = hooks
+        self.memory: Memory | None = None
+        """Set once the state backend is open (Gateway.start)."""
 
     def plan(self, model: str, *capabilities: Capability) -> list[Deployment]:
         """Deployments to try for `model`, in order; errors when nothing can serve."""
@@ -126,20 +129,41 @@ class Router:
             return result, deployment, attempts.count
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
-        """One chat answer, retried and falling back per the routing rules; JSON validated."""
+        """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
         if self.hooks is not None:
             await self.hooks.before(request)
-        response = await self._chat_once(request, call)
+        plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
+        memory = self.memory
+        if memory is None:
+            _check_continuation(request, plan[0])
+        else:
+            await memory.continue_conversation(request, plan[0])
+            hit = await memory.cached(request, plan[0])
+            if hit is not None:
+                hit.id = new_response_id()
+                await memory.remember(request, hit.id, hit.content, plan[0])
+                return hit
+        response, deployment = await self._chat_once(request, call, plan)
         if wants_json(request):
-            response = await enforce(request, response, lambda again: self._chat_once(again, call))
+            response = await enforce(request, response, lambda again: self._chat_again(again, call))
         if self.hooks is not None:
             await self.hooks.after(request, response)
+        if memory is not None:
+            await memory.store(request, deployment, response)
+            await memory.remember(request, response.id, response.content, deployment)
+            await memory.count(deployment.record.id, response.usage, response.cost.total_usd)
         return response
 
-    async def _chat_once(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
-        started = time.perf_counter()
+    async def _chat_again(
+        self, request: chat_pb2.ChatRequest, call: CallContext
+    ) -> chat_pb2.ChatResponse:
         plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
-        _check_continuation(request, plan[0])
+        return (await self._chat_once(request, call, plan))[0]
+
+    async def _chat_once(
+        self, request: AnyChatRequest, call: CallContext, plan: list[Deployment]
+    ) -> tuple[chat_pb2.ChatResponse, Deployment]:
+        started = time.perf_counter()
         response, deployment, count = await self._unary(
             plan, call, lambda d: d.backend.chat(d.target, request, call)
         )
@@ -148,7 +172,7 @@ class Router:
         _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
-        return response
+        return response, deployment
 
     async def complete(
         self, request: AnyCompleteRequest, call: CallContext
@@ -194,14 +218,27 @@ class Router:
         self, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
-        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
-        plan = fit_plan(plan, request)
-        _check_continuation(request, plan[0])
-        Event = chat_pb2.StreamChatResponse
-        check = wants_json(request)
         hooks = self.hooks
         if hooks is not None:
             await hooks.before(request)
+        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
+        plan = fit_plan(plan, request)
+        memory = self.memory
+        transcript = None
+        if memory is None:
+            _check_continuation(request, plan[0])
+        else:
+            await memory.continue_conversation(request, plan[0])
+            hit = await memory.cached(request, plan[0])
+            if hit is not None:
+                hit.id = new_response_id()
+                await memory.remember(request, hit.id, hit.content, plan[0])
+                for event in replay(hit):
+                    yield event
+                return
+            transcript = Transcript()
+        Event = chat_pb2.StreamChatResponse
+        check = wants_json(request)
         pieces: list[str] = []
         async for event in self._stream(
             plan,
@@ -219,6 +256,13 @@ class Router:
                     set_structured(event.end, value)
             if hooks is not None:
                 hooks.on_chunk(request, event)
+            if transcript is not None and memory is not None:
+                if event.HasField("end"):
+                    end = event.end
+                    await memory.remember(request, end.id, transcript.content(), plan[0])
+                    await memory.count(end.model, end.usage, end.cost.total_usd)
+                else:
+                    transcript.add(event)
             yield event
 
     async def stream_complete(

@@ -9,6 +9,7 @@ without awaiting, so the event loop makes it atomic.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -119,27 +120,36 @@ class MemoryResponseCache:
 
 
 class MemoryRateLimiter:
-    """Token buckets in a dict; full buckets are dropped when it grows past a cap."""
+    """Token buckets in a dict, bounded by `max_buckets`.
+
+    Past the cap, full buckets go first (a missing bucket is a full one, so that
+    changes nothing), then the least recently used, down to 90% of the cap so the
+    sweep runs once per 10% of new keys rather than on every call.
+    """
 
     def __init__(self, max_buckets: int = DEFAULT_MAX_BUCKETS) -> None:
+        if max_buckets < 1:
+            raise ValueError(f"max buckets must be >= 1, got {max_buckets}")
         self.max_buckets = max_buckets
         self._buckets: dict[str, tuple[float, float, float]] = {}
-        """key -> (tokens, stamp, monotonic time at which it is full again)."""
+        """key -> (tokens, stamp, monotonic time at which it is full again), LRU first."""
 
     async def acquire(self, key: str, cost: float, rate_per_s: float, burst: float) -> float:
         """See `RateLimiter.acquire`."""
         check_bucket(cost, rate_per_s, burst)
         now = time.monotonic()
-        old = self._buckets.get(key)
+        old = self._buckets.pop(key, None)
         bucket = take(old[:2] if old else None, now, cost, rate_per_s, burst)
         self._buckets[key] = (bucket.tokens, now, now + bucket.full_in)
         if len(self._buckets) > self.max_buckets:
-            self._drop_full(now)
+            self._sweep(now)
         return bucket.wait
 
-    def _drop_full(self, now: float) -> None:
-        """A missing bucket is a full one, so dropping full buckets changes nothing."""
+    def _sweep(self, now: float) -> None:
         for key in [k for k, (_, _, full_at) in self._buckets.items() if full_at <= now]:
+            del self._buckets[key]
+        excess = len(self._buckets) - int(self.max_buckets * 0.9)
+        for key in list(itertools.islice(self._buckets, max(0, excess))):
             del self._buckets[key]
 
     async def aclose(self) -> None:

@@ -81,7 +81,7 @@ class RedisBackend:
             url,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_timeout=COMMAND_TIMEOUT_S,
-            
+            retry=Retry(ExponentialWithJitterBackoff(cap=0.1, base=0.01), RETRIES),
         )
         backend = cls(client, url, namespace)
         try:

@@ -1,0 +1,193 @@
+"""What the gateway remembers between calls: conversations, cached answers, usage totals.
+
+Continuity works on every provider: Responses API models continue natively
+(their `resp_...` id is ours); for the rest the gateway stores each answered
+conversation under its response id, per caller key, and replays it when a
+request names it in `previous_response_id`.
+
+The cache is exact-match over the canonical request (see state.cache.cache_key)
+and only for answers that are reproducible: greedy (temperature 0) or seeded,
+unless the caller opts in with `allow_sampled`. Unary answers are stored;
+streams can be served from the cache as a replayed stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from modelgate.api.auth import caller_key_id
+from modelgate.config import StateConfig
+from modelgate.errors import GatewayError
+from modelgate.routing.catalog import Deployment
+from modelgate.state.cache import cache_key
+from modelgate.state.factory import State
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+
+_USE = generation_pb2.CACHE_MODE_USE
+_REFRESH = generation_pb2.CACHE_MODE_REFRESH
+_BYPASS = generation_pb2.CACHE_MODE_BYPASS
+
+
+def _not_found(response_id: str) -> GatewayError:
+    return GatewayError(
+        grpc.StatusCode.NOT_FOUND,
+        "RESPONSE_NOT_FOUND",
+        f"previous_response_id {response_id!r} is unknown, expired or not yours",
+        metadata={"previous_response_id": response_id[:64]},
+    )
+
+
+def _reproducible(request: Any) -> bool:
+    generation = request.generation
+    greedy = generation.HasField("temperature") and generation.temperature == 0
+    return bool(greedy or generation.HasField("seed") or request.cache_control.allow_sampled)
+
+
+class Memory:
+    """Continuity, cache and totals over one State backend."""
+
+    def __init__(self, state: State, config: StateConfig) -> None:
+        self.state = state
+        self.config = config
+
+    async def continue_conversation(self, request: Any, deployment: Deployment) -> None:
+        """Prepend the stored history named by `previous_response_id` (in place)."""
+        previous = request.previous_response_id
+        if not previous or deployment.target.api == "responses":
+            return
+        history = await self.state.conversations.load(previous, caller_key_id.get())
+        if history is None:
+            raise _not_found(previous)
+        current = list(request.messages)
+        del request.messages[:]
+        request.messages.extend(history)
+        request.messages.extend(current)
+        request.previous_response_id = ""
+
+    async def remember(
+        self, request: Any, response_id: str, content: Any, deployment: Deployment
+    ) -> None:
+        """Store the conversation including the answer under `response_id`."""
+        if deployment.target.api == "responses":
+            return
+        answer = content_pb2.Message(role=content_pb2.ROLE_ASSISTANT, parts=content)
+        await self.state.conversations.save(
+            response_id, caller_key_id.get(), [*request.messages, answer], deployment.record.id
+        )
+
+    def cache_mode(self, request: Any, deployment: Deployment) -> int:
+        """USE, REFRESH or BYPASS for this request on this deployment."""
+        mode: int = request.cache_control.mode
+        if mode == generation_pb2.CACHE_MODE_UNSPECIFIED:
+            mode = _USE if deployment.target.cache else _BYPASS
+        if mode != _BYPASS and not _reproducible(request):
+            return _BYPASS
+        return mode
+
+    async def cached(self, request: Any, deployment: Deployment) -> chat_pb2.ChatResponse | None:
+        """A cached answer for the request, or None."""
+        if self.cache_mode(request, deployment) != _USE:
+            return None
+        raw = await self.state.cache.get(cache_key(deployment.record.id, request))
+        if raw is None:
+            return None
+        response = chat_pb2.ChatResponse.FromString(raw)
+        response.metadata["cache"] = "hit"
+        return response
+
+    async def store(
+        self, request: Any, deployment: Deployment, response: chat_pb2.ChatResponse
+    ) -> None:
+        """Cache a fresh unary answer when the request's mode allows it."""
+        if self.cache_mode(request, deployment) == _BYPASS:
+            return
+        key = cache_key(deployment.record.id, request)
+        await self.state.cache.set(key, response.SerializeToString(), self.config.cache_ttl_seconds)
+
+    async def count(self, model: str, usage: generation_pb2.Usage, cost_usd: float) -> None:
+        """Add a call's usage to the per-model, per-key totals."""
+        await self.state.totals.add(
+            model,
+            caller_key_id.get() or "anonymous",
+            usage.input_tokens,
+            usage.output_tokens,
+            cost_usd,
+        )
+
+
+class Transcript:
+    """Rebuilds a streamed answer's content parts, so a stream can be remembered too."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.calls: dict[int, list[str]] = {}
+
+    def add(self, event: chat_pb2.StreamChatResponse) -> None:
+        """Fold one stream event in."""
+        kind = event.WhichOneof("event")
+        if kind == "text_delta":
+            self.text.append(event.text_delta.text)
+        elif kind == "tool_call_delta":
+            delta = event.tool_call_delta
+            parts = self.calls.setdefault(delta.index, [delta.id, delta.name])
+            parts[0] = parts[0] or delta.id
+            parts[1] = parts[1] or delta.name
+            parts.append(delta.arguments_json)
+
+    def content(self) -> list[content_pb2.ContentPart]:
+        """The answer as content parts: text first, then tool calls in index order."""
+        from modelgate.providers.openai.response import arguments_struct
+
+        parts = [content_pb2.ContentPart(text="".join(self.text))] if self.text else []
+        for _index, (call_id, name, *fragments) in sorted(self.calls.items()):
+            parts.append(
+                content_pb2.ContentPart(
+                    tool_call=content_pb2.ToolCall(
+                        id=call_id, name=name, arguments=arguments_struct("".join(fragments))
+                    )
+                )
+            )
+        return parts
+
+
+def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]:
+    """A cached unary answer as stream events (text in one delta, whole tool calls)."""
+    from modelgate.providers.structs import struct_to_json
+    from modelgate.routing.structured import _text
+    from modelgate.v1 import stream_pb2
+
+    Event = chat_pb2.StreamChatResponse
+    events: list[chat_pb2.StreamChatResponse] = []
+    text = _text(response.content)
+    if text:
+        events.append(Event(text_delta=stream_pb2.TextDelta(text=text)))
+    calls = [p.tool_call for p in response.content if p.WhichOneof("data") == "tool_call"]
+    for index, call in enumerate(calls):
+        events.append(
+            Event(
+                tool_call_delta=stream_pb2.ToolCallDelta(
+                    index=index,
+                    id=call.id,
+                    name=call.name,
+                    arguments_json=struct_to_json(call.arguments),
+                )
+            )
+        )
+    end = stream_pb2.StreamEnd(
+        id=response.id,
+        model=response.model,
+        provider=response.provider,
+        runtime=response.runtime,
+        finish_reason=response.finish_reason,
+        raw_finish_reason=response.raw_finish_reason,
+        usage=response.usage,
+        cost=response.cost,
+        metadata=response.metadata,
+        provider_response_id=response.provider_response_id,
+    )
+    if response.HasField("structured_output"):
+        end.structured_output.CopyFrom(response.structured_output)
+    events.append(Event(end=end))
+    return events

@@ -85,6 +85,7 @@ class Gateway:
         self.router = Router(self.catalog, settings.routing, HookChain.from_config(settings.hooks))
         self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
         auth = Authenticator(settings.auth) if settings.auth.enabled else None
+        self.auth = auth
         interceptors: list[grpc.aio.ServerInterceptor] = []
         if traced is not None or self.metrics is not None or auth is not None:
             interceptors.append(
@@ -136,6 +137,8 @@ class Gateway:
             cache_entries=state.cache_entries,
         )
         self.router.memory = Memory(self.state, state)
+        if self.auth is not None:
+            self.auth.limiter = self.state.limiter
         await self.server.start()
         if self.metrics is not None and self.settings.telemetry.metrics_port:
             self.metrics.serve(self.settings.telemetry.metrics_port)

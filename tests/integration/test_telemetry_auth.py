@@ -240,3 +240,20 @@ async def test_health_and_reflection_stay_open_without_a_key(authed: Any) -> Non
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await authed.stub.ListModels(model_pb2.ListModelsRequest())
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_conversations_are_visible_only_to_the_key_that_created_them(authed: Any) -> None:
+    first = await authed.stub.Chat(
+        chat_request("gpt-4o", "private"), metadata=_bearer("key-a-secret")
+    )
+    again = await authed.stub.Chat(
+        chat_request("gpt-4o", "mine", previous_response_id=first.id),
+        metadata=_bearer("key-a-secret"),
+    )
+    assert again.usage.input_tokens > first.usage.input_tokens
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await authed.stub.Chat(
+            chat_request("gpt-4o-mini", "steal", previous_response_id=first.id),
+            metadata=_bearer("key-b-secret"),
+        )
+    assert decode(caught.value).reason == "RESPONSE_NOT_FOUND"

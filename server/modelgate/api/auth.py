@@ -17,6 +17,7 @@ import grpc
 
 from modelgate.config import ApiKeyConfig, AuthConfig
 from modelgate.errors import GatewayError
+from modelgate.state.counters import RateLimiter
 
 caller_key_id: contextvars.ContextVar[str] = contextvars.ContextVar("caller_key_id", default="")
 """The authenticated key id of the current call ("" when auth is off)."""
@@ -73,6 +74,8 @@ class Authenticator:
 
     def __init__(self, config: AuthConfig) -> None:
         self.keys = {key.sha256.lower(): key for key in config.keys}
+        self.limiter: RateLimiter | None = None
+        """The shared rate limiter, set when the state backend opens."""
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
         for key in config.keys:
@@ -104,8 +107,13 @@ class Authenticator:
                 return key
         raise GatewayError(grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID", "unknown API key")
 
-    def admit(self, key: ApiKeyConfig, model: str) -> None:
-        """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota."""
+    async def admit(self, key: ApiKeyConfig, model: str) -> None:
+        """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota.
+
+        The request rate is a shared token bucket when a state backend is set
+        (Redis: fleet-wide); the token budget is charged after the fact, which
+        the shared bucket cannot express, so it stays per process.
+        """
         if key.models and model and model not in key.models:
             raise GatewayError(
                 grpc.StatusCode.PERMISSION_DENIED,
@@ -115,7 +123,10 @@ class Authenticator:
             )
         bucket = self._requests.get(key.id)
         if bucket is not None:
-            wait = bucket.wait_time(1)
+            if self.limiter is not None:
+                wait = await self.limiter.acquire(f"rpm:{key.id}", 1, bucket.rate, bucket.burst)
+            else:
+                wait = bucket.wait_time(1)
             if wait:
                 raise _quota_error(key, "request rate", wait)
         tokens = self._tokens.get(key.id)

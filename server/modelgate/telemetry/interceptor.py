@@ -160,7 +160,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         if self.auth is not None:
             try:
                 key = self.auth.identify(context.invocation_metadata())
-                self.auth.admit(key, requested if isinstance(requested, str) else "")
+                await self.auth.admit(key, requested if isinstance(requested, str) else "")
             except GatewayError as error:
                 self._end(call, context, error, None)
                 await abort(context, error)

@@ -13,6 +13,8 @@ streams can be served from the cache as a replayed stream.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
 import grpc
@@ -22,9 +24,11 @@ from modelgate.config import StateConfig
 from modelgate.errors import GatewayError
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
+from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
+log = logging.getLogger(__name__)
 _USE = generation_pb2.CACHE_MODE_USE
 _REFRESH = generation_pb2.CACHE_MODE_REFRESH
 _BYPASS = generation_pb2.CACHE_MODE_BYPASS
@@ -36,6 +40,16 @@ def _not_found(response_id: str) -> GatewayError:
         "RESPONSE_NOT_FOUND",
         f"previous_response_id {response_id!r} is unknown, expired or not yours",
         metadata={"previous_response_id": response_id[:64]},
+    )
+
+
+def _state_down(what: str) -> GatewayError:
+    return GatewayError(
+        grpc.StatusCode.UNAVAILABLE,
+        "UPSTREAM_UNAVAILABLE",
+        f"the gateway's {what} is unavailable; retry shortly",
+        domain="modelgate",
+        retryable=True,
     )
 
 
@@ -57,7 +71,10 @@ class Memory:
         previous = request.previous_response_id
         if not previous or deployment.target.api == "responses":
             return
-        history = await self.state.conversations.load(previous, caller_key_id.get())
+        try:
+            history = await self.state.conversations.load(previous, caller_key_id.get())
+        except StateUnavailableError as exc:
+            raise _state_down("conversation store") from exc
         if history is None:
             raise _not_found(previous)
         current = list(request.messages)
@@ -73,9 +90,13 @@ class Memory:
         if deployment.target.api == "responses":
             return
         answer = content_pb2.Message(role=content_pb2.ROLE_ASSISTANT, parts=content)
-        await self.state.conversations.save(
-            response_id, caller_key_id.get(), [*request.messages, answer], deployment.record.id
-        )
+        try:
+            await self.state.conversations.save(
+                response_id, caller_key_id.get(), [*request.messages, answer], deployment.record.id
+            )
+        except StateUnavailableError:
+            # The answer exists and was paid for: deliver it; only its continuation is lost.
+            log.warning("conversation %s not stored: state backend unavailable", response_id)
 
     def cache_mode(self, request: Any, deployment: Deployment) -> int:
         """USE, REFRESH or BYPASS for this request on this deployment."""
@@ -90,7 +111,10 @@ class Memory:
         """A cached answer for the request, or None."""
         if self.cache_mode(request, deployment) != _USE:
             return None
-        raw = await self.state.cache.get(cache_key(deployment.record.id, request))
+        try:
+            raw = await self.state.cache.get(cache_key(deployment.record.id, request))
+        except StateUnavailableError:
+            return None  # a cache outage is a miss, never a failed call
         if raw is None:
             return None
         response = chat_pb2.ChatResponse.FromString(raw)
@@ -104,17 +128,23 @@ class Memory:
         if self.cache_mode(request, deployment) == _BYPASS:
             return
         key = cache_key(deployment.record.id, request)
-        await self.state.cache.set(key, response.SerializeToString(), self.config.cache_ttl_seconds)
+        try:
+            await self.state.cache.set(
+                key, response.SerializeToString(), self.config.cache_ttl_seconds
+            )
+        except StateUnavailableError:
+            log.warning("response not cached: state backend unavailable")
 
     async def count(self, model: str, usage: generation_pb2.Usage, cost_usd: float) -> None:
         """Add a call's usage to the per-model, per-key totals."""
-        await self.state.totals.add(
-            model,
-            caller_key_id.get() or "anonymous",
-            usage.input_tokens,
-            usage.output_tokens,
-            cost_usd,
-        )
+        with contextlib.suppress(StateUnavailableError):  # reporting must not fail calls
+            await self.state.totals.add(
+                model,
+                caller_key_id.get() or "anonymous",
+                usage.input_tokens,
+                usage.output_tokens,
+                cost_usd,
+            )
 
 
 class Transcript:

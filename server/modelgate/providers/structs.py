@@ -13,19 +13,20 @@ import orjson
 from google.protobuf import json_format, struct_pb2
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """JSON-like `value` with integral doubles as ints (Struct stores every number as double)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     return value
 
 
 def struct_to_dict(message: struct_pb2.Struct) -> dict[str, Any]:
     """A Struct as a plain dict, integral numbers as ints."""
-    result: dict[str, Any] = _plain(json_format.MessageToDict(message))
+    result: dict[str, Any] = plain(json_format.MessageToDict(message))
     return result
 
 

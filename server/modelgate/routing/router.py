@@ -130,19 +130,10 @@ class Router:
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
-        if self.hooks is not None:
-            await self.hooks.before(request)
-        plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
+        plan, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
+        if hit is not None:
+            return hit
         memory = self.memory
-        if memory is None:
-            _check_continuation(request, plan[0])
-        else:
-            await memory.continue_conversation(request, plan[0])
-            hit = await memory.cached(request, plan[0])
-            if hit is not None:
-                hit.id = new_response_id()
-                await memory.remember(request, hit.id, hit.content, plan[0])
-                return hit
         response, deployment = await self._chat_once(request, call, plan)
         if wants_json(request):
             response = await enforce(request, response, lambda again: self._chat_again(again, call))
@@ -153,6 +144,25 @@ class Router:
             await memory.remember(request, response.id, response.content, deployment)
             await memory.count(deployment.record.id, response.usage, response.cost.total_usd)
         return response
+
+    async def _prepare_chat(
+        self, request: AnyChatRequest, *capabilities: Capability
+    ) -> tuple[list[Deployment], chat_pb2.ChatResponse | None]:
+        """Hooks, plan, continuation and cache lookup shared by Chat and StreamChat."""
+        if self.hooks is not None:
+            await self.hooks.before(request)
+        plan = self.plan(request.model, *capabilities)
+        memory = self.memory
+        if memory is None:
+            _check_continuation(request, plan[0])
+            return fit_plan(plan, request), None
+        await memory.continue_conversation(request, plan[0])
+        plan = fit_plan(plan, request)  # after continuation: the replayed history counts too
+        hit = await memory.cached(request, plan[0])
+        if hit is not None:
+            hit.id = new_response_id()
+            await memory.remember(request, hit.id, hit.content, plan[0])
+        return plan, hit
 
     async def _chat_again(
         self, request: chat_pb2.ChatRequest, call: CallContext
@@ -219,24 +229,15 @@ class Router:
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         hooks = self.hooks
-        if hooks is not None:
-            await hooks.before(request)
-        plan = self.plan(request.model, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
-        plan = fit_plan(plan, request)
+        plan, hit = await self._prepare_chat(
+            request, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING
+        )
+        if hit is not None:
+            for event in replay(hit):
+                yield event
+            return
         memory = self.memory
-        transcript = None
-        if memory is None:
-            _check_continuation(request, plan[0])
-        else:
-            await memory.continue_conversation(request, plan[0])
-            hit = await memory.cached(request, plan[0])
-            if hit is not None:
-                hit.id = new_response_id()
-                await memory.remember(request, hit.id, hit.content, plan[0])
-                for event in replay(hit):
-                    yield event
-                return
-            transcript = Transcript()
+        transcript = Transcript() if memory is not None else None
         Event = chat_pb2.StreamChatResponse
         check = wants_json(request)
         pieces: list[str] = []

@@ -23,17 +23,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from google.protobuf import json_format, struct_pb2
 
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.structs import plain
+from modelgate.providers.structs import struct_to_dict as struct_dict
 from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
 
 DEFAULT_MAX_TOKENS = 4096
 """Used when neither the request, the catalog defaults nor the model record give a limit."""
 JSON_OBJECT_TOOL = "json_object"
 """Name of the forced tool that carries a RESPONSE_FORMAT_TYPE_JSON_OBJECT answer."""
-MAX_SAFE_INT = 2**53
 
 _TOOL_MODES = {
     content_pb2.TOOL_CHOICE_MODE_AUTO: {"type": "auto"},
@@ -50,27 +50,6 @@ class MessagesCall:
 
     body: dict[str, Any]
     json_tool: str | None = None
-
-
-def plain(value: Any) -> Any:
-    """JSON from protobuf Struct values, with integral numbers as ints.
-
-    Struct stores every number as a double; Anthropic reads `1.0` where a
-    schema or option wants an integer (`budget_tokens`, `minItems`) as wrong.
-    """
-    if isinstance(value, float) and value.is_integer() and abs(value) < MAX_SAFE_INT:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def struct_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """A Struct as a plain JSON object."""
-    result: dict[str, Any] = plain(json_format.MessageToDict(struct))
-    return result
 
 
 def _image(image: content_pb2.Image) -> dict[str, Any]:

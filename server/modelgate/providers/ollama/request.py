@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from google.protobuf import json_format, struct_pb2
 
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.structs import struct_to_dict as struct_json
 from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2
 
 _ROLES = {
@@ -27,23 +27,6 @@ _ROLES = {
     content_pb2.ROLE_ASSISTANT: "assistant",
     content_pb2.ROLE_TOOL: "tool",
 }
-
-
-def plain(value: Any) -> Any:
-    """JSON from a Struct with integral numbers as ints (Struct stores every number as double)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def struct_json(message: struct_pb2.Struct) -> dict[str, Any]:
-    """A Struct as a plain dict."""
-    result: dict[str, Any] = plain(json_format.MessageToDict(message))
-    return result
 
 
 def _float32(value: float) -> float:

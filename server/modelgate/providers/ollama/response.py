@@ -17,7 +17,7 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
-from modelgate.providers.ollama.request import struct_json
+from modelgate.providers.structs import struct_to_dict as struct_json
 from modelgate.providers.upstream_errors import unavailable
 from modelgate.v1 import (
     chat_pb2,

@@ -13,6 +13,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from modelgate.api.auth import Authenticator
+from modelgate.api.decoding import TolerantRegistration
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
 from modelgate.hooks.base import HookChain
@@ -101,7 +102,8 @@ class Gateway:
             interceptors=interceptors, options=server_options(settings, reuse_port=reuse_port)
         )
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
-            ModelGatewayServicer(self.router, settings.limits), self.server
+            ModelGatewayServicer(self.router, settings.limits),
+            TolerantRegistration(self.server),  # type: ignore[arg-type]  # duck-typed on purpose
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

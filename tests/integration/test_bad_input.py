@@ -403,3 +403,28 @@ async def test_every_violation_is_reported_at_once(stub: Stub) -> None:
 async def test_server_stays_healthy_after_the_table(stub: Stub) -> None:
     check: Awaitable[Any] = stub.Chat(_chat())
     assert (await check).content[0].text == "hi"
+
+
+@pytest.mark.parametrize(
+    ("method", "raw"),
+    [
+        ("Chat", b"\x0a\x02\xff\xfe"),  # field 1 (model): invalid UTF-8
+        ("Chat", b"\xff\xff\xff"),  # corrupt wire format
+        ("StreamChat", b"\x0a\x02\xff\xfe"),
+        ("Embed", b"\x12\x03\xc3\x28\x41"),  # inputs[0]: invalid UTF-8 sequence
+    ],
+)
+async def test_undecodable_bytes_are_invalid_argument_not_unknown(
+    channel: grpc.aio.Channel, method: str, raw: bytes
+) -> None:
+    path = f"/modelgate.v1.ModelGateway/{method}"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        if method.startswith("Stream"):
+            stream: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(path)
+            async for _ in stream(raw, timeout=5):
+                pass
+        else:
+            unary: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(path)
+            await unary(raw, timeout=5)
+    status = decode(caught.value)
+    assert (status.code, status.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")

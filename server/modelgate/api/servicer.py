@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 import grpc
 from typing_extensions import override
 
+from modelgate.api.decoding import ensure_decoded
 from modelgate.api.local_models import LocalModels
 from modelgate.api.status import abort, call_context, capped
 from modelgate.api.validation import (
@@ -43,6 +44,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     @override
     async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
         try:
+            ensure_decoded(request)
             validate_chat(request, self.limits)
             return await self.router.chat(request, call_context(context))
         except Exception as exc:
@@ -53,6 +55,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: chat_pb2.StreamChatRequest, context: Context
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         try:
+            ensure_decoded(request)
             validate_chat(request, self.limits)
             async with capped(self.limits.stream_max_seconds):
                 async for event in self.router.stream_chat(request, call_context(context)):
@@ -65,6 +68,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: completion_pb2.CompleteRequest, context: Context
     ) -> completion_pb2.CompleteResponse:
         try:
+            ensure_decoded(request)
             validate_complete(request, self.limits)
             return await self.router.complete(request, call_context(context))
         except Exception as exc:
@@ -75,6 +79,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: completion_pb2.StreamCompleteRequest, context: Context
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         try:
+            ensure_decoded(request)
             validate_complete(request, self.limits)
             async with capped(self.limits.stream_max_seconds):
                 async for event in self.router.stream_complete(request, call_context(context)):
@@ -87,6 +92,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: embedding_pb2.EmbedRequest, context: Context
     ) -> embedding_pb2.EmbedResponse:
         try:
+            ensure_decoded(request)
             validate_embed(request, self.limits)
             return await self.router.embed(request, call_context(context))
         except Exception as exc:
@@ -97,6 +103,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.ListModelsRequest, context: Context
     ) -> model_pb2.ListModelsResponse:
         try:
+            ensure_decoded(request)
             validate_list_models(request)
             return self.router.catalog.list_page(request)
         except Exception as exc:
@@ -107,6 +114,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.GetModelRequest, context: Context
     ) -> model_pb2.GetModelResponse:
         try:
+            ensure_decoded(request)
             if not request.id:
                 raise invalid_argument([("id", "is required")])
             return await self.local_models.get_model(request.id, call_context(context))
@@ -118,6 +126,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: tokens_pb2.CountTokensRequest, context: Context
     ) -> tokens_pb2.CountTokensResponse:
         try:
+            ensure_decoded(request)
             validate_count_tokens(request, self.limits)
             return await self.router.count_tokens(request, call_context(context))
         except Exception as exc:
@@ -128,6 +137,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.PullModelRequest, context: Context
     ) -> AsyncIterator[model_pb2.PullModelResponse]:
         try:
+            ensure_decoded(request)
             async for progress in self.local_models.pull(request, call_context(context)):
                 yield progress
         except Exception as exc:
@@ -138,6 +148,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.DeleteModelRequest, context: Context
     ) -> model_pb2.DeleteModelResponse:
         try:
+            ensure_decoded(request)
             return await self.local_models.delete(request, call_context(context))
         except Exception as exc:
             await abort(context, exc)
@@ -147,6 +158,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.ListRunningModelsRequest, context: Context
     ) -> model_pb2.ListRunningModelsResponse:
         try:
+            ensure_decoded(request)
             return await self.local_models.running(request, call_context(context))
         except Exception as exc:
             await abort(context, exc)
@@ -156,6 +168,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.LoadModelRequest, context: Context
     ) -> model_pb2.LoadModelResponse:
         try:
+            ensure_decoded(request)
             return await self.local_models.load(request, call_context(context))
         except Exception as exc:
             await abort(context, exc)
@@ -165,6 +178,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, request: model_pb2.UnloadModelRequest, context: Context
     ) -> model_pb2.UnloadModelResponse:
         try:
+            ensure_decoded(request)
             return await self.local_models.unload(request, call_context(context))
         except Exception as exc:
             await abort(context, exc)

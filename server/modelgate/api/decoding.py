@@ -1,0 +1,73 @@
+"""Undecodable request bytes become INVALID_ARGUMENT instead of grpcio's UNKNOWN.
+
+grpcio answers a request whose bytes do not parse (corrupt wire format, bad
+UTF-8 in a string field) with UNKNOWN, and that is a client mistake. The
+generated registration is reused unchanged; only each handler's deserializer
+is wrapped so a parse failure yields an `Undecodable` marker the servicer
+rejects with a precise status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from modelgate.errors import GatewayError
+
+
+class Undecodable:
+    """Stands in for request bytes that are not a valid message."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError as exc:
+            return Undecodable(str(exc))
+
+    return decode
+
+
+def ensure_decoded(request: object) -> None:
+    """Raise INVALID_ARGUMENT when the request bytes did not parse."""
+    if isinstance(request, Undecodable):
+        raise GatewayError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "INVALID_REQUEST",
+            f"request is not a valid protobuf message: {request.reason}",
+            violations=[("", request.reason)],
+        )
+
+
+class TolerantRegistration:
+    """Stands in for the server in a generated `add_*Servicer_to_server` call.
+
+    The generated code registers the same handlers twice (generic, then by
+    method); both go through here with tolerant deserializers.
+    """
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self.server = server
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        """Ignored: the same handlers arrive again through the registered path."""
+
+    def add_registered_method_handlers(self, service: str, handlers: Mapping[str, Any]) -> None:
+        """Register `handlers` with their deserializers wrapped."""
+        wrapped = {
+            name: handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
+            for name, handler in handlers.items()
+        }
+        self.server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(service, wrapped),)
+        )
+        self.server.add_registered_method_handlers(service, wrapped)

@@ -22,6 +22,7 @@ from modelgate.routing.catalog import Catalog
 from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
 from modelgate.state.factory import State, build_state
+from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.interceptor import GatewayInterceptor
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
@@ -85,6 +86,8 @@ class Gateway:
         self.catalog = Catalog(settings, wrap=wrap)
         self.router = Router(self.catalog, settings.routing, HookChain.from_config(settings.hooks))
         self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
+        if self.metrics is not None:
+            self.metrics.registry.register(RoutingCollector(self.catalog))
         auth = Authenticator(settings.auth) if settings.auth.enabled else None
         self.auth = auth
         interceptors: list[grpc.aio.ServerInterceptor] = []

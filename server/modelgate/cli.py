@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ DEFAULT_TARGET = "127.0.0.1:50051"
 
 def _serve(args: argparse.Namespace) -> int:
     from modelgate.app import serve
+    from modelgate.telemetry.logs import configure_logging
     from modelgate.workers import run_workers
 
     try:
@@ -26,10 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
         settings.server.host = args.host
     if args.port is not None:
         settings.server.port = args.port
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
         return run_workers(settings, args.workers)
     asyncio.run(serve(settings))

@@ -216,6 +216,7 @@ class Settings(BaseSettings):
     models: list[ModelConfig] = Field(default_factory=list)
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
 
     @override
     @classmethod

@@ -21,15 +21,13 @@ log = logging.getLogger("modelgate.workers")
 
 def _worker(settings: Settings, index: int) -> None:
     from modelgate.app import serve
+    from modelgate.telemetry.logs import configure_logging
 
     if settings.telemetry.metrics_port:
         # Each process has its own counters: worker i serves them on metrics_port + i.
         settings.telemetry.metrics_port += index
 
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(settings, reuse_port=True))
 
 

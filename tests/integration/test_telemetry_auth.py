@@ -165,6 +165,9 @@ async def test_prometheus_endpoint_counts_requests_tokens_and_cost(fake: FakeOpe
     assert 'modelgate_tokens_total{direction="output",model="gpt-4o"} 5.0' in page
     assert "modelgate_time_to_first_token_seconds_count" in page
     assert "modelgate_cost_usd_total" in page
+    assert 'modelgate_breaker_state{model="gpt-4o"} 1.0' in page
+    assert 'modelgate_upstream_attempts_total{model="gpt-4o"} 2.0' in page
+    assert 'modelgate_deployment_in_flight{model="gpt-4o"} 0.0' in page
     assert PROVIDER_KEY not in page
 
 

@@ -36,6 +36,10 @@ class StatsBoard:
         self.config = config
         self._stats: dict[str, DeploymentStats] = {}
 
+    def peek(self, model_id: str) -> DeploymentStats | None:
+        """The stats of `model_id` if it has any (for scrapes: never creates)."""
+        return self._stats.get(model_id)
+
     def get(self, model_id: str) -> DeploymentStats:
         """The stats of `model_id`."""
         stats = self._stats.get(model_id)

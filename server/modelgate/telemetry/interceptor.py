@@ -203,6 +203,8 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         provider = getattr(done, "provider", "") if done is not None else ""
         metrics.requests.labels(call.rpc, call.model, provider, code.name).inc()
         metrics.latency.labels(call.rpc, call.model).observe(time.perf_counter() - call.started)
+        if done is not None and getattr(done, "metadata", {}).get("cache") == "hit":
+            metrics.cache_hits.labels(call.model).inc()
         if done is not None and hasattr(done, "usage"):
             metrics.tokens.labels(call.model, "input").inc(done.usage.input_tokens)
             metrics.tokens.labels(call.model, "output").inc(done.usage.output_tokens)

@@ -43,15 +43,6 @@ class Metrics:
         self.cache_hits = Counter(
             "modelgate_cache_hits", "Response cache hits", ["model"], registry=r
         )
-        self.attempts = Counter(
-            "modelgate_upstream_attempts", "Upstream attempts", ["model", "outcome"], registry=r
-        )
-        self.breaker_open = Gauge(
-            "modelgate_breaker_open",
-            "1 while a deployment's breaker is open",
-            ["model"],
-            registry=r,
-        )
         self.streams = Gauge("modelgate_streams_in_flight", "Open streaming RPCs", registry=r)
 
     def serve(self, port: int, host: str = "0.0.0.0") -> None:

@@ -31,7 +31,6 @@ from modelgate.v1 import gateway_pb2, gateway_pb2_grpc
 log = logging.getLogger("modelgate")
 
 SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["ModelGateway"].full_name
-DISCOVERY_INTERVAL_SECONDS = 30.0
 
 
 def server_options(settings: Settings, *, reuse_port: bool) -> list[tuple[str, int]]:
@@ -162,7 +161,7 @@ class Gateway:
 
     async def _refresh_forever(self) -> None:
         while True:
-            await asyncio.sleep(DISCOVERY_INTERVAL_SECONDS)
+            await asyncio.sleep(self.settings.discovery_interval_seconds)
             await self.catalog.refresh()
 
     async def stop(self, grace: float | None = None) -> None:

@@ -212,6 +212,8 @@ class Settings(BaseSettings):
     state: StateConfig = Field(default_factory=StateConfig)
     echo: bool = True
     echo_dimension: int = 16
+    discovery_interval_seconds: float = Field(default=30.0, gt=0)
+    """How often runtimes with `discover: true` are asked what they serve."""
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)
     models: list[ModelConfig] = Field(default_factory=list)
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)

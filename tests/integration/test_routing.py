@@ -300,3 +300,17 @@ async def test_discovery_adds_and_removes_models(upstreams: tuple[FakeOpenAI, Fa
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await running.stub.Chat(chat_request("fresh-model", "x"))
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_discovery_refreshes_on_its_interval(
+    upstreams: tuple[FakeOpenAI, FakeOpenAI],
+) -> None:
+    a, _ = upstreams
+    runtime = RuntimeConfig(kind="openai_compatible", base_url=a.url + "/v1", discover=True)
+    config = settings(runtimes={"local": runtime}, discovery_interval_seconds=0.1)
+    async with serve(config) as running:
+        a.add_model("arrives-later")
+        await asyncio.sleep(0.4)
+        ids = {m.id for m in (await running.stub.ListModels(model_pb2.ListModelsRequest())).models}
+        assert "arrives-later@local" in ids
+        a.remove_model("arrives-later")

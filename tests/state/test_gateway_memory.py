@@ -81,6 +81,7 @@ async def test_cache_serves_reproducible_answers_and_honors_modes(served: Served
         model="echo-cached", messages=[user("cache me")], generation=GREEDY
     )
     events = [e async for e in served.stub.StreamChat(stream)]
+    assert events[0].attempt.model == "echo-cached", "a replay keeps the stream's shape"
     assert events[-1].end.metadata["cache"] == "hit"
     assert "".join(e.text_delta.text for e in events if e.HasField("text_delta")) == "cache me"
 

@@ -189,7 +189,18 @@ def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]
     from modelgate.v1 import stream_pb2
 
     Event = chat_pb2.StreamChatResponse
-    events: list[chat_pb2.StreamChatResponse] = []
+    # The contract promises an attempt event first; a replay is the cache's "attempt".
+    events = [
+        Event(
+            attempt=stream_pb2.AttemptStarted(
+                attempt=1,
+                kind=stream_pb2.ATTEMPT_KIND_FIRST,
+                model=response.model,
+                provider=response.provider,
+                runtime=response.runtime,
+            )
+        )
+    ]
     text = _text(response.content)
     if text:
         events.append(Event(text_delta=stream_pb2.TextDelta(text=text)))

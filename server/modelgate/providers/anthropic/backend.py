@@ -28,7 +28,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.http import HttpUpstream, sse_events
+from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
 
@@ -52,7 +52,13 @@ class AnthropicBackend(BackendDefaults):
         headers = {"anthropic-version": self._version, **self._extra_headers}
         if self._key:  # without one the API answers 401, which names the missing header
             headers["x-api-key"] = self._key
-        self.upstream = HttpUpstream(PROVIDER, self._base_url, headers, secrets=self._secrets)
+        self.upstream = HttpUpstream(
+            PROVIDER,
+            self._base_url,
+            headers,
+            secrets=self._secrets,
+            connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
+        )
         self._sdk: anthropic.AsyncAnthropic | None = None
 
     async def chat(

@@ -25,7 +25,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.http import HttpUpstream, ndjson_lines
+from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, ndjson_lines
 from modelgate.providers.ollama.manage import (
     ShowFacts,
     model_record,
@@ -78,7 +78,13 @@ class OllamaBackend(BackendDefaults):
         key = config.resolved_api_key()  # for an Ollama behind an authenticating proxy
         if key:
             headers.setdefault("authorization", f"Bearer {key}")
-        self.http = HttpUpstream(PROVIDER, base_url, headers, secrets=(key,) if key else ())
+        self.http = HttpUpstream(
+            PROVIDER,
+            base_url,
+            headers,
+            secrets=(key,) if key else (),
+            connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
+        )
         self.discovery_seconds = float(config.options.get("discovery_seconds", DISCOVERY_SECONDS))
         self._facts: dict[tuple[str, str], ShowFacts] = {}
 

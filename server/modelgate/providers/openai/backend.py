@@ -24,7 +24,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.http import HttpUpstream
+from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
@@ -59,7 +59,13 @@ class OpenAIBackend(BackendDefaults):
         headers = dict(config.headers)
         if self.api_key:
             headers.setdefault("authorization", f"Bearer {self.api_key}")
-        self.http = HttpUpstream(self.provider, self.base_url, headers, secrets=(self.api_key,))
+        self.http = HttpUpstream(
+            self.provider,
+            self.base_url,
+            headers,
+            secrets=(self.api_key,),
+            connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
+        )
         self.embedding_encoding = str(
             config.options.get(
                 "embedding_encoding", "base64" if config.kind == "openai" else "float"

@@ -165,8 +165,12 @@ class Gateway:
             await self.catalog.refresh()
 
     async def stop(self, grace: float | None = None) -> None:
-        """Drain: NOT_SERVING first, then let in-flight calls finish within `grace`."""
-        await self.health.enter_graceful_shutdown()
+        """Drain: readiness NOT_SERVING first, then let in-flight calls finish within `grace`.
+
+        Only the gateway service (readiness) flips: "" (liveness) stays SERVING while
+        the process still answers, so Kubernetes never restarts a pod mid-drain.
+        """
+        await self.health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.NOT_SERVING)
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,622 @@
+"""The pieces every scenario uses: servers under test, calls, measured runs.
+
+A `Bench` owns the run directory, the child processes (stopped on exit) and
+the fakes, and measures one load point at a time while recording the CPU each
+process used, so results on a shared 2-core machine can be read as CPU per
+request as well as requests per second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+from google.protobuf.message import Message
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from bench.load import GRPC_HEADERS, H2Result, check_grpc, grpc_frame, percentile, run_h2load
+from bench.procs import (
+    CpuWindow,
+    Proc,
+    Processes,
+    free_port,
+    http_get,
+    machine_cpu,
+    tree_cpu_seconds,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE = "/modelgate.v1.ModelGateway/"
+API_KEY = "bench-key"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Durations and sizes of one benchmark mode."""
+
+    name: str
+    duration: float
+    warmup: float
+    repeats: int
+    """A/B repetitions of the points that budgets depend on (median taken)."""
+    concurrency: tuple[int, ...]
+    stream_levels: tuple[int, ...]
+    stream_duration: float
+    stream_words: int
+    hold_streams: int
+    payload_kib: tuple[int, ...]
+    embed_inputs: tuple[int, ...]
+    litellm_concurrency: tuple[int, ...]
+    worker_concurrency: tuple[int, ...]
+    profile_seconds: float
+    quiet_wait: float
+    """Longest wait for the machine to be quiet (other users' CPU) before one run."""
+    quiet_budget: float
+    """Total quiet-waiting allowed in the whole run."""
+    noise_retries: int
+    """Re-runs of a load point whose window was busy with other processes' CPU."""
+    retry_budget: int
+    """Most noise re-runs in the whole run (keeps the total bounded on a busy machine)."""
+    feature_repeats: int
+    """A/B repetitions of each feature's on/off throughput point."""
+    feature_latency: bool
+    """Also measure each feature's p50 at concurrency 1."""
+    litellm_repeats: int
+    profile_features: bool
+    """Profile the gateway with a feature on when that feature costs over 10%."""
+    profile_streaming: bool
+    """Profile modelgate and the passthrough holding 100 streams."""
+    payload_concurrency: int = 16
+    embed_concurrency: int = 4
+    feature_concurrency: int = 64
+
+
+QUICK = Mode(
+    name="quick",
+    duration=0.8,
+    warmup=0.2,
+    repeats=1,
+    concurrency=(1, 16, 64, 256),
+    stream_levels=(1, 100, 1000),
+    stream_duration=1.0,
+    stream_words=8,
+    hold_streams=1000,
+    payload_kib=(1, 100, 1024),
+    embed_inputs=(1, 2048),
+    litellm_concurrency=(16, 64),
+    worker_concurrency=(64,),
+    profile_seconds=2.0,
+    quiet_wait=2.0,
+    quiet_budget=10.0,
+    noise_retries=0,
+    retry_budget=0,
+    feature_repeats=1,
+    feature_latency=False,
+    litellm_repeats=1,
+    profile_features=False,
+    profile_streaming=False,
+)
+FULL = Mode(
+    name="full",
+    duration=3.0,
+    warmup=1.0,
+    repeats=3,
+    concurrency=(1, 16, 64, 256),
+    stream_levels=(1, 100, 1000),
+    stream_duration=4.0,
+    stream_words=16,
+    hold_streams=1000,
+    payload_kib=(1, 100, 1024),
+    embed_inputs=(1, 64, 2048),
+    litellm_concurrency=(1, 16, 64, 256),
+    worker_concurrency=(64,),
+    profile_seconds=6.0,
+    quiet_wait=10.0,
+    quiet_budget=45.0,
+    noise_retries=2,
+    retry_budget=10,
+    feature_repeats=2,
+    feature_latency=True,
+    litellm_repeats=1,
+    profile_features=True,
+    profile_streaming=True,
+)
+
+# Other processes using more than this many CPUs make a window "noisy".
+QUIET_CPUS = 0.2
+NOISY_SHARE = 0.2
+
+# Upstream timing of the streaming fakes: TTFT, then a steady token rate.
+STREAM_TTFT_MS = 20.0
+STREAM_TOKENS_PER_S = 50.0
+HOLD_TTFT_MS = 600_000.0
+
+
+@dataclass
+class Server:
+    """A gRPC server under test (modelgate or the passthrough)."""
+
+    name: str
+    port: int
+    proc: Proc
+
+    @property
+    def pid(self) -> int:
+        """Pid of the serving process (the supervisor with --workers > 1)."""
+        return self.proc.pid
+
+    @property
+    def target(self) -> str:
+        """host:port for gRPC clients."""
+        return f"127.0.0.1:{self.port}"
+
+
+@dataclass
+class Fake:
+    """One fake upstream process."""
+
+    name: str
+    url: str
+    proc: Proc
+
+    @property
+    def base(self) -> str:
+        """The OpenAI base URL (with /v1)."""
+        return self.url + "/v1"
+
+    def counts(self) -> dict[str, int]:
+        """Requests served per path so far."""
+        stats = json.loads(http_get(self.url + "/bench/stats"))
+        counts: dict[str, int] = stats["counts"]
+        return counts
+
+    def last_body(self, path: str) -> bytes:
+        """The last raw body POSTed to `path`."""
+        return http_get(f"{self.url}/bench/last?path={path}", timeout=10)
+
+
+@dataclass
+class Bench:
+    """One benchmark run."""
+
+    mode: Mode
+    run_dir: Path
+    procs: Processes
+    fakes: dict[str, Fake] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    quiet_waited: float = 0.0
+    noisy_runs: int = 0
+    retries: int = 0
+    runs: int = 0
+    _bodies: int = 0
+
+    # ------------------------------------------------------------- shared machine
+    def foreign_cpus(self, window: float = 0.25) -> float:
+        """CPUs used by processes that are not ours over a short window."""
+
+        def ours() -> float:
+            me = resource.getrusage(resource.RUSAGE_SELF)
+            kids = sum(tree_cpu_seconds(p.pid) for p in self.procs.procs)
+            return me.ru_utime + me.ru_stime + kids
+
+        busy0, _ = machine_cpu()
+        ours0, t0 = ours(), time.perf_counter()
+        time.sleep(window)
+        busy1, _ = machine_cpu()
+        ours1, t1 = ours(), time.perf_counter()
+        return max(0.0, (busy1 - busy0) - (ours1 - ours0)) / (t1 - t0)
+
+    def wait_quiet(self) -> float:
+        """Wait (bounded) until other processes leave the CPUs alone; returns their CPUs."""
+        limit = min(self.mode.quiet_wait, max(0.0, self.mode.quiet_budget - self.quiet_waited))
+        start = time.monotonic()
+        foreign = self.foreign_cpus(0.1)
+        while foreign > QUIET_CPUS and time.monotonic() - start < limit:
+            foreign = self.foreign_cpus(0.25)
+        self.quiet_waited += time.monotonic() - start
+        return foreign
+
+    # ------------------------------------------------------------------ processes
+    @staticmethod
+    def child_env() -> dict[str, str]:
+        """The environment of every child: no inherited gateway/OTel settings, loopback only."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MODELGATE_", "OTEL_"))}
+        env.update(
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
+            MODELGATE_LOG_LEVEL="WARNING",
+            NO_PROXY="127.0.0.1,localhost",
+            no_proxy="127.0.0.1,localhost",
+        )
+        return env
+
+    def python(self, module: str, *args: str) -> list[str]:
+        """argv running a module with the project interpreter."""
+        return [sys.executable, "-m", module, *args]
+
+    def start_fake(self, name: str, *timing: str) -> Proc:
+        """Start a fake upstream (does not wait)."""
+        return self.procs.start(name, self.python("bench.fake", "--port", "0", *timing))
+
+    def wait_fake(self, name: str, proc: Proc) -> Fake:
+        """Wait for a started fake to print its URL."""
+        fake = Fake(name, proc.first_line(30), proc)
+        self.fakes[name] = fake
+        return fake
+
+    def gateway_config(self, overlay: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The catalog: one runtime per fake, models on them, the alias `pool`."""
+        fast, stream, hold = self.fakes["fast"], self.fakes["stream"], self.fakes["hold"]
+
+        def runtime(fake: Fake) -> dict[str, Any]:
+            return {"kind": "openai", "base_url": fake.base, "api_key": API_KEY}
+
+        config: dict[str, Any] = {
+            "echo": False,
+            "log_level": "WARNING",
+            "server": {"host": "127.0.0.1", "grace_seconds": 1},
+            "runtimes": {
+                "openai": runtime(fast),
+                "openai-stream": runtime(stream),
+                "openai-hold": runtime(hold),
+            },
+            "models": [
+                {
+                    "id": "gpt-4o",
+                    "runtime": "openai",
+                    "provider": "openai",
+                    "capabilities": ["chat", "streaming", "embedding"],
+                },
+                {
+                    "id": "text-embedding-3-small",
+                    "runtime": "openai",
+                    "provider": "openai",
+                    "capabilities": ["embedding"],
+                    "embedding_dimension": 1536,
+                },
+                {
+                    "id": "gpt-4o-stream",
+                    "runtime": "openai-stream",
+                    "upstream_name": "gpt-4o",
+                    "provider": "openai",
+                    "capabilities": ["chat", "streaming"],
+                },
+                {
+                    "id": "gpt-4o-hold",
+                    "runtime": "openai-hold",
+                    "upstream_name": "gpt-4o",
+                    "provider": "openai",
+                    "capabilities": ["chat", "streaming"],
+                },
+            ],
+            "aliases": {"pool": {"deployments": [{"model": "gpt-4o"}]}},
+        }
+        return deep_merge(config, overlay or {})
+
+    def start_gateway(
+        self,
+        name: str,
+        *,
+        overlay: dict[str, Any] | None = None,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> Server:
+        """Start `modelgate serve` with a generated config; wait for SERVING."""
+        path = self.run_dir / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(self.gateway_config(overlay), sort_keys=False))
+        port = free_port()
+        argv = self.python(
+            "modelgate.cli",
+            "serve",
+            "--config",
+            str(path),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        )
+        server = Server(name, port, self.procs.start(name, argv, env=env))
+        if wait:
+            self.wait_serving(server, workers)
+        return server
+
+    def wait_serving(self, server: Server, workers: int = 1) -> None:
+        """Block until the gateway's health check says SERVING."""
+
+        def serving() -> bool:
+            with grpc.insecure_channel(server.target) as channel:
+                stub = health_pb2_grpc.HealthStub(channel)
+                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+        server.proc.wait_for(serving, 60, "health SERVING")
+        if workers > 1:
+            time.sleep(1.0)  # the other workers bind the same port moments later
+
+    def start_passthrough(self, name: str = "passthrough") -> Server:
+        """Start the scenario-0 server and wait for its banner."""
+        port = free_port()
+        routes = [
+            f"gpt-4o={self.fakes['fast'].base}",
+            f"text-embedding-3-small={self.fakes['fast'].base}",
+            f"gpt-4o-stream={self.fakes['stream'].base}",
+            f"gpt-4o-hold={self.fakes['hold'].base}",
+        ]
+        argv = self.python("bench.passthrough", "--port", str(port))
+        for route in routes:
+            argv += ["--route", route]
+        server = Server(name, port, self.procs.start(name, argv))
+        server.proc.first_line(30)
+        return server
+
+    # ----------------------------------------------------------------- calls
+    def call(
+        self,
+        server: Server,
+        method: str,
+        request: Message,
+        response_type: type[Message],
+        *,
+        metadata: Sequence[tuple[str, str]] = (),
+        timeout: float = 30,
+    ) -> tuple[Message | None, grpc.StatusCode, str]:
+        """One unary call with a real gRPC client: (response, code, details)."""
+        with grpc.insecure_channel(
+            server.target, options=[("grpc.max_receive_message_length", 64 << 20)]
+        ) as channel:
+            stub = channel.unary_unary(
+                SERVICE + method,
+                request_serializer=type(request).SerializeToString,
+                response_deserializer=response_type.FromString,
+            )
+            try:
+                reply = stub(request, metadata=tuple(metadata), timeout=timeout)
+            except grpc.RpcError as exc:
+                return None, exc.code(), str(exc.details())
+        return reply, grpc.StatusCode.OK, ""
+
+    def body_file(self, data: bytes, stem: str) -> Path:
+        """Write a request body for h2load."""
+        self._bodies += 1
+        path = self.run_dir / "bodies" / f"{self._bodies:03d}-{stem}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def grpc_body(self, request: Message, stem: str) -> Path:
+        """h2load body file holding one gRPC frame."""
+        return self.body_file(grpc_frame(request), stem + ".grpc")
+
+    # ---------------------------------------------------------- measurement
+    def measure_grpc(
+        self,
+        label: str,
+        server: Server,
+        method: str,
+        body: Path,
+        *,
+        answer_bytes: int,
+        concurrency: int,
+        upstream_path: str | None = "/v1/chat/completions",
+        expect_upstream: bool = True,
+        headers: Sequence[str] = (),
+        duration: float | None = None,
+    ) -> H2Result:
+        """h2load against a gRPC server, with CPU accounting and the two gRPC checks."""
+        result = self._h2load(
+            label,
+            f"http://{server.target}{SERVICE}{method}",
+            body,
+            headers=[*GRPC_HEADERS, *headers],
+            concurrency=concurrency,
+            watch={"server": server.pid},
+            upstream_path=upstream_path,
+            duration=duration,
+        )
+        expected = result.window_requests if expect_upstream and upstream_path else None
+        check_grpc(result, answer_bytes, expected)
+        return result
+
+    def measure_http(
+        self,
+        label: str,
+        url: str,
+        body: Path,
+        *,
+        concurrency: int,
+        upstream_path: str | None = "/v1/chat/completions",
+        headers: Sequence[str] = (),
+        watch: dict[str, int] | None = None,
+        duration: float | None = None,
+    ) -> H2Result:
+        """h2load over HTTP/1.1 with a JSON body (direct calls, LiteLLM)."""
+        return self._h2load(
+            label,
+            url,
+            body,
+            headers=["content-type: application/json", *headers],
+            concurrency=concurrency,
+            watch=watch or {},
+            h1=True,
+            upstream_path=upstream_path,
+            duration=duration,
+        )
+
+    def _h2load(
+        self,
+        label: str,
+        url: str,
+        body: Path,
+        *,
+        headers: Sequence[str],
+        concurrency: int,
+        watch: dict[str, int],
+        h1: bool = False,
+        upstream_path: str | None = None,
+        duration: float | None = None,
+    ) -> H2Result:
+        best: H2Result | None = None
+        for attempt in range(1 + self.mode.noise_retries):
+            if attempt:
+                if self.retries >= self.mode.retry_budget:
+                    break
+                self.retries += 1
+            self.wait_quiet()
+            result = self._h2load_once(
+                label,
+                url,
+                body,
+                headers=headers,
+                concurrency=concurrency,
+                watch=watch,
+                h1=h1,
+                upstream_path=upstream_path,
+                duration=duration,
+            )
+            self.runs += 1
+            share = result.foreign_cpu_share()
+            noisy = not math.isnan(share) and share > NOISY_SHARE
+            self.noisy_runs += noisy
+            if best is None or (not math.isnan(share) and share < best.foreign_cpu_share()):
+                best = result
+            if not noisy:
+                break
+        assert best is not None
+        return best
+
+    def _h2load_once(
+        self,
+        label: str,
+        url: str,
+        body: Path,
+        *,
+        headers: Sequence[str],
+        concurrency: int,
+        watch: dict[str, int],
+        h1: bool,
+        upstream_path: str | None,
+        duration: float | None,
+    ) -> H2Result:
+        fake = self.fakes["fast"]
+        before = fake.counts().get(upstream_path, 0) if upstream_path else 0
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with CpuWindow({**watch, "fake": fake.proc.pid}) as window:
+            result = run_h2load(
+                f"{label}-c{concurrency}",
+                url,
+                body,
+                headers,
+                concurrency=concurrency,
+                duration=duration or self.mode.duration,
+                warmup=self.mode.warmup,
+                log_dir=self.run_dir,
+                h1=h1,
+            )
+        children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if upstream_path:
+            result.window_requests = fake.counts().get(upstream_path, 0) - before
+        result.window_s = window.wall
+        result.cpu = dict(window.used)
+        result.cpu["h2load"] = (
+            children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime
+        )
+        result.machine_busy_cpu = window.machine_busy
+        return result
+
+    def stream_client(self, *args: str, timeout: float = 180) -> dict[str, Any]:
+        """Run the streaming client process and parse its JSON."""
+        argv = self.python("bench.stream_client", *args)
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.child_env(),
+            cwd=self.run_dir,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return {"error": proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]}
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return result
+
+
+def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """`base` updated recursively with `overlay` (new dict)."""
+    out = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def combine(results: Sequence[H2Result]) -> H2Result:
+    """Repeated runs of one point: median req/s, pooled latency percentiles, summed CPU."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    merged = H2Result(first.label, first.concurrency, sum(r.duration_s for r in results))
+    merged.rps = statistics.median(r.rps for r in results)
+    merged.done = sum(r.done for r in results)
+    merged.ok_2xx = sum(r.ok_2xx for r in results)
+    merged.failed = sum(r.failed for r in results)
+    merged.errored = sum(r.errored for r in results)
+    merged.timeouts = sum(r.timeouts for r in results)
+    merged.data_bytes = sum(r.data_bytes for r in results)
+    merged.window_s = sum(r.window_s for r in results)
+    merged.window_requests = sum(r.window_requests for r in results)
+    latencies = sorted(x for r in results for x in r.latencies_ms)
+    merged.latencies_ms = latencies
+    merged.p50_ms = percentile(latencies, 50)
+    merged.p90_ms = percentile(latencies, 90)
+    merged.p99_ms = percentile(latencies, 99)
+    merged.mean_ms = sum(latencies) / len(latencies) if latencies else math.nan
+    for r in results:
+        for name, used in r.cpu.items():
+            merged.cpu[name] = merged.cpu.get(name, 0.0) + used
+        merged.machine_busy_cpu += r.machine_busy_cpu
+        merged.checks += r.checks
+    return merged
+
+
+@contextlib.contextmanager
+def stopping(procs: Processes, *servers: Server) -> Iterator[None]:
+    """Stop the given servers when the block ends."""
+    try:
+        yield
+    finally:
+        for server in servers:
+            procs.stop(server.proc)
+
+
+def require_h2load() -> str:
+    """Path of h2load, installing Debian's nghttp2-client when missing (root only)."""
+    found = shutil.which("h2load")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("h2load missing: apt-get install -y nghttp2-client", flush=True)
+        install = ["apt-get", "install", "-y", "-q", "nghttp2-client"]
+        if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+            subprocess.run(install, check=False, capture_output=True)
+        found = shutil.which("h2load")
+    if not found:
+        raise SystemExit("h2load not found: install Debian's nghttp2-client (scripts/setup does)")
+    return found

@@ -43,7 +43,11 @@ class Table:
         """GitHub-flavoured Markdown."""
         lines = [f"#### {self.title}", ""]
         lines.append("| " + " | ".join(self.headers) + " |")
-        lines.append("|" + "|".join("---:" if i else "---" for i in range(len(self.headers))) + "|")
+        numeric = [
+            sum(_numeric(row[i]) or row[i] == "-" for row in self.rows) > len(self.rows) / 2
+            for i in range(len(self.headers))
+        ]
+        lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
         for row in self.rows:
             lines.append("| " + " | ".join(c.replace("|", "/") for c in row) + " |")
         if self.note:
@@ -310,6 +314,8 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 "+p50 ms",
                 "vs passthrough",
                 "server CPU us/req",
+                "RSS after MiB",
+                "RSS growth KiB/call",
                 "checked",
             ],
             [
@@ -322,10 +328,14 @@ def tables(results: dict[str, Any]) -> list[Table]:
                     signed(r.get("added_p50_ms")),
                     ratio(r.get("rps_vs_passthrough")),
                     num(r.get("server_cpu_us_per_req"), 0),
+                    num(r.get("rss_mib_after"), 0),
+                    num(r.get("rss_growth_kib_per_call"), 1),
                     ok(r),
                 ]
                 for r in results.get("payload", [])
             ],
+            "RSS growth: resident memory retained per call served (memory that stays after "
+            "the calls ended).",
         )
     )
     out.append(

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from bench.harness import API_KEY, STREAM_TTFT_MS, Bench, Server, combine
 from bench.load import H2Result, grpc_frame
-from bench.procs import CpuWindow, Proc, free_port, http_get
+from bench.procs import CpuWindow, Proc, free_port, http_get, rss_kib
 from bench.profiling import analyse
 from bench.tools import Tool
 from modelgate.config import Settings
@@ -551,6 +551,7 @@ def scenario_payload(bench: Bench, gw: Server, pt: Server) -> list[Row]:
         d = bench.measure_http(
             "direct", targets.direct_url, targets.direct_body, concurrency=c, headers=auth
         )
+        rss = {name: rss_kib(server.pid) for name, server in (("pt", pt), ("gw", gw))}
         p = bench.measure_grpc(
             "passthrough", pt, "Chat", targets.pt_body, answer_bytes=targets.pt_bytes, concurrency=c
         )
@@ -559,12 +560,24 @@ def scenario_payload(bench: Bench, gw: Server, pt: Server) -> list[Row]:
         )
         new = [
             h2_row("direct HTTP/1.1", d, server_key=None, prompt=size),
-            h2_row("passthrough", p, direct=d, prompt=size),
-            h2_row("modelgate", m, direct=d, reference=p, prompt=size),
+            h2_row("passthrough", p, direct=d, prompt=size, **_rss_growth(pt, rss["pt"], p)),
+            h2_row(
+                "modelgate", m, direct=d, reference=p, prompt=size, **_rss_growth(gw, rss["gw"], m)
+            ),
         ]
         rows += new
         print_progress(new)
     return rows
+
+
+def _rss_growth(server: Server, before_kib: int, result: H2Result) -> dict[str, Any]:
+    """RSS after a run and its growth per call served in the window (retained memory)."""
+    after = rss_kib(server.pid)
+    calls = result.window_requests or result.done
+    return {
+        "rss_mib_after": round(after / 1024, 1),
+        "rss_growth_kib_per_call": round((after - before_kib) / calls, 2) if calls else None,
+    }
 
 
 def scenario_embeddings(bench: Bench, gw: Server, pt: Server) -> list[Row]:

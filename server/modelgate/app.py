@@ -139,6 +139,7 @@ class Gateway:
             ttl_seconds=state.conversation_ttl_seconds,
             max_history=state.max_history,
             cache_entries=state.cache_entries,
+            max_conversation_bytes=state.memory_max_bytes,
         )
         self.router.memory = Memory(self.state, state)
         if self.auth is not None:

@@ -171,6 +171,8 @@ class StateConfig(BaseModel):
     max_history: int = 256
     cache_entries: int = 10_000
     cache_ttl_seconds: float = 3600.0
+    memory_max_bytes: int = 256 * 1024 * 1024
+    """Memory backend only: total bytes of stored conversations (oldest evicted first)."""
 
 
 class ServerConfig(BaseModel):

@@ -177,3 +177,20 @@ async def test_memory_store_past_its_cap_forgets_the_oldest_conversation() -> No
     assert await store.load("resp_1", "") is None
     assert await store.load("resp_2", "") == [text(USER, "resp_2")]
     assert await store.load("resp_3", "") == [text(USER, "resp_3")]
+
+
+async def test_memory_store_is_bounded_by_bytes_oldest_first() -> None:
+    from modelgate.state.memory import MemoryConversationStore
+    from modelgate.v1 import content_pb2
+
+    def big(text: str) -> list[content_pb2.Message]:
+        part = content_pb2.ContentPart(text=text * 10_000)
+        return [content_pb2.Message(role=content_pb2.ROLE_USER, parts=[part])]
+
+    store = MemoryConversationStore(max_bytes=25_000)
+    await store.save("resp_a", "", big("a"), "m")
+    await store.save("resp_b", "", big("b"), "m")
+    await store.save("resp_c", "", big("c"), "m")
+    assert await store.load("resp_a", "") is None, "oldest evicted to stay under the byte cap"
+    assert await store.load("resp_c", "") is not None
+    assert store._bytes <= 25_000

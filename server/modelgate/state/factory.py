@@ -42,6 +42,7 @@ async def build_state(
     max_history: int = conv.DEFAULT_MAX_HISTORY,
     cache_entries: int = DEFAULT_MAX_ENTRIES,
     max_conversations: int = memory.DEFAULT_MAX_CONVERSATIONS,
+    max_conversation_bytes: int = memory.DEFAULT_MAX_BYTES,
     namespace: str = "modelgate",
 ) -> State:
     """Open the backend named by `url` (async: SQLite creates its schema, Redis is PINGed).
@@ -60,7 +61,9 @@ async def build_state(
     if scheme == "memory":
         return State(
             "memory",
-            memory.MemoryConversationStore(ttl_seconds, max_history, max_conversations),
+            memory.MemoryConversationStore(
+                ttl_seconds, max_history, max_conversations, max_conversation_bytes
+            ),
             memory.MemoryResponseCache(cache_entries),
             memory.MemoryRateLimiter(),
             memory.MemoryUsageTotals(),

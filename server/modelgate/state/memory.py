@@ -21,6 +21,8 @@ from modelgate.state.counters import Totals, add_totals, check_bucket, take
 from modelgate.v1 import content_pb2
 
 DEFAULT_MAX_CONVERSATIONS = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+"""Memory conversations are bounded by bytes too: 10,000 one-megabyte prompts would be 10 GB."""
 DEFAULT_MAX_BUCKETS = 100_000
 
 
@@ -42,6 +44,7 @@ class MemoryConversationStore:
         ttl_seconds: float = conv.DEFAULT_TTL_SECONDS,
         max_history: int = conv.DEFAULT_MAX_HISTORY,
         max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         conv.check_settings(ttl_seconds, max_history)
         if max_conversations < 1:
@@ -49,6 +52,8 @@ class MemoryConversationStore:
         self.ttl_seconds = ttl_seconds
         self.max_history = max_history
         self.max_conversations = max_conversations
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[str, _Conversation] = OrderedDict()
 
     async def save(
@@ -62,13 +67,20 @@ class MemoryConversationStore:
         conv.check_ids(response_id)
         now = time.monotonic()
         history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
-        self._entries.pop(response_id, None)
+        replaced = self._entries.pop(response_id, None)
+        if replaced is not None:
+            self._bytes -= len(replaced.history)
         self._entries[response_id] = _Conversation(now + self.ttl_seconds, owner, history)
+        self._bytes += len(history)
         while self._entries:
             oldest = next(iter(self._entries.values()))
-            if oldest.expires_at > now and len(self._entries) <= self.max_conversations:
+            if (
+                oldest.expires_at > now
+                and len(self._entries) <= self.max_conversations
+                and self._bytes <= self.max_bytes
+            ):
                 break
-            self._entries.popitem(last=False)
+            self._bytes -= len(self._entries.popitem(last=False)[1].history)
 
     async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
         """The history when it exists, is fresh and belongs to `owner`."""
@@ -77,12 +89,14 @@ class MemoryConversationStore:
             return None
         if entry.expires_at <= time.monotonic():
             del self._entries[response_id]
+            self._bytes -= len(entry.history)
             return None
         return conv.decode_history(entry.history)
 
     async def aclose(self) -> None:
         """Drop every conversation."""
         self._entries.clear()
+        self._bytes = 0
 
 
 class MemoryResponseCache:

@@ -732,6 +732,12 @@ FEATURES: tuple[Feature, ...] = (
         budget_pct=10.0,
     ),
     Feature(
+        "tracing, 10% of root traces sampled",
+        keys=("telemetry.trace_sample_ratio",),
+        overlays=({"telemetry": {"tracing": "otlp", "trace_sample_ratio": 0.1}},),
+        needs_sink=True,
+    ),
+    Feature(
         "auth (API key)",
         keys=("auth.enabled",),
         overlays=(

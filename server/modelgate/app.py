@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -188,6 +189,9 @@ async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     """Run until SIGINT/SIGTERM, then drain and return."""
     gateway = Gateway(settings, reuse_port=reuse_port)
     await gateway.start()
+    # Everything allocated so far lives for the whole process: keep it out of GC passes
+    # (the bench measured the collector at ~3% of a busy gateway).
+    gc.freeze()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

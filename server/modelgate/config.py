@@ -138,6 +138,9 @@ class TelemetryConfig(BaseModel):
     metrics_port: int = 0
     """Prometheus scrape port (0: no endpoint; metrics are still counted when enabled)."""
     metrics: bool = False
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of root traces recorded; a caller's sampled trace is always continued
+    (parent-based). OTEL_TRACES_SAMPLER, when set, wins."""
     capture_content: bool = False
     """Record prompts and completions on spans (GenAI conventions: opt-in only)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from typing_extensions import override
 
@@ -24,6 +24,7 @@ from modelgate.api.auth import Authenticator, caller_key_id
 from modelgate.api.status import abort
 from modelgate.errors import GatewayError
 from modelgate.telemetry.metrics import Metrics
+from modelgate.telemetry.tracing import W3C
 
 SERVICE_PREFIX = "/modelgate.v1.ModelGateway/"
 Known = Callable[[str], bool]
@@ -143,8 +144,12 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         model = requested if requested and self.known_model(requested) else "unknown"
         call = _Call(rpc, model, time.perf_counter())
         if self.tracer is not None:
-            carrier = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
-            parent = propagate.extract(carrier)
+            carrier = {
+                k: v
+                for k, v in context.invocation_metadata() or ()
+                if k in ("traceparent", "tracestate")
+            }
+            parent = W3C.extract(carrier) if carrier else None
             call.span = self.tracer.start_span(
                 f"modelgate.v1.ModelGateway/{rpc}",
                 context=parent,

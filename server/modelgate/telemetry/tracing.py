@@ -17,17 +17,21 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from modelgate.config import TelemetryConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import Backend, CallContext, Target
 
 TRACER_NAME = "modelgate"
+W3C = TraceContextTextMapPropagator()
+"""W3C trace context only: cheaper than the global composite propagator (no baggage)."""
 
 
 def tracing_mode(config: TelemetryConfig) -> str:
@@ -60,7 +64,10 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
     if mode == "off":
         return None
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "modelgate")})
-    provider = TracerProvider(resource=resource)
+    sampler = None  # the SDK reads OTEL_TRACES_SAMPLER / _ARG itself
+    if "OTEL_TRACES_SAMPLER" not in os.environ:
+        sampler = ParentBased(TraceIdRatioBased(config.trace_sample_ratio))
+    provider = TracerProvider(resource=resource, sampler=sampler)
     exporter = ConsoleSpanExporter() if mode == "console" else _otlp_exporter()
     provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider.get_tracer(TRACER_NAME), provider
@@ -140,7 +147,7 @@ class InstrumentedBackend:
         name = f"{attributes['gen_ai.operation.name']} {target.upstream_name}"
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         headers: dict[str, str] = {}
-        propagate.inject(headers, context=trace.set_span_in_context(span))
+        W3C.inject(headers, context=trace.set_span_in_context(span))
         call.trace_headers = headers
         if self._capture and hasattr(request, "messages"):
             from google.protobuf import json_format
@@ -152,6 +159,9 @@ class InstrumentedBackend:
         return span
 
     async def _unary(self, operation: str, target: Target, request: Any, call: CallContext) -> Any:
+        if not trace.get_current_span().is_recording():
+            # The call is not sampled: no child span, no header (nothing would be recorded).
+            return await getattr(self._inner, operation)(target, request, call)
         span = self._start(operation, target, request, call)
         try:
             result = await getattr(self._inner, operation)(target, request, call)
@@ -168,6 +178,10 @@ class InstrumentedBackend:
     async def _stream(
         self, operation: str, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
+        if not trace.get_current_span().is_recording():
+            async for event in getattr(self._inner, operation)(target, request, call):
+                yield event
+            return
         span = self._start(operation, target, request, call)
         try:
             async for event in getattr(self._inner, operation)(target, request, call):

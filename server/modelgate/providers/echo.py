@@ -28,6 +28,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
+from modelgate.providers.structs import message_text
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -56,19 +57,6 @@ def echo_tokens(text: str) -> list[str]:
     if leading and tokens:
         tokens[0] = text[:leading] + tokens[0]
     return tokens
-
-
-def message_text(messages: Iterable[content_pb2.Message]) -> str:
-    """All text of messages joined by newlines (what the echo tokenizer counts)."""
-    parts: list[str] = []
-    for message in messages:
-        for part in message.parts:
-            kind = part.WhichOneof("data")
-            if kind == "text":
-                parts.append(part.text)
-            elif kind == "tool_result" and part.tool_result.WhichOneof("result") == "text":
-                parts.append(part.tool_result.text)
-    return "\n".join(parts)
 
 
 def last_user_text(messages: Iterable[content_pb2.Message]) -> str:

@@ -22,11 +22,12 @@ import grpc
 from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
 from modelgate.errors import GatewayError
+from modelgate.providers.structs import arguments_struct, content_text, struct_to_json
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State
-from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 log = logging.getLogger(__name__)
 _USE = generation_pb2.CACHE_MODE_USE
@@ -168,8 +169,6 @@ class Transcript:
 
     def content(self) -> list[content_pb2.ContentPart]:
         """The answer as content parts: text first, then tool calls in index order."""
-        from modelgate.providers.openai.response import arguments_struct
-
         parts = [content_pb2.ContentPart(text="".join(self.text))] if self.text else []
         for _index, (call_id, name, *fragments) in sorted(self.calls.items()):
             parts.append(
@@ -184,10 +183,6 @@ class Transcript:
 
 def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]:
     """A cached unary answer as stream events (text in one delta, whole tool calls)."""
-    from modelgate.providers.structs import struct_to_json
-    from modelgate.routing.structured import _text
-    from modelgate.v1 import stream_pb2
-
     Event = chat_pb2.StreamChatResponse
     # The contract promises an attempt event first; a replay is the cache's "attempt".
     events = [
@@ -201,7 +196,7 @@ def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]
             )
         )
     ]
-    text = _text(response.content)
+    text = content_text(response.content)
     if text:
         events.append(Event(text_delta=stream_pb2.TextDelta(text=text)))
     calls = [p.tool_call for p in response.content if p.WhichOneof("data") == "tool_call"]

@@ -19,7 +19,7 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.errors import GatewayError
-from modelgate.providers.structs import struct_to_dict
+from modelgate.providers.structs import content_text, struct_to_dict
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 DEFAULT_REASKS = 2
@@ -33,10 +33,6 @@ _JSON_TYPES = (
 def wants_json(request: Any) -> bool:
     """Whether the request asked for JSON output."""
     return bool(request.response_format.type in _JSON_TYPES)
-
-
-def _text(content: Any) -> str:
-    return "".join(part.text for part in content if part.WhichOneof("data") == "text")
 
 
 def violations(request: Any, text: str) -> tuple[Any, list[tuple[str, str]]]:
@@ -115,7 +111,7 @@ async def enforce(
     """Validate `response`; re-ask through `ask` until valid or out of re-asks."""
     fmt = request.response_format
     reasks = fmt.max_reasks if fmt.HasField("max_reasks") else DEFAULT_REASKS
-    text = _text(response.content)
+    text = content_text(response.content)
     value, found = violations(request, text)
     attempts = 1
     while found and attempts <= reasks:
@@ -124,7 +120,7 @@ async def enforce(
         _add_usage(retry.usage, response.usage)
         _add_cost(retry, response)
         response = retry
-        text = _text(response.content)
+        text = content_text(response.content)
         value, found = violations(request, text)
         attempts += 1
     if found:

@@ -17,6 +17,7 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
+from modelgate.providers.structs import RAW_ARGUMENTS_KEY
 from modelgate.providers.structs import struct_to_dict as struct_json
 from modelgate.providers.upstream_errors import unavailable
 from modelgate.v1 import (
@@ -29,8 +30,6 @@ from modelgate.v1 import (
 )
 
 PROVIDER = "ollama"
-RAW_ARGUMENTS_KEY = "_raw_arguments"
-"""Where tool-call arguments that are not a JSON object are kept verbatim."""
 
 _FINISH = {
     "stop": generation_pb2.FINISH_REASON_STOP,

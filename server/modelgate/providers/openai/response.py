@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from google.protobuf import struct_pb2
-
+from modelgate.providers.structs import arguments_struct
 from modelgate.v1 import content_pb2, generation_pb2
 
 FINISH_REASONS = {
@@ -16,8 +14,6 @@ FINISH_REASONS = {
     "function_call": generation_pb2.FINISH_REASON_TOOL_CALLS,
     "content_filter": generation_pb2.FINISH_REASON_CONTENT_FILTER,
 }
-RAW_ARGUMENTS_KEY = "_raw_arguments"
-"""Where tool-call arguments that are not a JSON object are kept verbatim."""
 
 
 def finish_reason(raw: str | None) -> generation_pb2.FinishReason.ValueType:
@@ -38,20 +34,6 @@ def fill_usage(usage: generation_pb2.Usage, data: dict[str, Any] | None) -> None
     usage.cached_input_tokens = prompt_details.get("cached_tokens") or 0
     completion_details = data.get("completion_tokens_details") or {}
     usage.reasoning_tokens = completion_details.get("reasoning_tokens") or 0
-
-
-def arguments_struct(raw: str) -> struct_pb2.Struct:
-    """Tool-call arguments as a Struct; anything but a JSON object is kept verbatim."""
-    arguments = struct_pb2.Struct()
-    try:
-        parsed = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        parsed = None
-    if isinstance(parsed, dict):
-        arguments.update(parsed)
-    else:
-        arguments.update({RAW_ARGUMENTS_KEY: raw})
-    return arguments
 
 
 def message_parts(message: dict[str, Any]) -> list[content_pb2.ContentPart]:

@@ -16,8 +16,7 @@ import openai
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.openai.request import struct_json
-from modelgate.providers.openai.response import arguments_struct
-from modelgate.providers.structs import struct_to_json
+from modelgate.providers.structs import arguments_struct, struct_to_json
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 

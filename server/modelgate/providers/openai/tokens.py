@@ -23,7 +23,7 @@ from typing import Any
 import tiktoken
 
 from modelgate.providers.base import Target
-from modelgate.providers.echo import message_text
+from modelgate.providers.structs import message_text
 from modelgate.v1 import content_pb2, tokens_pb2
 
 SHIPPED_CACHE = Path(__file__).with_name("tiktoken_cache")

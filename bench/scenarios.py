@@ -738,6 +738,12 @@ FEATURES: tuple[Feature, ...] = (
         needs_sink=True,
     ),
     Feature(
+        "tracing on, no root trace sampled (the fixed cost)",
+        keys=("telemetry.trace_sample_ratio",),
+        overlays=({"telemetry": {"tracing": "otlp", "trace_sample_ratio": 0.0}},),
+        needs_sink=True,
+    ),
+    Feature(
         "auth (API key)",
         keys=("auth.enabled",),
         overlays=(
@@ -945,8 +951,8 @@ def _measure_feature(
         row["checks"] = checks
     if cost > 10 and bench.mode.profile_features and pyspy is not None and pyspy.ok:
         label = f"feature-{feature.name.split()[0]}"
-        load = _h2load_argv(server, on_body, headers)
-        row["profile"] = _profile_one(bench, label, server, pyspy, load=load)
+        load = h2load_argv(server, on_body, headers)
+        row["profile"] = profile_one(bench, label, server, pyspy, load=load)
     return row
 
 
@@ -976,7 +982,7 @@ def scenario_profile(
         ("modelgate", gw, targets.gw_body),
         ("passthrough", pt, targets.pt_body),
     ):
-        summary = _profile_one(bench, name, server, pyspy, load=_h2load_argv(server, body))
+        summary = profile_one(bench, name, server, pyspy, load=h2load_argv(server, body))
         if summary.get("status") != "ok":
             return summary
         out[name] = summary
@@ -999,7 +1005,7 @@ def scenario_profile(
                 "--duration",
                 str(bench.mode.profile_seconds + 4),
             )
-            streaming[name] = _profile_one(
+            streaming[name] = profile_one(
                 bench,
                 f"stream-{name}",
                 server,
@@ -1014,7 +1020,7 @@ def scenario_profile(
     return out
 
 
-def _h2load_argv(
+def h2load_argv(
     server: Server, body: Path, headers: tuple[str, ...] = (), seconds: float = 60
 ) -> list[str]:
     argv = ["h2load", "-t1", "-c16", "-m1", f"-D{round(seconds * 1000)}ms", "-d", str(body)]
@@ -1024,7 +1030,7 @@ def _h2load_argv(
     return argv
 
 
-def _profile_one(
+def profile_one(
     bench: Bench,
     name: str,
     server: Server,

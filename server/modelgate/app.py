@@ -24,8 +24,8 @@ from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
 from modelgate.state.factory import State, build_state
 from modelgate.telemetry.collector import RoutingCollector
-from modelgate.telemetry.interceptor import GatewayInterceptor
 from modelgate.telemetry.metrics import Metrics
+from modelgate.telemetry.middleware import RpcMiddleware
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
 from modelgate.v1 import gateway_pb2, gateway_pb2_grpc
 
@@ -90,23 +90,19 @@ class Gateway:
             self.metrics.registry.register(RoutingCollector(self.catalog))
         auth = Authenticator(settings.auth) if settings.auth.enabled else None
         self.auth = auth
-        interceptors: list[grpc.aio.ServerInterceptor] = []
+        middleware = None
         if traced is not None or self.metrics is not None or auth is not None:
-            interceptors.append(
-                GatewayInterceptor(
-                    tracer=traced[0] if traced else None,
-                    metrics=self.metrics,
-                    auth=auth,
-                    known_model=self.catalog.knows,
-                )
+            middleware = RpcMiddleware(
+                tracer=traced[0] if traced else None,
+                metrics=self.metrics,
+                auth=auth,
+                known_model=self.catalog.knows,
             )
         self.health = HealthServicer()
-        self.server = grpc.aio.server(
-            interceptors=interceptors, options=server_options(settings, reuse_port=reuse_port)
-        )
+        self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
             ModelGatewayServicer(self.router, settings.limits),
-            TolerantRegistration(self.server),  # type: ignore[arg-type]  # duck-typed on purpose
+            TolerantRegistration(self.server, middleware.wrap if middleware else None),  # type: ignore[arg-type]  # duck-typed on purpose
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

@@ -118,7 +118,7 @@ async def test_one_trace_spans_caller_gateway_and_upstream(
     assert attributes["gen_ai.operation.name"] == "chat"
     assert attributes["gen_ai.provider.name"] == "openai"
     assert attributes["gen_ai.request.model"] == "gpt-4o"
-    assert attributes["gen_ai.response.model"] == "gpt-4o"
+    assert attributes["modelgate.model"] == "gpt-4o"
     assert attributes["gen_ai.usage.output_tokens"] == 3
     assert attributes["gen_ai.response.finish_reasons"] == ["stop"]
     assert attributes["gen_ai.response.id"].startswith("chatcmpl-")

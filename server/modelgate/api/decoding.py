@@ -17,6 +17,9 @@ from google.protobuf.message import DecodeError
 
 from modelgate.errors import GatewayError
 
+HandlerWrapper = Callable[[str, str, Any], Any]
+"""(service, method, handler) -> the handler to register."""
+
 
 class Undecodable:
     """Stands in for request bytes that are not a valid message."""
@@ -52,11 +55,14 @@ class TolerantRegistration:
     """Stands in for the server in a generated `add_*Servicer_to_server` call.
 
     The generated code registers the same handlers twice (generic, then by
-    method); both go through here with tolerant deserializers.
+    method); both go through here with tolerant deserializers. `wrap`, when
+    given, puts middleware around each handler once, here, instead of a
+    per-call server interceptor.
     """
 
-    def __init__(self, server: grpc.aio.Server) -> None:
+    def __init__(self, server: grpc.aio.Server, wrap: HandlerWrapper | None = None) -> None:
         self.server = server
+        self.wrap = wrap
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         """Ignored: the same handlers arrive again through the registered path."""
@@ -67,6 +73,8 @@ class TolerantRegistration:
             name: handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
             for name, handler in handlers.items()
         }
+        if self.wrap is not None:
+            wrapped = {name: self.wrap(service, name, h) for name, h in wrapped.items()}
         self.server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(service, wrapped),)
         )

@@ -1,1 +1,1 @@
-"""Traces, metrics and the server interceptor that records them."""
+"""Traces, metrics and the RPC middleware that records them."""

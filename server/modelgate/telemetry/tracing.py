@@ -87,8 +87,7 @@ def _request_attributes(target: Target, request: Any, operation: str) -> dict[st
         "gen_ai.operation.name": _OPERATIONS[operation],
         "gen_ai.provider.name": target.record.provider,
         "gen_ai.request.model": target.upstream_name,
-        "modelgate.model": target.id,
-        "modelgate.runtime": target.record.runtime,
+        "modelgate.model": target.id,  # the catalog id of the deployment that answered
     }
     generation = getattr(request, "generation", None)
     if generation is not None:
@@ -108,17 +107,19 @@ def _request_attributes(target: Target, request: Any, operation: str) -> dict[st
     return attributes
 
 
-def _record_result(span: Span, target: Target, result: Any) -> None:
+def _record_result(span: Span, result: Any) -> None:
+    """The response attributes, set in one call (the SDK locks and validates per call)."""
+    attributes: dict[str, Any] = {}
     usage = getattr(result, "usage", None)
     if usage is not None:
-        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
-        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
+        attributes["gen_ai.usage.input_tokens"] = usage.input_tokens
+        attributes["gen_ai.usage.output_tokens"] = usage.output_tokens
     if getattr(result, "provider_response_id", ""):
-        span.set_attribute("gen_ai.response.id", result.provider_response_id)
-    span.set_attribute("gen_ai.response.model", target.upstream_name)
+        attributes["gen_ai.response.id"] = result.provider_response_id
     raw_finish = getattr(result, "raw_finish_reason", "")
     if raw_finish:
-        span.set_attribute("gen_ai.response.finish_reasons", [raw_finish])
+        attributes["gen_ai.response.finish_reasons"] = (raw_finish,)
+    span.set_attributes(attributes)
 
 
 def _record_error(span: Span, error: BaseException) -> None:
@@ -169,7 +170,7 @@ class InstrumentedBackend:
             _record_error(span, error)
             span.end()
             raise
-        _record_result(span, target, result)
+        _record_result(span, result)
         if self._capture and hasattr(result, "content"):
             span.set_attribute("gen_ai.output.text", "".join(p.text for p in result.content))
         span.end()
@@ -186,7 +187,7 @@ class InstrumentedBackend:
         try:
             async for event in getattr(self._inner, operation)(target, request, call):
                 if event.HasField("end"):
-                    _record_result(span, target, event.end)
+                    _record_result(span, event.end)
                 yield event
         except BaseException as error:
             _record_error(span, error)

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import tools
+from bench import tools, ttft_breakdown
 from bench.harness import (
     FULL,
     HOLD_TTFT_MS,
@@ -216,6 +216,14 @@ def _scenarios(
     if "streaming" in only:
         section("3. streaming")
         results["ttft_probe"] = scenario_ttft_probe(bench, gw, pt)
+        unavailable = ttft_breakdown.available()
+        results["ttft_breakdown"] = (
+            f"n/a ({unavailable})"
+            if unavailable
+            else ttft_breakdown.breakdown(
+                bench, bench.fakes["stream"], gw, pt, bench.mode.stream_duration
+            )
+        )
         results["streaming"] = scenario_streaming(bench, gw, pt)
     # LiteLLM takes ~10 s of CPU to start: overlap that with the memory scenario,
     # which reads RSS and does not care about CPU contention.

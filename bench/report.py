@@ -240,6 +240,9 @@ def tables(results: dict[str, Any]) -> list[Table]:
             "+TTFT: over the direct SSE call to the same upstream.",
         )
     )
+    breakdown = results.get("ttft_breakdown")
+    if isinstance(breakdown, list):
+        out.append(ttft_breakdown_table(breakdown))
     out.append(
         Table(
             "3b. Memory per open stream (fresh process, streams held open by a silent upstream)",
@@ -542,6 +545,34 @@ def _errors(row: Row) -> str:
         return f"client failed: {row['error']}"
     errors = row.get("errors") or {}
     return ", ".join(f"{k}:{v}" for k, v in errors.items()) if errors else "0"
+
+
+def ttft_breakdown_table(rows: Sequence[Row]) -> Table:
+    """The breakdown as a report table."""
+    keys = ("client_send_ms", "request_ms", "upstream_ms", "response_ms", "client_receive_ms")
+    return Table(
+        "3c. Where the TTFT goes: 1 stream, 20 ms upstream TTFT, split at loopback packets (ms)",
+        [
+            "target",
+            "streams",
+            "TTFT p50",
+            "client send",
+            "gateway request path",
+            "upstream",
+            "gateway response path",
+            "client receive",
+        ],
+        [
+            [r["target"], str(r["streams"]), num(r.get("ttft_p50_ms"), 3)]
+            + [num(r.get(key, math.nan), 3) for key in keys]
+            for r in rows
+        ],
+        "Medians per stream (so the parts need not add up exactly to the TTFT median). "
+        "Client send: the call's start to its first packet (direct: to the upstream request); "
+        "request path: that packet to the upstream request; response path: the first upstream "
+        "token to the token leaving the gateway; client receive: the rest. Kernel packet times "
+        "(tcpdump) lined up with the client's wall-clock times.",
+    )
 
 
 # ------------------------------------------------------------------------ budget

@@ -203,12 +203,14 @@ async def run_load(args: argparse.Namespace) -> dict[str, Any]:
     client = _client(args)
     await client.ready()
     stats: list[StreamStat] = []
+    begun: list[float] = []
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     stop_at = started + args.duration
 
     async def user(index: int) -> None:
         while time.perf_counter() < stop_at:
+            begun.append(time.perf_counter())
             stats.append(await client.one(index))
 
     await asyncio.gather(*(user(i) for i in range(args.streams)))
@@ -219,7 +221,16 @@ async def run_load(args: argparse.Namespace) -> dict[str, Any]:
     ttfts = [s.ttft * 1000 for s in good]
     rates = [(s.tokens - 1) / s.first_to_last for s in good if s.tokens > 1 and s.first_to_last]
     tokens = sum(s.tokens for s in stats)
-    return {
+    extra: dict[str, Any] = {}
+    if args.times:
+        # Wall-clock (epoch) start and first-token times, to line up with packet captures.
+        offset = time.time() - time.perf_counter()
+        extra["times"] = [
+            [b + offset, b + s.ttft + offset]
+            for b, s in zip(begun, stats, strict=True)
+            if not s.error
+        ]
+    return extra | {
         "streams": args.streams,
         "completed": len(good),
         "errors": dict(Counter(s.error for s in stats if s.error)),
@@ -327,6 +338,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--words", type=int, default=16, help="prompt words = tokens per stream")
     parser.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--server-pid", type=int, default=0)
+    parser.add_argument(
+        "--times", action="store_true", help="load: also list each stream's start/first token"
+    )
     parser.add_argument("--fake", default="", help="fake upstream root URL (hold mode)")
     args = parser.parse_args(argv)
     runner = run_load if args.mode == "load" else run_hold

@@ -240,9 +240,6 @@ def tables(results: dict[str, Any]) -> list[Table]:
             "+TTFT: over the direct SSE call to the same upstream.",
         )
     )
-    breakdown = results.get("ttft_breakdown")
-    if isinstance(breakdown, list):
-        out.append(ttft_breakdown_table(breakdown))
     out.append(
         Table(
             "3b. Memory per open stream (fresh process, streams held open by a silent upstream)",
@@ -274,6 +271,9 @@ def tables(results: dict[str, Any]) -> list[Table]:
         )
     )
     lite = results.get("litellm", {})
+    breakdown = results.get("ttft_breakdown")
+    if isinstance(breakdown, list):
+        out.append(ttft_breakdown_table(breakdown))
     out.append(
         Table(
             f"4. LiteLLM proxy {lite.get('version', '?')} (1 worker) vs modelgate (1 worker)",

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import statistics
 import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.harness import QUICK, ROOT, STREAM_TTFT_MS, Bench, Fake, Server
+from bench.harness import QUICK, ROOT, STREAM_TTFT_MS, Bench, Fake, Server, apt_tool
 from bench.procs import Processes
 from bench.report import ttft_breakdown_table
 
@@ -104,8 +103,8 @@ def _median(values: list[float]) -> float:
 
 def available() -> str:
     """ "" when tcpdump can capture on loopback here, else why not."""
-    if shutil.which("tcpdump") is None:
-        return "tcpdump not installed (apt-get install tcpdump)"
+    if apt_tool("tcpdump", "tcpdump") is None:
+        return "tcpdump not installed (Debian package tcpdump)"
     probe = subprocess.run(
         ["tcpdump", "-i", "lo", "-J"], capture_output=True, text=True, timeout=10, check=False
     )

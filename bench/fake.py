@@ -1,8 +1,9 @@
 """The tests' fake OpenAI upstream, run standalone for benchmarks.
 
-`python -m bench.fake --port 0 --latency-ms 0 --ttft-ms 0 --tokens-per-s 0`
-takes the same timing flags as `python -m tests.fakes openai` and serves the
-same wire format (it *is* `tests.fakes.FakeOpenAI`), with three bench-only
+`python -m bench.fake [--provider openai|anthropic|ollama] --port 0 --latency-ms 0
+--ttft-ms 0 --tokens-per-s 0` takes the same timing flags as `python -m
+tests.fakes` and serves the same wire format (it *is* the tests' fake for that
+provider), with three bench-only
 changes that keep the upstream from drifting during a run:
 
 * requests are counted, not recorded: the test fake keeps every request (body,
@@ -27,6 +28,9 @@ from typing import Any, SupportsIndex
 from aiohttp import web
 from typing_extensions import override
 
+from tests.fakes.anthropic_fake import FakeAnthropic
+from tests.fakes.base import FakeServer
+from tests.fakes.ollama_fake import FakeOllama
 from tests.fakes.openai_fake import FakeOpenAI
 from tests.fakes.scenario import RecordedRequest
 
@@ -60,8 +64,12 @@ class _Tally(list[RecordedRequest]):
         raise IndexError("bench fake does not record requests")
 
 
-class BenchFake(FakeOpenAI):
-    """FakeOpenAI with counters instead of recordings and a larger listen backlog."""
+class BenchFake(FakeServer):
+    """A test fake with counters instead of recordings and a larger listen backlog.
+
+    Mixed in before a provider fake (`BenchOpenAI`, ...), so the wire format is
+    the provider fake's own.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -105,8 +113,30 @@ class BenchFake(FakeOpenAI):
         return self._url
 
 
+class BenchOpenAI(BenchFake, FakeOpenAI):
+    """The OpenAI fake, benchmark flavour."""
+
+
+class BenchAnthropic(BenchFake, FakeAnthropic):
+    """The Anthropic fake, benchmark flavour."""
+
+
+class BenchOllama(BenchFake, FakeOllama):
+    """The Ollama fake, benchmark flavour (serves any model name)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict_models=False, **kwargs)
+
+
+FAKES: dict[str, type[BenchFake]] = {
+    "openai": BenchOpenAI,
+    "anthropic": BenchAnthropic,
+    "ollama": BenchOllama,
+}
+
+
 async def _serve(args: argparse.Namespace) -> None:
-    fake = BenchFake(
+    fake = FAKES[args.provider](
         latency_ms=args.latency_ms,
         ttft_ms=args.ttft_ms,
         tokens_per_s=args.tokens_per_s,
@@ -127,6 +157,7 @@ async def _serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point (flags as in `python -m tests.fakes openai`)."""
     parser = argparse.ArgumentParser(prog="python -m bench.fake", description=__doc__)
+    parser.add_argument("--provider", choices=sorted(FAKES), default="openai")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)

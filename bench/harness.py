@@ -140,6 +140,17 @@ FULL = Mode(
 QUIET_CPUS = 0.2
 NOISY_SHARE = 0.2
 
+# Scenario 1b: the other providers' fakes, the gateway model routed to each, its upstream name.
+PROVIDER_MODELS = {
+    "anthropic": ("claude-bench", "claude-sonnet-4-5"),
+    "ollama": ("llama-bench", "llama3.2:latest"),
+}
+PROVIDER_PATHS = {
+    "openai": "/v1/chat/completions",
+    "anthropic": "/v1/messages",
+    "ollama": "/api/chat",
+}
+
 # Upstream timing of the streaming fakes: TTFT, then a steady token rate.
 STREAM_TTFT_MS = 20.0
 STREAM_TOKENS_PER_S = 50.0
@@ -247,9 +258,10 @@ class Bench:
         """argv running a module with the project interpreter."""
         return [sys.executable, "-m", module, *args]
 
-    def start_fake(self, name: str, *timing: str) -> Proc:
+    def start_fake(self, name: str, *timing: str, provider: str = "openai") -> Proc:
         """Start a fake upstream (does not wait)."""
-        return self.procs.start(name, self.python("bench.fake", "--port", "0", *timing))
+        argv = self.python("bench.fake", "--provider", provider, "--port", "0", *timing)
+        return self.procs.start(name, argv)
 
     def wait_fake(self, name: str, proc: Proc) -> Fake:
         """Wait for a started fake to print its URL."""
@@ -304,6 +316,22 @@ class Bench:
             ],
             "aliases": {"pool": {"deployments": [{"model": "gpt-4o"}]}},
         }
+        for kind, (model, upstream) in PROVIDER_MODELS.items():
+            if kind in self.fakes:  # the other providers' fakes (scenario 1b)
+                config["runtimes"][kind] = {
+                    "kind": kind,
+                    "base_url": self.fakes[kind].url,
+                    "api_key": API_KEY,
+                }
+                config["models"].append(
+                    {
+                        "id": model,
+                        "runtime": kind,
+                        "upstream_name": upstream,
+                        "provider": kind,
+                        "capabilities": ["chat", "streaming"],
+                    }
+                )
         return deep_merge(config, overlay or {})
 
     def start_gateway(
@@ -415,6 +443,7 @@ class Bench:
         expect_upstream: bool = True,
         headers: Sequence[str] = (),
         duration: float | None = None,
+        fake: str = "fast",
     ) -> H2Result:
         """h2load against a gRPC server, with CPU accounting and the two gRPC checks."""
         result = self._h2load(
@@ -426,6 +455,7 @@ class Bench:
             watch={"server": server.pid},
             upstream_path=upstream_path,
             duration=duration,
+            fake=fake,
         )
         expected = result.window_requests if expect_upstream and upstream_path else None
         check_grpc(result, answer_bytes, expected)
@@ -442,6 +472,7 @@ class Bench:
         headers: Sequence[str] = (),
         watch: dict[str, int] | None = None,
         duration: float | None = None,
+        fake: str = "fast",
     ) -> H2Result:
         """h2load over HTTP/1.1 with a JSON body (direct calls, LiteLLM)."""
         return self._h2load(
@@ -454,6 +485,7 @@ class Bench:
             h1=True,
             upstream_path=upstream_path,
             duration=duration,
+            fake=fake,
         )
 
     def _h2load(
@@ -468,6 +500,7 @@ class Bench:
         h1: bool = False,
         upstream_path: str | None = None,
         duration: float | None = None,
+        fake: str = "fast",
     ) -> H2Result:
         best: H2Result | None = None
         for attempt in range(1 + self.mode.noise_retries):
@@ -486,6 +519,7 @@ class Bench:
                 h1=h1,
                 upstream_path=upstream_path,
                 duration=duration,
+                fake=fake,
             )
             self.runs += 1
             share = result.foreign_cpu_share()
@@ -510,11 +544,12 @@ class Bench:
         h1: bool,
         upstream_path: str | None,
         duration: float | None,
+        fake: str,
     ) -> H2Result:
-        fake = self.fakes["fast"]
-        before = fake.counts().get(upstream_path, 0) if upstream_path else 0
+        upstream = self.fakes[fake]
+        before = upstream.counts().get(upstream_path, 0) if upstream_path else 0
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with CpuWindow({**watch, "fake": fake.proc.pid}) as window:
+        with CpuWindow({**watch, "fake": upstream.proc.pid}) as window:
             result = run_h2load(
                 f"{label}-c{concurrency}",
                 url,
@@ -528,7 +563,7 @@ class Bench:
             )
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if upstream_path:
-            result.window_requests = fake.counts().get(upstream_path, 0) - before
+            result.window_requests = upstream.counts().get(upstream_path, 0) - before
         result.window_s = window.wall
         result.cpu = dict(window.used)
         result.cpu["h2load"] = (

@@ -27,6 +27,7 @@ from bench import tools, ttft_breakdown
 from bench.harness import (
     FULL,
     HOLD_TTFT_MS,
+    PROVIDER_MODELS,
     QUICK,
     ROOT,
     STREAM_TOKENS_PER_S,
@@ -44,6 +45,7 @@ from bench.scenarios import (
     scenario_memory,
     scenario_payload,
     scenario_profile,
+    scenario_providers,
     scenario_streaming,
     scenario_ttft_probe,
     scenario_unary,
@@ -55,7 +57,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 KEEP_RUNS = 6
 WATCHDOG_S = {"quick": 600, "full": 1800}
 """Hard bound on a whole run (tool installs included); on expiry everything is stopped."""
-SCENARIOS = ("unary", "workers", "features", "payload", "streaming", "profile", "litellm")
+SCENARIOS = (
+    "unary",
+    "providers",
+    "workers",
+    "features",
+    "payload",
+    "streaming",
+    "profile",
+    "litellm",
+)
 
 
 def _terminate(signum: int, _frame: FrameType | None) -> None:
@@ -192,6 +203,9 @@ def _scenarios(
         ),
         "hold": bench.start_fake("fake-hold", "--ttft-ms", str(HOLD_TTFT_MS)),
     }
+    if "providers" in only:
+        for kind in PROVIDER_MODELS:
+            fakes[kind] = bench.start_fake(f"fake-{kind}", provider=kind)
     for name, proc in fakes.items():
         bench.wait_fake(name, proc)
     gw = bench.start_gateway("modelgate", wait=False)
@@ -203,6 +217,9 @@ def _scenarios(
 
     section("1. unary Chat: direct vs passthrough vs modelgate")
     results["unary"], targets = scenario_unary(bench, gw, pt)
+    if "providers" in only:
+        section("1b. unary Chat per provider backend")
+        results["providers"] = scenario_providers(bench, gw)
     if "workers" in only:
         section("2. --workers 1 vs --workers 2")
         results["workers"] = scenario_workers(bench, gw, pt, targets)

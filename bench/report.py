@@ -135,6 +135,45 @@ def tables(results: dict[str, Any]) -> list[Table]:
             "vs passthrough: req/s ratio.",
         )
     )
+    providers = results.get("providers", [])
+    if providers:
+        out.append(
+            Table(
+                "1b. Unary Chat per provider backend: direct call vs through modelgate",
+                [
+                    "provider",
+                    "conc",
+                    "target",
+                    "req/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "+p50 ms",
+                    "+p99 ms",
+                    "server CPU us/req",
+                    "fake CPU us/req",
+                    "checked",
+                ],
+                [
+                    [
+                        r["provider"],
+                        str(r["concurrency"]),
+                        r["target"],
+                        num(r["rps"], 0),
+                        num(r["p50_ms"]),
+                        num(r["p99_ms"]),
+                        signed(r.get("added_p50_ms")),
+                        signed(r.get("added_p99_ms")),
+                        num(r.get("server_cpu_us_per_req"), 0),
+                        num(r.get("fake_cpu_us_per_req"), 0),
+                        ok(r),
+                    ]
+                    for r in providers
+                ],
+                "Each provider's fake (tests/fakes) called directly with the exact body modelgate "
+                "sent, then through modelgate. The fakes are Python and differ in their own cost "
+                "per request, so compare each provider's two rows, not providers with each other.",
+            )
+        )
     out.append(
         Table(
             "2. Throughput with --workers 1 and --workers 2",

@@ -98,6 +98,11 @@ def ok(row: Row) -> str:
     return "CHECK: " + "; ".join(row.get("checks", []))[:80]
 
 
+def _load_cells(r: Row) -> list[str]:
+    """req/s, p50 and p99 of one load row."""
+    return [num(r["rps"], 0), num(r["p50_ms"]), num(r["p99_ms"])]
+
+
 def tables(results: dict[str, Any]) -> list[Table]:
     """Every result table of a run."""
     out: list[Table] = []
@@ -120,9 +125,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 [
                     str(r["concurrency"]),
                     r["target"],
-                    num(r["rps"], 0),
-                    num(r["p50_ms"]),
-                    num(r["p99_ms"]),
+                    *_load_cells(r),
                     signed(r.get("added_p50_ms")),
                     signed(r.get("added_p99_ms")),
                     ratio(r.get("rps_vs_passthrough")),
@@ -158,9 +161,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                         r["provider"],
                         str(r["concurrency"]),
                         r["target"],
-                        num(r["rps"], 0),
-                        num(r["p50_ms"]),
-                        num(r["p99_ms"]),
+                        *_load_cells(r),
                         signed(r.get("added_p50_ms")),
                         signed(r.get("added_p99_ms")),
                         num(r.get("server_cpu_us_per_req"), 0),
@@ -194,9 +195,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                     str(r["concurrency"]),
                     r["target"],
                     str(r["workers"]),
-                    num(r["rps"], 0),
-                    num(r["p50_ms"]),
-                    num(r["p99_ms"]),
+                    *_load_cells(r),
                     ratio(r.get("rps_vs_passthrough")),
                     ratio(r.get("rps_vs_1_worker")),
                     num(r.get("server_cpu_us_per_req"), 0),
@@ -331,9 +330,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 [
                     str(r["concurrency"]),
                     r["target"],
-                    num(r["rps"], 0),
-                    num(r["p50_ms"]),
-                    num(r["p99_ms"]),
+                    *_load_cells(r),
                     ratio(r.get("rps_vs_passthrough")),
                     ratio(r.get("rps_vs_litellm")),
                     num(r.get("server_cpu_us_per_req"), 0),
@@ -364,9 +361,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 [
                     r["prompt"],
                     r["target"],
-                    num(r["rps"], 0),
-                    num(r["p50_ms"]),
-                    num(r["p99_ms"]),
+                    *_load_cells(r),
                     signed(r.get("added_p50_ms")),
                     ratio(r.get("rps_vs_passthrough")),
                     num(r.get("server_cpu_us_per_req"), 0),

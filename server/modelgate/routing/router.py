@@ -300,7 +300,7 @@ class Router:
             # The upstream request goes out before the marker is sent: grpc.aio
             # completes every sent message through its poller thread, so sending
             # first would hold the upstream call back by a thread round trip
-            # (~0.3 ms of TTFT, `python -m bench.ttft_breakdown`). The marker still
+            # (~0.2 ms of TTFT, `python -m bench.ttft_breakdown`). The marker still
             # reaches the caller before any delta of this attempt.
             first = asyncio.ensure_future(_first_event(events))
             delivered = False

@@ -100,9 +100,10 @@ class Gateway:
             )
         self.health = HealthServicer()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
+        registration = TolerantRegistration(self.server, middleware.wrap if middleware else None)
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
             ModelGatewayServicer(self.router, settings.limits),
-            TolerantRegistration(self.server, middleware.wrap if middleware else None),  # type: ignore[arg-type]  # duck-typed on purpose
+            registration,  # type: ignore[arg-type]  # duck-typed on purpose
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

@@ -867,10 +867,15 @@ def scenario_features(
 
     Every feature's gateway is started up front, in parallel, so the start-up
     cost is paid once; idle gateways use no CPU while another one is measured.
+    A feature on its own gateway is compared with a twin started at the same
+    time with the baseline config, not with the long-running baseline gateway:
+    same-age processes (same heap, same conversation-store fill).
     """
     rows: list[Row] = []
     setups: list[tuple[Feature, FeatureRun | str]] = []
     extra: list[Proc] = []
+    twin = bench.start_gateway("modelgate-feature-off", wait=False)
+    extra.append(twin.proc)
     try:
         for feature in FEATURES:
             index = next((i for i, k in enumerate(feature.keys) if config_key_exists(k)), None)
@@ -883,6 +888,7 @@ def scenario_features(
                 setups.append((feature, f"n/a ({type(exc).__name__}: {exc})"[:300]))
                 continue
             setups.append((feature, started))
+        bench.wait_serving(twin)
         for _, setup in setups:
             if isinstance(setup, FeatureRun) and setup.server is not gw:
                 bench.wait_serving(setup.server)
@@ -890,9 +896,10 @@ def scenario_features(
             if isinstance(setup, str):
                 row: Row = {"feature": feature.name, "status": setup}
             else:
+                off = twin if setup.server is not gw else gw
                 try:
                     row = _measure_feature(
-                        bench, gw, targets=targets, feature=feature, run=setup, pyspy=pyspy
+                        bench, off, targets=targets, feature=feature, run=setup, pyspy=pyspy
                     )
                 except Exception as exc:
                     row = {"feature": feature.name, "status": f"n/a ({exc})"[:300]}
@@ -940,7 +947,7 @@ def _start_feature(
 
 def _measure_feature(
     bench: Bench,
-    gw: Server,
+    baseline: Server,
     *,
     targets: UnaryTargets,
     feature: Feature,
@@ -959,7 +966,12 @@ def _measure_feature(
 
     def off_at(c: int) -> H2Result:
         return bench.measure_grpc(
-            "feature-off", gw, "Chat", targets.gw_body, answer_bytes=targets.gw_bytes, concurrency=c
+            "feature-off",
+            baseline,
+            "Chat",
+            targets.gw_body,
+            answer_bytes=targets.gw_bytes,
+            concurrency=c,
         )
 
     def on_at(c: int) -> H2Result:

@@ -661,13 +661,3 @@ def require_h2load() -> str:
     if not found:
         raise SystemExit("h2load not found: install Debian's nghttp2-client (scripts/setup does)")
     return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("h2load missing: apt-get install -y nghttp2-client", flush=True)
-        install = ["apt-get", "install", "-y", "-q", "nghttp2-client"]
-        if subprocess.run(install, check=False, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
-            subprocess.run(install, check=False, capture_output=True)
-        found = shutil.which("h2load")
-    if not found:
-        raise SystemExit("h2load not found: install Debian's nghttp2-client (scripts/setup does)")
-    return found

@@ -138,6 +138,7 @@ class Proc:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
+    stopped: bool = False
 
     @property
     def pid(self) -> int:
@@ -184,7 +185,10 @@ class Proc:
         return holder[0]
 
     def stop(self, grace: float = 5.0) -> None:
-        """SIGTERM the child's process group, then SIGKILL it after `grace` seconds."""
+        """SIGTERM the child's process group, then SIGKILL it after `grace` seconds (once)."""
+        if self.stopped:
+            return  # its group id may belong to someone else by now
+        self.stopped = True
         if self.popen.poll() is not None:
             self._reap_group()
             return

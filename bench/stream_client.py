@@ -29,25 +29,18 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import grpc
 import orjson
 
+from bench.load import percentile
+from bench.procs import rss_kib
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 STREAMS_PER_CHANNEL = 100
 METHOD = "/modelgate.v1.ModelGateway/StreamChat"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (nan when empty)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
 def prompt_text(words: int) -> str:
@@ -218,8 +211,10 @@ async def run_load(args: argparse.Namespace) -> dict[str, Any]:
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     await client.close()
     good = [s for s in stats if not s.error]
-    ttfts = [s.ttft * 1000 for s in good]
-    rates = [(s.tokens - 1) / s.first_to_last for s in good if s.tokens > 1 and s.first_to_last]
+    ttfts = sorted(s.ttft * 1000 for s in good)
+    rates = sorted(
+        (s.tokens - 1) / s.first_to_last for s in good if s.tokens > 1 and s.first_to_last
+    )
     tokens = sum(s.tokens for s in stats)
     extra: dict[str, Any] = {}
     if args.times:
@@ -245,14 +240,6 @@ async def run_load(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": wall,
         "client_cpu_s": (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime),
     }
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
-    except OSError:
-        return 0
-    return pages * 4
 
 
 async def _fake_open(session: aiohttp.ClientSession, fake: str) -> int:
@@ -296,14 +283,14 @@ async def run_hold(args: argparse.Namespace) -> dict[str, Any]:
         task.cancel()
     await asyncio.gather(*warm, return_exceptions=True)
     await asyncio.sleep(0.5)
-    base = max(_rss_kib(args.server_pid) for _ in range(3))
+    base = max(rss_kib(args.server_pid) for _ in range(3))
     events = [asyncio.Event() for _ in range(args.streams)]
     started = time.perf_counter()
     tasks = [asyncio.create_task(client.one(i, e)) for i, e in enumerate(events)]
     opened, upstream = await _until_open(events, probe, args.fake, started + args.duration)
     samples = []
     for _ in range(5):
-        samples.append(_rss_kib(args.server_pid))
+        samples.append(rss_kib(args.server_pid))
         await asyncio.sleep(0.05)
     held = max(samples)
     open_s = time.perf_counter() - started

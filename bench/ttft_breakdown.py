@@ -28,7 +28,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.harness import QUICK, ROOT, STREAM_TTFT_MS, Bench, Fake, Server, apt_tool
+from bench.harness import (
+    QUICK,
+    ROOT,
+    STREAM_TOKENS_PER_S,
+    STREAM_TTFT_MS,
+    Bench,
+    Fake,
+    Server,
+    apt_tool,
+)
 from bench.procs import Processes
 from bench.report import ttft_breakdown_table
 
@@ -181,7 +190,11 @@ def main() -> None:
     with Processes(run_dir, Bench.child_env()) as procs:
         bench = Bench(QUICK, run_dir, procs)
         fake_proc = bench.start_fake(
-            "fake-stream", "--ttft-ms", str(STREAM_TTFT_MS), "--tokens-per-s", "50"
+            "fake-stream",
+            "--ttft-ms",
+            str(STREAM_TTFT_MS),
+            "--tokens-per-s",
+            str(STREAM_TOKENS_PER_S),
         )
         stream = bench.wait_fake("stream", fake_proc)
         bench.fakes.update(fast=stream, hold=stream)

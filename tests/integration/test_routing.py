@@ -19,7 +19,7 @@ from modelgate.config import (
     RuntimeConfig,
 )
 from modelgate.routing.balancer import StatsBoard
-from modelgate.v1 import chat_pb2, model_pb2, stream_pb2
+from modelgate.v1 import chat_pb2, generation_pb2, model_pb2, stream_pb2
 from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode, text_of, user
@@ -177,6 +177,25 @@ async def test_fallback_to_second_provider_reports_serving_model(
     assert text_of(response) == "rescued"
     assert response.model == "m-b" and response.runtime == "b"
     assert _calls(a) == 3 and _calls(b) == 1
+
+
+async def test_answer_from_a_fallback_is_cached_for_the_requested_model(
+    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
+) -> None:
+    a, b = upstreams
+    a.script(Fault.context_length_exceeded())
+    request = chat_request(
+        "primary",
+        "cache me after a fallback",
+        generation=generation_pb2.GenerationConfig(temperature=0),
+        cache_control=generation_pb2.CacheControl(mode=generation_pb2.CACHE_MODE_USE),
+    )
+    first = await served.stub.Chat(request)
+    assert first.model == "m-b" and first.metadata.get("cache") != "hit"
+    again = await served.stub.Chat(request)
+    assert again.metadata.get("cache") == "hit", "looked up under the key it was stored under"
+    assert text_of(again) == text_of(first)
+    assert _calls(a) == 1 and _calls(b) == 1, "the second call never reached an upstream"
 
 
 async def test_context_length_falls_back_without_retrying(

@@ -8,6 +8,7 @@ gateway microseconds and the caller gets INVALID_ARGUMENT with a
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
@@ -16,11 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
+from modelgate.providers.structs import struct_to_dict
 from modelgate.v1 import (
     content_pb2,
     embedding_pb2,
@@ -55,16 +57,25 @@ def _range(
         out.append((field, f"must be in {bound}{low}, {high}], got {value}"))
 
 
-def _struct_dict(value: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(value)
+@functools.lru_cache(maxsize=1024)
+def _schema_problem(serialized: bytes) -> str:
+    """Why a JSON Schema is invalid ("" when valid), remembered by its bytes.
+
+    Callers send the same tool schemas on every turn, and `check_schema` is
+    the costliest part of validating a request.
+    """
+    schema = struct_to_dict(struct_pb2.Struct.FromString(serialized))
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return exc.message
+    return ""
 
 
 def _check_schema(out: Violations, field: str, schema: struct_pb2.Struct) -> None:
-    try:
-        validator = jsonschema.validators.validator_for(_struct_dict(schema))
-        validator.check_schema(_struct_dict(schema))
-    except jsonschema.SchemaError as exc:
-        out.append((field, f"is not a valid JSON Schema: {exc.message}"))
+    problem = _schema_problem(schema.SerializeToString(deterministic=True))
+    if problem:
+        out.append((field, f"is not a valid JSON Schema: {problem}"))
 
 
 def _private_host(url: str) -> bool:

@@ -141,7 +141,9 @@ class Router:
         if self.hooks is not None:
             await self.hooks.after(request, response)
         if memory is not None:
-            await memory.store(request, deployment, response)
+            # Keyed like the lookup in `_prepare_chat` (the plan's first choice), so
+            # the next identical request finds it even when a fallback answered.
+            await memory.store(request, plan[0], response)
             await memory.remember(request, response.id, response.content, deployment)
             await memory.count(deployment.record.id, response.usage, response.cost.total_usd)
         return response
@@ -311,9 +313,9 @@ class Router:
                     if not delivered:
                         delivered = True
                         attempts.succeeded()
-                    end = getattr(event, "end", None)
-                    if end is not None and event.HasField("end"):  # type: ignore[attr-defined]
-                        _stamp_end(end, deployment, started, attempts.count)
+                    stream_event: Any = event  # StreamChat or StreamComplete response
+                    if stream_event.HasField("end"):
+                        _stamp_end(stream_event.end, deployment, started, attempts.count)
                     yield event
                     event = await anext(events, None)
                 return

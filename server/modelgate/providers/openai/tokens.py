@@ -14,6 +14,7 @@ message, 1 per name, 3 to prime the reply), so they match the API's
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -31,8 +32,13 @@ SHIPPED_ENCODINGS = ("cl100k_base", "o200k_base", "p50k_base")
 _load_lock = threading.Lock()
 
 
+@functools.cache
 def encoding(name: str) -> tiktoken.Encoding:
-    """A shipped encoding, loaded once from the files beside this module."""
+    """A shipped encoding, loaded once from the files beside this module.
+
+    Cached: the load points tiktoken at our files through a process-wide
+    environment variable, which must not be rewritten on every count.
+    """
     with _load_lock:
         previous = os.environ.get("TIKTOKEN_CACHE_DIR")
         os.environ["TIKTOKEN_CACHE_DIR"] = str(SHIPPED_CACHE)

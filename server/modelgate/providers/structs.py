@@ -38,6 +38,13 @@ def struct_to_json(message: struct_pb2.Struct) -> str:
     return orjson.dumps(struct_to_dict(message)).decode()
 
 
+def tool_result_text(result: content_pb2.ToolResult) -> str:
+    """A tool result as the text upstreams take: its text, or its JSON as compact text."""
+    if result.WhichOneof("result") == "json":
+        return struct_to_json(result.json)
+    return result.text
+
+
 RAW_ARGUMENTS_KEY = "_raw_arguments"
 """Where tool-call arguments that are not a JSON object are kept verbatim."""
 

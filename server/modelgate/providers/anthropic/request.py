@@ -22,12 +22,9 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
-from modelgate.providers.structs import plain
-from modelgate.providers.structs import struct_to_dict as struct_dict
+from modelgate.providers.structs import plain, struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
 
 DEFAULT_MAX_TOKENS = 4096
@@ -65,10 +62,7 @@ def _image(image: content_pb2.Image) -> dict[str, Any]:
 
 
 def _tool_result(result: content_pb2.ToolResult) -> dict[str, Any]:
-    if result.WhichOneof("result") == "json":
-        content = orjson.dumps(struct_dict(result.json)).decode()
-    else:
-        content = result.text
+    content = tool_result_text(result)
     block: dict[str, Any] = {
         "type": "tool_result",
         "tool_use_id": result.tool_call_id,
@@ -92,7 +86,7 @@ def _block(part: content_pb2.ContentPart) -> dict[str, Any] | None:
             "type": "tool_use",
             "id": call.id,
             "name": call.name,
-            "input": struct_dict(call.arguments),
+            "input": struct_to_dict(call.arguments),
         }
     if kind == "tool_result":
         return _tool_result(part.tool_result)
@@ -136,7 +130,7 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     if tool.description:
         entry["description"] = tool.description
     entry["input_schema"] = (
-        struct_dict(tool.parameters) if tool.HasField("parameters") else {"type": "object"}
+        struct_to_dict(tool.parameters) if tool.HasField("parameters") else {"type": "object"}
     )
     return entry
 
@@ -170,12 +164,12 @@ def _generation(
     if g.stop_sequences:
         body["stop_sequences"] = list(g.stop_sequences)
     if g.HasField("extra"):
-        body.update(struct_dict(g.extra))
+        body.update(struct_to_dict(g.extra))
 
 
 def _forced_tool(fmt: generation_pb2.ResponseFormat, out: Violations) -> dict[str, Any] | None:
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        schema = struct_dict(fmt.schema)
+        schema = struct_to_dict(fmt.schema)
         if schema.get("type") != "object":
             out.append(
                 (

@@ -14,11 +14,9 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
-from modelgate.providers.structs import struct_to_dict as struct_json
+from modelgate.providers.structs import struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2
 
 _ROLES = {
@@ -74,14 +72,8 @@ def _common(body: dict[str, Any], target: Target, g: generation_pb2.GenerationCo
     if options:
         body.setdefault("options", {}).update(options)
     if g.HasField("extra"):
-        merge(body, struct_json(g.extra))
+        merge(body, struct_to_dict(g.extra))
     merge(body, target.extra)
-
-
-def _tool_result_text(result: content_pb2.ToolResult) -> str:
-    if result.WhichOneof("result") == "json":
-        return orjson.dumps(struct_json(result.json)).decode()
-    return result.text
 
 
 def _messages(request: AnyChatRequest) -> list[dict[str, Any]]:
@@ -112,11 +104,11 @@ def _messages(request: AnyChatRequest) -> list[dict[str, Any]]:
                 call = part.tool_call
                 names[call.id] = call.name
                 calls.append(
-                    {"function": {"name": call.name, "arguments": struct_json(call.arguments)}}
+                    {"function": {"name": call.name, "arguments": struct_to_dict(call.arguments)}}
                 )
             elif kind == "tool_result":
                 result = part.tool_result
-                entry = {"role": "tool", "content": _tool_result_text(result)}
+                entry = {"role": "tool", "content": tool_result_text(result)}
                 name = result.name or names.get(result.tool_call_id, "")
                 if name:
                     entry["tool_name"] = name
@@ -147,7 +139,7 @@ def _tools(request: AnyChatRequest) -> list[dict[str, Any]]:
     result = []
     for tool in tools:
         parameters = (
-            struct_json(tool.parameters)
+            struct_to_dict(tool.parameters)
             if tool.HasField("parameters")
             else {"type": "object", "properties": {}}
         )
@@ -170,7 +162,7 @@ def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         body["format"] = "json"
     elif fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        body["format"] = struct_json(fmt.schema)
+        body["format"] = struct_to_dict(fmt.schema)
     _common(body, target, request.generation)
     return body
 

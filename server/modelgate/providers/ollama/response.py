@@ -17,8 +17,7 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
-from modelgate.providers.structs import RAW_ARGUMENTS_KEY
-from modelgate.providers.structs import struct_to_dict as struct_json
+from modelgate.providers.structs import RAW_ARGUMENTS_KEY, struct_to_json
 from modelgate.providers.upstream_errors import unavailable
 from modelgate.v1 import (
     chat_pb2,
@@ -184,14 +183,14 @@ def count_texts(request: tokens_pb2.CountTokensRequest) -> list[str]:
                 texts.append(part.text)
             elif kind == "tool_call":
                 texts.append(part.tool_call.name)
-                texts.append(orjson.dumps(struct_json(part.tool_call.arguments)).decode())
+                texts.append(struct_to_json(part.tool_call.arguments))
             elif kind == "tool_result":
                 result = part.tool_result
                 if result.WhichOneof("result") == "json":
-                    texts.append(orjson.dumps(struct_json(result.json)).decode())
+                    texts.append(struct_to_json(result.json))
                 else:
                     texts.append(result.text)
     for tool in request.tools:
         texts.extend((tool.name, tool.description))
-        texts.append(orjson.dumps(struct_json(tool.parameters)).decode())
+        texts.append(struct_to_json(tool.parameters))
     return texts

@@ -11,7 +11,7 @@ import base64
 from typing import Any
 
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
-from modelgate.providers.structs import struct_to_dict, struct_to_json
+from modelgate.providers.structs import struct_to_dict, struct_to_json, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2
 
 _ROLES = {
@@ -32,9 +32,6 @@ _TOOL_MODES = {
 }
 
 
-struct_json = struct_to_dict
-
-
 def _image_url(image: content_pb2.Image) -> dict[str, Any]:
     if image.WhichOneof("source") == "data":
         url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
@@ -44,12 +41,6 @@ def _image_url(image: content_pb2.Image) -> dict[str, Any]:
     if image.detail in _DETAIL:
         block["detail"] = _DETAIL[image.detail]
     return {"type": "image_url", "image_url": block}
-
-
-def _tool_result_text(result: content_pb2.ToolResult) -> str:
-    if result.WhichOneof("result") == "json":
-        return struct_to_json(result.json)
-    return result.text
 
 
 def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) -> None:
@@ -86,7 +77,7 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
                 {
                     "role": "tool",
                     "tool_call_id": part.tool_result.tool_call_id,
-                    "content": _tool_result_text(part.tool_result),
+                    "content": tool_result_text(part.tool_result),
                 }
             )
     if role == "tool":
@@ -121,14 +112,14 @@ def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_ke
     if g.HasField("seed"):
         body["seed"] = g.seed
     if g.HasField("extra"):
-        body.update(struct_json(g.extra))
+        body.update(struct_to_dict(g.extra))
 
 
 def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | None:
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         return {"type": "json_object"}
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        schema: dict[str, Any] = {"name": fmt.schema_name, "schema": struct_json(fmt.schema)}
+        schema: dict[str, Any] = {"name": fmt.schema_name, "schema": struct_to_dict(fmt.schema)}
         if fmt.strict:
             schema["strict"] = True
         if fmt.description:
@@ -182,7 +173,7 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     if tool.description:
         function["description"] = tool.description
     function["parameters"] = (
-        struct_json(tool.parameters)
+        struct_to_dict(tool.parameters)
         if tool.HasField("parameters")
         else {"type": "object", "properties": {}}
     )

@@ -15,8 +15,12 @@ import openai
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
-from modelgate.providers.openai.request import struct_json
-from modelgate.providers.structs import arguments_struct, struct_to_json
+from modelgate.providers.structs import (
+    arguments_struct,
+    struct_to_dict,
+    struct_to_json,
+    tool_result_text,
+)
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
@@ -56,11 +60,7 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
             )
         elif kind == "tool_result":
             result = part.tool_result
-            output = (
-                struct_to_json(result.json)
-                if result.WhichOneof("result") == "json"
-                else result.text
-            )
+            output = tool_result_text(result)
             items.append(
                 {"type": "function_call_output", "call_id": result.tool_call_id, "output": output}
             )
@@ -97,7 +97,7 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
                 "type": "function",
                 "name": t.name,
                 "description": t.description,
-                "parameters": struct_json(t.parameters)
+                "parameters": struct_to_dict(t.parameters)
                 if t.HasField("parameters")
                 else {"type": "object"},
                 "strict": t.strict,
@@ -110,7 +110,7 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
             "format": {
                 "type": "json_schema",
                 "name": fmt.schema_name,
-                "schema": struct_json(fmt.schema),
+                "schema": struct_to_dict(fmt.schema),
                 "strict": fmt.strict,
             }
         }
@@ -119,7 +119,7 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
     if request.user:
         body["user"] = request.user
     if g.HasField("extra"):
-        body.update(struct_json(g.extra))
+        body.update(struct_to_dict(g.extra))
     body.update(target.extra)
     return body
 

@@ -19,8 +19,6 @@ from modelgate.errors import GatewayError
 from modelgate.routing.catalog import Deployment
 from modelgate.v1 import content_pb2
 
-DEFAULT_OUTPUT_RESERVE = 0
-
 
 def _byte_bound(messages: Sequence[content_pb2.Message]) -> int:
     return sum(message.ByteSize() for message in messages)

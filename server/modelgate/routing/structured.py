@@ -44,8 +44,8 @@ def violations(request: Any, text: str) -> tuple[Any, list[tuple[str, str]]]:
     fmt = request.response_format
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         return value, [] if isinstance(value, dict) else [("output", "is not a JSON object")]
-    validator_class = jsonschema.validators.validator_for(struct_to_dict(fmt.schema))
-    validator = validator_class(struct_to_dict(fmt.schema))
+    schema = struct_to_dict(fmt.schema)
+    validator = jsonschema.validators.validator_for(schema)(schema)
     found = [
         ("output" + "".join(f"[{p!r}]" for p in error.absolute_path), error.message)
         for error in validator.iter_errors(value)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from modelgate.config import LimitsConfig, ModelConfig
-from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode, user
 
@@ -28,16 +29,8 @@ CLIENT_MISTAKES = {
 
 @pytest.fixture(scope="module")
 async def served() -> AsyncIterator[Served]:
-    limits = LimitsConfig(
-        max_receive_message_bytes=MAX_RECEIVE, max_message_bytes=MAX_RECEIVE, stream_max_seconds=0.5
-    )
-    trickle = ModelConfig(
-        id="echo-trickle",
-        runtime="echo",
-        provider="modelgate",
-        capabilities=["chat", "streaming"],
-        options={"token_interval_ms": 100},
-    )
+    """Small message caps; the default stream cap, so long streams end only when done."""
+    limits = LimitsConfig(max_receive_message_bytes=MAX_RECEIVE, max_message_bytes=MAX_RECEIVE)
     slow = ModelConfig(
         id="echo-slow",
         runtime="echo",
@@ -45,7 +38,35 @@ async def served() -> AsyncIterator[Served]:
         capabilities=["chat", "streaming"],
         options={"latency_ms": 1000},
     )
-    async with serve(settings(echo=True, limits=limits, models=[trickle, slow])) as running:
+    async with serve(settings(echo=True, limits=limits, models=[slow])) as running:
+        yield running
+
+
+STREAM_CAP_SECONDS = 0.5
+
+
+@pytest.fixture(scope="module")
+async def capped() -> AsyncIterator[Served]:
+    """A 0.5 s stream cap and models whose streams never end: the cap fires by construction."""
+    limits = LimitsConfig(stream_max_seconds=STREAM_CAP_SECONDS)
+    endless = {"repeat_stream": True}
+    models = [
+        ModelConfig(
+            id="echo-endless-trickle",
+            runtime="echo",
+            provider="modelgate",
+            capabilities=["chat", "completion", "streaming"],
+            options={**endless, "token_interval_ms": 100},
+        ),
+        ModelConfig(
+            id="echo-endless-fast",
+            runtime="echo",
+            provider="modelgate",
+            capabilities=["chat", "completion", "streaming"],
+            options=endless,
+        ),
+    ]
+    async with serve(settings(echo=True, limits=limits, models=models)) as running:
         yield running
 
 
@@ -103,15 +124,58 @@ async def test_concurrent_streams_on_one_channel(served: Served) -> None:
     assert results == [f"stream {i} words" for i in range(100)]
 
 
-async def test_stream_longer_than_the_cap_ends_resource_exhausted(served: Served) -> None:
-    request = chat_pb2.StreamChatRequest(
-        model="echo-trickle", messages=[user(" ".join(["w"] * 50))]
-    )
+async def _read_until_status(events: AsyncIterable[Any]) -> tuple[int, grpc.aio.AioRpcError]:
+    """Count the deltas a stream delivers before it ends with an error status."""
+    deltas = 0
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        async for _ in served.stub.StreamChat(request, timeout=10):
-            pass
-    status = decode(caught.value)
+        async for event in events:
+            deltas += event.HasField("text_delta")
+    return deltas, caught.value
+
+
+def _assert_stream_cap(error: grpc.aio.AioRpcError) -> None:
+    status = decode(error)
     assert (status.code, status.reason) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "LIMIT_EXCEEDED")
+    assert status.metadata["limit"] == "stream_max_seconds"
+
+
+# The caller's deadline is far beyond the cap: a stream the cap fails to end shows up as
+# DEADLINE_EXCEEDED, not as a slow pass.
+CALLER_DEADLINE = 60
+
+
+@pytest.mark.parametrize("model", ["echo-endless-trickle", "echo-endless-fast"])
+async def test_stream_chat_past_the_cap_ends_resource_exhausted(capped: Served, model: str) -> None:
+    request = chat_pb2.StreamChatRequest(model=model, messages=[user("many words here")])
+    deltas, error = await _read_until_status(
+        capped.stub.StreamChat(request, timeout=CALLER_DEADLINE)
+    )
+    _assert_stream_cap(error)
+    assert deltas > 0
+
+
+@pytest.mark.parametrize("model", ["echo-endless-trickle", "echo-endless-fast"])
+async def test_stream_complete_past_the_cap_ends_resource_exhausted(
+    capped: Served, model: str
+) -> None:
+    request = completion_pb2.StreamCompleteRequest(model=model, prompt="many words here")
+    deltas, error = await _read_until_status(
+        capped.stub.StreamComplete(request, timeout=CALLER_DEADLINE)
+    )
+    _assert_stream_cap(error)
+    assert deltas > 0
+
+
+async def test_fast_stream_cap_fires_while_deltas_flow(capped: Served) -> None:
+    """The regression: deltas arriving back to back when the cap fires must not hang the call."""
+    request = chat_pb2.StreamChatRequest(model="echo-endless-fast", messages=[user("w " * 100)])
+    deltas, error = await _read_until_status(
+        capped.stub.StreamChat(request, timeout=CALLER_DEADLINE)
+    )
+    _assert_stream_cap(error)
+    # Many more deltas than one answer holds: the stream was flowing, not sleeping, at the cap.
+    assert deltas > 100
+    assert (await capped.stub.Chat(chat_request("echo", "alive"))).content[0].text == "alive"
 
 
 async def test_status_round_trips_code_message_and_details(served: Served) -> None:
@@ -199,7 +263,7 @@ requests = st.builds(
         response_format=generation_pb2.ResponseFormat(type=fmt),
         previous_response_id=prev,
     ),
-    st.sampled_from(["echo", "", "nope", "echo-trickle"]),
+    st.sampled_from(["echo", "", "nope"]),
     st.lists(messages, max_size=4),
     generation,
     st.integers(-1, 5),

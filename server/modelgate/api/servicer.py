@@ -10,7 +10,8 @@ from typing_extensions import override
 
 from modelgate.api.decoding import ensure_decoded
 from modelgate.api.local_models import LocalModels
-from modelgate.api.status import abort, call_context, capped
+from modelgate.api.status import abort, call_context
+from modelgate.api.stream_cap import capped_stream
 from modelgate.api.validation import (
     validate_chat,
     validate_complete,
@@ -57,9 +58,9 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_chat(request, self.limits)
-            async with capped(self.limits.stream_max_seconds):
-                async for event in self.router.stream_chat(request, call_context(context)):
-                    yield event
+            events = self.router.stream_chat(request, call_context(context))
+            async for event in capped_stream(events, self.limits.stream_max_seconds):
+                yield event
         except Exception as exc:
             await abort(context, exc)
 
@@ -81,9 +82,9 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_complete(request, self.limits)
-            async with capped(self.limits.stream_max_seconds):
-                async for event in self.router.stream_complete(request, call_context(context)):
-                    yield event
+            events = self.router.stream_complete(request, call_context(context))
+            async for event in capped_stream(events, self.limits.stream_max_seconds):
+                yield event
         except Exception as exc:
             await abort(context, exc)
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
 import grpc
@@ -26,21 +23,6 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseExceptio
     status = error.to_status()
     await context.abort(status.code, status.details, status.trailing_metadata)
     raise AssertionError("context.abort returned")  # pragma: no cover
-
-
-@contextlib.asynccontextmanager
-async def capped(seconds: float) -> AsyncIterator[None]:
-    """Bound a stream's duration: past the cap it ends with RESOURCE_EXHAUSTED, not a hang."""
-    try:
-        async with asyncio.timeout(seconds):
-            yield
-    except TimeoutError:
-        raise GatewayError(
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "LIMIT_EXCEEDED",
-            f"stream exceeded the gateway's maximum duration of {seconds:g}s",
-            metadata={"limit": "stream_max_seconds"},
-        ) from None
 
 
 def call_context(context: grpc.aio.ServicerContext[Any, Any]) -> CallContext:

@@ -5,18 +5,21 @@ chat echoes the last user text (word by word when streaming), completion
 echoes the prompt, embeddings are unit vectors derived from the text, and
 tokens are whitespace-delimited words (`\\S+\\s*`), so counts are exact for
 its own tokenizer. Per-model `options` (catalog) slow it down for tests:
-`latency_ms` before answering, `token_interval_ms` between stream deltas.
+`latency_ms` before answering, `token_interval_ms` between stream deltas, and
+`repeat_stream: true` streams the answer's words over and over and never ends (a stream that
+outlives any cap by construction, however fast the machine).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import math
 import re
 import struct
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TypeAlias
 
 from typing_extensions import override
@@ -86,6 +89,13 @@ def _limit(
     return tokens, _STOP
 
 
+def _streamed(target: Target, tokens: list[str]) -> Iterator[str]:
+    """The tokens a stream sends: once, or endlessly with the `repeat_stream` option."""
+    if target.options.get("repeat_stream"):
+        return itertools.cycle(tokens)
+    return iter(tokens)
+
+
 class EchoBackend(BackendDefaults):
     """A development and test runtime; see the module docstring."""
 
@@ -126,7 +136,7 @@ class EchoBackend(BackendDefaults):
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(echo_tokens(_answer(request)), request.generation)
-        for index, token in enumerate(tokens):
+        for index, token in enumerate(_streamed(target, tokens)):
             if index:
                 await self._pause(target, "token_interval_ms")
             yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=token))
@@ -168,7 +178,7 @@ class EchoBackend(BackendDefaults):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(echo_tokens(request.prompt), request.generation)
-        for index, token in enumerate(tokens):
+        for index, token in enumerate(_streamed(target, tokens)):
             if index:
                 await self._pause(target, "token_interval_ms")
             yield completion_pb2.StreamCompleteResponse(text_delta=stream_pb2.TextDelta(text=token))
@@ -194,6 +204,10 @@ class EchoBackend(BackendDefaults):
             embeddings=embeddings,
             usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
         )
+
+    @override
+    def token_counter(self) -> EchoBackend:
+        return self
 
     def local_token_count(self, target: Target, messages: Iterable[content_pb2.Message]) -> int:
         """Exact input tokens with the echo tokenizer (used for the context-window check)."""

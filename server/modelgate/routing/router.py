@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
 import grpc
@@ -229,7 +229,7 @@ class Router:
 
     async def stream_chat(
         self, request: AnyChatRequest, call: CallContext
-    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+    ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         hooks = self.hooks
         plan, hit = await self._prepare_chat(
@@ -271,7 +271,7 @@ class Router:
 
     async def stream_complete(
         self, request: AnyCompleteRequest, call: CallContext
-    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+    ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
         """Attempt markers, text deltas and the end."""
         plan = self.plan(
             request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING

@@ -7,9 +7,14 @@ from collections.abc import AsyncIterator
 import grpc
 
 from modelgate.errors import GatewayError, invalid_argument
-from modelgate.providers.base import CallContext, ModelDescriber, ModelManager
+from modelgate.providers.base import Backend, CallContext, ModelManager
 from modelgate.routing.catalog import Catalog
 from modelgate.v1 import model_pb2
+
+
+def _manager_of(backend: Backend | None) -> ModelManager | None:
+    """A runtime's model management; none for a runtime whose backend could not be created."""
+    return backend.model_manager() if backend is not None else None
 
 
 class LocalModels:
@@ -24,8 +29,9 @@ class LocalModels:
         if model_id in self.catalog.aliases:
             return response
         deployment = self.catalog.resolve(model_id)
-        if isinstance(deployment.backend, ModelDescriber) and not deployment.unavailable_reason:
-            details = await deployment.backend.describe(deployment.target, call)
+        describer = deployment.backend.model_describer()
+        if describer is not None and not deployment.unavailable_reason:
+            details = await describer.describe(deployment.target, call)
             response.model.details.CopyFrom(details)
         return response
 
@@ -50,12 +56,12 @@ class LocalModels:
                 f"{', '.join(sorted(self.catalog.runtimes))}",
                 metadata={"runtime": runtime},
             )
-        backend = matches[0][1].backend
-        if not isinstance(backend, ModelManager):
+        manager = _manager_of(matches[0][1].backend)
+        if manager is None:
             capable = [
                 key
                 for key, s in self.catalog.runtimes.items()
-                if isinstance(s.backend, ModelManager)
+                if _manager_of(s.backend) is not None
             ]
             raise GatewayError(
                 grpc.StatusCode.UNIMPLEMENTED,
@@ -64,7 +70,7 @@ class LocalModels:
                 f"{', '.join(sorted(capable)) or 'none configured'}",
                 metadata={"runtime": runtime},
             )
-        return backend
+        return manager
 
     async def pull(
         self, request: model_pb2.PullModelRequest, call: CallContext
@@ -91,10 +97,8 @@ class LocalModels:
         if request.runtime:
             managers = [self._manager(request.runtime)]
         else:
-            managers = []
-            for state in self.catalog.runtimes.values():
-                if isinstance(state.backend, ModelManager):
-                    managers.append(state.backend)
+            found = (_manager_of(state.backend) for state in self.catalog.runtimes.values())
+            managers = [manager for manager in found if manager is not None]
         response = model_pb2.ListRunningModelsResponse()
         for manager in managers:
             response.models.extend(await manager.running(call))

@@ -4,19 +4,26 @@ Backends speak the proto directly (the proto is the domain model): they take
 the request message and return response messages, so no parallel class
 hierarchy sits between the wire and the upstream. Unary and streaming are
 separate methods because their failure rules differ (see RELIABILITY.md).
+
+Optional abilities (model management, model details, a local tokenizer) are
+declared by accessor methods, never inferred with isinstance or getattr: a
+wrapper such as the tracing one forwards them explicitly, and from Python 3.12
+on a runtime-checkable Protocol looks attributes up statically, so it would not
+see through a `__getattr__` forwarder.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias
 
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
+    content_pb2,
     embedding_pb2,
     model_pb2,
     tokens_pb2,
@@ -63,7 +70,6 @@ class CallContext:
         return self.deadline - time.monotonic()
 
 
-@runtime_checkable
 class Backend(Protocol):
     """One runtime instance (an API account, an Ollama host, ...)."""
 
@@ -114,12 +120,25 @@ class Backend(Protocol):
         """Release connections."""
         ...
 
+    def model_manager(self) -> ModelManager | None:
+        """This runtime's model management (pull, delete, ...), or None when it has none."""
+        ...
+
+    def model_describer(self) -> ModelDescriber | None:
+        """Who reports model details for GetModel, or None."""
+        ...
+
+    def token_counter(self) -> TokenCounter | None:
+        """An exact local tokenizer for the context-window check, or None."""
+        ...
+
 
 class BackendDefaults:
     """Defaults for the optional parts of `Backend`: subclass and override what you serve.
 
     The router checks capabilities before dispatching, so these only fire when a
     catalog entry claims a capability its backend lacks (a configuration bug).
+    The ability accessors answer None: override one (returning self) to declare it.
     """
 
     runtime: str = ""
@@ -148,8 +167,16 @@ class BackendDefaults:
     async def aclose(self) -> None:
         return None
 
+    def model_manager(self) -> ModelManager | None:
+        return None
 
-@runtime_checkable
+    def model_describer(self) -> ModelDescriber | None:
+        return None
+
+    def token_counter(self) -> TokenCounter | None:
+        return None
+
+
 class ModelManager(Protocol):
     """A runtime that manages its own models (Ollama): pull, delete, load, unload."""
 
@@ -178,10 +205,19 @@ class ModelManager(Protocol):
         ...
 
 
-@runtime_checkable
 class ModelDescriber(Protocol):
     """A runtime that reports details of a model (Ollama /api/show)."""
 
     async def describe(self, target: Target, call: CallContext) -> model_pb2.ModelDetails:
         """Details of the model as the runtime knows it."""
+        ...
+
+
+class TokenCounter(Protocol):
+    """A backend that counts input tokens exactly, locally (same tokenizer as upstream)."""
+
+    def local_token_count(
+        self, target: Target, messages: Iterable[content_pb2.Message]
+    ) -> int | None:
+        """Exact input tokens of `messages`, or None when this model's tokenizer is unknown."""
         ...

@@ -2,7 +2,7 @@
 
 Counting is skipped entirely when the request cannot possibly be too long
 (a token is at least one byte, so UTF-8 bytes bound the token count). Only
-backends with an exact local tokenizer (`local_token_count`) can reject;
+backends with an exact local tokenizer (`Backend.token_counter()`) can reject;
 for the others the upstream decides and CONTEXT_LENGTH_EXCEEDED falls back.
 Deployments too small for the request are dropped from the plan, so a fallback
 chain reaches a longer-context model without a wasted call.
@@ -33,11 +33,11 @@ def fit_plan(plan: list[Deployment], request: Any) -> list[Deployment]:
     first_rejection: tuple[Deployment, int] | None = None
     for deployment in plan:
         window = deployment.record.context_window
-        counter = getattr(deployment.backend, "local_token_count", None)
-        if not window or bound <= window or counter is None:
+        counter = None if not window or bound <= window else deployment.backend.token_counter()
+        if counter is None:
             fitting.append(deployment)
             continue
-        tokens = counter(deployment.target, request.messages)
+        tokens = counter.local_token_count(deployment.target, request.messages)
         if tokens is None or tokens + output <= window:
             fitting.append(deployment)
         elif first_rejection is None:

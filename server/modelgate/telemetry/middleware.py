@@ -51,6 +51,14 @@ def _usage_of(message: Any) -> Any:
     return None
 
 
+def _is_token(event: Any) -> bool:
+    """A text or tool-call delta; PullModel's progress has no `event` oneof (WhichOneof raises)."""
+    return "event" in event.DESCRIPTOR.oneofs_by_name and event.WhichOneof("event") in (
+        "text_delta",
+        "tool_call_delta",
+    )
+
+
 class RpcMiddleware:
     """Auth, tracing and metrics around every gateway RPC."""
 
@@ -104,10 +112,7 @@ class RpcMiddleware:
                 self.metrics.streams.inc()
             try:
                 async for event in behavior_stream(request, context):
-                    if not first_at and event.WhichOneof("event") in (
-                        "text_delta",
-                        "tool_call_delta",
-                    ):
+                    if not first_at and _is_token(event):
                         first_at = time.perf_counter()
                     last = event
                     yield event

@@ -8,13 +8,15 @@ Each upstream attempt is one CLIENT span named "{operation} {model}" with the
 OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as
 sibling spans. The span's context is injected as `traceparent` into the
 upstream HTTP request. Prompt and completion text is recorded only when the
-operator opts in.
+operator opts in. Management, describe and token-count calls are not GenAI
+operations: the wrapper hands out the wrapped backend's abilities untraced, by
+explicit forwarding (no `__getattr__`, which static lookups cannot see through).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from opentelemetry import trace
@@ -27,8 +29,17 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from modelgate.config import TelemetryConfig
 from modelgate.errors import GatewayError
-from modelgate.providers.base import Backend, CallContext, Target
+from modelgate.providers.base import (
+    Backend,
+    CallContext,
+    ModelDescriber,
+    ModelManager,
+    Target,
+    TokenCounter,
+)
 
+UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
+StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
 TRACER_NAME = "modelgate"
 W3C = TraceContextTextMapPropagator()
 """W3C trace context only: cheaper than the global composite propagator (no baggage)."""
@@ -140,9 +151,6 @@ class InstrumentedBackend:
         self._capture = capture_content
         self.runtime = inner.runtime
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)  # management and describe calls pass through
-
     def _start(self, operation: str, target: Target, request: Any, call: CallContext) -> Span:
         attributes = _request_attributes(target, request, operation)
         name = f"{attributes['gen_ai.operation.name']} {target.upstream_name}"
@@ -159,13 +167,15 @@ class InstrumentedBackend:
             )
         return span
 
-    async def _unary(self, operation: str, target: Target, request: Any, call: CallContext) -> Any:
+    async def _unary(
+        self, operation: str, method: UnaryCall, target: Target, request: Any, call: CallContext
+    ) -> Any:
         if not trace.get_current_span().is_recording():
             # The call is not sampled: no child span, no header (nothing would be recorded).
-            return await getattr(self._inner, operation)(target, request, call)
+            return await method(target, request, call)
         span = self._start(operation, target, request, call)
         try:
-            result = await getattr(self._inner, operation)(target, request, call)
+            result = await method(target, request, call)
         except BaseException as error:
             _record_error(span, error)
             span.end()
@@ -177,15 +187,15 @@ class InstrumentedBackend:
         return result
 
     async def _stream(
-        self, operation: str, target: Target, request: Any, call: CallContext
+        self, operation: str, method: StreamCall, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
         if not trace.get_current_span().is_recording():
-            async for event in getattr(self._inner, operation)(target, request, call):
+            async for event in method(target, request, call):
                 yield event
             return
         span = self._start(operation, target, request, call)
         try:
-            async for event in getattr(self._inner, operation)(target, request, call):
+            async for event in method(target, request, call):
                 if event.HasField("end"):
                     _record_result(span, event.end)
                 yield event
@@ -197,25 +207,25 @@ class InstrumentedBackend:
 
     async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
         """Traced chat."""
-        return await self._unary("chat", target, request, call)
+        return await self._unary("chat", self._inner.chat, target, request, call)
 
     def stream_chat(self, target: Target, request: Any, call: CallContext) -> AsyncIterator[Any]:
         """Traced streaming chat."""
-        return self._stream("stream_chat", target, request, call)
+        return self._stream("stream_chat", self._inner.stream_chat, target, request, call)
 
     async def complete(self, target: Target, request: Any, call: CallContext) -> Any:
         """Traced completion."""
-        return await self._unary("complete", target, request, call)
+        return await self._unary("complete", self._inner.complete, target, request, call)
 
     def stream_complete(
         self, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
         """Traced streaming completion."""
-        return self._stream("stream_complete", target, request, call)
+        return self._stream("stream_complete", self._inner.stream_complete, target, request, call)
 
     async def embed(self, target: Target, request: Any, call: CallContext) -> Any:
         """Traced embeddings."""
-        return await self._unary("embed", target, request, call)
+        return await self._unary("embed", self._inner.embed, target, request, call)
 
     async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
         """Not traced as a GenAI operation (no generation happens)."""
@@ -228,3 +238,15 @@ class InstrumentedBackend:
     async def aclose(self) -> None:
         """Close the wrapped backend."""
         await self._inner.aclose()
+
+    def model_manager(self) -> ModelManager | None:
+        """The wrapped backend's model management, untraced."""
+        return self._inner.model_manager()
+
+    def model_describer(self) -> ModelDescriber | None:
+        """The wrapped backend's model details, untraced."""
+        return self._inner.model_describer()
+
+    def token_counter(self) -> TokenCounter | None:
+        """The wrapped backend's local tokenizer, untraced."""
+        return self._inner.token_counter()

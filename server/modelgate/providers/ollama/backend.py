@@ -172,6 +172,14 @@ class OllamaBackend(BackendDefaults):
         await asyncio.gather(*(show(key) for key in missing))
         return self._facts
 
+    @override
+    def model_manager(self) -> OllamaBackend:
+        return self
+
+    @override
+    def model_describer(self) -> OllamaBackend:
+        return self
+
     async def describe(self, target: Target, call: CallContext) -> model_pb2.ModelDetails:
         """POST /api/show: license, parameters, template and format details."""
         data, _ = await self.http.post_json("/api/show", {"model": target.upstream_name}, call)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import array
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from typing_extensions import override
@@ -34,6 +34,7 @@ from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
+    content_pb2,
     embedding_pb2,
     model_pb2,
     stream_pb2,
@@ -196,7 +197,13 @@ class OpenAIBackend(BackendDefaults):
         fill_usage(response.usage, answer.get("usage"))
         return response
 
-    def local_token_count(self, target: Target, messages: Any) -> int | None:
+    @override
+    def token_counter(self) -> OpenAIBackend:
+        return self
+
+    def local_token_count(
+        self, target: Target, messages: Iterable[content_pb2.Message]
+    ) -> int | None:
         """Exact input tokens when tiktoken knows the model (context-window check), else None."""
         from modelgate.providers.openai.tokens import chat_token_count
 

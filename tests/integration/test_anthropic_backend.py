@@ -79,9 +79,7 @@ def _settings(url: str, routing: RoutingConfig) -> Settings:
     )
 
 
-NO_RETRIES = RoutingConfig(
-    max_attempts_per_deployment=1, max_attempts=1, breaker_failure_threshold=1000
-)
+NO_RETRIES = RoutingConfig(max_attempts_per_deployment=1, max_attempts=1, breaker_min_requests=1000)
 
 
 @pytest.fixture(scope="module")
@@ -859,7 +857,7 @@ async def test_router_retries_retryable_failures_but_never_after_the_first_delta
         max_attempts_per_deployment=3,
         backoff_initial_seconds=0.01,
         backoff_max_seconds=0.02,
-        breaker_failure_threshold=1000,
+        breaker_min_requests=1000,
     )
     gateway = Gateway(_settings(fake.url, routing))
     await gateway.start(host="127.0.0.1", port=0)

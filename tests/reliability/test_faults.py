@@ -84,6 +84,17 @@ async def test_persistent_fault_exhausts_bounded_attempts_with_exact_status(
     assert len(fake.requests_to("/v1/chat/completions")) == 3, "never more than configured"
 
 
+async def test_a_persistent_reset_names_the_upstream_host_and_port(
+    served: Served, fake: FakeOpenAI
+) -> None:
+    fake.set_default(Fault.reset())
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("gpt-4o", TEXT), timeout=10)
+    status = decode(caught.value)
+    assert f"connection reset by {fake.url.removeprefix('http://')}" in status.message
+    assert status.metadata["attempts"] == "3"
+
+
 async def test_a_malformed_body_is_an_invalid_response_asked_once(
     served: Served, fake: FakeOpenAI
 ) -> None:

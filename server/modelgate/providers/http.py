@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -111,7 +112,7 @@ class HttpUpstream:
         except TimeoutError as exc:
             raise deadline_exceeded(self.provider) from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, transport_failure(exc, self.where)) from exc
+            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
 
     async def post_json(
         self, path: str, body: Any, call: CallContext
@@ -147,7 +148,7 @@ class HttpUpstream:
         except aiohttp.ClientPayloadError as exc:
             raise unavailable(self.provider, f"stream from {self.where} broke off") from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, transport_failure(exc, self.where)) from exc
+            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
         except ValueError as exc:  # aiohttp: line longer than the read limit
             raise invalid_response(self.provider, "sent a line longer than allowed") from exc
 
@@ -167,7 +168,7 @@ def _host_port(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
-def transport_failure(exc: aiohttp.ClientError, where: str) -> str:
+def _transport_failure(exc: aiohttp.ClientError, where: str) -> str:
     """What went wrong on the wire, naming host:port, e.g. "connection refused by h:443"."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"cannot resolve {exc.host}"
@@ -178,7 +179,7 @@ def transport_failure(exc: aiohttp.ClientError, where: str) -> str:
         return f"cannot connect to {where} ({exc.strerror or type(exc.os_error).__name__})"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return f"connection to {where} closed before the answer"
-    if isinstance(exc, aiohttp.ClientOSError) and isinstance(exc, ConnectionResetError):
+    if isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET:
         return f"connection reset by {where}"
     return f"transport error with {where} ({type(exc).__name__})"
 

@@ -156,6 +156,12 @@ async def test_a_real_outage_opens_the_breaker_which_names_its_cause(
     assert status.retry_after == ROUTING.breaker_cooldown_seconds
     assert _chats(fake) == VOLUME * ROUTING.max_attempts_per_deployment, "nothing sent upstream"
     assert await _breaker(served, "flaky") == model_pb2.BREAKER_STATE_OPEN
+    async with ModelGateClient(served.target, timeout=10) as client:
+        with pytest.raises(UnavailableError) as turned_away:
+            async for _text in client.stream_text("flaky", "x"):
+                pass
+    assert turned_away.value.reason == "CIRCUIT_OPEN"
+    assert PUSHBACK in turned_away.value.trailing_metadata, "streams are not retried either"
     fake.set_default(None)
     clock.now += ROUTING.breaker_cooldown_seconds
     assert await _breaker(served, "flaky") == model_pb2.BREAKER_STATE_HALF_OPEN

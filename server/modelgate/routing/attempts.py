@@ -184,7 +184,8 @@ class Attempts:
         stats.observe_latency(time.perf_counter() - self._started)
 
     def ended_without_verdict(self) -> None:
-        """The attempt ended for a reason that says nothing about the upstream (cancel)."""
+        """The attempt ended saying nothing about the upstream (cancel); the visit's verdict
+        is an earlier attempt's failure, if any."""
         self._finish()
         self._end_visit()
 
@@ -198,8 +199,8 @@ class Attempts:
     async def failed(self, error: GatewayError) -> None:
         """Decide after a failed attempt: wait and retry, fall back, or re-raise."""
         stats = self._finish()
+        self.last_error = error
         if error.retryable:
-            self.last_error = error
             stats.failures += 1
             self._visit_failure = error.message
             if self._admission == Admission.PROBE:
@@ -207,7 +208,6 @@ class Attempts:
                 return
         else:
             self._visit_failure = ""  # the upstream answered: no verdict on its health
-            self.last_error = error
             if error.reason not in FALLBACK_REASONS:
                 self._end_visit()
                 raise self._final(error)

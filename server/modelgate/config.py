@@ -125,8 +125,15 @@ class RoutingConfig(BaseModel):
     max_attempts: int = Field(default=6, ge=1, le=20)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     backoff_max_seconds: float = Field(default=8.0, gt=0)
-    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_window_seconds: float = Field(default=30.0, gt=0)
+    """The sliding window over which a deployment's calls are counted."""
+    breaker_min_requests: int = Field(default=10, ge=1)
+    """Calls in the window before the breaker may open: a few failures never open it."""
+    breaker_failure_ratio: float = Field(default=0.5, gt=0, le=1)
+    """Share of the window's calls that must have failed (a call counts once, however
+    often it was retried; 4xx and answers that break the provider's API never count)."""
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    """How long an open breaker turns calls away before one probe may try again."""
     latency_ewma_alpha: float = Field(default=0.2, gt=0, le=1)
 
 

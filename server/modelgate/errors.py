@@ -47,6 +47,8 @@ class GatewayError(Exception):
         self.violations = tuple(violations)
         self.quota_violations = tuple(quota_violations)
         self.retryable = retryable
+        self.final = False
+        """Set by the router's retry loop when it gives up: clients must not retry this."""
 
     def to_status(self) -> grpc.Status:
         """The grpcio status object whose trailers carry the `google.rpc` details."""

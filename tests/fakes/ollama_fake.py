@@ -285,9 +285,12 @@ class FakeOllama(OllamaModelStore):
         if model is not None:
             model.loaded = True
         tokens = sum(count_words(i) for i in inputs)
+        vectors = [embed(i, dim) for i in inputs]
+        if fault is not None and fault.kind == "fewer_items":
+            vectors, fault = vectors[: len(vectors) - fault.missing], None
         out = {
             "model": body["model"],
-            "embeddings": [embed(i, dim) for i in inputs],
+            "embeddings": vectors,
             "total_duration": 14_143_917,
             "load_duration": 1_019_500,
             "prompt_eval_count": tokens,

@@ -131,6 +131,8 @@ async def handle_embeddings(fake: FakeOpenAI, request: web.Request) -> web.Strea
         vec = embed(text, int(dim))
         value: Any = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode() if b64 else vec
         data.append({"object": "embedding", "index": index, "embedding": value})
+    if fault is not None and fault.kind == "fewer_items":
+        data, fault = data[: len(data) - fault.missing], None
     tokens = sum(max(count_words(t), 1) for t in texts)
     out = {
         "object": "list",

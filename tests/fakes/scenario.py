@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 FaultKind = Literal[
-    "http", "reset", "reset_mid_stream", "truncate", "malformed", "stream_error", "hang"
+    "http",
+    "reset",
+    "reset_mid_stream",
+    "truncate",
+    "malformed",
+    "stream_error",
+    "hang",
+    "fewer_items",
 ]
 
 
@@ -96,6 +103,7 @@ class Fault:
     semantic: str | None = None
     after_chunks: int | None = None
     latency_ms: float = 0.0
+    missing: int = 0
 
     @classmethod
     def http(
@@ -194,6 +202,12 @@ class Fault:
             code=code,
             after_chunks=after_chunks,
         )
+
+    @classmethod
+    def fewer_items(cls, missing: int = 1) -> Fault:
+        """A well-formed 200 with `missing` fewer items than asked for (embeddings: fewer
+        vectors than inputs): an answer that breaks the provider's own API."""
+        return cls("fewer_items", status=200, missing=missing)
 
     @classmethod
     def hang(cls, after_chunks: int | None = None) -> Fault:

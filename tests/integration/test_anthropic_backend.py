@@ -79,9 +79,7 @@ def _settings(url: str, routing: RoutingConfig) -> Settings:
     )
 
 
-NO_RETRIES = RoutingConfig(
-    max_attempts_per_deployment=1, max_attempts=1, breaker_failure_threshold=1000
-)
+NO_RETRIES = RoutingConfig(max_attempts_per_deployment=1, max_attempts=1, breaker_min_requests=1000)
 
 
 @pytest.fixture(scope="module")
@@ -806,17 +804,17 @@ async def test_error_event_mid_stream_ends_the_stream_unavailable_after_deltas(
 
 
 @pytest.mark.parametrize(
-    ("fault", "words"),
+    ("fault", "words", "reason"),
     [
-        (Fault.truncate(), "message_stop"),
-        (Fault.truncate(after_chunks=1), "message_stop"),
-        (Fault.malformed(after_chunks=1), "malformed"),
-        (Fault.reset_mid_stream(after_chunks=1), "broke off"),
+        (Fault.truncate(), "message_stop", "UPSTREAM_UNAVAILABLE"),
+        (Fault.truncate(after_chunks=1), "message_stop", "UPSTREAM_UNAVAILABLE"),
+        (Fault.malformed(after_chunks=1), "malformed", "UPSTREAM_INVALID_RESPONSE"),
+        (Fault.reset_mid_stream(after_chunks=1), "broke off", "UPSTREAM_UNAVAILABLE"),
     ],
     ids=["no-terminator", "cut-after-one-delta", "malformed-json", "reset-mid-stream"],
 )
 async def test_broken_streams_end_unavailable_never_ok(
-    claude: Stub, fake: FakeAnthropic, fault: Fault, words: str
+    claude: Stub, fake: FakeAnthropic, fault: Fault, words: str, reason: str
 ) -> None:
     fake.script(fault)
     request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("a b c d")])
@@ -825,7 +823,7 @@ async def test_broken_streams_end_unavailable_never_ok(
     assert not [e for e in events if e.HasField("end")]
     status = decode(error)
     assert status.code == grpc.StatusCode.UNAVAILABLE
-    assert status.reason == "UPSTREAM_UNAVAILABLE"
+    assert status.reason == reason
     assert words in status.message
 
 
@@ -859,7 +857,7 @@ async def test_router_retries_retryable_failures_but_never_after_the_first_delta
         max_attempts_per_deployment=3,
         backoff_initial_seconds=0.01,
         backoff_max_seconds=0.02,
-        breaker_failure_threshold=1000,
+        breaker_min_requests=1000,
     )
     gateway = Gateway(_settings(fake.url, routing))
     await gateway.start(host="127.0.0.1", port=0)

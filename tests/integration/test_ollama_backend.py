@@ -611,6 +611,19 @@ async def test_embed_sends_all_inputs_to_api_embed_and_keeps_order(
     assert response.usage.input_tokens == count_words(*inputs)
 
 
+async def test_fewer_embeddings_than_inputs_is_an_invalid_response_asked_once(
+    stub: Stub, fake: FakeOllama
+) -> None:
+    fake.script(Fault.fewer_items(), path="/api/embed")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.Embed(
+            embedding_pb2.EmbedRequest(model="nomic-embed-text:latest@ollama", inputs=["a", "b"])
+        )
+    error = decode(caught.value)
+    assert (error.code, error.reason) == (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_INVALID_RESPONSE")
+    assert len(fake.requests_to("/api/embed")) == 1
+
+
 async def test_count_tokens_is_a_local_estimate(stub: Stub, fake: FakeOllama) -> None:
     response = await stub.CountTokens(tokens_pb2.CountTokensRequest(model=LLAMA, text="x" * 9))
     assert response.input_tokens == 3  # ceil(9 / 4)

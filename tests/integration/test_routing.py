@@ -1,4 +1,6 @@
-"""Aliases, retries, fallbacks, breakers, deadlines and cancellation, through upstream fakes."""
+"""Aliases, retries, fallbacks, deadlines and cancellation, through upstream fakes.
+
+Breakers and the one retry loop with the client: test_one_retry_loop.py."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from modelgate.routing.balancer import StatsBoard
 from modelgate.v1 import chat_pb2, generation_pb2, model_pb2, stream_pb2
 from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import Served, serve, settings
-from tests.rpc_helpers import chat_request, decode, text_of, user
+from tests.rpc_helpers import chat_request, text_of, user
 
 CAPS: list[CapabilityName] = ["chat", "streaming"]
 
@@ -55,7 +57,6 @@ async def served(upstreams: tuple[FakeOpenAI, FakeOpenAI]) -> AsyncIterator[Serv
         model("m-a", "a"),
         model("m-b", "b"),
         model("primary", "a", fallbacks=["m-b"]),
-        model("breaker-a", "a"),
     ]
     aliases = {
         "pool": AliasConfig(
@@ -73,12 +74,7 @@ async def served(upstreams: tuple[FakeOpenAI, FakeOpenAI]) -> AsyncIterator[Serv
             deployments=[DeploymentConfig(model="m-a"), DeploymentConfig(model="m-b")],
         ),
     }
-    routing = RoutingConfig(
-        backoff_initial_seconds=0.01,
-        backoff_max_seconds=0.05,
-        breaker_failure_threshold=3,
-        breaker_cooldown_seconds=0.3,
-    )
+    routing = RoutingConfig(backoff_initial_seconds=0.01, backoff_max_seconds=0.05)
     config = settings(runtimes=runtimes, models=models, aliases=aliases, routing=routing)
     async with serve(config) as running:
         yield running
@@ -241,31 +237,6 @@ async def test_stream_failure_after_first_token_is_not_retried(
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
     assert texts and "".join(texts) != "a b c d e f"
     assert _calls(a) == 1 and _calls(b) == 0, "never retried after output reached the caller"
-
-
-async def test_breaker_opens_then_recovers_after_cooldown(
-    served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
-) -> None:
-    a, _ = upstreams
-    a.set_default(Fault.server_error())
-    with pytest.raises(grpc.aio.AioRpcError):
-        await served.stub.Chat(chat_request("breaker-a", "x"))
-    calls_before = _calls(a)
-    assert calls_before == 3, "breaker opens after 3 consecutive failures"
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await served.stub.Chat(chat_request("breaker-a", "x"))
-    status = decode(caught.value)
-    assert (status.code, status.reason) == (grpc.StatusCode.UNAVAILABLE, "CIRCUIT_OPEN")
-    assert status.retry_after is not None and 0 < status.retry_after <= 0.3
-    assert _calls(a) == calls_before, "an open breaker sends nothing upstream"
-    record = await served.stub.GetModel(model_pb2.GetModelRequest(id="breaker-a"))
-    assert record.model.availability.breaker_state == model_pb2.BREAKER_STATE_OPEN
-    a.set_default(None)
-    await asyncio.sleep(0.35)
-    response = await served.stub.Chat(chat_request("breaker-a", "healthy again"))
-    assert text_of(response) == "healthy again"
-    record = await served.stub.GetModel(model_pb2.GetModelRequest(id="breaker-a"))
-    assert record.model.availability.breaker_state == model_pb2.BREAKER_STATE_CLOSED
 
 
 async def test_deadline_shorter_than_upstream_closes_the_upstream_request(

@@ -89,7 +89,7 @@ async def run(calls: int, concurrency: int, fault_rate: float, seed: int = 7) ->
         runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key="soak")
         model = ModelConfig(id="gpt-4o", runtime="openai", provider="openai")
         routing = RoutingConfig(
-            backoff_initial_seconds=0.001, backoff_max_seconds=0.005, breaker_failure_threshold=1000
+            backoff_initial_seconds=0.001, backoff_max_seconds=0.005, breaker_min_requests=1000
         )
         config = settings(runtimes={"openai": runtime}, models=[model], routing=routing)
         async with serve(config) as served:

@@ -32,7 +32,7 @@ async def served(fake: FakeOpenAI) -> AsyncIterator[Served]:
     runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key=KEY)
     model = ModelConfig(id="gpt-4o", runtime="openai", provider="openai")
     routing = RoutingConfig(
-        backoff_initial_seconds=0.01, backoff_max_seconds=0.02, breaker_failure_threshold=100
+        backoff_initial_seconds=0.01, backoff_max_seconds=0.02, breaker_min_requests=1000
     )
     async with serve(settings(runtimes={"openai": runtime}, models=[model], routing=routing)) as s:
         yield s
@@ -50,7 +50,6 @@ RETRYABLE = [
     ("502", Fault.http(502)),
     ("503 overloaded", Fault.overloaded()),
     ("reset before headers", Fault.reset()),
-    ("malformed JSON body", Fault.malformed()),
 ]
 
 
@@ -83,6 +82,45 @@ async def test_persistent_fault_exhausts_bounded_attempts_with_exact_status(
     status = decode(caught.value)
     assert (status.code, status.reason) == (code, reason)
     assert len(fake.requests_to("/v1/chat/completions")) == 3, "never more than configured"
+
+
+async def test_a_persistent_reset_names_the_upstream_host_and_port(
+    served: Served, fake: FakeOpenAI
+) -> None:
+    fake.set_default(Fault.reset())
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("gpt-4o", TEXT), timeout=10)
+    status = decode(caught.value)
+    assert f"connection reset by {fake.url.removeprefix('http://')}" in status.message
+    assert status.metadata["attempts"] == "3"
+
+
+async def test_a_malformed_body_is_an_invalid_response_asked_once(
+    served: Served, fake: FakeOpenAI
+) -> None:
+    fake.script(Fault.malformed())
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("gpt-4o", TEXT), timeout=10)
+    status = decode(caught.value)
+    assert (status.code, status.reason) == (
+        grpc.StatusCode.UNAVAILABLE,
+        "UPSTREAM_INVALID_RESPONSE",
+    )
+    assert "malformed JSON" in status.message
+    assert len(fake.requests_to("/v1/chat/completions")) == 1, "asking again would get the same"
+
+
+async def test_a_malformed_chunk_before_output_is_an_invalid_response_asked_once(
+    served: Served, fake: FakeOpenAI
+) -> None:
+    fake.script(Fault.malformed(after_chunks=0))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for event in served.stub.StreamChat(
+            chat_pb2.StreamChatRequest(model="gpt-4o", messages=[user(TEXT)]), timeout=10
+        ):
+            assert not event.HasField("text_delta")
+    assert decode(caught.value).reason == "UPSTREAM_INVALID_RESPONSE"
+    assert len(fake.requests_to("/v1/chat/completions")) == 1
 
 
 STREAM_FAULTS = [

@@ -13,6 +13,11 @@ from modelgate.providers.base import CallContext
 
 log = logging.getLogger("modelgate.api")
 
+NO_RETRY = ("grpc-retry-pushback-ms", "-1")
+"""gRPC server pushback: a client's retry policy must not retry this answer. Sent once the
+router's retry loop has spent its attempts, so one logical call is retried in one place
+(3 gateway attempts times 3 client attempts would be 9 upstream calls)."""
+
 
 async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseException) -> NoReturn:
     """Abort the call with `error`'s status; anything but a GatewayError is our bug."""
@@ -21,7 +26,10 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseExceptio
         log.error("unhandled error", exc_info=error)
         error = internal()
     status = error.to_status()
-    await context.abort(status.code, status.details, status.trailing_metadata)
+    trailers = status.trailing_metadata
+    if error.final:
+        trailers = (*trailers, NO_RETRY)
+    await context.abort(status.code, status.details, trailers)
     raise AssertionError("context.abort returned")  # pragma: no cover
 
 

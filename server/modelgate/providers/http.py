@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext
-from modelgate.providers.upstream_errors import classify_body, deadline_exceeded, unavailable
+from modelgate.providers.upstream_errors import (
+    classify_body,
+    deadline_exceeded,
+    invalid_response,
+    unavailable,
+)
 
 DEFAULT_CONNECTIONS = 4096
 """Pooled connections per runtime (runtime option `max_connections`). Each open stream
@@ -48,6 +55,8 @@ class HttpUpstream:
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
+        self.where = _host_port(self.base_url)
+        """host:port named in transport errors (never the URL: it may carry credentials)."""
         self.headers = {"content-type": "application/json", **headers}
         self.secrets = secrets
         self._connections = connections
@@ -99,11 +108,11 @@ class HttpUpstream:
                 try:
                     return orjson.loads(raw) if raw else None, response.headers
                 except orjson.JSONDecodeError as exc:
-                    raise unavailable(self.provider, "answered with malformed JSON") from exc
+                    raise invalid_response(self.provider, "answered with malformed JSON") from exc
         except TimeoutError as exc:
             raise deadline_exceeded(self.provider) from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, _transport_failure(exc)) from exc
+            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
 
     async def post_json(
         self, path: str, body: Any, call: CallContext
@@ -137,11 +146,11 @@ class HttpUpstream:
         except TimeoutError as exc:
             raise deadline_exceeded(self.provider) from exc
         except aiohttp.ClientPayloadError as exc:
-            raise unavailable(self.provider, "stream broke off") from exc
+            raise unavailable(self.provider, f"stream from {self.where} broke off") from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, _transport_failure(exc)) from exc
+            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
         except ValueError as exc:  # aiohttp: line longer than the read limit
-            raise unavailable(self.provider, "sent a line longer than allowed") from exc
+            raise invalid_response(self.provider, "sent a line longer than allowed") from exc
 
     async def aclose(self) -> None:
         """Close pooled connections."""
@@ -150,12 +159,29 @@ class HttpUpstream:
             await asyncio.sleep(0)
 
 
-def _transport_failure(exc: aiohttp.ClientError) -> str:
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return parts.hostname or "?"
+    return f"{parts.hostname}:{port}"
+
+
+def _transport_failure(exc: aiohttp.ClientError, where: str) -> str:
+    """What went wrong on the wire, naming host:port, e.g. "connection refused by h:443"."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve {exc.host}"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return "connection refused or unreachable"
+        where = f"{exc.host}:{exc.port}"
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return f"connection refused by {where}"
+        return f"cannot connect to {where} ({exc.strerror or type(exc.os_error).__name__})"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "connection closed before the answer"
-    return f"transport error ({type(exc).__name__})"
+        return f"connection to {where} closed before the answer"
+    if isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET:
+        return f"connection reset by {where}"
+    return f"transport error with {where} ({type(exc).__name__})"
 
 
 async def sse_events(response: aiohttp.ClientResponse) -> AsyncIterator[tuple[str, bytes]]:

@@ -5,21 +5,28 @@ body and the `x-should-retry` header, never the message text. The upstream
 message is passed on (truncated, with our credentials scrubbed) so callers can
 act on it.
 
-| upstream                                   | gRPC code           | reason                  | retried |
-|--------------------------------------------|---------------------|-------------------------|---------|
-| 400, 413, 422 / invalid_request_error      | INVALID_ARGUMENT    | UPSTREAM_BAD_REQUEST    | no      |
-| 400 with code context_length_exceeded      | INVALID_ARGUMENT    | CONTEXT_LENGTH_EXCEEDED | no      |
-| 401, 402, 403 / authentication, billing     | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED    | no      |
-| 404 / not_found_error                      | FAILED_PRECONDITION | UPSTREAM_MODEL_NOT_FOUND| no      |
-| 408, 409                                   | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes     |
-| 429 / rate_limit_error                     | RESOURCE_EXHAUSTED  | RATE_LIMITED (+RetryInfo)| yes    |
-| 429 with code insufficient_quota           | RESOURCE_EXHAUSTED  | RATE_LIMITED            | no      |
-| 503, 529 / overloaded_error                | UNAVAILABLE         | UPSTREAM_OVERLOADED     | yes     |
-| other 5xx / api_error, server_error        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes     |
-| reset, refused, malformed or truncated     | UNAVAILABLE         | UPSTREAM_UNAVAILABLE    | yes*    |
-| caller's deadline passed                   | DEADLINE_EXCEEDED   | UPSTREAM_TIMEOUT        | no      |
+| upstream                                   | gRPC code           | reason                    | retried |
+|--------------------------------------------|---------------------|---------------------------|---------|
+| 400, 413, 422 / invalid_request_error      | INVALID_ARGUMENT    | UPSTREAM_BAD_REQUEST      | no      |
+| 400 with code context_length_exceeded      | INVALID_ARGUMENT    | CONTEXT_LENGTH_EXCEEDED   | no      |
+| 401, 402, 403 / authentication, billing    | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED      | no      |
+| 404 / not_found_error                      | FAILED_PRECONDITION | UPSTREAM_MODEL_NOT_FOUND  | no      |
+| 408, 409                                   | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes     |
+| 429 / rate_limit_error                     | RESOURCE_EXHAUSTED  | RATE_LIMITED (+RetryInfo) | yes     |
+| 429 with code insufficient_quota           | RESOURCE_EXHAUSTED  | RATE_LIMITED              | no      |
+| 503, 529 / overloaded_error                | UNAVAILABLE         | UPSTREAM_OVERLOADED       | yes     |
+| other 5xx / api_error, server_error        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes     |
+| refused, reset, closed or truncated        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes*    |
+| malformed body, fewer items than asked for | UNAVAILABLE         | UPSTREAM_INVALID_RESPONSE | no**    |
+| caller's deadline passed                   | DEADLINE_EXCEEDED   | UPSTREAM_TIMEOUT          | no      |
 
 (*) streams only before the first delta reached the caller.
+(**) an answer that breaks the provider's own API is not a passing fault: the call
+falls back to the next deployment, if any, and breakers do not count it.
+
+Every failure message names its cause (the HTTP status, "connection refused by
+host:port", the deadline), and the router passes it to the caller unchanged after
+its retries.
 """
 
 from __future__ import annotations
@@ -180,13 +187,24 @@ def classify_body(
 
 
 def unavailable(provider: str, what: str) -> GatewayError:
-    """UNAVAILABLE for transport failures: reset, refused, malformed or truncated answers."""
+    """UNAVAILABLE for transport failures: refused, reset, closed or truncated answers."""
     return GatewayError(
         grpc.StatusCode.UNAVAILABLE,
         "UPSTREAM_UNAVAILABLE",
         f"{provider}: {what}",
         domain=provider,
         retryable=True,
+    )
+
+
+def invalid_response(provider: str, what: str) -> GatewayError:
+    """UNAVAILABLE for an answer that breaks the provider's own API (malformed JSON, fewer
+    embeddings than inputs): asking again would likely get the same, so it is not retried."""
+    return GatewayError(
+        grpc.StatusCode.UNAVAILABLE,
+        "UPSTREAM_INVALID_RESPONSE",
+        f"{provider}: {what}",
+        domain=provider,
     )
 
 

@@ -5,8 +5,15 @@ least the upstream's Retry-After, otherwise jittered exponential backoff; a
 wait that would pass the caller's deadline fails now with RetryInfo instead;
 attempts are bounded per deployment and per call; a deployment whose breaker
 is open is skipped; non-retryable failures that another model may not share
-(context too long, provider down or misconfigured) fall back to the next
-deployment, other client errors end the call at once.
+(context too long, provider down or misconfigured, an answer that breaks the
+provider's API) fall back to the next deployment, other client errors end the
+call at once. The error a caller gets is the last real upstream failure (a
+skipped deployment never hides it), marked final so clients do not retry what
+was retried here, with the attempts it took in its metadata.
+
+Breakers hear one verdict per call and deployment (a "visit"), not one per
+attempt: the visit failed when its last attempt failed retryably, and a
+half-open probe gets one attempt.
 
 Hand-rolled rather than tenacity: tenacity retries one callable, but a call
 here moves across deployments, must skip open breakers without calling, and
@@ -26,6 +33,7 @@ from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
+from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
 from modelgate.v1 import stream_pb2
 
@@ -34,10 +42,13 @@ FALLBACK_REASONS = frozenset(
         "CONTEXT_LENGTH_EXCEEDED",
         "UPSTREAM_AUTH_FAILED",
         "UPSTREAM_MODEL_NOT_FOUND",
+        "UPSTREAM_INVALID_RESPONSE",
         "PROVIDER_UNAVAILABLE",
         "CIRCUIT_OPEN",
     }
 )
+_SKIPS = frozenset({"PROVIDER_UNAVAILABLE", "CIRCUIT_OPEN"})
+"""Reasons of deployments skipped without a call: they never replace a real failure."""
 
 
 def backoff(attempt: int, config: RoutingConfig, rng: random.Random | None = None) -> float:
@@ -47,10 +58,12 @@ def backoff(attempt: int, config: RoutingConfig, rng: random.Random | None = Non
 
 
 def _circuit_open(deployment: Deployment, stats: DeploymentStats) -> GatewayError:
+    cause = stats.breaker.last_failure
     return GatewayError(
         grpc.StatusCode.UNAVAILABLE,
         "CIRCUIT_OPEN",
-        f"model {deployment.record.id!r} is cooling down after repeated upstream failures",
+        f"model {deployment.record.id!r} is cooling down: most of its recent calls failed"
+        + (f" (last: {cause})" if cause else ""),
         metadata={"model": deployment.record.id},
         retry_after=stats.breaker.retry_after(),
         retryable=True,
@@ -87,6 +100,11 @@ class Attempts:
         self._tries_here = 0
         self._started = 0.0
         self._stats: DeploymentStats | None = None
+        self._visit: DeploymentStats | None = None
+        """The deployment this call is visiting, until its verdict goes to the breaker."""
+        self._admission = Admission.CALL
+        self._visit_failure = ""
+        """Why the visit's last attempt failed retryably ("" when it did not)."""
 
     def next(self) -> Deployment:
         """The deployment for the next attempt; raises the last error when none is left."""
@@ -101,9 +119,16 @@ class Attempts:
                 continue
             if self.count >= self.config.max_attempts:
                 break
-            if not stats.breaker.admit():
-                self._skip(_circuit_open(deployment, stats))
-                continue
+            if self._tries_here:
+                if not stats.breaker.closed:  # opened by other calls meanwhile
+                    self._skip(_circuit_open(deployment, stats))
+                    continue
+            else:
+                admission = stats.breaker.admit()
+                if admission == Admission.DENIED:
+                    self._skip(_circuit_open(deployment, stats))
+                    continue
+                self._visit, self._admission = stats, admission
             if self.count:
                 self.kind = (
                     stream_pb2.ATTEMPT_KIND_RETRY
@@ -117,26 +142,52 @@ class Attempts:
             stats.calls += 1
             self._started = time.perf_counter()
             return deployment
+        self._end_visit()
         assert self.last_error is not None, "a plan always has at least one deployment"
-        raise self.last_error
+        raise self._final(self.last_error)
 
     def _skip(self, error: GatewayError) -> None:
-        self.last_error = error
+        if self.last_error is None or self.last_error.reason in _SKIPS:
+            self.last_error = error
         self._advance()
 
     def _advance(self) -> None:
+        self._end_visit()
         self._position += 1
         self._tries_here = 0
+
+    def _end_visit(self) -> None:
+        """Give the breaker this call's one verdict on the deployment it is leaving."""
+        stats = self._visit
+        if stats is None:
+            return
+        self._visit = None
+        if self._visit_failure:
+            stats.breaker.failure(self._admission, self._visit_failure)
+        else:
+            stats.breaker.release(self._admission)
+        self._visit_failure = ""
+
+    def _final(self, error: GatewayError) -> GatewayError:
+        """The error that ends the call: final for clients, with the attempts it took."""
+        error.final = True
+        if self.count > 1:
+            error.metadata["attempts"] = str(self.count)
+        return error
 
     def succeeded(self) -> None:
         """The attempt returned (or streamed its first output): record health and latency."""
         stats = self._finish()
-        stats.breaker.success()
+        stats.breaker.success(self._admission)
+        self._visit = None
+        self._visit_failure = ""
         stats.observe_latency(time.perf_counter() - self._started)
 
     def ended_without_verdict(self) -> None:
-        """The attempt ended for a reason that says nothing about the upstream (cancel)."""
-        self._finish().breaker.release()
+        """The attempt ended saying nothing about the upstream (cancel); the visit's verdict
+        is an earlier attempt's failure, if any."""
+        self._finish()
+        self._end_visit()
 
     def _finish(self) -> DeploymentStats:
         stats = self._stats
@@ -151,11 +202,15 @@ class Attempts:
         self.last_error = error
         if error.retryable:
             stats.failures += 1
-            stats.breaker.failure()
+            self._visit_failure = error.message
+            if self._admission == Admission.PROBE:
+                self._advance()  # the probe's one attempt failed: reopen, move on
+                return
         else:
-            stats.breaker.release()
+            self._visit_failure = ""  # the upstream answered: no verdict on its health
             if error.reason not in FALLBACK_REASONS:
-                raise error
+                self._end_visit()
+                raise self._final(error)
             self._advance()
             return
         if self._tries_here >= self.config.max_attempts_per_deployment:
@@ -168,5 +223,10 @@ class Attempts:
                 self._advance()  # no time to wait here; another deployment may answer now
                 return
             error.retry_after = delay
-            raise error
-        await asyncio.sleep(delay)
+            self._end_visit()
+            raise self._final(error)
+        try:
+            await asyncio.sleep(delay)
+        except BaseException:
+            self._end_visit()  # the caller left while we waited
+            raise

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from modelgate.config import RoutingConfig
@@ -32,8 +33,10 @@ class DeploymentStats:
 class StatsBoard:
     """Stats by model id, created on first use."""
 
-    def __init__(self, config: RoutingConfig) -> None:
+    def __init__(self, config: RoutingConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.clock = clock
+        """The breakers' clock (tests step it instead of sleeping through cooldowns)."""
         self._stats: dict[str, DeploymentStats] = {}
 
     def peek(self, model_id: str) -> DeploymentStats | None:
@@ -44,9 +47,7 @@ class StatsBoard:
         """The stats of `model_id`."""
         stats = self._stats.get(model_id)
         if stats is None:
-            breaker = CircuitBreaker(
-                self.config.breaker_failure_threshold, self.config.breaker_cooldown_seconds
-            )
+            breaker = CircuitBreaker(self.config, self.clock)
             stats = DeploymentStats(breaker=breaker, alpha=self.config.latency_ewma_alpha)
             self._stats[model_id] = stats
         return stats

@@ -17,9 +17,15 @@ and what is retried. The clients split it in two:
 
 Retry semantics worth knowing:
 
-* Only UNAVAILABLE is retried (gateway unreachable, upstream down or
-  overloaded, breaker open), with exponential backoff and jitter, within the
-  call's deadline.
+* Only UNAVAILABLE is retried, with exponential backoff and jitter, within
+  the call's deadline, and only when the gateway did not already retry it:
+  a logical call is retried in one place. The gateway's router retries
+  upstream failures itself and sends its final answer (upstream down or
+  overloaded, breaker open) with gRPC server pushback
+  `grpc-retry-pushback-ms: -1`, which grpcio's retry policy honours. So
+  this policy retries what never reached a gateway (connection refused, a
+  draining replica) and the rare UNAVAILABLE the gateway did not retry; a
+  failing call costs the upstream the gateway's attempts, not 3 times them.
 * gRPC *commits* a call as soon as response headers or a message arrive and
   never retries a committed call. A stream that already yielded events is
   therefore never replayed: a failure mid-stream reaches the caller as an
@@ -104,7 +110,8 @@ def build_service_config(
     Args:
         timeouts: Per-method overrides of `DEFAULT_TIMEOUTS` by RPC name
             (e.g. {"Chat": 600}); None removes the method's default deadline.
-        retry: Retry UNAVAILABLE with exponential backoff (see module doc).
+        retry: Retry UNAVAILABLE with exponential backoff, unless the gateway's
+            pushback says it already retried (see module doc).
         max_attempts: Total attempts including the first (gRPC caps it at 5).
         initial_backoff: Seconds before the first retry (randomized by gRPC).
         max_backoff: Upper bound of the backoff in seconds.

@@ -41,7 +41,7 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     ERROR_REASON_UPSTREAM_OVERLOADED: _ErrorReason.ValueType  # 8
     """UNAVAILABLE: the provider is overloaded (HTTP 529/503)."""
     ERROR_REASON_UPSTREAM_UNAVAILABLE: _ErrorReason.ValueType  # 9
-    """UNAVAILABLE: the provider failed (5xx, reset, malformed or truncated answer)."""
+    """UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer)."""
     ERROR_REASON_UPSTREAM_TIMEOUT: _ErrorReason.ValueType  # 10
     """DEADLINE_EXCEEDED: the caller's deadline passed before the upstream answered."""
     ERROR_REASON_UPSTREAM_BAD_REQUEST: _ErrorReason.ValueType  # 11
@@ -68,6 +68,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """RESOURCE_EXHAUSTED: a gateway limit (message size, in-flight calls, stream duration) was hit."""
     ERROR_REASON_INTERNAL: _ErrorReason.ValueType  # 22
     """INTERNAL: a bug in the gateway; the message carries no upstream detail."""
+    ERROR_REASON_UPSTREAM_INVALID_RESPONSE: _ErrorReason.ValueType  # 23
+    """UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
+    embeddings than inputs). Not retried by the gateway and not counted by breakers.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Reasons carried in `google.rpc.ErrorInfo.reason` of every error the gateway
@@ -95,7 +99,7 @@ ERROR_REASON_UPSTREAM_AUTH_FAILED: ErrorReason.ValueType  # 7
 ERROR_REASON_UPSTREAM_OVERLOADED: ErrorReason.ValueType  # 8
 """UNAVAILABLE: the provider is overloaded (HTTP 529/503)."""
 ERROR_REASON_UPSTREAM_UNAVAILABLE: ErrorReason.ValueType  # 9
-"""UNAVAILABLE: the provider failed (5xx, reset, malformed or truncated answer)."""
+"""UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer)."""
 ERROR_REASON_UPSTREAM_TIMEOUT: ErrorReason.ValueType  # 10
 """DEADLINE_EXCEEDED: the caller's deadline passed before the upstream answered."""
 ERROR_REASON_UPSTREAM_BAD_REQUEST: ErrorReason.ValueType  # 11
@@ -122,4 +126,8 @@ ERROR_REASON_LIMIT_EXCEEDED: ErrorReason.ValueType  # 21
 """RESOURCE_EXHAUSTED: a gateway limit (message size, in-flight calls, stream duration) was hit."""
 ERROR_REASON_INTERNAL: ErrorReason.ValueType  # 22
 """INTERNAL: a bug in the gateway; the message carries no upstream detail."""
+ERROR_REASON_UPSTREAM_INVALID_RESPONSE: ErrorReason.ValueType  # 23
+"""UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
+embeddings than inputs). Not retried by the gateway and not counted by breakers.
+"""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

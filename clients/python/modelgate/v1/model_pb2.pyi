@@ -76,7 +76,7 @@ class _BreakerStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BreakerS
     BREAKER_STATE_CLOSED: _BreakerState.ValueType  # 1
     """Healthy: calls flow."""
     BREAKER_STATE_OPEN: _BreakerState.ValueType  # 2
-    """Cooling down after consecutive failures: calls skip this deployment."""
+    """Cooling down after most of its recent calls failed: calls skip this deployment."""
     BREAKER_STATE_HALF_OPEN: _BreakerState.ValueType  # 3
     """Probing: one trial call decides whether to close or reopen."""
 
@@ -88,7 +88,7 @@ BREAKER_STATE_UNSPECIFIED: BreakerState.ValueType  # 0
 BREAKER_STATE_CLOSED: BreakerState.ValueType  # 1
 """Healthy: calls flow."""
 BREAKER_STATE_OPEN: BreakerState.ValueType  # 2
-"""Cooling down after consecutive failures: calls skip this deployment."""
+"""Cooling down after most of its recent calls failed: calls skip this deployment."""
 BREAKER_STATE_HALF_OPEN: BreakerState.ValueType  # 3
 """Probing: one trial call decides whether to close or reopen."""
 Global___BreakerState: _TypeAlias = BreakerState  # noqa: Y015

@@ -16,7 +16,7 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
-from modelgate.providers.upstream_errors import unavailable
+from modelgate.providers.upstream_errors import invalid_response
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 Finish: TypeAlias = generation_pb2.FinishReason.ValueType
@@ -96,7 +96,7 @@ def content_parts(blocks: list[Any], json_tool: str | None) -> list[content_pb2.
 
 def _checked(provider: str, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("content"), list):
-        raise unavailable(provider, "answered without a message body")
+        raise invalid_response(provider, "answered without a message body")
     return body
 
 

@@ -21,7 +21,7 @@ import orjson
 from modelgate.errors import GatewayError
 from modelgate.providers.anthropic.response import finish_reason, usage
 from modelgate.providers.base import Target
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
 from modelgate.v1 import stream_pb2
 
 Event: TypeAlias = stream_pb2.TextDelta | stream_pb2.ToolCallDelta | stream_pb2.StreamEnd
@@ -66,9 +66,9 @@ class StreamTranslator:
         try:
             payload = orjson.loads(data)
         except orjson.JSONDecodeError:
-            raise unavailable(self.provider, "sent malformed JSON in the stream") from None
+            raise invalid_response(self.provider, "sent malformed JSON in the stream") from None
         if not isinstance(payload, dict):
-            raise unavailable(self.provider, "sent a stream event that is not a JSON object")
+            raise invalid_response(self.provider, "sent a stream event that is not a JSON object")
         return payload
 
     def feed(self, name: str, data: bytes) -> list[Event]:

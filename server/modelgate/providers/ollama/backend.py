@@ -50,7 +50,7 @@ from modelgate.providers.ollama.response import (
     estimate_tokens,
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
-from modelgate.providers.upstream_errors import unavailable
+from modelgate.providers.upstream_errors import invalid_response, unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
@@ -148,7 +148,7 @@ class OllamaBackend(BackendDefaults):
         data, _ = await self.http.request_json("GET", "/api/tags", None, call)
         models = data.get("models") if isinstance(data, dict) else None
         if not isinstance(models, list):
-            raise unavailable(PROVIDER, "answered /api/tags without a model list")
+            raise invalid_response(PROVIDER, "answered /api/tags without a model list")
         entries = [e for e in models if tag_name(e)]
         facts = await self._show_all(entries, call)
         return [model_record(e, self.runtime, self.endpoint, facts.get(_key(e))) for e in entries]
@@ -217,7 +217,7 @@ class OllamaBackend(BackendDefaults):
         data, _ = await self.http.request_json("GET", "/api/ps", None, call)
         models = data.get("models") if isinstance(data, dict) else None
         if not isinstance(models, list):
-            raise unavailable(PROVIDER, "answered /api/ps without a model list")
+            raise invalid_response(PROVIDER, "answered /api/ps without a model list")
         return [running_model(e, self.runtime) for e in models if tag_name(e)]
 
     async def load(self, name: str, keep_alive: float | None, call: CallContext) -> None:

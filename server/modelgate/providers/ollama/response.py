@@ -18,7 +18,7 @@ from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
 from modelgate.providers.structs import RAW_ARGUMENTS_KEY, struct_to_json
-from modelgate.providers.upstream_errors import unavailable
+from modelgate.providers.upstream_errors import invalid_response
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -98,7 +98,7 @@ def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
     try:
         arguments.update(arguments_dict(function))
     except (ValueError, TypeError) as exc:
-        raise unavailable(PROVIDER, "sent tool-call arguments that are not JSON") from exc
+        raise invalid_response(PROVIDER, "sent tool-call arguments that are not JSON") from exc
     return content_pb2.ContentPart(
         tool_call=content_pb2.ToolCall(
             id=call_id(call, index), name=str(function.get("name") or ""), arguments=arguments
@@ -109,7 +109,7 @@ def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
 def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatResponse:
     """A ChatResponse from a non-streamed /api/chat answer."""
     if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
-        raise unavailable(PROVIDER, "answered /api/chat without a message")
+        raise invalid_response(PROVIDER, "answered /api/chat without a message")
     message = data["message"]
     parts: list[content_pb2.ContentPart] = []
     if message.get("content"):
@@ -131,7 +131,7 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
 def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2.CompleteResponse:
     """A CompleteResponse from a non-streamed /api/generate answer."""
     if not isinstance(data, dict):
-        raise unavailable(PROVIDER, "answered /api/generate with no object")
+        raise invalid_response(PROVIDER, "answered /api/generate with no object")
     raw = str(data.get("done_reason") or "")
     return completion_pb2.CompleteResponse(
         model=target.id,
@@ -150,7 +150,7 @@ def embed_response(
     """An EmbedResponse from /api/embed; a count mismatch is a broken upstream, not a result."""
     vectors = data.get("embeddings") if isinstance(data, dict) else None
     if not isinstance(vectors, list) or len(vectors) != expected:
-        raise unavailable(PROVIDER, f"answered /api/embed without {expected} embeddings")
+        raise invalid_response(PROVIDER, f"answered /api/embed without {expected} embeddings")
     input_tokens = int(data.get("prompt_eval_count") or 0)
     return embedding_pb2.EmbedResponse(
         model=target.id,

@@ -23,7 +23,7 @@ from modelgate.providers.ollama.response import (
     tool_calls,
     usage,
 )
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
 from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
 
 
@@ -32,9 +32,9 @@ def parse_line(line: bytes) -> dict[str, Any]:
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise unavailable(PROVIDER, "sent a malformed stream line") from exc
+        raise invalid_response(PROVIDER, "sent a malformed stream line") from exc
     if not isinstance(data, dict):
-        raise unavailable(PROVIDER, "sent a stream line that is not an object")
+        raise invalid_response(PROVIDER, "sent a stream line that is not an object")
     if data.get("error"):
         raise classify(PROVIDER, None, data)
     return data

@@ -29,7 +29,7 @@ from modelgate.providers.openai import request as build
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
-from modelgate.providers.upstream_errors import unavailable
+from modelgate.providers.upstream_errors import invalid_response
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
@@ -187,7 +187,7 @@ class OpenAIBackend(BackendDefaults):
         )
         items = sorted(answer.get("data") or (), key=lambda item: item.get("index", 0))
         if len(items) != len(request.inputs):
-            raise unavailable(
+            raise invalid_response(
                 self.provider, f"returned {len(items)} embeddings for {len(request.inputs)} inputs"
             )
         for position, item in enumerate(items):
@@ -242,7 +242,7 @@ def _vector(raw: Any) -> list[float] | array.array[float]:
 def _chat_response(body: dict[str, Any], provider: str) -> chat_pb2.ChatResponse:
     choices = body.get("choices")
     if not choices:
-        raise unavailable(provider, "answered without choices")
+        raise invalid_response(provider, "answered without choices")
     choice = choices[0]
     raw_finish = choice.get("finish_reason") or ""
     response = chat_pb2.ChatResponse(

@@ -16,7 +16,7 @@ import orjson
 
 from modelgate.providers.http import sse_events
 from modelgate.providers.openai.response import fill_usage, finish_reason
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
 from modelgate.v1 import generation_pb2, stream_pb2
 
 DONE = b"[DONE]"
@@ -53,9 +53,9 @@ async def chunks(
         try:
             chunk = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise unavailable(provider, "sent a malformed stream chunk") from exc
+            raise invalid_response(provider, "sent a malformed stream chunk") from exc
         if not isinstance(chunk, dict):
-            raise unavailable(provider, "sent a stream chunk that is not an object")
+            raise invalid_response(provider, "sent a stream chunk that is not an object")
         if "error" in chunk:
             raise classify(provider, None, chunk, response.headers, secrets)
         yield chunk

@@ -30,7 +30,7 @@ public enum BreakerState
   BREAKER_STATE_CLOSED(1),
   /**
    * <pre>
-   * Cooling down after consecutive failures: calls skip this deployment.
+   * Cooling down after most of its recent calls failed: calls skip this deployment.
    * </pre>
    *
    * <code>BREAKER_STATE_OPEN = 2;</code>
@@ -65,7 +65,7 @@ public enum BreakerState
   public static final int BREAKER_STATE_CLOSED_VALUE = 1;
   /**
    * <pre>
-   * Cooling down after consecutive failures: calls skip this deployment.
+   * Cooling down after most of its recent calls failed: calls skip this deployment.
    * </pre>
    *
    * <code>BREAKER_STATE_OPEN = 2;</code>

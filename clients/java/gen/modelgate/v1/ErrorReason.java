@@ -89,7 +89,7 @@ public enum ErrorReason
   ERROR_REASON_UPSTREAM_OVERLOADED(8),
   /**
    * <pre>
-   * UNAVAILABLE: the provider failed (5xx, reset, malformed or truncated answer).
+   * UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
    * </pre>
    *
    * <code>ERROR_REASON_UPSTREAM_UNAVAILABLE = 9;</code>
@@ -199,6 +199,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_INTERNAL = 22;</code>
    */
   ERROR_REASON_INTERNAL(22),
+  /**
+   * <pre>
+   * UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
+   * embeddings than inputs). Not retried by the gateway and not counted by breakers.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UPSTREAM_INVALID_RESPONSE = 23;</code>
+   */
+  ERROR_REASON_UPSTREAM_INVALID_RESPONSE(23),
   UNRECOGNIZED(-1),
   ;
 
@@ -276,7 +285,7 @@ public enum ErrorReason
   public static final int ERROR_REASON_UPSTREAM_OVERLOADED_VALUE = 8;
   /**
    * <pre>
-   * UNAVAILABLE: the provider failed (5xx, reset, malformed or truncated answer).
+   * UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
    * </pre>
    *
    * <code>ERROR_REASON_UPSTREAM_UNAVAILABLE = 9;</code>
@@ -386,6 +395,15 @@ public enum ErrorReason
    * <code>ERROR_REASON_INTERNAL = 22;</code>
    */
   public static final int ERROR_REASON_INTERNAL_VALUE = 22;
+  /**
+   * <pre>
+   * UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
+   * embeddings than inputs). Not retried by the gateway and not counted by breakers.
+   * </pre>
+   *
+   * <code>ERROR_REASON_UPSTREAM_INVALID_RESPONSE = 23;</code>
+   */
+  public static final int ERROR_REASON_UPSTREAM_INVALID_RESPONSE_VALUE = 23;
 
 
   public final int getNumber() {
@@ -435,6 +453,7 @@ public enum ErrorReason
       case 20: return ERROR_REASON_REQUEST_REJECTED;
       case 21: return ERROR_REASON_LIMIT_EXCEEDED;
       case 22: return ERROR_REASON_INTERNAL;
+      case 23: return ERROR_REASON_UPSTREAM_INVALID_RESPONSE;
       default: return null;
     }
   }

@@ -892,7 +892,7 @@ export enum BreakerState {
   CLOSED = 1,
 
   /**
-   * Cooling down after consecutive failures: calls skip this deployment.
+   * Cooling down after most of its recent calls failed: calls skip this deployment.
    *
    * @generated from enum value: BREAKER_STATE_OPEN = 2;
    */

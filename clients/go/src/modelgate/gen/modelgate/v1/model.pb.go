@@ -103,7 +103,7 @@ const (
 	BreakerState_BREAKER_STATE_UNSPECIFIED BreakerState = 0
 	// Healthy: calls flow.
 	BreakerState_BREAKER_STATE_CLOSED BreakerState = 1
-	// Cooling down after consecutive failures: calls skip this deployment.
+	// Cooling down after most of its recent calls failed: calls skip this deployment.
 	BreakerState_BREAKER_STATE_OPEN BreakerState = 2
 	// Probing: one trial call decides whether to close or reopen.
 	BreakerState_BREAKER_STATE_HALF_OPEN BreakerState = 3

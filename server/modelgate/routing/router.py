@@ -159,7 +159,7 @@ class Router:
         if memory is None:
             _check_continuation(request, plan[0])
             return fit_plan(plan, request), None
-        await memory.continue_conversation(request, plan[0])
+        plan = await memory.continue_conversation(request, plan)
         plan = fit_plan(plan, request)  # after continuation: the replayed history counts too
         hit = await memory.cached(request, plan[0])
         if hit is not None:
@@ -363,8 +363,8 @@ def _stamp_attempts(metadata: object, count: int) -> None:
 
 
 def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
-    """Continuation is native on Responses API models; the gateway's store serves the rest."""
-    if request.previous_response_id and deployment.target.api != "responses":
+    """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
+    if request.previous_response_id and deployment.target.conversation != "upstream":
         raise GatewayError(
             grpc.StatusCode.NOT_FOUND,
             "RESPONSE_NOT_FOUND",

@@ -2,13 +2,17 @@
 
 Sent on the runtime's lean aiohttp path like chat completions, not through the
 SDK: its request transform took ~60 ms per call on a 40-item conversation
-(`python -m bench.responses_transport`), and its keyword-only `create()` refused
+(`python -m bench.sdk_transport`), and its keyword-only `create()` refused
 every parameter it does not name, so a caller's `generation.extra` (llama.cpp's
-`top_k`, ...) crashed the call instead of reaching the upstream. Every input
-item names its `type`: strict servers (llama.cpp) refuse items without one.
-The provider's `resp_...` id is our id only with `conversation: upstream`;
-otherwise the gateway mints its own and keeps the history itself.
-Reasoning output items are not returned: the contract has no part to carry them.
+`top_k`, ...) crashed the call instead of reaching the upstream.
+
+Every input item names its `type`: strict servers (llama.cpp) refuse items
+without one. Assistant turns are `{"type": "message", "role": "assistant",
+"content": [{"type": "output_text", ...}]}` without id or status, the shape
+Codex CLI sends and both OpenAI and llama.cpp accept. The provider's `resp_...`
+id is our id only with `conversation: upstream`; otherwise the gateway mints its
+own and keeps the history itself. Reasoning output items are not returned: the
+contract has no part to carry them (their tokens are in `usage`).
 """
 
 from __future__ import annotations

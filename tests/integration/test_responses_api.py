@@ -188,14 +188,14 @@ async def test_reasoning_items_are_counted_but_not_returned(
     assert events[-1].end.usage.reasoning_tokens == 7
 
 
-def _json_request(max_reasks: int) -> chat_pb2.ChatRequest:
+def _json_request(max_reasks: int, model: str = "local", **fields: Any) -> chat_pb2.ChatRequest:
     fmt = generation_pb2.ResponseFormat(
         type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
         schema_name="person",
         schema=_struct(SCHEMA),
         max_reasks=max_reasks,
     )
-    return chat_request("local", "who?", response_format=fmt)
+    return chat_request(model, "who?", response_format=fmt, **fields)
 
 
 async def test_structured_output_reask_through_a_strict_server_fixes_the_answer(
@@ -310,3 +310,61 @@ async def test_an_upstream_held_conversation_never_falls_back_to_another_runtime
         await served.stub.Chat(chat_request("hosted", "two", previous_response_id=first.id))
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
     assert len(strict.requests) == 1
+
+
+async def test_a_reask_in_an_upstream_held_conversation_stays_on_its_runtime(
+    served: Served, strict: FakeOpenAI, stateful: FakeOpenAI
+) -> None:
+    first = await served.stub.Chat(chat_request("hosted", "one"))
+    stateful.script(Reply(text='{"name": "Ada"}'), Fault.server_error())
+    request = _json_request(1, "hosted", previous_response_id=first.id)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(request)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert stateful.last_request.json["previous_response_id"] == first.id
+    assert strict.requests == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "reason"),
+    [
+        (Fault.http(400, "bad param"), grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST"),
+        (
+            Fault.context_length_exceeded(),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "CONTEXT_LENGTH_EXCEEDED",
+        ),
+        (Fault.rate_limited(), grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED"),
+        (Fault.server_error(), grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE"),
+        (Fault.reset(), grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE"),
+    ],
+)
+async def test_upstream_failures_keep_their_statuses(
+    served: Served, strict: FakeOpenAI, fault: Fault, code: grpc.StatusCode, reason: str
+) -> None:
+    strict.script(fault)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await served.stub.Chat(chat_request("local", "x"))
+    assert (decode(caught.value).code, decode(caught.value).reason) == (code, reason)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.truncate(),
+        Fault.malformed(after_chunks=1),
+        Fault.stream_error(after_chunks=1, message="boom"),
+        Fault.reset_mid_stream(after_chunks=1),
+    ],
+)
+async def test_broken_streams_end_with_unavailable_after_their_deltas(
+    served: Served, strict: FakeOpenAI, fault: Fault
+) -> None:
+    strict.script(fault)
+    request = chat_pb2.StreamChatRequest(model="local", messages=[user("one two three")])
+    texts: list[str] = []
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for event in served.stub.StreamChat(request):
+            texts.append(event.text_delta.text)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "".join(texts).startswith("one")

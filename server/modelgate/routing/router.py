@@ -137,7 +137,9 @@ class Router:
         memory = self.memory
         response, deployment = await self._chat_once(request, call, plan)
         if wants_json(request):
-            response = await enforce(request, response, lambda again: self._chat_again(again, call))
+            response = await enforce(
+                request, response, lambda again: self._chat_again(again, call, plan)
+            )
         if self.hooks is not None:
             await self.hooks.after(request, response)
         if memory is not None:
@@ -168,10 +170,10 @@ class Router:
         return plan, hit
 
     async def _chat_again(
-        self, request: chat_pb2.ChatRequest, call: CallContext
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: list[Deployment]
     ) -> chat_pb2.ChatResponse:
-        plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
-        return (await self._chat_once(request, call, plan))[0]
+        """A structured-output re-ask over the call's own plan, continuation rules included."""
+        return (await self._chat_once(request, call, fit_plan(plan, request)))[0]
 
     async def _chat_once(
         self, request: AnyChatRequest, call: CallContext, plan: list[Deployment]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -28,6 +29,9 @@ CapabilityName = Literal[
 ]
 
 _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
+
+OPENAI_API_HOST = "api.openai.com"
+"""OpenAI's own API host: where `previous_response_id` is known to be kept upstream."""
 
 
 class PricingConfig(BaseModel):
@@ -63,6 +67,21 @@ class RuntimeConfig(BaseModel):
             return os.environ[self.api_key_env]
         return self.api_key
 
+    def is_openai_proper(self) -> bool:
+        """OpenAI itself: `kind: openai` with no base URL (its default) or one on api.openai.com.
+
+        Only there is server-side Responses state known to exist; llama.cpp, vLLM,
+        LiteLLM and most compatibles answer 400 to `previous_response_id`.
+        """
+        if self.kind != "openai":
+            return False
+        url = self.resolved_base_url()
+        return not url or urlsplit(url).hostname == OPENAI_API_HOST
+
+    def default_conversation(self, api: str) -> Literal["upstream", "gateway"]:
+        """Where histories live when a model does not say: upstream only on OpenAI proper."""
+        return "upstream" if api == "responses" and self.is_openai_proper() else "gateway"
+
 
 class ModelConfig(BaseModel):
     """One catalog entry: a model made by `provider`, served by `runtime`."""
@@ -80,10 +99,25 @@ class ModelConfig(BaseModel):
     defaults: dict[str, Any] = Field(default_factory=dict)
     extra: dict[str, Any] = Field(default_factory=dict)
     api: Literal["chat_completions", "responses"] | None = None
+    conversation: Literal["upstream", "gateway"] | None = None
+    """Who keeps the history `previous_response_id` names: the upstream (Responses API
+    only; the id is passed through) or the gateway's store (history replayed). Unset:
+    `upstream` for `api: responses` on OpenAI proper (`RuntimeConfig.is_openai_proper`),
+    else `gateway`."""
     options: dict[str, Any] = Field(default_factory=dict)
     fallbacks: list[str] = Field(default_factory=list)
     cache: bool = False
     """Cache this model's unary answers by default (callers can still bypass or refresh)."""
+
+    def resolved_conversation(self, runtime: RuntimeConfig) -> Literal["upstream", "gateway"]:
+        """`conversation`, or its default on `runtime`; `upstream` needs the Responses API."""
+        api = self.api or runtime.api
+        if self.conversation == "upstream" and api != "responses":
+            raise ValueError(
+                f"model {self.id!r}: `conversation: upstream` needs `api: responses` "
+                "(Chat Completions keeps no conversations upstream)"
+            )
+        return self.conversation or runtime.default_conversation(api)
 
 
 class DeploymentConfig(BaseModel):

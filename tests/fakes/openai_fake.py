@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from typing_extensions import override
@@ -64,7 +64,12 @@ def openai_error(
 
 
 class FakeOpenAI(FakeServer):
-    """OpenAI-compatible upstream; `lmstudio=True` adds LM Studio's /api/v0 listing."""
+    """OpenAI-compatible upstream; `lmstudio=True` adds LM Studio's /api/v0 listing.
+
+    `responses="llama.cpp"` makes /v1/responses as strict as llama-server: input
+    items need a determinable `type` and `previous_response_id` is refused (it
+    keeps no conversations); see `responses_input.py`.
+    """
 
     provider: ClassVar[str] = "openai"
 
@@ -73,9 +78,11 @@ class FakeOpenAI(FakeServer):
         *,
         models: Iterable[str | FakeModel] = _DEFAULT_MODELS,
         lmstudio: bool = False,
+        responses: Literal["openai", "llama.cpp"] = "openai",
         **kwargs: Any,
     ) -> None:
         self.lmstudio = lmstudio
+        self.responses = responses
         self.stored_responses: dict[str, dict[str, Any]] = {}
         super().__init__(models=models, **kwargs)
 

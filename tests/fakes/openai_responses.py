@@ -3,6 +3,8 @@
 Kept apart from the chat endpoints because its object model (output items,
 typed SSE events with sequence numbers, stored responses for
 `previous_response_id`) shares nothing with chat completions but the transport.
+A reply with reasoning tokens starts its output with a `reasoning` item, as
+OpenAI's reasoning models do (summary empty unless asked for).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aiohttp import web
 
 from .base import Frame, sse
 from .plan import HEX, Plan, rid
+from .responses_input import llama_cpp_error, llama_cpp_problem
 from .scenario import Fault, text_of
 
 if TYPE_CHECKING:
@@ -72,6 +75,9 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
     body, bad = fake.check(request, "model")
     if bad is not None:
         return fake.error_response(request, bad)
+    problem = llama_cpp_problem(body) if fake.responses == "llama.cpp" else None
+    if problem is not None:
+        return fake.error_response(request, Fault.http(400, body=llama_cpp_error(problem)))
     prev = body.get("previous_response_id")
     if prev is not None and prev not in fake.stored_responses:
         return fake.error_response(
@@ -108,7 +114,12 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
         }
         for c in plan.calls
     ]
-    output: list[dict[str, Any]] = ([message] if plan.text or not calls else []) + calls
+    reasoning = [{"id": rid("rs_", 48, HEX), "type": "reasoning", "summary": []}]
+    output: list[dict[str, Any]] = (
+        (reasoning if plan.reply.reasoning_tokens else [])
+        + ([message] if plan.text or not calls else [])
+        + calls
+    )
 
     def response(state: str, out: list[dict[str, Any]], usage: Any) -> dict[str, Any]:
         return {
@@ -165,6 +176,12 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
         ev("response.in_progress", response=response("in_progress", [], None)),
     ]
     for index, item in enumerate(output):
+        if item["type"] == "reasoning":
+            frames += [
+                ev("response.output_item.added", output_index=index, item=item),
+                ev("response.output_item.done", output_index=index, item=item),
+            ]
+            continue
         if item["type"] == "message":
             part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
             frames += [

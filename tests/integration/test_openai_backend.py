@@ -58,6 +58,7 @@ async def served(fake: FakeOpenAI) -> AsyncIterator[Served]:
             provider="openai",
             upstream_name="gpt-4o",
             api="responses",
+            conversation="upstream",
             capabilities=["chat", "streaming", "tools"],
         ),
     ]

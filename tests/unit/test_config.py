@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from modelgate.config import load_settings
+from modelgate.config import ModelConfig, RuntimeConfig, load_settings
+from modelgate.routing.catalog import Catalog
+from tests.gateways import settings
 
 YAML = """
 server: {port: 6001, grace_seconds: 7}
@@ -55,4 +58,69 @@ def test_invalid_config_is_rejected_with_the_field(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("routing: {max_attempts: 0}\n")
     with pytest.raises(ValueError, match="max_attempts"):
+        load_settings(config)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "api", "expected"),
+    [
+        (RuntimeConfig(kind="openai"), "responses", "upstream"),
+        (
+            RuntimeConfig(kind="openai", base_url="https://api.openai.com/v1"),
+            "responses",
+            "upstream",
+        ),
+        (RuntimeConfig(kind="openai", base_url="http://127.0.0.1:8080/v1"), "responses", "gateway"),
+        (
+            RuntimeConfig(kind="openai_compatible", base_url="http://vllm:8000/v1"),
+            "responses",
+            "gateway",
+        ),
+        (RuntimeConfig(kind="openai", api="responses"), None, "upstream"),
+        (RuntimeConfig(kind="openai"), None, "gateway"),
+        (RuntimeConfig(kind="anthropic"), None, "gateway"),
+    ],
+)
+def test_conversation_defaults_to_upstream_only_for_the_responses_api_of_openai_proper(
+    runtime: RuntimeConfig, api: Any, expected: str
+) -> None:
+    model = ModelConfig(id="m", runtime="r", api=api)
+    assert model.resolved_conversation(runtime) == expected
+
+
+def test_conversation_default_follows_the_base_url_env_var(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runtime = RuntimeConfig(kind="openai", base_url_env="LITELLM_URL", api="responses")
+    model = ModelConfig(id="m", runtime="r")
+    monkeypatch.setenv("LITELLM_URL", "http://litellm:4000/v1")
+    assert model.resolved_conversation(runtime) == "gateway"
+    monkeypatch.delenv("LITELLM_URL")
+    assert model.resolved_conversation(runtime) == "upstream"
+
+
+def test_conversation_set_in_the_catalog_wins_over_the_default() -> None:
+    proper, local = RuntimeConfig(kind="openai"), RuntimeConfig(kind="openai", base_url="http://h")
+    model = ModelConfig(id="m", runtime="r", api="responses", conversation="gateway")
+    assert model.resolved_conversation(proper) == "gateway"
+    model = ModelConfig(id="m", runtime="r", api="responses", conversation="upstream")
+    assert model.resolved_conversation(local) == "upstream"
+
+
+def test_upstream_conversation_without_the_responses_api_stops_the_gateway() -> None:
+    config = settings(
+        runtimes={"openai": RuntimeConfig(kind="openai")},
+        models=[ModelConfig(id="gpt-4o", runtime="openai", conversation="upstream")],
+    )
+    with pytest.raises(ValueError, match=r"'gpt-4o'.*conversation: upstream.*api: responses"):
+        Catalog(config)
+
+
+def test_unknown_conversation_value_is_rejected_with_the_field(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        "runtimes: {openai: {kind: openai}}\n"
+        "models: [{id: m, runtime: openai, api: responses, conversation: server}]\n"
+    )
+    with pytest.raises(ValueError, match=r"models\.0\.conversation"):
         load_settings(config)

@@ -7,6 +7,7 @@ import json
 import math
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import openai
@@ -213,6 +214,56 @@ async def test_responses_stream_events_and_helper(
     item = final.output[0]
     assert item.type == "function_call"
     assert json.loads(item.arguments) == {"q": "long enough argument"}
+
+
+async def test_responses_reasoning_item_comes_first(
+    fake: FakeOpenAI, client: openai.AsyncOpenAI
+) -> None:
+    fake.script(Reply(text="42", reasoning_tokens=5), Reply(text="42", reasoning_tokens=5))
+    response = await client.responses.create(model="o4-mini", input="why?")
+    assert [item.type for item in response.output] == ["reasoning", "message"]
+    assert response.output_text == "42"
+    assert response.usage is not None
+    assert response.usage.output_tokens_details.reasoning_tokens == 5
+    async with client.responses.stream(model="o4-mini", input="why?") as helper:
+        final = await helper.get_final_response()
+    assert [item.type for item in final.output] == ["reasoning", "message"]
+    assert final.output_text == "42"
+
+
+async def test_responses_llama_cpp_flavour_takes_typed_items_only_and_keeps_no_state() -> None:
+    async with FakeOpenAI(responses="llama.cpp") as strict:
+        client = openai.AsyncOpenAI(base_url=strict.url + "/v1", api_key="k", max_retries=0)
+        # The assistant turn as Codex CLI and the gateway send it (no id or status), which
+        # OpenAI and llama.cpp both accept; the SDK's param types do not describe it.
+        history: Any = [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "a"}]},
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "b"}],
+            },
+            {"type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_1", "output": "done"},
+            {"role": "user", "content": "and now?"},  # a user shorthand is fine
+        ]
+        typed = await client.responses.create(model="m", input=history)
+        assert typed.output_text == "and now?"
+        untyped_turn: Any = [
+            {"role": "assistant", "content": [{"type": "output_text", "text": "b"}]}
+        ]
+        with pytest.raises(openai.BadRequestError) as untyped:
+            await client.responses.create(model="m", input=untyped_turn)
+        assert untyped.value.body == {
+            "code": 400,
+            "message": "Cannot determine type of 'item'",
+            "type": "invalid_request_error",
+        }
+        with pytest.raises(openai.BadRequestError) as stateless:
+            await client.responses.create(model="m", input="x", previous_response_id=typed.id)
+        assert stateless.value.type == "invalid_request_error"
+        assert "does not support 'previous_response_id'" in stateless.value.message
+        await client.close()
 
 
 async def test_models_listing_and_lmstudio_flavour() -> None:

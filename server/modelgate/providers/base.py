@@ -45,6 +45,8 @@ class Target:
     extra: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     api: str = "chat_completions"
+    conversation: str = "gateway"
+    """Who keeps `previous_response_id` histories: "upstream" (passed through) or "gateway"."""
     cache: bool = False
     """Cache unary answers by default (catalog `cache: true`)."""
 

@@ -2,8 +2,9 @@
 
 Measured (issue 9): the official SDKs' request building and response parsing
 cost about 4x the throughput of raw aiohttp + orjson, so the hot endpoints
-(chat, streaming, completions, embeddings) go through here, and the SDKs are
-kept for rarely used, type-heavy endpoints. The SDK-parsed fake-upstream tests
+(chat, streaming, completions, embeddings, and since issue 14 OpenAI's
+Responses API) go through here, and the SDKs are kept for rarely used,
+type-heavy endpoints. The SDK-parsed fake-upstream tests
 guard that our bodies stay wire-identical.
 
 Every request carries the caller's remaining deadline as its total timeout, so

@@ -134,6 +134,7 @@ class Catalog:
             extra=dict(model.extra),
             options={**state.config.options, **model.options},
             api=model.api or state.config.api,
+            conversation=model.resolved_conversation(state.config),
             cache=model.cache,
         )
         self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
@@ -274,6 +275,7 @@ class Catalog:
                 upstream_name=record.id.split("@", 1)[0],
                 options=dict(state.config.options),
                 api=state.config.api,
+                conversation=state.config.default_conversation(state.config.api),
             )
             assert state.backend is not None
             self._deployments[record.id] = Deployment(target, state.backend)

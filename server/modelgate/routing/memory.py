@@ -1,9 +1,11 @@
 """What the gateway remembers between calls: conversations, cached answers, usage totals.
 
-Continuity works on every provider: Responses API models continue natively
-(their `resp_...` id is ours); for the rest the gateway stores each answered
-conversation under its response id, per caller key, and replays it when a
-request names it in `previous_response_id`.
+Continuity works on every provider. Models with `conversation: upstream`
+(Responses API servers that keep state: OpenAI proper by default) continue
+natively, their `resp_...` id being ours; for the rest the gateway stores each
+answered conversation under its own response id, per caller key, and replays it
+when a request names it in `previous_response_id`, so the upstream never sees
+the id.
 
 The cache is exact-match over the canonical request (see state.cache.cache_key)
 and only for answers that are reproducible: greedy (temperature 0) or seeded,
@@ -67,11 +69,23 @@ class Memory:
         self.state = state
         self.config = config
 
-    async def continue_conversation(self, request: Any, deployment: Deployment) -> None:
-        """Prepend the stored history named by `previous_response_id` (in place)."""
+    async def continue_conversation(self, request: Any, plan: list[Deployment]) -> list[Deployment]:
+        """Prepend the stored history named by `previous_response_id` (in place).
+
+        The plan's first choice decides who holds the history. When its upstream
+        does, only deployments continuing on that same runtime stay in the plan:
+        elsewhere the id means nothing and the history would be lost.
+        """
         previous = request.previous_response_id
-        if not previous or deployment.target.api == "responses":
-            return
+        if not previous:
+            return plan
+        first = plan[0]
+        if first.target.conversation == "upstream":
+            return [
+                d
+                for d in plan
+                if d.target.conversation == "upstream" and d.record.runtime == first.record.runtime
+            ]
         try:
             history = await self.state.conversations.load(previous, caller_key_id.get())
         except StateUnavailableError as exc:
@@ -83,12 +97,13 @@ class Memory:
         request.messages.extend(history)
         request.messages.extend(current)
         request.previous_response_id = ""
+        return plan
 
     async def remember(
         self, request: Any, response_id: str, content: Any, deployment: Deployment
     ) -> None:
         """Store the conversation including the answer under `response_id`."""
-        if deployment.target.api == "responses":
+        if deployment.target.conversation == "upstream":
             return
         answer = content_pb2.Message(role=content_pb2.ROLE_ASSISTANT, parts=content)
         try:

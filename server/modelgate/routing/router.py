@@ -137,7 +137,9 @@ class Router:
         memory = self.memory
         response, deployment = await self._chat_once(request, call, plan)
         if wants_json(request):
-            response = await enforce(request, response, lambda again: self._chat_again(again, call))
+            response = await enforce(
+                request, response, lambda again: self._chat_again(again, call, plan)
+            )
         if self.hooks is not None:
             await self.hooks.after(request, response)
         if memory is not None:
@@ -159,7 +161,7 @@ class Router:
         if memory is None:
             _check_continuation(request, plan[0])
             return fit_plan(plan, request), None
-        await memory.continue_conversation(request, plan[0])
+        plan = await memory.continue_conversation(request, plan)
         plan = fit_plan(plan, request)  # after continuation: the replayed history counts too
         hit = await memory.cached(request, plan[0])
         if hit is not None:
@@ -168,10 +170,10 @@ class Router:
         return plan, hit
 
     async def _chat_again(
-        self, request: chat_pb2.ChatRequest, call: CallContext
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: list[Deployment]
     ) -> chat_pb2.ChatResponse:
-        plan = fit_plan(self.plan(request.model, model_pb2.CAPABILITY_CHAT), request)
-        return (await self._chat_once(request, call, plan))[0]
+        """A structured-output re-ask over the call's own plan, continuation rules included."""
+        return (await self._chat_once(request, call, fit_plan(plan, request)))[0]
 
     async def _chat_once(
         self, request: AnyChatRequest, call: CallContext, plan: list[Deployment]
@@ -363,8 +365,8 @@ def _stamp_attempts(metadata: object, count: int) -> None:
 
 
 def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
-    """Continuation is native on Responses API models; the gateway's store serves the rest."""
-    if request.previous_response_id and deployment.target.api != "responses":
+    """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
+    if request.previous_response_id and deployment.target.conversation != "upstream":
         raise GatewayError(
             grpc.StatusCode.NOT_FOUND,
             "RESPONSE_NOT_FOUND",

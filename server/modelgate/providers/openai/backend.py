@@ -3,7 +3,7 @@
 One class serves OpenAI itself and every OpenAI-compatible server (LM Studio,
 vLLM, Groq, DeepSeek, Mistral, OpenRouter, Gemini's compatible endpoint,
 Azure OpenAI) by configuration alone: base URL, key env var, extra headers.
-Hot endpoints use the lean aiohttp path; the Responses API uses the SDK.
+Every endpoint, the Responses API included, uses the lean aiohttp path.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream
 from modelgate.providers.openai import request as build
+from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
@@ -72,24 +73,12 @@ class OpenAIBackend(BackendDefaults):
                 "embedding_encoding", "base64" if config.kind == "openai" else "float"
             )
         )
-        self._responses: Any = None
-
-    def _responses_api(self) -> Any:
-        if self._responses is None:
-            from modelgate.providers.openai.responses_api import ResponsesApi
-
-            self._responses = ResponsesApi(
-                self.provider, self.base_url, self.api_key, self.config.headers
-            )
-        return self._responses
 
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         if target.api == "responses":
-            response: chat_pb2.ChatResponse = await self._responses_api().chat(
-                target, request, call
-            )
+            response = await responses_api.chat(self.http, target, request, call)
         else:
             body, _headers = await self.http.post_json(
                 "/chat/completions", build.chat_body(target, request, stream=False), call
@@ -104,10 +93,7 @@ class OpenAIBackend(BackendDefaults):
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         if target.api == "responses":
-            events: AsyncIterator[chat_pb2.StreamChatResponse] = self._responses_api().stream_chat(
-                target, request, call
-            )
-            async for event in events:
+            async for event in responses_api.stream_chat(self.http, target, request, call):
                 if event.HasField("end"):
                     self._stamp(event.end, target)
                 yield event
@@ -227,8 +213,6 @@ class OpenAIBackend(BackendDefaults):
     @override
     async def aclose(self) -> None:
         await self.http.aclose()
-        if self._responses is not None:
-            await self._responses.aclose()
 
 
 def _vector(raw: Any) -> list[float] | array.array[float]:

@@ -1,80 +1,114 @@
-"""OpenAI's Responses API through the official SDK (models configured with `api: responses`).
+"""OpenAI's Responses API (`POST /responses`) for models configured with `api: responses`.
 
-Used for what only the Responses API does: server-side conversation state, so
-`previous_response_id` passes straight through and the provider's `resp_...`
-id becomes our response id. Off the hot path, so the SDK's types earn their
-keep here. The SDK's own retries are off: the router is the only retry loop.
+Sent on the runtime's lean aiohttp path like chat completions, not through the
+SDK: its request transform took ~60 ms per call on a 40-item conversation
+(`python -m bench.sdk_transport`), and its keyword-only `create()` refused
+every parameter it does not name, so a caller's `generation.extra` (llama.cpp's
+`top_k`, ...) crashed the call instead of reaching the upstream.
+
+Every input item names its `type`: strict servers (llama.cpp) refuse items
+without one. Assistant turns are `{"type": "message", "role": "assistant",
+"content": [{"type": "output_text", ...}]}` without id or status, the shape
+Codex CLI sends and both OpenAI and llama.cpp accept. The provider's `resp_...`
+id is our id only with `conversation: upstream`; otherwise the gateway mints its
+own and keeps the history itself. Reasoning output items are not returned: the
+contract has no part to carry them (their tokens are in `usage`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import base64
+from collections.abc import AsyncIterator
 from typing import Any
 
-import openai
+import aiohttp
+import orjson
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
+from modelgate.providers.http import HttpUpstream, sse_events
 from modelgate.providers.structs import (
     arguments_struct,
     struct_to_dict,
     struct_to_json,
     tool_result_text,
 )
-from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
+from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
+PATH = "/responses"
 _INCOMPLETE = {
     "max_output_tokens": generation_pb2.FINISH_REASON_LENGTH,
     "content_filter": generation_pb2.FINISH_REASON_CONTENT_FILTER,
 }
+_TOOL_MODES = {
+    content_pb2.TOOL_CHOICE_MODE_AUTO: "auto",
+    content_pb2.TOOL_CHOICE_MODE_NONE: "none",
+    content_pb2.TOOL_CHOICE_MODE_REQUIRED: "required",
+}
+
+
+def _image(image: content_pb2.Image) -> dict[str, Any]:
+    url = image.url
+    if image.WhichOneof("source") == "data":
+        url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
+    block: dict[str, Any] = {"type": "input_image", "image_url": url}
+    if image.detail:
+        block["detail"] = (
+            content_pb2.ImageDetail.Name(image.detail).removeprefix("IMAGE_DETAIL_").lower()
+        )
+    return block
 
 
 def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: list[str]) -> None:
-    role = message.role
+    """Append the input items of one message, in part order (system text goes to `system`)."""
+    assistant = message.role == content_pb2.ROLE_ASSISTANT
+    text_type = "output_text" if assistant else "input_text"
     blocks: list[dict[str, Any]] = []
-    text_type = "output_text" if role == content_pb2.ROLE_ASSISTANT else "input_text"
+
+    def flush() -> None:
+        if blocks:
+            role = "assistant" if assistant else "user"
+            items.append({"type": "message", "role": role, "content": blocks.copy()})
+            blocks.clear()
+
     for part in message.parts:
         kind = part.WhichOneof("data")
         if kind == "text":
-            if role == content_pb2.ROLE_SYSTEM:
+            if message.role == content_pb2.ROLE_SYSTEM:
                 system.append(part.text)
             else:
                 blocks.append({"type": text_type, "text": part.text})
         elif kind == "image":
-            image = part.image
-            url = image.url
-            if image.WhichOneof("source") == "data":
-                import base64
-
-                url = f"data:{image.mime_type};base64,{base64.b64encode(image.data).decode()}"
-            blocks.append({"type": "input_image", "image_url": url})
+            blocks.append(_image(part.image))
         elif kind == "tool_call":
+            flush()
+            call = part.tool_call
             items.append(
                 {
                     "type": "function_call",
-                    "call_id": part.tool_call.id,
-                    "name": part.tool_call.name,
-                    "arguments": struct_to_json(part.tool_call.arguments),
+                    "call_id": call.id,
+                    "name": call.name,
+                    "arguments": struct_to_json(call.arguments)
+                    if call.HasField("arguments")
+                    else "{}",
                 }
             )
         elif kind == "tool_result":
+            flush()
             result = part.tool_result
-            output = tool_result_text(result)
             items.append(
-                {"type": "function_call_output", "call_id": result.tool_call_id, "output": output}
+                {
+                    "type": "function_call_output",
+                    "call_id": result.tool_call_id,
+                    "output": tool_result_text(result),
+                }
             )
-    if blocks:
-        items.append(
-            {
-                "role": "assistant" if role == content_pb2.ROLE_ASSISTANT else "user",
-                "content": blocks,
-            }
-        )
+    flush()
 
 
-def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
-    """Keyword arguments of `client.responses.create` for `request`."""
+def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+    """The `/responses` JSON body for `request`; `generation.extra` keys go in as they are."""
     items: list[dict[str, Any]] = []
     system: list[str] = []
     for message in request.messages:
@@ -104,6 +138,11 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
             }
             for t in request.tools
         ]
+    choice = request.tool_choice.WhichOneof("choice")
+    if choice == "mode" and request.tool_choice.mode in _TOOL_MODES:
+        body["tool_choice"] = _TOOL_MODES[request.tool_choice.mode]
+    elif choice == "tool_name":
+        body["tool_choice"] = {"type": "function", "name": request.tool_choice.tool_name}
     fmt = request.response_format
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
         body["text"] = {
@@ -121,13 +160,17 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
     if g.HasField("extra"):
         body.update(struct_to_dict(g.extra))
     body.update(target.extra)
+    if stream:
+        body["stream"] = True
     return body
 
 
-def _finish(response: Any, has_calls: bool) -> tuple[generation_pb2.FinishReason.ValueType, str]:
-    status = getattr(response, "status", "") or ""
+def _finish(
+    response: dict[str, Any], has_calls: bool
+) -> tuple[generation_pb2.FinishReason.ValueType, str]:
+    status = str(response.get("status") or "")
     if status == "incomplete":
-        reason = getattr(getattr(response, "incomplete_details", None), "reason", "") or ""
+        reason = str((response.get("incomplete_details") or {}).get("reason") or "")
         return _INCOMPLETE.get(reason, generation_pb2.FINISH_REASON_OTHER), reason
     if has_calls:
         return generation_pb2.FINISH_REASON_TOOL_CALLS, status
@@ -135,131 +178,130 @@ def _finish(response: Any, has_calls: bool) -> tuple[generation_pb2.FinishReason
 
 
 def _usage(usage: Any, out: generation_pb2.Usage) -> None:
-    if usage is None:
+    if not isinstance(usage, dict):
         return
-    out.input_tokens = usage.input_tokens or 0
-    out.output_tokens = usage.output_tokens or 0
-    out.total_tokens = usage.total_tokens or out.input_tokens + out.output_tokens
-    details = getattr(usage, "input_tokens_details", None)
-    out.cached_input_tokens = getattr(details, "cached_tokens", 0) or 0
-    reasoning = getattr(usage, "output_tokens_details", None)
-    out.reasoning_tokens = getattr(reasoning, "reasoning_tokens", 0) or 0
+    out.input_tokens = usage.get("input_tokens") or 0
+    out.output_tokens = usage.get("output_tokens") or 0
+    out.total_tokens = usage.get("total_tokens") or out.input_tokens + out.output_tokens
+    out.cached_input_tokens = (usage.get("input_tokens_details") or {}).get("cached_tokens") or 0
+    reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
+    out.reasoning_tokens = reasoning or 0
 
 
-class ResponsesApi:
-    """An SDK client bound to one runtime."""
+def _failure(provider: str, error: Any, secrets: tuple[str, ...]) -> GatewayError:
+    """A failed response or `error` event: its code doubles as the error type."""
+    error = error if isinstance(error, dict) else {}
+    code = str(error.get("code") or "")
+    body = {
+        "error": {
+            "type": code or "server_error",
+            "code": code,
+            "message": str(error.get("message") or "failed"),
+        }
+    }
+    return classify(provider, None, body, {}, secrets)
 
-    def __init__(
-        self, provider: str, base_url: str, api_key: str, headers: Mapping[str, str]
-    ) -> None:
-        self.provider = provider
-        self.secrets = (api_key,)
-        self.client = openai.AsyncOpenAI(
-            api_key=api_key or "unused",
-            base_url=base_url,
-            max_retries=0,
-            default_headers=dict(headers),
-            http_client=openai.DefaultAioHttpClient(),
-        )
 
-    def _error(self, exc: Exception) -> GatewayError:
-        if isinstance(exc, openai.APITimeoutError):
-            return deadline_exceeded(self.provider)
-        if isinstance(exc, openai.APIStatusError):
-            return classify(
-                self.provider,
-                exc.status_code,
-                exc.body
-                if isinstance(exc.body, dict) and "error" in exc.body
-                else {"error": exc.body},
-                exc.response.headers,
-                self.secrets,
+def _answer(
+    provider: str, body: Any, own_id: bool, secrets: tuple[str, ...]
+) -> chat_pb2.ChatResponse:
+    """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+        raise unavailable(provider, "answered without an output list")
+    if body.get("status") == "failed":
+        raise _failure(provider, body.get("error"), secrets)
+    upstream_id = str(body.get("id") or "")
+    result = chat_pb2.ChatResponse(
+        id=upstream_id if own_id else "", provider_response_id=upstream_id
+    )
+    has_calls = False
+    for item in body["output"]:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "message":
+            for block in item.get("content") or ():
+                if block.get("type") == "output_text":
+                    result.content.add(text=block.get("text") or "")
+                elif block.get("type") == "refusal":
+                    result.content.add(text=block.get("refusal") or "")
+        elif kind == "function_call":
+            has_calls = True
+            result.content.add(
+                tool_call=content_pb2.ToolCall(
+                    id=item.get("call_id") or "",
+                    name=item.get("name") or "",
+                    arguments=arguments_struct(item.get("arguments") or ""),
+                )
             )
-        if isinstance(exc, openai.APIConnectionError):
-            return unavailable(self.provider, "connection failed")
-        return unavailable(self.provider, f"unexpected answer ({type(exc).__name__})")
+    result.finish_reason, result.raw_finish_reason = _finish(body, has_calls)
+    _usage(body.get("usage"), result.usage)
+    return result
 
-    async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
-    ) -> chat_pb2.ChatResponse:
-        """One Responses API call; our id is the provider's, so continuation is native."""
+
+async def chat(
+    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+) -> chat_pb2.ChatResponse:
+    """One Responses API call."""
+    body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
+    return _answer(http.provider, body, target.conversation == "upstream", http.secrets)
+
+
+async def _events(provider: str, response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    async for _name, data in sse_events(response):
         try:
-            response = await self.client.responses.create(
-                **responses_body(target, request), timeout=call.remaining()
-            )
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from exc
-        result = chat_pb2.ChatResponse(id=response.id, provider_response_id=response.id)
-        has_calls = False
-        for item in response.output:
-            if item.type == "message":
-                for block in item.content:
-                    if block.type == "output_text":
-                        result.content.add(text=block.text)
-            elif item.type == "function_call":
-                has_calls = True
-                result.content.add(
-                    tool_call=content_pb2.ToolCall(
-                        id=item.call_id, name=item.name, arguments=arguments_struct(item.arguments)
+            event = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise unavailable(provider, "sent a malformed stream event") from exc
+        if not isinstance(event, dict):
+            raise unavailable(provider, "sent a stream event that is not an object")
+        yield event
+
+
+async def stream_chat(
+    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+    """Deltas from the Responses event stream; `response.completed` is the terminator."""
+    Event = chat_pb2.StreamChatResponse
+    provider = http.provider
+    calls: dict[str, tuple[int, str]] = {}
+    body = responses_body(target, request, stream=True)
+    async with http.stream(PATH, body, call) as response:
+        async for event in _events(provider, response):
+            kind = event.get("type")
+            if kind == "response.output_text.delta":
+                yield Event(text_delta=stream_pb2.TextDelta(text=event.get("delta") or ""))
+            elif kind == "response.output_item.added":
+                item = event.get("item") or {}
+                if item.get("type") == "function_call":
+                    call_id = item.get("call_id") or ""
+                    calls[item.get("id") or ""] = (len(calls), call_id)
+                    yield Event(
+                        tool_call_delta=stream_pb2.ToolCallDelta(
+                            index=len(calls) - 1,
+                            id=call_id,
+                            name=item.get("name") or "",
+                            arguments_json=item.get("arguments") or "",
+                        )
+                    )
+            elif kind == "response.function_call_arguments.delta":
+                index, call_id = calls.get(event.get("item_id") or "", (0, ""))
+                yield Event(
+                    tool_call_delta=stream_pb2.ToolCallDelta(
+                        index=index, id=call_id, arguments_json=event.get("delta") or ""
                     )
                 )
-        result.finish_reason, result.raw_finish_reason = _finish(response, has_calls)
-        _usage(response.usage, result.usage)
-        return result
-
-    async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
-    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-        """Deltas from the Responses event stream; `response.completed` is the terminator."""
-        Event = chat_pb2.StreamChatResponse
-        calls: dict[str, tuple[int, str]] = {}
-        try:
-            stream = await self.client.responses.create(
-                **responses_body(target, request), stream=True, timeout=call.remaining()
-            )
-            async with stream:
-                async for event in stream:
-                    kind = event.type
-                    if kind == "response.output_text.delta":
-                        yield Event(text_delta=stream_pb2.TextDelta(text=event.delta))
-                    elif (
-                        kind == "response.output_item.added" and event.item.type == "function_call"
-                    ):
-                        calls[event.item.id or ""] = (len(calls), event.item.call_id)
-                        yield Event(
-                            tool_call_delta=stream_pb2.ToolCallDelta(
-                                index=len(calls) - 1, id=event.item.call_id, name=event.item.name
-                            )
-                        )
-                    elif kind == "response.function_call_arguments.delta":
-                        index, call_id = calls.get(event.item_id, (0, ""))
-                        yield Event(
-                            tool_call_delta=stream_pb2.ToolCallDelta(
-                                index=index, id=call_id, arguments_json=event.delta
-                            )
-                        )
-                    elif kind in ("response.completed", "response.incomplete"):
-                        end = stream_pb2.StreamEnd(
-                            id=event.response.id, provider_response_id=event.response.id
-                        )
-                        end.finish_reason, end.raw_finish_reason = _finish(
-                            event.response, bool(calls)
-                        )
-                        _usage(event.response.usage, end.usage)
-                        yield Event(end=end)
-                        return
-                    elif kind in ("error", "response.failed"):
-                        body = {
-                            "error": {
-                                "type": getattr(event, "code", "") or "server_error",
-                                "message": getattr(event, "message", "") or "failed",
-                            }
-                        }
-                        raise classify(self.provider, None, body, {}, self.secrets)
-        except openai.OpenAIError as exc:
-            raise self._error(exc) from exc
-        raise unavailable(self.provider, "stream ended without response.completed")
-
-    async def aclose(self) -> None:
-        """Close the SDK's connections."""
-        await self.client.close()
+            elif kind in ("response.completed", "response.incomplete"):
+                final = event.get("response") or {}
+                upstream_id = str(final.get("id") or "")
+                end = stream_pb2.StreamEnd(
+                    id=upstream_id if target.conversation == "upstream" else "",
+                    provider_response_id=upstream_id,
+                )
+                end.finish_reason, end.raw_finish_reason = _finish(final, bool(calls))
+                _usage(final.get("usage"), end.usage)
+                yield Event(end=end)
+                return
+            elif kind == "response.failed":
+                raise _failure(provider, (event.get("response") or {}).get("error"), http.secrets)
+            elif kind == "error":
+                raise _failure(provider, event, http.secrets)
+    raise unavailable(provider, "stream ended without response.completed")

@@ -6,7 +6,8 @@ wait that would pass the caller's deadline fails now with RetryInfo instead;
 attempts are bounded per deployment and per call; a deployment whose breaker
 is open is skipped; non-retryable failures that another model may not share
 (context too long, provider down or misconfigured) fall back to the next
-deployment, other client errors end the call at once.
+deployment, other client errors end the call at once. A deployment that cannot
+take the request's parameters is skipped without a call, like an unavailable one.
 
 Hand-rolled rather than tenacity: tenacity retries one callable, but a call
 here moves across deployments, must skip open breakers without calling, and
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import grpc
 
@@ -75,8 +76,11 @@ class Attempts:
         board: StatsBoard,
         config: RoutingConfig,
         call: CallContext,
+        refusals: Mapping[str, GatewayError] | None = None,
     ) -> None:
         self.plan = plan
+        self.refusals = refusals
+        """Model id -> why it cannot take this request's parameters (routing/admission.py)."""
         self.board = board
         self.config = config
         self.call = call
@@ -95,6 +99,9 @@ class Attempts:
             stats = self.board.get(deployment.record.id)
             if deployment.unavailable_reason:
                 self._skip(_unavailable(deployment))
+                continue
+            if self.refusals and deployment.record.id in self.refusals:
+                self._skip(self.refusals[deployment.record.id])
                 continue
             if self._tries_here >= self.config.max_attempts_per_deployment:
                 self._advance()

@@ -26,6 +26,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
+from modelgate.providers.params import OPEN_GATE, ParamGate, params_of
 from modelgate.providers.registry import create_backend
 from modelgate.routing.balancer import StatsBoard
 from modelgate.routing.records import CAPABILITY_FIELDS, has_capability, model_record
@@ -45,6 +46,8 @@ class Deployment:
     target: Target
     backend: Backend
     unavailable_reason: str = ""
+    params: ParamGate = OPEN_GATE
+    """The GenerationConfig fields it takes, per operation (checked by routing/admission.py)."""
 
     @property
     def record(self) -> model_pb2.Model:
@@ -136,7 +139,10 @@ class Catalog:
             api=model.api or state.config.api,
             cache=model.cache,
         )
-        self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
+        gate = _gate(model.runtime, state, target)
+        self._deployments[model.id] = Deployment(
+            target, state.backend or _UNAVAILABLE, reason, gate
+        )
 
     def _reindex(self) -> None:
         short: dict[str, list[str]] = {}
@@ -276,7 +282,9 @@ class Catalog:
                 api=state.config.api,
             )
             assert state.backend is not None
-            self._deployments[record.id] = Deployment(target, state.backend)
+            self._deployments[record.id] = Deployment(
+                target, state.backend, params=_gate(name, state, target)
+            )
             state.discovered.append(record.id)
 
     async def aclose(self) -> None:
@@ -299,6 +307,18 @@ def _matches(record: model_pb2.Model, request: model_pb2.ListModelsRequest) -> b
     if request.capability and not has_capability(record, request.capability):
         return False
     return not (request.available_only and not record.availability.available)
+
+
+def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
+    """The deployment's parameter declarations and policy, decided once, not per request."""
+    if state.backend is None:
+        return OPEN_GATE  # unavailable: refused before any parameter matters
+    return ParamGate(
+        runtime,
+        params_of(state.backend, target, "chat"),
+        params_of(state.backend, target, "complete"),
+        drop=state.config.unsupported_params == "drop",
+    )
 
 
 def _missing_key_reason(config: RuntimeConfig) -> str:

@@ -29,6 +29,7 @@ from modelgate.providers.openai import request as build
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
+from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_errors import unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -72,6 +73,20 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._responses: Any = None
+        self._compatible = config.kind != "openai"
+
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
+        """What the body builder of the API `target` is called through sends."""
+        if operation == "chat" and target.api == "responses":
+            from modelgate.providers.openai.responses_api import RESPONSES
+
+            return RESPONSES
+        if operation == "complete":
+            return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
+        params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
+        if target.options.get("max_completion_tokens"):
+            return params.variant(params.api, max_output_tokens="max_completion_tokens")
+        return params
 
     def _responses_api(self) -> Any:
         if self._responses is None:

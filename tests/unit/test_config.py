@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from modelgate.config import load_settings
+from modelgate.config import RuntimeConfig, load_settings
 
 YAML = """
 server: {port: 6001, grace_seconds: 7}
@@ -56,3 +57,15 @@ def test_invalid_config_is_rejected_with_the_field(tmp_path: Path) -> None:
     config.write_text("routing: {max_attempts: 0}\n")
     with pytest.raises(ValueError, match="max_attempts"):
         load_settings(config)
+
+
+def test_unsupported_params_is_error_unless_the_operator_writes_drop() -> None:
+    assert RuntimeConfig(kind="openai").unsupported_params == "error"
+    assert RuntimeConfig(kind="openai", unsupported_params="drop").unsupported_params == "drop"
+    with pytest.raises(ValidationError, match="unsupported_params"):
+        RuntimeConfig(kind="openai", unsupported_params="ignore")  # type: ignore[arg-type]
+
+
+def test_a_misspelt_runtime_key_is_an_error_not_a_silent_default() -> None:
+    with pytest.raises(ValidationError, match="unsupported_param"):
+        RuntimeConfig(kind="openai", unsupported_param="drop")  # type: ignore[call-arg]

@@ -83,23 +83,23 @@ class ParamGate:
     complete: UpstreamParams = PASSED_THROUGH
     drop: bool = False
     """The runtime's `unsupported_params: drop`: send without the field instead of refusing."""
+    warned: set[str] = field(default_factory=set, compare=False)
+    """Fields already logged as dropped; one set per runtime, shared by its deployments."""
+
+    def warn_dropped(self, operation: Operation, names: tuple[str, ...]) -> None:
+        """Log each dropped field once per runtime at WARNING: an operator chose to lose it."""
+        api = (self.chat if operation == "chat" else self.complete).api
+        for name in names:
+            if name not in self.warned:
+                self.warned.add(name)
+                log.warning(
+                    "runtime %s sends requests without generation.%s (%s has no such "
+                    "parameter; unsupported_params: drop)",
+                    self.runtime,
+                    name,
+                    api,
+                )
 
 
 OPEN_GATE = ParamGate("")
 """Takes every field (deployments whose backend could not be created never run)."""
-
-_warned: set[tuple[str, str]] = set()
-
-
-def warn_dropped(runtime: str, api: str, names: tuple[str, ...]) -> None:
-    """Log each dropped field once per runtime, at WARNING: an operator chose to lose it."""
-    for name in names:
-        if (runtime, name) not in _warned:
-            _warned.add((runtime, name))
-            log.warning(
-                "runtime %s drops generation.%s from requests (%s has no such parameter; "
-                "unsupported_params: drop)",
-                runtime,
-                name,
-                api,
-            )

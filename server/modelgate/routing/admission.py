@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 from modelgate.errors import GatewayError, invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
-from modelgate.providers.params import FIELDS, Operation, UpstreamParams, warn_dropped
+from modelgate.providers.params import FIELDS, Operation, UpstreamParams
 from modelgate.routing.catalog import Deployment
 
 R = TypeVar("R", bound=AnyChatRequest | AnyCompleteRequest)
@@ -50,9 +50,7 @@ class Admission(Generic[R]):
         request = copy.deepcopy(self.request)
         for name in names:
             request.generation.ClearField(name)  # type: ignore[arg-type]
-        gate = deployment.params
-        api = (gate.chat if self.operation == "chat" else gate.complete).api
-        warn_dropped(gate.runtime, api, names)
+        deployment.params.warn_dropped(self.operation, names)
         return request
 
     def note(self, deployment: Deployment, metadata: MutableMapping[str, str]) -> None:

@@ -63,6 +63,8 @@ class RuntimeState:
     backend: Backend | None
     error: str = ""
     discovered: list[str] = field(default_factory=list)
+    dropped_warned: set[str] = field(default_factory=set)
+    """Fields this runtime has logged as dropped (once each, across its deployments)."""
 
 
 def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[ModelConfig]]:
@@ -318,6 +320,7 @@ def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
         params_of(state.backend, target, "chat"),
         params_of(state.backend, target, "complete"),
         drop=state.config.unsupported_params == "drop",
+        warned=state.dropped_warned,
     )
 
 

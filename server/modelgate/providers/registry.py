@@ -37,6 +37,11 @@ def register_provider(kind: str, factory: BackendFactory) -> None:
     _registered[kind] = factory
 
 
+def builtin_kinds() -> tuple[str, ...]:
+    """The kinds that ship with the gateway, in declaration order."""
+    return tuple(_BUILTIN)
+
+
 def known_kinds() -> list[str]:
     """Every kind that can be named in a runtime's `kind`."""
     plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from google.protobuf.message import Message
+
 from modelgate.v1 import generation_pb2
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields)
 """Every GenerationConfig field, in proto order (the proto is the one list)."""
+_REPEATED = frozenset(
+    f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields if f.is_repeated
+)
 
 Operation: TypeAlias = Literal["chat", "complete"]
 """Chat and StreamChat, or Complete and StreamComplete (a stream uses its unary's body)."""
@@ -46,13 +51,28 @@ class UpstreamParams:
     sends: Mapping[str, str]
     refused: frozenset[str] = field(init=False)
     """The fields it cannot take: refused or dropped, per the runtime's policy."""
+    _probes: tuple[tuple[str, bool], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.sends) - set(FIELDS)
         if unknown:
             raise ValueError(f"{self.api}: not GenerationConfig fields: {sorted(unknown)}")
         object.__setattr__(self, "sends", MappingProxyType(dict(self.sends)))
-        object.__setattr__(self, "refused", frozenset(FIELDS) - set(self.sends))
+        refused = tuple(name for name in FIELDS if name not in self.sends)
+        object.__setattr__(self, "refused", frozenset(refused))
+        object.__setattr__(self, "_probes", tuple((n, n in _REPEATED) for n in refused))
+
+    def unsupported(self, generation: Message) -> tuple[str, ...]:
+        """The fields set in `generation` that this API cannot take, in proto order.
+
+        On the hot path: one presence probe per field the API lacks (none for most),
+        cheaper than listing every field the request set.
+        """
+        found: tuple[str, ...] = ()
+        for name, repeated in self._probes:
+            if len(getattr(generation, name)) if repeated else generation.HasField(name):
+                found += (name,)
+        return found
 
     def variant(self, api: str, **changes: str) -> UpstreamParams:
         """A related API: these fields added or renamed, the rest as here."""

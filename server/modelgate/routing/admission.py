@@ -1,8 +1,8 @@
 """Which deployments of a plan may take the request's GenerationConfig fields, and how.
 
 Runs once per request against each deployment's `ParamGate`, decided at catalog
-load (providers/params.py), so the hot path is one `ListFields` and a set
-intersection per deployment. A set field the deployment's API cannot take
+load (providers/params.py), so the hot path is one presence probe per field the
+deployment's API lacks (none for most). A set field the deployment's API cannot take
 either refuses that deployment (the runtime's `unsupported_params: error`, the
 default) or is cleared from the copy sent there and named in the answer's
 `metadata["dropped_params"]` (`drop`). When every deployment refuses, the call
@@ -64,26 +64,25 @@ def admit(plan: list[Deployment], request: R, operation: Operation) -> Admission
     """Each deployment's verdict; INVALID_ARGUMENT when none can take the request."""
     if not request.HasField("generation"):
         return Admission(plan, request, operation)
-    given = {f.name for f, _ in request.generation.ListFields()}
+    generation = request.generation
     refused: list[Refused] = []
     dropped: dict[str, tuple[str, ...]] = {}
     for deployment in plan:
         gate = deployment.params
         params = gate.chat if operation == "chat" else gate.complete
-        missing = params.refused.intersection(given)
-        if not missing:
+        names = params.unsupported(generation)
+        if not names:
             continue
-        names = tuple(name for name in FIELDS if name in missing)
         if gate.drop:
             dropped[deployment.record.id] = names
         else:
             refused.append((deployment, params, names))
     if not refused:
-        return Admission(plan, request, operation, dropped=dropped)
+        return Admission(plan, request, operation, dropped=dropped or None)
     if len(refused) == len(plan):
         raise refusal(refused)
     refusals = {entry[0].record.id: refusal([entry]) for entry in refused}
-    return Admission(plan, request, operation, refusals, dropped)
+    return Admission(plan, request, operation, refusals, dropped or None)
 
 
 def refusal(refused: Sequence[Refused]) -> GatewayError:

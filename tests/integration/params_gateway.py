@@ -86,6 +86,7 @@ def params_settings(up: Upstreams) -> Settings:
     models = [
         model("gpt", "openai"),
         model("gpt-responses", "openai", api="responses"),
+        model("gpt-mct", "openai", options={"max_completion_tokens": True}),
         model("vllm", "vllm"),
         model("lms", "lmstudio"),
         model("claude", "anthropic"),

@@ -34,13 +34,15 @@ SAMPLES: dict[str, Any] = {
 }
 """One value per field; a field the proto gains must get one here (see the first test)."""
 
-MODELS = ("gpt", "gpt-responses", "vllm", "lms", "claude", "llama", "echo")
-"""OpenAI Chat Completions, OpenAI Responses, OpenAI-compatible, LM Studio, Anthropic,
-Ollama and the built-in echo."""
+MODELS = ("gpt", "gpt-mct", "gpt-responses", "vllm", "lms", "claude", "llama", "echo")
+"""OpenAI Chat Completions (also with `max_completion_tokens`), OpenAI Responses,
+OpenAI-compatible, LM Studio, Anthropic, Ollama and the built-in echo."""
 
 REFUSED: dict[tuple[str, str], set[str]] = {
     ("gpt", "chat"): {"top_k"},
     ("gpt", "complete"): {"top_k"},
+    ("gpt-mct", "chat"): {"top_k"},
+    ("gpt-mct", "complete"): {"top_k"},
     ("gpt-responses", "chat"): {
         "top_k",
         "stop_sequences",

@@ -114,6 +114,10 @@ class Backend(Protocol):
         """Release connections."""
         ...
 
+    # Optional: `generation_params(target, operation) -> UpstreamParams` declares the
+    # GenerationConfig fields the backend sends (providers/params.py); the router then
+    # refuses or drops the rest. Without it the backend receives every field.
+
 
 class BackendDefaults:
     """Defaults for the optional parts of `Backend`: subclass and override what you serve.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,6 +45,8 @@ class PricingConfig(BaseModel):
 class RuntimeConfig(BaseModel):
     """One place models run: an API account, an Ollama host, an OpenAI-compatible server."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key must fail, not vanish
+
     kind: str = Field(description="backend kind: echo, openai, anthropic, ollama, lmstudio, ...")
     base_url: str | None = None
     base_url_env: str | None = None
@@ -54,6 +56,10 @@ class RuntimeConfig(BaseModel):
     discover: bool = False
     headers: dict[str, str] = Field(default_factory=dict, repr=False)
     options: dict[str, Any] = Field(default_factory=dict)
+    unsupported_params: Literal["error", "drop"] = "error"
+    """A GenerationConfig field this runtime's API cannot take: refuse the request with
+    INVALID_ARGUMENT naming it (`error`), or send without it and say so in the answer's
+    `metadata["dropped_params"]` and a WARNING log line (`drop`)."""
 
     def resolved_base_url(self) -> str | None:
         """The base URL, the env var named by `base_url_env` winning over the file."""

@@ -43,6 +43,23 @@ async def test_chat_echoes_the_last_user_message(stub: Stub) -> None:
     assert response.latency.ToTimedelta().total_seconds() > 0
 
 
+async def test_stop_sequences_cut_the_echo_before_the_first_one(stub: Stub) -> None:
+    generation = generation_pb2.GenerationConfig(stop_sequences=["STOP", "three"])
+    chat = await stub.Chat(chat_request("echo", "one two three STOP four", generation=generation))
+    assert text_of(chat) == "one two "
+    assert chat.finish_reason == generation_pb2.FINISH_REASON_STOP
+    streamed = [
+        e.text_delta.text
+        async for e in stub.StreamComplete(
+            completion_pb2.StreamCompleteRequest(
+                model="echo", prompt="alpha STOP beta", generation=generation
+            )
+        )
+        if e.HasField("text_delta")
+    ]
+    assert "".join(streamed) == "alpha "
+
+
 async def test_chat_response_ids_are_unique(stub: Stub) -> None:
     ids = {(await stub.Chat(chat_request("echo", "x"))).id for _ in range(5)}
     assert len(ids) == 5

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from modelgate.config import ModelConfig, RuntimeConfig, load_settings
 from modelgate.routing.catalog import Catalog
@@ -124,3 +125,15 @@ def test_unknown_conversation_value_is_rejected_with_the_field(tmp_path: Path) -
     )
     with pytest.raises(ValueError, match=r"models\.0\.conversation"):
         load_settings(config)
+
+
+def test_unsupported_params_is_error_unless_the_operator_writes_drop() -> None:
+    assert RuntimeConfig(kind="openai").unsupported_params == "error"
+    assert RuntimeConfig(kind="openai", unsupported_params="drop").unsupported_params == "drop"
+    with pytest.raises(ValidationError, match="unsupported_params"):
+        RuntimeConfig(kind="openai", unsupported_params="ignore")  # type: ignore[arg-type]
+
+
+def test_a_misspelt_runtime_key_is_an_error_not_a_silent_default() -> None:
+    with pytest.raises(ValidationError, match="unsupported_param"):
+        RuntimeConfig(kind="openai", unsupported_param="drop")  # type: ignore[call-arg]

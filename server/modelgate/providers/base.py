@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
@@ -28,6 +28,9 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
+
+if TYPE_CHECKING:
+    from modelgate.providers.params import Operation, UpstreamParams
 
 AnyChatRequest: TypeAlias = chat_pb2.ChatRequest | chat_pb2.StreamChatRequest
 AnyCompleteRequest: TypeAlias = (
@@ -134,6 +137,11 @@ class Backend(Protocol):
         """An exact local tokenizer for the context-window check, or None."""
         ...
 
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
+        """The GenerationConfig fields this backend sends for `target` (providers/params.py),
+        or None when it takes the whole request and owns every field (plugins)."""
+        ...
+
 
 class BackendDefaults:
     """Defaults for the optional parts of `Backend`: subclass and override what you serve.
@@ -176,6 +184,9 @@ class BackendDefaults:
         return None
 
     def token_counter(self) -> TokenCounter | None:
+        return None
+
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
         return None
 
 

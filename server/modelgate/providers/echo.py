@@ -4,7 +4,9 @@ It makes a fresh checkout useful and end-to-end tests exact. Behaviour:
 chat echoes the last user text (word by word when streaming), completion
 echoes the prompt, embeddings are unit vectors derived from the text, and
 tokens are whitespace-delimited words (`\\S+\\s*`), so counts are exact for
-its own tokenizer. Per-model `options` (catalog) slow it down for tests:
+its own tokenizer. It takes every GenerationConfig field: `max_output_tokens` and
+`stop_sequences` cut the answer, the sampling fields cannot change a deterministic
+answer. Per-model `options` (catalog) slow it down for tests:
 `latency_ms` before answering, `token_interval_ms` between stream deltas, and
 `repeat_stream: true` streams the answer's words over and over and never ends (a stream that
 outlives any cap by construction, however fast the machine).
@@ -31,6 +33,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
+from modelgate.providers.params import FIELDS, Operation, UpstreamParams
 from modelgate.providers.structs import message_text
 from modelgate.v1 import (
     chat_pb2,
@@ -81,9 +84,24 @@ def _answer(request: AnyChatRequest) -> str:
     return text
 
 
-def _limit(
-    tokens: list[str], generation: generation_pb2.GenerationConfig
-) -> tuple[list[str], Finish]:
+_NO_EFFECT = "(no effect: echo is deterministic)"
+ECHO_PARAMS = UpstreamParams(
+    "echo",
+    {
+        **{name: _NO_EFFECT for name in FIELDS},
+        "max_output_tokens": "(truncates the answer)",
+        "stop_sequences": "(cuts the answer before the first one)",
+        "extra": "(no effect: echo has no upstream)",
+    },
+)
+"""Echo stands in for any provider, so it takes every field; see `_limit`."""
+
+
+def _limit(text: str, generation: generation_pb2.GenerationConfig) -> tuple[list[str], Finish]:
+    """The answer's tokens, cut at the first stop sequence and at max_output_tokens."""
+    stops = [text.find(stop) for stop in generation.stop_sequences]
+    cut = min((at for at in stops if at >= 0), default=-1)
+    tokens = echo_tokens(text[:cut] if cut >= 0 else text)
     if generation.HasField("max_output_tokens") and len(tokens) > generation.max_output_tokens:
         return tokens[: generation.max_output_tokens], _LENGTH
     return tokens, _STOP
@@ -103,6 +121,11 @@ class EchoBackend(BackendDefaults):
         self.runtime = runtime
         self.dimension = dimension
 
+    @override
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
+        """Every field, for every RPC (see ECHO_PARAMS)."""
+        return ECHO_PARAMS
+
     async def _pause(self, target: Target, key: str) -> None:
         delay = float(target.options.get(key, 0)) / 1000
         if delay > 0:
@@ -120,7 +143,7 @@ class EchoBackend(BackendDefaults):
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         await self._pause(target, "latency_ms")
-        tokens, finish = _limit(echo_tokens(_answer(request)), request.generation)
+        tokens, finish = _limit(_answer(request), request.generation)
         return chat_pb2.ChatResponse(
             model=target.id,
             provider=target.record.provider,
@@ -135,7 +158,7 @@ class EchoBackend(BackendDefaults):
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         await self._pause(target, "latency_ms")
-        tokens, finish = _limit(echo_tokens(_answer(request)), request.generation)
+        tokens, finish = _limit(_answer(request), request.generation)
         for index, token in enumerate(_streamed(target, tokens)):
             if index:
                 await self._pause(target, "token_interval_ms")
@@ -161,7 +184,7 @@ class EchoBackend(BackendDefaults):
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         await self._pause(target, "latency_ms")
-        tokens, finish = _limit(echo_tokens(request.prompt), request.generation)
+        tokens, finish = _limit(request.prompt, request.generation)
         return completion_pb2.CompleteResponse(
             model=target.id,
             provider=target.record.provider,
@@ -177,7 +200,7 @@ class EchoBackend(BackendDefaults):
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         await self._pause(target, "latency_ms")
-        tokens, finish = _limit(echo_tokens(request.prompt), request.generation)
+        tokens, finish = _limit(request.prompt, request.generation)
         for index, token in enumerate(_streamed(target, tokens)):
             if index:
                 await self._pause(target, "token_interval_ms")
@@ -204,10 +227,6 @@ class EchoBackend(BackendDefaults):
             embeddings=embeddings,
             usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
         )
-
-    @override
-    def token_counter(self) -> EchoBackend:
-        return self
 
     def local_token_count(self, target: Target, messages: Iterable[content_pb2.Message]) -> int:
         """Exact input tokens with the echo tokenizer (used for the context-window check)."""

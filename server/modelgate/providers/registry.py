@@ -29,7 +29,7 @@ from modelgate.v1 import model_pb2
 
 BackendFactory = Callable[[str, RuntimeConfig], Backend]
 ENTRY_POINT_GROUP = "modelgate.providers"
-ABILITY_ACCESSORS = ("model_manager", "model_describer", "token_counter")
+ABILITY_ACCESSORS = ("model_manager", "model_describer", "token_counter", "generation_params")
 log = logging.getLogger(__name__)
 
 # Built-ins are imported on first use so a gateway without Anthropic models
@@ -48,6 +48,11 @@ _registered: dict[str, BackendFactory] = {}
 def register_provider(kind: str, factory: BackendFactory) -> None:
     """Make runtimes of `kind` in the catalog use `factory`; overrides built-ins."""
     _registered[kind] = factory
+
+
+def builtin_kinds() -> tuple[str, ...]:
+    """The kinds that ship with the gateway, in declaration order."""
+    return tuple(_BUILTIN)
 
 
 def known_kinds() -> list[str]:

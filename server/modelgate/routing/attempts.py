@@ -7,9 +7,10 @@ attempts are bounded per deployment and per call; a deployment whose breaker
 is open is skipped; non-retryable failures that another model may not share
 (context too long, provider down or misconfigured, an answer that breaks the
 provider's API) fall back to the next deployment, other client errors end the
-call at once. The error a caller gets is the last real upstream failure (a
-skipped deployment never hides it), marked final so clients do not retry what
-was retried here, with the attempts it took in its metadata.
+call at once. A deployment that cannot take the request's parameters is skipped
+without a call, like an unavailable one. The error a caller gets is the last real
+upstream failure (a skipped deployment never hides it), marked final so clients do
+not retry what was retried here, with the attempts it took in its metadata.
 
 Breakers hear one verdict per call and deployment (a "visit"), not one per
 attempt: the visit failed when its last attempt failed retryably, and a
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import grpc
 
@@ -88,8 +89,11 @@ class Attempts:
         board: StatsBoard,
         config: RoutingConfig,
         call: CallContext,
+        refusals: Mapping[str, GatewayError] | None = None,
     ) -> None:
         self.plan = plan
+        self.refusals = refusals
+        """Model id -> why it cannot take this request's parameters (routing/admission.py)."""
         self.board = board
         self.config = config
         self.call = call
@@ -113,6 +117,9 @@ class Attempts:
             stats = self.board.get(deployment.record.id)
             if deployment.unavailable_reason:
                 self._skip(_unavailable(deployment))
+                continue
+            if self.refusals and deployment.record.id in self.refusals:
+                self._skip(self.refusals[deployment.record.id])
                 continue
             if self._tries_here >= self.config.max_attempts_per_deployment:
                 self._advance()

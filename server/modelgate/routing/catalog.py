@@ -26,6 +26,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
+from modelgate.providers.params import OPEN_GATE, ParamGate, params_of
 from modelgate.providers.registry import create_backend
 from modelgate.routing.balancer import StatsBoard
 from modelgate.routing.records import CAPABILITY_FIELDS, has_capability, model_record
@@ -45,6 +46,8 @@ class Deployment:
     target: Target
     backend: Backend
     unavailable_reason: str = ""
+    params: ParamGate = OPEN_GATE
+    """The GenerationConfig fields it takes, per operation (checked by routing/admission.py)."""
 
     @property
     def record(self) -> model_pb2.Model:
@@ -60,6 +63,8 @@ class RuntimeState:
     backend: Backend | None
     error: str = ""
     discovered: list[str] = field(default_factory=list)
+    dropped_warned: set[str] = field(default_factory=set)
+    """Fields this runtime has logged as dropped (once each, across its deployments)."""
 
 
 def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[ModelConfig]]:
@@ -137,7 +142,10 @@ class Catalog:
             conversation=model.resolved_conversation(state.config),
             cache=model.cache,
         )
-        self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
+        gate = _gate(model.runtime, state, target)
+        self._deployments[model.id] = Deployment(
+            target, state.backend or _UNAVAILABLE, reason, gate
+        )
 
     def _reindex(self) -> None:
         short: dict[str, list[str]] = {}
@@ -278,7 +286,9 @@ class Catalog:
                 conversation=state.config.default_conversation(state.config.api),
             )
             assert state.backend is not None
-            self._deployments[record.id] = Deployment(target, state.backend)
+            self._deployments[record.id] = Deployment(
+                target, state.backend, params=_gate(name, state, target)
+            )
             state.discovered.append(record.id)
 
     async def aclose(self) -> None:
@@ -301,6 +311,19 @@ def _matches(record: model_pb2.Model, request: model_pb2.ListModelsRequest) -> b
     if request.capability and not has_capability(record, request.capability):
         return False
     return not (request.available_only and not record.availability.available)
+
+
+def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
+    """The deployment's parameter declarations and policy, decided once, not per request."""
+    if state.backend is None:
+        return OPEN_GATE  # unavailable: refused before any parameter matters
+    return ParamGate(
+        runtime,
+        params_of(state.backend, target, "chat"),
+        params_of(state.backend, target, "complete"),
+        drop=state.config.unsupported_params == "drop",
+        warned=state.dropped_warned,
+    )
 
 
 def _missing_key_reason(config: RuntimeConfig) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
 import grpc
@@ -20,6 +20,7 @@ from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError, not_supported
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
+from modelgate.routing.admission import Admission, admit
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
@@ -114,8 +115,9 @@ class Router:
         plan: list[Deployment],
         call: CallContext,
         invoke: Callable[[Deployment], Awaitable[T]],
+        refusals: Mapping[str, GatewayError] | None = None,
     ) -> tuple[T, Deployment, int]:
-        attempts = Attempts(plan, self.catalog.stats, self.config, call)
+        attempts = Attempts(plan, self.catalog.stats, self.config, call, refusals)
         while True:
             deployment = attempts.next()
             try:
@@ -131,59 +133,64 @@ class Router:
 
     async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
-        plan, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
+        admitted, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
         if hit is not None:
             return hit
         memory = self.memory
-        response, deployment = await self._chat_once(request, call, plan)
+        response, deployment = await self._chat_once(admitted, call)
         if wants_json(request):
             response = await enforce(
-                request, response, lambda again: self._chat_again(again, call, plan)
+                request, response, lambda again: self._chat_again(again, call, admitted.plan)
             )
         if self.hooks is not None:
             await self.hooks.after(request, response)
         if memory is not None:
             # Keyed like the lookup in `_prepare_chat` (the plan's first choice), so
             # the next identical request finds it even when a fallback answered.
-            await memory.store(request, plan[0], response)
+            await memory.store(request, admitted.plan[0], response)
             await memory.remember(request, response.id, response.content, deployment)
             await memory.count(deployment.record.id, response.usage, response.cost.total_usd)
         return response
 
     async def _prepare_chat(
         self, request: AnyChatRequest, *capabilities: Capability
-    ) -> tuple[list[Deployment], chat_pb2.ChatResponse | None]:
-        """Hooks, plan, continuation and cache lookup shared by Chat and StreamChat."""
+    ) -> tuple[Admission[AnyChatRequest], chat_pb2.ChatResponse | None]:
+        """Hooks, plan, continuation, parameters and cache lookup shared by Chat and StreamChat."""
         if self.hooks is not None:
             await self.hooks.before(request)
         plan = self.plan(request.model, *capabilities)
         memory = self.memory
         if memory is None:
             _check_continuation(request, plan[0])
-            return fit_plan(plan, request), None
+            return admit(fit_plan(plan, request), request, "chat"), None
         plan = await memory.continue_conversation(request, plan)
-        plan = fit_plan(plan, request)  # after continuation: the replayed history counts too
-        hit = await memory.cached(request, plan[0])
+        # After continuation: the replayed history counts too.
+        admitted = admit(fit_plan(plan, request), request, "chat")
+        hit = await memory.cached(request, admitted.plan[0])
         if hit is not None:
             hit.id = new_response_id()
-            await memory.remember(request, hit.id, hit.content, plan[0])
-        return plan, hit
+            await memory.remember(request, hit.id, hit.content, admitted.plan[0])
+        return admitted, hit
 
     async def _chat_again(
         self, request: chat_pb2.ChatRequest, call: CallContext, plan: list[Deployment]
     ) -> chat_pb2.ChatResponse:
         """A structured-output re-ask over the call's own plan, continuation rules included."""
-        return (await self._chat_once(request, call, fit_plan(plan, request)))[0]
+        return (await self._chat_once(admit(fit_plan(plan, request), request, "chat"), call))[0]
 
     async def _chat_once(
-        self, request: AnyChatRequest, call: CallContext, plan: list[Deployment]
+        self, admitted: Admission[AnyChatRequest], call: CallContext
     ) -> tuple[chat_pb2.ChatResponse, Deployment]:
         started = time.perf_counter()
         response, deployment, count = await self._unary(
-            plan, call, lambda d: d.backend.chat(d.target, request, call)
+            admitted.plan,
+            call,
+            lambda d: d.backend.chat(d.target, admitted.request_for(d), call),
+            admitted.refusals,
         )
         if not response.id:
             response.id = new_response_id()
+        admitted.note(deployment, response.metadata)
         _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
@@ -196,11 +203,17 @@ class Router:
         started = time.perf_counter()
         if self.hooks is not None:
             await self.hooks.before(request)
-        plan = self.plan(request.model, model_pb2.CAPABILITY_COMPLETION)
+        admitted = admit(
+            self.plan(request.model, model_pb2.CAPABILITY_COMPLETION), request, "complete"
+        )
         response, deployment, count = await self._unary(
-            plan, call, lambda d: d.backend.complete(d.target, request, call)
+            admitted.plan,
+            call,
+            lambda d: d.backend.complete(d.target, admitted.request_for(d), call),
+            admitted.refusals,
         )
         response.id = response.id or new_response_id()
+        admitted.note(deployment, response.metadata)
         _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
@@ -234,7 +247,7 @@ class Router:
     ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         hooks = self.hooks
-        plan, hit = await self._prepare_chat(
+        admitted, hit = await self._prepare_chat(
             request, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING
         )
         if hit is not None:
@@ -247,9 +260,9 @@ class Router:
         check = wants_json(request)
         pieces: list[str] = []
         async for event in self._stream(
-            plan,
+            admitted,
             call,
-            lambda d: d.backend.stream_chat(d.target, request, call),
+            lambda d: d.backend.stream_chat(d.target, admitted.request_for(d), call),
             lambda attempt: Event(attempt=attempt),
         ):
             if check:
@@ -265,7 +278,7 @@ class Router:
             if transcript is not None and memory is not None:
                 if event.HasField("end"):
                     end = event.end
-                    await memory.remember(request, end.id, transcript.content(), plan[0])
+                    await memory.remember(request, end.id, transcript.content(), admitted.plan[0])
                     await memory.count(end.model, end.usage, end.cost.total_usd)
                 else:
                     transcript.add(event)
@@ -280,24 +293,25 @@ class Router:
         )
         if self.hooks is not None:
             await self.hooks.before(request)
+        admitted = admit(plan, request, "complete")
         Event = completion_pb2.StreamCompleteResponse
         async for event in self._stream(
-            plan,
+            admitted,
             call,
-            lambda d: d.backend.stream_complete(d.target, request, call),
+            lambda d: d.backend.stream_complete(d.target, admitted.request_for(d), call),
             lambda attempt: Event(attempt=attempt),
         ):
             yield event
 
     async def _stream(
         self,
-        plan: list[Deployment],
+        admitted: Admission[Any],
         call: CallContext,
         open_stream: Callable[[Deployment], AsyncIterator[T]],
         marker: Callable[[stream_pb2.AttemptStarted], T],
     ) -> AsyncIterator[T]:
         started = time.perf_counter()
-        attempts = Attempts(plan, self.catalog.stats, self.config, call)
+        attempts = Attempts(admitted.plan, self.catalog.stats, self.config, call, admitted.refusals)
         while True:
             deployment = attempts.next()
             events = open_stream(deployment)
@@ -317,6 +331,7 @@ class Router:
                         attempts.succeeded()
                     stream_event: Any = event  # StreamChat or StreamComplete response
                     if stream_event.HasField("end"):
+                        admitted.note(deployment, stream_event.end.metadata)
                         _stamp_end(stream_event.end, deployment, started, attempts.count)
                     yield event
                     event = await anext(events, None)

@@ -37,6 +37,7 @@ from modelgate.providers.base import (
     Target,
     TokenCounter,
 )
+from modelgate.providers.params import Operation, UpstreamParams
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
 StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
@@ -250,3 +251,7 @@ class InstrumentedBackend:
     def token_counter(self) -> TokenCounter | None:
         """The wrapped backend's local tokenizer, untraced."""
         return self._inner.token_counter()
+
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
+        """The wrapped backend's parameter declaration."""
+        return self._inner.generation_params(target, operation)

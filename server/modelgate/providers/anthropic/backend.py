@@ -17,7 +17,12 @@ import anthropic
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
-from modelgate.providers.anthropic.request import chat_call, complete_call, count_tokens_body
+from modelgate.providers.anthropic.request import (
+    MESSAGES,
+    chat_call,
+    complete_call,
+    count_tokens_body,
+)
 from modelgate.providers.anthropic.response import chat_response, complete_response
 from modelgate.providers.anthropic.stream import Event, StreamTranslator, translate
 from modelgate.providers.base import (
@@ -29,6 +34,7 @@ from modelgate.providers.base import (
     Target,
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
+from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
 
@@ -60,6 +66,11 @@ class AnthropicBackend(BackendDefaults):
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
         )
         self._sdk: anthropic.AsyncAnthropic | None = None
+
+    @override
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
+        """Chat and Complete both become Messages calls."""
+        return MESSAGES
 
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext

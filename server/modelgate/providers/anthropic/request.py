@@ -2,8 +2,8 @@
 
 What does not map, and why:
 - `presence_penalty`, `frequency_penalty` and `seed` have no Messages API
-  equivalent; they are dropped, as other gateways (LiteLLM, any-llm) do,
-  because rejecting them would make portable requests fail on Claude only.
+  equivalent: `MESSAGES` leaves them out, so the router refuses them (or drops
+  them, noted in the answer, under the runtime's `unsupported_params: drop`).
 - `Message.name`, `Image.detail` and `Tool.strict` have no equivalent either
   and are dropped for the same reason.
 - Temperature above 1 is rejected (INVALID_ARGUMENT): Anthropic's range is
@@ -24,6 +24,7 @@ from typing import Any
 
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.structs import plain, struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
 
@@ -31,6 +32,19 @@ DEFAULT_MAX_TOKENS = 4096
 """Used when neither the request, the catalog defaults nor the model record give a limit."""
 JSON_OBJECT_TOOL = "json_object"
 """Name of the forced tool that carries a RESPONSE_FORMAT_TYPE_JSON_OBJECT answer."""
+
+MESSAGES = UpstreamParams(
+    "Anthropic Messages",
+    {
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "top_k": "top_k",
+        "max_output_tokens": "max_tokens",
+        "stop_sequences": "stop_sequences",
+        "extra": MERGED,
+    },
+)
+"""What `_generation` sends, for Chat and Complete alike."""
 
 _TOOL_MODES = {
     content_pb2.TOOL_CHOICE_MODE_AUTO: {"type": "auto"},

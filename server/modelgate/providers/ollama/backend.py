@@ -36,6 +36,7 @@ from modelgate.providers.ollama.manage import (
     tag_name,
 )
 from modelgate.providers.ollama.request import (
+    OPTIONS,
     chat_body,
     embed_body,
     generate_body,
@@ -50,6 +51,7 @@ from modelgate.providers.ollama.response import (
     estimate_tokens,
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
+from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_errors import invalid_response, unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -89,6 +91,11 @@ class OllamaBackend(BackendDefaults):
         self._facts: dict[tuple[str, str], ShowFacts] = {}
 
     # -- inference -------------------------------------------------------------------------
+
+    @override
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
+        """Every field has an Ollama option, on /api/chat and /api/generate alike."""
+        return OPTIONS
 
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext

@@ -16,6 +16,7 @@ from typing import Any
 
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.params import UpstreamParams
 from modelgate.providers.structs import struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2
 
@@ -25,6 +26,22 @@ _ROLES = {
     content_pb2.ROLE_ASSISTANT: "assistant",
     content_pb2.ROLE_TOOL: "tool",
 }
+
+OPTIONS = UpstreamParams(
+    "Ollama",
+    {
+        "temperature": "options.temperature",
+        "top_p": "options.top_p",
+        "top_k": "options.top_k",
+        "max_output_tokens": "options.num_predict",
+        "stop_sequences": "options.stop",
+        "presence_penalty": "options.presence_penalty",
+        "frequency_penalty": "options.frequency_penalty",
+        "seed": "options.seed",
+        "extra": "(merged into the body; `options` key by key)",
+    },
+)
+"""What `_options` and `_common` send, for /api/chat and /api/generate alike."""
 
 
 def _float32(value: float) -> float:

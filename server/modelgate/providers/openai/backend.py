@@ -30,6 +30,7 @@ from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
+from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_errors import invalid_response
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -73,6 +74,19 @@ class OpenAIBackend(BackendDefaults):
                 "embedding_encoding", "base64" if config.kind == "openai" else "float"
             )
         )
+        self._compatible = config.kind != "openai"
+
+    @override
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
+        """What the body builder of the API `target` is called through sends."""
+        if operation == "chat" and target.api == "responses":
+            return responses_api.RESPONSES
+        if operation == "complete":
+            return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
+        params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
+        if target.options.get("max_completion_tokens"):
+            return params.variant(params.api, max_output_tokens="max_completion_tokens")
+        return params
 
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext

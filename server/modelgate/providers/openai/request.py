@@ -11,8 +11,28 @@ import base64
 from typing import Any
 
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.structs import struct_to_dict, struct_to_json, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2
+
+CHAT_COMPLETIONS = UpstreamParams(
+    "OpenAI Chat Completions",
+    {
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "max_output_tokens": "max_tokens",
+        "stop_sequences": "stop",
+        "presence_penalty": "presence_penalty",
+        "frequency_penalty": "frequency_penalty",
+        "seed": "seed",
+        "extra": MERGED,
+    },
+)
+"""OpenAI's own API has no top_k (an unrecognized argument there is a 400)."""
+COMPLETIONS = CHAT_COMPLETIONS.variant("OpenAI Completions")
+COMPATIBLE_CHAT = CHAT_COMPLETIONS.variant("OpenAI-compatible Chat Completions", top_k="top_k")
+"""vLLM, llama.cpp, LM Studio, Together and others take top_k at the top level."""
+COMPATIBLE_COMPLETIONS = COMPATIBLE_CHAT.variant("OpenAI-compatible Completions")
 
 _ROLES = {
     content_pb2.ROLE_SYSTEM: "system",
@@ -101,6 +121,8 @@ def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_ke
         body["temperature"] = round(g.temperature, 6)
     if g.HasField("top_p"):
         body["top_p"] = round(g.top_p, 6)
+    if g.HasField("top_k"):  # only reaches here where declared (routing/admission.py)
+        body["top_k"] = g.top_k
     if g.HasField("max_output_tokens"):
         body[max_key] = g.max_output_tokens
     if g.stop_sequences:

@@ -27,6 +27,7 @@ import orjson
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.http import HttpUpstream, sse_events
+from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.structs import (
     arguments_struct,
     struct_to_dict,
@@ -37,6 +38,17 @@ from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 PATH = "/responses"
+RESPONSES = UpstreamParams(
+    "OpenAI Responses",
+    {
+        "temperature": "temperature",
+        "top_p": "top_p",
+        "max_output_tokens": "max_output_tokens",
+        "extra": MERGED,
+    },
+)
+"""`responses.create` has no top_k, stop, penalties or seed: those are refused or dropped."""
+
 _INCOMPLETE = {
     "max_output_tokens": generation_pb2.FINISH_REASON_LENGTH,
     "content_filter": generation_pb2.FINISH_REASON_CONTENT_FILTER,

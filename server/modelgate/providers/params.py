@@ -1,0 +1,121 @@
+"""Which `GenerationConfig` fields an upstream API takes, declared once per API as data.
+
+Each request-builder module declares an `UpstreamParams` beside the code that
+writes the body; its backend's `generation_params(target, operation)` says which
+one a deployment uses. The catalog folds that into a `ParamGate` per deployment
+at load time, and the router refuses or drops every other field the caller set
+(routing/admission.py), so a field never vanishes silently. A field the proto
+gains later is in no declaration until a builder sends it: refused, not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from google.protobuf.message import Message
+
+from modelgate.v1 import generation_pb2
+
+if TYPE_CHECKING:
+    from modelgate.providers.base import Backend, Target
+
+log = logging.getLogger(__name__)
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields)
+"""Every GenerationConfig field, in proto order (the proto is the one list)."""
+_REPEATED = frozenset(
+    f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields if f.is_repeated
+)
+
+Operation: TypeAlias = Literal["chat", "complete"]
+"""Chat and StreamChat, or Complete and StreamComplete (a stream uses its unary's body)."""
+
+MERGED = "(merged into the body)"
+"""Where `extra` goes for HTTP upstreams: its keys become top-level body fields."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamParams:
+    """The fields one upstream API takes, each with where it lands in the request body.
+
+    `sends` maps a field name to its body path (`top_k`, `options.num_predict`),
+    or to a parenthesised note where it has no single key (`extra`, echo).
+    """
+
+    api: str
+    """The API's name, used in refusals and the README table."""
+    sends: Mapping[str, str]
+    refused: frozenset[str] = field(init=False)
+    """The fields it cannot take: refused or dropped, per the runtime's policy."""
+    _probes: tuple[tuple[str, bool], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.sends) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"{self.api}: not GenerationConfig fields: {sorted(unknown)}")
+        object.__setattr__(self, "sends", MappingProxyType(dict(self.sends)))
+        refused = tuple(name for name in FIELDS if name not in self.sends)
+        object.__setattr__(self, "refused", frozenset(refused))
+        object.__setattr__(self, "_probes", tuple((n, n in _REPEATED) for n in refused))
+
+    def unsupported(self, generation: Message) -> tuple[str, ...]:
+        """The fields set in `generation` that this API cannot take, in proto order.
+
+        On the hot path: one presence probe per field the API lacks (none for most),
+        cheaper than listing every field the request set.
+        """
+        found: tuple[str, ...] = ()
+        for name, repeated in self._probes:
+            if len(getattr(generation, name)) if repeated else generation.HasField(name):
+                found += (name,)
+        return found
+
+    def variant(self, api: str, **changes: str) -> UpstreamParams:
+        """A related API: these fields added or renamed, the rest as here."""
+        return UpstreamParams(api, {**self.sends, **changes})
+
+
+PASSED_THROUGH = UpstreamParams(
+    "a plugin backend", {name: "(passed to the backend)" for name in FIELDS}
+)
+"""For backends that declare nothing: they get the whole request and own its fields."""
+
+
+def params_of(backend: Backend, target: Target, operation: Operation) -> UpstreamParams:
+    """The backend's declaration for `target`, or PASSED_THROUGH when it declares none."""
+    return backend.generation_params(target, operation) or PASSED_THROUGH
+
+
+@dataclass(frozen=True, slots=True)
+class ParamGate:
+    """What one deployment does with GenerationConfig fields, decided at catalog load."""
+
+    runtime: str
+    chat: UpstreamParams = PASSED_THROUGH
+    complete: UpstreamParams = PASSED_THROUGH
+    drop: bool = False
+    """The runtime's `unsupported_params: drop`: send without the field instead of refusing."""
+    warned: set[str] = field(default_factory=set, compare=False)
+    """Fields already logged as dropped; one set per runtime, shared by its deployments."""
+
+    def warn_dropped(self, operation: Operation, names: tuple[str, ...]) -> None:
+        """Log each dropped field once per runtime at WARNING: an operator chose to lose it."""
+        api = (self.chat if operation == "chat" else self.complete).api
+        for name in names:
+            if name not in self.warned:
+                self.warned.add(name)
+                log.warning(
+                    "runtime %s sends requests without generation.%s (%s has no such "
+                    "parameter; unsupported_params: drop)",
+                    self.runtime,
+                    name,
+                    api,
+                )
+
+
+OPEN_GATE = ParamGate("")
+"""Takes every field (deployments whose backend could not be created never run)."""

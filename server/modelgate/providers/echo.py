@@ -228,6 +228,10 @@ class EchoBackend(BackendDefaults):
             usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
         )
 
+    @override
+    def token_counter(self) -> EchoBackend:
+        return self
+
     def local_token_count(self, target: Target, messages: Iterable[content_pb2.Message]) -> int:
         """Exact input tokens with the echo tokenizer (used for the context-window check)."""
         return len(echo_tokens(message_text(messages)))

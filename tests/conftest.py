@@ -17,13 +17,17 @@ if TYPE_CHECKING:
 
 
 def echo_test_settings() -> Settings:
-    """The default echo gateway plus slow echo variants for deadline and cancel tests."""
+    """The default echo gateway plus slow echo variants for deadline and cancel tests.
+
+    echo-slow answers after 60 s, past pytest's timeout: a deadline test that expects
+    DEADLINE_EXCEEDED can never see the answer instead, however slow the machine.
+    """
     slow = ModelConfig(
         id="echo-slow",
         runtime="echo",
         provider="modelgate",
         capabilities=["chat", "completion", "streaming"],
-        options={"latency_ms": 2000},
+        options={"latency_ms": 60_000},
         context_window=100,
     )
     trickle = ModelConfig(

@@ -20,6 +20,7 @@ from modelgate.v1 import (
     tokens_pb2,
 )
 from tests.rpc_helpers import decode, user
+from tests.waiting import RPC_S
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -369,7 +370,7 @@ CASES = [
 
 async def _call(stub: Stub, rpc: str, request: Any) -> None:
     method: Callable[..., Any] = getattr(stub, rpc)
-    result = method(request, timeout=10)
+    result = method(request, timeout=RPC_S)
     if hasattr(result, "__aiter__"):
         async for _ in result:
             pass
@@ -421,10 +422,10 @@ async def test_undecodable_bytes_are_invalid_argument_not_unknown(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         if method.startswith("Stream"):
             stream: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(path)
-            async for _ in stream(raw, timeout=5):
+            async for _ in stream(raw, timeout=RPC_S):
                 pass
         else:
             unary: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(path)
-            await unary(raw, timeout=5)
+            await unary(raw, timeout=RPC_S)
     status = decode(caught.value)
     assert (status.code, status.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")

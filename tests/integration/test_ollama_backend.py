@@ -61,9 +61,20 @@ def served_models() -> list[FakeModel]:
 
 
 def ollama_settings(url: str) -> Settings:
-    """One discovering Ollama runtime called "ollama", no configured models."""
+    """One discovering Ollama runtime called "ollama", no configured models.
+
+    Tests refresh the catalog themselves; the background refresh is put off for a day, or
+    on a machine slow enough for this module to outlive the 30 s default it would fire
+    mid-test (an extra /api/tags call, a scripted /api/show fault consumed, a removed
+    model dropped from the catalog before the test expects it).
+    """
     runtime = RuntimeConfig(kind="ollama", base_url=url, discover=True)
-    return Settings(runtimes={"ollama": runtime}, models=[], _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        runtimes={"ollama": runtime},
+        models=[],
+        discovery_interval_seconds=24 * 3600,
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -536,13 +547,15 @@ async def test_malformed_stream_line_is_unavailable(stub: Stub, fake: FakeOllama
 async def test_cancelling_a_stream_closes_the_upstream_request(
     stub: Stub, fake: FakeOllama
 ) -> None:
-    fake.script(Reply(text=" ".join(["word"] * 100), tokens_per_s=20), path=CHAT)
+    # The first token comes at once, the next one 60 s later (past pytest's timeout): the
+    # upstream stream is surely open at the cancel, and only the gateway can close it.
+    fake.script(Reply(text="one two three", tokens_per_s=1 / 60), path=CHAT)
     call = stub.StreamChat(chat_pb2.StreamChatRequest(model=LLAMA, messages=[user("go")]))
     async for event in call:
         if event.HasField("text_delta"):
             break
     call.cancel()
-    await fake.wait_for_disconnect(2)
+    await fake.wait_for_disconnect()  # recorded only for a response cut short
     assert fake.streams_started == 1
 
 
@@ -551,7 +564,7 @@ async def test_caller_deadline_closes_a_hung_upstream_request(stub: Stub, fake: 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.Chat(chat_pb2.ChatRequest(model=LLAMA, messages=[user("hi")]), timeout=0.5)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    await fake.wait_for_disconnect(2)
+    await fake.wait_for_disconnect()
 
 
 # -- completion, embeddings, tokens ------------------------------------------------------------

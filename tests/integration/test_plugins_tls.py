@@ -17,6 +17,7 @@ from modelgate.providers.registry import register_provider
 from modelgate.v1 import chat_pb2, content_pb2, gateway_pb2_grpc, model_pb2, tokens_pb2
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, text_of
+from tests.waiting import RPC_S
 
 
 class ShoutingBackend(BackendDefaults):
@@ -145,16 +146,17 @@ async def test_mutual_tls_accepts_a_client_certificate_and_refuses_plaintext(
     target = f"127.0.0.1:{tls_gateway.port}"
     async with grpc.aio.secure_channel(target, credentials) as channel:
         stub = gateway_pb2_grpc.ModelGatewayStub(channel)
-        assert text_of(await stub.Chat(chat_request("echo", "over tls"), timeout=10)) == "over tls"
+        reply = await stub.Chat(chat_request("echo", "over tls"), timeout=RPC_S)
+        assert text_of(reply) == "over tls"
     no_client_cert = grpc.ssl_channel_credentials(root_certificates=(pki / "ca.pem").read_bytes())
     async with grpc.aio.secure_channel(target, no_client_cert) as channel:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await gateway_pb2_grpc.ModelGatewayStub(channel).Chat(
-                chat_request("echo", "x"), timeout=5
+                chat_request("echo", "x"), timeout=RPC_S
             )
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
     async with grpc.aio.insecure_channel(target) as channel:
         with pytest.raises(grpc.aio.AioRpcError):
             await gateway_pb2_grpc.ModelGatewayStub(channel).Chat(
-                chat_request("echo", "x"), timeout=5
+                chat_request("echo", "x"), timeout=RPC_S
             )

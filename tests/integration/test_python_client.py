@@ -18,11 +18,12 @@ from modelgate.client import (
     system,
     user,
 )
+from tests.waiting import RPC_S
 
 
 @pytest.fixture
 async def client(gateway: Gateway) -> ModelGateClient:
-    return ModelGateClient(f"127.0.0.1:{gateway.port}", timeout=10)
+    return ModelGateClient(f"127.0.0.1:{gateway.port}", timeout=RPC_S)
 
 
 async def test_chat_stream_and_models_through_the_client(client: ModelGateClient) -> None:
@@ -56,16 +57,19 @@ async def test_client_raises_typed_errors_with_details(client: ModelGateClient) 
 
 
 async def test_breaking_out_of_a_stream_cancels_the_call(client: ModelGateClient) -> None:
+    # 100 words at 0.2 s apart take at least 19.8 s: leaving after the first word well
+    # within that shows the client did not drain the stream, with a margin no load eats.
+    words = " ".join(f"w{i}" for i in range(100))
     async with client:
         started = asyncio.get_running_loop().time()
-        async for _text in client.stream_text("echo-trickle", "a b c d e f g h i j"):
+        async for _text in client.stream_text("echo-trickle", words):
             break
-        assert asyncio.get_running_loop().time() - started < 1.0
+        assert asyncio.get_running_loop().time() - started < 10
         assert (await client.chat("echo", "alive")).content[0].text == "alive"
 
 
 def _use_sync_client(target: str) -> None:
-    with SyncModelGateClient(target, timeout=10) as client:
+    with SyncModelGateClient(target, timeout=RPC_S) as client:
         assert client.chat("echo", "sync hello").content[0].text == "sync hello"
         assert "".join(client.stream_text("echo", "sync words")) == "sync words"
         with pytest.raises(NotFoundError) as caught:

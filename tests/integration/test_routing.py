@@ -25,6 +25,7 @@ from modelgate.v1 import chat_pb2, generation_pb2, model_pb2, stream_pb2
 from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, text_of, user
+from tests.waiting import eventually
 
 CAPS: list[CapabilityName] = ["chat", "streaming"]
 
@@ -105,25 +106,31 @@ async def test_least_inflight_prefers_the_idle_deployment(
     served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
 ) -> None:
     a, _b = upstreams
-    a.set_default(Reply(latency_ms=400))
+    a.script(Fault.hang())  # busy until cancelled, however long the rest takes
 
     async def busy() -> None:
         await served.stub.Chat(chat_request("m-a", "busy"))
 
     slow = asyncio.create_task(busy())
-    await asyncio.sleep(0.1)
+    # Once the upstream holds the request, the gateway counts it in flight on m-a.
+    await eventually(lambda: _calls(a) == 1, what="the busy call reaching upstream a")
     quick = await served.stub.Chat(chat_request("fewest", "x"))
     assert quick.model == "m-b"
-    await slow
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
 
 
 async def test_lowest_latency_learns_the_faster_deployment(
     served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
 ) -> None:
     a, _b = upstreams
-    a.set_default(Reply(latency_ms=80))
-    for _ in range(4):
-        await served.stub.Chat(chat_request("m-a", "x"))
+    # Every latency observed on m-a is at least its 1 s sleep, so m-b stays the pick as long
+    # as none of its own calls to a local fake takes a whole second: milliseconds even on a
+    # saturated machine, rather than a race between 80 ms and a loaded machine.
+    a.script(Reply(latency_ms=1000))
+    await served.stub.Chat(chat_request("m-a", "x"))
+    for _ in range(3):
         await served.stub.Chat(chat_request("m-b", "x"))
     picks = [(await served.stub.Chat(chat_request("fastest", "x"))).model for _ in range(5)]
     assert picks == ["m-b"] * 5
@@ -243,29 +250,31 @@ async def test_deadline_shorter_than_upstream_closes_the_upstream_request(
     served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
 ) -> None:
     a, _ = upstreams
-    a.script(Fault.hang())
-    started = time.monotonic()
+    a.script(Fault.hang())  # never answers: only the gateway can end the upstream request
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await served.stub.Chat(chat_request("m-a", "x"), timeout=0.3)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    closed_at = await a.wait_for_disconnect(within_s=2)
-    assert closed_at - started < 0.3 + 0.2
+    # The gateway has no upstream timeout of its own, so a disconnect at all (within the
+    # generous bound of the wait) shows the caller's deadline closed it.
+    await a.wait_for_disconnect()
+    assert _calls(a) == 1
 
 
-async def test_client_cancel_mid_stream_closes_upstream_within_100ms(
+async def test_client_cancel_mid_stream_closes_upstream_before_its_next_token(
     served: Served, upstreams: tuple[FakeOpenAI, FakeOpenAI]
 ) -> None:
     a, _ = upstreams
-    a.script(Reply(text=" ".join(["word"] * 200), tokens_per_s=20))
+    # The first token comes at once, each next one 60 s later (past pytest's timeout): the
+    # gateway cannot notice the cancel on its next upstream read, it must close actively.
+    a.script(Reply(text="one two three", tokens_per_s=1 / 60))
     call = served.stub.StreamChat(chat_pb2.StreamChatRequest(model="m-a", messages=[user("x")]))
     async for event in call:
         if event.HasField("text_delta"):
             break
-    cancelled_at = time.monotonic()
     call.cancel()
-    closed_at = await a.wait_for_disconnect(within_s=2)
-    assert closed_at - cancelled_at < 0.1, closed_at - cancelled_at
+    await a.wait_for_disconnect()  # a disconnect is recorded only for an unfinished response
     assert a.active_streams == 0
+    assert a.streams_started == 1
 
 
 async def test_list_models_shows_aliases_with_their_deployments(served: Served) -> None:
@@ -300,7 +309,13 @@ async def test_discovery_refreshes_on_its_interval(
     config = settings(runtimes={"local": runtime}, discovery_interval_seconds=0.1)
     async with serve(config) as running:
         a.add_model("arrives-later")
-        await asyncio.sleep(0.4)
-        ids = {m.id for m in (await running.stub.ListModels(model_pb2.ListModelsRequest())).models}
-        assert "arrives-later@local" in ids
-        a.remove_model("arrives-later")
+
+        async def listed() -> bool:
+            models = (await running.stub.ListModels(model_pb2.ListModelsRequest())).models
+            return "arrives-later@local" in {m.id for m in models}
+
+        try:
+            # No explicit refresh: only the 0.1 s background refresh can make it appear.
+            await eventually(listed, what="discovery on its interval")
+        finally:
+            a.remove_model("arrives-later")

@@ -26,6 +26,7 @@ from modelgate.v1 import chat_pb2, model_pb2
 from tests.fakes import FakeOpenAI
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, decode, user
+from tests.waiting import RPC_S
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -151,7 +152,7 @@ async def test_prometheus_endpoint_counts_requests_tokens_and_cost(fake: FakeOpe
             await running.stub.Chat(chat_request("no-such-model-xyz", "x"))
         page = await asyncio.to_thread(
             lambda: (
-                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5)
+                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=RPC_S)
                 .read()
                 .decode()
             )

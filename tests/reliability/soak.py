@@ -37,6 +37,10 @@ FAULTS = [
     Fault.malformed(after_chunks=1),
 ]
 TEXT = "the quick brown fox jumps over the lazy dog"
+HUNG_S = 30.0
+"""A call still running after this long counts as hung. Calls take milliseconds idle and
+well under a second at full concurrency on a saturated machine, so only a call that
+would never end gets near it."""
 
 
 @dataclass
@@ -112,14 +116,16 @@ async def run(calls: int, concurrency: int, fault_rate: float, seed: int = 7) ->
                             e.text_delta.text
                             async for e in served.stub.StreamChat(
                                 chat_pb2.StreamChatRequest(model="gpt-4o", messages=[user(TEXT)]),
-                                timeout=10,
+                                timeout=HUNG_S,
                             )
                             if e.HasField("text_delta")
                         ]
                         if "".join(texts) != TEXT:
                             report.duplicated += 1
                     else:
-                        response = await served.stub.Chat(chat_request("gpt-4o", TEXT), timeout=10)
+                        response = await served.stub.Chat(
+                            chat_request("gpt-4o", TEXT), timeout=HUNG_S
+                        )
                         if response.content[0].text != TEXT:
                             report.duplicated += 1
                     report.outcomes["OK"] += 1

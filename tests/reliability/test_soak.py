@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.reliability.soak import run
 
 
+# A fixed amount of work (1500 calls) that takes about 5 s idle and 20 s on a saturated
+# machine: pytest's 60 s default would leave it only threefold headroom.
+@pytest.mark.timeout(180)
 async def test_short_soak_loses_nothing_and_returns_resources() -> None:
     report = await run(calls=1500, concurrency=32, fault_rate=0.1)
     summary = report.summary()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from modelgate.state.conversations import trim_history
 from modelgate.state.memory import MemoryConversationStore
 from modelgate.v1 import content_pb2
 from tests.state.conftest import MakeState
+from tests.waiting import eventually
 
 SYSTEM = content_pb2.ROLE_SYSTEM
 USER = content_pb2.ROLE_USER
@@ -97,11 +98,18 @@ async def test_anonymous_conversation_is_invisible_to_keyed_callers(state: State
 
 
 async def test_conversation_expires_after_its_ttl(make_state: MakeState) -> None:
-    state = await make_state(ttl_seconds=0.3)
+    ttl = 0.3
+    state = await make_state(ttl_seconds=ttl)
+    saved_at = time.monotonic()
     await state.conversations.save("resp_short", "", [text(USER, "hi")], "echo")
-    assert await state.conversations.load("resp_short", "") is not None
-    await asyncio.sleep(0.45)
-    assert await state.conversations.load("resp_short", "") is None
+
+    async def gone() -> bool:
+        return await state.conversations.load("resp_short", "") is None
+
+    # Polled rather than "load at once, sleep past the TTL, load again": a slow machine
+    # can only make the first miss later, never earlier, so the bound below cannot flake.
+    gone_at = await eventually(gone, what="the conversation expiring")
+    assert gone_at - saved_at >= ttl - 0.05, "still there for its whole TTL (0.05 s: clocks)"
 
 
 async def test_saving_trims_oldest_messages_but_keeps_system_ones(make_state: MakeState) -> None:

@@ -4,48 +4,70 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 import pytest
 
 from modelgate.state import State
 from modelgate.state.memory import MemoryRateLimiter
 
+SLOW = 0.1
+"""Tokens per second slow enough (10 s a token) that the time a few calls take refills
+next to nothing however loaded the machine: waits are then known to well under a second.
+The rate is an argument of every call, so a test can refill a bucket at a fast rate and
+then inspect it at this one."""
+SLACK_S = 0.5
+"""Allowance for the backend's clock (time.time in SQLite, Redis' TIME) against ours."""
+
 
 async def test_bucket_allows_the_burst_then_asks_to_wait_for_one_token(state: State) -> None:
+    started = time.monotonic()
     for _ in range(3):
-        assert await state.limiter.acquire("key", 1, rate_per_s=10, burst=3) == 0
-    wait = await state.limiter.acquire("key", 1, rate_per_s=10, burst=3)
-    assert 0.05 < wait <= 0.1  # one token at 10/s, minus the little time that passed
+        assert await state.limiter.acquire("key", 1, rate_per_s=SLOW, burst=3) == 0
+    wait = await state.limiter.acquire("key", 1, rate_per_s=SLOW, burst=3)
+    elapsed = time.monotonic() - started
+    # one token at SLOW/s, minus what refilled during the calls
+    assert 1 / SLOW - elapsed - SLACK_S < wait <= 1 / SLOW
 
 
 async def test_wait_is_proportional_to_the_missing_tokens(state: State) -> None:
-    assert await state.limiter.acquire("key", 10, rate_per_s=100, burst=10) == 0
-    wait = await state.limiter.acquire("key", 5, rate_per_s=100, burst=10)
-    assert 0.03 < wait <= 0.05
+    started = time.monotonic()
+    assert await state.limiter.acquire("key", 10, rate_per_s=SLOW, burst=10) == 0
+    five = await state.limiter.acquire("key", 5, rate_per_s=SLOW, burst=10)
+    two = await state.limiter.acquire("key", 2, rate_per_s=SLOW, burst=10)
+    elapsed = time.monotonic() - started
+    assert 5 / SLOW - elapsed - SLACK_S < five <= 5 / SLOW
+    assert 2 / SLOW - elapsed - SLACK_S < two <= 2 / SLOW
 
 
 async def test_refused_acquire_consumes_nothing_and_the_bucket_refills(state: State) -> None:
-    assert await state.limiter.acquire("key", 2, rate_per_s=20, burst=2) == 0
-    first = await state.limiter.acquire("key", 2, rate_per_s=20, burst=2)
+    assert await state.limiter.acquire("key", 2, rate_per_s=SLOW, burst=2) == 0
+    first = await state.limiter.acquire("key", 2, rate_per_s=SLOW, burst=2)
     assert first > 0
-    for _ in range(5):  # each refusal must leave the balance alone
-        assert await state.limiter.acquire("key", 2, rate_per_s=20, burst=2) > 0
-    await asyncio.sleep(first + 0.03)
+    for _ in range(5):  # a refusal that took tokens would make the next wait longer
+        wait = await state.limiter.acquire("key", 2, rate_per_s=SLOW, burst=2)
+        assert 0 < wait <= first
+    # At 20/s the empty bucket holds its 2 tokens again after 0.1 s (a sleep is at least
+    # as long as asked, so this holds on any machine), unless a refusal took some.
+    await asyncio.sleep(2 / 20 + 0.03)
     assert await state.limiter.acquire("key", 2, rate_per_s=20, burst=2) == 0
 
 
 async def test_refill_never_exceeds_the_burst(state: State) -> None:
-    assert await state.limiter.acquire("key", 1, rate_per_s=100, burst=2) == 0
-    await asyncio.sleep(0.1)  # 10 tokens' worth of time, but the bucket holds 2
-    assert await state.limiter.acquire("key", 1, rate_per_s=100, burst=2) == 0
-    assert await state.limiter.acquire("key", 1, rate_per_s=100, burst=2) == 0
-    assert await state.limiter.acquire("key", 1, rate_per_s=100, burst=2) > 0
+    assert await state.limiter.acquire("key", 1, rate_per_s=SLOW, burst=2) == 0
+    await asyncio.sleep(0.1)  # 10 tokens' worth of time at 100/s, but the bucket holds 2
+    started = time.monotonic()
+    assert await state.limiter.acquire("key", 2, rate_per_s=100, burst=2) == 0
+    # Asked at the slow rate, a whole token is missing: nothing past the burst was kept.
+    wait = await state.limiter.acquire("key", 1, rate_per_s=SLOW, burst=2)
+    elapsed = time.monotonic() - started
+    assert 1 / SLOW - elapsed - SLACK_S < wait <= 1 / SLOW
 
 
 async def test_buckets_of_different_keys_are_independent(state: State) -> None:
-    assert await state.limiter.acquire("key-a", 1, rate_per_s=1, burst=1) == 0
-    assert await state.limiter.acquire("key-a", 1, rate_per_s=1, burst=1) > 0
-    assert await state.limiter.acquire("key-b", 1, rate_per_s=1, burst=1) == 0
+    assert await state.limiter.acquire("key-a", 1, rate_per_s=SLOW, burst=1) == 0
+    assert await state.limiter.acquire("key-a", 1, rate_per_s=SLOW, burst=1) > 0
+    assert await state.limiter.acquire("key-b", 1, rate_per_s=SLOW, burst=1) == 0
 
 
 async def test_a_cost_above_the_burst_is_never_allowed_and_takes_nothing(state: State) -> None:

@@ -19,6 +19,7 @@ from modelgate.v1 import chat_pb2, gateway_pb2_grpc, generation_pb2
 from tests.gateways import Served, serve, settings
 from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
 from tests.rpc_helpers import chat_request, decode, text_of, user
+from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
 GREEDY = generation_pb2.GenerationConfig(temperature=0)
 
@@ -104,6 +105,7 @@ models:
 
 
 @pytest.mark.redis
+@pytest.mark.timeout(PROCESS_TEST_TIMEOUT_S)
 async def test_two_gateway_processes_share_conversations_and_cache(
     fresh_redis_url: str, tmp_path: Path
 ) -> None:
@@ -149,4 +151,4 @@ async def test_two_gateway_processes_share_conversations_and_cache(
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
-            await asyncio.to_thread(process.wait, 20)
+            await asyncio.to_thread(process.wait, PROCESS_S)

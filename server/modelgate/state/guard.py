@@ -91,7 +91,7 @@ class Guard:
             was_open = breaker.state == _OPEN
             breaker.failure()
             if not was_open and breaker.state == _OPEN:
-                log.warning("%s %s; skipping it for %gs", self.where, exc.summary, breaker.cooldown)
+                log.warning("%s; skipping it for %gs", exc, breaker.cooldown)
             raise
         except BaseException:  # cancelled by the caller, or a bug: no verdict on health
             breaker.release()

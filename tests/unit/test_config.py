@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgate.config import load_settings
+from modelgate.config import StateConfig, load_settings
 
 YAML = """
 server: {port: 6001, grace_seconds: 7}
@@ -56,3 +56,30 @@ def test_invalid_config_is_rejected_with_the_field(tmp_path: Path) -> None:
     config.write_text("routing: {max_attempts: 0}\n")
     with pytest.raises(ValueError, match="max_attempts"):
         load_settings(config)
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ("{operation_timeout_seconds: 0}", "operation_timeout_seconds"),
+        ("{connect_timeout_seconds: -1}", "connect_timeout_seconds"),
+        ("{breaker_failure_threshold: 0}", "breaker_failure_threshold"),
+        ("{breaker_cooldown_seconds: 0}", "breaker_cooldown_seconds"),
+        ("{limiter_on_failure: maybe}", "limiter_on_failure"),
+    ],
+)
+def test_state_bounds_that_would_never_bound_are_rejected(
+    tmp_path: Path, state: str, field: str
+) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(f"state: {state}\n")
+    with pytest.raises(ValueError, match=field):
+        load_settings(config)
+
+
+def test_state_bounds_default_small_and_reach_the_state_layer() -> None:
+    state = StateConfig()
+    bounds = state.bounds()
+    assert 0 < bounds.operation_timeout <= 1 and bounds.connect_timeout <= 5
+    assert (bounds.breaker_threshold, bounds.breaker_cooldown) == (3, 5.0)
+    assert state.limiter_on_failure == "open"

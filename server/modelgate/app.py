@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -22,6 +23,7 @@ from modelgate.providers.base import Backend
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
+from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State, build_state
 from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.metrics import Metrics
@@ -138,10 +140,11 @@ class Gateway:
             max_history=state.max_history,
             cache_entries=state.cache_entries,
             max_conversation_bytes=state.memory_max_bytes,
+            bounds=state.bounds(),
         )
         self.router.memory = Memory(self.state, state)
         if self.auth is not None:
-            self.auth.limiter = self.state.limiter
+            self.auth.use_limiter(self.state.limiter, fail_open=state.limiter_on_failure == "open")
         await self.server.start()
         if self.metrics is not None and self.settings.telemetry.metrics_port:
             self.metrics.serve(self.settings.telemetry.metrics_port)
@@ -197,3 +200,16 @@ async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     log.info("draining (grace %.1fs)", settings.server.grace_seconds)
     await gateway.stop()
     log.info("stopped")
+
+
+def run(settings: Settings, *, reuse_port: bool = False) -> int:
+    """`serve` as a process: 0 after a drain, 1 with a one-line error when the state
+    backend cannot be opened within `state.connect_timeout_seconds` (the orchestrator
+    restarts us; a gateway without the shared state it was configured for would
+    silently split conversations and rate limits)."""
+    try:
+        asyncio.run(serve(settings, reuse_port=reuse_port))
+    except StateUnavailableError as exc:
+        print(f"error: state backend unavailable at start-up: {exc}", file=sys.stderr)
+        return 1
+    return 0

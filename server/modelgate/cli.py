@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ DEFAULT_TARGET = "127.0.0.1:50051"
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from modelgate.app import serve
+    from modelgate.app import run
     from modelgate.telemetry.logs import configure_logging
     from modelgate.workers import run_workers
 
@@ -29,8 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
         return run_workers(settings, args.workers)
-    asyncio.run(serve(settings))
-    return 0
+    return run(settings)
 
 
 def _chat(args: argparse.Namespace) -> int:

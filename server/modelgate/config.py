@@ -23,6 +23,7 @@ from pydantic_settings import (
 from typing_extensions import override
 
 from modelgate.hooks.base import HookConfig
+from modelgate.state.guard import Bounds
 
 CapabilityName = Literal[
     "chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"
@@ -223,6 +224,29 @@ class StateConfig(BaseModel):
     cache_ttl_seconds: float = 3600.0
     memory_max_bytes: int = 256 * 1024 * 1024
     """Memory backend only: total bytes of stored conversations (oldest evicted first)."""
+    operation_timeout_seconds: float = Field(default=Bounds.operation_timeout, gt=0, le=60)
+    """SQLite and Redis: the longest one state operation may take (retries, reconnects and
+    SQLite's wait on a locked file included); past it the call degrades as if the backend
+    were down."""
+    connect_timeout_seconds: float = Field(default=Bounds.connect_timeout, gt=0, le=60)
+    """SQLite and Redis: opening the backend at start-up (Redis connect and PING); longer
+    and the gateway exits with a one-line error."""
+    breaker_failure_threshold: int = Field(default=Bounds.breaker_threshold, ge=1)
+    """Consecutive failed or timed-out state operations that make the gateway skip the
+    backend (calls degrade at once) for `breaker_cooldown_seconds`, then probe it."""
+    breaker_cooldown_seconds: float = Field(default=Bounds.breaker_cooldown, gt=0)
+    limiter_on_failure: Literal["open", "closed"] = "open"
+    """Shared request-rate limit when the backend fails: `open` admits the call (WARNING
+    log), `closed` refuses it with UNAVAILABLE."""
+
+    def bounds(self) -> Bounds:
+        """The timeouts and breaker settings, as the state layer takes them."""
+        return Bounds(
+            self.operation_timeout_seconds,
+            self.connect_timeout_seconds,
+            self.breaker_failure_threshold,
+            self.breaker_cooldown_seconds,
+        )
 
 
 class ServerConfig(BaseModel):

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from typing_extensions import override
+
+if TYPE_CHECKING:
+    from modelgate.state.errors import StateUnavailableError
 
 GATEWAY_DOMAIN = "modelgate"
 
@@ -118,6 +122,20 @@ def not_supported(model: str, operation: str, capable: Sequence[str]) -> Gateway
         "OPERATION_NOT_SUPPORTED",
         f"model {model!r} does not support {operation}; models that do: {alternatives}",
         metadata={"model": model, "operation": operation},
+    )
+
+
+def state_unavailable(what: str, cause: StateUnavailableError) -> GatewayError:
+    """UNAVAILABLE for a state backend fault; names the backend, never its host or path."""
+    backend = cause.backend or "state"
+    return GatewayError(
+        grpc.StatusCode.UNAVAILABLE,
+        "UPSTREAM_UNAVAILABLE",
+        f"the gateway's {what} is unavailable: its {backend} state backend {cause.summary}; "
+        "retry shortly",
+        metadata={"dependency": "state", "backend": backend},
+        retry_after=cause.retry_after,
+        retryable=True,
     )
 
 

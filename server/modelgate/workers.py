@@ -7,11 +7,11 @@ SIGINT/SIGTERM so each worker drains, and exits non-zero if any worker did.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 from types import FrameType
 
 from modelgate.config import Settings
@@ -20,7 +20,7 @@ log = logging.getLogger("modelgate.workers")
 
 
 def _worker(settings: Settings, index: int) -> None:
-    from modelgate.app import serve
+    from modelgate.app import run
     from modelgate.telemetry.logs import configure_logging
 
     if settings.telemetry.metrics_port:
@@ -28,7 +28,7 @@ def _worker(settings: Settings, index: int) -> None:
         settings.telemetry.metrics_port += index
 
     configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(serve(settings, reuse_port=True))
+    sys.exit(run(settings, reuse_port=True))
 
 
 def run_workers(settings: Settings, count: int) -> int:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,44 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"redis://127.0.0.1:{port}"
     finally:
         _stop(proc)
+
+
+@dataclass
+class OwnRedis:
+    """A redis-server for one test alone, which the test may freeze, thaw or stop."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def freeze(self) -> None:
+        """SIGSTOP: sockets stay open and the kernel still accepts connections, but nothing
+        is ever answered: a hung Redis by construction, however fast the machine."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: it answers again (queued commands included)."""
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        """Terminate it: a Redis that is down (connections refused)."""
+        if self.process.poll() is None:
+            self.thaw()
+            _stop(self.process)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    """A dedicated redis-server on a loopback port, thawed and stopped in teardown."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        _redis_missing()
+    assert binary is not None
+    proc, port = _start_redis(binary, tmp_path)
+    own = OwnRedis(proc, f"redis://127.0.0.1:{port}/0")
+    try:
+        yield own
+    finally:
+        own.stop()
 
 
 @pytest.fixture

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import redis
 
-from modelgate.state import State, StateUnavailableError, build_state
+from modelgate.state import Bounds, State, StateUnavailableError, build_state
 from modelgate.state.redis import RETRIES
 from modelgate.v1 import content_pb2
+from tests.state.conftest import OwnRedis
 
 
 def hello() -> list[content_pb2.Message]:
@@ -219,5 +221,52 @@ async def test_redis_state_recovers_when_its_pooled_connection_was_dropped(
         with redis.Redis.from_url(fresh_redis_url) as admin:  # as a Redis restart would
             assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
         assert await state.cache.get("entry") == b"v"
+    finally:
+        await state.aclose()
+
+
+async def test_a_locked_sqlite_file_fails_writes_within_the_operation_timeout(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    state = await build_state(f"sqlite://{path}", bounds=Bounds(operation_timeout=0.2))
+    await state.cache.set("entry", b"cached", ttl=60)
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock, indefinitely
+    try:
+        with pytest.raises(StateUnavailableError) as caught:
+            await state.conversations.save("resp_1", "key-a", hello(), "echo")
+        assert caught.value.backend == "sqlite"
+        assert caught.value.summary in ("failed", "did not answer within 0.2s")
+        assert "locked" in str(caught.value) or "0.2s" in str(caught.value)
+        assert await state.cache.get("entry") == b"cached", "readers are not blocked (WAL)"
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    await state.conversations.save("resp_1", "key-a", hello(), "echo")
+    assert await state.conversations.load("resp_1", "key-a") == hello()
+    await state.aclose()
+
+
+@pytest.mark.redis
+async def test_every_operation_on_a_frozen_redis_fails_at_the_operation_timeout(
+    own_redis: OwnRedis,
+) -> None:
+    bounds = Bounds(operation_timeout=0.2, breaker_threshold=100)  # each one reaches Redis
+    state = await build_state(own_redis.url, bounds=bounds)
+    own_redis.freeze()  # nothing is ever answered: only the timeout ends an operation
+    operations: list[Callable[[], Awaitable[object]]] = [
+        lambda: state.conversations.save("resp_1", "key-a", hello(), "echo"),
+        lambda: state.conversations.load("resp_1", "key-a"),
+        lambda: state.cache.get("entry"),
+        lambda: state.cache.set("entry", b"v", ttl=60),
+        lambda: state.limiter.acquire("key-a", 1, rate_per_s=1, burst=10),
+        lambda: state.totals.add("echo", "key-a", 1, 1, 0.0),
+        state.totals.totals,
+    ]
+    try:
+        for operation in operations:
+            with pytest.raises(StateUnavailableError, match=r"did not answer within 0\.2s"):
+                await operation()
     finally:
         await state.aclose()

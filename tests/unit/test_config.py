@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from modelgate.config import ModelConfig, RuntimeConfig, load_settings
+from modelgate.config import ModelConfig, RuntimeConfig, StateConfig, load_settings
 from modelgate.routing.catalog import Catalog
 from tests.gateways import settings
 
@@ -137,3 +137,30 @@ def test_unsupported_params_is_error_unless_the_operator_writes_drop() -> None:
 def test_a_misspelt_runtime_key_is_an_error_not_a_silent_default() -> None:
     with pytest.raises(ValidationError, match="unsupported_param"):
         RuntimeConfig(kind="openai", unsupported_param="drop")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ("{operation_timeout_seconds: 0}", "operation_timeout_seconds"),
+        ("{connect_timeout_seconds: -1}", "connect_timeout_seconds"),
+        ("{breaker_failure_threshold: 0}", "breaker_failure_threshold"),
+        ("{breaker_cooldown_seconds: 0}", "breaker_cooldown_seconds"),
+        ("{limiter_on_failure: maybe}", "limiter_on_failure"),
+    ],
+)
+def test_state_bounds_that_would_never_bound_are_rejected(
+    tmp_path: Path, state: str, field: str
+) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(f"state: {state}\n")
+    with pytest.raises(ValueError, match=field):
+        load_settings(config)
+
+
+def test_state_bounds_default_small_and_reach_the_state_layer() -> None:
+    state = StateConfig()
+    bounds = state.bounds()
+    assert 0 < bounds.operation_timeout <= 1 and bounds.connect_timeout <= 5
+    assert (bounds.breaker_threshold, bounds.breaker_cooldown) == (3, 5.0)
+    assert state.limiter_on_failure == "open"

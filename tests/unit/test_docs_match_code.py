@@ -403,7 +403,7 @@ async def test_the_kubernetes_pod_gets_redis_state(
     }
     assert (parsed.hostname, parsed.port or 6379) in services, f"{url} names no deployed Service"
 
-    async def opened(url: str, namespace: str) -> NoReturn:
+    async def opened(url: str, namespace: str, bounds: object = None) -> NoReturn:
         raise _RedisOpened(url)
 
     monkeypatch.setattr(redis_state.RedisBackend, "open", opened)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import logging
 import time
 from typing import Any
 
 import grpc
 
 from modelgate.config import ApiKeyConfig, AuthConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, state_unavailable
 from modelgate.state.counters import RateLimiter
+from modelgate.state.errors import StateUnavailableError
+
+log = logging.getLogger(__name__)
 
 caller_key_id: contextvars.ContextVar[str] = contextvars.ContextVar("caller_key_id", default="")
 """The authenticated key id of the current call ("" when auth is off)."""
@@ -75,6 +79,8 @@ class Authenticator:
         self.keys = {key.sha256.lower(): key for key in config.keys}
         self.limiter: RateLimiter | None = None
         """The shared rate limiter, set when the state backend opens."""
+        self.limiter_fails_open = True
+        """Admit a call whose shared rate limit cannot be checked (else UNAVAILABLE)."""
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
         for key in config.keys:
@@ -85,6 +91,24 @@ class Authenticator:
                 self._tokens[key.id] = TokenBucket(
                     key.tokens_per_minute / 60, key.tokens_per_minute
                 )
+
+    def use_limiter(self, limiter: RateLimiter, *, fail_open: bool) -> None:
+        """Check request rates with the shared `limiter`; `fail_open` when it is unavailable."""
+        self.limiter = limiter
+        self.limiter_fails_open = fail_open
+
+    async def _shared_wait(
+        self, limiter: RateLimiter, key: ApiKeyConfig, bucket: TokenBucket
+    ) -> float:
+        """The shared bucket's answer; when the backend fails, the `state.limiter_on_failure`
+        policy: admit (0) or UNAVAILABLE."""
+        try:
+            return await limiter.acquire(f"rpm:{key.id}", 1, bucket.rate, bucket.burst)
+        except StateUnavailableError as exc:
+            if not self.limiter_fails_open:
+                raise state_unavailable("rate limiter", exc) from exc
+            log.warning("request rate of API key %r not checked, call admitted: %s", key.id, exc)
+            return 0.0
 
     def identify(self, metadata: Any) -> ApiKeyConfig:
         """The key of the call; UNAUTHENTICATED when missing or unknown."""
@@ -124,7 +148,7 @@ class Authenticator:
         bucket = self._requests.get(key.id)
         if bucket is not None:
             if self.limiter is not None:
-                wait = await self.limiter.acquire(f"rpm:{key.id}", 1, bucket.rate, bucket.burst)
+                wait = await self._shared_wait(self.limiter, key, bucket)
             else:
                 wait = bucket.wait_time(1)
             if wait:

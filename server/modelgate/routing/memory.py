@@ -23,7 +23,7 @@ import grpc
 
 from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, state_unavailable
 from modelgate.providers.structs import arguments_struct, content_text, struct_to_json
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
@@ -43,16 +43,6 @@ def _not_found(response_id: str) -> GatewayError:
         "RESPONSE_NOT_FOUND",
         f"previous_response_id {response_id!r} is unknown, expired or not yours",
         metadata={"previous_response_id": response_id[:64]},
-    )
-
-
-def _state_down(what: str) -> GatewayError:
-    return GatewayError(
-        grpc.StatusCode.UNAVAILABLE,
-        "UPSTREAM_UNAVAILABLE",
-        f"the gateway's {what} is unavailable; retry shortly",
-        domain="modelgate",
-        retryable=True,
     )
 
 
@@ -89,7 +79,7 @@ class Memory:
         try:
             history = await self.state.conversations.load(previous, caller_key_id.get())
         except StateUnavailableError as exc:
-            raise _state_down("conversation store") from exc
+            raise state_unavailable("conversation store", exc) from exc
         if history is None:
             raise _not_found(previous)
         current = list(request.messages)
@@ -110,9 +100,9 @@ class Memory:
             await self.state.conversations.save(
                 response_id, caller_key_id.get(), [*request.messages, answer], deployment.record.id
             )
-        except StateUnavailableError:
+        except StateUnavailableError as exc:
             # The answer exists and was paid for: deliver it; only its continuation is lost.
-            log.warning("conversation %s not stored: state backend unavailable", response_id)
+            log.warning("conversation %s not stored: %s", response_id, exc)
 
     def cache_mode(self, request: Any, deployment: Deployment) -> int:
         """USE, REFRESH or BYPASS for this request on this deployment."""
@@ -148,8 +138,8 @@ class Memory:
             await self.state.cache.set(
                 key, response.SerializeToString(), self.config.cache_ttl_seconds
             )
-        except StateUnavailableError:
-            log.warning("response not cached: state backend unavailable")
+        except StateUnavailableError as exc:
+            log.warning("response not cached: %s", exc)
 
     async def count(self, model: str, usage: generation_pb2.Usage, cost_usd: float) -> None:
         """Add a call's usage to the per-model, per-key totals."""

@@ -3,7 +3,8 @@
 One interface per concern (`conversations`, `cache`, `counters`), three
 implementations behind it: in-process memory (the default), a SQLite file (one
 durable node, also shared by `--workers N` on that node) and Redis (the fleet).
-`build_state(url)` picks one from a URL.
+`build_state(url)` picks one from a URL; `Bounds` limits every SQLite and Redis
+call in time and sets the breaker that skips a failing backend (see `guard`).
 """
 
 from modelgate.state.cache import ResponseCache, cache_key
@@ -11,8 +12,10 @@ from modelgate.state.conversations import ConversationStore
 from modelgate.state.counters import RateLimiter, UsageTotals
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State, build_state
+from modelgate.state.guard import Bounds
 
 __all__ = [
+    "Bounds",
     "ConversationStore",
     "RateLimiter",
     "ResponseCache",

@@ -8,6 +8,7 @@ None, "", "memory://"        in-process memory (the default; one process)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from modelgate.state import conversations as conv
@@ -16,6 +17,10 @@ from modelgate.state import redis as redis_state
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES, ResponseCache
 from modelgate.state.conversations import ConversationStore
 from modelgate.state.counters import RateLimiter, UsageTotals
+from modelgate.state.errors import StateUnavailableError
+from modelgate.state.guard import Bounds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,16 @@ class State:
     totals: UsageTotals
 
     async def aclose(self) -> None:
-        """Close every part; the shared connection closes with the last one."""
+        """Close every part; the shared connection closes with the last one.
+
+        A backend that fails or hangs while closing is logged, never raised: shutdown
+        goes on (the process is about to drop its connections anyway).
+        """
         for part in (self.conversations, self.cache, self.limiter, self.totals):
-            await part.aclose()
+            try:
+                await part.aclose()
+            except StateUnavailableError as exc:
+                log.warning("state not closed cleanly: %s", exc)
 
 
 async def build_state(
@@ -44,14 +56,16 @@ async def build_state(
     max_conversations: int = memory.DEFAULT_MAX_CONVERSATIONS,
     max_conversation_bytes: int = memory.DEFAULT_MAX_BYTES,
     namespace: str = "modelgate",
+    bounds: Bounds | None = None,
 ) -> State:
     """Open the backend named by `url` (async: SQLite creates its schema, Redis is PINGed).
 
     `ttl_seconds` and `max_history` bound conversations everywhere;
     `cache_entries` bounds the memory and SQLite caches (Redis: `maxmemory`);
     `max_conversations` bounds the memory store only (the others expire by TTL);
-    `namespace` prefixes Redis keys. Raises ValueError for an unknown scheme and
-    `StateUnavailableError` when the backend cannot be opened.
+    `namespace` prefixes Redis keys; `bounds` limits every SQLite and Redis call in
+    time (opening included) and sets their breaker. Raises ValueError for an unknown
+    scheme and `StateUnavailableError` when the backend cannot be opened in time.
     """
     conv.check_settings(ttl_seconds, max_history)
     if cache_entries < 1 or max_conversations < 1:
@@ -72,7 +86,7 @@ async def build_state(
         path = url[len("sqlite://") :] if url.startswith("sqlite://") else ""
         if not path:
             raise ValueError("SQLite state URL needs a path: sqlite:///abs/path.db")
-        db = await sqlite.SqliteDb.open(path)
+        db = await sqlite.SqliteDb.open(path, bounds)
         return State(
             "sqlite",
             sqlite.SqliteConversationStore(db, ttl_seconds, max_history),
@@ -81,7 +95,7 @@ async def build_state(
             sqlite.SqliteUsageTotals(db),
         )
     if scheme in ("redis", "rediss", "unix"):
-        backend = await redis_state.RedisBackend.open(url, namespace)
+        backend = await redis_state.RedisBackend.open(url, namespace, bounds)
         return State(
             "redis",
             redis_state.RedisConversationStore(backend, ttl_seconds, max_history),

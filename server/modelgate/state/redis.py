@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
@@ -27,15 +28,14 @@ from redis.exceptions import RedisError
 from modelgate.state import conversations as conv
 from modelgate.state.counters import Totals, check_bucket
 from modelgate.state.errors import StateUnavailableError
+from modelgate.state.guard import Bounds, Guard
 from modelgate.v1 import content_pb2
 
-CONNECT_TIMEOUT_S = 2.0
-COMMAND_TIMEOUT_S = 2.0
-"""Bounds on one Redis round trip, so a hung Redis fails calls instead of hanging them."""
 RETRIES = 1
 """A client built from a URL does not retry at all, so the first call after Redis
 restarted or failed over would fail on its stale pooled connection; one quick retry
-on a fresh connection covers that while bounding a hung Redis to two timeouts."""
+on a fresh connection covers that. A hung Redis is bounded by the guard, not by
+socket timeouts: its operation timeout covers the retry and the reconnect too."""
 
 _BUCKET_LUA = """
 local cost, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -66,27 +66,38 @@ def redact(url: str) -> str:
 
 
 class RedisBackend:
-    """The shared client, closed when the last store using it closes."""
+    """The shared client and its guard, closed when the last store using it closes."""
 
-    def __init__(self, client: aioredis.Redis, url: str, namespace: str = "modelgate") -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        url: str,
+        namespace: str = "modelgate",
+        bounds: Bounds | None = None,
+    ) -> None:
         self.client = client
         self.url = redact(url)
         self.namespace = namespace
+        self.guard = Guard(
+            "redis", f"Redis state at {self.url}", (RedisError, OSError), bounds or Bounds()
+        )
         self._users = 0
 
     @classmethod
-    async def open(cls, url: str, namespace: str = "modelgate") -> RedisBackend:
-        """Connect and PING, so a wrong URL fails at start-up rather than on a call."""
+    async def open(
+        cls, url: str, namespace: str = "modelgate", bounds: Bounds | None = None
+    ) -> RedisBackend:
+        """Connect and PING within the connect timeout, so a wrong URL or a hung Redis
+        fails start-up at once rather than on a call."""
+        bounds = bounds or Bounds()
         client = aioredis.Redis.from_url(
             url,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            socket_timeout=COMMAND_TIMEOUT_S,
+            socket_connect_timeout=bounds.connect_timeout,
             retry=Retry(ExponentialWithJitterBackoff(cap=0.1, base=0.01), RETRIES),
         )
-        backend = cls(client, url, namespace)
+        backend = cls(client, url, namespace, bounds)
         try:
-            with backend.errors():
-                await client.ping()
+            await backend.guard.bounded(client.ping, bounds.connect_timeout)
         except StateUnavailableError:
             await client.aclose()
             raise
@@ -96,14 +107,6 @@ class RedisBackend:
         """`{namespace}:{kind}:{name}`."""
         return f"{self.namespace}:{kind}:{name}"
 
-    @contextmanager
-    def errors(self) -> Iterator[None]:
-        """Turn Redis failures into `StateUnavailableError` (URL without password)."""
-        try:
-            yield
-        except (RedisError, OSError) as exc:
-            raise StateUnavailableError(f"Redis state at {self.url} failed: {exc}") from exc
-
     def retain(self) -> None:
         """Count one more store using the client."""
         self._users += 1
@@ -112,7 +115,7 @@ class RedisBackend:
         """One store is done; the last one closes the client's connections."""
         self._users -= 1
         if self._users == 0:
-            await self.client.aclose()
+            await self.guard.bounded(self.client.aclose, self.guard.bounds.operation_timeout)
 
 
 class _Store:
@@ -121,6 +124,7 @@ class _Store:
     def __init__(self, backend: RedisBackend) -> None:
         self.backend = backend
         self.client = backend.client
+        self.guard = backend.guard
         self._open = True
         backend.retain()
 
@@ -129,6 +133,17 @@ class _Store:
         if self._open:
             self._open = False
             await self.backend.release()
+
+    async def _transaction(self, queue: Callable[[Pipeline], None]) -> list[Any]:
+        """Run the commands `queue(pipe)` adds in one MULTI/EXEC, within the guard."""
+
+        async def run() -> list[Any]:
+            async with self.client.pipeline(transaction=True) as pipe:
+                queue(pipe)
+                result: list[Any] = await pipe.execute()
+                return result
+
+        return await self.guard.call(run)
 
 
 class RedisConversationStore(_Store):
@@ -156,18 +171,19 @@ class RedisConversationStore(_Store):
         conv.check_ids(response_id)
         history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
         key = self.backend.key("conv", response_id)
-        with self.backend.errors():
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, mapping={"owner": owner, "history": history})
-                pipe.pexpire(key, max(1, math.ceil(self.ttl_seconds * 1000)))
-                await pipe.execute()
+
+        def queue(pipe: Pipeline) -> None:
+            pipe.hset(key, mapping={"owner": owner, "history": history})
+            pipe.pexpire(key, max(1, math.ceil(self.ttl_seconds * 1000)))
+
+        await self._transaction(queue)
 
     async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
         """The history when it exists (Redis drops expired keys) and belongs to `owner`."""
-        with self.backend.errors():
-            stored_owner, history = await self.client.hmget(
-                self.backend.key("conv", response_id), ["owner", "history"]
-            )
+        key = self.backend.key("conv", response_id)
+        stored_owner, history = await self.guard.call(
+            lambda: self.client.hmget(key, ["owner", "history"])
+        )
         if not isinstance(history, bytes) or stored_owner != owner.encode():
             return None
         return conv.decode_history(history)
@@ -178,18 +194,18 @@ class RedisResponseCache(_Store):
 
     async def get(self, key: str) -> bytes | None:
         """The value when present."""
-        with self.backend.errors():
-            value = await self.client.get(self.backend.key("cache", key))
+        name = self.backend.key("cache", key)
+        value = await self.guard.call(lambda: self.client.get(name))
         return value if isinstance(value, bytes) or value is None else value.encode()
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         """SET with PX (at least 1 ms); `ttl <= 0` deletes, as Redis rejects PX 0."""
         name = self.backend.key("cache", key)
-        with self.backend.errors():
-            if ttl <= 0:
-                await self.client.delete(name)
-            else:
-                await self.client.set(name, value, px=max(1, math.ceil(ttl * 1000)))
+        if ttl <= 0:
+            await self.guard.call(lambda: self.client.delete(name))
+        else:
+            px = max(1, math.ceil(ttl * 1000))
+            await self.guard.call(lambda: self.client.set(name, value, px=px))
 
 
 class RedisRateLimiter(_Store):
@@ -204,11 +220,9 @@ class RedisRateLimiter(_Store):
         check_bucket(cost, rate_per_s, burst)
         if cost > burst:
             return math.inf
-        with self.backend.errors():
-            wait = await self._script(
-                keys=[self.backend.key("rate", key)],
-                args=[repr(cost), repr(rate_per_s), repr(burst)],
-            )
+        keys = [self.backend.key("rate", key)]
+        args = [repr(cost), repr(rate_per_s), repr(burst)]
+        wait = await self.guard.call(lambda: self._script(keys=keys, args=args))
         return float(wait)
 
 
@@ -224,20 +238,22 @@ class RedisUsageTotals(_Store):
         """HINCRBY / HINCRBYFLOAT in one MULTI/EXEC, so a reader never sees half a call."""
         field = json.dumps([model, api_key_id])
         keys = [self.backend.key("usage", name) for name in _USAGE_FIELDS]
-        with self.backend.errors():
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hincrby(keys[0], field, input_tokens)
-                pipe.hincrby(keys[1], field, output_tokens)
-                pipe.hincrbyfloat(keys[2], field, cost_usd)
-                await pipe.execute()
+
+        def queue(pipe: Pipeline) -> None:
+            pipe.hincrby(keys[0], field, input_tokens)
+            pipe.hincrby(keys[1], field, output_tokens)
+            pipe.hincrbyfloat(keys[2], field, cost_usd)
+
+        await self._transaction(queue)
 
     async def totals(self) -> Totals:
         """Every (model, key) pair, read in one MULTI/EXEC."""
-        with self.backend.errors():
-            async with self.client.pipeline(transaction=True) as pipe:
-                for name in _USAGE_FIELDS:
-                    pipe.hgetall(self.backend.key("usage", name))
-                inputs, outputs, costs = await pipe.execute()
+
+        def queue(pipe: Pipeline) -> None:
+            for name in _USAGE_FIELDS:
+                pipe.hgetall(self.backend.key("usage", name))
+
+        inputs, outputs, costs = await self._transaction(queue)
         result: Totals = {}
         for field in set(inputs) | set(outputs) | set(costs):
             model, api_key_id = json.loads(field)

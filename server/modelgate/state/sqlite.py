@@ -4,8 +4,10 @@ One connection lives on a single-thread executor, so it is only ever touched by
 the thread that opened it (no lock, and `check_same_thread` stays on to prove
 it) and the event loop never blocks on disk. WAL mode lets readers run beside
 the writer and lets `--workers N` processes on the same node share the file;
-`busy_timeout` makes them queue rather than fail. Expiry columns use wall-clock
-time, which survives restarts and is shared by those processes.
+`busy_timeout` makes them queue rather than fail, for at most the operation
+timeout: a file locked for longer fails like a broken one (see `guard`), and the
+thread is free again about when the caller gave up. Expiry columns use
+wall-clock time, which survives restarts and is shared by those processes.
 
 Token buckets live in the file too, each acquire one `BEGIN IMMEDIATE`
 transaction: that costs a small write per call, but keeps the limit a node-wide
@@ -27,6 +29,7 @@ from modelgate.state import conversations as conv
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES
 from modelgate.state.counters import Totals, check_bucket, take
 from modelgate.state.errors import StateUnavailableError
+from modelgate.state.guard import Bounds, Guard
 from modelgate.v1 import content_pb2
 
 T = TypeVar("T")
@@ -51,19 +54,24 @@ CREATE TABLE IF NOT EXISTS usage_totals (
 class SqliteDb:
     """The shared connection, closed when the last store using it closes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, bounds: Bounds | None = None) -> None:
         self.path = path
+        self.bounds = bounds or Bounds()
+        self.guard = Guard(
+            "sqlite", f"SQLite state at {path}", (sqlite3.Error, OSError), self.bounds
+        )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelgate-sqlite")
         self._conn: sqlite3.Connection | None = None
         self._users = 0
         self._closed = False
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteDb:
-        """Open (creating the file, its directory and the schema) in WAL mode."""
-        db = cls(Path(path))
+    async def open(cls, path: str | Path, bounds: Bounds | None = None) -> SqliteDb:
+        """Open (creating the file, its directory and the schema) in WAL mode, within the
+        connect timeout."""
+        db = cls(Path(path), bounds)
         try:
-            await db._call(db._connect)
+            await db._call(db._connect, db.bounds.connect_timeout)
         except BaseException:
             db._closed = True
             db._executor.shutdown(wait=False)
@@ -72,7 +80,9 @@ class SqliteDb:
 
     def _connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        conn = sqlite3.connect(
+            self.path, timeout=self.bounds.operation_timeout, isolation_level=None
+        )
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
@@ -86,13 +96,18 @@ class SqliteDb:
             raise
         self._conn = conn
 
-    async def _call(self, fn: Callable[[], T]) -> T:
+    async def _call(self, fn: Callable[[], T], limit: float | None = None) -> T:
+        """Run `fn` on the database thread: within the guard, or within `limit` seconds and
+        without the breaker (opening and closing)."""
         if self._closed:  # report use after close like any other backend failure
-            raise StateUnavailableError(f"SQLite state at {self.path} is closed")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
-        except (sqlite3.Error, OSError) as exc:
-            raise StateUnavailableError(f"SQLite state at {self.path} failed: {exc}") from exc
+            raise StateUnavailableError(f"SQLite state at {self.path} is closed", backend="sqlite")
+
+        def run() -> asyncio.Future[T]:
+            return asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+        if limit is None:
+            return await self.guard.call(run)
+        return await self.guard.bounded(run, limit)
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` on the database thread."""
@@ -129,9 +144,11 @@ class SqliteDb:
         self._users -= 1
         if self._users <= 0 and self._conn is not None:
             conn, self._conn = self._conn, None
-            await self._call(conn.close)
-            self._closed = True
-            self._executor.shutdown(wait=False)
+            try:
+                await self._call(conn.close, self.bounds.operation_timeout)
+            finally:
+                self._closed = True
+                self._executor.shutdown(wait=False)
 
 
 class _Store:

@@ -190,7 +190,7 @@ class Router:
     async def complete(
         self, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
-        """One completion, retried and falling back per the routing rules."""
+        """One completion, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
         if self.hooks is not None:
             await self.hooks.before(request)
@@ -202,19 +202,25 @@ class Router:
         _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
+        if self.hooks is not None:
+            await self.hooks.after(request, response)
         return response
 
     async def embed(
         self, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
-        """Embeddings, retried and falling back per the routing rules."""
+        """Embeddings, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
+        if self.hooks is not None:
+            await self.hooks.before(request)
         plan = self.plan(request.model, model_pb2.CAPABILITY_EMBEDDING)
         response, deployment, _count = await self._unary(
             plan, call, lambda d: d.backend.embed(d.target, request, call)
         )
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
+        if self.hooks is not None:
+            await self.hooks.after(request, response)
         return response
 
     async def count_tokens(
@@ -272,12 +278,13 @@ class Router:
     async def stream_complete(
         self, request: AnyCompleteRequest, call: CallContext
     ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
-        """Attempt markers, text deltas and the end."""
+        """Attempt markers, text deltas and the end (every event through the chunk hooks)."""
+        hooks = self.hooks
+        if hooks is not None:
+            await hooks.before(request)
         plan = self.plan(
             request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
         )
-        if self.hooks is not None:
-            await self.hooks.before(request)
         Event = completion_pb2.StreamCompleteResponse
         async for event in self._stream(
             plan,
@@ -285,6 +292,8 @@ class Router:
             lambda d: d.backend.stream_complete(d.target, request, call),
             lambda attempt: Event(attempt=attempt),
         ):
+            if hooks is not None:
+                hooks.on_chunk(request, event)
             yield event
 
     async def _stream(

@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 
 from modelgate.config import ApiKeyConfig, AuthConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, bounded, quoted
 from modelgate.state.counters import RateLimiter
 
 caller_key_id: contextvars.ContextVar[str] = contextvars.ContextVar("caller_key_id", default="")
@@ -118,8 +118,8 @@ class Authenticator:
             raise GatewayError(
                 grpc.StatusCode.PERMISSION_DENIED,
                 "MODEL_NOT_ALLOWED",
-                f"API key {key.id!r} may not use model {model!r}",
-                metadata={"api_key": key.id, "model": model},
+                f"API key {key.id!r} may not use model {quoted(model)}",
+                metadata={"api_key": key.id, "model": bounded(model)},
             )
         bucket = self._requests.get(key.id)
         if bucket is not None:

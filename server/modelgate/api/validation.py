@@ -20,7 +20,7 @@ import jsonschema
 from google.protobuf import struct_pb2
 
 from modelgate.config import LimitsConfig
-from modelgate.errors import invalid_argument
+from modelgate.errors import MAX_ECHO_CHARS, bounded, invalid_argument, quoted
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
 from modelgate.providers.structs import struct_to_dict
 from modelgate.v1 import (
@@ -68,7 +68,7 @@ def _schema_problem(serialized: bytes) -> str:
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
-        return exc.message
+        return bounded(exc.message, tail=MAX_ECHO_CHARS)  # it may quote a schema value whole
     return ""
 
 
@@ -164,7 +164,7 @@ def _check_messages(
                     out.append(
                         (
                             f"{part_path}.tool_result.tool_call_id",
-                            f"no earlier tool call has id {result.tool_call_id!r}",
+                            f"no earlier tool call has id {quoted(result.tool_call_id)}",
                         )
                     )
                 if result.WhichOneof("result") is None:
@@ -208,14 +208,14 @@ def _check_tools(out: Violations, request: AnyChatRequest, limits: LimitsConfig)
         if not _NAME.match(tool.name):
             out.append((f"tools[{i}].name", "must match [a-zA-Z0-9_-]{1,64}"))
         elif tool.name in names:
-            out.append((f"tools[{i}].name", f"duplicate tool name {tool.name!r}"))
+            out.append((f"tools[{i}].name", f"duplicate tool name {quoted(tool.name)}"))
         names.add(tool.name)
         if tool.HasField("parameters"):
             _check_schema(out, f"tools[{i}].parameters", tool.parameters)
     choice = request.tool_choice
     kind = choice.WhichOneof("choice")
     if kind == "tool_name" and choice.tool_name not in names:
-        out.append(("tool_choice.tool_name", f"{choice.tool_name!r} is not one of `tools`"))
+        out.append(("tool_choice.tool_name", f"{quoted(choice.tool_name)} is not one of `tools`"))
     elif kind == "mode":
         if choice.mode not in _TOOL_MODES:
             out.append(("tool_choice.mode", f"unknown value {choice.mode}"))

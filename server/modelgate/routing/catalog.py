@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import grpc
 
 from modelgate.config import AliasConfig, ModelConfig, RuntimeConfig, Settings
-from modelgate.errors import GatewayError, invalid_argument, model_not_found
+from modelgate.errors import GatewayError, bounded, invalid_argument, model_not_found, quoted
 from modelgate.providers.base import (
     AnyChatRequest,
     Backend,
@@ -157,8 +157,9 @@ class Catalog:
             raise GatewayError(
                 grpc.StatusCode.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                f"model name {name!r} is ambiguous; use one of: {', '.join(sorted(candidates))}",
-                metadata={"model": name},
+                f"model name {quoted(name)} is ambiguous; use one of: "
+                f"{', '.join(sorted(candidates))}",
+                metadata={"model": bounded(name)},
             )
         raise model_not_found(name, list(self._deployments))
 

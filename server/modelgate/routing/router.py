@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 import grpc
 
 from modelgate.config import RoutingConfig
-from modelgate.errors import GatewayError, not_supported
+from modelgate.errors import GatewayError, bounded, not_supported, quoted
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
 from modelgate.routing.attempts import Attempts
@@ -104,8 +104,8 @@ class Router:
             raise GatewayError(
                 grpc.StatusCode.UNIMPLEMENTED,
                 "OPERATION_NOT_SUPPORTED",
-                f"no deployment of alias {model!r} supports this operation",
-                metadata={"model": model},
+                f"no deployment of alias {quoted(model)} supports this operation",
+                metadata={"model": bounded(model)},
             )
         return plan
 
@@ -377,8 +377,8 @@ def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None
         raise GatewayError(
             grpc.StatusCode.NOT_FOUND,
             "RESPONSE_NOT_FOUND",
-            f"previous_response_id {request.previous_response_id!r} is unknown or expired",
-            metadata={"previous_response_id": request.previous_response_id[:64]},
+            f"previous_response_id {quoted(request.previous_response_id)} is unknown or expired",
+            metadata={"previous_response_id": bounded(request.previous_response_id)},
         )
 
 

@@ -17,7 +17,7 @@ import grpc
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, bounded, quoted
 from modelgate.providers.base import (
     AnyChatRequest,
     AnyCompleteRequest,
@@ -245,8 +245,8 @@ class OllamaBackend(BackendDefaults):
             raise GatewayError(
                 grpc.StatusCode.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                f"model {model!r} is not on runtime {self.runtime!r}",
-                metadata={"model": model, "runtime": self.runtime},
+                f"model {quoted(model)} is not on runtime {self.runtime!r}",
+                metadata={"model": bounded(model), "runtime": self.runtime},
             ) from exc
 
     @override

@@ -97,6 +97,7 @@ class Catalog:
             echo_runtimes, echo_models = _echo_entries(settings)
             runtimes = {**echo_runtimes, **runtimes}
             models = [*echo_models, *models]
+        self.allow_private_urls = settings.limits.allow_private_image_urls
         self.runtimes: dict[str, RuntimeState] = {}
         for name, config in runtimes.items():
             try:
@@ -135,6 +136,7 @@ class Catalog:
             options={**state.config.options, **model.options},
             api=model.api or state.config.api,
             cache=model.cache,
+            allow_private_urls=self.allow_private_urls,
         )
         self._deployments[model.id] = Deployment(target, state.backend or _UNAVAILABLE, reason)
 
@@ -275,6 +277,7 @@ class Catalog:
                 upstream_name=record.id.split("@", 1)[0],
                 options=dict(state.config.options),
                 api=state.config.api,
+                allow_private_urls=self.allow_private_urls,
             )
             assert state.backend is not None
             self._deployments[record.id] = Deployment(target, state.backend)

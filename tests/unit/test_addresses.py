@@ -217,3 +217,36 @@ async def test_a_rebinding_name_is_fetched_from_the_address_that_was_checked(
     assert (body, mime) == (PNG, "image/png")
     assert dns.lookups == ["images.test"]
     assert hosts == [f"images.test:{port}"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (Fetched(404), "could not be fetched (HTTP 404)"),
+        (Fetched(200, b"<html>not an image</html>"), "is not one of image/png"),
+        (Fetched(302, location="http://[::1"), "redirects to something that is not a URL"),
+        (Fetched(302, location="/again.png"), "redirects more than 3 times"),
+    ],
+    ids=["not found", "not an image", "bad redirect", "redirect loop"],
+)
+async def test_a_fetch_that_yields_no_image_is_refused_saying_why(
+    answer: Fetched, why: str
+) -> None:
+    async def transport(pinned: Pinned, max_bytes: int) -> Fetched:
+        return answer
+
+    fetcher = ImageFetcher(StubResolver(PUBLIC_DNS), transport)
+    with pytest.raises(Refused, match=re.escape(why)):
+        await fetcher.fetch("https://images.example.com/cat.png")
+
+
+async def test_a_malformed_host_is_refused_even_where_private_hosts_are_allowed() -> None:
+    with pytest.raises(Refused, match="neither a name nor an address"):
+        await ImageFetcher(StubResolver({})).pin("http://1.2.3.4.5/a.png", allow_private=True)
+
+
+async def test_an_image_over_the_byte_cap_is_refused(image_server: tuple[int, list[str]]) -> None:
+    port, _hosts = image_server
+    fetcher = ImageFetcher(StubResolver({"images.test": [["127.0.0.1"]]}), max_bytes=len(PNG) - 1)
+    with pytest.raises(Refused, match=f"is larger than {len(PNG) - 1} bytes"):
+        await fetcher.fetch(f"http://images.test:{port}/cat.png", allow_private=True)

@@ -143,7 +143,12 @@ class ImageFetcher:
             raise Refused(refusal)
         parsed = yarl.URL(url)
         host = parsed.raw_host or ""
-        literal = host_address(host)
+        try:
+            literal = host_address(host)
+        except ValueError as exc:  # only reachable with allow_private (url_refusal says it)
+            raise Refused(
+                f"has a host that is neither a name nor an address ({quoted(host)})"
+            ) from exc
         if literal is not None:
             return Pinned(parsed.with_host(str(literal)), literal)
         resolver = self.resolver or aiohttp.ThreadedResolver()
@@ -169,7 +174,10 @@ class ImageFetcher:
             except (aiohttp.ClientError, OSError) as exc:
                 raise Refused(f"could not be fetched ({type(exc).__name__})") from exc
             if answer.location is not None:
-                url = str(pinned.url.join(yarl.URL(answer.location)))
+                try:
+                    url = str(pinned.url.join(yarl.URL(answer.location)))
+                except ValueError as exc:
+                    raise Refused("redirects to something that is not a URL") from exc
                 continue
             if answer.status != 200:
                 raise Refused(f"could not be fetched (HTTP {answer.status})")

@@ -23,11 +23,13 @@ from typing_extensions import override
 GATEWAY_DOMAIN = "modelgate"
 MAX_ECHO_CHARS = 64
 """Longest caller value an error quotes whole; longer ones are cut and their length given."""
-MAX_MESSAGE_BYTES = 1024
-MAX_VIOLATION_BYTES = 2048
+MAX_MESSAGE_BYTES = 768
+MAX_METADATA_VALUE_BYTES = 1024
+MAX_VIOLATION_BYTES = 1536
 """Status budgets: message and details travel in trailers, which default clients cap at
-8 KiB (over it the caller sees RESOURCE_EXHAUSTED instead of our status). Worst case,
-percent-encoded message plus base64 details stay near 6 KiB."""
+8 KiB (over it the caller sees RESOURCE_EXHAUSTED instead of our status). With every
+budget full a status takes under 5 KiB on the wire, under 7 KiB when all of it is
+non-ASCII (percent-encoded in grpc-message, three characters a byte)."""
 
 
 def bounded(value: str, limit: int = MAX_ECHO_CHARS, *, tail: int = 0) -> str:
@@ -86,7 +88,7 @@ class GatewayError(Exception):
             code=self.code.value[0], message=_clip_bytes(self.message, MAX_MESSAGE_BYTES)
         )
         kept = _within_budget(self.violations)
-        metadata = dict(self.metadata)
+        metadata = {k: _clip_bytes(v, MAX_METADATA_VALUE_BYTES) for k, v in self.metadata.items()}
         if len(kept) < len(self.violations):
             metadata["violations_omitted"] = str(len(self.violations) - len(kept))
         info = error_details_pb2.ErrorInfo(

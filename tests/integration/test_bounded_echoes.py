@@ -18,8 +18,9 @@ from urllib.parse import quote
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+from google.rpc import status_pb2
 
-from modelgate.errors import MAX_ECHO_CHARS, bounded, quoted
+from modelgate.errors import MAX_ECHO_CHARS, GatewayError, bounded, quoted
 from modelgate.v1 import (
     chat_pb2,
     content_pb2,
@@ -204,3 +205,23 @@ def test_quoted_values_are_whole_when_short_and_cut_with_their_length_when_long(
     assert bounded("x" * 1000) == f"{'x' * MAX_ECHO_CHARS}... (1000 characters)"
     message = "'" + "x" * 1000 + "' is not of type 'object'"
     assert bounded(message, 4, tail=10) == "'xxx... (1026 characters) ...e 'object'"
+
+
+def test_a_status_with_every_part_oversized_still_fits_the_default_limit() -> None:
+    """The budget holds even for the worst text: 4-byte characters everywhere."""
+    huge = "\U0001f600" * 100_000
+    error = GatewayError(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "STRUCTURED_OUTPUT_INVALID",
+        huge,
+        metadata={"last_output": huge, "attempts": "3"},
+        violations=[(f"output[{i}]", huge) for i in range(1000)],
+    )
+    status = error.to_status()
+    message = status.details
+    details = dict(status.trailing_metadata)["grpc-status-details-bin"]
+    assert isinstance(details, bytes)
+    wire = len(quote(message, safe=" ")) + len(base64.b64encode(details))
+    assert wire < 8 * 1024
+    decoded = status_pb2.Status.FromString(details)
+    assert decoded.message == message

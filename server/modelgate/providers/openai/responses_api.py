@@ -15,10 +15,10 @@ import openai
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
-from modelgate.providers.structs import (
-    arguments_struct,
-    struct_to_dict,
-    struct_to_json,
+from modelgate.providers.json_fields import (
+    arguments_text,
+    json_value,
+    tool_call,
     tool_result_text,
 )
 from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
@@ -55,7 +55,7 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
                     "type": "function_call",
                     "call_id": part.tool_call.id,
                     "name": part.tool_call.name,
-                    "arguments": struct_to_json(part.tool_call.arguments),
+                    "arguments": arguments_text(part.tool_call),
                 }
             )
         elif kind == "tool_result":
@@ -74,7 +74,11 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
 
 
 def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
-    """Keyword arguments of `client.responses.create` for `request`."""
+    """Keyword arguments of `client.responses.create` for `request`.
+
+    The SDK serializes plain values, so JSON fields go in parsed (dicts keep
+    the written key order and integers) rather than as byte-exact fragments.
+    """
     items: list[dict[str, Any]] = []
     system: list[str] = []
     for message in request.messages:
@@ -92,25 +96,14 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
     if g.HasField("max_output_tokens"):
         body["max_output_tokens"] = g.max_output_tokens
     if request.tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "name": t.name,
-                "description": t.description,
-                "parameters": struct_to_dict(t.parameters)
-                if t.HasField("parameters")
-                else {"type": "object"},
-                "strict": t.strict,
-            }
-            for t in request.tools
-        ]
+        body["tools"] = [_tool(t) for t in request.tools]
     fmt = request.response_format
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
         body["text"] = {
             "format": {
                 "type": "json_schema",
                 "name": fmt.schema_name,
-                "schema": struct_to_dict(fmt.schema),
+                "schema": json_value(fmt, "schema"),
                 "strict": fmt.strict,
             }
         }
@@ -118,10 +111,20 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
         body["text"] = {"format": {"type": "json_object"}}
     if request.user:
         body["user"] = request.user
-    if g.HasField("extra"):
-        body.update(struct_to_dict(g.extra))
+    body.update(json_value(g, "extra") or {})
     body.update(target.extra)
     return body
+
+
+def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
+    parameters = json_value(tool, "parameters")
+    return {
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "parameters": {"type": "object"} if parameters is None else parameters,
+        "strict": tool.strict,
+    }
 
 
 def _finish(response: Any, has_calls: bool) -> tuple[generation_pb2.FinishReason.ValueType, str]:
@@ -198,11 +201,7 @@ class ResponsesApi:
                         result.content.add(text=block.text)
             elif item.type == "function_call":
                 has_calls = True
-                result.content.add(
-                    tool_call=content_pb2.ToolCall(
-                        id=item.call_id, name=item.name, arguments=arguments_struct(item.arguments)
-                    )
-                )
+                result.content.add(tool_call=tool_call(item.call_id, item.name, item.arguments))
         result.finish_reason, result.raw_finish_reason = _finish(response, has_calls)
         _usage(response.usage, result.usage)
         return result

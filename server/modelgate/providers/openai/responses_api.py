@@ -77,7 +77,9 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
     """Keyword arguments of `client.responses.create` for `request`.
 
     The SDK serializes plain values, so JSON fields go in parsed (dicts keep
-    the written key order and integers) rather than as byte-exact fragments.
+    the written key order and integers) rather than as byte-exact fragments;
+    free-form parameters (`generation.extra_json`, the catalog's `extra`) go in
+    `extra_body`, merged last into the JSON body.
     """
     items: list[dict[str, Any]] = []
     system: list[str] = []
@@ -111,8 +113,10 @@ def responses_body(target: Target, request: AnyChatRequest) -> dict[str, Any]:
         body["text"] = {"format": {"type": "json_object"}}
     if request.user:
         body["user"] = request.user
-    body.update(json_value(g, "extra") or {})
-    body.update(target.extra)
+    # Through `extra_body`: the SDK refuses keyword arguments it does not know.
+    extra = {**(json_value(g, "extra") or {}), **target.extra}
+    if extra:
+        body["extra_body"] = extra
     return body
 
 

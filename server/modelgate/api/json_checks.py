@@ -15,8 +15,9 @@ from typing import Any
 
 import jsonschema
 import orjson
+from google.protobuf import struct_pb2
 
-from modelgate.providers.json_fields import JsonField, field_name, json_text, legacy_struct
+from modelgate.providers.json_fields import JsonField, field_name, legacy_struct, struct_text
 from modelgate.v1 import content_pb2
 
 Violations = list[tuple[str, str]]
@@ -68,32 +69,46 @@ def _schema_problem(text: str) -> str:
     return ""
 
 
-def _text(out: Violations, path: str, message: Any, field: JsonField) -> str | None:
-    """The JSON text to check, or None when unset or when both twins are set (reported)."""
+@functools.lru_cache(maxsize=1024)
+def _legacy_schema_problem(serialized: bytes) -> str:
+    """`_schema_problem` of a deprecated Struct schema, remembered by its bytes (a cache
+    hit then costs no conversion of the Struct)."""
+    return _schema_problem(struct_text(struct_pb2.Struct.FromString(serialized)))
+
+
+def _both(out: Violations, path: str, message: Any, field: JsonField) -> bool:
+    """Whether a text field and its deprecated twin are both set (reported)."""
     if getattr(message, f"{field}_json") and message.HasField(field):
         out.append(
             (f"{path}.{field}_json", f"set `{field}_json` or the deprecated `{field}`, not both")
         )
-        return None
-    return json_text(message, field)
+        return True
+    return False
 
 
 def check_schema(out: Violations, path: str, message: Any, field: JsonField) -> None:
     """A JSON Schema field pair (`tools[i].parameters`, `response_format.schema`)."""
-    text = _text(out, path, message, field)
-    if text is not None:
+    if _both(out, path, message, field):
+        return
+    text: str = getattr(message, f"{field}_json")
+    if text:
         problem = _schema_problem(text)
-        if problem:
-            out.append((f"{path}.{field_name(message, field)}", problem))
+    elif message.HasField(field):
+        legacy = getattr(message, field).SerializeToString(deterministic=True)
+        problem = _legacy_schema_problem(legacy)
+    else:
+        return
+    if problem:
+        out.append((f"{path}.{field_name(message, field)}", problem))
 
 
 def check_object(out: Violations, path: str, message: Any, field: JsonField) -> None:
-    """A JSON object field pair (`generation.extra`)."""
-    text = _text(out, path, message, field)
-    if text is not None:
+    """A JSON object field pair (`generation.extra`); a deprecated Struct always is one."""
+    text: str = getattr(message, f"{field}_json")
+    if text and not _both(out, path, message, field):
         problem = _object_problem(text)
         if problem:
-            out.append((f"{path}.{field_name(message, field)}", problem))
+            out.append((f"{path}.{field}_json", problem))
 
 
 def check_arguments(out: Violations, path: str, call: content_pb2.ToolCall) -> None:

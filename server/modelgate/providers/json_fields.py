@@ -63,13 +63,18 @@ def _value(value: struct_pb2.Value) -> Any:
     return None
 
 
+def struct_text(message: struct_pb2.Struct) -> str:
+    """A legacy Struct as canonical JSON text (see `struct_to_dict`)."""
+    return orjson.dumps(struct_to_dict(message)).decode()
+
+
 def json_text(message: Any, field: JsonField) -> str | None:
     """`<field>_json` as written, else the legacy Struct as canonical JSON, else None."""
     text: str = getattr(message, f"{field}_json")
     if text:
         return text
     if message.HasField(field):
-        return orjson.dumps(struct_to_dict(getattr(message, field))).decode()
+        return struct_text(getattr(message, field))
     return None
 
 
@@ -108,7 +113,7 @@ def tool_result_text(result: content_pb2.ToolResult) -> str:
     if kind == "json_text":
         return result.json_text
     if kind == "json":
-        return orjson.dumps(struct_to_dict(result.json)).decode()
+        return struct_text(result.json)
     return result.text
 
 

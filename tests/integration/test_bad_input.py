@@ -245,7 +245,7 @@ CASES = [
         "Chat",
         _chat(response_format=generation_pb2.ResponseFormat(type=SCHEMA_FORMAT, schema_name="s")),
         INVALID,
-        "response_format.schema",
+        "response_format.schema_json",
     ),
     Case(
         "invalid json schema",

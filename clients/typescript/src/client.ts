@@ -244,7 +244,11 @@ export interface ChatOpts extends CallOpts {
   /** The request's `metadata` map (caller tags recorded by the gateway; not gRPC metadata). */
   tags?: Record<string, string>;
   user?: string;
-  /** Any other ChatRequest fields (tools, tool_choice, response_format, cache_control...). */
+  /**
+   * Any other ChatRequest fields (tools, tool_choice, response_format, cache_control...).
+   * JSON goes in the text fields, sent as written (key order, integers):
+   * `parametersJson`, `schemaJson`, `extraJson`, `argumentsJson`, e.g. `JSON.stringify(schema)`.
+   */
   request?: Omit<MessageInitShape<typeof ChatRequestSchema>, "$typeName">;
 }
 

@@ -1,7 +1,14 @@
 // Cross-language smoke test of the TypeScript client against a running gateway
 // (echo provider). Uses only the generated code and the wrapper in client.ts.
 // Usage: MODELGATE_TARGET=127.0.0.1:50051 npx tsx src/polyglot-test.ts
-import { Code, ModelGateClient, ModelGateError, responseText, type StreamChatResponse } from "./client.js";
+import {
+  Code,
+  ModelGateClient,
+  ModelGateError,
+  ResponseFormatType,
+  responseText,
+  type StreamChatResponse,
+} from "./client.js";
 
 const target = process.env["MODELGATE_TARGET"];
 if (!target) {
@@ -17,6 +24,9 @@ function check(what: string, ok: boolean, detail: string): void {
 
 const client = new ModelGateClient(target, { timeoutMs: 10_000, headers: { "x-polyglot-client": "typescript" } });
 const input = "hello polyglot";
+// JSON the gateway must pass through as written: key order and an integer beyond 2^53.
+const jsonSchema = '{"type":"object","properties":{"zeta":{"type":"integer"},"alpha":{"type":"integer"}},"required":["zeta","alpha"]}';
+const jsonAnswer = '{"zeta": 36, "alpha": 1152921504606846976}';
 try {
   // Unary Chat, with a per-call deadline and per-call metadata.
   const res = await client.chat("echo", input, { timeoutMs: 5_000, headers: { "x-request-id": "polyglot-ts-1" } });
@@ -30,6 +40,18 @@ try {
   check("StreamChat first event is attempt", kinds[0] === "attempt", String(kinds[0]));
   check("StreamChat text deltas concatenate to the input", text === input, `${JSON.stringify(text)} from ${kinds.filter((k) => k === "textDelta").length} deltas`);
   check("StreamChat last event is end", kinds.at(-1) === "end", `${String(kinds.at(-1))} (${events.length} events)`);
+
+  // Structured output: the schema goes as JSON text, the answer comes back as written.
+  const structured = await client.chat("echo", jsonAnswer, {
+    request: {
+      responseFormat: { type: ResponseFormatType.JSON_SCHEMA, schemaName: "answer", schemaJson: jsonSchema },
+    },
+  });
+  check(
+    "structured_output_json is the answer as written",
+    structured.structuredOutputJson === jsonAnswer,
+    structured.structuredOutputJson,
+  );
 
   // ListModels (all pages).
   const ids: string[] = [];

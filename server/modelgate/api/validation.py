@@ -8,20 +8,21 @@ gateway microseconds and the caller gets INVALID_ARGUMENT with a
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
-import jsonschema
-from google.protobuf import struct_pb2
-
+from modelgate.api.json_checks import (
+    check_arguments,
+    check_object,
+    check_schema,
+    check_tool_result,
+)
 from modelgate.config import LimitsConfig
-from modelgate.errors import MAX_ECHO_CHARS, bounded, invalid_argument, quoted
+from modelgate.errors import invalid_argument, quoted
 from modelgate.providers.addresses import url_refusal
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
-from modelgate.providers.structs import struct_to_dict
 from modelgate.v1 import (
     content_pb2,
     embedding_pb2,
@@ -54,27 +55,6 @@ def _range(
     if math.isnan(value) or value > high or value < low or (open_low and value == low):
         bound = "(" if open_low else "["
         out.append((field, f"must be in {bound}{low}, {high}], got {value}"))
-
-
-@functools.lru_cache(maxsize=1024)
-def _schema_problem(serialized: bytes) -> str:
-    """Why a JSON Schema is invalid ("" when valid), remembered by its bytes.
-
-    Callers send the same tool schemas on every turn, and `check_schema` is
-    the costliest part of validating a request.
-    """
-    schema = struct_to_dict(struct_pb2.Struct.FromString(serialized))
-    try:
-        jsonschema.validators.validator_for(schema).check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        return bounded(exc.message, tail=MAX_ECHO_CHARS)  # it may quote a schema value whole
-    return ""
-
-
-def _check_schema(out: Violations, field: str, schema: struct_pb2.Struct) -> None:
-    problem = _schema_problem(schema.SerializeToString(deterministic=True))
-    if problem:
-        out.append((field, f"is not a valid JSON Schema: {problem}"))
 
 
 def _check_image(out: Violations, path: str, image: content_pb2.Image, allow_private: bool) -> None:
@@ -131,6 +111,7 @@ def _check_messages(
                     out.append((f"{part_path}.tool_call.id", "is required"))
                 if not _NAME.match(call.name):
                     out.append((f"{part_path}.tool_call.name", "must match [a-zA-Z0-9_-]{1,64}"))
+                check_arguments(out, f"{part_path}.tool_call", call)
                 seen_calls.add(call.id)
             elif kind == "tool_result":
                 result = part.tool_result
@@ -144,7 +125,8 @@ def _check_messages(
                         )
                     )
                 if result.WhichOneof("result") is None:
-                    out.append((f"{part_path}.tool_result.result", "set `text` or `json`"))
+                    out.append((f"{part_path}.tool_result.result", "set `text` or `json_text`"))
+                check_tool_result(out, f"{part_path}.tool_result", result)
     if count > limits.max_messages:
         out.append(("messages", f"at most {limits.max_messages} messages, got {count}"))
 
@@ -174,6 +156,7 @@ def _check_generation(
     for i, stop in enumerate(g.stop_sequences):
         if not stop:
             out.append((f"generation.stop_sequences[{i}]", "must not be empty"))
+    check_object(out, "generation", g, "extra")
 
 
 def _check_tools(out: Violations, request: AnyChatRequest, limits: LimitsConfig) -> None:
@@ -186,8 +169,7 @@ def _check_tools(out: Violations, request: AnyChatRequest, limits: LimitsConfig)
         elif tool.name in names:
             out.append((f"tools[{i}].name", f"duplicate tool name {quoted(tool.name)}"))
         names.add(tool.name)
-        if tool.HasField("parameters"):
-            _check_schema(out, f"tools[{i}].parameters", tool.parameters)
+        check_schema(out, f"tools[{i}]", tool, "parameters")
     choice = request.tool_choice
     kind = choice.WhichOneof("choice")
     if kind == "tool_name" and choice.tool_name not in names:
@@ -203,10 +185,10 @@ def _check_format(out: Violations, fmt: generation_pb2.ResponseFormat) -> None:
     if fmt.type not in _FORMATS:
         out.append(("response_format.type", f"unknown value {fmt.type}"))
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        if not fmt.HasField("schema"):
-            out.append(("response_format.schema", "is required with JSON_SCHEMA"))
+        if not fmt.schema_json and not fmt.HasField("schema"):
+            out.append(("response_format.schema_json", "is required with JSON_SCHEMA"))
         else:
-            _check_schema(out, "response_format.schema", fmt.schema)
+            check_schema(out, "response_format", fmt, "schema")
         if not _NAME.match(fmt.schema_name):
             out.append(("response_format.schema_name", "must match [a-zA-Z0-9_-]{1,64}"))
     if fmt.HasField("max_reasks") and not 0 <= fmt.max_reasks <= MAX_REASKS:
@@ -283,6 +265,8 @@ def validate_count_tokens(request: tokens_pb2.CountTokensRequest, limits: Limits
     if bool(request.text) == bool(request.messages):
         out.append(("text", "set exactly one of `text` and `messages`"))
     _check_messages(out, request.messages, limits, continuing=True)
+    for i, tool in enumerate(request.tools):
+        check_schema(out, f"tools[{i}]", tool, "parameters")
     if out:
         raise invalid_argument(out)
 

@@ -24,7 +24,8 @@ import grpc
 from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
 from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
-from modelgate.providers.structs import arguments_struct, content_text, struct_to_json
+from modelgate.providers.json_fields import arguments_text, tool_call
+from modelgate.providers.structs import content_text
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
 from modelgate.state.errors import StateUnavailableError
@@ -177,11 +178,7 @@ class Transcript:
         parts = [content_pb2.ContentPart(text="".join(self.text))] if self.text else []
         for _index, (call_id, name, *fragments) in sorted(self.calls.items()):
             parts.append(
-                content_pb2.ContentPart(
-                    tool_call=content_pb2.ToolCall(
-                        id=call_id, name=name, arguments=arguments_struct("".join(fragments))
-                    )
-                )
+                content_pb2.ContentPart(tool_call=tool_call(call_id, name, "".join(fragments)))
             )
         return parts
 
@@ -212,7 +209,7 @@ def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]
                     index=index,
                     id=call.id,
                     name=call.name,
-                    arguments_json=struct_to_json(call.arguments),
+                    arguments_json=arguments_text(call),
                 )
             )
         )
@@ -230,5 +227,6 @@ def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]
     )
     if response.HasField("structured_output"):
         end.structured_output.CopyFrom(response.structured_output)
+    end.structured_output_json = response.structured_output_json
     events.append(Event(end=end))
     return events

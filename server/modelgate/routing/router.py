@@ -275,10 +275,11 @@ class Router:
                 if event.HasField("text_delta"):
                     pieces.append(event.text_delta.text)
                 elif event.HasField("end"):
-                    value, found = violations(request, "".join(pieces))
+                    answer = "".join(pieces)
+                    value, found = violations(request, answer)
                     if found:
-                        raise invalid_output("".join(pieces), found, 1)
-                    set_structured(event.end, value)
+                        raise invalid_output(answer, found, 1)
+                    set_structured(event.end, value, answer)
             if hooks is not None:
                 hooks.on_chunk(request, event)
             if transcript is not None and memory is not None:

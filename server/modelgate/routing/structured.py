@@ -19,7 +19,8 @@ import orjson
 from google.protobuf import struct_pb2
 
 from modelgate.errors import GatewayError
-from modelgate.providers.structs import content_text, struct_to_dict
+from modelgate.providers.json_fields import json_value
+from modelgate.providers.structs import content_text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 DEFAULT_REASKS = 2
@@ -44,7 +45,7 @@ def violations(request: Any, text: str) -> tuple[Any, list[tuple[str, str]]]:
     fmt = request.response_format
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         return value, [] if isinstance(value, dict) else [("output", "is not a JSON object")]
-    schema = struct_to_dict(fmt.schema)
+    schema = json_value(fmt, "schema")
     validator = jsonschema.validators.validator_for(schema)(schema)
     found = [
         ("output" + "".join(f"[{p!r}]" for p in error.absolute_path), error.message)
@@ -53,8 +54,10 @@ def violations(request: Any, text: str) -> tuple[Any, list[tuple[str, str]]]:
     return value, found
 
 
-def set_structured(target: Any, value: Any) -> None:
-    """Store the validated JSON in the response's `structured_output` Value."""
+def set_structured(target: Any, value: Any, text: str) -> None:
+    """Store the validated answer: its text as written in `structured_output_json`, and
+    the parsed `value` in the deprecated `structured_output` Value (numbers as doubles)."""
+    target.structured_output_json = text
     holder = struct_pb2.Struct()
     holder.update({"v": value})
     target.structured_output.CopyFrom(holder.fields["v"])
@@ -125,7 +128,7 @@ async def enforce(
         attempts += 1
     if found:
         raise invalid_output(text, found, attempts)
-    set_structured(response, value)
+    set_structured(response, value, text)
     if attempts > 1:
         response.metadata["structured_output_attempts"] = str(attempts)
     return response

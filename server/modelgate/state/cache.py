@@ -46,8 +46,10 @@ def cache_key(model: str, request: Message) -> str:
     The request is copied with the caller-only fields (`metadata`, `user`,
     `cache_control`) cleared, so two callers asking the same thing share an
     entry, then serialized with `deterministic=True`: without it, map fields
-    (`google.protobuf.Struct` tool parameters, JSON schemas, `generation.extra`)
-    may serialize in any order and equal requests would miss. Deterministic
+    (the deprecated `google.protobuf.Struct` twins of the JSON text fields)
+    may serialize in any order and equal requests would miss. JSON text
+    fields are keyed as written: the same JSON spelt differently (key order,
+    spacing) reaches the provider differently, so it is a different request. Deterministic
     output is stable within one protobuf runtime, which is all a cache needs: a
     version skew across a rollout costs misses, never wrong hits. Unknown fields
     (a newer client) stay in the bytes, so they can only split keys, never merge.

@@ -10,7 +10,7 @@ writes the history again.
 The stored value is a serialized `ChatRequest` carrying only `model` and
 `messages`: the proto's own type for "this model, this conversation", so no
 parallel class is needed and every message field (image bytes, tool-call
-`Struct` arguments) survives byte for byte. The owner (the caller's API key
+arguments as JSON text) survives byte for byte. The owner (the caller's API key
 id, "" when anonymous) is stored beside it: a conversation is visible only to
 the key that created it.
 """

@@ -8,6 +8,9 @@
 `ModelGateClient` is async (grpc.aio); `SyncModelGateClient` is its blocking
 twin with the same methods. Responses are the generated protobuf messages of
 `modelgate.v1`; failures raise `ModelGateError` subclasses chosen by status code.
+JSON answers (structured output, tool-call arguments) come as JSON text; read
+them as plain Python, integers as ints, with `structured_output_of()` and
+`arguments_of()`.
 """
 
 from modelgate.client.aio import AsyncResponseStream, AsyncTextStream, ModelGateClient
@@ -32,13 +35,16 @@ from modelgate.client.errors import (
     from_rpc_error,
 )
 from modelgate.client.messages import (
+    JsonObjectLike,
     MessageLike,
     MessagesLike,
     PartLike,
+    arguments_of,
     assistant,
     image,
     json_schema,
     message,
+    structured_output_of,
     system,
     text,
     text_of,
@@ -68,6 +74,7 @@ __all__ = [
     "FailedPreconditionError",
     "InternalError",
     "InvalidArgumentError",
+    "JsonObjectLike",
     "MessageLike",
     "MessagesLike",
     "ModelGateClient",
@@ -84,12 +91,14 @@ __all__ = [
     "UnavailableError",
     "UnimplementedError",
     "UnknownError",
+    "arguments_of",
     "assistant",
     "build_service_config",
     "from_rpc_error",
     "image",
     "json_schema",
     "message",
+    "structured_output_of",
     "system",
     "text",
     "text_of",

@@ -8,7 +8,13 @@ from typing import Any, Literal, TypeAlias, TypeVar
 
 from google.protobuf import duration_pb2
 
-from modelgate.client.messages import MessagesLike, struct, system, to_messages
+from modelgate.client.messages import (
+    JsonObjectLike,
+    MessagesLike,
+    json_text,
+    system,
+    to_messages,
+)
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -19,7 +25,8 @@ from modelgate.v1 import (
 )
 
 ToolLike: TypeAlias = content_pb2.Tool | Mapping[str, Any]
-"""A `content_pb2.Tool`, or a dict {"name", "description", "parameters", "strict"}."""
+"""A `content_pb2.Tool`, or a dict {"name", "description", "parameters", "strict"}
+("parameters": a JSON Schema mapping or JSON text)."""
 
 ToolChoiceLike: TypeAlias = content_pb2.ToolChoice | Literal["auto", "none", "required"] | str
 """A `ToolChoice`, a mode ("auto", "none", "required") or the name of the tool to call."""
@@ -28,7 +35,7 @@ ResponseFormatLike: TypeAlias = (
     generation_pb2.ResponseFormat | Literal["text", "json_object"] | Mapping[str, Any]
 )
 """A `ResponseFormat`, "text", "json_object", or a JSON Schema dict (named "response");
-use `json_schema()` to name the schema or set strict/max_reasks."""
+use `json_schema()` to name the schema, pass it as JSON text or set strict/max_reasks."""
 
 CacheLike: TypeAlias = generation_pb2.CacheControl | Literal["use", "bypass", "refresh"]
 """A `CacheControl`, or a cache mode name."""
@@ -68,7 +75,7 @@ def generation_config(
     presence_penalty: float | None = None,
     frequency_penalty: float | None = None,
     seed: int | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: JsonObjectLike | None = None,
 ) -> generation_pb2.GenerationConfig | None:
     """`base` (copied) with the given keyword values set on top; None if nothing is set."""
     config = generation_pb2.GenerationConfig()
@@ -92,7 +99,8 @@ def generation_config(
     if seed is not None:
         config.seed = seed
     if extra is not None:
-        config.extra.CopyFrom(struct(extra))
+        config.ClearField("extra")  # the deprecated twin of extra_json, replaced as a whole
+        config.extra_json = json_text(extra)
     return config if base is not None or config.ByteSize() else None
 
 
@@ -109,7 +117,7 @@ def tool_proto(value: ToolLike) -> content_pb2.Tool:
         strict=bool(value.get("strict", False)),
     )
     if value.get("parameters") is not None:
-        out.parameters.CopyFrom(struct(value["parameters"]))
+        out.parameters_json = json_text(value["parameters"])
     return out
 
 
@@ -136,7 +144,7 @@ def response_format_proto(value: ResponseFormatLike) -> generation_pb2.ResponseF
     return generation_pb2.ResponseFormat(
         type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
         schema_name="response",
-        schema=struct(value),
+        schema_json=json_text(value),
     )
 
 

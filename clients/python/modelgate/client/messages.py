@@ -13,20 +13,24 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 
-from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 __all__ = [
+    "JsonObjectLike",
     "MessageLike",
     "MessagesLike",
     "PartLike",
     "RoleLike",
+    "arguments_of",
     "assistant",
     "image",
     "json_schema",
+    "json_text",
     "message",
     "struct",
+    "structured_output_of",
     "system",
     "text",
     "text_of",
@@ -78,8 +82,33 @@ _DETAILS: Mapping[str, content_pb2.ImageDetail.ValueType] = {
 }
 
 
+JsonObjectLike: TypeAlias = Mapping[str, Any] | str
+"""A JSON object: a mapping (serialized in its own key order, ints kept) or JSON text,
+sent as written."""
+
+
+def _plain(value: object) -> object:
+    """json.dumps fallback: Struct-like mappings and sequences as dicts and lists."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_text(value: Any) -> str:
+    """JSON text for the contract's `*_json` fields: a str is taken as already-written
+    JSON; anything else is serialized in its own key order, ints as ints (no NaN)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_plain
+    )
+
+
 def struct(value: Mapping[str, Any] | struct_pb2.Struct) -> struct_pb2.Struct:
-    """A `google.protobuf.Struct` from a JSON-like mapping (numbers become doubles)."""
+    """A `google.protobuf.Struct` for the deprecated Struct fields (numbers become
+    doubles, key order is lost); the builders here send JSON text instead."""
     if isinstance(value, struct_pb2.Struct):
         return value
     out = struct_pb2.Struct()
@@ -130,14 +159,16 @@ def image(
 def tool_call(
     id: str,
     name: str,
-    arguments: Mapping[str, Any] | str | None = None,
+    arguments: JsonObjectLike | None = None,
 ) -> content_pb2.ContentPart:
-    """A tool call part (for replaying an assistant turn); `arguments` may be JSON text."""
-    args = json.loads(arguments) if isinstance(arguments, str) else (arguments or {})
-    if not isinstance(args, Mapping):
+    """A tool call part (for replaying an assistant turn); `arguments` may be JSON text,
+    sent as written."""
+    if isinstance(arguments, str) and not isinstance(json.loads(arguments), dict):
         raise ValueError("tool call arguments must be a JSON object")
     return content_pb2.ContentPart(
-        tool_call=content_pb2.ToolCall(id=id, name=name, arguments=struct(args))
+        tool_call=content_pb2.ToolCall(
+            id=id, name=name, arguments_json=json_text(arguments if arguments else {})
+        )
     )
 
 
@@ -190,17 +221,18 @@ def assistant(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
 
 def tool_result(
     tool_call_id: str,
-    result: str | Mapping[str, Any],
+    result: str | Mapping[str, Any] | Sequence[Any],
     *,
     is_error: bool = False,
     name: str | None = None,
 ) -> content_pb2.Message:
-    """A tool-role message answering one tool call, with text or a JSON object."""
+    """A tool-role message answering one tool call: text, or JSON (a mapping or a list,
+    sent as JSON text in its own key order)."""
     res = content_pb2.ToolResult(tool_call_id=tool_call_id, is_error=is_error, name=name or "")
     if isinstance(result, str):
         res.text = result
     else:
-        res.json.CopyFrom(struct(result))
+        res.json_text = json_text(result)
     return content_pb2.Message(
         role=content_pb2.ROLE_TOOL, parts=[content_pb2.ContentPart(tool_result=res)]
     )
@@ -209,30 +241,32 @@ def tool_result(
 def tool(
     name: str,
     description: str = "",
-    parameters: Mapping[str, Any] | None = None,
+    parameters: JsonObjectLike | None = None,
     *,
     strict: bool = False,
 ) -> content_pb2.Tool:
-    """A tool the model may call; `parameters` is the JSON Schema of its arguments."""
+    """A tool the model may call; `parameters` is the JSON Schema of its arguments
+    (a mapping or JSON text), sent with its properties in the order given."""
     out = content_pb2.Tool(name=name, description=description, strict=strict)
     if parameters is not None:
-        out.parameters.CopyFrom(struct(parameters))
+        out.parameters_json = json_text(parameters)
     return out
 
 
 def json_schema(
-    schema: Mapping[str, Any],
+    schema: JsonObjectLike,
     *,
     name: str = "response",
     strict: bool = False,
     description: str = "",
     max_reasks: int | None = None,
 ) -> generation_pb2.ResponseFormat:
-    """A JSON_SCHEMA response format; the gateway validates the answer against it."""
+    """A JSON_SCHEMA response format (schema as a mapping or JSON text, sent in the
+    order given); the gateway validates the answer against it."""
     out = generation_pb2.ResponseFormat(
         type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
         schema_name=name,
-        schema=struct(schema),
+        schema_json=json_text(schema),
         strict=strict,
         description=description,
     )
@@ -304,3 +338,22 @@ def tool_calls_of(
     else:
         parts = value
     return [p.tool_call for p in parts if p.WhichOneof("data") == "tool_call"]
+
+
+def arguments_of(call: content_pb2.ToolCall) -> dict[str, Any]:
+    """A tool call's arguments as plain Python: dicts in the model's key order, integers
+    as ints (exact beyond 2^53)."""
+    if call.arguments_json:
+        arguments: dict[str, Any] = json.loads(call.arguments_json)
+        return arguments
+    return json_format.MessageToDict(call.arguments)  # a gateway older than arguments_json
+
+
+def structured_output_of(value: chat_pb2.ChatResponse | stream_pb2.StreamEnd) -> Any:
+    """The validated JSON answer of a response (or a stream's end) as plain Python:
+    dicts in the model's key order, integers as ints; None without a JSON response format."""
+    if value.structured_output_json:
+        return json.loads(value.structured_output_json)
+    if value.HasField("structured_output"):  # a gateway older than structured_output_json
+        return json_format.MessageToDict(value.structured_output)
+    return None

@@ -21,7 +21,7 @@ from modelgate.client._common import (
     call_metadata,
 )
 from modelgate.client.errors import from_rpc_error
-from modelgate.client.messages import MessagesLike
+from modelgate.client.messages import JsonObjectLike, MessagesLike
 from modelgate.client.service_config import (
     DEFAULT_SERVICE_CONFIG,
     channel_options,
@@ -303,7 +303,7 @@ class SyncModelGateClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         seed: int | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: JsonObjectLike | None = None,
         generation: generation_pb2.GenerationConfig | None = None,
         response_format: rq.ResponseFormatLike | None = None,
         previous_response_id: str | None = None,
@@ -319,7 +319,9 @@ class SyncModelGateClient:
         tuples or {"role", "content"} dicts; `system` is prepended as a
         system message. Sampling keywords override `generation`. `tags` is
         the request's `metadata` map (recorded by the gateway), while
-        `metadata` is gRPC call metadata.
+        `metadata` is gRPC call metadata. JSON (`extra`, tool parameters,
+        schemas) is sent as text in the order given; read JSON answers as
+        plain Python with `structured_output_of()` and `arguments_of()`.
         """
         request = rq.build_chat_request(
             chat_pb2.ChatRequest,
@@ -374,7 +376,7 @@ class SyncModelGateClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         seed: int | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: JsonObjectLike | None = None,
         generation: generation_pb2.GenerationConfig | None = None,
         response_format: rq.ResponseFormatLike | None = None,
         previous_response_id: str | None = None,
@@ -444,7 +446,7 @@ class SyncModelGateClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         seed: int | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: JsonObjectLike | None = None,
         generation: generation_pb2.GenerationConfig | None = None,
         response_format: rq.ResponseFormatLike | None = None,
         previous_response_id: str | None = None,
@@ -502,7 +504,7 @@ class SyncModelGateClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         seed: int | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: JsonObjectLike | None = None,
         generation: generation_pb2.GenerationConfig | None = None,
         cache: rq.CacheLike | None = None,
         tags: Mapping[str, str] | None = None,
@@ -558,7 +560,7 @@ class SyncModelGateClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         seed: int | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: JsonObjectLike | None = None,
         generation: generation_pb2.GenerationConfig | None = None,
         cache: rq.CacheLike | None = None,
         tags: Mapping[str, str] | None = None,

@@ -21,6 +21,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
@@ -160,6 +165,7 @@ class ChatResponse(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     PROVIDER_RESPONSE_ID_FIELD_NUMBER: _builtins.int
     STRUCTURED_OUTPUT_FIELD_NUMBER: _builtins.int
+    STRUCTURED_OUTPUT_JSON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Output only. Gateway response id; pass it as `previous_response_id` to continue."""
     model: _builtins.str
@@ -174,6 +180,11 @@ class ChatResponse(_message.Message):
     """Output only. The provider's own finish reason string."""
     provider_response_id: _builtins.str
     """Output only. The provider's own response id."""
+    structured_output_json: _builtins.str
+    """Output only. With a JSON response format: the answer that passed
+    validation, as JSON text exactly as the model wrote it (key order and
+    integers kept).
+    """
     @_builtins.property
     def content(self) -> _containers.RepeatedCompositeFieldContainer[_content_pb2.ContentPart]:
         """Output only. The assistant's answer: text and tool calls, in order."""
@@ -195,8 +206,12 @@ class ChatResponse(_message.Message):
         """Output only. Free-form facts about the call, e.g. "cache": "hit", "attempts": "2"."""
 
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def structured_output(self) -> _struct_pb2.Value:
-        """Output only. With a JSON response format: the answer parsed and validated."""
+        """Deprecated: use `structured_output_json`. The same answer as a Value, which
+        turns every integer into a double (36 becomes 36.0; beyond 2^53 digits are
+        lost). Still filled for older callers.
+        """
 
     def __init__(
         self,
@@ -214,10 +229,11 @@ class ChatResponse(_message.Message):
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         provider_response_id: _builtins.str = ...,
         structured_output: _struct_pb2.Value | None = ...,
+        structured_output_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cost", b"cost", "latency", b"latency", "structured_output", b"structured_output", "usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "cost", b"cost", "finish_reason", b"finish_reason", "id", b"id", "latency", b"latency", "metadata", b"metadata", "model", b"model", "provider", b"provider", "provider_response_id", b"provider_response_id", "raw_finish_reason", b"raw_finish_reason", "runtime", b"runtime", "structured_output", b"structured_output", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "cost", b"cost", "finish_reason", b"finish_reason", "id", b"id", "latency", b"latency", "metadata", b"metadata", "model", b"model", "provider", b"provider", "provider_response_id", b"provider_response_id", "raw_finish_reason", b"raw_finish_reason", "runtime", b"runtime", "structured_output", b"structured_output", "structured_output_json", b"structured_output_json", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -18,6 +18,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class _Role:
@@ -229,13 +234,26 @@ class ToolCall(_message.Message):
     ID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     ARGUMENTS_FIELD_NUMBER: _builtins.int
+    ARGUMENTS_JSON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Required. Identifier that the matching `ToolResult.tool_call_id` refers to."""
     name: _builtins.str
     """Required. Name of the tool, one of the request's `tools`."""
+    arguments_json: _builtins.str
+    """The arguments: a JSON object, as text. Answers always set it to the
+    model's JSON as the provider sent it (key order and integers as written;
+    output that is not a JSON object is kept verbatim as
+    {"_raw_arguments": "<output>"}). On input it must be a JSON object and
+    reaches the provider as written; empty means {}.
+    """
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def arguments(self) -> _struct_pb2.Struct:
-        """Required. Arguments, as a JSON object."""
+        """Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+        integer types (every number becomes a double). Answers still fill it, as a
+        lossy copy of `arguments_json`, for older callers. On input, a call that
+        sets both (a replayed answer) must hold the same object in each.
+        """
 
     def __init__(
         self,
@@ -243,10 +261,11 @@ class ToolCall(_message.Message):
         id: _builtins.str = ...,
         name: _builtins.str = ...,
         arguments: _struct_pb2.Struct | None = ...,
+        arguments_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments", "id", b"id", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arguments", b"arguments", "arguments_json", b"arguments_json", "id", b"id", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -261,19 +280,27 @@ class ToolResult(_message.Message):
     TOOL_CALL_ID_FIELD_NUMBER: _builtins.int
     TEXT_FIELD_NUMBER: _builtins.int
     JSON_FIELD_NUMBER: _builtins.int
+    JSON_TEXT_FIELD_NUMBER: _builtins.int
     IS_ERROR_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     tool_call_id: _builtins.str
     """Required. The `ToolCall.id` this answers."""
     text: _builtins.str
     """The result as text."""
+    json_text: _builtins.str
+    """The result as JSON text (any JSON value), validated and passed to the
+    provider as written.
+    """
     is_error: _builtins.bool
     """Optional. True when the tool failed; the result then describes the error."""
     name: _builtins.str
     """Optional. Name of the tool (some providers require it)."""
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def json(self) -> _struct_pb2.Struct:
-        """The result as a JSON object."""
+        """Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+        neither key order nor integer types.
+        """
 
     def __init__(
         self,
@@ -281,14 +308,15 @@ class ToolResult(_message.Message):
         tool_call_id: _builtins.str = ...,
         text: _builtins.str = ...,
         json: _struct_pb2.Struct | None = ...,
+        json_text: _builtins.str = ...,
         is_error: _builtins.bool = ...,
         name: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["json", b"json", "result", b"result", "text", b"text"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["json", b"json", "json_text", b"json_text", "result", b"result", "text", b"text"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["is_error", b"is_error", "json", b"json", "name", b"name", "result", b"result", "text", b"text", "tool_call_id", b"tool_call_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["is_error", b"is_error", "json", b"json", "json_text", b"json_text", "name", b"name", "result", b"result", "text", b"text", "tool_call_id", b"tool_call_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["text", "json"]  # noqa: Y015
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["text", "json", "json_text"]  # noqa: Y015
     _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
 
@@ -304,15 +332,25 @@ class Tool(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     PARAMETERS_FIELD_NUMBER: _builtins.int
     STRICT_FIELD_NUMBER: _builtins.int
+    PARAMETERS_JSON_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Required. Name, [a-zA-Z0-9_-]{1,64}."""
     description: _builtins.str
     """Optional. What the tool does; models use it to decide when to call it."""
     strict: _builtins.bool
     """Optional. Ask the provider to enforce the schema strictly where supported."""
+    parameters_json: _builtins.str
+    """Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+    provider as written: property order matters to strict modes, grammars and
+    prompt caches. Unset (and no `parameters`): an object with no properties.
+    """
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def parameters(self) -> _struct_pb2.Struct:
-        """Optional. JSON Schema of the arguments object."""
+        """Deprecated: use `parameters_json`. A Struct loses the property order (its
+        map order differs per process) and integer types; the gateway sends it
+        with keys sorted. Set this or `parameters_json`, not both.
+        """
 
     def __init__(
         self,
@@ -321,10 +359,11 @@ class Tool(_message.Message):
         description: _builtins.str = ...,
         parameters: _struct_pb2.Struct | None = ...,
         strict: _builtins.bool = ...,
+        parameters_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["parameters", b"parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "parameters", b"parameters", "strict", b"strict"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "parameters", b"parameters", "parameters_json", b"parameters_json", "strict", b"strict"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

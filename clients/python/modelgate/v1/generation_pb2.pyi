@@ -18,6 +18,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class _ResponseFormatType:
@@ -33,7 +38,7 @@ class _ResponseFormatTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Re
     RESPONSE_FORMAT_TYPE_JSON_OBJECT: _ResponseFormatType.ValueType  # 2
     """Any JSON object."""
     RESPONSE_FORMAT_TYPE_JSON_SCHEMA: _ResponseFormatType.ValueType  # 3
-    """JSON valid against `ResponseFormat.schema`; validated by the gateway."""
+    """JSON valid against `ResponseFormat.schema_json`; validated by the gateway."""
 
 class ResponseFormatType(_ResponseFormatType, metaclass=_ResponseFormatTypeEnumTypeWrapper):
     """The kind of output the caller wants."""
@@ -45,7 +50,7 @@ RESPONSE_FORMAT_TYPE_TEXT: ResponseFormatType.ValueType  # 1
 RESPONSE_FORMAT_TYPE_JSON_OBJECT: ResponseFormatType.ValueType  # 2
 """Any JSON object."""
 RESPONSE_FORMAT_TYPE_JSON_SCHEMA: ResponseFormatType.ValueType  # 3
-"""JSON valid against `ResponseFormat.schema`; validated by the gateway."""
+"""JSON valid against `ResponseFormat.schema_json`; validated by the gateway."""
 Global___ResponseFormatType: _TypeAlias = ResponseFormatType  # noqa: Y015
 
 class _FinishReason:
@@ -129,6 +134,7 @@ class GenerationConfig(_message.Message):
     FREQUENCY_PENALTY_FIELD_NUMBER: _builtins.int
     SEED_FIELD_NUMBER: _builtins.int
     EXTRA_FIELD_NUMBER: _builtins.int
+    EXTRA_JSON_FIELD_NUMBER: _builtins.int
     temperature: _builtins.float
     """Optional. Sampling temperature, 0 to 2."""
     top_p: _builtins.float
@@ -143,14 +149,21 @@ class GenerationConfig(_message.Message):
     """Optional. Frequency penalty, -2 to 2."""
     seed: _builtins.int
     """Optional. Seed for best-effort deterministic sampling."""
+    extra_json: _builtins.str
+    """Optional. Provider-specific parameters, a JSON object as text, merged into
+    the upstream request body in the order written, integers kept (e.g.
+    {"reasoning_effort": "low"} or Ollama `options`).
+    """
     @_builtins.property
     def stop_sequences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Optional. Up to 16 sequences that stop generation."""
 
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def extra(self) -> _struct_pb2.Struct:
-        """Optional. Provider-specific parameters merged into the upstream request body
-        as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+        """Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+        types; the gateway merges it with keys sorted. Set this or `extra_json`,
+        not both.
         """
 
     def __init__(
@@ -165,10 +178,11 @@ class GenerationConfig(_message.Message):
         frequency_penalty: _builtins.float | None = ...,
         seed: _builtins.int | None = ...,
         extra: _struct_pb2.Struct | None = ...,
+        extra_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_frequency_penalty", b"_frequency_penalty", "_max_output_tokens", b"_max_output_tokens", "_presence_penalty", b"_presence_penalty", "_seed", b"_seed", "_temperature", b"_temperature", "_top_k", b"_top_k", "_top_p", b"_top_p", "extra", b"extra", "frequency_penalty", b"frequency_penalty", "max_output_tokens", b"max_output_tokens", "presence_penalty", b"presence_penalty", "seed", b"seed", "temperature", b"temperature", "top_k", b"top_k", "top_p", b"top_p"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_frequency_penalty", b"_frequency_penalty", "_max_output_tokens", b"_max_output_tokens", "_presence_penalty", b"_presence_penalty", "_seed", b"_seed", "_temperature", b"_temperature", "_top_k", b"_top_k", "_top_p", b"_top_p", "extra", b"extra", "frequency_penalty", b"frequency_penalty", "max_output_tokens", b"max_output_tokens", "presence_penalty", b"presence_penalty", "seed", b"seed", "stop_sequences", b"stop_sequences", "temperature", b"temperature", "top_k", b"top_k", "top_p", b"top_p"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_frequency_penalty", b"_frequency_penalty", "_max_output_tokens", b"_max_output_tokens", "_presence_penalty", b"_presence_penalty", "_seed", b"_seed", "_temperature", b"_temperature", "_top_k", b"_top_k", "_top_p", b"_top_p", "extra", b"extra", "extra_json", b"extra_json", "frequency_penalty", b"frequency_penalty", "max_output_tokens", b"max_output_tokens", "presence_penalty", b"presence_penalty", "seed", b"seed", "stop_sequences", b"stop_sequences", "temperature", b"temperature", "top_k", b"top_k", "top_p", b"top_p"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__frequency_penalty: _TypeAlias = _typing.Literal["frequency_penalty"]  # noqa: Y015
     _WhichOneofArgType__frequency_penalty: _TypeAlias = _typing.Literal["_frequency_penalty", b"_frequency_penalty"]  # noqa: Y015
@@ -213,6 +227,7 @@ class ResponseFormat(_message.Message):
     STRICT_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     MAX_REASKS_FIELD_NUMBER: _builtins.int
+    SCHEMA_JSON_FIELD_NUMBER: _builtins.int
     type: Global___ResponseFormatType.ValueType
     """Required. The output kind."""
     schema_name: _builtins.str
@@ -225,9 +240,18 @@ class ResponseFormat(_message.Message):
     """Optional. How many times the gateway re-asks the model when its output is
     not valid against the schema (default from config, 2).
     """
+    schema_json: _builtins.str
+    """Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+    output must satisfy, as JSON text. It reaches the provider as written:
+    property order matters to strict modes, grammars and prompt caches.
+    """
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def schema(self) -> _struct_pb2.Struct:
-        """Required with JSON_SCHEMA. The JSON Schema the output must satisfy."""
+        """Deprecated: use `schema_json`. A Struct loses the property order (its map
+        order differs per process) and integer types; the gateway sends it with
+        keys sorted. Set this or `schema_json`, not both.
+        """
 
     def __init__(
         self,
@@ -238,10 +262,11 @@ class ResponseFormat(_message.Message):
         strict: _builtins.bool = ...,
         description: _builtins.str = ...,
         max_reasks: _builtins.int | None = ...,
+        schema_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_max_reasks", b"_max_reasks", "max_reasks", b"max_reasks", "schema", b"schema"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_reasks", b"_max_reasks", "description", b"description", "max_reasks", b"max_reasks", "schema", b"schema", "schema_name", b"schema_name", "strict", b"strict", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_reasks", b"_max_reasks", "description", b"description", "max_reasks", b"max_reasks", "schema", b"schema", "schema_json", b"schema_json", "schema_name", b"schema_name", "strict", b"strict", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_reasks: _TypeAlias = _typing.Literal["max_reasks"]  # noqa: Y015
     _WhichOneofArgType__max_reasks: _TypeAlias = _typing.Literal["_max_reasks", b"_max_reasks"]  # noqa: Y015

@@ -20,6 +20,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class _AttemptKind:
@@ -194,6 +199,7 @@ class StreamEnd(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     PROVIDER_RESPONSE_ID_FIELD_NUMBER: _builtins.int
     STRUCTURED_OUTPUT_FIELD_NUMBER: _builtins.int
+    STRUCTURED_OUTPUT_JSON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Output only. Gateway response id; pass it as `previous_response_id` to continue."""
     model: _builtins.str
@@ -208,6 +214,10 @@ class StreamEnd(_message.Message):
     """Output only. The provider's own finish reason string."""
     provider_response_id: _builtins.str
     """Output only. The provider's own response id."""
+    structured_output_json: _builtins.str
+    """Output only. With a JSON response format: the streamed answer that passed
+    validation, as JSON text exactly as the model wrote it.
+    """
     @_builtins.property
     def usage(self) -> _generation_pb2.Usage:
         """Output only. Tokens used, from the provider's final usage event."""
@@ -225,8 +235,9 @@ class StreamEnd(_message.Message):
         """Output only. Free-form facts about the call."""
 
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def structured_output(self) -> _struct_pb2.Value:
-        """Output only. With a JSON response format: the answer parsed and validated."""
+        """Deprecated: use `structured_output_json`. See ChatResponse.structured_output."""
 
     def __init__(
         self,
@@ -243,10 +254,11 @@ class StreamEnd(_message.Message):
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         provider_response_id: _builtins.str = ...,
         structured_output: _struct_pb2.Value | None = ...,
+        structured_output_json: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cost", b"cost", "latency", b"latency", "structured_output", b"structured_output", "usage", b"usage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cost", b"cost", "finish_reason", b"finish_reason", "id", b"id", "latency", b"latency", "metadata", b"metadata", "model", b"model", "provider", b"provider", "provider_response_id", b"provider_response_id", "raw_finish_reason", b"raw_finish_reason", "runtime", b"runtime", "structured_output", b"structured_output", "usage", b"usage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cost", b"cost", "finish_reason", b"finish_reason", "id", b"id", "latency", b"latency", "metadata", b"metadata", "model", b"model", "provider", b"provider", "provider_response_id", b"provider_response_id", "raw_finish_reason", b"raw_finish_reason", "runtime", b"runtime", "structured_output", b"structured_output", "structured_output_json", b"structured_output_json", "usage", b"usage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

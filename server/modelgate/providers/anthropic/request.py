@@ -22,10 +22,19 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.json_fields import (
+    arguments_text,
+    field_name,
+    json_fragment,
+    json_value,
+    plain,
+    tool_result_text,
+)
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.structs import plain, struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
 
 DEFAULT_MAX_TOKENS = 4096
@@ -100,7 +109,7 @@ def _block(part: content_pb2.ContentPart) -> dict[str, Any] | None:
             "type": "tool_use",
             "id": call.id,
             "name": call.name,
-            "input": struct_to_dict(call.arguments),
+            "input": orjson.Fragment(arguments_text(call)),
         }
     if kind == "tool_result":
         return _tool_result(part.tool_result)
@@ -143,9 +152,8 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": tool.name}
     if tool.description:
         entry["description"] = tool.description
-    entry["input_schema"] = (
-        struct_to_dict(tool.parameters) if tool.HasField("parameters") else {"type": "object"}
-    )
+    parameters = json_fragment(tool, "parameters")
+    entry["input_schema"] = {"type": "object"} if parameters is None else parameters
     return entry
 
 
@@ -177,22 +185,25 @@ def _generation(
         body["top_k"] = g.top_k
     if g.stop_sequences:
         body["stop_sequences"] = list(g.stop_sequences)
-    if g.HasField("extra"):
-        body.update(struct_to_dict(g.extra))
+    body.update(json_value(g, "extra") or {})
 
 
 def _forced_tool(fmt: generation_pb2.ResponseFormat, out: Violations) -> dict[str, Any] | None:
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        schema = struct_to_dict(fmt.schema)
-        if schema.get("type") != "object":
+        schema = json_value(fmt, "schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
             out.append(
                 (
-                    "response_format.schema",
+                    "response_format." + field_name(fmt, "schema"),
                     'Anthropic models need "type": "object" at the top level',
                 )
             )
         description = fmt.description or "Give the answer as this tool's input."
-        return {"name": fmt.schema_name, "description": description, "input_schema": schema}
+        return {
+            "name": fmt.schema_name,
+            "description": description,
+            "input_schema": json_fragment(fmt, "schema"),
+        }
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         return {
             "name": JSON_OBJECT_TOOL,
@@ -259,7 +270,7 @@ def complete_call(target: Target, request: AnyCompleteRequest, *, stream: bool) 
 
 
 def count_tokens_body(target: Target, request: tokens_pb2.CountTokensRequest) -> dict[str, Any]:
-    """The /v1/messages/count_tokens body: text counts as one user turn."""
+    """The /v1/messages/count_tokens body (plain values, for the SDK): text is one user turn."""
     out: Violations = []
     if request.text:
         system = None
@@ -275,4 +286,7 @@ def count_tokens_body(target: Target, request: tokens_pb2.CountTokensRequest) ->
         body["system"] = system
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
-    return body
+    # The SDK sends this body and serializes plain values only: JSON fragments
+    # become parsed values (key order and integers kept).
+    plain_body: dict[str, Any] = orjson.loads(orjson.dumps(body))
+    return plain_body

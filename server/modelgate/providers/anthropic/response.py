@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 import orjson
-from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
+from modelgate.providers.json_fields import tool_call
 from modelgate.providers.upstream_errors import invalid_response
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
@@ -68,12 +68,9 @@ def json_text(value: Any) -> str:
 
 
 def _tool_call(block: Mapping[str, Any]) -> content_pb2.ContentPart:
-    arguments = struct_pb2.Struct()
     raw = block.get("input")
-    if isinstance(raw, dict):
-        arguments.update(raw)
-    call = content_pb2.ToolCall(
-        id=str(block.get("id", "")), name=str(block.get("name", "")), arguments=arguments
+    call = tool_call(
+        str(block.get("id", "")), str(block.get("name", "")), raw if isinstance(raw, dict) else {}
     )
     return content_pb2.ContentPart(tool_call=call)
 

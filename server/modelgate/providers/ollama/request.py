@@ -14,10 +14,17 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from modelgate.errors import invalid_argument
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.json_fields import (
+    arguments_text,
+    json_fragment,
+    json_value,
+    tool_result_text,
+)
 from modelgate.providers.params import UpstreamParams
-from modelgate.providers.structs import struct_to_dict, tool_result_text
 from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2
 
 _ROLES = {
@@ -88,8 +95,7 @@ def _common(body: dict[str, Any], target: Target, g: generation_pb2.GenerationCo
     options = _options(g)
     if options:
         body.setdefault("options", {}).update(options)
-    if g.HasField("extra"):
-        merge(body, struct_to_dict(g.extra))
+    merge(body, json_value(g, "extra") or {})
     merge(body, target.extra)
 
 
@@ -120,9 +126,8 @@ def _messages(request: AnyChatRequest) -> list[dict[str, Any]]:
             elif kind == "tool_call":
                 call = part.tool_call
                 names[call.id] = call.name
-                calls.append(
-                    {"function": {"name": call.name, "arguments": struct_to_dict(call.arguments)}}
-                )
+                arguments = orjson.Fragment(arguments_text(call))
+                calls.append({"function": {"name": call.name, "arguments": arguments}})
             elif kind == "tool_result":
                 result = part.tool_result
                 entry = {"role": "tool", "content": tool_result_text(result)}
@@ -155,11 +160,9 @@ def _tools(request: AnyChatRequest) -> list[dict[str, Any]]:
         tools = [t for t in tools if t.name == request.tool_choice.tool_name]
     result = []
     for tool in tools:
-        parameters = (
-            struct_to_dict(tool.parameters)
-            if tool.HasField("parameters")
-            else {"type": "object", "properties": {}}
-        )
+        parameters: Any = json_fragment(tool, "parameters")
+        if parameters is None:
+            parameters = {"type": "object", "properties": {}}
         function = {"name": tool.name, "description": tool.description, "parameters": parameters}
         result.append({"type": "function", "function": function})
     return result
@@ -179,7 +182,7 @@ def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         body["format"] = "json"
     elif fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        body["format"] = struct_to_dict(fmt.schema)
+        body["format"] = json_fragment(fmt, "schema")
     _common(body, target, request.generation)
     return body
 

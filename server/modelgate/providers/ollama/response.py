@@ -14,10 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
-from modelgate.providers.structs import RAW_ARGUMENTS_KEY, struct_to_json
+from modelgate.providers.json_fields import (
+    RAW_ARGUMENTS_KEY,
+    arguments_text,
+    json_text,
+    tool_call,
+    tool_result_text,
+)
 from modelgate.providers.upstream_errors import invalid_response
 from modelgate.v1 import (
     chat_pb2,
@@ -94,16 +99,13 @@ def tool_calls(message: Any) -> list[dict[str, Any]]:
 def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
     """One tool call as a content part."""
     function = call.get("function") or {}
-    arguments = struct_pb2.Struct()
+    name = str(function.get("name") or "")
     try:
-        arguments.update(arguments_dict(function))
+        return content_pb2.ContentPart(
+            tool_call=tool_call(call_id(call, index), name, arguments_dict(function))
+        )
     except (ValueError, TypeError) as exc:
         raise invalid_response(PROVIDER, "sent tool-call arguments that are not JSON") from exc
-    return content_pb2.ContentPart(
-        tool_call=content_pb2.ToolCall(
-            id=call_id(call, index), name=str(function.get("name") or ""), arguments=arguments
-        )
-    )
 
 
 def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatResponse:
@@ -183,14 +185,10 @@ def count_texts(request: tokens_pb2.CountTokensRequest) -> list[str]:
                 texts.append(part.text)
             elif kind == "tool_call":
                 texts.append(part.tool_call.name)
-                texts.append(struct_to_json(part.tool_call.arguments))
+                texts.append(arguments_text(part.tool_call))
             elif kind == "tool_result":
-                result = part.tool_result
-                if result.WhichOneof("result") == "json":
-                    texts.append(struct_to_json(result.json))
-                else:
-                    texts.append(result.text)
+                texts.append(tool_result_text(part.tool_result))
     for tool in request.tools:
         texts.extend((tool.name, tool.description))
-        texts.append(struct_to_json(tool.parameters))
+        texts.append(json_text(tool, "parameters") or "{}")
     return texts

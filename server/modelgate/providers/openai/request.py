@@ -11,8 +11,13 @@ import base64
 from typing import Any
 
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.json_fields import (
+    arguments_text,
+    json_fragment,
+    json_value,
+    tool_result_text,
+)
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.structs import struct_to_dict, struct_to_json, tool_result_text
 from modelgate.v1 import content_pb2, generation_pb2
 
 CHAT_COMPLETIONS = UpstreamParams(
@@ -84,12 +89,7 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
                 {
                     "id": call.id,
                     "type": "function",
-                    "function": {
-                        "name": call.name,
-                        "arguments": struct_to_json(call.arguments)
-                        if call.HasField("arguments")
-                        else "{}",
-                    },
+                    "function": {"name": call.name, "arguments": arguments_text(call)},
                 }
             )
         elif kind == "tool_result":
@@ -133,15 +133,16 @@ def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_ke
         body["frequency_penalty"] = round(g.frequency_penalty, 6)
     if g.HasField("seed"):
         body["seed"] = g.seed
-    if g.HasField("extra"):
-        body.update(struct_to_dict(g.extra))
+    extra = json_value(g, "extra")
+    if extra:
+        body.update(extra)
 
 
 def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | None:
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT:
         return {"type": "json_object"}
     if fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
-        schema: dict[str, Any] = {"name": fmt.schema_name, "schema": struct_to_dict(fmt.schema)}
+        schema: dict[str, Any] = {"name": fmt.schema_name, "schema": json_fragment(fmt, "schema")}
         if fmt.strict:
             schema["strict"] = True
         if fmt.description:
@@ -194,10 +195,9 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     function: dict[str, Any] = {"name": tool.name}
     if tool.description:
         function["description"] = tool.description
+    parameters = json_fragment(tool, "parameters")
     function["parameters"] = (
-        struct_to_dict(tool.parameters)
-        if tool.HasField("parameters")
-        else {"type": "object", "properties": {}}
+        parameters if parameters is not None else {"type": "object", "properties": {}}
     )
     if tool.strict:
         function["strict"] = True

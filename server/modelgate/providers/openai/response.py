@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelgate.providers.structs import arguments_struct
+from modelgate.providers.json_fields import tool_call
 from modelgate.v1 import content_pb2, generation_pb2
 
 FINISH_REASONS = {
@@ -49,10 +49,10 @@ def message_parts(message: dict[str, Any]) -> list[content_pb2.ContentPart]:
         function = call.get("function") or {}
         parts.append(
             content_pb2.ContentPart(
-                tool_call=content_pb2.ToolCall(
-                    id=call.get("id") or "",
-                    name=function.get("name") or "",
-                    arguments=arguments_struct(function.get("arguments") or ""),
+                tool_call=tool_call(
+                    call.get("id") or "",
+                    function.get("name") or "",
+                    function.get("arguments") or "",
                 )
             )
         )

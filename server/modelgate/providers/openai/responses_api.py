@@ -27,13 +27,14 @@ import orjson
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.http import HttpUpstream, sse_events
-from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.structs import (
-    arguments_struct,
-    struct_to_dict,
-    struct_to_json,
+from modelgate.providers.json_fields import (
+    arguments_text,
+    json_fragment,
+    json_value,
+    tool_call,
     tool_result_text,
 )
+from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
@@ -101,9 +102,7 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
                     "type": "function_call",
                     "call_id": call.id,
                     "name": call.name,
-                    "arguments": struct_to_json(call.arguments)
-                    if call.HasField("arguments")
-                    else "{}",
+                    "arguments": arguments_text(call),
                 }
             )
         elif kind == "tool_result":
@@ -143,9 +142,7 @@ def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> 
                 "type": "function",
                 "name": t.name,
                 "description": t.description,
-                "parameters": struct_to_dict(t.parameters)
-                if t.HasField("parameters")
-                else {"type": "object"},
+                "parameters": json_fragment(t, "parameters") or {"type": "object"},
                 "strict": t.strict,
             }
             for t in request.tools
@@ -161,7 +158,7 @@ def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> 
             "format": {
                 "type": "json_schema",
                 "name": fmt.schema_name,
-                "schema": struct_to_dict(fmt.schema),
+                "schema": json_fragment(fmt, "schema"),
                 "strict": fmt.strict,
             }
         }
@@ -169,8 +166,9 @@ def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> 
         body["text"] = {"format": {"type": "json_object"}}
     if request.user:
         body["user"] = request.user
-    if g.HasField("extra"):
-        body.update(struct_to_dict(g.extra))
+    extra = json_value(g, "extra")
+    if extra:
+        body.update(extra)
     body.update(target.extra)
     if stream:
         body["stream"] = True
@@ -238,10 +236,10 @@ def _answer(
         elif kind == "function_call":
             has_calls = True
             result.content.add(
-                tool_call=content_pb2.ToolCall(
-                    id=item.get("call_id") or "",
-                    name=item.get("name") or "",
-                    arguments=arguments_struct(item.get("arguments") or ""),
+                tool_call=tool_call(
+                    str(item.get("call_id") or ""),
+                    str(item.get("name") or ""),
+                    str(item.get("arguments") or ""),
                 )
             )
     result.finish_reason, result.raw_finish_reason = _finish(body, has_calls)

@@ -77,7 +77,7 @@ public final class ChatProto {
       "\t \003(\0132\'.modelgate.v1.ChatRequest.Metadat" +
       "aEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004user\032;\n\r" +
       "MetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
-      "\030\002 \001(\tR\005value:\0028\001\"\216\005\n\014ChatResponse\022\016\n\002id" +
+      "\030\002 \001(\tR\005value:\0028\001\"\310\005\n\014ChatResponse\022\016\n\002id" +
       "\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005model\022\032\n\010prov" +
       "ider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004 \001(\tR\007r" +
       "untime\0223\n\007content\030\005 \003(\0132\031.modelgate.v1.C" +
@@ -90,33 +90,34 @@ public final class ChatProto {
       "otobuf.DurationR\007latency\022D\n\010metadata\030\013 \003" +
       "(\0132(.modelgate.v1.ChatResponse.MetadataE" +
       "ntryR\010metadata\0220\n\024provider_response_id\030\014" +
-      " \001(\tR\022providerResponseId\022C\n\021structured_o" +
-      "utput\030\r \001(\0132\026.google.protobuf.ValueR\020str" +
-      "ucturedOutput\032;\n\rMetadataEntry\022\020\n\003key\030\001 " +
-      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\327\004\n\021S" +
-      "treamChatRequest\022\024\n\005model\030\001 \001(\tR\005model\0221" +
-      "\n\010messages\030\002 \003(\0132\025.modelgate.v1.MessageR" +
-      "\010messages\022(\n\005tools\030\003 \003(\0132\022.modelgate.v1." +
-      "ToolR\005tools\0229\n\013tool_choice\030\004 \001(\0132\030.model" +
-      "gate.v1.ToolChoiceR\ntoolChoice\022>\n\ngenera" +
-      "tion\030\005 \001(\0132\036.modelgate.v1.GenerationConf" +
-      "igR\ngeneration\022E\n\017response_format\030\006 \001(\0132" +
-      "\034.modelgate.v1.ResponseFormatR\016responseF" +
-      "ormat\0220\n\024previous_response_id\030\007 \001(\tR\022pre" +
-      "viousResponseId\022?\n\rcache_control\030\010 \001(\0132\032" +
-      ".modelgate.v1.CacheControlR\014cacheControl" +
-      "\022I\n\010metadata\030\t \003(\0132-.modelgate.v1.Stream" +
-      "ChatRequest.MetadataEntryR\010metadata\022\022\n\004u" +
-      "ser\030\n \001(\tR\004user\032;\n\rMetadataEntry\022\020\n\003key\030" +
-      "\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\205\002\n" +
-      "\022StreamChatResponse\0228\n\007attempt\030\001 \001(\0132\034.m" +
-      "odelgate.v1.AttemptStartedH\000R\007attempt\0228\n" +
-      "\ntext_delta\030\002 \001(\0132\027.modelgate.v1.TextDel" +
-      "taH\000R\ttextDelta\022E\n\017tool_call_delta\030\003 \001(\013" +
-      "2\033.modelgate.v1.ToolCallDeltaH\000R\rtoolCal" +
-      "lDelta\022+\n\003end\030\004 \001(\0132\027.modelgate.v1.Strea" +
-      "mEndH\000R\003endB\007\n\005eventB\rB\tChatProtoP\001b\006pro" +
-      "to3"
+      " \001(\tR\022providerResponseId\022G\n\021structured_o" +
+      "utput\030\r \001(\0132\026.google.protobuf.ValueB\002\030\001R" +
+      "\020structuredOutput\0224\n\026structured_output_j" +
+      "son\030\016 \001(\tR\024structuredOutputJson\032;\n\rMetad" +
+      "ataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
+      "\tR\005value:\0028\001\"\327\004\n\021StreamChatRequest\022\024\n\005mo" +
+      "del\030\001 \001(\tR\005model\0221\n\010messages\030\002 \003(\0132\025.mod" +
+      "elgate.v1.MessageR\010messages\022(\n\005tools\030\003 \003" +
+      "(\0132\022.modelgate.v1.ToolR\005tools\0229\n\013tool_ch" +
+      "oice\030\004 \001(\0132\030.modelgate.v1.ToolChoiceR\nto" +
+      "olChoice\022>\n\ngeneration\030\005 \001(\0132\036.modelgate" +
+      ".v1.GenerationConfigR\ngeneration\022E\n\017resp" +
+      "onse_format\030\006 \001(\0132\034.modelgate.v1.Respons" +
+      "eFormatR\016responseFormat\0220\n\024previous_resp" +
+      "onse_id\030\007 \001(\tR\022previousResponseId\022?\n\rcac" +
+      "he_control\030\010 \001(\0132\032.modelgate.v1.CacheCon" +
+      "trolR\014cacheControl\022I\n\010metadata\030\t \003(\0132-.m" +
+      "odelgate.v1.StreamChatRequest.MetadataEn" +
+      "tryR\010metadata\022\022\n\004user\030\n \001(\tR\004user\032;\n\rMet" +
+      "adataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 " +
+      "\001(\tR\005value:\0028\001\"\205\002\n\022StreamChatResponse\0228\n" +
+      "\007attempt\030\001 \001(\0132\034.modelgate.v1.AttemptSta" +
+      "rtedH\000R\007attempt\0228\n\ntext_delta\030\002 \001(\0132\027.mo" +
+      "delgate.v1.TextDeltaH\000R\ttextDelta\022E\n\017too" +
+      "l_call_delta\030\003 \001(\0132\033.modelgate.v1.ToolCa" +
+      "llDeltaH\000R\rtoolCallDelta\022+\n\003end\030\004 \001(\0132\027." +
+      "modelgate.v1.StreamEndH\000R\003endB\007\n\005eventB\r" +
+      "B\tChatProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -144,7 +145,7 @@ public final class ChatProto {
     internal_static_modelgate_v1_ChatResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ChatResponse_descriptor,
-        new java.lang.String[] { "Id", "Model", "Provider", "Runtime", "Content", "FinishReason", "RawFinishReason", "Usage", "Cost", "Latency", "Metadata", "ProviderResponseId", "StructuredOutput", });
+        new java.lang.String[] { "Id", "Model", "Provider", "Runtime", "Content", "FinishReason", "RawFinishReason", "Usage", "Cost", "Latency", "Metadata", "ProviderResponseId", "StructuredOutput", "StructuredOutputJson", });
     internal_static_modelgate_v1_ChatResponse_MetadataEntry_descriptor =
       internal_static_modelgate_v1_ChatResponse_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_ChatResponse_MetadataEntry_fieldAccessorTable = new

@@ -327,28 +327,62 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. The same answer as a Value, which
+   * turns every integer into a double (36 becomes 36.0; beyond 2^53 digits are
+   * lost). Still filled for older callers.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
+   *     See modelgate/v1/chat.proto;l=66
    * @return Whether the structuredOutput field is set.
    */
-  boolean hasStructuredOutput();
+  @java.lang.Deprecated boolean hasStructuredOutput();
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. The same answer as a Value, which
+   * turns every integer into a double (36 becomes 36.0; beyond 2^53 digits are
+   * lost). Still filled for older callers.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
+   *     See modelgate/v1/chat.proto;l=66
    * @return The structuredOutput.
    */
-  com.google.protobuf.Value getStructuredOutput();
+  @java.lang.Deprecated com.google.protobuf.Value getStructuredOutput();
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. The same answer as a Value, which
+   * turns every integer into a double (36 becomes 36.0; beyond 2^53 digits are
+   * lost). Still filled for older callers.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
    */
-  com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder();
+
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the answer that passed
+   * validation, as JSON text exactly as the model wrote it (key order and
+   * integers kept).
+   * </pre>
+   *
+   * <code>string structured_output_json = 14 [json_name = "structuredOutputJson"];</code>
+   * @return The structuredOutputJson.
+   */
+  java.lang.String getStructuredOutputJson();
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the answer that passed
+   * validation, as JSON text exactly as the model wrote it (key order and
+   * integers kept).
+   * </pre>
+   *
+   * <code>string structured_output_json = 14 [json_name = "structuredOutputJson"];</code>
+   * @return The bytes for structuredOutputJson.
+   */
+  com.google.protobuf.ByteString
+      getStructuredOutputJsonBytes();
 }

@@ -71,30 +71,33 @@ public final class ContentProto {
       "\213\001\n\005Image\022\024\n\004data\030\001 \001(\014H\000R\004data\022\022\n\003url\030\002" +
       " \001(\tH\000R\003url\022\033\n\tmime_type\030\003 \001(\tR\010mimeType" +
       "\0221\n\006detail\030\004 \001(\0162\031.modelgate.v1.ImageDet" +
-      "ailR\006detailB\010\n\006source\"e\n\010ToolCall\022\016\n\002id\030" +
-      "\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\0225\n\targumen" +
-      "ts\030\003 \001(\0132\027.google.protobuf.StructR\targum" +
-      "ents\"\254\001\n\nToolResult\022 \n\014tool_call_id\030\001 \001(" +
-      "\tR\ntoolCallId\022\024\n\004text\030\002 \001(\tH\000R\004text\022-\n\004j" +
-      "son\030\003 \001(\0132\027.google.protobuf.StructH\000R\004js" +
-      "on\022\031\n\010is_error\030\004 \001(\010R\007isError\022\022\n\004name\030\005 " +
-      "\001(\tR\004nameB\010\n\006result\"\215\001\n\004Tool\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\022 \n\013description\030\002 \001(\tR\013descripti" +
-      "on\0227\n\nparameters\030\003 \001(\0132\027.google.protobuf" +
-      ".StructR\nparameters\022\026\n\006strict\030\004 \001(\010R\006str" +
-      "ict\"i\n\nToolChoice\0222\n\004mode\030\001 \001(\0162\034.modelg" +
-      "ate.v1.ToolChoiceModeH\000R\004mode\022\035\n\ttool_na" +
-      "me\030\002 \001(\tH\000R\010toolNameB\010\n\006choice*_\n\004Role\022\024" +
-      "\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020\001\022\r\n" +
-      "\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003\022\r\n\tROLE" +
-      "_TOOL\020\004*o\n\013ImageDetail\022\034\n\030IMAGE_DETAIL_U" +
-      "NSPECIFIED\020\000\022\024\n\020IMAGE_DETAIL_LOW\020\001\022\025\n\021IM" +
-      "AGE_DETAIL_HIGH\020\002\022\025\n\021IMAGE_DETAIL_AUTO\020\003" +
-      "*\207\001\n\016ToolChoiceMode\022 \n\034TOOL_CHOICE_MODE_" +
-      "UNSPECIFIED\020\000\022\031\n\025TOOL_CHOICE_MODE_AUTO\020\001" +
-      "\022\031\n\025TOOL_CHOICE_MODE_NONE\020\002\022\035\n\031TOOL_CHOI" +
-      "CE_MODE_REQUIRED\020\003B\020B\014ContentProtoP\001b\006pr" +
-      "oto3"
+      "ailR\006detailB\010\n\006source\"\220\001\n\010ToolCall\022\016\n\002id" +
+      "\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\0229\n\targume" +
+      "nts\030\003 \001(\0132\027.google.protobuf.StructB\002\030\001R\t" +
+      "arguments\022%\n\016arguments_json\030\004 \001(\tR\rargum" +
+      "entsJson\"\317\001\n\nToolResult\022 \n\014tool_call_id\030" +
+      "\001 \001(\tR\ntoolCallId\022\024\n\004text\030\002 \001(\tH\000R\004text\022" +
+      "1\n\004json\030\003 \001(\0132\027.google.protobuf.StructB\002" +
+      "\030\001H\000R\004json\022\035\n\tjson_text\030\006 \001(\tH\000R\010jsonTex" +
+      "t\022\031\n\010is_error\030\004 \001(\010R\007isError\022\022\n\004name\030\005 \001" +
+      "(\tR\004nameB\010\n\006result\"\272\001\n\004Tool\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\022 \n\013description\030\002 \001(\tR\013descriptio" +
+      "n\022;\n\nparameters\030\003 \001(\0132\027.google.protobuf." +
+      "StructB\002\030\001R\nparameters\022\026\n\006strict\030\004 \001(\010R\006" +
+      "strict\022\'\n\017parameters_json\030\005 \001(\tR\016paramet" +
+      "ersJson\"i\n\nToolChoice\0222\n\004mode\030\001 \001(\0162\034.mo" +
+      "delgate.v1.ToolChoiceModeH\000R\004mode\022\035\n\ttoo" +
+      "l_name\030\002 \001(\tH\000R\010toolNameB\010\n\006choice*_\n\004Ro" +
+      "le\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020" +
+      "\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003\022\r\n\t" +
+      "ROLE_TOOL\020\004*o\n\013ImageDetail\022\034\n\030IMAGE_DETA" +
+      "IL_UNSPECIFIED\020\000\022\024\n\020IMAGE_DETAIL_LOW\020\001\022\025" +
+      "\n\021IMAGE_DETAIL_HIGH\020\002\022\025\n\021IMAGE_DETAIL_AU" +
+      "TO\020\003*\207\001\n\016ToolChoiceMode\022 \n\034TOOL_CHOICE_M" +
+      "ODE_UNSPECIFIED\020\000\022\031\n\025TOOL_CHOICE_MODE_AU" +
+      "TO\020\001\022\031\n\025TOOL_CHOICE_MODE_NONE\020\002\022\035\n\031TOOL_" +
+      "CHOICE_MODE_REQUIRED\020\003B\020B\014ContentProtoP\001" +
+      "b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -124,19 +127,19 @@ public final class ContentProto {
     internal_static_modelgate_v1_ToolCall_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ToolCall_descriptor,
-        new java.lang.String[] { "Id", "Name", "Arguments", });
+        new java.lang.String[] { "Id", "Name", "Arguments", "ArgumentsJson", });
     internal_static_modelgate_v1_ToolResult_descriptor =
       getDescriptor().getMessageTypes().get(4);
     internal_static_modelgate_v1_ToolResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ToolResult_descriptor,
-        new java.lang.String[] { "ToolCallId", "Text", "Json", "IsError", "Name", "Result", });
+        new java.lang.String[] { "ToolCallId", "Text", "Json", "JsonText", "IsError", "Name", "Result", });
     internal_static_modelgate_v1_Tool_descriptor =
       getDescriptor().getMessageTypes().get(5);
     internal_static_modelgate_v1_Tool_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Tool_descriptor,
-        new java.lang.String[] { "Name", "Description", "Parameters", "Strict", });
+        new java.lang.String[] { "Name", "Description", "Parameters", "Strict", "ParametersJson", });
     internal_static_modelgate_v1_ToolChoice_descriptor =
       getDescriptor().getMessageTypes().get(6);
     internal_static_modelgate_v1_ToolChoice_fieldAccessorTable = new

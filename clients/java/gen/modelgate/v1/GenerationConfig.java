@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   }
   private GenerationConfig() {
     stopSequences_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    extraJson_ = "";
   }
 
   @java.lang.Override
@@ -295,41 +296,99 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Struct extra_;
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+   * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+   *     See modelgate/v1/generation.proto;l=28
    * @return Whether the extra field is set.
    */
   @java.lang.Override
-  public boolean hasExtra() {
+  @java.lang.Deprecated public boolean hasExtra() {
     return extra_ != null;
   }
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+   * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+   *     See modelgate/v1/generation.proto;l=28
    * @return The extra.
    */
   @java.lang.Override
-  public com.google.protobuf.Struct getExtra() {
+  @java.lang.Deprecated public com.google.protobuf.Struct getExtra() {
     return extra_ == null ? com.google.protobuf.Struct.getDefaultInstance() : extra_;
   }
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getExtraOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getExtraOrBuilder() {
     return extra_ == null ? com.google.protobuf.Struct.getDefaultInstance() : extra_;
+  }
+
+  public static final int EXTRA_JSON_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object extraJson_ = "";
+  /**
+   * <pre>
+   * Optional. Provider-specific parameters, a JSON object as text, merged into
+   * the upstream request body in the order written, integers kept (e.g.
+   * {"reasoning_effort": "low"} or Ollama `options`).
+   * </pre>
+   *
+   * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+   * @return The extraJson.
+   */
+  @java.lang.Override
+  public java.lang.String getExtraJson() {
+    java.lang.Object ref = extraJson_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      extraJson_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. Provider-specific parameters, a JSON object as text, merged into
+   * the upstream request body in the order written, integers kept (e.g.
+   * {"reasoning_effort": "low"} or Ollama `options`).
+   * </pre>
+   *
+   * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+   * @return The bytes for extraJson.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getExtraJsonBytes() {
+    java.lang.Object ref = extraJson_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      extraJson_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -372,6 +431,9 @@ private static final long serialVersionUID = 0L;
     }
     if (extra_ != null) {
       output.writeMessage(9, getExtra());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(extraJson_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 10, extraJson_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -421,6 +483,9 @@ private static final long serialVersionUID = 0L;
     if (extra_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(9, getExtra());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(extraJson_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(10, extraJson_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -483,6 +548,8 @@ private static final long serialVersionUID = 0L;
       if (!getExtra()
           .equals(other.getExtra())) return false;
     }
+    if (!getExtraJson()
+        .equals(other.getExtraJson())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -535,6 +602,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + EXTRA_FIELD_NUMBER;
       hash = (53 * hash) + getExtra().hashCode();
     }
+    hash = (37 * hash) + EXTRA_JSON_FIELD_NUMBER;
+    hash = (53 * hash) + getExtraJson().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -683,6 +752,7 @@ private static final long serialVersionUID = 0L;
         extraBuilder_.dispose();
         extraBuilder_ = null;
       }
+      extraJson_ = "";
       return this;
     }
 
@@ -758,6 +828,9 @@ private static final long serialVersionUID = 0L;
         result.extra_ = extraBuilder_ == null
             ? extra_
             : extraBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.extraJson_ = extraJson_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -840,6 +913,11 @@ private static final long serialVersionUID = 0L;
       if (other.hasExtra()) {
         mergeExtra(other.getExtra());
       }
+      if (!other.getExtraJson().isEmpty()) {
+        extraJson_ = other.extraJson_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -914,6 +992,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 74
+            case 82: {
+              extraJson_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1468,26 +1551,32 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> extraBuilder_;
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+     * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+     *     See modelgate/v1/generation.proto;l=28
      * @return Whether the extra field is set.
      */
-    public boolean hasExtra() {
+    @java.lang.Deprecated public boolean hasExtra() {
       return ((bitField0_ & 0x00000100) != 0);
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+     * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+     *     See modelgate/v1/generation.proto;l=28
      * @return The extra.
      */
-    public com.google.protobuf.Struct getExtra() {
+    @java.lang.Deprecated public com.google.protobuf.Struct getExtra() {
       if (extraBuilder_ == null) {
         return extra_ == null ? com.google.protobuf.Struct.getDefaultInstance() : extra_;
       } else {
@@ -1496,13 +1585,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public Builder setExtra(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder setExtra(com.google.protobuf.Struct value) {
       if (extraBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -1517,13 +1607,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public Builder setExtra(
+    @java.lang.Deprecated public Builder setExtra(
         com.google.protobuf.Struct.Builder builderForValue) {
       if (extraBuilder_ == null) {
         extra_ = builderForValue.build();
@@ -1536,13 +1627,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public Builder mergeExtra(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder mergeExtra(com.google.protobuf.Struct value) {
       if (extraBuilder_ == null) {
         if (((bitField0_ & 0x00000100) != 0) &&
           extra_ != null &&
@@ -1560,13 +1652,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public Builder clearExtra() {
+    @java.lang.Deprecated public Builder clearExtra() {
       bitField0_ = (bitField0_ & ~0x00000100);
       extra_ = null;
       if (extraBuilder_ != null) {
@@ -1578,26 +1671,28 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public com.google.protobuf.Struct.Builder getExtraBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Struct.Builder getExtraBuilder() {
       bitField0_ |= 0x00000100;
       onChanged();
       return getExtraFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
-    public com.google.protobuf.StructOrBuilder getExtraOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getExtraOrBuilder() {
       if (extraBuilder_ != null) {
         return extraBuilder_.getMessageOrBuilder();
       } else {
@@ -1607,11 +1702,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. Provider-specific parameters merged into the upstream request body
-     * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+     * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+     * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+     * not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+     * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
@@ -1625,6 +1721,108 @@ private static final long serialVersionUID = 0L;
         extra_ = null;
       }
       return extraBuilder_;
+    }
+
+    private java.lang.Object extraJson_ = "";
+    /**
+     * <pre>
+     * Optional. Provider-specific parameters, a JSON object as text, merged into
+     * the upstream request body in the order written, integers kept (e.g.
+     * {"reasoning_effort": "low"} or Ollama `options`).
+     * </pre>
+     *
+     * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+     * @return The extraJson.
+     */
+    public java.lang.String getExtraJson() {
+      java.lang.Object ref = extraJson_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        extraJson_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Provider-specific parameters, a JSON object as text, merged into
+     * the upstream request body in the order written, integers kept (e.g.
+     * {"reasoning_effort": "low"} or Ollama `options`).
+     * </pre>
+     *
+     * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+     * @return The bytes for extraJson.
+     */
+    public com.google.protobuf.ByteString
+        getExtraJsonBytes() {
+      java.lang.Object ref = extraJson_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        extraJson_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Provider-specific parameters, a JSON object as text, merged into
+     * the upstream request body in the order written, integers kept (e.g.
+     * {"reasoning_effort": "low"} or Ollama `options`).
+     * </pre>
+     *
+     * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+     * @param value The extraJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setExtraJson(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      extraJson_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Provider-specific parameters, a JSON object as text, merged into
+     * the upstream request body in the order written, integers kept (e.g.
+     * {"reasoning_effort": "low"} or Ollama `options`).
+     * </pre>
+     *
+     * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearExtraJson() {
+      extraJson_ = getDefaultInstance().getExtraJson();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Provider-specific parameters, a JSON object as text, merged into
+     * the upstream request body in the order written, integers kept (e.g.
+     * {"reasoning_effort": "low"} or Ollama `options`).
+     * </pre>
+     *
+     * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+     * @param value The bytes for extraJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setExtraJsonBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      extraJson_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -183,31 +183,62 @@ public interface GenerationConfigOrBuilder extends
 
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+   * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+   *     See modelgate/v1/generation.proto;l=28
    * @return Whether the extra field is set.
    */
-  boolean hasExtra();
+  @java.lang.Deprecated boolean hasExtra();
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
+   * @deprecated modelgate.v1.GenerationConfig.extra is deprecated.
+   *     See modelgate/v1/generation.proto;l=28
    * @return The extra.
    */
-  com.google.protobuf.Struct getExtra();
+  @java.lang.Deprecated com.google.protobuf.Struct getExtra();
   /**
    * <pre>
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra"];</code>
+   * <code>.google.protobuf.Struct extra = 9 [json_name = "extra", deprecated = true];</code>
    */
-  com.google.protobuf.StructOrBuilder getExtraOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.StructOrBuilder getExtraOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. Provider-specific parameters, a JSON object as text, merged into
+   * the upstream request body in the order written, integers kept (e.g.
+   * {"reasoning_effort": "low"} or Ollama `options`).
+   * </pre>
+   *
+   * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+   * @return The extraJson.
+   */
+  java.lang.String getExtraJson();
+  /**
+   * <pre>
+   * Optional. Provider-specific parameters, a JSON object as text, merged into
+   * the upstream request body in the order written, integers kept (e.g.
+   * {"reasoning_effort": "low"} or Ollama `options`).
+   * </pre>
+   *
+   * <code>string extra_json = 10 [json_name = "extraJson"];</code>
+   * @return The bytes for extraJson.
+   */
+  com.google.protobuf.ByteString
+      getExtraJsonBytes();
 }

@@ -49,7 +49,7 @@ public final class GenerationProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\035modelgate/v1/generation.proto\022\014modelga" +
-      "te.v1\032\034google/protobuf/struct.proto\"\335\003\n\020" +
+      "te.v1\032\034google/protobuf/struct.proto\"\200\004\n\020" +
       "GenerationConfig\022%\n\013temperature\030\001 \001(\002H\000R" +
       "\013temperature\210\001\001\022\030\n\005top_p\030\002 \001(\002H\001R\004topP\210\001" +
       "\001\022\030\n\005top_k\030\003 \001(\005H\002R\004topK\210\001\001\022/\n\021max_outpu" +
@@ -57,42 +57,44 @@ public final class GenerationProto {
       "stop_sequences\030\005 \003(\tR\rstopSequences\022.\n\020p" +
       "resence_penalty\030\006 \001(\002H\004R\017presencePenalty" +
       "\210\001\001\0220\n\021frequency_penalty\030\007 \001(\002H\005R\020freque" +
-      "ncyPenalty\210\001\001\022\027\n\004seed\030\010 \001(\003H\006R\004seed\210\001\001\022-" +
-      "\n\005extra\030\t \001(\0132\027.google.protobuf.StructR\005" +
-      "extraB\016\n\014_temperatureB\010\n\006_top_pB\010\n\006_top_" +
-      "kB\024\n\022_max_output_tokensB\023\n\021_presence_pen" +
-      "altyB\024\n\022_frequency_penaltyB\007\n\005_seed\"\205\002\n\016" +
-      "ResponseFormat\0224\n\004type\030\001 \001(\0162 .modelgate" +
-      ".v1.ResponseFormatTypeR\004type\022\037\n\013schema_n" +
-      "ame\030\002 \001(\tR\nschemaName\022/\n\006schema\030\003 \001(\0132\027." +
-      "google.protobuf.StructR\006schema\022\026\n\006strict" +
-      "\030\004 \001(\010R\006strict\022 \n\013description\030\005 \001(\tR\013des" +
-      "cription\022\"\n\nmax_reasks\030\006 \001(\005H\000R\tmaxReask" +
-      "s\210\001\001B\r\n\013_max_reasks\"\214\002\n\005Usage\022!\n\014input_t" +
-      "okens\030\001 \001(\005R\013inputTokens\022#\n\routput_token" +
-      "s\030\002 \001(\005R\014outputTokens\022!\n\014total_tokens\030\003 " +
-      "\001(\005R\013totalTokens\022.\n\023cached_input_tokens\030" +
-      "\004 \001(\005R\021cachedInputTokens\022)\n\020reasoning_to" +
-      "kens\030\005 \001(\005R\017reasoningTokens\022=\n\033cache_cre" +
-      "ation_input_tokens\030\006 \001(\005R\030cacheCreationI" +
-      "nputTokens\"_\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010i" +
-      "nputUsd\022\035\n\noutput_usd\030\002 \001(\001R\toutputUsd\022\033" +
-      "\n\ttotal_usd\030\003 \001(\001R\010totalUsd\"`\n\014CacheCont" +
-      "rol\022+\n\004mode\030\001 \001(\0162\027.modelgate.v1.CacheMo" +
-      "deR\004mode\022#\n\rallow_sampled\030\002 \001(\010R\014allowSa" +
-      "mpled*\245\001\n\022ResponseFormatType\022$\n RESPONSE" +
-      "_FORMAT_TYPE_UNSPECIFIED\020\000\022\035\n\031RESPONSE_F" +
-      "ORMAT_TYPE_TEXT\020\001\022$\n RESPONSE_FORMAT_TYP" +
-      "E_JSON_OBJECT\020\002\022$\n RESPONSE_FORMAT_TYPE_" +
-      "JSON_SCHEMA\020\003*\270\001\n\014FinishReason\022\035\n\031FINISH" +
-      "_REASON_UNSPECIFIED\020\000\022\026\n\022FINISH_REASON_S" +
-      "TOP\020\001\022\030\n\024FINISH_REASON_LENGTH\020\002\022\034\n\030FINIS" +
-      "H_REASON_TOOL_CALLS\020\003\022 \n\034FINISH_REASON_C" +
-      "ONTENT_FILTER\020\004\022\027\n\023FINISH_REASON_OTHER\020\005" +
-      "*j\n\tCacheMode\022\032\n\026CACHE_MODE_UNSPECIFIED\020" +
-      "\000\022\022\n\016CACHE_MODE_USE\020\001\022\025\n\021CACHE_MODE_BYPA" +
-      "SS\020\002\022\026\n\022CACHE_MODE_REFRESH\020\003B\023B\017Generati" +
-      "onProtoP\001b\006proto3"
+      "ncyPenalty\210\001\001\022\027\n\004seed\030\010 \001(\003H\006R\004seed\210\001\001\0221" +
+      "\n\005extra\030\t \001(\0132\027.google.protobuf.StructB\002" +
+      "\030\001R\005extra\022\035\n\nextra_json\030\n \001(\tR\textraJson" +
+      "B\016\n\014_temperatureB\010\n\006_top_pB\010\n\006_top_kB\024\n\022" +
+      "_max_output_tokensB\023\n\021_presence_penaltyB" +
+      "\024\n\022_frequency_penaltyB\007\n\005_seed\"\252\002\n\016Respo" +
+      "nseFormat\0224\n\004type\030\001 \001(\0162 .modelgate.v1.R" +
+      "esponseFormatTypeR\004type\022\037\n\013schema_name\030\002" +
+      " \001(\tR\nschemaName\0223\n\006schema\030\003 \001(\0132\027.googl" +
+      "e.protobuf.StructB\002\030\001R\006schema\022\026\n\006strict\030" +
+      "\004 \001(\010R\006strict\022 \n\013description\030\005 \001(\tR\013desc" +
+      "ription\022\"\n\nmax_reasks\030\006 \001(\005H\000R\tmaxReasks" +
+      "\210\001\001\022\037\n\013schema_json\030\007 \001(\tR\nschemaJsonB\r\n\013" +
+      "_max_reasks\"\214\002\n\005Usage\022!\n\014input_tokens\030\001 " +
+      "\001(\005R\013inputTokens\022#\n\routput_tokens\030\002 \001(\005R" +
+      "\014outputTokens\022!\n\014total_tokens\030\003 \001(\005R\013tot" +
+      "alTokens\022.\n\023cached_input_tokens\030\004 \001(\005R\021c" +
+      "achedInputTokens\022)\n\020reasoning_tokens\030\005 \001" +
+      "(\005R\017reasoningTokens\022=\n\033cache_creation_in" +
+      "put_tokens\030\006 \001(\005R\030cacheCreationInputToke" +
+      "ns\"_\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010inputUsd\022" +
+      "\035\n\noutput_usd\030\002 \001(\001R\toutputUsd\022\033\n\ttotal_" +
+      "usd\030\003 \001(\001R\010totalUsd\"`\n\014CacheControl\022+\n\004m" +
+      "ode\030\001 \001(\0162\027.modelgate.v1.CacheModeR\004mode" +
+      "\022#\n\rallow_sampled\030\002 \001(\010R\014allowSampled*\245\001" +
+      "\n\022ResponseFormatType\022$\n RESPONSE_FORMAT_" +
+      "TYPE_UNSPECIFIED\020\000\022\035\n\031RESPONSE_FORMAT_TY" +
+      "PE_TEXT\020\001\022$\n RESPONSE_FORMAT_TYPE_JSON_O" +
+      "BJECT\020\002\022$\n RESPONSE_FORMAT_TYPE_JSON_SCH" +
+      "EMA\020\003*\270\001\n\014FinishReason\022\035\n\031FINISH_REASON_" +
+      "UNSPECIFIED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n" +
+      "\024FINISH_REASON_LENGTH\020\002\022\034\n\030FINISH_REASON" +
+      "_TOOL_CALLS\020\003\022 \n\034FINISH_REASON_CONTENT_F" +
+      "ILTER\020\004\022\027\n\023FINISH_REASON_OTHER\020\005*j\n\tCach" +
+      "eMode\022\032\n\026CACHE_MODE_UNSPECIFIED\020\000\022\022\n\016CAC" +
+      "HE_MODE_USE\020\001\022\025\n\021CACHE_MODE_BYPASS\020\002\022\026\n\022" +
+      "CACHE_MODE_REFRESH\020\003B\023B\017GenerationProtoP" +
+      "\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -104,13 +106,13 @@ public final class GenerationProto {
     internal_static_modelgate_v1_GenerationConfig_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_GenerationConfig_descriptor,
-        new java.lang.String[] { "Temperature", "TopP", "TopK", "MaxOutputTokens", "StopSequences", "PresencePenalty", "FrequencyPenalty", "Seed", "Extra", "Temperature", "TopP", "TopK", "MaxOutputTokens", "PresencePenalty", "FrequencyPenalty", "Seed", });
+        new java.lang.String[] { "Temperature", "TopP", "TopK", "MaxOutputTokens", "StopSequences", "PresencePenalty", "FrequencyPenalty", "Seed", "Extra", "ExtraJson", "Temperature", "TopP", "TopK", "MaxOutputTokens", "PresencePenalty", "FrequencyPenalty", "Seed", });
     internal_static_modelgate_v1_ResponseFormat_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_modelgate_v1_ResponseFormat_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ResponseFormat_descriptor,
-        new java.lang.String[] { "Type", "SchemaName", "Schema", "Strict", "Description", "MaxReasks", "MaxReasks", });
+        new java.lang.String[] { "Type", "SchemaName", "Schema", "Strict", "Description", "MaxReasks", "SchemaJson", "MaxReasks", });
     internal_static_modelgate_v1_Usage_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_modelgate_v1_Usage_fieldAccessorTable = new

@@ -23,6 +23,7 @@ private static final long serialVersionUID = 0L;
     type_ = 0;
     schemaName_ = "";
     description_ = "";
+    schemaJson_ = "";
   }
 
   @java.lang.Override
@@ -128,37 +129,47 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Struct schema_;
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+   * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+   *     See modelgate/v1/generation.proto;l=56
    * @return Whether the schema field is set.
    */
   @java.lang.Override
-  public boolean hasSchema() {
+  @java.lang.Deprecated public boolean hasSchema() {
     return schema_ != null;
   }
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+   * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+   *     See modelgate/v1/generation.proto;l=56
    * @return The schema.
    */
   @java.lang.Override
-  public com.google.protobuf.Struct getSchema() {
+  @java.lang.Deprecated public com.google.protobuf.Struct getSchema() {
     return schema_ == null ? com.google.protobuf.Struct.getDefaultInstance() : schema_;
   }
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getSchemaOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getSchemaOrBuilder() {
     return schema_ == null ? com.google.protobuf.Struct.getDefaultInstance() : schema_;
   }
 
@@ -253,6 +264,57 @@ private static final long serialVersionUID = 0L;
     return maxReasks_;
   }
 
+  public static final int SCHEMA_JSON_FIELD_NUMBER = 7;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object schemaJson_ = "";
+  /**
+   * <pre>
+   * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+   * output must satisfy, as JSON text. It reaches the provider as written:
+   * property order matters to strict modes, grammars and prompt caches.
+   * </pre>
+   *
+   * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+   * @return The schemaJson.
+   */
+  @java.lang.Override
+  public java.lang.String getSchemaJson() {
+    java.lang.Object ref = schemaJson_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      schemaJson_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+   * output must satisfy, as JSON text. It reaches the provider as written:
+   * property order matters to strict modes, grammars and prompt caches.
+   * </pre>
+   *
+   * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+   * @return The bytes for schemaJson.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSchemaJsonBytes() {
+    java.lang.Object ref = schemaJson_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      schemaJson_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -285,6 +347,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeInt32(6, maxReasks_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(schemaJson_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 7, schemaJson_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -315,6 +380,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(6, maxReasks_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(schemaJson_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(7, schemaJson_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -348,6 +416,8 @@ private static final long serialVersionUID = 0L;
       if (getMaxReasks()
           != other.getMaxReasks()) return false;
     }
+    if (!getSchemaJson()
+        .equals(other.getSchemaJson())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -376,6 +446,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + MAX_REASKS_FIELD_NUMBER;
       hash = (53 * hash) + getMaxReasks();
     }
+    hash = (37 * hash) + SCHEMA_JSON_FIELD_NUMBER;
+    hash = (53 * hash) + getSchemaJson().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -519,6 +591,7 @@ private static final long serialVersionUID = 0L;
       strict_ = false;
       description_ = "";
       maxReasks_ = 0;
+      schemaJson_ = "";
       return this;
     }
 
@@ -573,6 +646,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.maxReasks_ = maxReasks_;
         to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.schemaJson_ = schemaJson_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -643,6 +719,11 @@ private static final long serialVersionUID = 0L;
       if (other.hasMaxReasks()) {
         setMaxReasks(other.getMaxReasks());
       }
+      if (!other.getSchemaJson().isEmpty()) {
+        schemaJson_ = other.schemaJson_;
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -701,6 +782,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 48
+            case 58: {
+              schemaJson_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -888,24 +974,32 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> schemaBuilder_;
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+     * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+     *     See modelgate/v1/generation.proto;l=56
      * @return Whether the schema field is set.
      */
-    public boolean hasSchema() {
+    @java.lang.Deprecated public boolean hasSchema() {
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+     * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+     *     See modelgate/v1/generation.proto;l=56
      * @return The schema.
      */
-    public com.google.protobuf.Struct getSchema() {
+    @java.lang.Deprecated public com.google.protobuf.Struct getSchema() {
       if (schemaBuilder_ == null) {
         return schema_ == null ? com.google.protobuf.Struct.getDefaultInstance() : schema_;
       } else {
@@ -914,12 +1008,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public Builder setSchema(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder setSchema(com.google.protobuf.Struct value) {
       if (schemaBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -934,12 +1030,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public Builder setSchema(
+    @java.lang.Deprecated public Builder setSchema(
         com.google.protobuf.Struct.Builder builderForValue) {
       if (schemaBuilder_ == null) {
         schema_ = builderForValue.build();
@@ -952,12 +1050,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public Builder mergeSchema(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder mergeSchema(com.google.protobuf.Struct value) {
       if (schemaBuilder_ == null) {
         if (((bitField0_ & 0x00000004) != 0) &&
           schema_ != null &&
@@ -975,12 +1075,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public Builder clearSchema() {
+    @java.lang.Deprecated public Builder clearSchema() {
       bitField0_ = (bitField0_ & ~0x00000004);
       schema_ = null;
       if (schemaBuilder_ != null) {
@@ -992,24 +1094,28 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public com.google.protobuf.Struct.Builder getSchemaBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Struct.Builder getSchemaBuilder() {
       bitField0_ |= 0x00000004;
       onChanged();
       return getSchemaFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
-    public com.google.protobuf.StructOrBuilder getSchemaOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getSchemaOrBuilder() {
       if (schemaBuilder_ != null) {
         return schemaBuilder_.getMessageOrBuilder();
       } else {
@@ -1019,10 +1125,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+     * Deprecated: use `schema_json`. A Struct loses the property order (its map
+     * order differs per process) and integer types; the gateway sends it with
+     * keys sorted. Set this or `schema_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+     * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
@@ -1230,6 +1338,108 @@ private static final long serialVersionUID = 0L;
     public Builder clearMaxReasks() {
       bitField0_ = (bitField0_ & ~0x00000020);
       maxReasks_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object schemaJson_ = "";
+    /**
+     * <pre>
+     * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+     * output must satisfy, as JSON text. It reaches the provider as written:
+     * property order matters to strict modes, grammars and prompt caches.
+     * </pre>
+     *
+     * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+     * @return The schemaJson.
+     */
+    public java.lang.String getSchemaJson() {
+      java.lang.Object ref = schemaJson_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        schemaJson_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+     * output must satisfy, as JSON text. It reaches the provider as written:
+     * property order matters to strict modes, grammars and prompt caches.
+     * </pre>
+     *
+     * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+     * @return The bytes for schemaJson.
+     */
+    public com.google.protobuf.ByteString
+        getSchemaJsonBytes() {
+      java.lang.Object ref = schemaJson_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        schemaJson_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+     * output must satisfy, as JSON text. It reaches the provider as written:
+     * property order matters to strict modes, grammars and prompt caches.
+     * </pre>
+     *
+     * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+     * @param value The schemaJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSchemaJson(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      schemaJson_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+     * output must satisfy, as JSON text. It reaches the provider as written:
+     * property order matters to strict modes, grammars and prompt caches.
+     * </pre>
+     *
+     * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSchemaJson() {
+      schemaJson_ = getDefaultInstance().getSchemaJson();
+      bitField0_ = (bitField0_ & ~0x00000040);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+     * output must satisfy, as JSON text. It reaches the provider as written:
+     * property order matters to strict modes, grammars and prompt caches.
+     * </pre>
+     *
+     * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+     * @param value The bytes for schemaJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSchemaJsonBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      schemaJson_ = value;
+      bitField0_ |= 0x00000040;
       onChanged();
       return this;
     }

@@ -48,30 +48,40 @@ public interface ResponseFormatOrBuilder extends
 
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+   * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+   *     See modelgate/v1/generation.proto;l=56
    * @return Whether the schema field is set.
    */
-  boolean hasSchema();
+  @java.lang.Deprecated boolean hasSchema();
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
+   * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
+   *     See modelgate/v1/generation.proto;l=56
    * @return The schema.
    */
-  com.google.protobuf.Struct getSchema();
+  @java.lang.Deprecated com.google.protobuf.Struct getSchema();
   /**
    * <pre>
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema"];</code>
+   * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    */
-  com.google.protobuf.StructOrBuilder getSchemaOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.StructOrBuilder getSchemaOrBuilder();
 
   /**
    * <pre>
@@ -123,4 +133,28 @@ public interface ResponseFormatOrBuilder extends
    * @return The maxReasks.
    */
   int getMaxReasks();
+
+  /**
+   * <pre>
+   * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+   * output must satisfy, as JSON text. It reaches the provider as written:
+   * property order matters to strict modes, grammars and prompt caches.
+   * </pre>
+   *
+   * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+   * @return The schemaJson.
+   */
+  java.lang.String getSchemaJson();
+  /**
+   * <pre>
+   * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+   * output must satisfy, as JSON text. It reaches the provider as written:
+   * property order matters to strict modes, grammars and prompt caches.
+   * </pre>
+   *
+   * <code>string schema_json = 7 [json_name = "schemaJson"];</code>
+   * @return The bytes for schemaJson.
+   */
+  com.google.protobuf.ByteString
+      getSchemaJsonBytes();
 }

@@ -38,7 +38,7 @@ public enum ResponseFormatType
   RESPONSE_FORMAT_TYPE_JSON_OBJECT(2),
   /**
    * <pre>
-   * JSON valid against `ResponseFormat.schema`; validated by the gateway.
+   * JSON valid against `ResponseFormat.schema_json`; validated by the gateway.
    * </pre>
    *
    * <code>RESPONSE_FORMAT_TYPE_JSON_SCHEMA = 3;</code>
@@ -73,7 +73,7 @@ public enum ResponseFormatType
   public static final int RESPONSE_FORMAT_TYPE_JSON_OBJECT_VALUE = 2;
   /**
    * <pre>
-   * JSON valid against `ResponseFormat.schema`; validated by the gateway.
+   * JSON valid against `ResponseFormat.schema_json`; validated by the gateway.
    * </pre>
    *
    * <code>RESPONSE_FORMAT_TYPE_JSON_SCHEMA = 3;</code>

@@ -27,6 +27,7 @@ private static final long serialVersionUID = 0L;
     finishReason_ = 0;
     rawFinishReason_ = "";
     providerResponseId_ = "";
+    structuredOutputJson_ = "";
   }
 
   @java.lang.Override
@@ -587,38 +588,91 @@ java.lang.String defaultValue) {
   private com.google.protobuf.Value structuredOutput_;
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+   *     See modelgate/v1/stream.proto;l=83
    * @return Whether the structuredOutput field is set.
    */
   @java.lang.Override
-  public boolean hasStructuredOutput() {
+  @java.lang.Deprecated public boolean hasStructuredOutput() {
     return structuredOutput_ != null;
   }
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+   *     See modelgate/v1/stream.proto;l=83
    * @return The structuredOutput.
    */
   @java.lang.Override
-  public com.google.protobuf.Value getStructuredOutput() {
+  @java.lang.Deprecated public com.google.protobuf.Value getStructuredOutput() {
     return structuredOutput_ == null ? com.google.protobuf.Value.getDefaultInstance() : structuredOutput_;
   }
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder() {
     return structuredOutput_ == null ? com.google.protobuf.Value.getDefaultInstance() : structuredOutput_;
+  }
+
+  public static final int STRUCTURED_OUTPUT_JSON_FIELD_NUMBER = 13;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object structuredOutputJson_ = "";
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the streamed answer that passed
+   * validation, as JSON text exactly as the model wrote it.
+   * </pre>
+   *
+   * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+   * @return The structuredOutputJson.
+   */
+  @java.lang.Override
+  public java.lang.String getStructuredOutputJson() {
+    java.lang.Object ref = structuredOutputJson_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      structuredOutputJson_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the streamed answer that passed
+   * validation, as JSON text exactly as the model wrote it.
+   * </pre>
+   *
+   * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+   * @return The bytes for structuredOutputJson.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getStructuredOutputJsonBytes() {
+    java.lang.Object ref = structuredOutputJson_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      structuredOutputJson_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -673,6 +727,9 @@ java.lang.String defaultValue) {
     }
     if (structuredOutput_ != null) {
       output.writeMessage(12, getStructuredOutput());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(structuredOutputJson_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 13, structuredOutputJson_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -731,6 +788,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(12, getStructuredOutput());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(structuredOutputJson_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(13, structuredOutputJson_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -781,6 +841,8 @@ java.lang.String defaultValue) {
       if (!getStructuredOutput()
           .equals(other.getStructuredOutput())) return false;
     }
+    if (!getStructuredOutputJson()
+        .equals(other.getStructuredOutputJson())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -826,6 +888,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + STRUCTURED_OUTPUT_FIELD_NUMBER;
       hash = (53 * hash) + getStructuredOutput().hashCode();
     }
+    hash = (37 * hash) + STRUCTURED_OUTPUT_JSON_FIELD_NUMBER;
+    hash = (53 * hash) + getStructuredOutputJson().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1009,6 +1073,7 @@ java.lang.String defaultValue) {
         structuredOutputBuilder_.dispose();
         structuredOutputBuilder_ = null;
       }
+      structuredOutputJson_ = "";
       return this;
     }
 
@@ -1086,6 +1151,9 @@ java.lang.String defaultValue) {
         result.structuredOutput_ = structuredOutputBuilder_ == null
             ? structuredOutput_
             : structuredOutputBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.structuredOutputJson_ = structuredOutputJson_;
       }
     }
 
@@ -1180,6 +1248,11 @@ java.lang.String defaultValue) {
       }
       if (other.hasStructuredOutput()) {
         mergeStructuredOutput(other.getStructuredOutput());
+      }
+      if (!other.getStructuredOutputJson().isEmpty()) {
+        structuredOutputJson_ = other.structuredOutputJson_;
+        bitField0_ |= 0x00001000;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1279,6 +1352,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000800;
               break;
             } // case 98
+            case 106: {
+              structuredOutputJson_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2546,24 +2624,28 @@ java.lang.String defaultValue) {
         com.google.protobuf.Value, com.google.protobuf.Value.Builder, com.google.protobuf.ValueOrBuilder> structuredOutputBuilder_;
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+     * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+     *     See modelgate/v1/stream.proto;l=83
      * @return Whether the structuredOutput field is set.
      */
-    public boolean hasStructuredOutput() {
+    @java.lang.Deprecated public boolean hasStructuredOutput() {
       return ((bitField0_ & 0x00000800) != 0);
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+     * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+     *     See modelgate/v1/stream.proto;l=83
      * @return The structuredOutput.
      */
-    public com.google.protobuf.Value getStructuredOutput() {
+    @java.lang.Deprecated public com.google.protobuf.Value getStructuredOutput() {
       if (structuredOutputBuilder_ == null) {
         return structuredOutput_ == null ? com.google.protobuf.Value.getDefaultInstance() : structuredOutput_;
       } else {
@@ -2572,12 +2654,12 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public Builder setStructuredOutput(com.google.protobuf.Value value) {
+    @java.lang.Deprecated public Builder setStructuredOutput(com.google.protobuf.Value value) {
       if (structuredOutputBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -2592,12 +2674,12 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public Builder setStructuredOutput(
+    @java.lang.Deprecated public Builder setStructuredOutput(
         com.google.protobuf.Value.Builder builderForValue) {
       if (structuredOutputBuilder_ == null) {
         structuredOutput_ = builderForValue.build();
@@ -2610,12 +2692,12 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public Builder mergeStructuredOutput(com.google.protobuf.Value value) {
+    @java.lang.Deprecated public Builder mergeStructuredOutput(com.google.protobuf.Value value) {
       if (structuredOutputBuilder_ == null) {
         if (((bitField0_ & 0x00000800) != 0) &&
           structuredOutput_ != null &&
@@ -2633,12 +2715,12 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public Builder clearStructuredOutput() {
+    @java.lang.Deprecated public Builder clearStructuredOutput() {
       bitField0_ = (bitField0_ & ~0x00000800);
       structuredOutput_ = null;
       if (structuredOutputBuilder_ != null) {
@@ -2650,24 +2732,24 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public com.google.protobuf.Value.Builder getStructuredOutputBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Value.Builder getStructuredOutputBuilder() {
       bitField0_ |= 0x00000800;
       onChanged();
       return getStructuredOutputFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
-    public com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder() {
       if (structuredOutputBuilder_ != null) {
         return structuredOutputBuilder_.getMessageOrBuilder();
       } else {
@@ -2677,10 +2759,10 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Output only. With a JSON response format: the answer parsed and validated.
+     * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
      * </pre>
      *
-     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+     * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Value, com.google.protobuf.Value.Builder, com.google.protobuf.ValueOrBuilder> 
@@ -2694,6 +2776,103 @@ java.lang.String defaultValue) {
         structuredOutput_ = null;
       }
       return structuredOutputBuilder_;
+    }
+
+    private java.lang.Object structuredOutputJson_ = "";
+    /**
+     * <pre>
+     * Output only. With a JSON response format: the streamed answer that passed
+     * validation, as JSON text exactly as the model wrote it.
+     * </pre>
+     *
+     * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+     * @return The structuredOutputJson.
+     */
+    public java.lang.String getStructuredOutputJson() {
+      java.lang.Object ref = structuredOutputJson_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        structuredOutputJson_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. With a JSON response format: the streamed answer that passed
+     * validation, as JSON text exactly as the model wrote it.
+     * </pre>
+     *
+     * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+     * @return The bytes for structuredOutputJson.
+     */
+    public com.google.protobuf.ByteString
+        getStructuredOutputJsonBytes() {
+      java.lang.Object ref = structuredOutputJson_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        structuredOutputJson_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. With a JSON response format: the streamed answer that passed
+     * validation, as JSON text exactly as the model wrote it.
+     * </pre>
+     *
+     * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+     * @param value The structuredOutputJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStructuredOutputJson(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      structuredOutputJson_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. With a JSON response format: the streamed answer that passed
+     * validation, as JSON text exactly as the model wrote it.
+     * </pre>
+     *
+     * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStructuredOutputJson() {
+      structuredOutputJson_ = getDefaultInstance().getStructuredOutputJson();
+      bitField0_ = (bitField0_ & ~0x00001000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. With a JSON response format: the streamed answer that passed
+     * validation, as JSON text exactly as the model wrote it.
+     * </pre>
+     *
+     * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+     * @param value The bytes for structuredOutputJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStructuredOutputJsonBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      structuredOutputJson_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

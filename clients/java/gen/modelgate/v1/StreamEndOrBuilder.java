@@ -283,28 +283,54 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+   *     See modelgate/v1/stream.proto;l=83
    * @return Whether the structuredOutput field is set.
    */
-  boolean hasStructuredOutput();
+  @java.lang.Deprecated boolean hasStructuredOutput();
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
+   * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
+   *     See modelgate/v1/stream.proto;l=83
    * @return The structuredOutput.
    */
-  com.google.protobuf.Value getStructuredOutput();
+  @java.lang.Deprecated com.google.protobuf.Value getStructuredOutput();
   /**
    * <pre>
-   * Output only. With a JSON response format: the answer parsed and validated.
+   * Deprecated: use `structured_output_json`. See ChatResponse.structured_output.
    * </pre>
    *
-   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput"];</code>
+   * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    */
-  com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.ValueOrBuilder getStructuredOutputOrBuilder();
+
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the streamed answer that passed
+   * validation, as JSON text exactly as the model wrote it.
+   * </pre>
+   *
+   * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+   * @return The structuredOutputJson.
+   */
+  java.lang.String getStructuredOutputJson();
+  /**
+   * <pre>
+   * Output only. With a JSON response format: the streamed answer that passed
+   * validation, as JSON text exactly as the model wrote it.
+   * </pre>
+   *
+   * <code>string structured_output_json = 13 [json_name = "structuredOutputJson"];</code>
+   * @return The bytes for structuredOutputJson.
+   */
+  com.google.protobuf.ByteString
+      getStructuredOutputJsonBytes();
 }

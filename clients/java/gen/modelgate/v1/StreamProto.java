@@ -60,7 +60,7 @@ public final class StreamProto {
       "xtDelta\022\022\n\004text\030\001 \001(\tR\004text\"p\n\rToolCallD" +
       "elta\022\024\n\005index\030\001 \001(\005R\005index\022\016\n\002id\030\002 \001(\tR\002" +
       "id\022\022\n\004name\030\003 \001(\tR\004name\022%\n\016arguments_json" +
-      "\030\004 \001(\tR\rargumentsJson\"\323\004\n\tStreamEnd\022\016\n\002i" +
+      "\030\004 \001(\tR\rargumentsJson\"\215\005\n\tStreamEnd\022\016\n\002i" +
       "d\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005model\022\032\n\010pro" +
       "vider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004 \001(\tR\007" +
       "runtime\022?\n\rfinish_reason\030\005 \001(\0162\032.modelga" +
@@ -72,14 +72,15 @@ public final class StreamProto {
       "ionR\007latency\022A\n\010metadata\030\n \003(\0132%.modelga" +
       "te.v1.StreamEnd.MetadataEntryR\010metadata\022" +
       "0\n\024provider_response_id\030\013 \001(\tR\022providerR" +
-      "esponseId\022C\n\021structured_output\030\014 \001(\0132\026.g" +
-      "oogle.protobuf.ValueR\020structuredOutput\032;" +
-      "\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005val" +
-      "ue\030\002 \001(\tR\005value:\0028\001*v\n\013AttemptKind\022\034\n\030AT" +
-      "TEMPT_KIND_UNSPECIFIED\020\000\022\026\n\022ATTEMPT_KIND" +
-      "_FIRST\020\001\022\026\n\022ATTEMPT_KIND_RETRY\020\002\022\031\n\025ATTE" +
-      "MPT_KIND_FALLBACK\020\003B\017B\013StreamProtoP\001b\006pr" +
-      "oto3"
+      "esponseId\022G\n\021structured_output\030\014 \001(\0132\026.g" +
+      "oogle.protobuf.ValueB\002\030\001R\020structuredOutp" +
+      "ut\0224\n\026structured_output_json\030\r \001(\tR\024stru" +
+      "cturedOutputJson\032;\n\rMetadataEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001*v\n" +
+      "\013AttemptKind\022\034\n\030ATTEMPT_KIND_UNSPECIFIED" +
+      "\020\000\022\026\n\022ATTEMPT_KIND_FIRST\020\001\022\026\n\022ATTEMPT_KI" +
+      "ND_RETRY\020\002\022\031\n\025ATTEMPT_KIND_FALLBACK\020\003B\017B" +
+      "\013StreamProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -111,7 +112,7 @@ public final class StreamProto {
     internal_static_modelgate_v1_StreamEnd_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_StreamEnd_descriptor,
-        new java.lang.String[] { "Id", "Model", "Provider", "Runtime", "FinishReason", "RawFinishReason", "Usage", "Cost", "Latency", "Metadata", "ProviderResponseId", "StructuredOutput", });
+        new java.lang.String[] { "Id", "Model", "Provider", "Runtime", "FinishReason", "RawFinishReason", "Usage", "Cost", "Latency", "Metadata", "ProviderResponseId", "StructuredOutput", "StructuredOutputJson", });
     internal_static_modelgate_v1_StreamEnd_MetadataEntry_descriptor =
       internal_static_modelgate_v1_StreamEnd_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_StreamEnd_MetadataEntry_fieldAccessorTable = new

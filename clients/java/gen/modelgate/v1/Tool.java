@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private Tool() {
     name_ = "";
     description_ = "";
+    parametersJson_ = "";
   }
 
   @java.lang.Override
@@ -147,37 +148,47 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Struct parameters_;
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+   * @deprecated modelgate.v1.Tool.parameters is deprecated.
+   *     See modelgate/v1/content.proto;l=122
    * @return Whether the parameters field is set.
    */
   @java.lang.Override
-  public boolean hasParameters() {
+  @java.lang.Deprecated public boolean hasParameters() {
     return parameters_ != null;
   }
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+   * @deprecated modelgate.v1.Tool.parameters is deprecated.
+   *     See modelgate/v1/content.proto;l=122
    * @return The parameters.
    */
   @java.lang.Override
-  public com.google.protobuf.Struct getParameters() {
+  @java.lang.Deprecated public com.google.protobuf.Struct getParameters() {
     return parameters_ == null ? com.google.protobuf.Struct.getDefaultInstance() : parameters_;
   }
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getParametersOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getParametersOrBuilder() {
     return parameters_ == null ? com.google.protobuf.Struct.getDefaultInstance() : parameters_;
   }
 
@@ -194,6 +205,57 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public boolean getStrict() {
     return strict_;
+  }
+
+  public static final int PARAMETERS_JSON_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object parametersJson_ = "";
+  /**
+   * <pre>
+   * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+   * provider as written: property order matters to strict modes, grammars and
+   * prompt caches. Unset (and no `parameters`): an object with no properties.
+   * </pre>
+   *
+   * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+   * @return The parametersJson.
+   */
+  @java.lang.Override
+  public java.lang.String getParametersJson() {
+    java.lang.Object ref = parametersJson_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      parametersJson_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+   * provider as written: property order matters to strict modes, grammars and
+   * prompt caches. Unset (and no `parameters`): an object with no properties.
+   * </pre>
+   *
+   * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+   * @return The bytes for parametersJson.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getParametersJsonBytes() {
+    java.lang.Object ref = parametersJson_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      parametersJson_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -222,6 +284,9 @@ private static final long serialVersionUID = 0L;
     if (strict_ != false) {
       output.writeBool(4, strict_);
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(parametersJson_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 5, parametersJson_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -244,6 +309,9 @@ private static final long serialVersionUID = 0L;
     if (strict_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(4, strict_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(parametersJson_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, parametersJson_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -271,6 +339,8 @@ private static final long serialVersionUID = 0L;
     }
     if (getStrict()
         != other.getStrict()) return false;
+    if (!getParametersJson()
+        .equals(other.getParametersJson())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -293,6 +363,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + STRICT_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getStrict());
+    hash = (37 * hash) + PARAMETERS_JSON_FIELD_NUMBER;
+    hash = (53 * hash) + getParametersJson().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -434,6 +506,7 @@ private static final long serialVersionUID = 0L;
         parametersBuilder_ = null;
       }
       strict_ = false;
+      parametersJson_ = "";
       return this;
     }
 
@@ -480,6 +553,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.strict_ = strict_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.parametersJson_ = parametersJson_;
       }
     }
 
@@ -543,6 +619,11 @@ private static final long serialVersionUID = 0L;
       if (other.getStrict() != false) {
         setStrict(other.getStrict());
       }
+      if (!other.getParametersJson().isEmpty()) {
+        parametersJson_ = other.parametersJson_;
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -591,6 +672,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 42: {
+              parametersJson_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -797,24 +883,32 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> parametersBuilder_;
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+     * @deprecated modelgate.v1.Tool.parameters is deprecated.
+     *     See modelgate/v1/content.proto;l=122
      * @return Whether the parameters field is set.
      */
-    public boolean hasParameters() {
+    @java.lang.Deprecated public boolean hasParameters() {
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+     * @deprecated modelgate.v1.Tool.parameters is deprecated.
+     *     See modelgate/v1/content.proto;l=122
      * @return The parameters.
      */
-    public com.google.protobuf.Struct getParameters() {
+    @java.lang.Deprecated public com.google.protobuf.Struct getParameters() {
       if (parametersBuilder_ == null) {
         return parameters_ == null ? com.google.protobuf.Struct.getDefaultInstance() : parameters_;
       } else {
@@ -823,12 +917,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public Builder setParameters(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder setParameters(com.google.protobuf.Struct value) {
       if (parametersBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -843,12 +939,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public Builder setParameters(
+    @java.lang.Deprecated public Builder setParameters(
         com.google.protobuf.Struct.Builder builderForValue) {
       if (parametersBuilder_ == null) {
         parameters_ = builderForValue.build();
@@ -861,12 +959,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public Builder mergeParameters(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder mergeParameters(com.google.protobuf.Struct value) {
       if (parametersBuilder_ == null) {
         if (((bitField0_ & 0x00000004) != 0) &&
           parameters_ != null &&
@@ -884,12 +984,14 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public Builder clearParameters() {
+    @java.lang.Deprecated public Builder clearParameters() {
       bitField0_ = (bitField0_ & ~0x00000004);
       parameters_ = null;
       if (parametersBuilder_ != null) {
@@ -901,24 +1003,28 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public com.google.protobuf.Struct.Builder getParametersBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Struct.Builder getParametersBuilder() {
       bitField0_ |= 0x00000004;
       onChanged();
       return getParametersFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
-    public com.google.protobuf.StructOrBuilder getParametersOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getParametersOrBuilder() {
       if (parametersBuilder_ != null) {
         return parametersBuilder_.getMessageOrBuilder();
       } else {
@@ -928,10 +1034,12 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Optional. JSON Schema of the arguments object.
+     * Deprecated: use `parameters_json`. A Struct loses the property order (its
+     * map order differs per process) and integer types; the gateway sends it
+     * with keys sorted. Set this or `parameters_json`, not both.
      * </pre>
      *
-     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+     * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
@@ -987,6 +1095,108 @@ private static final long serialVersionUID = 0L;
     public Builder clearStrict() {
       bitField0_ = (bitField0_ & ~0x00000008);
       strict_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object parametersJson_ = "";
+    /**
+     * <pre>
+     * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+     * provider as written: property order matters to strict modes, grammars and
+     * prompt caches. Unset (and no `parameters`): an object with no properties.
+     * </pre>
+     *
+     * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+     * @return The parametersJson.
+     */
+    public java.lang.String getParametersJson() {
+      java.lang.Object ref = parametersJson_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        parametersJson_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+     * provider as written: property order matters to strict modes, grammars and
+     * prompt caches. Unset (and no `parameters`): an object with no properties.
+     * </pre>
+     *
+     * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+     * @return The bytes for parametersJson.
+     */
+    public com.google.protobuf.ByteString
+        getParametersJsonBytes() {
+      java.lang.Object ref = parametersJson_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        parametersJson_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+     * provider as written: property order matters to strict modes, grammars and
+     * prompt caches. Unset (and no `parameters`): an object with no properties.
+     * </pre>
+     *
+     * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+     * @param value The parametersJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setParametersJson(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      parametersJson_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+     * provider as written: property order matters to strict modes, grammars and
+     * prompt caches. Unset (and no `parameters`): an object with no properties.
+     * </pre>
+     *
+     * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearParametersJson() {
+      parametersJson_ = getDefaultInstance().getParametersJson();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+     * provider as written: property order matters to strict modes, grammars and
+     * prompt caches. Unset (and no `parameters`): an object with no properties.
+     * </pre>
+     *
+     * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+     * @param value The bytes for parametersJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setParametersJsonBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      parametersJson_ = value;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }

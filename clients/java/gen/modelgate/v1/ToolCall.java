@@ -22,6 +22,7 @@ private static final long serialVersionUID = 0L;
   private ToolCall() {
     id_ = "";
     name_ = "";
+    argumentsJson_ = "";
   }
 
   @java.lang.Override
@@ -147,38 +148,106 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.Struct arguments_;
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+   *     See modelgate/v1/content.proto;l=83
    * @return Whether the arguments field is set.
    */
   @java.lang.Override
-  public boolean hasArguments() {
+  @java.lang.Deprecated public boolean hasArguments() {
     return arguments_ != null;
   }
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+   *     See modelgate/v1/content.proto;l=83
    * @return The arguments.
    */
   @java.lang.Override
-  public com.google.protobuf.Struct getArguments() {
+  @java.lang.Deprecated public com.google.protobuf.Struct getArguments() {
     return arguments_ == null ? com.google.protobuf.Struct.getDefaultInstance() : arguments_;
   }
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getArgumentsOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getArgumentsOrBuilder() {
     return arguments_ == null ? com.google.protobuf.Struct.getDefaultInstance() : arguments_;
+  }
+
+  public static final int ARGUMENTS_JSON_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object argumentsJson_ = "";
+  /**
+   * <pre>
+   * The arguments: a JSON object, as text. Answers always set it to the
+   * model's JSON as the provider sent it (key order and integers as written;
+   * output that is not a JSON object is kept verbatim as
+   * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+   * reaches the provider as written; empty means {}.
+   * </pre>
+   *
+   * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+   * @return The argumentsJson.
+   */
+  @java.lang.Override
+  public java.lang.String getArgumentsJson() {
+    java.lang.Object ref = argumentsJson_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      argumentsJson_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The arguments: a JSON object, as text. Answers always set it to the
+   * model's JSON as the provider sent it (key order and integers as written;
+   * output that is not a JSON object is kept verbatim as
+   * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+   * reaches the provider as written; empty means {}.
+   * </pre>
+   *
+   * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+   * @return The bytes for argumentsJson.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getArgumentsJsonBytes() {
+    java.lang.Object ref = argumentsJson_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      argumentsJson_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   private byte memoizedIsInitialized = -1;
@@ -204,6 +273,9 @@ private static final long serialVersionUID = 0L;
     if (arguments_ != null) {
       output.writeMessage(3, getArguments());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(argumentsJson_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 4, argumentsJson_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -222,6 +294,9 @@ private static final long serialVersionUID = 0L;
     if (arguments_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, getArguments());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(argumentsJson_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(4, argumentsJson_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -247,6 +322,8 @@ private static final long serialVersionUID = 0L;
       if (!getArguments()
           .equals(other.getArguments())) return false;
     }
+    if (!getArgumentsJson()
+        .equals(other.getArgumentsJson())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -266,6 +343,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + ARGUMENTS_FIELD_NUMBER;
       hash = (53 * hash) + getArguments().hashCode();
     }
+    hash = (37 * hash) + ARGUMENTS_JSON_FIELD_NUMBER;
+    hash = (53 * hash) + getArgumentsJson().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -406,6 +485,7 @@ private static final long serialVersionUID = 0L;
         argumentsBuilder_.dispose();
         argumentsBuilder_ = null;
       }
+      argumentsJson_ = "";
       return this;
     }
 
@@ -449,6 +529,9 @@ private static final long serialVersionUID = 0L;
         result.arguments_ = argumentsBuilder_ == null
             ? arguments_
             : argumentsBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.argumentsJson_ = argumentsJson_;
       }
     }
 
@@ -509,6 +592,11 @@ private static final long serialVersionUID = 0L;
       if (other.hasArguments()) {
         mergeArguments(other.getArguments());
       }
+      if (!other.getArgumentsJson().isEmpty()) {
+        argumentsJson_ = other.argumentsJson_;
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -552,6 +640,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 34: {
+              argumentsJson_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -758,24 +851,34 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> argumentsBuilder_;
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+     * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+     *     See modelgate/v1/content.proto;l=83
      * @return Whether the arguments field is set.
      */
-    public boolean hasArguments() {
+    @java.lang.Deprecated public boolean hasArguments() {
       return ((bitField0_ & 0x00000004) != 0);
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+     * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+     *     See modelgate/v1/content.proto;l=83
      * @return The arguments.
      */
-    public com.google.protobuf.Struct getArguments() {
+    @java.lang.Deprecated public com.google.protobuf.Struct getArguments() {
       if (argumentsBuilder_ == null) {
         return arguments_ == null ? com.google.protobuf.Struct.getDefaultInstance() : arguments_;
       } else {
@@ -784,12 +887,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public Builder setArguments(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder setArguments(com.google.protobuf.Struct value) {
       if (argumentsBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -804,12 +910,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public Builder setArguments(
+    @java.lang.Deprecated public Builder setArguments(
         com.google.protobuf.Struct.Builder builderForValue) {
       if (argumentsBuilder_ == null) {
         arguments_ = builderForValue.build();
@@ -822,12 +931,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public Builder mergeArguments(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder mergeArguments(com.google.protobuf.Struct value) {
       if (argumentsBuilder_ == null) {
         if (((bitField0_ & 0x00000004) != 0) &&
           arguments_ != null &&
@@ -845,12 +957,15 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public Builder clearArguments() {
+    @java.lang.Deprecated public Builder clearArguments() {
       bitField0_ = (bitField0_ & ~0x00000004);
       arguments_ = null;
       if (argumentsBuilder_ != null) {
@@ -862,24 +977,30 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public com.google.protobuf.Struct.Builder getArgumentsBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Struct.Builder getArgumentsBuilder() {
       bitField0_ |= 0x00000004;
       onChanged();
       return getArgumentsFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
-    public com.google.protobuf.StructOrBuilder getArgumentsOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getArgumentsOrBuilder() {
       if (argumentsBuilder_ != null) {
         return argumentsBuilder_.getMessageOrBuilder();
       } else {
@@ -889,10 +1010,13 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Required. Arguments, as a JSON object.
+     * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+     * integer types (every number becomes a double). Answers still fill it, as a
+     * lossy copy of `arguments_json`, for older callers. On input, a call that
+     * sets both (a replayed answer) must hold the same object in each.
      * </pre>
      *
-     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+     * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
@@ -906,6 +1030,118 @@ private static final long serialVersionUID = 0L;
         arguments_ = null;
       }
       return argumentsBuilder_;
+    }
+
+    private java.lang.Object argumentsJson_ = "";
+    /**
+     * <pre>
+     * The arguments: a JSON object, as text. Answers always set it to the
+     * model's JSON as the provider sent it (key order and integers as written;
+     * output that is not a JSON object is kept verbatim as
+     * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+     * reaches the provider as written; empty means {}.
+     * </pre>
+     *
+     * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+     * @return The argumentsJson.
+     */
+    public java.lang.String getArgumentsJson() {
+      java.lang.Object ref = argumentsJson_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        argumentsJson_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The arguments: a JSON object, as text. Answers always set it to the
+     * model's JSON as the provider sent it (key order and integers as written;
+     * output that is not a JSON object is kept verbatim as
+     * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+     * reaches the provider as written; empty means {}.
+     * </pre>
+     *
+     * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+     * @return The bytes for argumentsJson.
+     */
+    public com.google.protobuf.ByteString
+        getArgumentsJsonBytes() {
+      java.lang.Object ref = argumentsJson_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        argumentsJson_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The arguments: a JSON object, as text. Answers always set it to the
+     * model's JSON as the provider sent it (key order and integers as written;
+     * output that is not a JSON object is kept verbatim as
+     * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+     * reaches the provider as written; empty means {}.
+     * </pre>
+     *
+     * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+     * @param value The argumentsJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setArgumentsJson(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      argumentsJson_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The arguments: a JSON object, as text. Answers always set it to the
+     * model's JSON as the provider sent it (key order and integers as written;
+     * output that is not a JSON object is kept verbatim as
+     * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+     * reaches the provider as written; empty means {}.
+     * </pre>
+     *
+     * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearArgumentsJson() {
+      argumentsJson_ = getDefaultInstance().getArgumentsJson();
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The arguments: a JSON object, as text. Answers always set it to the
+     * model's JSON as the provider sent it (key order and integers as written;
+     * output that is not a JSON object is kept verbatim as
+     * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+     * reaches the provider as written; empty means {}.
+     * </pre>
+     *
+     * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+     * @param value The bytes for argumentsJson to set.
+     * @return This builder for chaining.
+     */
+    public Builder setArgumentsJsonBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      argumentsJson_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

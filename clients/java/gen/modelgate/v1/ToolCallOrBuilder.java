@@ -49,28 +49,69 @@ public interface ToolCallOrBuilder extends
 
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+   *     See modelgate/v1/content.proto;l=83
    * @return Whether the arguments field is set.
    */
-  boolean hasArguments();
+  @java.lang.Deprecated boolean hasArguments();
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
+   *     See modelgate/v1/content.proto;l=83
    * @return The arguments.
    */
-  com.google.protobuf.Struct getArguments();
+  @java.lang.Deprecated com.google.protobuf.Struct getArguments();
   /**
    * <pre>
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    * </pre>
    *
-   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments"];</code>
+   * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    */
-  com.google.protobuf.StructOrBuilder getArgumentsOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.StructOrBuilder getArgumentsOrBuilder();
+
+  /**
+   * <pre>
+   * The arguments: a JSON object, as text. Answers always set it to the
+   * model's JSON as the provider sent it (key order and integers as written;
+   * output that is not a JSON object is kept verbatim as
+   * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+   * reaches the provider as written; empty means {}.
+   * </pre>
+   *
+   * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+   * @return The argumentsJson.
+   */
+  java.lang.String getArgumentsJson();
+  /**
+   * <pre>
+   * The arguments: a JSON object, as text. Answers always set it to the
+   * model's JSON as the provider sent it (key order and integers as written;
+   * output that is not a JSON object is kept verbatim as
+   * {"_raw_arguments": "&lt;output&gt;"}). On input it must be a JSON object and
+   * reaches the provider as written; empty means {}.
+   * </pre>
+   *
+   * <code>string arguments_json = 4 [json_name = "argumentsJson"];</code>
+   * @return The bytes for argumentsJson.
+   */
+  com.google.protobuf.ByteString
+      getArgumentsJsonBytes();
 }

@@ -49,30 +49,40 @@ public interface ToolOrBuilder extends
 
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+   * @deprecated modelgate.v1.Tool.parameters is deprecated.
+   *     See modelgate/v1/content.proto;l=122
    * @return Whether the parameters field is set.
    */
-  boolean hasParameters();
+  @java.lang.Deprecated boolean hasParameters();
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
+   * @deprecated modelgate.v1.Tool.parameters is deprecated.
+   *     See modelgate/v1/content.proto;l=122
    * @return The parameters.
    */
-  com.google.protobuf.Struct getParameters();
+  @java.lang.Deprecated com.google.protobuf.Struct getParameters();
   /**
    * <pre>
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    * </pre>
    *
-   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters"];</code>
+   * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    */
-  com.google.protobuf.StructOrBuilder getParametersOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.StructOrBuilder getParametersOrBuilder();
 
   /**
    * <pre>
@@ -83,4 +93,28 @@ public interface ToolOrBuilder extends
    * @return The strict.
    */
   boolean getStrict();
+
+  /**
+   * <pre>
+   * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+   * provider as written: property order matters to strict modes, grammars and
+   * prompt caches. Unset (and no `parameters`): an object with no properties.
+   * </pre>
+   *
+   * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+   * @return The parametersJson.
+   */
+  java.lang.String getParametersJson();
+  /**
+   * <pre>
+   * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+   * provider as written: property order matters to strict modes, grammars and
+   * prompt caches. Unset (and no `parameters`): an object with no properties.
+   * </pre>
+   *
+   * <code>string parameters_json = 5 [json_name = "parametersJson"];</code>
+   * @return The bytes for parametersJson.
+   */
+  com.google.protobuf.ByteString
+      getParametersJsonBytes();
 }

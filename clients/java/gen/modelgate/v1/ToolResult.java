@@ -55,7 +55,8 @@ private static final long serialVersionUID = 0L;
       implements com.google.protobuf.Internal.EnumLite,
           com.google.protobuf.AbstractMessage.InternalOneOfEnum {
     TEXT(2),
-    JSON(3),
+    @java.lang.Deprecated JSON(3),
+    JSON_TEXT(6),
     RESULT_NOT_SET(0);
     private final int value;
     private ResultCase(int value) {
@@ -75,6 +76,7 @@ private static final long serialVersionUID = 0L;
       switch (value) {
         case 2: return TEXT;
         case 3: return JSON;
+        case 6: return JSON_TEXT;
         case 0: return RESULT_NOT_SET;
         default: return null;
       }
@@ -204,26 +206,32 @@ private static final long serialVersionUID = 0L;
   public static final int JSON_FIELD_NUMBER = 3;
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolResult.json is deprecated.
+   *     See modelgate/v1/content.proto;l=102
    * @return Whether the json field is set.
    */
   @java.lang.Override
-  public boolean hasJson() {
+  @java.lang.Deprecated public boolean hasJson() {
     return resultCase_ == 3;
   }
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolResult.json is deprecated.
+   *     See modelgate/v1/content.proto;l=102
    * @return The json.
    */
   @java.lang.Override
-  public com.google.protobuf.Struct getJson() {
+  @java.lang.Deprecated public com.google.protobuf.Struct getJson() {
     if (resultCase_ == 3) {
        return (com.google.protobuf.Struct) result_;
     }
@@ -231,17 +239,85 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    */
   @java.lang.Override
-  public com.google.protobuf.StructOrBuilder getJsonOrBuilder() {
+  @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getJsonOrBuilder() {
     if (resultCase_ == 3) {
        return (com.google.protobuf.Struct) result_;
     }
     return com.google.protobuf.Struct.getDefaultInstance();
+  }
+
+  public static final int JSON_TEXT_FIELD_NUMBER = 6;
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return Whether the jsonText field is set.
+   */
+  public boolean hasJsonText() {
+    return resultCase_ == 6;
+  }
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return The jsonText.
+   */
+  public java.lang.String getJsonText() {
+    java.lang.Object ref = "";
+    if (resultCase_ == 6) {
+      ref = result_;
+    }
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      if (resultCase_ == 6) {
+        result_ = s;
+      }
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return The bytes for jsonText.
+   */
+  public com.google.protobuf.ByteString
+      getJsonTextBytes() {
+    java.lang.Object ref = "";
+    if (resultCase_ == 6) {
+      ref = result_;
+    }
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      if (resultCase_ == 6) {
+        result_ = b;
+      }
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
   }
 
   public static final int IS_ERROR_FIELD_NUMBER = 4;
@@ -335,6 +411,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 5, name_);
     }
+    if (resultCase_ == 6) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 6, result_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -360,6 +439,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, name_);
+    }
+    if (resultCase_ == 6) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, result_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -392,6 +474,10 @@ private static final long serialVersionUID = 0L;
         if (!getJson()
             .equals(other.getJson())) return false;
         break;
+      case 6:
+        if (!getJsonText()
+            .equals(other.getJsonText())) return false;
+        break;
       case 0:
       default:
     }
@@ -421,6 +507,10 @@ private static final long serialVersionUID = 0L;
       case 3:
         hash = (37 * hash) + JSON_FIELD_NUMBER;
         hash = (53 * hash) + getJson().hashCode();
+        break;
+      case 6:
+        hash = (37 * hash) + JSON_TEXT_FIELD_NUMBER;
+        hash = (53 * hash) + getJsonText().hashCode();
         break;
       case 0:
       default:
@@ -603,10 +693,10 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.toolCallId_ = toolCallId_;
       }
-      if (((from_bitField0_ & 0x00000008) != 0)) {
+      if (((from_bitField0_ & 0x00000010) != 0)) {
         result.isError_ = isError_;
       }
-      if (((from_bitField0_ & 0x00000010) != 0)) {
+      if (((from_bitField0_ & 0x00000020) != 0)) {
         result.name_ = name_;
       }
     }
@@ -674,7 +764,7 @@ private static final long serialVersionUID = 0L;
       }
       if (!other.getName().isEmpty()) {
         name_ = other.name_;
-        bitField0_ |= 0x00000010;
+        bitField0_ |= 0x00000020;
         onChanged();
       }
       switch (other.getResultCase()) {
@@ -686,6 +776,12 @@ private static final long serialVersionUID = 0L;
         }
         case JSON: {
           mergeJson(other.getJson());
+          break;
+        }
+        case JSON_TEXT: {
+          resultCase_ = 6;
+          result_ = other.result_;
+          onChanged();
           break;
         }
         case RESULT_NOT_SET: {
@@ -738,14 +834,20 @@ private static final long serialVersionUID = 0L;
             } // case 26
             case 32: {
               isError_ = input.readBool();
-              bitField0_ |= 0x00000008;
+              bitField0_ |= 0x00000010;
               break;
             } // case 32
             case 42: {
               name_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000010;
+              bitField0_ |= 0x00000020;
               break;
             } // case 42
+            case 50: {
+              java.lang.String s = input.readStringRequireUtf8();
+              resultCase_ = 6;
+              result_ = s;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -991,26 +1093,32 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> jsonBuilder_;
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+     * @deprecated modelgate.v1.ToolResult.json is deprecated.
+     *     See modelgate/v1/content.proto;l=102
      * @return Whether the json field is set.
      */
     @java.lang.Override
-    public boolean hasJson() {
+    @java.lang.Deprecated public boolean hasJson() {
       return resultCase_ == 3;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+     * @deprecated modelgate.v1.ToolResult.json is deprecated.
+     *     See modelgate/v1/content.proto;l=102
      * @return The json.
      */
     @java.lang.Override
-    public com.google.protobuf.Struct getJson() {
+    @java.lang.Deprecated public com.google.protobuf.Struct getJson() {
       if (jsonBuilder_ == null) {
         if (resultCase_ == 3) {
           return (com.google.protobuf.Struct) result_;
@@ -1025,12 +1133,13 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
-    public Builder setJson(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder setJson(com.google.protobuf.Struct value) {
       if (jsonBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
@@ -1045,12 +1154,13 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
-    public Builder setJson(
+    @java.lang.Deprecated public Builder setJson(
         com.google.protobuf.Struct.Builder builderForValue) {
       if (jsonBuilder_ == null) {
         result_ = builderForValue.build();
@@ -1063,12 +1173,13 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
-    public Builder mergeJson(com.google.protobuf.Struct value) {
+    @java.lang.Deprecated public Builder mergeJson(com.google.protobuf.Struct value) {
       if (jsonBuilder_ == null) {
         if (resultCase_ == 3 &&
             result_ != com.google.protobuf.Struct.getDefaultInstance()) {
@@ -1090,12 +1201,13 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
-    public Builder clearJson() {
+    @java.lang.Deprecated public Builder clearJson() {
       if (jsonBuilder_ == null) {
         if (resultCase_ == 3) {
           resultCase_ = 0;
@@ -1113,23 +1225,25 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
-    public com.google.protobuf.Struct.Builder getJsonBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.Struct.Builder getJsonBuilder() {
       return getJsonFieldBuilder().getBuilder();
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
     @java.lang.Override
-    public com.google.protobuf.StructOrBuilder getJsonOrBuilder() {
+    @java.lang.Deprecated public com.google.protobuf.StructOrBuilder getJsonOrBuilder() {
       if ((resultCase_ == 3) && (jsonBuilder_ != null)) {
         return jsonBuilder_.getMessageOrBuilder();
       } else {
@@ -1141,10 +1255,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      * </pre>
      *
-     * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+     * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         com.google.protobuf.Struct, com.google.protobuf.Struct.Builder, com.google.protobuf.StructOrBuilder> 
@@ -1163,6 +1278,129 @@ private static final long serialVersionUID = 0L;
       resultCase_ = 3;
       onChanged();
       return jsonBuilder_;
+    }
+
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @return Whether the jsonText field is set.
+     */
+    @java.lang.Override
+    public boolean hasJsonText() {
+      return resultCase_ == 6;
+    }
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @return The jsonText.
+     */
+    @java.lang.Override
+    public java.lang.String getJsonText() {
+      java.lang.Object ref = "";
+      if (resultCase_ == 6) {
+        ref = result_;
+      }
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        if (resultCase_ == 6) {
+          result_ = s;
+        }
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @return The bytes for jsonText.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getJsonTextBytes() {
+      java.lang.Object ref = "";
+      if (resultCase_ == 6) {
+        ref = result_;
+      }
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        if (resultCase_ == 6) {
+          result_ = b;
+        }
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @param value The jsonText to set.
+     * @return This builder for chaining.
+     */
+    public Builder setJsonText(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      resultCase_ = 6;
+      result_ = value;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearJsonText() {
+      if (resultCase_ == 6) {
+        resultCase_ = 0;
+        result_ = null;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     * </pre>
+     *
+     * <code>string json_text = 6 [json_name = "jsonText"];</code>
+     * @param value The bytes for jsonText to set.
+     * @return This builder for chaining.
+     */
+    public Builder setJsonTextBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      resultCase_ = 6;
+      result_ = value;
+      onChanged();
+      return this;
     }
 
     private boolean isError_ ;
@@ -1190,7 +1428,7 @@ private static final long serialVersionUID = 0L;
     public Builder setIsError(boolean value) {
       
       isError_ = value;
-      bitField0_ |= 0x00000008;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }
@@ -1203,7 +1441,7 @@ private static final long serialVersionUID = 0L;
      * @return This builder for chaining.
      */
     public Builder clearIsError() {
-      bitField0_ = (bitField0_ & ~0x00000008);
+      bitField0_ = (bitField0_ & ~0x00000010);
       isError_ = false;
       onChanged();
       return this;
@@ -1264,7 +1502,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       if (value == null) { throw new NullPointerException(); }
       name_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }
@@ -1278,7 +1516,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearName() {
       name_ = getDefaultInstance().getName();
-      bitField0_ = (bitField0_ & ~0x00000010);
+      bitField0_ = (bitField0_ & ~0x00000020);
       onChanged();
       return this;
     }
@@ -1296,7 +1534,7 @@ private static final long serialVersionUID = 0L;
       if (value == null) { throw new NullPointerException(); }
       checkByteStringIsUtf8(value);
       name_ = value;
-      bitField0_ |= 0x00000010;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -58,30 +58,69 @@ public interface ToolResultOrBuilder extends
 
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolResult.json is deprecated.
+   *     See modelgate/v1/content.proto;l=102
    * @return Whether the json field is set.
    */
-  boolean hasJson();
+  @java.lang.Deprecated boolean hasJson();
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
+   * @deprecated modelgate.v1.ToolResult.json is deprecated.
+   *     See modelgate/v1/content.proto;l=102
    * @return The json.
    */
-  com.google.protobuf.Struct getJson();
+  @java.lang.Deprecated com.google.protobuf.Struct getJson();
   /**
    * <pre>
-   * The result as a JSON object.
+   * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+   * neither key order nor integer types.
    * </pre>
    *
-   * <code>.google.protobuf.Struct json = 3 [json_name = "json"];</code>
+   * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    */
-  com.google.protobuf.StructOrBuilder getJsonOrBuilder();
+  @java.lang.Deprecated com.google.protobuf.StructOrBuilder getJsonOrBuilder();
+
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return Whether the jsonText field is set.
+   */
+  boolean hasJsonText();
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return The jsonText.
+   */
+  java.lang.String getJsonText();
+  /**
+   * <pre>
+   * The result as JSON text (any JSON value), validated and passed to the
+   * provider as written.
+   * </pre>
+   *
+   * <code>string json_text = 6 [json_name = "jsonText"];</code>
+   * @return The bytes for jsonText.
+   */
+  com.google.protobuf.ByteString
+      getJsonTextBytes();
 
   /**
    * <pre>

@@ -27,12 +27,19 @@ import modelgate.v1.ListModelsResponse;
 import modelgate.v1.Message;
 import modelgate.v1.Model;
 import modelgate.v1.ModelGatewayGrpc;
+import modelgate.v1.ResponseFormat;
+import modelgate.v1.ResponseFormatType;
 import modelgate.v1.Role;
 import modelgate.v1.StreamChatRequest;
 import modelgate.v1.StreamChatResponse;
 
 public final class PolyglotTest {
   private static final String INPUT = "hello polyglot";
+  // JSON the gateway must pass through as written: key order and an integer beyond 2^53.
+  private static final String JSON_SCHEMA =
+      "{\"type\":\"object\",\"properties\":{\"zeta\":{\"type\":\"integer\"},"
+          + "\"alpha\":{\"type\":\"integer\"}},\"required\":[\"zeta\",\"alpha\"]}";
+  private static final String JSON_ANSWER = "{\"zeta\": 36, \"alpha\": 1152921504606846976}";
   private static int failures = 0;
 
   private static void check(String what, boolean ok, String detail) {
@@ -75,6 +82,24 @@ public final class PolyglotTest {
             .chat(ChatRequest.newBuilder().setModel("echo").addMessages(user(INPUT)).build());
     String got = text(res.getContentList());
     check("Chat echoes the input", got.equals(INPUT), '"' + got + '"');
+
+    // Structured output: the schema goes as JSON text, the answer comes back as written.
+    ChatResponse structured =
+        stub(channel, 5000, "polyglot-java-5")
+            .chat(
+                ChatRequest.newBuilder()
+                    .setModel("echo")
+                    .addMessages(user(JSON_ANSWER))
+                    .setResponseFormat(
+                        ResponseFormat.newBuilder()
+                            .setType(ResponseFormatType.RESPONSE_FORMAT_TYPE_JSON_SCHEMA)
+                            .setSchemaName("answer")
+                            .setSchemaJson(JSON_SCHEMA))
+                    .build());
+    check(
+        "structured_output_json is the answer as written",
+        structured.getStructuredOutputJson().equals(JSON_ANSWER),
+        structured.getStructuredOutputJson());
 
     // StreamChat consumed to the end.
     Iterator<StreamChatResponse> events =

@@ -28,6 +28,12 @@ import (
 
 const input = "hello polyglot"
 
+// JSON the gateway must pass through as written: key order and an integer beyond 2^53.
+const (
+	jsonSchema = `{"type":"object","properties":{"zeta":{"type":"integer"},"alpha":{"type":"integer"}},"required":["zeta","alpha"]}`
+	jsonAnswer = `{"zeta": 36, "alpha": 1152921504606846976}`
+)
+
 var failures int
 
 func check(what string, ok bool, detail string) {
@@ -70,6 +76,24 @@ func run(client modelgatev1.ModelGatewayClient) error {
 	}
 	got := responseText(res.GetContent())
 	check("Chat echoes the input", got == input, fmt.Sprintf("%q", got))
+
+	// Structured output: the schema goes as JSON text, the answer comes back as written.
+	jctx, jcancel := callContext(5 * time.Second)
+	defer jcancel()
+	structured, err := client.Chat(jctx, &modelgatev1.ChatRequest{
+		Model:    "echo",
+		Messages: userMessage(jsonAnswer),
+		ResponseFormat: &modelgatev1.ResponseFormat{
+			Type:       modelgatev1.ResponseFormatType_RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+			SchemaName: "answer",
+			SchemaJson: jsonSchema,
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("Chat (structured): %w", err)
+	}
+	check("structured_output_json is the answer as written",
+		structured.GetStructuredOutputJson() == jsonAnswer, structured.GetStructuredOutputJson())
 
 	// StreamChat consumed to the end.
 	sctx, scancel := callContext(10 * time.Second)

@@ -11,7 +11,7 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/content.proto.
  */
 export const file_modelgate_v1_content: GenFile = /*@__PURE__*/
-  fileDesc("Chptb2RlbGdhdGUvdjEvY29udGVudC5wcm90bxIMbW9kZWxnYXRlLnYxImMKB01lc3NhZ2USIAoEcm9sZRgBIAEoDjISLm1vZGVsZ2F0ZS52MS5Sb2xlEigKBXBhcnRzGAIgAygLMhkubW9kZWxnYXRlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkiqQEKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIkCgVpbWFnZRgCIAEoCzITLm1vZGVsZ2F0ZS52MS5JbWFnZUgAEisKCXRvb2xfY2FsbBgDIAEoCzIWLm1vZGVsZ2F0ZS52MS5Ub29sQ2FsbEgAEi8KC3Rvb2xfcmVzdWx0GAQgASgLMhgubW9kZWxnYXRlLnYxLlRvb2xSZXN1bHRIAEIGCgRkYXRhIm4KBUltYWdlEg4KBGRhdGEYASABKAxIABINCgN1cmwYAiABKAlIABIRCgltaW1lX3R5cGUYAyABKAkSKQoGZGV0YWlsGAQgASgOMhkubW9kZWxnYXRlLnYxLkltYWdlRGV0YWlsQggKBnNvdXJjZSJQCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEioKCWFyZ3VtZW50cxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QihQEKClRvb2xSZXN1bHQSFAoMdG9vbF9jYWxsX2lkGAEgASgJEg4KBHRleHQYAiABKAlIABInCgRqc29uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAEhAKCGlzX2Vycm9yGAQgASgIEgwKBG5hbWUYBSABKAlCCAoGcmVzdWx0ImYKBFRvb2wSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIrCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIOCgZzdHJpY3QYBCABKAgiWQoKVG9vbENob2ljZRIsCgRtb2RlGAEgASgOMhwubW9kZWxnYXRlLnYxLlRvb2xDaG9pY2VNb2RlSAASEwoJdG9vbF9uYW1lGAIgASgJSABCCAoGY2hvaWNlKl8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfU1lTVEVNEAESDQoJUk9MRV9VU0VSEAISEgoOUk9MRV9BU1NJU1RBTlQQAxINCglST0xFX1RPT0wQBCpvCgtJbWFnZURldGFpbBIcChhJTUFHRV9ERVRBSUxfVU5TUEVDSUZJRUQQABIUChBJTUFHRV9ERVRBSUxfTE9XEAESFQoRSU1BR0VfREVUQUlMX0hJR0gQAhIVChFJTUFHRV9ERVRBSUxfQVVUTxADKocBCg5Ub29sQ2hvaWNlTW9kZRIgChxUT09MX0NIT0lDRV9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVVE9PTF9DSE9JQ0VfTU9ERV9BVVRPEAESGQoVVE9PTF9DSE9JQ0VfTU9ERV9OT05FEAISHQoZVE9PTF9DSE9JQ0VfTU9ERV9SRVFVSVJFRBADYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("Chptb2RlbGdhdGUvdjEvY29udGVudC5wcm90bxIMbW9kZWxnYXRlLnYxImMKB01lc3NhZ2USIAoEcm9sZRgBIAEoDjISLm1vZGVsZ2F0ZS52MS5Sb2xlEigKBXBhcnRzGAIgAygLMhkubW9kZWxnYXRlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkiqQEKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIkCgVpbWFnZRgCIAEoCzITLm1vZGVsZ2F0ZS52MS5JbWFnZUgAEisKCXRvb2xfY2FsbBgDIAEoCzIWLm1vZGVsZ2F0ZS52MS5Ub29sQ2FsbEgAEi8KC3Rvb2xfcmVzdWx0GAQgASgLMhgubW9kZWxnYXRlLnYxLlRvb2xSZXN1bHRIAEIGCgRkYXRhIm4KBUltYWdlEg4KBGRhdGEYASABKAxIABINCgN1cmwYAiABKAlIABIRCgltaW1lX3R5cGUYAyABKAkSKQoGZGV0YWlsGAQgASgOMhkubW9kZWxnYXRlLnYxLkltYWdlRGV0YWlsQggKBnNvdXJjZSJsCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEi4KCWFyZ3VtZW50cxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCAhgBEhYKDmFyZ3VtZW50c19qc29uGAQgASgJIp4BCgpUb29sUmVzdWx0EhQKDHRvb2xfY2FsbF9pZBgBIAEoCRIOCgR0ZXh0GAIgASgJSAASKwoEanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCAhgBSAASEwoJanNvbl90ZXh0GAYgASgJSAASEAoIaXNfZXJyb3IYBCABKAgSDAoEbmFtZRgFIAEoCUIICgZyZXN1bHQigwEKBFRvb2wSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIvCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESDgoGc3RyaWN0GAQgASgIEhcKD3BhcmFtZXRlcnNfanNvbhgFIAEoCSJZCgpUb29sQ2hvaWNlEiwKBG1vZGUYASABKA4yHC5tb2RlbGdhdGUudjEuVG9vbENob2ljZU1vZGVIABITCgl0b29sX25hbWUYAiABKAlIAEIICgZjaG9pY2UqXwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9TWVNURU0QARINCglST0xFX1VTRVIQAhISCg5ST0xFX0FTU0lTVEFOVBADEg0KCVJPTEVfVE9PTBAEKm8KC0ltYWdlRGV0YWlsEhwKGElNQUdFX0RFVEFJTF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0RFVEFJTF9MT1cQARIVChFJTUFHRV9ERVRBSUxfSElHSBACEhUKEUlNQUdFX0RFVEFJTF9BVVRPEAMqhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEANiBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * One message of a conversation: a role and ordered content parts.
@@ -174,11 +174,26 @@ export type ToolCall = Message$1<"modelgate.v1.ToolCall"> & {
   name: string;
 
   /**
-   * Required. Arguments, as a JSON object.
+   * Deprecated: use `arguments_json`. A Struct keeps neither key order nor
+   * integer types (every number becomes a double). Answers still fill it, as a
+   * lossy copy of `arguments_json`, for older callers. On input, a call that
+   * sets both (a replayed answer) must hold the same object in each.
    *
-   * @generated from field: google.protobuf.Struct arguments = 3;
+   * @generated from field: google.protobuf.Struct arguments = 3 [deprecated = true];
+   * @deprecated
    */
   arguments?: JsonObject | undefined;
+
+  /**
+   * The arguments: a JSON object, as text. Answers always set it to the
+   * model's JSON as the provider sent it (key order and integers as written;
+   * output that is not a JSON object is kept verbatim as
+   * {"_raw_arguments": "<output>"}). On input it must be a JSON object and
+   * reaches the provider as written; empty means {}.
+   *
+   * @generated from field: string arguments_json = 4;
+   */
+  argumentsJson: string;
 };
 
 /**
@@ -216,12 +231,23 @@ export type ToolResult = Message$1<"modelgate.v1.ToolResult"> & {
     case: "text";
   } | {
     /**
-     * The result as a JSON object.
+     * Deprecated: use `json_text`. The result as a JSON object; a Struct keeps
+     * neither key order nor integer types.
      *
-     * @generated from field: google.protobuf.Struct json = 3;
+     * @generated from field: google.protobuf.Struct json = 3 [deprecated = true];
+     * @deprecated
      */
     value: JsonObject;
     case: "json";
+  } | {
+    /**
+     * The result as JSON text (any JSON value), validated and passed to the
+     * provider as written.
+     *
+     * @generated from field: string json_text = 6;
+     */
+    value: string;
+    case: "jsonText";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -267,9 +293,12 @@ export type Tool = Message$1<"modelgate.v1.Tool"> & {
   description: string;
 
   /**
-   * Optional. JSON Schema of the arguments object.
+   * Deprecated: use `parameters_json`. A Struct loses the property order (its
+   * map order differs per process) and integer types; the gateway sends it
+   * with keys sorted. Set this or `parameters_json`, not both.
    *
-   * @generated from field: google.protobuf.Struct parameters = 3;
+   * @generated from field: google.protobuf.Struct parameters = 3 [deprecated = true];
+   * @deprecated
    */
   parameters?: JsonObject | undefined;
 
@@ -279,6 +308,15 @@ export type Tool = Message$1<"modelgate.v1.Tool"> & {
    * @generated from field: bool strict = 4;
    */
   strict: boolean;
+
+  /**
+   * Optional. JSON Schema of the arguments object, as JSON text. It reaches the
+   * provider as written: property order matters to strict modes, grammars and
+   * prompt caches. Unset (and no `parameters`): an object with no properties.
+   *
+   * @generated from field: string parameters_json = 5;
+   */
+  parametersJson: string;
 };
 
 /**

@@ -11,7 +11,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/generation.proto.
  */
 export const file_modelgate_v1_generation: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tb2RlbGdhdGUvdjEvZ2VuZXJhdGlvbi5wcm90bxIMbW9kZWxnYXRlLnYxIvQCChBHZW5lcmF0aW9uQ29uZmlnEhgKC3RlbXBlcmF0dXJlGAEgASgCSACIAQESEgoFdG9wX3AYAiABKAJIAYgBARISCgV0b3BfaxgDIAEoBUgCiAEBEh4KEW1heF9vdXRwdXRfdG9rZW5zGAQgASgFSAOIAQESFgoOc3RvcF9zZXF1ZW5jZXMYBSADKAkSHQoQcHJlc2VuY2VfcGVuYWx0eRgGIAEoAkgEiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GAcgASgCSAWIAQESEQoEc2VlZBgIIAEoA0gGiAEBEiYKBWV4dHJhGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQggKBl90b3Bfa0IUChJfbWF4X291dHB1dF90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgcKBV9zZWVkIssBCg5SZXNwb25zZUZvcm1hdBIuCgR0eXBlGAEgASgOMiAubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0VHlwZRITCgtzY2hlbWFfbmFtZRgCIAEoCRInCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg4KBnN0cmljdBgEIAEoCBITCgtkZXNjcmlwdGlvbhgFIAEoCRIXCgptYXhfcmVhc2tzGAYgASgFSACIAQFCDQoLX21heF9yZWFza3MipgEKBVVzYWdlEhQKDGlucHV0X3Rva2VucxgBIAEoBRIVCg1vdXRwdXRfdG9rZW5zGAIgASgFEhQKDHRvdGFsX3Rva2VucxgDIAEoBRIbChNjYWNoZWRfaW5wdXRfdG9rZW5zGAQgASgFEhgKEHJlYXNvbmluZ190b2tlbnMYBSABKAUSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAYgASgFIkAKBENvc3QSEQoJaW5wdXRfdXNkGAEgASgBEhIKCm91dHB1dF91c2QYAiABKAESEQoJdG90YWxfdXNkGAMgASgBIkwKDENhY2hlQ29udHJvbBIlCgRtb2RlGAEgASgOMhcubW9kZWxnYXRlLnYxLkNhY2hlTW9kZRIVCg1hbGxvd19zYW1wbGVkGAIgASgIKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKrgBCgxGaW5pc2hSZWFzb24SHQoZRklOSVNIX1JFQVNPTl9VTlNQRUNJRklFRBAAEhYKEkZJTklTSF9SRUFTT05fU1RPUBABEhgKFEZJTklTSF9SRUFTT05fTEVOR1RIEAISHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAMSIAocRklOSVNIX1JFQVNPTl9DT05URU5UX0ZJTFRFUhAEEhcKE0ZJTklTSF9SRUFTT05fT1RIRVIQBSpqCglDYWNoZU1vZGUSGgoWQ0FDSEVfTU9ERV9VTlNQRUNJRklFRBAAEhIKDkNBQ0hFX01PREVfVVNFEAESFQoRQ0FDSEVfTU9ERV9CWVBBU1MQAhIWChJDQUNIRV9NT0RFX1JFRlJFU0gQA2IGcHJvdG8z", [file_google_protobuf_struct]);
+  fileDesc("Ch1tb2RlbGdhdGUvdjEvZ2VuZXJhdGlvbi5wcm90bxIMbW9kZWxnYXRlLnYxIowDChBHZW5lcmF0aW9uQ29uZmlnEhgKC3RlbXBlcmF0dXJlGAEgASgCSACIAQESEgoFdG9wX3AYAiABKAJIAYgBARISCgV0b3BfaxgDIAEoBUgCiAEBEh4KEW1heF9vdXRwdXRfdG9rZW5zGAQgASgFSAOIAQESFgoOc3RvcF9zZXF1ZW5jZXMYBSADKAkSHQoQcHJlc2VuY2VfcGVuYWx0eRgGIAEoAkgEiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GAcgASgCSAWIAQESEQoEc2VlZBgIIAEoA0gGiAEBEioKBWV4dHJhGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESEgoKZXh0cmFfanNvbhgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQggKBl90b3Bfa0IUChJfbWF4X291dHB1dF90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgcKBV9zZWVkIuQBCg5SZXNwb25zZUZvcm1hdBIuCgR0eXBlGAEgASgOMiAubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0VHlwZRITCgtzY2hlbWFfbmFtZRgCIAEoCRIrCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgIYARIOCgZzdHJpY3QYBCABKAgSEwoLZGVzY3JpcHRpb24YBSABKAkSFwoKbWF4X3JlYXNrcxgGIAEoBUgAiAEBEhMKC3NjaGVtYV9qc29uGAcgASgJQg0KC19tYXhfcmVhc2tzIqYBCgVVc2FnZRIUCgxpbnB1dF90b2tlbnMYASABKAUSFQoNb3V0cHV0X3Rva2VucxgCIAEoBRIUCgx0b3RhbF90b2tlbnMYAyABKAUSGwoTY2FjaGVkX2lucHV0X3Rva2VucxgEIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAUgASgFEiMKG2NhY2hlX2NyZWF0aW9uX2lucHV0X3Rva2VucxgGIAEoBSJACgRDb3N0EhEKCWlucHV0X3VzZBgBIAEoARISCgpvdXRwdXRfdXNkGAIgASgBEhEKCXRvdGFsX3VzZBgDIAEoASJMCgxDYWNoZUNvbnRyb2wSJQoEbW9kZRgBIAEoDjIXLm1vZGVsZ2F0ZS52MS5DYWNoZU1vZGUSFQoNYWxsb3dfc2FtcGxlZBgCIAEoCCqlAQoSUmVzcG9uc2VGb3JtYXRUeXBlEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX1VOU1BFQ0lGSUVEEAASHQoZUkVTUE9OU0VfRk9STUFUX1RZUEVfVEVYVBABEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fT0JKRUNUEAISJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9TQ0hFTUEQAyq4AQoMRmluaXNoUmVhc29uEh0KGUZJTklTSF9SRUFTT05fVU5TUEVDSUZJRUQQABIWChJGSU5JU0hfUkVBU09OX1NUT1AQARIYChRGSU5JU0hfUkVBU09OX0xFTkdUSBACEhwKGEZJTklTSF9SRUFTT05fVE9PTF9DQUxMUxADEiAKHEZJTklTSF9SRUFTT05fQ09OVEVOVF9GSUxURVIQBBIXChNGSU5JU0hfUkVBU09OX09USEVSEAUqagoJQ2FjaGVNb2RlEhoKFkNBQ0hFX01PREVfVU5TUEVDSUZJRUQQABISCg5DQUNIRV9NT0RFX1VTRRABEhUKEUNBQ0hFX01PREVfQllQQVNTEAISFgoSQ0FDSEVfTU9ERV9SRUZSRVNIEANiBnByb3RvMw", [file_google_protobuf_struct]);
 
 /**
  * Sampling and length parameters. Unset fields take the model's defaults from
@@ -77,12 +77,23 @@ export type GenerationConfig = Message<"modelgate.v1.GenerationConfig"> & {
   seed?: bigint | undefined;
 
   /**
-   * Optional. Provider-specific parameters merged into the upstream request body
-   * as-is (e.g. {"reasoning_effort": "low"} or Ollama `options`).
+   * Deprecated: use `extra_json`. A Struct keeps neither key order nor integer
+   * types; the gateway merges it with keys sorted. Set this or `extra_json`,
+   * not both.
    *
-   * @generated from field: google.protobuf.Struct extra = 9;
+   * @generated from field: google.protobuf.Struct extra = 9 [deprecated = true];
+   * @deprecated
    */
   extra?: JsonObject | undefined;
+
+  /**
+   * Optional. Provider-specific parameters, a JSON object as text, merged into
+   * the upstream request body in the order written, integers kept (e.g.
+   * {"reasoning_effort": "low"} or Ollama `options`).
+   *
+   * @generated from field: string extra_json = 10;
+   */
+  extraJson: string;
 };
 
 /**
@@ -113,9 +124,12 @@ export type ResponseFormat = Message<"modelgate.v1.ResponseFormat"> & {
   schemaName: string;
 
   /**
-   * Required with JSON_SCHEMA. The JSON Schema the output must satisfy.
+   * Deprecated: use `schema_json`. A Struct loses the property order (its map
+   * order differs per process) and integer types; the gateway sends it with
+   * keys sorted. Set this or `schema_json`, not both.
    *
-   * @generated from field: google.protobuf.Struct schema = 3;
+   * @generated from field: google.protobuf.Struct schema = 3 [deprecated = true];
+   * @deprecated
    */
   schema?: JsonObject | undefined;
 
@@ -140,6 +154,15 @@ export type ResponseFormat = Message<"modelgate.v1.ResponseFormat"> & {
    * @generated from field: optional int32 max_reasks = 6;
    */
   maxReasks?: number | undefined;
+
+  /**
+   * Required with JSON_SCHEMA (or the deprecated `schema`). The JSON Schema the
+   * output must satisfy, as JSON text. It reaches the provider as written:
+   * property order matters to strict modes, grammars and prompt caches.
+   *
+   * @generated from field: string schema_json = 7;
+   */
+  schemaJson: string;
 };
 
 /**
@@ -298,7 +321,7 @@ export enum ResponseFormatType {
   JSON_OBJECT = 2,
 
   /**
-   * JSON valid against `ResponseFormat.schema`; validated by the gateway.
+   * JSON valid against `ResponseFormat.schema_json`; validated by the gateway.
    *
    * @generated from enum value: RESPONSE_FORMAT_TYPE_JSON_SCHEMA = 3;
    */

@@ -31,6 +31,7 @@ SAMPLES: dict[str, Any] = {
     "frequency_penalty": -0.25,
     "seed": 7,
     "extra": {"service_tier": "auto"},
+    "extra_json": '{"service_tier": "auto"}',
 }
 """One value per field; a field the proto gains must get one here (see the first test)."""
 
@@ -99,7 +100,7 @@ def declared(served: Served, model_id: str, rpc: str) -> UpstreamParams:
 
 def assert_in_body(body: dict[str, Any], name: str, path: str) -> None:
     """The sample of `name` is in `body` at `path` (`extra` is merged at the top level)."""
-    if name == "extra":
+    if name in ("extra", "extra_json"):
         assert body["service_tier"] == "auto", body
         return
     value: Any = body

@@ -92,6 +92,7 @@ ECHO_PARAMS = UpstreamParams(
         "max_output_tokens": "(truncates the answer)",
         "stop_sequences": "(cuts the answer before the first one)",
         "extra": "(no effect: echo has no upstream)",
+        "extra_json": "(no effect: echo has no upstream)",
     },
 )
 """Echo stands in for any provider, so it takes every field; see `_limit`."""

@@ -27,9 +27,14 @@ log = logging.getLogger(__name__)
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields)
 """Every GenerationConfig field, in proto order (the proto is the one list)."""
-_REPEATED = frozenset(
-    f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields if f.is_repeated
+_BY_PRESENCE = frozenset(
+    f.name for f in generation_pb2.GenerationConfig.DESCRIPTOR.fields if f.has_presence
 )
+"""Fields set or not by presence; the others (repeated, or plain strings such as
+`extra_json`) are set when non-empty."""
+JSON_TWINS = {"extra_json": "extra"}
+"""A JSON-text field and the deprecated Struct field it replaces: one parameter, so an
+upstream that takes one takes the other, in the same place."""
 
 Operation: TypeAlias = Literal["chat", "complete"]
 """Chat and StreamChat, or Complete and StreamComplete (a stream uses its unary's body)."""
@@ -57,10 +62,14 @@ class UpstreamParams:
         unknown = set(self.sends) - set(FIELDS)
         if unknown:
             raise ValueError(f"{self.api}: not GenerationConfig fields: {sorted(unknown)}")
-        object.__setattr__(self, "sends", MappingProxyType(dict(self.sends)))
-        refused = tuple(name for name in FIELDS if name not in self.sends)
+        sends = dict(self.sends)
+        for twin, original in JSON_TWINS.items():
+            if original in sends:
+                sends.setdefault(twin, sends[original])
+        object.__setattr__(self, "sends", MappingProxyType(sends))
+        refused = tuple(name for name in FIELDS if name not in sends)
         object.__setattr__(self, "refused", frozenset(refused))
-        object.__setattr__(self, "_probes", tuple((n, n in _REPEATED) for n in refused))
+        object.__setattr__(self, "_probes", tuple((n, n in _BY_PRESENCE) for n in refused))
 
     def unsupported(self, generation: Message) -> tuple[str, ...]:
         """The fields set in `generation` that this API cannot take, in proto order.
@@ -69,8 +78,8 @@ class UpstreamParams:
         cheaper than listing every field the request set.
         """
         found: tuple[str, ...] = ()
-        for name, repeated in self._probes:
-            if len(getattr(generation, name)) if repeated else generation.HasField(name):
+        for name, by_presence in self._probes:
+            if generation.HasField(name) if by_presence else len(getattr(generation, name)):
                 found += (name,)
         return found
 

@@ -18,6 +18,8 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from typing_extensions import override
 
+from modelgate.redactor import redact
+
 GATEWAY_DOMAIN = "modelgate"
 
 
@@ -51,16 +53,25 @@ class GatewayError(Exception):
         """Set by the router's retry loop when it gives up: clients must not retry this."""
 
     def to_status(self) -> grpc.Status:
-        """The grpcio status object whose trailers carry the `google.rpc` details."""
-        status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        """The grpcio status object whose trailers carry the `google.rpc` details.
+
+        Every text in it is redacted here, the one place statuses are built, so no
+        backend or plugin can echo a secret the gateway holds (an upstream that quotes
+        our key, a plugin that puts its token in a message).
+        """
+        status = status_pb2.Status(code=self.code.value[0], message=redact(self.message))
         info = error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=self.domain, metadata=self.metadata
+            reason=redact(self.reason),
+            domain=redact(self.domain),
+            metadata={redact(k): redact(v) for k, v in self.metadata.items()},
         )
         status.details.add().Pack(info)
         if self.violations:
             bad_request = error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=redact(f), description=redact(d)
+                    )
                     for f, d in self.violations
                 ]
             )
@@ -68,7 +79,9 @@ class GatewayError(Exception):
         if self.quota_violations:
             quota = error_details_pb2.QuotaFailure(
                 violations=[
-                    error_details_pb2.QuotaFailure.Violation(subject=s, description=d)
+                    error_details_pb2.QuotaFailure.Violation(
+                        subject=redact(s), description=redact(d)
+                    )
                     for s, d in self.quota_violations
                 ]
             )

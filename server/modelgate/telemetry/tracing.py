@@ -8,7 +8,8 @@ Each upstream attempt is one CLIENT span named "{operation} {model}" with the
 OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as
 sibling spans. The span's context is injected as `traceparent` into the
 upstream HTTP request. Prompt and completion text is recorded only when the
-operator opts in.
+operator opts in. Whatever is recorded, spans are exported through
+`RedactingExporter`, so no secret the gateway holds leaves on a span.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from modelgate.config import TelemetryConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import Backend, CallContext, Target
+from modelgate.telemetry.span_redaction import RedactingExporter
 
 TRACER_NAME = "modelgate"
 W3C = TraceContextTextMapPropagator()
@@ -69,7 +71,7 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
         sampler = ParentBased(TraceIdRatioBased(config.trace_sample_ratio))
     provider = TracerProvider(resource=resource, sampler=sampler)
     exporter = ConsoleSpanExporter() if mode == "console" else _otlp_exporter()
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
     return provider.get_tracer(TRACER_NAME), provider
 
 

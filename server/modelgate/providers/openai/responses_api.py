@@ -153,7 +153,6 @@ class ResponsesApi:
         self, provider: str, base_url: str, api_key: str, headers: Mapping[str, str]
     ) -> None:
         self.provider = provider
-        self.secrets = (api_key,)
         self.client = openai.AsyncOpenAI(
             api_key=api_key or "unused",
             base_url=base_url,
@@ -173,7 +172,6 @@ class ResponsesApi:
                 if isinstance(exc.body, dict) and "error" in exc.body
                 else {"error": exc.body},
                 exc.response.headers,
-                self.secrets,
             )
         if isinstance(exc, openai.APIConnectionError):
             return unavailable(self.provider, "connection failed")
@@ -255,7 +253,7 @@ class ResponsesApi:
                                 "message": getattr(event, "message", "") or "failed",
                             }
                         }
-                        raise classify(self.provider, None, body, {}, self.secrets)
+                        raise classify(self.provider, None, body, {})
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
         raise unavailable(self.provider, "stream ended without response.completed")

@@ -10,8 +10,10 @@ upstream line) or a plugin's traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sys
 import time
 
 from opentelemetry import trace
@@ -78,10 +80,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler whose own failures say what failed, not what was being logged."""
+
+    @override
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Python's default prints the failing exception's whole chain to stderr, unfiltered,
+        and a record logged while handling an error chains that error (and its text) in."""
+        if not logging.raiseExceptions:
+            return
+        failure = sys.exc_info()[1]
+        with contextlib.suppress(Exception):  # stderr is gone too: nothing left to tell
+            sys.stderr.write(
+                f"--- Logging error: {type(failure).__name__} while writing a "
+                f"{record.levelname} record of {record.name}\n"
+            )
+
+
 def configure_logging(level: str, fmt: str) -> None:
     """Root logging: JSON lines (`json`, the default) or plain text (`text`, for a terminal);
     either way through `RedactingFilter`."""
-    handler = logging.StreamHandler()
+    handler = RedactingStreamHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -63,7 +63,7 @@ class Metrics:
 class RedactedScrape:
     """A registry's metrics with every held secret cut out of label values, at scrape time.
 
-    Measured (timeit): 0.4 ms for a scrape of 1,000 samples with three labels each.
+    Measured (timeit, one run): a 667-sample scrape took 15.8 ms redacted, 15.0 ms raw.
     """
 
     def __init__(self, registry: CollectorRegistry | RestrictedRegistry) -> None:

@@ -7,12 +7,14 @@ copied with their texts redacted (names, string attributes, event and link
 attributes, the status description). A redacted copy reports no dropped
 attributes, events or links.
 
-Measured (timeit): 2.1 us per span of 10 short attributes with nothing to redact,
-against 35 us the SDK itself spends on a traced call's two spans.
+Measured (timeit, interleaved, best of 15 on a loaded 2-core machine): 11-14 us for a
+CLIENT span of ten GenAI attributes with nothing to redact, against 38-41 us the SDK
+spends starting and ending that span; paid on the export thread, not the traced call.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +23,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Status
 from typing_extensions import override
 
-from modelgate.redactor import redact
+from modelgate.redactor import REDACTOR
 
 
 class RedactingExporter(SpanExporter):
@@ -46,38 +48,56 @@ class RedactingExporter(SpanExporter):
 def _value(value: Any) -> Any:
     """The attribute value redacted, or the very same object when there was nothing to cut."""
     if isinstance(value, str):
-        clean = redact(value)
-        return value if clean == value else clean
-    if isinstance(value, (tuple, list)) and any(isinstance(item, str) for item in value):
-        items = tuple(_value(item) for item in value)
-        unchanged = all(new is old for new, old in zip(items, value, strict=True))
-        return value if unchanged else items
-    return value
+        return REDACTOR(value)  # `value` itself when it holds no secret
+    if not isinstance(value, (tuple, list)):
+        return value
+    items = [REDACTOR(item) if isinstance(item, str) else item for item in value]
+    if all(map(operator.is_, items, value)):
+        return value
+    return tuple(items)
 
 
 def _attributes(attributes: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """Redacted attributes, or the same mapping when nothing changed."""
+    """Redacted attributes, or the same mapping when nothing changed (one pass, no copy)."""
     if not attributes:
         return attributes
-    clean = {key: _value(value) for key, value in attributes.items()}
-    if all(clean[key] is value for key, value in attributes.items()):
-        return attributes
-    return clean
+    changed: dict[str, Any] | None = None
+    for key, value in attributes.items():
+        clean = _value(value)
+        if clean is not value:
+            if changed is None:
+                changed = dict(attributes)
+            changed[key] = clean
+    return attributes if changed is None else changed
+
+
+def _event(event: Event) -> Event:
+    name, attributes = _value(event.name), _attributes(event.attributes)
+    if name is event.name and attributes is event.attributes:
+        return event
+    return Event(name, attributes, event.timestamp)
+
+
+def _link(link: Link) -> Link:
+    attributes = _attributes(link.attributes)
+    return link if attributes is link.attributes else Link(link.context, attributes)
 
 
 def redacted_span(span: ReadableSpan) -> ReadableSpan:
     """`span` itself when it holds no secret, else a copy with the secrets cut out."""
     name = _value(span.name)
-    attributes = _attributes(span.attributes)
-    events = [(e, _value(e.name), _attributes(e.attributes)) for e in span.events]
-    links = [(link, _attributes(link.attributes)) for link in span.links]
+    original = span.attributes  # a fresh read-only view on every access: compare this one
+    attributes = _attributes(original)
+    events, links = span.events, span.links
+    clean_events = [_event(event) for event in events] if events else events
+    clean_links = [_link(link) for link in links] if links else links
     description = span.status.description
     clean_description = _value(description) if description else description
     if (
         name is span.name
-        and attributes is span.attributes
-        and all(n is e.name and a is e.attributes for e, n, a in events)
-        and all(a is link.attributes for link, a in links)
+        and attributes is original
+        and all(map(operator.is_, clean_events, events))
+        and all(map(operator.is_, clean_links, links))
         and clean_description is description
     ):
         return span
@@ -87,11 +107,8 @@ def redacted_span(span: ReadableSpan) -> ReadableSpan:
         parent=span.parent,
         resource=span.resource,
         attributes=attributes,
-        events=[
-            e if n is e.name and a is e.attributes else Event(n, a, e.timestamp)
-            for e, n, a in events
-        ],
-        links=[link if a is link.attributes else Link(link.context, a) for link, a in links],
+        events=clean_events,
+        links=clean_links,
         kind=span.kind,
         status=Status(span.status.status_code, clean_description),
         start_time=span.start_time,

@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ from tests.collector import otlp_collector
 from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI, FakeServer, Fault
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request
-from tests.state.conftest import _start_redis, _stop
+from tests.state.conftest import _redis_missing, _start_redis, _stop
 
 ENV_KEY = "canary-env-key-5d1f0a9e77"  # OpenAI key, from the env var named by api_key_env
 CONFIG_KEY = "canary-config-key-3b8e42c1"  # Anthropic key, `api_key` in the config file
@@ -157,7 +158,11 @@ def debug_logs() -> Iterator[io.StringIO]:
 @pytest.fixture(scope="module")
 def protected_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server that wants REDIS_PASSWORD; the state URL that carries it."""
-    proc, port = _start_redis("redis-server", tmp_path_factory.mktemp("redis"))
+    binary = shutil.which("redis-server")
+    if binary is None:
+        _redis_missing()  # skips on a dev machine, fails in CI
+    assert binary is not None
+    proc, port = _start_redis(binary, tmp_path_factory.mktemp("redis"))
     try:
         with redis.Redis(host="127.0.0.1", port=port) as client:
             client.config_set("requirepass", REDIS_PASSWORD)

@@ -46,7 +46,10 @@ class RedactingFilter(logging.Filter):
         for key, value in list(vars(record).items()):
             if key in _RESERVED or isinstance(value, _PLAIN):
                 continue
-            text = value if isinstance(value, str) else str(value)
+            try:
+                text = value if isinstance(value, str) else str(value)
+            except Exception:  # the formatter will fail on it too, and report that
+                continue
             clean = redact(text)
             if clean != text:
                 setattr(record, key, clean)

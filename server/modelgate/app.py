@@ -26,6 +26,7 @@ from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import Backend
+from modelgate.redactor import REDACTOR
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
@@ -81,6 +82,8 @@ class Gateway:
 
     def __init__(self, settings: Settings, *, reuse_port: bool = False) -> None:
         self.settings = settings
+        # Before anything can fail or log: every message from here on is redacted.
+        REDACTOR.hold(secret for _, secret in settings.held_secrets())
         telemetry = settings.telemetry
         traced = setup_tracer(telemetry)
         self.tracer_provider = traced[1] if traced else None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,7 @@ from pydantic_settings import (
 from typing_extensions import override
 
 from modelgate.hooks.base import HookConfig
+from modelgate.redactor import MIN_SECRET_CHARS, header_secrets, looks_like_credential, url_secrets
 from modelgate.state.guard import Bounds
 
 CapabilityName = Literal[
@@ -56,6 +57,11 @@ class RuntimeConfig(BaseModel):
     api: Literal["chat_completions", "responses"] = "chat_completions"
     discover: bool = False
     headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    """Extra headers on every upstream request. Values of headers whose names look like
+    credentials (authorization, api-key, x-api-key, *token*, *secret*, *key*, ...) are
+    secrets: redacted everywhere, and refused when shorter than 8 characters."""
+    secret_headers: list[str] = Field(default_factory=list)
+    """Further header names (of `headers`) whose values are secrets."""
     options: dict[str, Any] = Field(default_factory=dict)
     unsupported_params: Literal["error", "drop"] = "error"
     """A GenerationConfig field this runtime's API cannot take: refuse the request with
@@ -88,6 +94,33 @@ class RuntimeConfig(BaseModel):
     def default_conversation(self, api: str) -> Literal["upstream", "gateway"]:
         """Where histories live when a model does not say: upstream only on OpenAI proper."""
         return "upstream" if api == "responses" and self.is_openai_proper() else "gateway"
+
+    def held_secrets(self, where: str) -> list[tuple[str, str]]:
+        """(setting, secret) pairs of this runtime: keys, credential headers, URL credentials."""
+        found: list[tuple[str, str]] = []
+        if self.api_key:
+            found.append((f"{where}.api_key", self.api_key))
+        if self.api_key_env and os.environ.get(self.api_key_env):
+            found.append(
+                (f"{where}.api_key_env ({self.api_key_env})", os.environ[self.api_key_env])
+            )
+        urls = [(f"{where}.base_url", self.base_url)]
+        if self.base_url_env:
+            urls.append(
+                (f"{where}.base_url_env ({self.base_url_env})", os.environ.get(self.base_url_env))
+            )
+        for setting, url in urls:
+            found += [(f"{setting} ({part})", value) for part, value in url_secrets(url or "")]
+        marked = {name.lower() for name in self.secret_headers}
+        unknown = marked - {name.lower() for name in self.headers}
+        if unknown:
+            raise ValueError(
+                f"{where}.secret_headers names headers not in headers: {sorted(unknown)}"
+            )
+        for name, value in self.headers.items():
+            if name.lower() in marked or looks_like_credential(name):
+                found += [(f"{where}.headers.{name}", part) for part in header_secrets(value)]
+        return found
 
 
 class ModelConfig(BaseModel):
@@ -277,6 +310,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         extra="ignore",
+        hide_input_in_errors=True,  # a bad runtime entry must not print its api_key
     )
 
     config: Path | None = None
@@ -296,6 +330,29 @@ class Settings(BaseSettings):
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+
+    def held_secrets(self) -> list[tuple[str, str]]:
+        """(setting, secret) pairs of every secret in the settings, for the redactor; a
+        ValueError naming the setting (never the value) for one too short to redact."""
+        found: list[tuple[str, str]] = []
+        for name, runtime in self.runtimes.items():
+            found += runtime.held_secrets(f"runtimes.{name}")
+        found += [
+            (f"state.url ({part})", value) for part, value in url_secrets(self.state.url or "")
+        ]
+        for setting, secret in found:
+            if len(secret) < MIN_SECRET_CHARS:
+                raise ValueError(
+                    f"{setting} holds a secret shorter than {MIN_SECRET_CHARS} characters: it "
+                    "cannot be told apart from ordinary text, so it could not be kept out of "
+                    "logs and errors; use a longer one"
+                )
+        return found
+
+    @model_validator(mode="after")
+    def _secrets_are_redactable(self) -> Settings:
+        self.held_secrets()
+        return self
 
     @override
     @classmethod

@@ -23,6 +23,7 @@ from typing_extensions import override
 
 if TYPE_CHECKING:
     from modelgate.state.errors import StateUnavailableError
+from modelgate.redactor import redact
 
 GATEWAY_DOMAIN = "modelgate"
 MAX_ECHO_CHARS = 64
@@ -89,16 +90,26 @@ class GatewayError(Exception):
         """Set by the router's retry loop when it gives up: clients must not retry this."""
 
     def to_status(self) -> grpc.Status:
-        """The grpcio status object whose trailers carry the `google.rpc` details."""
+        """The grpcio status object whose trailers carry the `google.rpc` details.
+
+        Every text in it is redacted here, the one place statuses are built, so no
+        backend or plugin can echo a secret the gateway holds (an upstream that quotes
+        our key, a plugin that puts its token in a message); redacted before it is cut
+        to the status budgets, so a secret at a cut cannot half-survive.
+        """
         status = status_pb2.Status(
-            code=self.code.value[0], message=_clip_bytes(self.message, MAX_MESSAGE_BYTES)
+            code=self.code.value[0], message=_clip_bytes(redact(self.message), MAX_MESSAGE_BYTES)
         )
-        kept = _within_budget(self.violations)
-        metadata = {k: _clip_bytes(v, MAX_METADATA_VALUE_BYTES) for k, v in self.metadata.items()}
-        if len(kept) < len(self.violations):
-            metadata["violations_omitted"] = str(len(self.violations) - len(kept))
+        violations = [(redact(f), redact(d)) for f, d in self.violations]
+        kept = _within_budget(violations)
+        metadata = {
+            redact(k): _clip_bytes(redact(v), MAX_METADATA_VALUE_BYTES)
+            for k, v in self.metadata.items()
+        }
+        if len(kept) < len(violations):
+            metadata["violations_omitted"] = str(len(violations) - len(kept))
         info = error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=self.domain, metadata=metadata
+            reason=redact(self.reason), domain=redact(self.domain), metadata=metadata
         )
         status.details.add().Pack(info)
         if kept:
@@ -106,7 +117,9 @@ class GatewayError(Exception):
         if self.quota_violations:
             quota = error_details_pb2.QuotaFailure(
                 violations=[
-                    error_details_pb2.QuotaFailure.Violation(subject=s, description=d)
+                    error_details_pb2.QuotaFailure.Violation(
+                        subject=redact(s), description=redact(d)
+                    )
                     for s, d in self.quota_violations
                 ]
             )

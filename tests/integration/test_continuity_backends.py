@@ -39,7 +39,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Served,
     else:
         fake, suffix = FakeOllama(models=["llama3.2:latest"]), ""
     async with fake:
-        runtime = RuntimeConfig(kind=kind, base_url=fake.url + suffix, api_key="k")
+        runtime = RuntimeConfig(kind=kind, base_url=fake.url + suffix, api_key="sk-test-key-0123")
         upstream = "llama3.2:latest" if kind == "ollama" else "model-x"
         model = ModelConfig(
             id="m",

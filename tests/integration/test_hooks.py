@@ -99,7 +99,7 @@ async def fake() -> AsyncIterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 async def served(fake: FakeOpenAI) -> AsyncIterator[Served]:
-    runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key="k")
+    runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key="sk-test-key-0123")
     models = [
         ModelConfig(
             id=CHAT_MODEL,

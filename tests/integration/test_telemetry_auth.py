@@ -11,8 +11,6 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from typing_extensions import override
 
 from modelgate.config import (
     ApiKeyConfig,
@@ -24,6 +22,7 @@ from modelgate.config import (
 )
 from modelgate.errors import bounded
 from modelgate.v1 import chat_pb2, model_pb2
+from tests.collector import otlp_collector
 from tests.fakes import FakeOpenAI
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, decode, user
@@ -32,22 +31,6 @@ from tests.waiting import RPC_S
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 PROVIDER_KEY = "sk-provider-secret-key-abcdef123456"
-
-
-class Receiver(trace_service_pb2_grpc.TraceServiceServicer):
-    """The collector's TraceService: keeps every span it is sent."""
-
-    def __init__(self) -> None:
-        self.spans: list[Any] = []
-
-    @override
-    async def Export(
-        self, request: trace_service_pb2.ExportTraceServiceRequest, context: Any
-    ) -> trace_service_pb2.ExportTraceServiceResponse:
-        for resource_spans in request.resource_spans:
-            for scope in resource_spans.scope_spans:
-                self.spans.extend(scope.spans)
-        return trace_service_pb2.ExportTraceServiceResponse()
 
 
 @pytest.fixture(scope="module")
@@ -88,27 +71,17 @@ def _attributes(span: Any) -> dict[str, Any]:
 async def test_one_trace_spans_caller_gateway_and_upstream(
     fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    receiver = Receiver()
-    collector = grpc.aio.server()
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, collector)  # type: ignore[no-untyped-call]
-    port = collector.add_insecure_port("127.0.0.1:0")
-    await collector.start()
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
     config = settings(**_openai(fake), telemetry=TelemetryConfig(tracing="otlp"))
-    try:
-        async with serve(config) as running:
-            request = chat_request(
-                "gpt-4o",
-                "secret prompt text",
-                generation={"temperature": 0.5, "max_output_tokens": 20},
-            )
-            await running.stub.Chat(request, metadata=(("traceparent", TRACEPARENT),))
-            assert running.gateway.tracer_provider is not None
-            await asyncio.to_thread(running.gateway.tracer_provider.force_flush)
-    finally:
-        await collector.stop(0)
-    spans = [s for s in receiver.spans if s.trace_id.hex() == TRACE_ID]
+    async with otlp_collector(monkeypatch) as exported, serve(config) as running:
+        request = chat_request(
+            "gpt-4o",
+            "secret prompt text",
+            generation={"temperature": 0.5, "max_output_tokens": 20},
+        )
+        await running.stub.Chat(request, metadata=(("traceparent", TRACEPARENT),))
+        assert running.gateway.tracer_provider is not None
+        await asyncio.to_thread(running.gateway.tracer_provider.force_flush)
+    spans = [s for s in exported if s.trace_id.hex() == TRACE_ID]
     by_kind = {s.kind: s for s in spans}
     server = by_kind[2]  # SPAN_KIND_SERVER
     client = by_kind[3]  # SPAN_KIND_CLIENT
@@ -125,7 +98,7 @@ async def test_one_trace_spans_caller_gateway_and_upstream(
     assert attributes["gen_ai.response.finish_reasons"] == ["stop"]
     assert attributes["gen_ai.response.id"].startswith("chatcmpl-")
     assert attributes["gen_ai.request.max_tokens"] == 20
-    everything = str([s for s in receiver.spans])
+    everything = str([s for s in exported])
     assert "secret prompt text" not in everything, "content is not recorded without opt-in"
     assert PROVIDER_KEY not in everything
     upstream = fake.last_request.headers["traceparent"]

@@ -90,7 +90,9 @@ async def run(calls: int, concurrency: int, fault_rate: float, seed: int = 7) ->
     report = Report()
     async with FakeOpenAI() as fake:
         fake.max_recorded = 100  # the fake shares this process: keep its memory flat too
-        runtime = RuntimeConfig(kind="openai", base_url=fake.url + "/v1", api_key="soak")
+        runtime = RuntimeConfig(
+            kind="openai", base_url=fake.url + "/v1", api_key="sk-soak-key-0123"
+        )
         model = ModelConfig(id="gpt-4o", runtime="openai", provider="openai")
         routing = RoutingConfig(
             backoff_initial_seconds=0.001, backoff_max_seconds=0.005, breaker_min_requests=1000

@@ -2,7 +2,9 @@
 
 Keys are configured as SHA-256 digests, so the config file holds nothing that
 authenticates. The key's id (never the key) is what logs, metrics and
-conversation ownership see.
+conversation ownership see. The raw key a caller sends is held like any other
+secret from its first successful use on: redacted wherever text leaves (a prompt
+that quotes it on a captured span, an upstream error that echoes it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import grpc
 
 from modelgate.config import ApiKeyConfig, AuthConfig
 from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
+from modelgate.redactor import MIN_SECRET_CHARS, REDACTOR
 from modelgate.state.counters import RateLimiter
 from modelgate.state.errors import StateUnavailableError
 
@@ -83,6 +86,8 @@ class Authenticator:
         """Admit a call whose shared rate limit cannot be checked (else UNAVAILABLE)."""
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
+        self._held: set[str] = set()
+        """Ids of keys whose raw value the redactor holds (learnt on first use)."""
         for key in config.keys:
             if key.requests_per_minute:
                 rate = key.requests_per_minute / 60
@@ -124,12 +129,25 @@ class Authenticator:
                 "API_KEY_INVALID",
                 "missing API key: send metadata `authorization: Bearer <key>`",
             )
+        secret = secret.strip()
         # A dict lookup: timing can only reveal how much of a SHA-256 digest
         # matched, which says nothing about the secret behind it.
-        key = self.keys.get(hashlib.sha256(secret.strip().encode()).hexdigest())
-        if key is not None:
-            return key
-        raise GatewayError(grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID", "unknown API key")
+        key = self.keys.get(hashlib.sha256(secret.encode()).hexdigest())
+        if key is None:
+            raise GatewayError(
+                grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID", "unknown API key"
+            )
+        if key.id not in self._held:
+            if len(secret) < MIN_SECRET_CHARS:  # configured as a digest: known only now
+                raise GatewayError(
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "API_KEY_INVALID",
+                    f"API key {key.id!r} is shorter than {MIN_SECRET_CHARS} characters, "
+                    "too short to keep out of logs: ask for a longer one",
+                )
+            REDACTOR.hold([secret])
+            self._held.add(key.id)
+        return key
 
     async def admit(self, key: ApiKeyConfig, model: str) -> None:
         """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota.

@@ -51,7 +51,6 @@ class HttpUpstream:
         base_url: str,
         headers: Mapping[str, str],
         *,
-        secrets: tuple[str, ...] = (),
         connections: int = DEFAULT_CONNECTIONS,
     ) -> None:
         self.provider = provider
@@ -59,7 +58,6 @@ class HttpUpstream:
         self.where = _host_port(self.base_url)
         """host:port named in transport errors (never the URL: it may carry credentials)."""
         self.headers = {"content-type": "application/json", **headers}
-        self.secrets = secrets
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
 
@@ -83,7 +81,7 @@ class HttpUpstream:
         return aiohttp.ClientTimeout(total=remaining)
 
     def _error(self, response: aiohttp.ClientResponse, raw: bytes) -> GatewayError:
-        return classify_body(self.provider, raw, response.status, response.headers, self.secrets)
+        return classify_body(self.provider, raw, response.status, response.headers)
 
     async def request_json(
         self, method: str, path: str, body: Any, call: CallContext

@@ -2,8 +2,8 @@
 
 Classification uses the HTTP status, the provider's error *type* from the
 body and the `x-should-retry` header, never the message text. The upstream
-message is passed on (truncated, with our credentials scrubbed) so callers can
-act on it.
+message is passed on (truncated) so callers can act on it; any secret the gateway
+holds is cut out of it when the status is built (`modelgate.redactor`).
 
 | upstream                                   | gRPC code           | reason                    | retried |
 |--------------------------------------------|---------------------|---------------------------|---------|
@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import grpc
 import orjson
 
 from modelgate.errors import GatewayError
+from modelgate.redactor import redact
 
 MAX_MESSAGE_CHARS = 500
 
@@ -101,14 +102,11 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` without any of our credentials, truncated to a readable summary."""
-    for secret in secrets:
-        if secret and len(secret) >= 6:
-            text = text.replace(secret, "[redacted]")
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS] + "..."
-    return text
+def _summary(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to a readable summary, redacted first: a secret cut in half could no
+    longer be recognised when the status is built."""
+    text = redact(text)
+    return text[:limit] + "..." if len(text) > limit else text
 
 
 def _error_fields(body: Any) -> tuple[str, str, str]:
@@ -131,7 +129,6 @@ def classify(
     status: int | None,
     body: Any,
     headers: Mapping[str, str] | None = None,
-    secrets: Iterable[str] = (),
 ) -> GatewayError:
     """The GatewayError for an upstream failure (HTTP status and/or error body)."""
     headers = headers or {}
@@ -161,7 +158,7 @@ def classify(
         metadata["upstream_type"] = error_type
     if code:
         metadata["upstream_code"] = code
-    summary = scrub(message, secrets) or f"HTTP {http_status}"
+    summary = _summary(message) or f"HTTP {http_status}"
     return GatewayError(
         grpc_code,
         reason,
@@ -176,14 +173,15 @@ def classify(
 
 
 def classify_body(
-    provider: str, raw: bytes, status: int, headers: Mapping[str, str], secrets: Iterable[str] = ()
+    provider: str, raw: bytes, status: int, headers: Mapping[str, str]
 ) -> GatewayError:
     """Like `classify`, from raw response bytes that may not be JSON."""
     try:
         body: Any = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
-        body = {"error": {"message": raw[:200].decode("utf-8", "replace")}}
-    return classify(provider, status, body, headers, secrets)
+        text = raw[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace")
+        body = {"error": {"message": _summary(text, 200)}}
+    return classify(provider, status, body, headers)
 
 
 def unavailable(provider: str, what: str) -> GatewayError:

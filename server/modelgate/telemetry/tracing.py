@@ -8,9 +8,11 @@ Each upstream attempt is one CLIENT span named "{operation} {model}" with the
 OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as
 sibling spans. The span's context is injected as `traceparent` into the
 upstream HTTP request. Prompt and completion text is recorded only when the
-operator opts in. Management, describe and token-count calls are not GenAI
-operations: the wrapper hands out the wrapped backend's abilities untraced, by
-explicit forwarding (no `__getattr__`, which static lookups cannot see through).
+operator opts in. Whatever is recorded, spans are exported through
+`RedactingExporter`, so no secret the gateway holds leaves on a span. Management,
+describe and token-count calls are not GenAI operations: the wrapper hands out the
+wrapped backend's abilities untraced, by explicit forwarding (no `__getattr__`, which
+static lookups cannot see through).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from modelgate.providers.base import (
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.telemetry.span_redaction import RedactingExporter
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
 StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
@@ -81,7 +84,7 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
         sampler = ParentBased(TraceIdRatioBased(config.trace_sample_ratio))
     provider = TracerProvider(resource=resource, sampler=sampler)
     exporter = ConsoleSpanExporter() if mode == "console" else _otlp_exporter()
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
     return provider.get_tracer(TRACER_NAME), provider
 
 

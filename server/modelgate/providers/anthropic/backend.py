@@ -52,7 +52,6 @@ class AnthropicBackend(BackendDefaults):
         self.runtime = runtime
         self._key = config.resolved_api_key() or ""
         self._base_url = (config.resolved_base_url() or DEFAULT_BASE_URL).rstrip("/")
-        self._secrets = (self._key,) if self._key else ()
         self._version = str(config.options.get("anthropic_version", API_VERSION))
         self._extra_headers = dict(config.headers)  # e.g. anthropic-beta
         headers = {"anthropic-version": self._version, **self._extra_headers}
@@ -62,7 +61,6 @@ class AnthropicBackend(BackendDefaults):
             PROVIDER,
             self._base_url,
             headers,
-            secrets=self._secrets,
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
         )
         self._sdk: anthropic.AsyncAnthropic | None = None
@@ -84,7 +82,7 @@ class AnthropicBackend(BackendDefaults):
         self, target: Target, body: dict[str, Any], json_tool: str | None, call: CallContext
     ) -> AsyncIterator[Event]:
         """Our events of one streamed Messages call; the connection closes on exit."""
-        translator = StreamTranslator(PROVIDER, target, self.runtime, json_tool, self._secrets)
+        translator = StreamTranslator(PROVIDER, target, self.runtime, json_tool)
         async with self.upstream.stream(MESSAGES_PATH, body, call) as response:
             translator.headers = response.headers
             async for event in translate(translator, sse_events(response)):
@@ -152,9 +150,7 @@ class AnthropicBackend(BackendDefaults):
                 **body, extra_headers=call.trace_headers or None
             )
         except anthropic.APIStatusError as exc:
-            raise classify(
-                PROVIDER, exc.status_code, exc.body, exc.response.headers, self._secrets
-            ) from None
+            raise classify(PROVIDER, exc.status_code, exc.body, exc.response.headers) from None
         except anthropic.APITimeoutError:
             if remaining is None:
                 raise unavailable(PROVIDER, "token count timed out") from None

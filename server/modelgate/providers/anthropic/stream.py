@@ -12,7 +12,7 @@ failure (RELIABILITY.md, Streams).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -51,7 +51,6 @@ class StreamTranslator:
     target: Target
     runtime: str
     json_tool: str | None = None
-    secrets: Iterable[str] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     """The stream's HTTP response headers: give in-stream errors their request-id."""
     done: bool = False
@@ -101,7 +100,7 @@ class StreamTranslator:
 
     def error(self, payload: dict[str, Any]) -> GatewayError:
         """The classified failure of an in-stream `error` event."""
-        return classify(self.provider, None, payload, self.headers, self.secrets)
+        return classify(self.provider, None, payload, self.headers)
 
     def _merge_usage(self, raw: Any) -> None:
         if isinstance(raw, dict):

@@ -85,7 +85,6 @@ class OllamaBackend(BackendDefaults):
             PROVIDER,
             base_url,
             headers,
-            secrets=(key,) if key else (),
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
         )
         self.discovery_seconds = float(config.options.get("discovery_seconds", DISCOVERY_SECONDS))

@@ -70,7 +70,6 @@ class OpenAIBackend(BackendDefaults):
             self.provider,
             self.base_url,
             headers,
-            secrets=(self.api_key,),
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
         )
         self.embedding_encoding = str(
@@ -124,7 +123,7 @@ class OpenAIBackend(BackendDefaults):
         state = ChunkState()
         Event = chat_pb2.StreamChatResponse
         async with self.http.stream("/chat/completions", body, call) as response:
-            async for chunk in chunks(self.provider, response, self.http.secrets):
+            async for chunk in chunks(self.provider, response):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
                         yield Event(text_delta=delta)
@@ -168,7 +167,7 @@ class OpenAIBackend(BackendDefaults):
         Event = completion_pb2.StreamCompleteResponse
         body = build.completion_body(target, request, stream=True)
         async with self.http.stream("/completions", body, call) as response:
-            async for chunk in chunks(self.provider, response, self.http.secrets):
+            async for chunk in chunks(self.provider, response):
                 text = completion_text(chunk, state)
                 if text:
                     yield Event(text_delta=stream_pb2.TextDelta(text=text))

@@ -198,7 +198,7 @@ def _usage(usage: Any, out: generation_pb2.Usage) -> None:
     out.reasoning_tokens = reasoning or 0
 
 
-def _failure(provider: str, error: Any, secrets: tuple[str, ...]) -> GatewayError:
+def _failure(provider: str, error: Any) -> GatewayError:
     """A failed response or `error` event: its code doubles as the error type."""
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code") or "")
@@ -209,17 +209,15 @@ def _failure(provider: str, error: Any, secrets: tuple[str, ...]) -> GatewayErro
             "message": str(error.get("message") or "failed"),
         }
     }
-    return classify(provider, None, body, {}, secrets)
+    return classify(provider, None, body, {})
 
 
-def _answer(
-    provider: str, body: Any, own_id: bool, secrets: tuple[str, ...]
-) -> chat_pb2.ChatResponse:
+def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
     """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
     if not isinstance(body, dict) or not isinstance(body.get("output"), list):
         raise unavailable(provider, "answered without an output list")
     if body.get("status") == "failed":
-        raise _failure(provider, body.get("error"), secrets)
+        raise _failure(provider, body.get("error"))
     upstream_id = str(body.get("id") or "")
     result = chat_pb2.ChatResponse(
         id=upstream_id if own_id else "", provider_response_id=upstream_id
@@ -252,7 +250,7 @@ async def chat(
 ) -> chat_pb2.ChatResponse:
     """One Responses API call."""
     body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
-    return _answer(http.provider, body, target.conversation == "upstream", http.secrets)
+    return _answer(http.provider, body, target.conversation == "upstream")
 
 
 async def _events(provider: str, response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
@@ -311,7 +309,7 @@ async def stream_chat(
                 yield Event(end=end)
                 return
             elif kind == "response.failed":
-                raise _failure(provider, (event.get("response") or {}).get("error"), http.secrets)
+                raise _failure(provider, (event.get("response") or {}).get("error"))
             elif kind == "error":
-                raise _failure(provider, event, http.secrets)
+                raise _failure(provider, event)
     raise unavailable(provider, "stream ended without response.completed")

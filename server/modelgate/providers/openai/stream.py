@@ -43,9 +43,7 @@ class ChunkState:
         )
 
 
-async def chunks(
-    provider: str, response: aiohttp.ClientResponse, secrets: tuple[str, ...]
-) -> AsyncIterator[dict[str, Any]]:
+async def chunks(provider: str, response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
     """Parsed JSON chunks until `[DONE]`; raises on error chunks and on truncation."""
     async for _event, data in sse_events(response):
         if data == DONE:
@@ -57,7 +55,7 @@ async def chunks(
         if not isinstance(chunk, dict):
             raise invalid_response(provider, "sent a stream chunk that is not an object")
         if "error" in chunk:
-            raise classify(provider, None, chunk, response.headers, secrets)
+            raise classify(provider, None, chunk, response.headers)
         yield chunk
     raise unavailable(provider, "stream ended without [DONE]")
 

@@ -113,7 +113,9 @@ async def upstreams() -> AsyncIterator[Upstreams]:
 @pytest.fixture(scope="module")
 async def stub(upstreams: Upstreams) -> AsyncIterator[ModelGatewayAsyncStub]:
     runtimes = {
-        "openai": RuntimeConfig(kind="openai", base_url=upstreams.openai.url + "/v1", api_key="k"),
+        "openai": RuntimeConfig(
+            kind="openai", base_url=upstreams.openai.url + "/v1", api_key="sk-test-key-0123"
+        ),
         "lmstudio": RuntimeConfig(kind="lmstudio", base_url=upstreams.lmstudio.url + "/v1"),
         "ollama": RuntimeConfig(kind="ollama", base_url=upstreams.ollama.url),
     }

@@ -79,7 +79,7 @@ def _config(directory: Path, upstream: str) -> Path:
     path = directory / "modelgate.yaml"
     path.write_text(
         "runtimes:\n"
-        f"  openai: {{kind: openai, base_url: '{upstream}/v1', api_key: k}}\n"
+        f"  openai: {{kind: openai, base_url: '{upstream}/v1', api_key: sk-test-key-0123}}\n"
         "models:\n"
         "  - {id: gpt, runtime: openai, upstream_name: gpt-4o,"
         " capabilities: [chat, tools, json_schema]}\n"

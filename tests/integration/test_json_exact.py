@@ -57,8 +57,12 @@ async def fakes() -> AsyncIterator[dict[str, FakeServer]]:
 async def served(fakes: dict[str, FakeServer]) -> AsyncIterator[Served]:
     caps: Any = ["chat", "streaming", "tools", "json_schema"]
     runtimes = {
-        "openai": RuntimeConfig(kind="openai", base_url=fakes["openai"].url + "/v1", api_key="k"),
-        "anthropic": RuntimeConfig(kind="anthropic", base_url=fakes["anthropic"].url, api_key="k"),
+        "openai": RuntimeConfig(
+            kind="openai", base_url=fakes["openai"].url + "/v1", api_key="sk-test-key-0123"
+        ),
+        "anthropic": RuntimeConfig(
+            kind="anthropic", base_url=fakes["anthropic"].url, api_key="sk-test-key-0123"
+        ),
         "ollama": RuntimeConfig(kind="ollama", base_url=fakes["ollama"].url),
     }
     models = [

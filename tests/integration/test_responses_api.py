@@ -47,7 +47,9 @@ async def served(strict: FakeOpenAI, stateful: FakeOpenAI) -> AsyncIterator[Serv
     runtimes = {
         # kind openai on another base URL is not OpenAI proper: histories stay in the gateway
         "llamacpp": RuntimeConfig(kind="openai", base_url=strict.url + "/v1", api="responses"),
-        "hosted": RuntimeConfig(kind="openai", base_url=stateful.url + "/v1", api_key="k"),
+        "hosted": RuntimeConfig(
+            kind="openai", base_url=stateful.url + "/v1", api_key="sk-test-key-0123"
+        ),
     }
 
     def model(id: str, runtime: str, **fields: Any) -> ModelConfig:

@@ -29,6 +29,9 @@ CapabilityName = Literal[
 
 _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
 
+UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
+"""Default of `limits.upstream_max_line_bytes` (also the cap of calls made outside an RPC)."""
+
 
 class PricingConfig(BaseModel):
     """US dollars per million tokens."""
@@ -114,6 +117,9 @@ class LimitsConfig(BaseModel):
     max_metadata_entries: int = 16
     max_output_tokens: int = 1_000_000
     stream_max_seconds: float = 600.0
+    upstream_max_line_bytes: int = Field(default=UPSTREAM_MAX_LINE_BYTES, ge=1024)
+    """Longest SSE/NDJSON line (and SSE event) taken from an upstream: a stream holds at most
+    about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""
     allow_private_image_urls: bool = False
     """Let image URLs name loopback, private or link-local hosts (off: SSRF guard)."""
 

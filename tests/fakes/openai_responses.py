@@ -15,7 +15,8 @@ from aiohttp import web
 
 from .base import Frame, sse
 from .plan import HEX, Plan, rid
-from .scenario import Fault, text_of
+from .scenario import Fault
+from .text import text_of
 
 if TYPE_CHECKING:
     from .openai_fake import FakeOpenAI

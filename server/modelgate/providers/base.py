@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from modelgate.config import UPSTREAM_MAX_LINE_BYTES
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
     chat_pb2,
@@ -55,6 +56,8 @@ class CallContext:
     """Absolute `time.monotonic()` by which the caller gives up, or None."""
     trace_headers: dict[str, str] = field(default_factory=dict)
     """Headers (W3C trace context) to put on the upstream HTTP request."""
+    max_line_bytes: int = UPSTREAM_MAX_LINE_BYTES
+    """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
 
     def remaining(self) -> float | None:
         """Seconds left before the caller's deadline (None: no deadline)."""

@@ -256,6 +256,8 @@ async def test_auth_key_header_and_required_version() -> None:
 async def test_ttft_and_client_cancel() -> None:
     async with FakeAnthropic(ttft_ms=120, tokens_per_s=10) as fake:
         client = anthropic.AsyncAnthropic(base_url=fake.url, api_key="k", max_retries=0)
+        # From before the request: when message_start is *read* depends on the machine's load.
+        started = time.monotonic()
         stream = await client.messages.create(
             model=MODEL,
             max_tokens=500,
@@ -263,10 +265,7 @@ async def test_ttft_and_client_cancel() -> None:
             messages=[{"role": "user", "content": "w " * 40}],
         )
         first_delta = None
-        started = 0.0
         async for event in stream:
-            if event.type == "message_start":
-                started = time.monotonic()  # sent right after headers, before the TTFT wait
             if event.type == "content_block_delta":
                 first_delta = time.monotonic() - started
                 break

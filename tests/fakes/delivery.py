@@ -120,7 +120,9 @@ class Delivery:
             return web.Response(body=body, status=status, headers=all_headers)
         return self.json_response(request, body, status, headers)
 
-    async def pre_fault(self, request: web.Request, fault: Fault | None) -> web.Response | None:
+    async def pre_fault(
+        self, request: web.Request, fault: Fault | None
+    ) -> web.StreamResponse | None:
         """Apply the parts of a fault that happen before any response byte."""
         if fault is None:
             return None

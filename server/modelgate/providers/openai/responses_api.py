@@ -4,6 +4,12 @@ Used for what only the Responses API does: server-side conversation state, so
 `previous_response_id` passes straight through and the provider's `resp_...`
 id becomes our response id. Off the hot path, so the SDK's types earn their
 keep here. The SDK's own retries are off: the router is the only retry loop.
+
+The SDK builds its models without validating them and reads the stream itself, so a
+broken answer (not JSON, invalid UTF-8, `output` a string) surfaces as a ValueError,
+AttributeError or TypeError while reading it: here, and only here, those are the
+upstream's fault (`_BROKEN`), UPSTREAM_INVALID_RESPONSE. The SDK splits lines itself,
+so `limits.upstream_max_line_bytes` does not bound this path.
 """
 
 from __future__ import annotations
@@ -21,8 +27,17 @@ from modelgate.providers.structs import (
     struct_to_json,
     tool_result_text,
 )
-from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
+from modelgate.providers.upstream_errors import (
+    classify,
+    deadline_exceeded,
+    invalid_response,
+    unavailable,
+)
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
+
+_BROKEN = (ValueError, AttributeError, TypeError)
+"""What reading a malformed answer through the SDK raises (JSON, UTF-8, shape)."""
+_MALFORMED = "sent a malformed Response"
 
 _INCOMPLETE = {
     "max_output_tokens": generation_pb2.FINISH_REASON_LENGTH,
@@ -177,6 +192,8 @@ class ResponsesApi:
             )
         if isinstance(exc, openai.APIConnectionError):
             return unavailable(self.provider, "connection failed")
+        if isinstance(exc, openai.APIResponseValidationError):
+            return invalid_response(self.provider, _MALFORMED)
         return unavailable(self.provider, f"unexpected answer ({type(exc).__name__})")
 
     async def chat(
@@ -189,6 +206,14 @@ class ResponsesApi:
             )
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
+        except _BROKEN:
+            raise invalid_response(self.provider, _MALFORMED) from None
+        try:
+            return self._answer(response)
+        except _BROKEN:
+            raise invalid_response(self.provider, _MALFORMED) from None
+
+    def _answer(self, response: Any) -> chat_pb2.ChatResponse:
         result = chat_pb2.ChatResponse(id=response.id, provider_response_id=response.id)
         has_calls = False
         for item in response.output:
@@ -218,6 +243,11 @@ class ResponsesApi:
                 **responses_body(target, request), stream=True, timeout=call.remaining()
             )
             async with stream:
+                content_type = stream.response.headers.get("content-type", "")
+                if not content_type.startswith("text/event-stream"):
+                    raise invalid_response(
+                        self.provider, f"answered {content_type} to a stream request, not SSE"
+                    )
                 async for event in stream:
                     kind = event.type
                     if kind == "response.output_text.delta":
@@ -258,6 +288,8 @@ class ResponsesApi:
                         raise classify(self.provider, None, body, {}, self.secrets)
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
+        except _BROKEN:
+            raise invalid_response(self.provider, _MALFORMED + " event") from None
         raise unavailable(self.provider, "stream ended without response.completed")
 
     async def aclose(self) -> None:

@@ -50,7 +50,7 @@ class ChunkState:
         if not self.response_id:
             self.response_id = text(provider, chunk.get("id"), "id")
         usage = chunk.get("usage")
-        if usage:
+        if usage is not None:  # null on every chunk but the last; [] is no usage object
             fill_usage(provider, self.usage, usage)
         return items(provider, chunk.get("choices"), "choices")
 

@@ -105,7 +105,8 @@ class AliasConfig(BaseModel):
 
 
 class LimitsConfig(BaseModel):
-    """Caps that keep one caller from exhausting the gateway."""
+    """Caps that keep one caller, or one upstream, from exhausting the gateway (the table in
+    docs/operations.md "Limits" lists them all)."""
 
     max_messages: int = 1024
     max_message_bytes: int = 4 * 1024 * 1024
@@ -117,11 +118,11 @@ class LimitsConfig(BaseModel):
     max_metadata_entries: int = 16
     max_output_tokens: int = 1_000_000
     stream_max_seconds: float = 600.0
+    allow_private_image_urls: bool = False
+    """Let image URLs name loopback, private or link-local hosts (off: SSRF guard)."""
     upstream_max_line_bytes: int = Field(default=UPSTREAM_MAX_LINE_BYTES, ge=1024)
     """Longest SSE/NDJSON line (and SSE event) taken from an upstream: a stream holds at most
     about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""
-    allow_private_image_urls: bool = False
-    """Let image URLs name loopback, private or link-local hosts (off: SSRF guard)."""
 
 
 class RoutingConfig(BaseModel):

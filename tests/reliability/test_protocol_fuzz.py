@@ -68,7 +68,7 @@ def mutated(draw: st.DrawFn, value: Any) -> Any:
     return draw(json_values)
 
 
-ENDINGS: list[RawEnding] = ["eof"] * 6 + ["close", "reset"]
+ENDINGS: list[RawEnding] = ["eof", "eof", "eof", "eof", "eof", "eof", "close", "reset"]
 BAD_UTF8 = st.sampled_from([b"\xff", b"\xc3(", b"\xed\xa0\x80", b"\xf0\x28\x8c", b"\x80"])
 SSE_NOISE = st.sampled_from(
     [

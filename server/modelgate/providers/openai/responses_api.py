@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import httpx2
 import openai
 
 from modelgate.errors import GatewayError
@@ -37,6 +38,8 @@ from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 _BROKEN = (ValueError, AttributeError, TypeError)
 """What reading a malformed answer through the SDK raises (JSON, UTF-8, shape)."""
+_CUT = "answer broke off"
+"""httpx2.TransportError: the SDK lets it through when an error body is cut short."""
 _MALFORMED = "sent a malformed Response"
 
 _INCOMPLETE = {
@@ -206,6 +209,8 @@ class ResponsesApi:
             )
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
+        except httpx2.TransportError:
+            raise unavailable(self.provider, _CUT) from None
         except _BROKEN:
             raise invalid_response(self.provider, _MALFORMED) from None
         try:
@@ -288,6 +293,8 @@ class ResponsesApi:
                         raise classify(self.provider, None, body, {}, self.secrets)
         except openai.OpenAIError as exc:
             raise self._error(exc) from exc
+        except httpx2.TransportError:
+            raise unavailable(self.provider, _CUT) from None
         except _BROKEN:
             raise invalid_response(self.provider, _MALFORMED + " event") from None
         raise unavailable(self.provider, "stream ended without response.completed")

@@ -261,6 +261,29 @@ async def test_json_of_the_wrong_shape_is_an_invalid_response_naming_the_field(
     assert message in status.message
 
 
+DEEP_ARGUMENTS = [
+    ("openai chat", 0, "choices.0.message.tool_calls.0.function.arguments", True),
+    ("anthropic", 0, "content.1.input", False),
+    ("ollama chat", 0, "message.tool_calls.0.function.arguments", False),
+    ("ollama chat stream", 1, "message.tool_calls.0.function.arguments", False),
+]
+
+
+@pytest.mark.parametrize("case", DEEP_ARGUMENTS, ids=[c[0] for c in DEEP_ARGUMENTS])
+async def test_tool_arguments_nested_hundreds_deep_are_an_invalid_response(
+    small: Upstreams, case: tuple[str, int, str, bool]
+) -> None:
+    """Valid JSON (orjson reads 1024 levels) that no Struct or JSON encoder here carries."""
+    name, index, path, as_text = case
+    wire = next(w for w in WIRES if w.name == name)
+    deep = b'{"a":' * 600 + b"1" + b"}" * 600
+    value = orjson.dumps(deep.decode()) if as_text else deep
+    body = reshaped(wire, index, path, "DEEP").replace(b'"DEEP"', value)
+    status, _ = await serve(small, wire, raw(wire, body))
+    assert (status.code, status.reason) == INVALID
+    assert "nested too deeply" in status.message
+
+
 @pytest.mark.parametrize("wire", WIRES, ids=ids(WIRES))
 async def test_every_good_answer_of_the_wire_table_is_ok(small: Upstreams, wire: Wire) -> None:
     """The fault tests above break answers that are otherwise accepted."""

@@ -10,6 +10,8 @@ isinstance, cheap enough for every stream chunk.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -84,6 +86,16 @@ def count(provider: str, value: Any, where: str) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise invalid_response(provider, f"sent {where} = {value!r}, not a count")
     raise wrong_type(provider, where, value, "a count")
+
+
+@contextlib.contextmanager
+def nesting(provider: str, where: str) -> Iterator[None]:
+    """Around turning upstream JSON into a Struct or JSON text: nesting deeper than those go
+    (hundreds of levels; orjson parses 1024) is the answer's fault, not a gateway crash."""
+    try:
+        yield
+    except (RecursionError, orjson.JSONEncodeError):
+        raise invalid_response(provider, f"sent {where} nested too deeply") from None
 
 
 def wrong_type(provider: str, where: str, value: Any, expected: str) -> GatewayError:

@@ -17,7 +17,7 @@ from google.protobuf import struct_pb2
 
 from modelgate.providers.base import Target
 from modelgate.providers.upstream_errors import invalid_response
-from modelgate.providers.upstream_json import count, obj, objects, text
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 Finish: TypeAlias = generation_pb2.FinishReason.ValueType
@@ -71,7 +71,8 @@ def json_text(value: Any) -> str:
 
 def _tool_call(provider: str, block: Mapping[str, Any]) -> content_pb2.ContentPart:
     arguments = struct_pb2.Struct()
-    arguments.update(obj(provider, block.get("input"), "tool_use.input"))
+    with nesting(provider, "tool_use.input"):
+        arguments.update(obj(provider, block.get("input"), "tool_use.input"))
     call = content_pb2.ToolCall(
         id=text(provider, block.get("id"), "tool_use.id"),
         name=text(provider, block.get("name"), "tool_use.name"),
@@ -88,8 +89,9 @@ def content_parts(
     for block in blocks:
         kind = block.get("type")
         if kind == "tool_use" and json_tool is not None and block.get("name") == json_tool:
-            arguments = obj(provider, block.get("input"), "tool_use.input")
-            parts.append(content_pb2.ContentPart(text=json_text(arguments)))
+            with nesting(provider, "tool_use.input"):
+                answer = json_text(obj(provider, block.get("input"), "tool_use.input"))
+            parts.append(content_pb2.ContentPart(text=answer))
         elif kind == "tool_use":
             parts.append(_tool_call(provider, block))
         elif kind == "text" and json_tool is None:

@@ -19,7 +19,7 @@ from google.protobuf import struct_pb2
 from modelgate.providers.base import Target
 from modelgate.providers.structs import RAW_ARGUMENTS_KEY, struct_to_json
 from modelgate.providers.upstream_errors import invalid_response
-from modelgate.providers.upstream_json import count, obj, objects, text, wrong_type
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text, wrong_type
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -101,7 +101,8 @@ def function_name(call: dict[str, Any]) -> str:
 def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
     """One tool call (checked by `message_of`) as a content part."""
     arguments = struct_pb2.Struct()
-    arguments.update(arguments_dict(call["function"]))
+    with nesting(PROVIDER, "tool-call arguments"):
+        arguments.update(arguments_dict(call["function"]))
     return content_pb2.ContentPart(
         tool_call=content_pb2.ToolCall(
             id=call_id(call, index), name=function_name(call), arguments=arguments

@@ -26,7 +26,7 @@ from modelgate.providers.ollama.response import (
     usage,
 )
 from modelgate.providers.upstream_errors import classify, unavailable
-from modelgate.providers.upstream_json import parse_object, text
+from modelgate.providers.upstream_json import nesting, parse_object, text
 from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
 
 
@@ -70,11 +70,13 @@ async def chat_events(
         if content:
             yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=content))
         for call in tool_calls:
+            with nesting(PROVIDER, "tool-call arguments"):
+                arguments = orjson.dumps(arguments_dict(call["function"])).decode()
             delta = stream_pb2.ToolCallDelta(
                 index=calls,
                 id=call_id(call, calls),
                 name=function_name(call),
-                arguments_json=orjson.dumps(arguments_dict(call["function"])).decode(),
+                arguments_json=arguments,
             )
             calls += 1
             yield chat_pb2.StreamChatResponse(tool_call_delta=delta)

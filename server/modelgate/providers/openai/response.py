@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelgate.providers.structs import arguments_struct
-from modelgate.providers.upstream_json import count, obj, objects, text
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import content_pb2, generation_pb2
 
 FINISH_REASONS = {
@@ -53,14 +53,15 @@ def message_parts(provider: str, message: dict[str, Any]) -> list[content_pb2.Co
         parts.append(content_pb2.ContentPart(text=refusal))
     for call in objects(provider, message.get("tool_calls"), "message.tool_calls"):
         function = obj(provider, call.get("function"), "message.tool_calls[].function")
+        raw = text(provider, function.get("arguments"), "function.arguments")
+        with nesting(provider, "tool-call arguments"):
+            arguments = arguments_struct(raw)
         parts.append(
             content_pb2.ContentPart(
                 tool_call=content_pb2.ToolCall(
                     id=text(provider, call.get("id"), "message.tool_calls[].id"),
                     name=text(provider, function.get("name"), "function.name"),
-                    arguments=arguments_struct(
-                        text(provider, function.get("arguments"), "function.arguments")
-                    ),
+                    arguments=arguments,
                 )
             )
         )

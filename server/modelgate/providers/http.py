@@ -11,10 +11,11 @@ an expired caller never keeps an upstream request (and its tokens) running;
 leaving the `stream()` context closes the connection at once.
 
 Streams are split into lines here rather than by aiohttp's readline: its 128 KiB line
-limit ended calls with a big tool-call argument, and splitting whole reads costs far less
-per line (`uv run python -m bench.line_reading`). A line, or an SSE event, longer than
-`limits.upstream_max_line_bytes` ends the call UPSTREAM_INVALID_RESPONSE, so one stream
-holds at most about twice that.
+limit ended calls with a big tool-call argument, and splitting whole reads costs less per
+line (`uv run python -m bench.line_reading`: 0.7-0.8 us against 1.8-3.5 us when a read
+holds 16 events, the same within noise at one event per read). A line, or an SSE event,
+longer than `limits.upstream_max_line_bytes` ends the call UPSTREAM_INVALID_RESPONSE, so
+one stream holds at most about twice that.
 """
 
 from __future__ import annotations

@@ -91,8 +91,9 @@ class StreamTranslator:
         self._usage.update({k: v for k, v in usage.items() if v is not None})
 
     def _index(self, payload: dict[str, Any]) -> int:
-        """The Anthropic content block index of an event."""
-        return count(self.provider, payload.get("index"), "index")
+        """The Anthropic content block index of an event (-1, no block, when missing)."""
+        index = payload.get("index")
+        return -1 if index is None else count(self.provider, index, "index")
 
     def _start(self, payload: dict[str, Any]) -> list[Event]:
         provider = self.provider

@@ -34,6 +34,8 @@ _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
 
 OPENAI_API_HOST = "api.openai.com"
 """OpenAI's own API host: where `previous_response_id` is known to be kept upstream."""
+UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
+"""Default of `limits.upstream_max_line_bytes` (also the cap of calls made outside an RPC)."""
 
 
 class PricingConfig(BaseModel):
@@ -176,7 +178,8 @@ class AliasConfig(BaseModel):
 
 
 class LimitsConfig(BaseModel):
-    """Caps that keep one caller from exhausting the gateway."""
+    """Caps that keep one caller, or one upstream, from exhausting the gateway (the table in
+    docs/operations.md "Limits" lists them all)."""
 
     max_messages: int = 1024
     max_message_bytes: int = 4 * 1024 * 1024
@@ -191,6 +194,9 @@ class LimitsConfig(BaseModel):
     allow_private_image_urls: bool = False
     """Let image URLs name internal hosts, in requests and in the gateway's own fetches for
     local runtimes (off: only public addresses, see `providers.addresses`)."""
+    upstream_max_line_bytes: int = Field(default=UPSTREAM_MAX_LINE_BYTES, ge=1024)
+    """Longest SSE/NDJSON line (and SSE event) taken from an upstream: a stream holds at most
+    about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""
 
 
 class RoutingConfig(BaseModel):

@@ -18,9 +18,8 @@ from .scenario import (
     Scenario,
     Timing,
     ToolCall,
-    embed,
-    split_words,
 )
+from .text import embed, split_words
 
 __all__ = [
     "Behaviour",

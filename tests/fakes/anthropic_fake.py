@@ -16,7 +16,8 @@ from typing_extensions import override
 
 from .base import FakeServer, Frame, sse
 from .plan import Plan, make_plan, rid
-from .scenario import FakeModel, Fault, all_text, count_words, last_user_text, text_of
+from .scenario import FakeModel, Fault
+from .text import all_text, count_words, last_user_text, text_of
 
 _STOP = {
     "stop": "end_turn",

@@ -120,18 +120,44 @@ class Delivery:
             return web.Response(body=body, status=status, headers=all_headers)
         return self.json_response(request, body, status, headers)
 
-    async def pre_fault(self, request: web.Request, fault: Fault | None) -> web.Response | None:
+    async def pre_fault(
+        self, request: web.Request, fault: Fault | None
+    ) -> web.StreamResponse | None:
         """Apply the parts of a fault that happen before any response byte."""
         if fault is None:
             return None
         await sleep_ms(fault.latency_ms)
         if fault.kind == "http":
             return self.error_response(request, fault)
+        if fault.kind == "raw":
+            return await self.raw_response(request, fault)
         if fault.kind == "reset":
             await self._reset(request)
         if fault.kind == "hang" and fault.after_chunks is None:
             await asyncio.Future()
         return None
+
+    async def raw_response(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        """`Fault.raw`: its chunks verbatim after the head, then its ending."""
+        state = self.state(request)
+        resp = web.StreamResponse(
+            status=fault.status, headers={**self._headers(state.request_id), **fault.headers}
+        )
+        state.response = resp
+        await resp.prepare(request)
+        for chunk in fault.chunks:
+            await resp.write(chunk)
+        declared = resp.content_length
+        short = declared is not None and declared > sum(map(len, fault.chunks))
+        if fault.ending == "reset":
+            await self._reset(request)
+        if fault.ending == "close" or short:
+            state.self_reset = True
+            if request.transport is not None:
+                request.transport.close()
+            await asyncio.Future()
+        await resp.write_eof()
+        return resp
 
     async def _reset(self, request: web.Request) -> None:
         """Abort the TCP connection with RST; parks until aiohttp cancels the handler."""

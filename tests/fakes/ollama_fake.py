@@ -17,7 +17,8 @@ from typing_extensions import override
 from .base import Frame, ndjson
 from .ollama_models import NDJSON, OllamaModelStore
 from .plan import Plan, make_plan, rid
-from .scenario import FakeModel, Fault, all_text, count_words, embed, last_user_text
+from .scenario import FakeModel, Fault
+from .text import all_text, count_words, embed, last_user_text
 
 _DEFAULT_MODELS = (
     FakeModel("llama3.2:latest", family="llama", parameter_size="3.2B", size=2_019_393_189),

@@ -42,7 +42,7 @@ class OllamaModelStore(FakeServer):
             "details": self._details(m),
         }
 
-    async def _listing_fault(self, request: web.Request) -> web.Response | None:
+    async def _listing_fault(self, request: web.Request) -> web.StreamResponse | None:
         behaviour = self.next_behaviour(request, inference=False)
         return await self.pre_fault(request, behaviour if isinstance(behaviour, Fault) else None)
 

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from .base import Frame, sse
 from .plan import HEX, rid
-from .scenario import Fault, count_words, embed
+from .scenario import Fault
+from .text import count_words, embed
 
 if TYPE_CHECKING:
     from .openai_fake import FakeOpenAI

@@ -18,13 +18,8 @@ from .base import FakeServer, Frame, sse
 from .openai_endpoints import handle_completions, handle_embeddings
 from .openai_responses import handle_response_create, response_error_frame
 from .plan import HEX, Plan, make_plan, rid
-from .scenario import (
-    FakeModel,
-    Fault,
-    all_text,
-    count_words,
-    last_user_text,
-)
+from .scenario import FakeModel, Fault
+from .text import all_text, count_words, last_user_text
 
 _FINISH = {"stop_sequence": "stop"}
 _DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")

@@ -18,7 +18,8 @@ from aiohttp import web
 from .base import Frame, sse
 from .plan import HEX, Plan, rid
 from .responses_input import llama_cpp_error, llama_cpp_problem
-from .scenario import Fault, text_of
+from .scenario import Fault
+from .text import text_of
 
 if TYPE_CHECKING:
     from .openai_fake import FakeOpenAI

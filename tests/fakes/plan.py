@@ -12,18 +12,8 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario import (
-    Behaviour,
-    Fault,
-    Reply,
-    Timing,
-    ToolCall,
-    count_words,
-    neutral_finish,
-    split_fragments,
-    split_words,
-    tool_args_json,
-)
+from .scenario import Behaviour, Fault, Reply, Timing, ToolCall
+from .text import count_words, neutral_finish, split_fragments, split_words, tool_args_json
 
 BASE62 = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"

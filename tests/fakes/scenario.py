@@ -8,10 +8,6 @@ here means one test idiom works against OpenAI, Anthropic and Ollama alike.
 from __future__ import annotations
 
 import hashlib
-import json
-import math
-import re
-import struct
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -25,7 +21,9 @@ FaultKind = Literal[
     "stream_error",
     "hang",
     "fewer_items",
+    "raw",
 ]
+RawEnding = Literal["eof", "close", "reset"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +102,8 @@ class Fault:
     after_chunks: int | None = None
     latency_ms: float = 0.0
     missing: int = 0
+    chunks: tuple[bytes, ...] = ()
+    ending: RawEnding = "eof"
 
     @classmethod
     def http(
@@ -210,6 +210,25 @@ class Fault:
         return cls("fewer_items", status=200, missing=missing)
 
     @classmethod
+    def raw(
+        cls,
+        *chunks: bytes,
+        content_type: str = "application/octet-stream",
+        status: int = 200,
+        length: int | None = None,
+        ending: RawEnding = "eof",
+    ) -> Fault:
+        """Exactly `chunks` (one write each) after a valid status line and headers: any
+        framing, encoding or content type, the protocol-fault injector. `length` declares
+        a Content-Length (more than the chunks hold: a truncated body; the connection
+        closes), else the body is chunked. `ending`: "eof" ends the body properly,
+        "close" closes the connection without its end, "reset" sends a TCP RST."""
+        headers = {"Content-Type": content_type}
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        return cls("raw", status, headers=headers, chunks=chunks, ending=ending)
+
+    @classmethod
     def hang(cls, after_chunks: int | None = None) -> Fault:
         """Never answer until the client leaves (None: before headers; N: after N frames)."""
         return cls("hang", after_chunks=after_chunks)
@@ -299,97 +318,3 @@ class FakeModel:
 def as_model(model: str | FakeModel) -> FakeModel:
     """Accept plain names wherever a model is expected."""
     return model if isinstance(model, FakeModel) else FakeModel(model)
-
-
-_WORD = re.compile(r"\s*\S+")
-
-
-def split_words(text: str) -> list[str]:
-    """Word pieces with their leading spaces, so "".join(pieces) == text."""
-    pieces = _WORD.findall(text)
-    rest = text[sum(len(p) for p in pieces) :]
-    if rest:
-        if pieces:
-            pieces[-1] += rest
-        else:
-            pieces = [rest]
-    return pieces
-
-
-def count_words(*texts: str) -> int:
-    """The fakes' deterministic token count: whitespace-separated words."""
-    return sum(len(t.split()) for t in texts)
-
-
-def split_fragments(text: str, size: int = 8) -> list[str]:
-    """Fixed-size pieces for streaming tool-call argument JSON."""
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def tool_args_json(call: ToolCall) -> str:
-    """Compact JSON like the providers emit."""
-    return json.dumps(call.arguments, separators=(",", ":"))
-
-
-def embed(text: str, dim: int) -> list[float]:
-    """A deterministic unit vector seeded by the text (equal texts, equal vectors)."""
-    values: list[float] = []
-    counter = 0
-    while len(values) < dim:
-        digest = hashlib.sha256(f"{counter}:{text}".encode()).digest()
-        values.extend(v / 2**31 - 1.0 for v in struct.unpack("<8I", digest))
-        counter += 1
-    vec = values[:dim]
-    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
-    return [v / norm for v in vec]
-
-
-def text_of(content: Any) -> str:
-    """Plain text of a message content: a string or a list of typed blocks/parts."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict):
-            if isinstance(block.get("text"), str):
-                parts.append(block["text"])
-            elif block.get("type") == "tool_result":
-                parts.append(text_of(block.get("content")))
-    return " ".join(p for p in parts if p)
-
-
-def last_user_text(messages: Any) -> str:
-    """The echo source: the last user (or tool-result) message's text."""
-    if not isinstance(messages, list):
-        return ""
-    for msg in reversed(messages):
-        if isinstance(msg, dict) and msg.get("role") in ("user", "tool"):
-            return text_of(msg.get("content"))
-    return ""
-
-
-def all_text(messages: Any) -> str:
-    """Every message's text joined, for deterministic input-token counts."""
-    if not isinstance(messages, list):
-        return ""
-    return " ".join(text_of(m.get("content")) for m in messages if isinstance(m, dict))
-
-
-_FINISH_ALIASES = {
-    "end_turn": "stop",
-    "max_tokens": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
-
-
-def neutral_finish(reply: Reply | None, has_tools: bool) -> str:
-    """Normalise a reply's finish reason to the neutral vocabulary."""
-    raw = reply.finish_reason if reply else None
-    if raw is None:
-        return "tool_calls" if has_tools else "stop"
-    return _FINISH_ALIASES.get(raw, raw)

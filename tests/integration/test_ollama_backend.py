@@ -31,7 +31,8 @@ from modelgate.v1 import (
 )
 from tests.fakes.base import ndjson
 from tests.fakes.ollama_fake import FakeOllama
-from tests.fakes.scenario import FakeModel, Fault, Reply, ToolCall, count_words, embed
+from tests.fakes.scenario import FakeModel, Fault, Reply, ToolCall
+from tests.fakes.text import count_words, embed
 from tests.rpc_helpers import decode, system, text_of, user
 
 if TYPE_CHECKING:
@@ -390,8 +391,9 @@ async def test_tool_calls_without_upstream_ids_get_positional_ids(
     lines = ndjson({"message": {"content": "", "tool_calls": [call]}, "done": False})
     lines += ndjson({"message": {"content": "", "tool_calls": [call]}, "done": False})
     lines += ndjson({"message": {"content": ""}, "done": True, "done_reason": "stop"})
-    # a 200 "fault" with a verbatim body plays an older daemon's exact answer
-    fake.script(Fault.http(200, body=unary), Fault.http(200, body=lines), path=CHAT)
+    # verbatim bodies play an older daemon's exact answers
+    older_stream = Fault.raw(lines, content_type="application/x-ndjson")
+    fake.script(Fault.http(200, body=unary), older_stream, path=CHAT)
 
     response = await stub.Chat(chat_pb2.ChatRequest(model=LLAMA, messages=[user("x")]))
     assert [p.tool_call.id for p in response.content] == ["call_0", "call_1"]

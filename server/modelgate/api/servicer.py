@@ -21,6 +21,7 @@ from modelgate.api.validation import (
 )
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument
+from modelgate.providers.base import CallContext
 from modelgate.routing.router import Router
 from modelgate.v1 import (
     chat_pb2,
@@ -42,12 +43,15 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self.limits = limits
         self.local_models = LocalModels(router.catalog)
 
+    def _call(self, context: Context) -> CallContext:
+        return call_context(context, self.limits)
+
     @override
     async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
         try:
             ensure_decoded(request)
             validate_chat(request, self.limits)
-            return await self.router.chat(request, call_context(context))
+            return await self.router.chat(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -58,7 +62,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_chat(request, self.limits)
-            events = self.router.stream_chat(request, call_context(context))
+            events = self.router.stream_chat(request, self._call(context))
             async for event in capped_stream(events, self.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
@@ -71,7 +75,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_complete(request, self.limits)
-            return await self.router.complete(request, call_context(context))
+            return await self.router.complete(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -82,7 +86,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_complete(request, self.limits)
-            events = self.router.stream_complete(request, call_context(context))
+            events = self.router.stream_complete(request, self._call(context))
             async for event in capped_stream(events, self.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
@@ -95,7 +99,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_embed(request, self.limits)
-            return await self.router.embed(request, call_context(context))
+            return await self.router.embed(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -118,7 +122,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
             ensure_decoded(request)
             if not request.id:
                 raise invalid_argument([("id", "is required")])
-            return await self.local_models.get_model(request.id, call_context(context))
+            return await self.local_models.get_model(request.id, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -129,7 +133,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_count_tokens(request, self.limits)
-            return await self.router.count_tokens(request, call_context(context))
+            return await self.router.count_tokens(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -139,7 +143,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> AsyncIterator[model_pb2.PullModelResponse]:
         try:
             ensure_decoded(request)
-            async for progress in self.local_models.pull(request, call_context(context)):
+            async for progress in self.local_models.pull(request, self._call(context)):
                 yield progress
         except Exception as exc:
             await abort(context, exc)
@@ -150,7 +154,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> model_pb2.DeleteModelResponse:
         try:
             ensure_decoded(request)
-            return await self.local_models.delete(request, call_context(context))
+            return await self.local_models.delete(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -160,7 +164,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> model_pb2.ListRunningModelsResponse:
         try:
             ensure_decoded(request)
-            return await self.local_models.running(request, call_context(context))
+            return await self.local_models.running(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -170,7 +174,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> model_pb2.LoadModelResponse:
         try:
             ensure_decoded(request)
-            return await self.local_models.load(request, call_context(context))
+            return await self.local_models.load(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)
 
@@ -180,6 +184,6 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     ) -> model_pb2.UnloadModelResponse:
         try:
             ensure_decoded(request)
-            return await self.local_models.unload(request, call_context(context))
+            return await self.local_models.unload(request, self._call(context))
         except Exception as exc:
             await abort(context, exc)

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 import grpc
 
+from modelgate.config import LimitsConfig
 from modelgate.errors import GatewayError, internal
 from modelgate.providers.base import CallContext
 
@@ -33,8 +34,9 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseExceptio
     raise AssertionError("context.abort returned")  # pragma: no cover
 
 
-def call_context(context: grpc.aio.ServicerContext[Any, Any]) -> CallContext:
-    """The backend's view of the call: the caller's deadline as an absolute monotonic time."""
+def call_context(context: grpc.aio.ServicerContext[Any, Any], limits: LimitsConfig) -> CallContext:
+    """The backend's view of the call: the caller's deadline as an absolute monotonic time,
+    and what the upstream may send."""
     remaining = context.time_remaining()
     deadline = None if remaining is None else time.monotonic() + remaining
-    return CallContext(deadline=deadline)
+    return CallContext(deadline=deadline, max_line_bytes=limits.upstream_max_line_bytes)

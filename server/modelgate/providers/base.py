@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
+from modelgate.config import UPSTREAM_MAX_LINE_BYTES
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
     chat_pb2,
@@ -69,6 +70,8 @@ class CallContext:
     """Absolute `time.monotonic()` by which the caller gives up, or None."""
     trace_headers: dict[str, str] = field(default_factory=dict)
     """Headers (W3C trace context) to put on the upstream HTTP request."""
+    max_line_bytes: int = UPSTREAM_MAX_LINE_BYTES
+    """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
 
     def remaining(self) -> float | None:
         """Seconds left before the caller's deadline (None: no deadline)."""

@@ -16,13 +16,17 @@ holds is cut out of it when the status is built (`modelgate.redactor`).
 | 429 with code insufficient_quota           | RESOURCE_EXHAUSTED  | RATE_LIMITED              | no      |
 | 503, 529 / overloaded_error                | UNAVAILABLE         | UPSTREAM_OVERLOADED       | yes     |
 | other 5xx / api_error, server_error        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes     |
-| refused, reset, closed or truncated        | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes*    |
-| malformed body, fewer items than asked for | UNAVAILABLE         | UPSTREAM_INVALID_RESPONSE | no**    |
+| refused, reset, closed; body cut short     | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes*    |
+| breaks the wire format, fewer items        | UNAVAILABLE         | UPSTREAM_INVALID_RESPONSE | no**    |
 | caller's deadline passed                   | DEADLINE_EXCEEDED   | UPSTREAM_TIMEOUT          | no      |
 
-(*) streams only before the first delta reached the caller.
-(**) an answer that breaks the provider's own API is not a passing fault: the call
-falls back to the next deployment, if any, and breakers do not count it.
+(*) streams only before the first delta reached the caller; a stream that ends without
+its terminator ([DONE], message_stop, done) was cut short too.
+(**) an answer that breaks the provider's own API (not JSON, invalid UTF-8, a wrong
+content type, a field of the wrong type, a line over `limits.upstream_max_line_bytes`;
+see `http.py` and `upstream_json.py`) is not a passing fault: the call falls back to the
+next deployment, if any, and breakers do not count it. INTERNAL is never an upstream's
+doing: it means a bug in the gateway.
 
 Every failure message names its cause (the HTTP status, "connection refused by
 host:port", the deadline), and the router passes it to the caller unchanged after

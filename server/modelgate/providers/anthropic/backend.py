@@ -85,7 +85,7 @@ class AnthropicBackend(BackendDefaults):
         translator = StreamTranslator(PROVIDER, target, self.runtime, json_tool)
         async with self.upstream.stream(MESSAGES_PATH, body, call) as response:
             translator.headers = response.headers
-            async for event in translate(translator, sse_events(response)):
+            async for event in translate(translator, sse_events(response, call.max_line_bytes)):
                 yield event
 
     async def stream_chat(

@@ -17,6 +17,7 @@ import orjson
 from modelgate.providers.base import Target
 from modelgate.providers.json_fields import tool_call
 from modelgate.providers.upstream_errors import invalid_response
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 Finish: TypeAlias = generation_pb2.FinishReason.ValueType
@@ -41,22 +42,23 @@ def finish_reason(stop_reason: str | None, json_tool: str | None) -> Finish:
     return _FINISH.get(stop_reason, generation_pb2.FINISH_REASON_OTHER)
 
 
-def count(raw: Mapping[str, Any], key: str) -> int:
-    """A non-negative token count from a usage object (absent or null: 0)."""
-    value = raw.get(key)
-    return value if isinstance(value, int) and value > 0 else 0
-
-
-def usage(raw: Mapping[str, Any]) -> generation_pb2.Usage:
+def usage(provider: str, raw: Any) -> generation_pb2.Usage:
     """Our Usage from Anthropic's (see the module docstring for input_tokens)."""
-    cache_read = count(raw, "cache_read_input_tokens")
-    cache_write = count(raw, "cache_creation_input_tokens")
-    input_tokens = count(raw, "input_tokens") + cache_read + cache_write
-    output_tokens = count(raw, "output_tokens")
+    raw = obj(provider, raw, "usage")
+    cache_read = count(provider, raw.get("cache_read_input_tokens"), "cache_read_input_tokens")
+    cache_write = count(
+        provider, raw.get("cache_creation_input_tokens"), "cache_creation_input_tokens"
+    )
+    input_tokens = count(
+        provider,
+        count(provider, raw.get("input_tokens"), "usage.input_tokens") + cache_read + cache_write,
+        "usage.input_tokens plus cache tokens",
+    )
+    output_tokens = count(provider, raw.get("output_tokens"), "usage.output_tokens")
     return generation_pb2.Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=input_tokens + output_tokens,
+        total_tokens=count(provider, input_tokens + output_tokens, "total tokens"),
         cached_input_tokens=cache_read,
         cache_creation_input_tokens=cache_write,
     )
@@ -67,52 +69,56 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _tool_call(block: Mapping[str, Any]) -> content_pb2.ContentPart:
-    raw = block.get("input")
-    call = tool_call(
-        str(block.get("id", "")), str(block.get("name", "")), raw if isinstance(raw, dict) else {}
-    )
+def _tool_call(provider: str, block: Mapping[str, Any]) -> content_pb2.ContentPart:
+    with nesting(provider, "tool_use.input"):
+        call = tool_call(
+            text(provider, block.get("id"), "tool_use.id"),
+            text(provider, block.get("name"), "tool_use.name"),
+            obj(provider, block.get("input"), "tool_use.input"),
+        )
     return content_pb2.ContentPart(tool_call=call)
 
 
-def content_parts(blocks: list[Any], json_tool: str | None) -> list[content_pb2.ContentPart]:
+def content_parts(
+    provider: str, blocks: list[dict[str, Any]], json_tool: str | None
+) -> list[content_pb2.ContentPart]:
     """Text and tool-call parts in order; in JSON mode only the forced tool's input, as text."""
     parts: list[content_pb2.ContentPart] = []
     for block in blocks:
-        if not isinstance(block, dict):
-            continue
         kind = block.get("type")
         if kind == "tool_use" and json_tool is not None and block.get("name") == json_tool:
-            parts.append(content_pb2.ContentPart(text=json_text(block.get("input", {}))))
+            with nesting(provider, "tool_use.input"):
+                answer = json_text(obj(provider, block.get("input"), "tool_use.input"))
+            parts.append(content_pb2.ContentPart(text=answer))
         elif kind == "tool_use":
-            parts.append(_tool_call(block))
-        elif kind == "text" and json_tool is None and isinstance(block.get("text"), str):
-            parts.append(content_pb2.ContentPart(text=block["text"]))
+            parts.append(_tool_call(provider, block))
+        elif kind == "text" and json_tool is None:
+            parts.append(content_pb2.ContentPart(text=text(provider, block.get("text"), "text")))
     return parts
 
 
-def _checked(provider: str, body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict) or not isinstance(body.get("content"), list):
+def _checked(provider: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    message = obj(provider, body, "its answer")
+    if message.get("content") is None:
         raise invalid_response(provider, "answered without a message body")
-    return body
+    return message, objects(provider, message["content"], "content")
 
 
 def chat_response(
     provider: str, target: Target, runtime: str, body: Any, json_tool: str | None
 ) -> chat_pb2.ChatResponse:
     """A ChatResponse from a /v1/messages answer."""
-    message = _checked(provider, body)
-    stop_reason = message.get("stop_reason")
-    raw_usage = message.get("usage")
+    message, blocks = _checked(provider, body)
+    stop_reason = text(provider, message.get("stop_reason"), "stop_reason")
     return chat_pb2.ChatResponse(
         model=target.id,
         provider=target.record.provider,
         runtime=runtime,
-        content=content_parts(message["content"], json_tool),
+        content=content_parts(provider, blocks, json_tool),
         finish_reason=finish_reason(stop_reason, json_tool),
-        raw_finish_reason=str(stop_reason or ""),
-        usage=usage(raw_usage if isinstance(raw_usage, dict) else {}),
-        provider_response_id=str(message.get("id", "")),
+        raw_finish_reason=stop_reason,
+        usage=usage(provider, message.get("usage")),
+        provider_response_id=text(provider, message.get("id"), "id"),
     )
 
 
@@ -120,17 +126,16 @@ def complete_response(
     provider: str, target: Target, runtime: str, body: Any
 ) -> completion_pb2.CompleteResponse:
     """A CompleteResponse from a /v1/messages answer: its text blocks joined."""
-    message = _checked(provider, body)
-    stop_reason = message.get("stop_reason")
-    raw_usage = message.get("usage")
-    text = "".join(p.text for p in content_parts(message["content"], None) if p.HasField("text"))
+    message, blocks = _checked(provider, body)
+    stop_reason = text(provider, message.get("stop_reason"), "stop_reason")
+    parts = content_parts(provider, blocks, None)
     return completion_pb2.CompleteResponse(
         model=target.id,
         provider=target.record.provider,
         runtime=runtime,
-        text=text,
+        text="".join(p.text for p in parts if p.HasField("text")),
         finish_reason=finish_reason(stop_reason, None),
-        raw_finish_reason=str(stop_reason or ""),
-        usage=usage(raw_usage if isinstance(raw_usage, dict) else {}),
-        provider_response_id=str(message.get("id", "")),
+        raw_finish_reason=stop_reason,
+        usage=usage(provider, message.get("usage")),
+        provider_response_id=text(provider, message.get("id"), "id"),
     )

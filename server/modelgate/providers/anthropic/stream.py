@@ -16,21 +16,14 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-import orjson
-
 from modelgate.errors import GatewayError
 from modelgate.providers.anthropic.response import finish_reason, usage
 from modelgate.providers.base import Target
-from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_json import count, obj, parse_object, text
 from modelgate.v1 import stream_pb2
 
 Event: TypeAlias = stream_pb2.TextDelta | stream_pb2.ToolCallDelta | stream_pb2.StreamEnd
-
-
-def _index(payload: dict[str, Any]) -> int:
-    """The Anthropic content block index of an event (-1 when missing or not an int)."""
-    index = payload.get("index")
-    return index if isinstance(index, int) else -1
 
 
 @dataclass(slots=True)
@@ -60,35 +53,25 @@ class StreamTranslator:
     _usage: dict[str, Any] = field(default_factory=dict)
     _stop_reason: str | None = None
 
-    def parse(self, data: bytes) -> dict[str, Any]:
-        """One event's JSON object; anything else means the stream is corrupt."""
-        try:
-            payload = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            raise invalid_response(self.provider, "sent malformed JSON in the stream") from None
-        if not isinstance(payload, dict):
-            raise invalid_response(self.provider, "sent a stream event that is not a JSON object")
-        return payload
-
     def feed(self, name: str, data: bytes) -> list[Event]:
         """Our events for one SSE event (often none); raises GatewayError on `error`."""
-        payload = self.parse(data)
-        kind = name or str(payload.get("type", ""))
+        payload = parse_object(self.provider, data, "a stream event")
+        kind = name or payload.get("type")
         if kind == "content_block_delta":
             return self._delta(payload)
         if kind == "content_block_start":
             return self._start(payload)
         if kind == "content_block_stop":
             return self._stop(payload)
+        provider = self.provider
         if kind == "message_start":
-            message = payload.get("message")
-            if isinstance(message, dict):
-                self._message_id = str(message.get("id", ""))
-                self._merge_usage(message.get("usage"))
+            message = obj(provider, payload.get("message"), "message_start.message")
+            self._message_id = text(provider, message.get("id"), "message.id")
+            self._merge_usage(message.get("usage"))
         elif kind == "message_delta":
-            delta = payload.get("delta")
-            if isinstance(delta, dict) and delta.get("stop_reason"):
-                self._stop_reason = str(delta["stop_reason"])
+            delta = obj(provider, payload.get("delta"), "message_delta.delta")
+            reason = text(provider, delta.get("stop_reason"), "delta.stop_reason")
+            self._stop_reason = reason or self._stop_reason
             self._merge_usage(payload.get("usage"))
         elif kind == "message_stop":
             self.done = True
@@ -103,14 +86,18 @@ class StreamTranslator:
         return classify(self.provider, None, payload, self.headers)
 
     def _merge_usage(self, raw: Any) -> None:
-        if isinstance(raw, dict):
-            self._usage.update({k: v for k, v in raw.items() if v is not None})
+        usage = obj(self.provider, raw, "usage")
+        self._usage.update({k: v for k, v in usage.items() if v is not None})
+
+    def _index(self, payload: dict[str, Any]) -> int:
+        """The Anthropic content block index of an event (-1, no block, when missing)."""
+        index = payload.get("index")
+        return -1 if index is None else count(self.provider, index, "index")
 
     def _start(self, payload: dict[str, Any]) -> list[Event]:
-        block = payload.get("content_block")
-        if not isinstance(block, dict):
-            return []
-        index = _index(payload)
+        provider = self.provider
+        block = obj(provider, payload.get("content_block"), "content_block")
+        index = self._index(payload)
         kind = block.get("type")
         if (
             kind == "tool_use"
@@ -119,35 +106,33 @@ class StreamTranslator:
         ):
             self._blocks[index] = _Block("json")
         elif kind == "tool_use":
-            tool = _Block("tool", self._tool_calls, str(block.get("id", "")))
+            tool = _Block("tool", self._tool_calls, text(provider, block.get("id"), "tool_use.id"))
+            name = text(provider, block.get("name"), "tool_use.name")
             self._tool_calls += 1
             self._blocks[index] = tool
-            return [
-                stream_pb2.ToolCallDelta(
-                    index=tool.index, id=tool.id, name=str(block.get("name", ""))
-                )
-            ]
+            return [stream_pb2.ToolCallDelta(index=tool.index, id=tool.id, name=name)]
         elif kind == "text" and self.json_tool is None:
             self._blocks[index] = _Block("text")
-            text = block.get("text")
-            if isinstance(text, str) and text:
-                return [stream_pb2.TextDelta(text=text)]
+            first = text(provider, block.get("text"), "content_block.text")
+            if first:
+                return [stream_pb2.TextDelta(text=first)]
         else:
             self._blocks[index] = _Block("skip")  # thinking, redacted_thinking, server tools
         return []
 
     def _delta(self, payload: dict[str, Any]) -> list[Event]:
-        block = self._blocks.get(_index(payload))
-        delta = payload.get("delta")
-        if block is None or not isinstance(delta, dict):
+        provider = self.provider
+        delta = obj(provider, payload.get("delta"), "content_block_delta.delta")
+        block = self._blocks.get(self._index(payload))
+        if block is None:
             return []
         kind = delta.get("type")
         if kind == "text_delta" and block.kind == "text":
-            text = delta.get("text")
-            return [stream_pb2.TextDelta(text=text)] if isinstance(text, str) and text else []
+            piece = text(provider, delta.get("text"), "text_delta.text")
+            return [stream_pb2.TextDelta(text=piece)] if piece else []
         if kind == "input_json_delta" and block.kind in ("tool", "json"):
-            fragment = delta.get("partial_json")
-            if not isinstance(fragment, str) or not fragment:
+            fragment = text(provider, delta.get("partial_json"), "input_json_delta.partial_json")
+            if not fragment:
                 return []
             block.sent = True
             if block.kind == "json":
@@ -159,7 +144,7 @@ class StreamTranslator:
 
     def _stop(self, payload: dict[str, Any]) -> list[Event]:
         """A tool with no arguments streams no fragments; send "{}" so the JSON is whole."""
-        block = self._blocks.get(_index(payload))
+        block = self._blocks.get(self._index(payload))
         if block is None or block.sent:
             return []
         if block.kind == "tool":
@@ -175,7 +160,7 @@ class StreamTranslator:
             runtime=self.runtime,
             finish_reason=finish_reason(self._stop_reason, self.json_tool),
             raw_finish_reason=self._stop_reason or "",
-            usage=usage(self._usage),
+            usage=usage(self.provider, self._usage),
             provider_response_id=self._message_id,
         )
 

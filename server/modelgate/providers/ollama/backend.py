@@ -113,7 +113,9 @@ class OllamaBackend(BackendDefaults):
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=True)
         async with self.http.stream("/api/chat", body, call) as response:
-            async for event in chat_events(target, self.runtime, ndjson_lines(response)):
+            async for event in chat_events(
+                target, self.runtime, ndjson_lines(response, call.max_line_bytes)
+            ):
                 yield event
 
     @override
@@ -130,7 +132,9 @@ class OllamaBackend(BackendDefaults):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         body = generate_body(target, request, stream=True)
         async with self.http.stream("/api/generate", body, call) as response:
-            async for event in generate_events(target, self.runtime, ndjson_lines(response)):
+            async for event in generate_events(
+                target, self.runtime, ndjson_lines(response, call.max_line_bytes)
+            ):
                 yield event
 
     @override
@@ -209,7 +213,7 @@ class OllamaBackend(BackendDefaults):
         """POST /api/pull; progress lines until `success` (a body ending before it failed)."""
         body = {"model": self._model(name), "insecure": insecure, "stream": True}
         async with self.http.stream("/api/pull", body, call) as response:
-            async for line in ndjson_lines(response):
+            async for line in ndjson_lines(response, call.max_line_bytes):
                 progress = pull_progress(parse_line(line))
                 yield progress
                 if progress.status == "success":

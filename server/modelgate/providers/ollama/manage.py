@@ -43,8 +43,17 @@ def timestamp(raw: Any) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def _int(value: Any, bits: int = 63) -> int:
+    """A non-negative int that fits the proto field (int64, or int32 with bits=31), else 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**bits:
+        return value
+    return 0
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """`value` when it is an object, else {} (listings are read leniently: one odd entry
+    must not hide the rest)."""
+    return value if isinstance(value, dict) else {}
 
 
 def show_facts(data: Any) -> ShowFacts:
@@ -59,13 +68,14 @@ def show_facts(data: Any) -> ShowFacts:
         return ShowFacts(caps)
     return ShowFacts(
         caps,
-        context_window=_int(info.get(f"{arch}.context_length")),
-        embedding_dimension=_int(info.get(f"{arch}.embedding_length")),
+        context_window=_int(info.get(f"{arch}.context_length"), 31),
+        embedding_dimension=_int(info.get(f"{arch}.embedding_length"), 31),
     )
 
 
 def _families(details: dict[str, Any]) -> set[str]:
-    families = {str(f) for f in details.get("families") or () if f}
+    listed = details.get("families")
+    families = {str(f) for f in listed if f} if isinstance(listed, list) else set()
     if details.get("family"):
         families.add(str(details["family"]))
     return families
@@ -102,7 +112,7 @@ def capabilities(
 
 def tag_details(entry: dict[str, Any]) -> model_pb2.ModelDetails:
     """ModelDetails from one /api/tags entry (no license, parameters or template there)."""
-    details = entry.get("details") or {}
+    details = _object(entry.get("details"))
     result = model_pb2.ModelDetails(
         family=str(details.get("family") or ""),
         parameter_size=str(details.get("parameter_size") or ""),
@@ -133,7 +143,7 @@ def model_record(
     ("llama", "qwen2"), or "ollama" when even that is unknown.
     """
     tag = tag_name(entry)
-    details = entry.get("details") or {}
+    details = _object(entry.get("details"))
     caps = capabilities(tag, details, facts)
     return model_pb2.Model(
         id=f"{tag}@{runtime}",
@@ -153,9 +163,8 @@ def model_record(
 
 def show_details(data: Any, known: model_pb2.ModelDetails) -> model_pb2.ModelDetails:
     """ModelDetails from /api/show, keeping digest and size from the listing (show lacks them)."""
-    if not isinstance(data, dict):
-        data = {}
-    details = data.get("details") or {}
+    data = _object(data)
+    details = _object(data.get("details"))
     license_text = data.get("license")
     if isinstance(license_text, list):  # several licenses arrive as a list
         license_text = "\n\n".join(str(t) for t in license_text)

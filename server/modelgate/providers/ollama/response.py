@@ -24,6 +24,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.upstream_errors import invalid_response
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text, wrong_type
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -57,19 +58,18 @@ def finish_reason(
 
 def usage(data: dict[str, Any]) -> generation_pb2.Usage:
     """Exact usage from a final (`done: true`) object."""
-    input_tokens = int(data.get("prompt_eval_count") or 0)
-    output_tokens = int(data.get("eval_count") or 0)
+    input_tokens = count(PROVIDER, data.get("prompt_eval_count"), "prompt_eval_count")
+    output_tokens = count(PROVIDER, data.get("eval_count"), "eval_count")
     return generation_pb2.Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=input_tokens + output_tokens,
+        total_tokens=count(PROVIDER, input_tokens + output_tokens, "total tokens"),
     )
 
 
 def call_id(call: dict[str, Any], index: int) -> str:
     """The upstream id when Ollama sends one (newer versions), else `call_<index>`."""
-    upstream = call.get("id")
-    return upstream if isinstance(upstream, str) and upstream else f"call_{index}"
+    return text(PROVIDER, call.get("id"), "tool_calls[].id") or f"call_{index}"
 
 
 def arguments_dict(function: dict[str, Any]) -> dict[str, Any]:
@@ -88,37 +88,47 @@ def arguments_dict(function: dict[str, Any]) -> dict[str, Any]:
     return {} if raw is None else {RAW_ARGUMENTS_KEY: orjson.dumps(raw).decode()}
 
 
-def tool_calls(message: Any) -> list[dict[str, Any]]:
-    """The well-formed tool calls of a message object (anything else is ignored)."""
-    calls = message.get("tool_calls") if isinstance(message, dict) else None
-    if not isinstance(calls, list):
-        return []
-    return [c for c in calls if isinstance(c, dict) and isinstance(c.get("function"), dict)]
+def message_of(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The text and the tool calls (each with a `function` object) of an answer's message."""
+    message = obj(PROVIDER, data.get("message"), "message")
+    calls = objects(PROVIDER, message.get("tool_calls"), "message.tool_calls")
+    for call in calls:
+        if not isinstance(call.get("function"), dict):
+            raise wrong_type(PROVIDER, "tool_calls[].function", call.get("function"), "an object")
+    return text(PROVIDER, message.get("content"), "message.content"), calls
+
+
+def function_name(call: dict[str, Any]) -> str:
+    """The name of a tool call checked by `message_of`."""
+    return text(PROVIDER, call["function"].get("name"), "function.name")
 
 
 def tool_call_part(call: dict[str, Any], index: int) -> content_pb2.ContentPart:
-    """One tool call as a content part."""
-    function = call.get("function") or {}
-    name = str(function.get("name") or "")
-    try:
+    """One tool call (checked by `message_of`) as a content part."""
+    with nesting(PROVIDER, "tool-call arguments"):
         return content_pb2.ContentPart(
-            tool_call=tool_call(call_id(call, index), name, arguments_dict(function))
+            tool_call=tool_call(
+                call_id(call, index), function_name(call), arguments_dict(call["function"])
+            )
         )
-    except (ValueError, TypeError) as exc:
-        raise invalid_response(PROVIDER, "sent tool-call arguments that are not JSON") from exc
+
+
+def done_reason(data: dict[str, Any]) -> str:
+    """The final object's `done_reason` ("" when absent)."""
+    return text(PROVIDER, data.get("done_reason"), "done_reason")
 
 
 def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatResponse:
     """A ChatResponse from a non-streamed /api/chat answer."""
-    if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
+    data = obj(PROVIDER, data, "its answer")
+    if data.get("message") is None:
         raise invalid_response(PROVIDER, "answered /api/chat without a message")
-    message = data["message"]
+    content, calls = message_of(data)
     parts: list[content_pb2.ContentPart] = []
-    if message.get("content"):
-        parts.append(content_pb2.ContentPart(text=str(message["content"])))
-    calls = tool_calls(message)
+    if content:
+        parts.append(content_pb2.ContentPart(text=content))
     parts.extend(tool_call_part(call, index) for index, call in enumerate(calls))
-    raw = str(data.get("done_reason") or "")
+    raw = done_reason(data)
     return chat_pb2.ChatResponse(
         model=target.id,
         provider=target.record.provider,
@@ -134,12 +144,12 @@ def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2
     """A CompleteResponse from a non-streamed /api/generate answer."""
     if not isinstance(data, dict):
         raise invalid_response(PROVIDER, "answered /api/generate with no object")
-    raw = str(data.get("done_reason") or "")
+    raw = done_reason(data)
     return completion_pb2.CompleteResponse(
         model=target.id,
         provider=target.record.provider,
         runtime=runtime,
-        text=str(data.get("response") or ""),
+        text=text(PROVIDER, data.get("response"), "response"),
         finish_reason=finish_reason(raw, False),
         raw_finish_reason=raw,
         usage=usage(data),
@@ -153,7 +163,10 @@ def embed_response(
     vectors = data.get("embeddings") if isinstance(data, dict) else None
     if not isinstance(vectors, list) or len(vectors) != expected:
         raise invalid_response(PROVIDER, f"answered /api/embed without {expected} embeddings")
-    input_tokens = int(data.get("prompt_eval_count") or 0)
+    for vector in vectors:
+        if not isinstance(vector, list) or not all(type(v) in (float, int) for v in vector):
+            raise invalid_response(PROVIDER, "sent an embedding that is not a list of numbers")
+    input_tokens = count(PROVIDER, data.get("prompt_eval_count"), "prompt_eval_count")
     return embedding_pb2.EmbedResponse(
         model=target.id,
         provider=target.record.provider,

@@ -19,29 +19,27 @@ from modelgate.providers.ollama.response import (
     PROVIDER,
     arguments_dict,
     call_id,
+    done_reason,
     finish_reason,
-    tool_calls,
+    function_name,
+    message_of,
     usage,
 )
-from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_json import nesting, parse_object, text
 from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
 
 
 def parse_line(line: bytes) -> dict[str, Any]:
     """One NDJSON object; an error line raises its classified error."""
-    try:
-        data = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise invalid_response(PROVIDER, "sent a malformed stream line") from exc
-    if not isinstance(data, dict):
-        raise invalid_response(PROVIDER, "sent a stream line that is not an object")
+    data = parse_object(PROVIDER, line, "a stream line")
     if data.get("error"):
         raise classify(PROVIDER, None, data)
     return data
 
 
 def _end(target: Target, runtime: str, data: dict[str, Any], called: bool) -> stream_pb2.StreamEnd:
-    raw = str(data.get("done_reason") or "")
+    raw = done_reason(data)
     return stream_pb2.StreamEnd(
         model=target.id,
         provider=target.record.provider,
@@ -68,17 +66,17 @@ async def chat_events(
     calls = 0
     async for line in lines:
         data = parse_line(line)
-        message = data.get("message")
-        text = message.get("content") if isinstance(message, dict) else None
-        if text:
-            yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=str(text)))
-        for call in tool_calls(message):
-            function = call["function"]
+        content, tool_calls = message_of(data)
+        if content:
+            yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=content))
+        for call in tool_calls:
+            with nesting(PROVIDER, "tool-call arguments"):
+                arguments = orjson.dumps(arguments_dict(call["function"])).decode()
             delta = stream_pb2.ToolCallDelta(
                 index=calls,
                 id=call_id(call, calls),
-                name=str(function.get("name") or ""),
-                arguments_json=orjson.dumps(arguments_dict(function)).decode(),
+                name=function_name(call),
+                arguments_json=arguments,
             )
             calls += 1
             yield chat_pb2.StreamChatResponse(tool_call_delta=delta)
@@ -94,11 +92,9 @@ async def generate_events(
     """/api/generate `response` pieces as text deltas, then one `end` from the `done` line."""
     async for line in lines:
         data = parse_line(line)
-        text = data.get("response")
-        if text:
-            yield completion_pb2.StreamCompleteResponse(
-                text_delta=stream_pb2.TextDelta(text=str(text))
-            )
+        piece = text(PROVIDER, data.get("response"), "response")
+        if piece:
+            yield completion_pb2.StreamCompleteResponse(text_delta=stream_pb2.TextDelta(text=piece))
         if data.get("done") is True:
             yield completion_pb2.StreamCompleteResponse(end=_end(target, runtime, data, False))
             return

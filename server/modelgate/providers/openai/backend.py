@@ -33,6 +33,7 @@ from modelgate.providers.openai.response import fill_usage, finish_reason, messa
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_errors import invalid_response
+from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
@@ -120,10 +121,10 @@ class OpenAIBackend(BackendDefaults):
                 yield event
             return
         body = build.chat_body(target, request, stream=True)
-        state = ChunkState()
+        state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
         async with self.http.stream("/chat/completions", body, call) as response:
-            async for chunk in chunks(self.provider, response):
+            async for chunk in chunks(self.provider, response, call):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
                         yield Event(text_delta=delta)
@@ -142,32 +143,32 @@ class OpenAIBackend(BackendDefaults):
     async def complete(
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
-        body, _headers = await self.http.post_json(
+        answer, _headers = await self.http.post_json(
             "/completions", build.completion_body(target, request, stream=False), call
         )
-        choices = body.get("choices") or [{}]
-        raw_finish = choices[0].get("finish_reason") or ""
+        body, choice = _first_choice(answer, self.provider)
+        raw_finish = text(self.provider, choice.get("finish_reason"), "choices[0].finish_reason")
         response = completion_pb2.CompleteResponse(
             model=target.id,
             provider=target.record.provider,
             runtime=self.runtime,
-            text=choices[0].get("text") or "",
+            text=text(self.provider, choice.get("text"), "choices[0].text"),
             finish_reason=finish_reason(raw_finish),
             raw_finish_reason=raw_finish,
-            provider_response_id=body.get("id") or "",
+            provider_response_id=text(self.provider, body.get("id"), "id"),
         )
-        fill_usage(response.usage, body.get("usage"))
+        fill_usage(self.provider, response.usage, body.get("usage"))
         return response
 
     @override
     async def stream_complete(
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
-        state = ChunkState()
+        state = ChunkState(self.provider)
         Event = completion_pb2.StreamCompleteResponse
         body = build.completion_body(target, request, stream=True)
         async with self.http.stream("/completions", body, call) as response:
-            async for chunk in chunks(self.provider, response):
+            async for chunk in chunks(self.provider, response, call):
                 text = completion_text(chunk, state)
                 if text:
                     yield Event(text_delta=stream_pb2.TextDelta(text=text))
@@ -189,19 +190,19 @@ class OpenAIBackend(BackendDefaults):
         if request.user:
             body["user"] = request.user
         answer, _headers = await self.http.post_json("/embeddings", body, call)
+        answer = obj(self.provider, answer, "its answer")
         response = embedding_pb2.EmbedResponse(
             model=target.id, provider=target.record.provider, runtime=self.runtime
         )
-        items = sorted(answer.get("data") or (), key=lambda item: item.get("index", 0))
-        if len(items) != len(request.inputs):
+        vectors = _vectors(self.provider, answer.get("data"))
+        if len(vectors) != len(request.inputs):
             raise invalid_response(
-                self.provider, f"returned {len(items)} embeddings for {len(request.inputs)} inputs"
+                self.provider,
+                f"returned {len(vectors)} embeddings for {len(request.inputs)} inputs",
             )
-        for position, item in enumerate(items):
-            embedding = response.embeddings.add()
-            embedding.index = position
-            embedding.values.extend(_vector(item.get("embedding")))
-        fill_usage(response.usage, answer.get("usage"))
+        for position, vector in enumerate(vectors):
+            response.embeddings.add(index=position).values.extend(vector)
+        fill_usage(self.provider, response.usage, answer.get("usage"))
         return response
 
     @override
@@ -236,27 +237,49 @@ class OpenAIBackend(BackendDefaults):
         await self.http.aclose()
 
 
-def _vector(raw: Any) -> list[float] | array.array[float]:
-    if isinstance(raw, str):
-        return array.array("f", base64.b64decode(raw))
+def _vectors(provider: str, data: Any) -> list[list[float] | array.array[float]]:
+    """The vectors of `data` in input order: float lists, or base64 little-endian float32."""
+    indexed = []
+    for item in objects(provider, data, "data"):
+        index = count(provider, item.get("index"), "data[].index")
+        indexed.append((index, _vector(provider, item.get("embedding"))))
+    indexed.sort(key=lambda pair: pair[0])
+    return [vector for _index, vector in indexed]
+
+
+def _vector(provider: str, raw: Any) -> list[float] | array.array[float]:
     if isinstance(raw, list):
-        return raw
-    return []
+        if all(type(value) in (float, int) for value in raw):
+            return raw
+    elif isinstance(raw, str):
+        try:
+            packed = base64.b64decode(raw, validate=True)
+        except ValueError:
+            packed = b"?"
+        if len(packed) % 4 == 0:
+            return array.array("f", packed)
+    raise invalid_response(provider, "sent an embedding that is neither floats nor base64 float32")
 
 
-def _chat_response(body: dict[str, Any], provider: str) -> chat_pb2.ChatResponse:
-    choices = body.get("choices")
+def _first_choice(answer: Any, provider: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answer object and its first choice (an answer without one breaks the API)."""
+    body = obj(provider, answer, "its answer")
+    choices = items(provider, body.get("choices"), "choices")
     if not choices:
         raise invalid_response(provider, "answered without choices")
-    choice = choices[0]
-    raw_finish = choice.get("finish_reason") or ""
+    return body, obj(provider, choices[0], "choices[0]")
+
+
+def _chat_response(answer: Any, provider: str) -> chat_pb2.ChatResponse:
+    body, choice = _first_choice(answer, provider)
+    raw_finish = text(provider, choice.get("finish_reason"), "choices[0].finish_reason")
     response = chat_pb2.ChatResponse(
-        content=message_parts(choice.get("message") or {}),
+        content=message_parts(provider, obj(provider, choice.get("message"), "message")),
         finish_reason=finish_reason(raw_finish),
         raw_finish_reason=raw_finish,
-        provider_response_id=body.get("id") or "",
+        provider_response_id=text(provider, body.get("id"), "id"),
     )
-    fill_usage(response.usage, body.get("usage"))
+    fill_usage(provider, response.usage, body.get("usage"))
     return response
 
 

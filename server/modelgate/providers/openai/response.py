@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelgate.providers.json_fields import tool_call
+from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import content_pb2, generation_pb2
 
 FINISH_REASONS = {
@@ -23,37 +24,45 @@ def finish_reason(raw: str | None) -> generation_pb2.FinishReason.ValueType:
     return FINISH_REASONS.get(raw, generation_pb2.FINISH_REASON_OTHER)
 
 
-def fill_usage(usage: generation_pb2.Usage, data: dict[str, Any] | None) -> None:
+def fill_usage(provider: str, usage: generation_pb2.Usage, data: Any) -> None:
     """Copy OpenAI's `usage` (chat, completions or embeddings shape) into ours."""
+    data = obj(provider, data, "usage")
     if not data:
         return
-    usage.input_tokens = data.get("prompt_tokens") or 0
-    usage.output_tokens = data.get("completion_tokens") or 0
-    usage.total_tokens = data.get("total_tokens") or usage.input_tokens + usage.output_tokens
-    prompt_details = data.get("prompt_tokens_details") or {}
-    usage.cached_input_tokens = prompt_details.get("cached_tokens") or 0
-    completion_details = data.get("completion_tokens_details") or {}
-    usage.reasoning_tokens = completion_details.get("reasoning_tokens") or 0
+    usage.input_tokens = count(provider, data.get("prompt_tokens"), "usage.prompt_tokens")
+    usage.output_tokens = count(provider, data.get("completion_tokens"), "usage.completion_tokens")
+    usage.total_tokens = count(
+        provider,
+        data.get("total_tokens") or usage.input_tokens + usage.output_tokens,
+        "usage.total_tokens",
+    )
+    prompt = obj(provider, data.get("prompt_tokens_details"), "usage.prompt_tokens_details")
+    usage.cached_input_tokens = count(provider, prompt.get("cached_tokens"), "cached_tokens")
+    output = obj(provider, data.get("completion_tokens_details"), "completion_tokens_details")
+    usage.reasoning_tokens = count(provider, output.get("reasoning_tokens"), "reasoning_tokens")
 
 
-def message_parts(message: dict[str, Any]) -> list[content_pb2.ContentPart]:
+def message_parts(provider: str, message: dict[str, Any]) -> list[content_pb2.ContentPart]:
     """Text, then tool calls, of an assistant message."""
     parts: list[content_pb2.ContentPart] = []
-    content = message.get("content")
+    content = text(provider, message.get("content"), "message.content")
     if content:
         parts.append(content_pb2.ContentPart(text=content))
-    refusal = message.get("refusal")
+    refusal = text(provider, message.get("refusal"), "message.refusal")
     if refusal and not content:
         parts.append(content_pb2.ContentPart(text=refusal))
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") or {}
+    for call in objects(provider, message.get("tool_calls"), "message.tool_calls"):
+        function = obj(provider, call.get("function"), "message.tool_calls[].function")
+        raw = text(provider, function.get("arguments"), "function.arguments")
+        with nesting(provider, "tool-call arguments"):
+            call_part = tool_call(
+                text(provider, call.get("id"), "message.tool_calls[].id"),
+                text(provider, function.get("name"), "function.name"),
+                raw,
+            )
         parts.append(
             content_pb2.ContentPart(
-                tool_call=tool_call(
-                    call.get("id") or "",
-                    function.get("name") or "",
-                    function.get("arguments") or "",
-                )
+                tool_call=call_part,
             )
         )
     return parts

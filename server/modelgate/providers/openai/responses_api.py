@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
@@ -35,7 +34,8 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_json import parse_object
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 PATH = "/responses"
@@ -215,7 +215,7 @@ def _failure(provider: str, error: Any) -> GatewayError:
 def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
     """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
     if not isinstance(body, dict) or not isinstance(body.get("output"), list):
-        raise unavailable(provider, "answered without an output list")
+        raise invalid_response(provider, "answered without an output list")
     if body.get("status") == "failed":
         raise _failure(provider, body.get("error"))
     upstream_id = str(body.get("id") or "")
@@ -253,15 +253,11 @@ async def chat(
     return _answer(http.provider, body, target.conversation == "upstream")
 
 
-async def _events(provider: str, response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
-    async for _name, data in sse_events(response):
-        try:
-            event = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise unavailable(provider, "sent a malformed stream event") from exc
-        if not isinstance(event, dict):
-            raise unavailable(provider, "sent a stream event that is not an object")
-        yield event
+async def _events(
+    provider: str, response: aiohttp.ClientResponse, max_line_bytes: int
+) -> AsyncIterator[dict[str, Any]]:
+    async for _name, data in sse_events(response, max_line_bytes):
+        yield parse_object(provider, data, "a stream event")
 
 
 async def stream_chat(
@@ -273,7 +269,7 @@ async def stream_chat(
     calls: dict[str, tuple[int, str]] = {}
     body = responses_body(target, request, stream=True)
     async with http.stream(PATH, body, call) as response:
-        async for event in _events(provider, response):
+        async for event in _events(provider, response, call.max_line_bytes):
             kind = event.get("type")
             if kind == "response.output_text.delta":
                 yield Event(text_delta=stream_pb2.TextDelta(text=event.get("delta") or ""))

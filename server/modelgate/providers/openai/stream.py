@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 
+from modelgate.providers.base import CallContext
 from modelgate.providers.http import sse_events
 from modelgate.providers.openai.response import fill_usage, finish_reason
-from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_json import count, items, obj, objects, parse_object, text
 from modelgate.v1 import generation_pb2, stream_pb2
 
 DONE = b"[DONE]"
@@ -25,9 +26,10 @@ DONE = b"[DONE]"
 class ChunkState:
     """What the stream has said so far that the end event needs."""
 
-    __slots__ = ("finish", "response_id", "tool_ids", "usage")
+    __slots__ = ("finish", "provider", "response_id", "tool_ids", "usage")
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
         self.finish = ""
         self.response_id = ""
         self.usage = generation_pb2.Usage()
@@ -42,19 +44,38 @@ class ChunkState:
             provider_response_id=self.response_id,
         )
 
+    def common(self, chunk: dict[str, Any]) -> list[Any]:
+        """Read what every chunk may carry (id, usage); returns its choices."""
+        provider = self.provider
+        if not self.response_id:
+            self.response_id = text(provider, chunk.get("id"), "id")
+        usage = chunk.get("usage")
+        if usage is not None:  # null on every chunk but the last; [] is no usage object
+            fill_usage(provider, self.usage, usage)
+        return items(provider, chunk.get("choices"), "choices")
 
-async def chunks(provider: str, response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    def first_choice(self, raw: Any) -> dict[str, Any] | None:
+        """The choice as an object when it is choice 0 (the only one we ask for), else None;
+        its finish reason goes to the state."""
+        provider = self.provider
+        choice = obj(provider, raw, "choices[]")
+        if count(provider, choice.get("index"), "choices[].index") != 0:
+            return None
+        reason = text(provider, choice.get("finish_reason"), "choices[].finish_reason")
+        if reason:
+            self.finish = reason
+        return choice
+
+
+async def chunks(
+    provider: str, response: aiohttp.ClientResponse, call: CallContext
+) -> AsyncIterator[dict[str, Any]]:
     """Parsed JSON chunks until `[DONE]`; raises on error chunks and on truncation."""
-    async for _event, data in sse_events(response):
+    async for _event, data in sse_events(response, call.max_line_bytes):
         if data == DONE:
             return
-        try:
-            chunk = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise invalid_response(provider, "sent a malformed stream chunk") from exc
-        if not isinstance(chunk, dict):
-            raise invalid_response(provider, "sent a stream chunk that is not an object")
-        if "error" in chunk:
+        chunk = parse_object(provider, data, "a stream chunk")
+        if chunk.get("error") is not None:
             raise classify(provider, None, chunk, response.headers)
         yield chunk
     raise unavailable(provider, "stream ended without [DONE]")
@@ -64,48 +85,38 @@ def chat_deltas(
     chunk: dict[str, Any], state: ChunkState
 ) -> list[stream_pb2.TextDelta | stream_pb2.ToolCallDelta]:
     """The deltas of one chat chunk; updates `state` with finish reason and usage."""
-    if not state.response_id:
-        state.response_id = chunk.get("id") or ""
-    usage = chunk.get("usage")
-    if usage:
-        fill_usage(state.usage, usage)
+    provider = state.provider
     out: list[stream_pb2.TextDelta | stream_pb2.ToolCallDelta] = []
-    for choice in chunk.get("choices") or ():
-        if choice.get("index", 0) != 0:
+    for raw in state.common(chunk):
+        choice = state.first_choice(raw)
+        if choice is None:
             continue
-        delta = choice.get("delta") or {}
-        text = delta.get("content")
-        if text:
-            out.append(stream_pb2.TextDelta(text=text))
-        for call in delta.get("tool_calls") or ():
-            index = call.get("index", 0)
-            call_id = call.get("id") or state.tool_ids.get(index, "")
+        delta = obj(provider, choice.get("delta"), "choices[].delta")
+        content = text(provider, delta.get("content"), "delta.content")
+        if content:
+            out.append(stream_pb2.TextDelta(text=content))
+        for call in objects(provider, delta.get("tool_calls"), "delta.tool_calls"):
+            index = count(provider, call.get("index"), "delta.tool_calls[].index")
+            call_id = text(provider, call.get("id"), "delta.tool_calls[].id")
+            call_id = call_id or state.tool_ids.get(index, "")
             state.tool_ids[index] = call_id
-            function = call.get("function") or {}
+            function = obj(provider, call.get("function"), "delta.tool_calls[].function")
             out.append(
                 stream_pb2.ToolCallDelta(
                     index=index,
                     id=call_id,
-                    name=function.get("name") or "",
-                    arguments_json=function.get("arguments") or "",
+                    name=text(provider, function.get("name"), "function.name"),
+                    arguments_json=text(provider, function.get("arguments"), "function.arguments"),
                 )
             )
-        if choice.get("finish_reason"):
-            state.finish = choice["finish_reason"]
     return out
 
 
 def completion_text(chunk: dict[str, Any], state: ChunkState) -> str:
     """The text of one legacy-completions chunk; updates `state`."""
-    if not state.response_id:
-        state.response_id = chunk.get("id") or ""
-    usage = chunk.get("usage")
-    if usage:
-        fill_usage(state.usage, usage)
-    text = ""
-    for choice in chunk.get("choices") or ():
-        if choice.get("index", 0) == 0:
-            text = choice.get("text") or ""
-            if choice.get("finish_reason"):
-                state.finish = choice["finish_reason"]
-    return text
+    out = ""
+    for raw in state.common(chunk):
+        choice = state.first_choice(raw)
+        if choice is not None:
+            out = text(state.provider, choice.get("text"), "choices[].text")
+    return out

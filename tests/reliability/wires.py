@@ -236,8 +236,12 @@ class Upstreams:
 
 def _settings(fakes: dict[Upstream, FakeServer], max_line_bytes: int) -> Any:
     runtimes = {
-        "openai": RuntimeConfig(kind="openai", base_url=fakes["openai"].url + "/v1", api_key="k"),
-        "anthropic": RuntimeConfig(kind="anthropic", base_url=fakes["anthropic"].url, api_key="k"),
+        "openai": RuntimeConfig(
+            kind="openai", base_url=fakes["openai"].url + "/v1", api_key="sk-test-key-0123"
+        ),
+        "anthropic": RuntimeConfig(
+            kind="anthropic", base_url=fakes["anthropic"].url, api_key="sk-test-key-0123"
+        ),
         "ollama": RuntimeConfig(kind="ollama", base_url=fakes["ollama"].url),
     }
     chat: Any = ["chat", "streaming", "tools"]

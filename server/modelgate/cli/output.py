@@ -29,6 +29,9 @@ class Output:
         """Write `text` as it is."""
         if not text:
             return
+        # Open before writing: Ctrl-C lands right after the flush as often as anywhere, and
+        # an extra newline then beats a shell prompt glued to the text.
+        self.line_open = True
         sys.stdout.write(text)
         sys.stdout.flush()
         self.line_open = not text.endswith("\n")

@@ -137,6 +137,20 @@ def test_no_prompt_at_all_is_a_usage_error(target: str) -> None:
     assert _one_error_line(result) == "error: the prompt read from stdin is empty"
 
 
+def test_stdin_that_is_not_utf8_is_a_usage_error(target: str) -> None:
+    result = subprocess.run(
+        [*CLI, "chat", "--target", target],
+        input=b"\xff\xfe not text\n",
+        capture_output=True,
+        timeout=PROCESS_S,
+        cwd=ROOT,
+        env=CLEAN_ENV,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == b"error: the prompt read from stdin is not UTF-8 text\n"
+
+
 def test_the_target_comes_from_MODELGATE_TARGET(target: str) -> None:
     assert _ok(run_cli("chat", "hello", env={"MODELGATE_TARGET": target})) == "hello\n"
 

@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from modelgate.cli import connection
 from modelgate.cli.output import add_json_flag, stdout
-from modelgate.cli.prompt import STDIN, add_prompt, read_prompt
+from modelgate.cli.prompt import STDIN, add_prompt, read_prompt, utf8
 from modelgate.client import text_of
 from modelgate.v1 import chat_pb2, completion_pb2
 
@@ -65,10 +65,10 @@ def _complete(args: argparse.Namespace) -> int:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    inputs: list[str] = args.texts
+    inputs = [utf8(text, "input") for text in args.texts]
     with connection.connect(args) as client:
         if not inputs or inputs == [STDIN]:  # a lone `-`, or nothing: one text from stdin
-            inputs = [read_prompt(inputs[0] if inputs else None, "text")]
+            inputs = [read_prompt(inputs[0] if inputs else None, "input")]
         reply = client.embed(args.model, inputs, dimensions=args.dimensions)
     if args.json:
         stdout.json(reply)
@@ -79,7 +79,7 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `chat` and `complete` to the `modelgate` command."""
+    """Add `chat`, `complete` and `embed` to the `modelgate` command."""
     for name, func, help_text in (
         ("chat", _chat, "send one chat message and print the answer"),
         ("complete", _complete, "complete a prompt (legacy completion) and print the text"),

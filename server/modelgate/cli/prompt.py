@@ -22,13 +22,26 @@ def add_prompt(parser: argparse.ArgumentParser, what: str = "prompt") -> None:
     )
 
 
+def utf8(text: str, what: str = "prompt") -> str:
+    """`text`, checked to be UTF-8 (protobuf strings must be): Python hands over bytes that
+    are not as lone surrogates, which would fail deep in the client with a traceback."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"the {what} is not UTF-8 text") from None
+    return text
+
+
 def read_prompt(given: str | None, what: str = "prompt") -> str:
     """The argument, or all of stdin (its trailing newlines dropped: `echo` adds one)."""
     if given is not None and given != STDIN:
-        return given
+        return utf8(given, what)
     if sys.stdin is None or (given is None and sys.stdin.isatty()):
         raise UsageError(f"no {what}: give it as an argument, or pipe it on stdin")
-    text = sys.stdin.read().rstrip("\r\n")
+    try:
+        text = sys.stdin.read().rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError(f"the {what} read from stdin is not UTF-8 text") from None
     if not text:
         raise UsageError(f"the {what} read from stdin is empty")
-    return text
+    return utf8(text, f"{what} read from stdin")

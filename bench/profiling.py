@@ -213,6 +213,6 @@ def analyse(raw: Path) -> Profile:
         for frame in frames:
             if any(part in frame.file for part in INCLUSIVE_PARTS) and frame.label not in seen:
                 seen.add(frame.label)
-                if not frame.label.startswith("modelgate/cli.py"):
+                if not frame.label.startswith("modelgate/cli/"):  # the command line, not serving
                     profile.modelgate_inclusive[frame.label] += count
     return profile

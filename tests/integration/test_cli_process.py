@@ -31,7 +31,10 @@ def _free_port() -> int:
         return port
 
 
-def _wait_serving(target: str, within: float = PROCESS_S) -> None:
+def _wait_serving(
+    target: str, within: float = PROCESS_S, credentials: grpc.ChannelCredentials | None = None
+) -> None:
+    """Poll health until SERVING (over TLS with `credentials`, else plaintext)."""
     deadline = time.monotonic() + within
     # gRPC's reconnect backoff grows to minutes by default, so a process that is slow to
     # start would be noticed seconds after it listens (later, the slower it was); capped at
@@ -42,7 +45,12 @@ def _wait_serving(target: str, within: float = PROCESS_S) -> None:
         ("grpc.max_reconnect_backoff_ms", 500),
         ("grpc.use_local_subchannel_pool", 1),
     ]
-    with grpc.insecure_channel(target, options=options) as channel:
+    channel = (
+        grpc.insecure_channel(target, options=options)
+        if credentials is None
+        else grpc.secure_channel(target, credentials, options=options)
+    )
+    with channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             try:

@@ -1,0 +1,64 @@
+"""`modelgate` command line: serve the gateway, or call one (chat, complete, embed, ...).
+
+Each command group is a module with `register(commands)`; list a new group in
+COMMAND_GROUPS. Client commands share the connection flags (`connection.options()`) and
+report failures here, once: one line on stderr with the gRPC code and the ErrorInfo reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib import metadata
+
+from modelgate.cli import generation, info, serve
+from modelgate.cli.output import UsageError, report, stdout
+from modelgate.client import ModelGateError
+
+COMMAND_GROUPS = (serve, generation, info)
+DESCRIPTION = "Serve the modelgate gateway, or call one."
+
+EXIT_FAILED = 1
+"""The call failed (the error line says why), or `health` found the gateway not SERVING."""
+EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: the reader of stdout went away (`modelgate models | head -1`)."""
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT: what a shell reports for Ctrl-C."""
+
+
+def version() -> str:
+    """The installed distribution's version."""
+    try:
+        return metadata.version("modelgate")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(prog="modelgate", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `modelgate` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except (ModelGateError, UsageError) as exc:
+        report(exc)
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        stdout.end_line()  # a cut-short stream; the shell prompt then starts on its own line
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return result

@@ -45,6 +45,6 @@ class Metrics:
         )
         self.streams = Gauge("modelgate_streams_in_flight", "Open streaming RPCs", registry=r)
 
-    def serve(self, port: int, host: str = "0.0.0.0") -> None:
-        """Expose /metrics on `port` (a daemon thread of prometheus_client)."""
+    def serve(self, port: int, host: str) -> None:
+        """Expose /metrics on `host:port` (a daemon thread of prometheus_client)."""
         start_http_server(port, addr=host, registry=self.registry)

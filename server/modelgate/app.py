@@ -192,6 +192,8 @@ class Gateway:
                 await self._refresher
         await self.server.stop(self.settings.server.grace_seconds if grace is None else grace)
         await self.catalog.aclose()
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.close)
         if self.state is not None:
             await self.state.aclose()
         if self.tracer_provider is not None:

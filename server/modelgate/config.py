@@ -24,7 +24,7 @@ from pydantic_settings import (
 )
 from typing_extensions import override
 
-from modelgate.config_errors import ConfigError, ReferenceProblems, explain
+from modelgate.config_errors import ConfigError, ReferenceProblems, explain, source_line
 from modelgate.config_sources import StrictEnv, StrictYaml, config_path
 from modelgate.hooks.base import HookConfig
 from modelgate.state.guard import Bounds
@@ -372,5 +372,4 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         raise ConfigError(explain(exc, Settings)) from None
     except SettingsError as exc:  # a variable holding a section is not JSON
-        cause = f": {exc.__cause__}" if exc.__cause__ else ""
-        raise ConfigError([f"{exc}{cause}"]) from None
+        raise ConfigError([source_line(exc)]) from None

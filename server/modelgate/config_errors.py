@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from modelgate.config_paths import ENV_PREFIX, dotted, env_name_problem, unknown_key
+from modelgate.config_paths import DOTENV_LABEL, ENV_PREFIX, dotted, env_name_problem, unknown_key
 
 _SECRET_PARTS = ("key", "sha256", "header", "url", "secret", "token", "password")
 _SHOWN_INPUT_CHARS = 60
+_UNPARSED = re.compile(r'field "(\w+)" from source "(\w+)"')
 _SERVICE_LINK = re.compile(
     r"MODELGATE_(?:[A-Z0-9]+(?:_[A-Z0-9]+)*_)?(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?"
     r"|PORT(?:_\d+_(?:TCP|UDP|SCTP)(?:_(?:PROTO|PORT|ADDR))?)?)"
@@ -57,8 +58,8 @@ def _line(detail: ErrorDetails, root: type[BaseModel]) -> str:
     loc = detail["loc"]
     if detail["type"] == "extra_forbidden":
         name = str(loc[-1])
-        if len(loc) == 1 and name.startswith(ENV_PREFIX):
-            return env_line(root, name)
+        if len(loc) == 1 and name.removeprefix(DOTENV_LABEL).startswith(ENV_PREFIX):
+            return env_line(root, name, detail.get("input"))
         return f"`{dotted(loc)}`: {unknown_key(root, loc)}"
     message = detail["msg"].removeprefix("Value error, ")
     path = dotted(loc)
@@ -67,15 +68,38 @@ def _line(detail: ErrorDetails, root: type[BaseModel]) -> str:
     return f"`{path}`: {text}" if path else text
 
 
-def env_line(root: type[BaseModel], name: str) -> str:
-    """The line for a `MODELGATE_*` environment variable that names no setting."""
+def env_line(root: type[BaseModel], name: str, value: object) -> str:
+    """The line for a `MODELGATE_*` variable (`.env:` when from .env) that names no setting."""
+    where = ".env" if name.startswith(DOTENV_LABEL) else "environment"
+    name = name.removeprefix(DOTENV_LABEL)
     problem = env_name_problem(root, name) or "unknown setting"
-    if _SERVICE_LINK.fullmatch(name):
+    if _looks_like_service_link(name, value):
         problem += (
             " (if Kubernetes set it for a Service: `enableServiceLinks: false` in the pod spec "
             "stops that)"
         )
-    return f"environment variable `{name}`: {problem}"
+    return f"{where} variable `{name}`: {problem}"
+
+
+def _looks_like_service_link(name: str, value: object) -> bool:
+    """A variable Kubernetes injects for a Service (`MODELGATE_PORT=tcp://10.0.0.1:50051`)."""
+    if not _SERVICE_LINK.fullmatch(name):
+        return False
+    if "_SERVICE_" in name or re.search(r"_PORT_\d+_", name):
+        return True
+    return isinstance(value, str) and value.startswith(("tcp://", "udp://", "sctp://"))
+
+
+def source_line(error: Exception) -> str:
+    """The line for a value pydantic-settings could not even parse (a section not in JSON)."""
+    found = _UNPARSED.search(str(error))
+    cause = f": {error.__cause__}" if error.__cause__ else ""
+    if found is None:
+        return f"{error}{cause}"
+    field, source = found.groups()
+    where = ".env" if source.startswith("DotEnv") else "environment"
+    name = f"{ENV_PREFIX}{field.upper()}"
+    return f"{where} variable `{name}` (or `{name}__...`): not valid JSON{cause}"
 
 
 def _shown_input(path: str, value: object) -> str:

@@ -18,6 +18,8 @@ from pydantic import BaseModel
 
 ENV_PREFIX = "MODELGATE_"
 ENV_DELIMITER = "__"
+DOTENV_LABEL = ".env:"
+"""Marks an unknown name from the .env file (not the environment) in validation errors."""
 CLOSE = 0.6
 """difflib ratio above which a known name is offered as "did you mean"."""
 

@@ -170,5 +170,6 @@ def _unknown(what: str, name: str, known: list[str]) -> str:
     """`unknown model 'gtp-4o'; did you mean 'gpt-4o'? known: ...`"""
     guess = closest(name, known)
     hint = f"; did you mean {guess!r}?" if guess else ""
-    listed = ", ".join(sorted(known)[:_LISTED]) + (", ..." if len(known) > _LISTED else "")
+    names = sorted(set(known))
+    listed = ", ".join(names[:_LISTED]) + (", ..." if len(names) > _LISTED else "")
     return f"unknown {what} {name!r}{hint} (known: {listed or 'none'})"

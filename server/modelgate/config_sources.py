@@ -17,6 +17,7 @@ import yaml
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     YamlConfigSettingsSource,
@@ -24,7 +25,7 @@ from pydantic_settings import (
 from typing_extensions import override
 
 from modelgate.config_errors import ConfigError
-from modelgate.config_paths import ENV_PREFIX, env_name_problem
+from modelgate.config_paths import DOTENV_LABEL, ENV_PREFIX, env_name_problem
 
 READ_BY_OTHER_PROGRAMS = frozenset(
     {
@@ -52,6 +53,7 @@ class StrictEnv(PydanticBaseSettingsSource):
         super().__init__(inner.settings_cls)
         self.inner = inner
         self.unknown: dict[str, Any] = {}
+        label = DOTENV_LABEL if isinstance(inner, DotEnvSettingsSource) else ""
         kept: dict[str, str | None] = {}
         for name, value in inner.env_vars.items():
             upper = name.upper()
@@ -60,7 +62,7 @@ class StrictEnv(PydanticBaseSettingsSource):
                 and upper not in READ_BY_OTHER_PROGRAMS
                 and env_name_problem(inner.settings_cls, upper)
             ):
-                self.unknown[upper] = value
+                self.unknown[label + upper] = value
             else:
                 kept[name] = value
         inner.env_vars = kept

@@ -6,6 +6,8 @@ names that resolve to nothing, so a caller cannot explode cardinality.
 
 from __future__ import annotations
 
+from wsgiref.simple_server import WSGIServer
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -16,6 +18,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._endpoint: WSGIServer | None = None
         r = self.registry
         self.requests = Counter(
             "modelgate_requests", "RPCs handled", ["rpc", "model", "provider", "code"], registry=r
@@ -47,4 +50,11 @@ class Metrics:
 
     def serve(self, port: int, host: str) -> None:
         """Expose /metrics on `host:port` (a daemon thread of prometheus_client)."""
-        start_http_server(port, addr=host, registry=self.registry)
+        self._endpoint, _thread = start_http_server(port, addr=host, registry=self.registry)
+
+    def close(self) -> None:
+        """Stop the /metrics endpoint, freeing its port (blocks up to half a second)."""
+        if self._endpoint is not None:
+            self._endpoint.shutdown()
+            self._endpoint.server_close()
+            self._endpoint = None

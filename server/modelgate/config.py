@@ -4,6 +4,10 @@ Precedence, highest first: environment variables (`MODELGATE_*`, nested with
 `__`), a `.env` file in the working directory, the YAML config file named by
 `MODELGATE_CONFIG` / `--config`, then the defaults below. The defaults alone
 give a working gateway: the built-in echo runtime, memory state, no auth.
+
+Strict, because an ignored key is a lost intent: unknown keys and `MODELGATE_*`
+names are refused (config_sources.py), and so are names that point nowhere
+(config_refs.py); `load_settings` turns every problem into one line (config_errors.py).
 """
 
 from __future__ import annotations

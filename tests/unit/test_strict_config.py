@@ -278,9 +278,15 @@ models:
   - {id: b, runtime: openai, fallbacks: [c]}
   - {id: a, runtime: openai}
 """
-    assert load(text) == [
-        "`runtimes.openai.kind`: unknown provider kind 'opnai'; did you mean 'openai'? "
-        "(known: anthropic, echo, lmstudio, ollama, openai, openai_compatible)",
+    kind, *rest = load(text)
+    assert kind.startswith(
+        "`runtimes.openai.kind`: unknown provider kind 'opnai'; did you mean 'openai'? (known: "
+    )
+    listed = kind.removesuffix(")").split("(known: ")[1].split(", ")
+    assert {"anthropic", "echo", "lmstudio", "ollama", "openai", "openai_compatible"} <= set(
+        listed
+    ), "every built-in kind (and any registered plugin) is listed"
+    assert rest == [
         "`models[0].runtime`: unknown runtime 'openia'; did you mean 'openai'? "
         "(known: echo, openai)",
         "`models[1].fallbacks[0]`: unknown model 'c' (known: a, b, echo)",

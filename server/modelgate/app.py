@@ -1,4 +1,10 @@
-"""Assembles and runs the gRPC server: gateway service, health, reflection, drain."""
+"""Assembles and runs the gRPC server: gateway service, health, reflection, drain.
+
+A gateway moves through the health phases of `modelgate.api.health.PHASES` (the
+table in docs/operations.md): starting (port bound, catalog loading), serving,
+draining (SIGTERM: readiness NOT_SERVING, no new calls, Watch streams end, in-flight
+calls finish within `server.grace_seconds`) and stopped.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,11 @@ import sys
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from modelgate.api.auth import Authenticator
 from modelgate.api.decoding import TolerantRegistration
+from modelgate.api.health import READINESS, GatewayHealth
 from modelgate.api.servicer import ModelGatewayServicer
 from modelgate.config import Settings
 from modelgate.hooks.base import HookChain
@@ -29,7 +35,7 @@ from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.middleware import RpcMiddleware
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
-from modelgate.v1 import gateway_pb2, gateway_pb2_grpc
+from modelgate.v1 import gateway_pb2_grpc
 
 log = logging.getLogger("modelgate")
 
@@ -38,7 +44,7 @@ class StartupError(Exception):
     """The gateway cannot start where it was told to (a port in use): one line, exit 1."""
 
 
-SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["ModelGateway"].full_name
+SERVICE_NAME = READINESS
 
 
 def server_options(settings: Settings, *, reuse_port: bool) -> list[tuple[str, int]]:
@@ -105,7 +111,7 @@ class Gateway:
                 auth=auth,
                 known_model=self.catalog.knows,
             )
-        self.health = HealthServicer()
+        self.health = GatewayHealth()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
         registration = TolerantRegistration(self.server, middleware.wrap if middleware else None)
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
@@ -129,7 +135,6 @@ class Gateway:
         """Bind, load the catalog, then report SERVING; returns the bound port."""
         host = host or self.settings.server.host
         port = self.settings.server.port if port is None else port
-        await self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         credentials = server_credentials(self.settings)
         address = f"{host}:{port}"
         try:
@@ -164,15 +169,9 @@ class Gateway:
         await self.catalog.refresh()
         if any(s.config.discover for s in self.catalog.runtimes.values()):
             self._refresher = asyncio.create_task(self._refresh_forever())
-        await self._set_health(health_pb2.HealthCheckResponse.SERVING)
+        self.health.enter("serving")
         log.info("modelgate serving on %s:%d", host, self.port)
         return self.port
-
-    async def _set_health(
-        self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType
-    ) -> None:
-        for name in ("", SERVICE_NAME):
-            await self.health.set(name, status)
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -180,17 +179,20 @@ class Gateway:
             await self.catalog.refresh()
 
     async def stop(self, grace: float | None = None) -> None:
-        """Drain: readiness NOT_SERVING first, then let in-flight calls finish within `grace`.
-
-        Only the gateway service (readiness) flips: "" (liveness) stays SERVING while
-        the process still answers, so Kubernetes never restarts a pod mid-drain.
-        """
-        await self.health.set(SERVICE_NAME, health_pb2.HealthCheckResponse.NOT_SERVING)
+        """Drain, then stop: readiness NOT_SERVING and no new calls at once, Watch streams
+        end, in-flight calls get up to `grace` seconds (see `PHASES`)."""
+        grace = self.settings.server.grace_seconds if grace is None else grace
+        # The stop's first step refuses new calls (gRPC begins its shutdown before its
+        # first await): once a watcher's stream has ended, no new call gets in.
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        await asyncio.sleep(0)
+        self.health.enter("draining")
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
-        await self.server.stop(self.settings.server.grace_seconds if grace is None else grace)
+        await stopping
+        self.health.enter("stopped")
         await self.catalog.aclose()
         if self.metrics is not None:
             await asyncio.to_thread(self.metrics.close)

@@ -185,7 +185,8 @@ class LimitsConfig(Section):
     max_output_tokens: int = 1_000_000
     stream_max_seconds: float = 600.0
     allow_private_image_urls: bool = False
-    """Let image URLs name loopback, private or link-local hosts (off: SSRF guard)."""
+    """Let image URLs name internal hosts, in requests and in the gateway's own fetches for
+    local runtimes (off: only public addresses, see `providers.addresses`)."""
 
 
 class RoutingConfig(Section):

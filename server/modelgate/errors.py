@@ -4,7 +4,9 @@ Every failure that reaches a caller is a `GatewayError`: a canonical status
 code, an AIP-193 reason (see `modelgate.v1.ErrorReason`) and optional details
 (field violations, retry delay, upstream facts). Building the
 `google.rpc.Status` lives here only, so the message always equals the details
-message and no module formats statuses by hand.
+message and no module formats statuses by hand. A caller's value is quoted only
+through `quoted`/`bounded`, and a status keeps to a byte budget, so it always
+fits a default client's metadata limit.
 """
 
 from __future__ import annotations
@@ -23,6 +25,38 @@ if TYPE_CHECKING:
     from modelgate.state.errors import StateUnavailableError
 
 GATEWAY_DOMAIN = "modelgate"
+MAX_ECHO_CHARS = 64
+"""Longest caller value an error quotes whole; longer ones are cut and their length given."""
+MAX_MESSAGE_BYTES = 768
+MAX_METADATA_VALUE_BYTES = 1024
+MAX_VIOLATION_BYTES = 1536
+"""Status budgets: message and details travel in trailers, which default clients cap at
+8 KiB (over it the caller sees RESOURCE_EXHAUSTED instead of our status). With every
+budget full a status takes under 5 KiB on the wire, under 7 KiB when all of it is
+non-ASCII (percent-encoded in grpc-message, three characters a byte)."""
+
+
+def bounded(value: str, limit: int = MAX_ECHO_CHARS, *, tail: int = 0) -> str:
+    """A caller's value as an error may carry it: cut to `limit` characters (and the last
+    `tail`, for library messages that quote the value first), saying its length."""
+    if len(value) <= limit + tail:
+        return value
+    end = f" ...{value[-tail:]}" if tail else ""
+    return f"{value[:limit]}... ({len(value)} characters){end}"
+
+
+def quoted(value: str) -> str:
+    """A caller's value quoted in an error message (repr, bounded like `bounded`)."""
+    if len(value) <= MAX_ECHO_CHARS:
+        return repr(value)
+    return f"{value[:MAX_ECHO_CHARS]!r}... ({len(value)} characters)"
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode(errors="ignore") + f"... ({len(raw)} bytes)"
 
 
 class GatewayError(Exception):
@@ -56,19 +90,19 @@ class GatewayError(Exception):
 
     def to_status(self) -> grpc.Status:
         """The grpcio status object whose trailers carry the `google.rpc` details."""
-        status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        status = status_pb2.Status(
+            code=self.code.value[0], message=_clip_bytes(self.message, MAX_MESSAGE_BYTES)
+        )
+        kept = _within_budget(self.violations)
+        metadata = {k: _clip_bytes(v, MAX_METADATA_VALUE_BYTES) for k, v in self.metadata.items()}
+        if len(kept) < len(self.violations):
+            metadata["violations_omitted"] = str(len(self.violations) - len(kept))
         info = error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=self.domain, metadata=self.metadata
+            reason=self.reason, domain=self.domain, metadata=metadata
         )
         status.details.add().Pack(info)
-        if self.violations:
-            bad_request = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
-                    for f, d in self.violations
-                ]
-            )
-            status.details.add().Pack(bad_request)
+        if kept:
+            status.details.add().Pack(error_details_pb2.BadRequest(field_violations=kept))
         if self.quota_violations:
             quota = error_details_pb2.QuotaFailure(
                 violations=[
@@ -90,6 +124,25 @@ class GatewayError(Exception):
         return f"GatewayError({self.code.name}, {self.reason!r}, {self.message!r})"
 
 
+def _within_budget(
+    violations: Sequence[tuple[str, str]],
+) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    """The first violations that fit MAX_VIOLATION_BYTES (at least one); the count of the rest
+    goes into ErrorInfo metadata `violations_omitted`, so nothing is dropped silently."""
+    kept: list[error_details_pb2.BadRequest.FieldViolation] = []
+    used = 0
+    for field, description in violations:
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=_clip_bytes(field, MAX_ECHO_CHARS * 4),
+            description=_clip_bytes(description, MAX_ECHO_CHARS * 8),
+        )
+        used += violation.ByteSize() + 3  # tag and length prefix
+        if kept and used > MAX_VIOLATION_BYTES:
+            break
+        kept.append(violation)
+    return kept
+
+
 def invalid_argument(violations: Sequence[tuple[str, str]]) -> GatewayError:
     """INVALID_ARGUMENT listing every offending field, so callers fix all at once."""
     summary = "; ".join(f"{field}: {why}" for field, why in violations[:5])
@@ -109,8 +162,8 @@ def model_not_found(model: str, known: Sequence[str]) -> GatewayError:
     return GatewayError(
         grpc.StatusCode.NOT_FOUND,
         "MODEL_NOT_FOUND",
-        f"model {model!r} is not known to this gateway; available: {hint}",
-        metadata={"model": model},
+        f"model {quoted(model)} is not known to this gateway; available: {hint}",
+        metadata={"model": bounded(model)},
     )
 
 
@@ -120,8 +173,8 @@ def not_supported(model: str, operation: str, capable: Sequence[str]) -> Gateway
     return GatewayError(
         grpc.StatusCode.UNIMPLEMENTED,
         "OPERATION_NOT_SUPPORTED",
-        f"model {model!r} does not support {operation}; models that do: {alternatives}",
-        metadata={"model": model, "operation": operation},
+        f"model {quoted(model)} does not support {operation}; models that do: {alternatives}",
+        metadata={"model": bounded(model), "operation": operation},
     )
 
 

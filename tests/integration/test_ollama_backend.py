@@ -455,23 +455,6 @@ async def test_image_bytes_are_sent_base64_in_images(stub: Stub, fake: FakeOllam
     ]
 
 
-async def test_image_url_is_invalid_argument_naming_the_part(stub: Stub, fake: FakeOllama) -> None:
-    message = content_pb2.Message(
-        role=content_pb2.ROLE_USER,
-        parts=[
-            content_pb2.ContentPart(text="what is this?"),
-            content_pb2.ContentPart(image=content_pb2.Image(url="https://example.com/cat.png")),
-        ],
-    )
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.Chat(chat_pb2.ChatRequest(model=LLAMA, messages=[message]))
-    error = decode(caught.value)
-    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert [field for field, _ in error.violations] == ["messages[0].parts[1].image.url"]
-    assert "inline" in error.violations[0][1]
-    assert fake.requests_to(CHAT) == []
-
-
 async def test_json_schema_and_json_object_set_format(stub: Stub, fake: FakeOllama) -> None:
     schema = {
         "type": "object",

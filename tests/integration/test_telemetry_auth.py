@@ -22,6 +22,7 @@ from modelgate.config import (
     RuntimeConfig,
     TelemetryConfig,
 )
+from modelgate.errors import bounded
 from modelgate.v1 import chat_pb2, model_pb2
 from tests.fakes import FakeOpenAI
 from tests.gateways import serve, settings
@@ -213,6 +214,17 @@ async def test_valid_key_calls_and_disallowed_model_is_permission_denied(authed:
         chat_request("gpt-4o-mini", "ok"), metadata=_bearer("key-b-secret")
     )
     assert allowed.model == "gpt-4o-mini"
+
+
+async def test_a_huge_disallowed_model_name_is_echoed_bounded(authed: Any) -> None:
+    """The permission error quotes the model cut short, so a default client still sees it."""
+    huge = "m" * 100_000
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await authed.stub.Chat(chat_request(huge, "x"), metadata=_bearer("key-b-secret"))
+    status = decode(caught.value)
+    assert (status.code, status.reason) == (grpc.StatusCode.PERMISSION_DENIED, "MODEL_NOT_ALLOWED")
+    assert status.metadata["model"] == bounded(huge)
+    assert "(100000 characters)" in status.message
 
 
 async def test_request_rate_quota_gives_retry_info_and_quota_failure(authed: Any) -> None:

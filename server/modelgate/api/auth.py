@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 
 from modelgate.config import ApiKeyConfig, AuthConfig
-from modelgate.errors import GatewayError, state_unavailable
+from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
 from modelgate.state.counters import RateLimiter
 from modelgate.state.errors import StateUnavailableError
 
@@ -142,8 +142,8 @@ class Authenticator:
             raise GatewayError(
                 grpc.StatusCode.PERMISSION_DENIED,
                 "MODEL_NOT_ALLOWED",
-                f"API key {key.id!r} may not use model {model!r}",
-                metadata={"api_key": key.id, "model": model},
+                f"API key {key.id!r} may not use model {quoted(model)}",
+                metadata={"api_key": key.id, "model": bounded(model)},
             )
         bucket = self._requests.get(key.id)
         if bucket is not None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from modelgate.errors import GatewayError, invalid_argument
+from modelgate.errors import GatewayError, bounded, invalid_argument, quoted
 from modelgate.providers.base import Backend, CallContext, ModelManager
 from modelgate.routing.catalog import Catalog
 from modelgate.v1 import model_pb2
@@ -52,9 +52,9 @@ class LocalModels:
             raise GatewayError(
                 grpc.StatusCode.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                f"runtime {runtime!r} is not configured; runtimes: "
+                f"runtime {quoted(runtime)} is not configured; runtimes: "
                 f"{', '.join(sorted(self.catalog.runtimes))}",
-                metadata={"runtime": runtime},
+                metadata={"runtime": bounded(runtime)},
             )
         manager = _manager_of(matches[0][1].backend)
         if manager is None:
@@ -66,9 +66,9 @@ class LocalModels:
             raise GatewayError(
                 grpc.StatusCode.UNIMPLEMENTED,
                 "OPERATION_NOT_SUPPORTED",
-                f"runtime {runtime!r} cannot manage models; runtimes that can: "
+                f"runtime {quoted(runtime)} cannot manage models; runtimes that can: "
                 f"{', '.join(sorted(capable)) or 'none configured'}",
-                metadata={"runtime": runtime},
+                metadata={"runtime": bounded(runtime)},
             )
         return manager
 

@@ -9,18 +9,17 @@ gateway microseconds and the caller gets INVALID_ARGUMENT with a
 from __future__ import annotations
 
 import functools
-import ipaddress
 import math
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import jsonschema
 from google.protobuf import struct_pb2
 
 from modelgate.config import LimitsConfig
-from modelgate.errors import invalid_argument
+from modelgate.errors import MAX_ECHO_CHARS, bounded, invalid_argument, quoted
+from modelgate.providers.addresses import url_refusal
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
 from modelgate.providers.structs import struct_to_dict
 from modelgate.v1 import (
@@ -68,7 +67,7 @@ def _schema_problem(serialized: bytes) -> str:
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
-        return exc.message
+        return bounded(exc.message, tail=MAX_ECHO_CHARS)  # it may quote a schema value whole
     return ""
 
 
@@ -76,29 +75,6 @@ def _check_schema(out: Violations, field: str, schema: struct_pb2.Struct) -> Non
     problem = _schema_problem(schema.SerializeToString(deterministic=True))
     if problem:
         out.append((field, f"is not a valid JSON Schema: {problem}"))
-
-
-def _private_host(url: str) -> bool:
-    """Whether the URL names an internal host (literal IPs and well-known local names).
-
-    Names are not resolved: resolution happens at whoever fetches the image,
-    so a DNS answer here proves nothing; literal addresses are what attackers use.
-    """
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host in ("localhost", "metadata.google.internal") or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_unspecified
-        or address.is_multicast
-    )
 
 
 def _check_image(out: Violations, path: str, image: content_pb2.Image, allow_private: bool) -> None:
@@ -114,10 +90,10 @@ def _check_image(out: Violations, path: str, image: content_pb2.Image, allow_pri
             out.append((f"{path}.mime_type", f"must be one of {allowed} with `data`"))
         elif not image.data.startswith(magic):
             out.append((f"{path}.data", f"is not a {image.mime_type} image"))
-    elif not image.url.startswith(("https://", "http://")):
-        out.append((f"{path}.url", "must be an http or https URL"))
-    elif not allow_private and _private_host(image.url):
-        out.append((f"{path}.url", "must not point at a loopback, private or link-local address"))
+    else:
+        refusal = url_refusal(image.url, allow_private=allow_private)
+        if refusal is not None:
+            out.append((f"{path}.url", refusal))
 
 
 def _check_messages(
@@ -164,7 +140,7 @@ def _check_messages(
                     out.append(
                         (
                             f"{part_path}.tool_result.tool_call_id",
-                            f"no earlier tool call has id {result.tool_call_id!r}",
+                            f"no earlier tool call has id {quoted(result.tool_call_id)}",
                         )
                     )
                 if result.WhichOneof("result") is None:
@@ -208,14 +184,14 @@ def _check_tools(out: Violations, request: AnyChatRequest, limits: LimitsConfig)
         if not _NAME.match(tool.name):
             out.append((f"tools[{i}].name", "must match [a-zA-Z0-9_-]{1,64}"))
         elif tool.name in names:
-            out.append((f"tools[{i}].name", f"duplicate tool name {tool.name!r}"))
+            out.append((f"tools[{i}].name", f"duplicate tool name {quoted(tool.name)}"))
         names.add(tool.name)
         if tool.HasField("parameters"):
             _check_schema(out, f"tools[{i}].parameters", tool.parameters)
     choice = request.tool_choice
     kind = choice.WhichOneof("choice")
     if kind == "tool_name" and choice.tool_name not in names:
-        out.append(("tool_choice.tool_name", f"{choice.tool_name!r} is not one of `tools`"))
+        out.append(("tool_choice.tool_name", f"{quoted(choice.tool_name)} is not one of `tools`"))
     elif kind == "mode":
         if choice.mode not in _TOOL_MODES:
             out.append(("tool_choice.mode", f"unknown value {choice.mode}"))

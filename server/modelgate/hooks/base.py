@@ -2,7 +2,9 @@
 
 A hook may implement any of: `before(request)` (inspect or rewrite the request
 in place, or veto it by raising GatewayError), `after(request, response)` for
-unary answers, and `on_chunk(request, event)` for every stream event. Hooks are
+unary answers, and `on_chunk(request, event)` for every stream event. Every RPC
+that carries content runs them: Chat, StreamChat, Complete, StreamComplete and
+Embed (whose answer, vectors, holds no text but still passes `after`). Hooks are
 named in config (`hooks: [{name: redact, options: {...}}]`) and found among the
 built-ins, `register_hook()` calls and the `modelgate.hooks` entry-point group.
 With no hooks configured the router holds no chain at all: zero cost.

@@ -1,8 +1,9 @@
 """The worked example hook: redact e-mail addresses and credentials before they leave.
 
-Text parts of every request message (and optionally answers) are scrubbed with
-regular expressions, so a prompt that pastes a customer's e-mail or a cloud key
-does not reach the provider. Config:
+Every text a caller sends (chat message text, a completion's prompt and suffix,
+embedding inputs) is scrubbed with regular expressions, so a prompt that pastes
+a customer's e-mail or a cloud key does not reach the provider; with `answers`
+on, answer text (chat and completion, unary and streamed) is scrubbed too. Config:
 
     hooks:
       - name: redact
@@ -42,17 +43,25 @@ class RedactionHook:
                 part.text = self.redact(part.text)
 
     async def before(self, request: Any) -> None:
-        """Scrub request text (chat messages, or a completion prompt)."""
+        """Scrub request text: chat messages, a completion's prompt and suffix, embed inputs."""
         if hasattr(request, "messages"):
             for message in request.messages:
                 self._scrub_parts(message.parts)
         if getattr(request, "prompt", ""):
             request.prompt = self.redact(request.prompt)
+        if getattr(request, "suffix", ""):
+            request.suffix = self.redact(request.suffix)
+        if hasattr(request, "inputs"):
+            request.inputs[:] = [self.redact(text) for text in request.inputs]
 
     async def after(self, request: Any, response: Any) -> None:
-        """Scrub answer text when `answers` is on."""
-        if self.answers and hasattr(response, "content"):
+        """Scrub answer text (chat content, completion text) when `answers` is on."""
+        if not self.answers:
+            return
+        if hasattr(response, "content"):
             self._scrub_parts(response.content)
+        if getattr(response, "text", ""):
+            response.text = self.redact(response.text)
 
     def on_chunk(self, request: Any, event: Any) -> None:
         """Scrub streamed text deltas when `answers` is on (matches split across deltas slip)."""

@@ -52,6 +52,8 @@ class Target:
     """Who keeps `previous_response_id` histories: "upstream" (passed through) or "gateway"."""
     cache: bool = False
     """Cache unary answers by default (catalog `cache: true`)."""
+    allow_private_urls: bool = False
+    """`limits.allow_private_image_urls`: image URLs a backend fetches may name internal hosts."""
 
     @property
     def id(self) -> str:

@@ -25,7 +25,7 @@ from modelgate.config import (
     RuntimeConfig,
     Settings,
 )
-from modelgate.errors import GatewayError, invalid_argument, model_not_found
+from modelgate.errors import GatewayError, bounded, invalid_argument, model_not_found, quoted
 from modelgate.providers.base import (
     AnyChatRequest,
     Backend,
@@ -108,6 +108,7 @@ class Catalog:
             echo_runtimes, echo_models = _echo_entries(settings)
             runtimes = {**echo_runtimes, **runtimes}
             models = [*echo_models, *models]
+        self.allow_private_urls = settings.limits.allow_private_image_urls
         self.runtimes: dict[str, RuntimeState] = {}
         for name, config in runtimes.items():
             try:
@@ -147,6 +148,7 @@ class Catalog:
             api=model.api or state.config.api,
             conversation=model.resolved_conversation(state.config),
             cache=model.cache,
+            allow_private_urls=self.allow_private_urls,
         )
         gate = _gate(model.runtime, state, target)
         self._deployments[model.id] = Deployment(
@@ -172,8 +174,9 @@ class Catalog:
             raise GatewayError(
                 grpc.StatusCode.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                f"model name {name!r} is ambiguous; use one of: {', '.join(sorted(candidates))}",
-                metadata={"model": name},
+                f"model name {quoted(name)} is ambiguous; use one of: "
+                f"{', '.join(sorted(candidates))}",
+                metadata={"model": bounded(name)},
             )
         raise model_not_found(name, list(self._deployments))
 
@@ -290,6 +293,7 @@ class Catalog:
                 options=dict(state.config.options),
                 api=state.config.api,
                 conversation=state.config.default_conversation(state.config.api),
+                allow_private_urls=self.allow_private_urls,
             )
             assert state.backend is not None
             self._deployments[record.id] = Deployment(

@@ -23,7 +23,7 @@ import grpc
 
 from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
-from modelgate.errors import GatewayError, state_unavailable
+from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
 from modelgate.providers.structs import arguments_struct, content_text, struct_to_json
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
@@ -41,8 +41,8 @@ def _not_found(response_id: str) -> GatewayError:
     return GatewayError(
         grpc.StatusCode.NOT_FOUND,
         "RESPONSE_NOT_FOUND",
-        f"previous_response_id {response_id!r} is unknown, expired or not yours",
-        metadata={"previous_response_id": response_id[:64]},
+        f"previous_response_id {quoted(response_id)} is unknown, expired or not yours",
+        metadata={"previous_response_id": bounded(response_id)},
     )
 
 

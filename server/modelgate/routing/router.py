@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 import grpc
 
 from modelgate.config import RoutingConfig
-from modelgate.errors import GatewayError, not_supported
+from modelgate.errors import GatewayError, bounded, not_supported, quoted
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
 from modelgate.routing.admission import Admission, admit
@@ -105,8 +105,8 @@ class Router:
             raise GatewayError(
                 grpc.StatusCode.UNIMPLEMENTED,
                 "OPERATION_NOT_SUPPORTED",
-                f"no deployment of alias {model!r} supports this operation",
-                metadata={"model": model},
+                f"no deployment of alias {quoted(model)} supports this operation",
+                metadata={"model": bounded(model)},
             )
         return plan
 
@@ -199,7 +199,7 @@ class Router:
     async def complete(
         self, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
-        """One completion, retried and falling back per the routing rules."""
+        """One completion, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
         if self.hooks is not None:
             await self.hooks.before(request)
@@ -217,19 +217,25 @@ class Router:
         _stamp_attempts(response.metadata, count)
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
+        if self.hooks is not None:
+            await self.hooks.after(request, response)
         return response
 
     async def embed(
         self, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
-        """Embeddings, retried and falling back per the routing rules."""
+        """Embeddings, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
+        if self.hooks is not None:
+            await self.hooks.before(request)
         plan = self.plan(request.model, model_pb2.CAPABILITY_EMBEDDING)
         response, deployment, _count = await self._unary(
             plan, call, lambda d: d.backend.embed(d.target, request, call)
         )
         fill_cost(deployment.record.pricing, response.usage, response.cost)
         set_latency(started, response.latency)
+        if self.hooks is not None:
+            await self.hooks.after(request, response)
         return response
 
     async def count_tokens(
@@ -287,12 +293,13 @@ class Router:
     async def stream_complete(
         self, request: AnyCompleteRequest, call: CallContext
     ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
-        """Attempt markers, text deltas and the end."""
+        """Attempt markers, text deltas and the end (every event through the chunk hooks)."""
+        hooks = self.hooks
+        if hooks is not None:
+            await hooks.before(request)
         plan = self.plan(
             request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
         )
-        if self.hooks is not None:
-            await self.hooks.before(request)
         admitted = admit(plan, request, "complete")
         Event = completion_pb2.StreamCompleteResponse
         async for event in self._stream(
@@ -301,6 +308,8 @@ class Router:
             lambda d: d.backend.stream_complete(d.target, admitted.request_for(d), call),
             lambda attempt: Event(attempt=attempt),
         ):
+            if hooks is not None:
+                hooks.on_chunk(request, event)
             yield event
 
     async def _stream(
@@ -385,8 +394,8 @@ def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None
         raise GatewayError(
             grpc.StatusCode.NOT_FOUND,
             "RESPONSE_NOT_FOUND",
-            f"previous_response_id {request.previous_response_id!r} is unknown or expired",
-            metadata={"previous_response_id": request.previous_response_id[:64]},
+            f"previous_response_id {quoted(request.previous_response_id)} is unknown or expired",
+            metadata={"previous_response_id": bounded(request.previous_response_id)},
         )
 
 

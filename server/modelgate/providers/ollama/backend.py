@@ -17,7 +17,7 @@ import grpc
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, bounded, quoted
 from modelgate.providers.base import (
     AnyChatRequest,
     AnyCompleteRequest,
@@ -26,6 +26,7 @@ from modelgate.providers.base import (
     Target,
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, ndjson_lines
+from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.ollama.manage import (
     ShowFacts,
     model_record,
@@ -88,6 +89,8 @@ class OllamaBackend(BackendDefaults):
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
         )
         self.discovery_seconds = float(config.options.get("discovery_seconds", DISCOVERY_SECONDS))
+        self.images = ImageFetcher()
+        """Ollama takes inline images only: the gateway fetches URL images (checked, pinned)."""
         self._facts: dict[tuple[str, str], ShowFacts] = {}
 
     # -- inference -------------------------------------------------------------------------
@@ -100,6 +103,7 @@ class OllamaBackend(BackendDefaults):
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
+        request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/chat", body, call)
         return chat_response(target, self.runtime, data)
@@ -107,6 +111,7 @@ class OllamaBackend(BackendDefaults):
     async def stream_chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=True)
         async with self.http.stream("/api/chat", body, call) as response:
             async for event in chat_events(target, self.runtime, ndjson_lines(response)):
@@ -252,8 +257,8 @@ class OllamaBackend(BackendDefaults):
             raise GatewayError(
                 grpc.StatusCode.NOT_FOUND,
                 "MODEL_NOT_FOUND",
-                f"model {model!r} is not on runtime {self.runtime!r}",
-                metadata={"model": model, "runtime": self.runtime},
+                f"model {quoted(model)} is not on runtime {self.runtime!r}",
+                metadata={"model": bounded(model), "runtime": self.runtime},
             ) from exc
 
     @override

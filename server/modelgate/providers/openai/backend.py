@@ -25,6 +25,7 @@ from modelgate.providers.base import (
     Target,
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream
+from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
@@ -59,6 +60,9 @@ class OpenAIBackend(BackendDefaults):
         self.base_url = (config.resolved_base_url() or default_url).rstrip("/")
         self.api_key = config.resolved_api_key() or ""
         self.lmstudio = lmstudio
+        fetch = bool(config.options.get("fetch_images", lmstudio))
+        self.images = ImageFetcher() if fetch else None
+        """Local runtimes get image bytes, never URLs they would fetch from inside our network."""
         headers = dict(config.headers)
         if self.api_key:
             headers.setdefault("authorization", f"Bearer {self.api_key}")
@@ -91,6 +95,8 @@ class OpenAIBackend(BackendDefaults):
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
+        if self.images is not None:
+            request = await self.images.inline(target, request, call)
         if target.api == "responses":
             response = await responses_api.chat(self.http, target, request, call)
         else:
@@ -106,6 +112,8 @@ class OpenAIBackend(BackendDefaults):
     async def stream_chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        if self.images is not None:
+            request = await self.images.inline(target, request, call)
         if target.api == "responses":
             async for event in responses_api.stream_chat(self.http, target, request, call):
                 if event.HasField("end"):

@@ -40,6 +40,11 @@ from modelgate.v1 import gateway_pb2_grpc
 
 log = logging.getLogger("modelgate")
 
+
+class StartupError(Exception):
+    """The gateway cannot start where it was told to (a port in use): one line, exit 1."""
+
+
 SERVICE_NAME = READINESS
 
 
@@ -135,12 +140,22 @@ class Gateway:
         port = self.settings.server.port if port is None else port
         credentials = server_credentials(self.settings)
         address = f"{host}:{port}"
-        if credentials is None:
-            self.port = self.server.add_insecure_port(address)
-        else:
-            self.port = self.server.add_secure_port(address, credentials)
+        try:
+            if credentials is None:
+                self.port = self.server.add_insecure_port(address)
+            else:
+                self.port = self.server.add_secure_port(address, credentials)
+        except RuntimeError:  # grpc's "Failed to bind"; its own log line says why
+            self.port = 0
         if not self.port:
-            raise OSError(f"could not bind {host}:{port}")
+            raise StartupError(f"cannot listen on {address}: in use, or not an address here")
+        telemetry = self.settings.telemetry
+        if self.metrics is not None and telemetry.metrics_port:
+            scrape = f"{telemetry.scrape_host(host)}:{telemetry.metrics_port}"
+            try:
+                self.metrics.serve(telemetry.metrics_port, telemetry.scrape_host(host))
+            except OSError as exc:
+                raise StartupError(f"cannot serve metrics on {scrape}: {exc.strerror}") from exc
         state = self.settings.state
         self.state = await build_state(
             state.url,
@@ -154,8 +169,6 @@ class Gateway:
         if self.auth is not None:
             self.auth.use_limiter(self.state.limiter, fail_open=state.limiter_on_failure == "open")
         await self.server.start()
-        if self.metrics is not None and self.settings.telemetry.metrics_port:
-            self.metrics.serve(self.settings.telemetry.metrics_port)
         await self.catalog.refresh()
         if any(s.config.discover for s in self.catalog.runtimes.values()):
             self._refresher = asyncio.create_task(self._refresh_forever())
@@ -184,6 +197,8 @@ class Gateway:
         await stopping
         self.health.enter("stopped")
         await self.catalog.aclose()
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.close)
         if self.state is not None:
             await self.state.aclose()
         if self.tracer_provider is not None:
@@ -216,5 +231,8 @@ def run(settings: Settings, *, reuse_port: bool = False) -> int:
         asyncio.run(serve(settings, reuse_port=reuse_port))
     except StateUnavailableError as exc:
         print(f"error: state backend unavailable at start-up: {exc}", file=sys.stderr)
+        return 1
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

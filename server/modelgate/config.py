@@ -4,24 +4,32 @@ Precedence, highest first: environment variables (`MODELGATE_*`, nested with
 `__`), a `.env` file in the working directory, the YAML config file named by
 `MODELGATE_CONFIG` / `--config`, then the defaults below. The defaults alone
 give a working gateway: the built-in echo runtime, memory state, no auth.
+
+Strict, because an ignored key is a lost intent: unknown keys and `MODELGATE_*`
+names are refused (config_sources.py), and so are names that point nowhere
+(config_refs.py); `load_settings` turns every problem into one line (config_errors.py).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
+    SettingsError,
 )
 from typing_extensions import override
 
+from modelgate.config_errors import ConfigError, ReferenceProblems, explain, source_line
+from modelgate.config_sources import StrictEnv, StrictYaml, config_path
 from modelgate.hooks.base import HookConfig
 from modelgate.redactor import MIN_SECRET_CHARS, header_secrets, looks_like_credential, url_secrets
 from modelgate.state.guard import Bounds
@@ -32,13 +40,30 @@ CapabilityName = Literal[
 
 _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
 
+ECHO_RUNTIME = ECHO_MODEL = "echo"
+"""The built-in runtime and model that `echo: true` adds (names the catalog may use)."""
+
 OPENAI_API_HOST = "api.openai.com"
 """OpenAI's own API host: where `previous_response_id` is known to be kept upstream."""
 UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
 """Default of `limits.upstream_max_line_bytes` (also the cap of calls made outside an RPC)."""
 
 
-class PricingConfig(BaseModel):
+PORT_RANGE = (1, 65535)
+Port = Annotated[int, Field(ge=PORT_RANGE[0], le=PORT_RANGE[1])]
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
+]
+
+
+class Section(BaseModel):
+    """A part of the settings: a misspelt key fails with the closest known one, never vanishes."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class PricingConfig(Section):
     """US dollars per million tokens."""
 
     input: float = 0.0
@@ -46,10 +71,8 @@ class PricingConfig(BaseModel):
     cached_input: float = 0.0
 
 
-class RuntimeConfig(BaseModel):
+class RuntimeConfig(Section):
     """One place models run: an API account, an Ollama host, an OpenAI-compatible server."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt key must fail, not vanish
 
     kind: str = Field(description="backend kind: echo, openai, anthropic, ollama, lmstudio, ...")
     base_url: str | None = None
@@ -81,6 +104,12 @@ class RuntimeConfig(BaseModel):
         if self.api_key_env and os.environ.get(self.api_key_env):
             return os.environ[self.api_key_env]
         return self.api_key
+
+    def missing_key_reason(self) -> str:
+        """Why this runtime cannot call its upstream yet ("" when nothing is missing)."""
+        if self.api_key_env and not self.resolved_api_key():
+            return f"{self.api_key_env} is not set"
+        return ""
 
     def is_openai_proper(self) -> bool:
         """OpenAI itself: `kind: openai` with no base URL (its default) or one on api.openai.com.
@@ -125,7 +154,7 @@ class RuntimeConfig(BaseModel):
         return found
 
 
-class ModelConfig(BaseModel):
+class ModelConfig(Section):
     """One catalog entry: a model made by `provider`, served by `runtime`."""
 
     id: str
@@ -162,22 +191,22 @@ class ModelConfig(BaseModel):
         return self.conversation or runtime.default_conversation(api)
 
 
-class DeploymentConfig(BaseModel):
+class DeploymentConfig(Section):
     """One target of an alias."""
 
     model: str
     weight: float = 1.0
 
 
-class AliasConfig(BaseModel):
+class AliasConfig(Section):
     """A public name spread over deployments, with fallbacks tried after them."""
 
-    deployments: list[DeploymentConfig]
+    deployments: list[DeploymentConfig] = Field(min_length=1)
     strategy: Literal["weighted", "least_inflight", "lowest_latency"] = "weighted"
     fallbacks: list[str] = Field(default_factory=list)
 
 
-class LimitsConfig(BaseModel):
+class LimitsConfig(Section):
     """Caps that keep one caller, or one upstream, from exhausting the gateway (the table in
     docs/operations.md "Limits" lists them all)."""
 
@@ -199,7 +228,7 @@ class LimitsConfig(BaseModel):
     about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""
 
 
-class RoutingConfig(BaseModel):
+class RoutingConfig(Section):
     """The one retry loop (SDK retries are off) and the per-deployment circuit breakers."""
 
     max_attempts_per_deployment: int = Field(default=3, ge=1, le=10)
@@ -218,13 +247,16 @@ class RoutingConfig(BaseModel):
     latency_ewma_alpha: float = Field(default=0.2, gt=0, le=1)
 
 
-class TelemetryConfig(BaseModel):
+class TelemetryConfig(Section):
     """Traces (OpenTelemetry, standard OTEL_* env vars for the exporter) and metrics."""
 
     tracing: Literal["off", "otlp", "console"] = "off"
     """`off` unless set, or unless OTEL_EXPORTER_OTLP_ENDPOINT is set (then `otlp`)."""
-    metrics_port: int = 0
+    metrics_port: int = Field(default=0, ge=0, le=PORT_RANGE[1])
     """Prometheus scrape port (0: no endpoint; metrics are still counted when enabled)."""
+    metrics_host: str | None = None
+    """Address the scrape endpoint binds (unset: the gRPC server's host, so a gateway on
+    127.0.0.1 never exposes its metrics on every interface)."""
     metrics: bool = False
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """Share of root traces recorded; a caller's sampled trace is always continued
@@ -232,8 +264,12 @@ class TelemetryConfig(BaseModel):
     capture_content: bool = False
     """Record prompts and completions on spans (GenAI conventions: opt-in only)."""
 
+    def scrape_host(self, server_host: str) -> str:
+        """Where the metrics endpoint listens: `metrics_host`, else the server's own host."""
+        return self.metrics_host or server_host
 
-class ApiKeyConfig(BaseModel):
+
+class ApiKeyConfig(Section):
     """One caller key, stored as its SHA-256 hex digest (never the key itself)."""
 
     id: str
@@ -246,14 +282,14 @@ class ApiKeyConfig(BaseModel):
     """Token-bucket budget of input + output tokens (0: unlimited)."""
 
 
-class AuthConfig(BaseModel):
+class AuthConfig(Section):
     """Optional API-key auth: `authorization: Bearer <key>` metadata."""
 
     enabled: bool = False
     keys: list[ApiKeyConfig] = Field(default_factory=list)
 
 
-class StateConfig(BaseModel):
+class StateConfig(Section):
     """Shared state: conversations, response cache, usage totals (memory, SQLite or Redis)."""
 
     url: str | None = None
@@ -289,11 +325,11 @@ class StateConfig(BaseModel):
         )
 
 
-class ServerConfig(BaseModel):
+class ServerConfig(Section):
     """Listening socket and transport options."""
 
-    host: str = "127.0.0.1"
-    port: int = 50051
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: Port = 50051
     grace_seconds: float = 20.0
     keepalive_time_ms: int = 60_000
     keepalive_timeout_ms: int = 20_000
@@ -315,11 +351,14 @@ class Settings(BaseSettings):
         env_prefix="MODELGATE_",
         env_nested_delimiter="__",
         env_file=".env",
-        extra="ignore",
+        dotenv_filtering="only_existing",  # .env's other variables are not ours to refuse
+        extra="forbid",
+        use_attribute_docstrings=True,
         hide_input_in_errors=True,  # a bad runtime entry must not print its api_key
     )
 
-    config: Path | None = None
+    config: SkipJsonSchema[Path | None] = None
+    """The YAML file read (`--config`, MODELGATE_CONFIG in the environment or .env)."""
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
@@ -328,13 +367,14 @@ class Settings(BaseSettings):
     hooks: list[HookConfig] = Field(default_factory=list)
     state: StateConfig = Field(default_factory=StateConfig)
     echo: bool = True
-    echo_dimension: int = 16
+    """Serve the built-in `echo` model (runtime `echo`): answers without any provider."""
+    echo_dimension: int = Field(default=16, ge=1)
     discovery_interval_seconds: float = Field(default=30.0, gt=0)
     """How often runtimes with `discover: true` are asked what they serve."""
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)
     models: list[ModelConfig] = Field(default_factory=list)
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: Literal["json", "text"] = "json"
 
     def held_secrets(self) -> list[tuple[str, str]]:
@@ -370,26 +410,34 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Env over .env over the YAML file named by MODELGATE_CONFIG (or `config=`)."""
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
-        path = _config_path(init_settings)
+        """Env over .env over the YAML file named by `config=`, MODELGATE_CONFIG or .env."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        for source in (env_settings, dotenv_settings):
+            assert isinstance(source, EnvSettingsSource)  # DotEnvSettingsSource is one too
+            sources.append(StrictEnv(source))
+        path = config_path(sources)
         if path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+            sources.append(StrictYaml(settings_cls, path))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _names_resolve(self) -> Self:
+        """Every name the settings use points somewhere: a dangling one fails at load."""
+        from modelgate.config_refs import reference_problems  # needs the provider registry
 
-def _config_path(init_settings: PydanticBaseSettingsSource) -> Path | None:
-    explicit = init_settings().get("config")
-    raw = explicit if explicit is not None else os.environ.get("MODELGATE_CONFIG")
-    return Path(raw) if raw else None
+        problems = reference_problems(self)
+        if problems:
+            raise ReferenceProblems(problems)
+        return self
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from every source; a missing config file is an error, not a silent default."""
-    if config is None and os.environ.get("MODELGATE_CONFIG"):
-        config = Path(os.environ["MODELGATE_CONFIG"])
-    if config is not None and not config.is_file():
-        raise FileNotFoundError(f"config file not found: {config}")
+    """Settings from every source, or ConfigError with one line per problem."""
     if config is not None:
         overrides["config"] = config
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(explain(exc, Settings)) from None
+    except SettingsError as exc:  # a variable holding a section is not JSON
+        raise ConfigError([source_line(exc)]) from None

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from modelgate.config import ModelConfig, RuntimeConfig, StateConfig, load_settings
+from modelgate.config_errors import ConfigError
 from modelgate.routing.catalog import Catalog
 from tests.gateways import settings
 
@@ -51,8 +52,9 @@ def test_env_beats_dotenv_beats_file_beats_defaults(
 
 def test_config_file_from_env_var_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MODELGATE_CONFIG", "/nonexistent/modelgate.yaml")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError) as caught:
         load_settings()
+    assert caught.value.lines == ["config file not found: /nonexistent/modelgate.yaml"]
 
 
 def test_invalid_config_is_rejected_with_the_field(tmp_path: Path) -> None:
@@ -108,10 +110,20 @@ def test_conversation_set_in_the_catalog_wins_over_the_default() -> None:
     assert model.resolved_conversation(local) == "upstream"
 
 
-def test_upstream_conversation_without_the_responses_api_stops_the_gateway() -> None:
-    config = settings(
-        runtimes={"openai": RuntimeConfig(kind="openai")},
-        models=[ModelConfig(id="gpt-4o", runtime="openai", conversation="upstream")],
+def test_upstream_conversation_without_the_responses_api_is_refused_at_load() -> None:
+    with pytest.raises(ValueError, match=r"'gpt-4o'.*conversation: upstream.*api: responses"):
+        settings(
+            runtimes={"openai": RuntimeConfig(kind="openai")},
+            models=[ModelConfig(id="gpt-4o", runtime="openai", conversation="upstream")],
+        )
+
+
+def test_the_catalog_refuses_it_too_for_settings_built_without_validation() -> None:
+    config = settings().model_copy(
+        update={
+            "runtimes": {"openai": RuntimeConfig(kind="openai")},
+            "models": [ModelConfig(id="gpt-4o", runtime="openai", conversation="upstream")],
+        }
     )
     with pytest.raises(ValueError, match=r"'gpt-4o'.*conversation: upstream.*api: responses"):
         Catalog(config)
@@ -123,7 +135,7 @@ def test_unknown_conversation_value_is_rejected_with_the_field(tmp_path: Path) -
         "runtimes: {openai: {kind: openai}}\n"
         "models: [{id: m, runtime: openai, api: responses, conversation: server}]\n"
     )
-    with pytest.raises(ValueError, match=r"models\.0\.conversation"):
+    with pytest.raises(ValueError, match=r"`models\[0\]\.conversation`: Input should be"):
         load_settings(config)
 
 

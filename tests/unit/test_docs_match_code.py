@@ -1,12 +1,12 @@
 """Docs and deploy files name only settings and metrics the code really has.
 
-Settings drop unknown `MODELGATE_*` variables and config keys without a word
-(`extra="ignore"`), so a misspelt name in a manifest silently loses its
-setting in production: the Kubernetes ConfigMap once set
-`MODELGATE_STATE__REDIS_URL` (the setting is `state.url`) and every replica
-kept its own memory state. These tests read the names the way an operator
-copies them (README.md, docs/*.md, deploy/, the Dockerfile) and check each
-against the settings model and the metrics registry the server builds.
+A misspelt name in a manifest once lost its setting in production: the Kubernetes
+ConfigMap set `MODELGATE_STATE__REDIS_URL` (the setting is `state.url`) and every
+replica kept its own memory state. The gateway now refuses unknown keys and
+`MODELGATE_*` names at start-up, but a doc is never started: these tests read the
+names the way an operator copies them (README.md, docs/*.md, deploy/, the
+Dockerfile) and check each against the settings model and the metrics registry the
+server builds.
 
 Rules:
 
@@ -339,7 +339,7 @@ def test_the_rules_catch_typos_and_leave_other_yaml_alone() -> None:
     assert yaml_block_problems(manifest) == yaml_block_problems(buf) == []
     assert SERVICE_LINKS.fullmatch("MODELGATE_SERVICE_HOST")
     assert not SERVICE_LINKS.fullmatch("MODELGATE_SERVER__PORT")
-    assert "MODELGATE_CONFIG" in CODE_READS, "the config path is read from the environment"
+    assert "MODELGATE_TARGET" in CODE_READS, "the CLI and clients read the gateway address"
 
 
 class _RedisOpened(Exception):

@@ -12,11 +12,11 @@ import os
 import sys
 from importlib import metadata
 
-from modelgate.cli import generation, info, serve
+from modelgate.cli import config, generation, info, serve
 from modelgate.cli.output import UsageError, report, stdout
 from modelgate.client import ModelGateError
 
-COMMAND_GROUPS = (serve, generation, info)
+COMMAND_GROUPS = (serve, config, generation, info)
 DESCRIPTION = "Serve the modelgate gateway, or call one."
 
 EXIT_FAILED = 1

@@ -3,30 +3,44 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: settings pull in every state backend, seconds the client commands skip.
     from modelgate.app import run
-    from modelgate.config import load_settings
+    from modelgate.config_cli import settings_or_exit
     from modelgate.telemetry.logs import configure_logging
     from modelgate.workers import run_workers
 
-    try:
-        settings = load_settings(args.config)
-    except (FileNotFoundError, ValueError) as exc:  # ValidationError is a ValueError
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.host:
-        settings.server.host = args.host
-    if args.port is not None:
-        settings.server.port = args.port
+    flags = {"host": args.host, "port": args.port}
+    server = {name: value for name, value in flags.items() if value is not None}
+    settings = settings_or_exit(args.config, **({"server": server} if server else {}))
     configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
         return run_workers(settings, args.workers)
     return run(settings)
+
+
+def _port(text: str) -> int:
+    from modelgate.config import PORT_RANGE  # only when `serve` is parsed: config is heavy
+
+    low, high = PORT_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port ({low}-{high})")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty bind address")
+    return text
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +49,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument(
         "--config", type=Path, default=None, help="YAML config (env: MODELGATE_CONFIG)"
     )
-    serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 50051)")
-    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
+    serve.add_argument("--host", type=_host, default=None, help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=None, help="port (default 50051)")
+    serve.add_argument("--workers", type=_workers, default=1, help="processes sharing the port")
     serve.set_defaults(func=_serve)

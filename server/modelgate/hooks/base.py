@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import grpc
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from modelgate.errors import GatewayError
 
@@ -30,6 +30,8 @@ _registered: dict[str, Callable[..., Any]] = {}
 class HookConfig(BaseModel):
     """One configured hook."""
 
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
     name: str
     options: dict[str, Any] = Field(default_factory=dict)
 
@@ -39,7 +41,14 @@ def register_hook(name: str, factory: Callable[..., Any]) -> None:
     _registered[name] = factory
 
 
-def _factory(name: str) -> Callable[..., Any]:
+def known_hooks() -> list[str]:
+    """Every name that can appear in the `hooks` config: built-ins, registered, plugins."""
+    plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(set(_BUILTIN) | set(_registered) | plugins)
+
+
+def hook_factory(name: str) -> Callable[..., Any]:
+    """What builds hook `name` from its options; ValueError naming the known hooks if none."""
     if name in _registered:
         return _registered[name]
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -50,7 +59,7 @@ def _factory(name: str) -> Callable[..., Any]:
         module, attr = _BUILTIN[name].split(":")
         built_in: Callable[..., Any] = getattr(importlib.import_module(module), attr)
         return built_in
-    raise ValueError(f"unknown hook {name!r}")
+    raise ValueError(f"unknown hook {name!r}; known: {', '.join(known_hooks())}")
 
 
 def veto(message: str, **metadata: str) -> GatewayError:
@@ -73,7 +82,7 @@ class HookChain:
         """The chain for the config, or None when no hooks are configured."""
         if not configs:
             return None
-        return cls([_factory(c.name)(**c.options) for c in configs])
+        return cls([hook_factory(c.name)(**c.options) for c in configs])
 
     async def before(self, request: Any) -> None:
         """Run every `before` hook; a veto propagates as GatewayError."""

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from modelgate.config import AliasConfig, ModelConfig, RuntimeConfig, Settings
+from modelgate.config import (
+    ECHO_MODEL,
+    ECHO_RUNTIME,
+    AliasConfig,
+    ModelConfig,
+    RuntimeConfig,
+    Settings,
+)
 from modelgate.errors import GatewayError, bounded, invalid_argument, model_not_found, quoted
 from modelgate.providers.base import (
     AnyChatRequest,
@@ -36,7 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
-ECHO_RUNTIME = "echo"
 
 
 @dataclass(slots=True)
@@ -70,7 +76,7 @@ class RuntimeState:
 def _echo_entries(settings: Settings) -> tuple[dict[str, RuntimeConfig], list[ModelConfig]]:
     runtime = RuntimeConfig(kind="echo", options={"dimension": settings.echo_dimension})
     model = ModelConfig(
-        id="echo",
+        id=ECHO_MODEL,
         runtime=ECHO_RUNTIME,
         label="Echo (development and test provider)",
         provider="modelgate",
@@ -129,7 +135,7 @@ class Catalog:
             raise ValueError(f"model {model.id!r} names unknown runtime {model.runtime!r}")
         record = model_record(model, state.config)
         record.discovered = discovered
-        reason = state.error or _missing_key_reason(state.config)
+        reason = state.error or state.config.missing_key_reason()
         if reason:
             record.availability.available = False
             record.availability.reason = reason
@@ -328,12 +334,6 @@ def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
         drop=state.config.unsupported_params == "drop",
         warned=state.dropped_warned,
     )
-
-
-def _missing_key_reason(config: RuntimeConfig) -> str:
-    if config.api_key_env and not config.resolved_api_key():
-        return f"{config.api_key_env} is not set"
-    return ""
 
 
 class _UnavailableBackend(BackendDefaults):

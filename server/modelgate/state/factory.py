@@ -71,6 +71,9 @@ async def build_state(
     if cache_entries < 1 or max_conversations < 1:
         raise ValueError("cache_entries and max_conversations must be >= 1")
     url = url or "memory://"
+    problem = url_problem(url)
+    if problem:
+        raise ValueError(problem)
     scheme = url.split(":", 1)[0].lower()
     if scheme == "memory":
         return State(
@@ -83,10 +86,7 @@ async def build_state(
             memory.MemoryUsageTotals(),
         )
     if scheme == "sqlite":
-        path = url[len("sqlite://") :] if url.startswith("sqlite://") else ""
-        if not path:
-            raise ValueError("SQLite state URL needs a path: sqlite:///abs/path.db")
-        db = await sqlite.SqliteDb.open(path, bounds)
+        db = await sqlite.SqliteDb.open(url[len("sqlite://") :], bounds)
         return State(
             "sqlite",
             sqlite.SqliteConversationStore(db, ttl_seconds, max_history),
@@ -94,7 +94,7 @@ async def build_state(
             sqlite.SqliteRateLimiter(db),
             sqlite.SqliteUsageTotals(db),
         )
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in _REDIS_SCHEMES:
         backend = await redis_state.RedisBackend.open(url, namespace, bounds)
         return State(
             "redis",
@@ -103,6 +103,17 @@ async def build_state(
             redis_state.RedisRateLimiter(backend),
             redis_state.RedisUsageTotals(backend),
         )
-    raise ValueError(
-        f"unknown state URL scheme {scheme!r}: use memory://, sqlite:///path or redis://host:port/db"
-    )
+    raise AssertionError(f"url_problem() let scheme {scheme!r} through")
+
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `state.url` names no backend this gateway can open, or None (checked at load)."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "sqlite" and not (url.startswith("sqlite://") and url[len("sqlite://") :]):
+        return "SQLite state URL needs a path: sqlite:///abs/path.db"
+    if scheme in ("memory", "sqlite", *_REDIS_SCHEMES):
+        return None
+    return f"unknown state URL scheme {scheme!r}: use memory://, sqlite:///path or redis://host:port/db"

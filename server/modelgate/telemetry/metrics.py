@@ -9,6 +9,7 @@ through the redactor: recording a sample pays nothing for it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.metrics_core import Metric
@@ -24,6 +25,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._endpoint: WSGIServer | None = None
         r = self.registry
         self.requests = Counter(
             "modelgate_requests", "RPCs handled", ["rpc", "model", "provider", "code"], registry=r
@@ -55,9 +57,16 @@ class Metrics:
         self.scrape = RedactedScrape(self.registry)
         """What /metrics serves: the registry with secrets cut out of label values."""
 
-    def serve(self, port: int, host: str = "0.0.0.0") -> None:
-        """Expose /metrics on `port` (a daemon thread of prometheus_client)."""
-        start_http_server(port, addr=host, registry=self.scrape)
+    def serve(self, port: int, host: str) -> None:
+        """Expose /metrics on `host:port` (a daemon thread of prometheus_client)."""
+        self._endpoint, _thread = start_http_server(port, addr=host, registry=self.scrape)
+
+    def close(self) -> None:
+        """Stop the /metrics endpoint, freeing its port (blocks up to half a second)."""
+        if self._endpoint is not None:
+            self._endpoint.shutdown()
+            self._endpoint.server_close()
+            self._endpoint = None
 
 
 class RedactedScrape:

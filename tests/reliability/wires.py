@@ -56,8 +56,9 @@ class Wire:
     tail: bytes = b""
     """Bytes after the objects that end a good answer (`data: [DONE]`)."""
     ours: bool = True
-    """Read by the gateway's own code; the Responses API is still read by the OpenAI SDK,
-    whose errors name the fault less precisely and whose lines are not capped."""
+    """Read by the gateway's own code (every format is now, the Responses API included);
+    False for a format read by an SDK, whose errors name the fault less precisely and
+    whose lines are not capped."""
 
     def good(self) -> bytes:
         """A complete, valid answer in this format."""
@@ -180,10 +181,9 @@ WIRES = (
     Wire("openai chat", "openai", "/v1/chat/completions", "gpt-4o", "chat", JSON,
          whole, (OPENAI_ANSWER,)),
     Wire("openai responses stream", "openai", "/v1/responses", "gpt-4o-responses", "stream",
-         SSE, lambda o: sse(o, o.get("type") if isinstance(o, dict) else None), RESPONSES_EVENTS,
-         ours=False),
+         SSE, lambda o: sse(o, o.get("type") if isinstance(o, dict) else None), RESPONSES_EVENTS),
     Wire("openai responses", "openai", "/v1/responses", "gpt-4o-responses", "chat", JSON,
-         whole, (_RESPONSE,), ours=False),
+         whole, (_RESPONSE,)),
     Wire("openai embeddings", "openai", "/v1/embeddings", "text-embedding-3-small", "embed",
          JSON, whole, ({"data": [{"index": 0, "embedding": [0.5, 0.25]}], "usage": _USAGE},)),
     Wire("anthropic stream", "anthropic", "/v1/messages", "claude", "stream", SSE,

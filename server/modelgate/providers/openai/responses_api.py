@@ -35,7 +35,7 @@ from modelgate.providers.json_fields import (
 )
 from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
-from modelgate.providers.upstream_json import parse_object
+from modelgate.providers.upstream_json import count, nesting, obj, objects, parse_object, text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 PATH = "/responses"
@@ -175,73 +175,86 @@ def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> 
     return body
 
 
+RESPONSE = "a malformed Response: "
+"""Prefix of the fields of a Response object (the answer, or a terminal event's `response`)."""
+
+
 def _finish(
-    response: dict[str, Any], has_calls: bool
+    provider: str, response: dict[str, Any], has_calls: bool, where: str = RESPONSE
 ) -> tuple[generation_pb2.FinishReason.ValueType, str]:
-    status = str(response.get("status") or "")
+    status = text(provider, response.get("status"), f"{where}status")
     if status == "incomplete":
-        reason = str((response.get("incomplete_details") or {}).get("reason") or "")
+        details = response.get("incomplete_details")
+        details = obj(provider, details, f"{where}incomplete_details")
+        reason = text(provider, details.get("reason"), f"{where}incomplete_details.reason")
         return _INCOMPLETE.get(reason, generation_pb2.FINISH_REASON_OTHER), reason
     if has_calls:
         return generation_pb2.FINISH_REASON_TOOL_CALLS, status
     return generation_pb2.FINISH_REASON_STOP, status
 
 
-def _usage(usage: Any, out: generation_pb2.Usage) -> None:
-    if not isinstance(usage, dict):
+def _usage(provider: str, value: Any, out: generation_pb2.Usage, where: str = RESPONSE) -> None:
+    usage = obj(provider, value, f"{where}usage")
+    if not usage:
         return
-    out.input_tokens = usage.get("input_tokens") or 0
-    out.output_tokens = usage.get("output_tokens") or 0
-    out.total_tokens = usage.get("total_tokens") or out.input_tokens + out.output_tokens
-    out.cached_input_tokens = (usage.get("input_tokens_details") or {}).get("cached_tokens") or 0
-    reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
-    out.reasoning_tokens = reasoning or 0
+    out.input_tokens = count(provider, usage.get("input_tokens"), f"{where}usage.input_tokens")
+    out.output_tokens = count(provider, usage.get("output_tokens"), f"{where}usage.output_tokens")
+    total = usage.get("total_tokens") or out.input_tokens + out.output_tokens
+    out.total_tokens = count(provider, total, f"{where}usage.total_tokens")
+    name = f"{where}usage.input_tokens_details"
+    details = obj(provider, usage.get("input_tokens_details"), name)
+    out.cached_input_tokens = count(provider, details.get("cached_tokens"), f"{name}.cached_tokens")
+    name = f"{where}usage.output_tokens_details"
+    details = obj(provider, usage.get("output_tokens_details"), name)
+    out.reasoning_tokens = count(
+        provider, details.get("reasoning_tokens"), f"{name}.reasoning_tokens"
+    )
 
 
-def _failure(provider: str, error: Any) -> GatewayError:
+def _failure(provider: str, value: Any, where: str) -> GatewayError:
     """A failed response or `error` event: its code doubles as the error type."""
-    error = error if isinstance(error, dict) else {}
-    code = str(error.get("code") or "")
-    body = {
-        "error": {
-            "type": code or "server_error",
-            "code": code,
-            "message": str(error.get("message") or "failed"),
-        }
-    }
+    error = obj(provider, value, where)
+    code = text(provider, error.get("code"), f"{where}.code")
+    message = text(provider, error.get("message"), f"{where}.message")
+    body = {"error": {"type": code or "server_error", "code": code, "message": message or "failed"}}
     return classify(provider, None, body, {})
+
+
+def _call(provider: str, item: dict[str, Any], where: str) -> content_pb2.ToolCall:
+    """The ToolCall of a `function_call` output item."""
+    call_id = text(provider, item.get("call_id"), f"{where}.call_id")
+    name = text(provider, item.get("name"), f"{where}.name")
+    arguments = text(provider, item.get("arguments"), f"{where}.arguments")
+    with nesting(provider, "tool-call arguments"):
+        return tool_call(call_id, name, arguments)
 
 
 def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
     """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
-    if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+    if not isinstance(body, dict) or body.get("output") is None:
         raise invalid_response(provider, "answered without an output list")
-    if body.get("status") == "failed":
-        raise _failure(provider, body.get("error"))
-    upstream_id = str(body.get("id") or "")
+    output = objects(provider, body["output"], f"{RESPONSE}output")
+    if text(provider, body.get("status"), f"{RESPONSE}status") == "failed":
+        raise _failure(provider, body.get("error"), f"{RESPONSE}error")
+    upstream_id = text(provider, body.get("id"), f"{RESPONSE}id")
     result = chat_pb2.ChatResponse(
         id=upstream_id if own_id else "", provider_response_id=upstream_id
     )
     has_calls = False
-    for item in body["output"]:
-        kind = item.get("type") if isinstance(item, dict) else None
+    for item in output:
+        kind = text(provider, item.get("type"), f"{RESPONSE}output[].type")
         if kind == "message":
-            for block in item.get("content") or ():
-                if block.get("type") == "output_text":
-                    result.content.add(text=block.get("text") or "")
-                elif block.get("type") == "refusal":
-                    result.content.add(text=block.get("refusal") or "")
+            where = f"{RESPONSE}output[].content"
+            for block in objects(provider, item.get("content"), where):
+                block_type = text(provider, block.get("type"), f"{where}[].type")
+                if block_type in ("output_text", "refusal"):
+                    field = "text" if block_type == "output_text" else "refusal"
+                    result.content.add(text=text(provider, block.get(field), f"{where}[].{field}"))
         elif kind == "function_call":
             has_calls = True
-            result.content.add(
-                tool_call=tool_call(
-                    str(item.get("call_id") or ""),
-                    str(item.get("name") or ""),
-                    str(item.get("arguments") or ""),
-                )
-            )
-    result.finish_reason, result.raw_finish_reason = _finish(body, has_calls)
-    _usage(body.get("usage"), result.usage)
+            result.content.add(tool_call=_call(provider, item, f"{RESPONSE}output[]"))
+    result.finish_reason, result.raw_finish_reason = _finish(provider, body, has_calls)
+    _usage(provider, body.get("usage"), result.usage)
     return result
 
 
@@ -270,42 +283,52 @@ async def stream_chat(
     body = responses_body(target, request, stream=True)
     async with http.stream(PATH, body, call) as response:
         async for event in _events(provider, response, call.max_line_bytes):
-            kind = event.get("type")
+            kind = text(provider, event.get("type"), "a stream event's type")
+            where = f"a malformed {kind} event: "
             if kind == "response.output_text.delta":
-                yield Event(text_delta=stream_pb2.TextDelta(text=event.get("delta") or ""))
+                delta = text(provider, event.get("delta"), f"{where}delta")
+                yield Event(text_delta=stream_pb2.TextDelta(text=delta))
             elif kind == "response.output_item.added":
-                item = event.get("item") or {}
-                if item.get("type") == "function_call":
-                    call_id = item.get("call_id") or ""
-                    calls[item.get("id") or ""] = (len(calls), call_id)
+                item = obj(provider, event.get("item"), f"{where}item")
+                if text(provider, item.get("type"), f"{where}item.type") == "function_call":
+                    call_id = text(provider, item.get("call_id"), f"{where}item.call_id")
+                    calls[text(provider, item.get("id"), f"{where}item.id")] = (len(calls), call_id)
                     yield Event(
                         tool_call_delta=stream_pb2.ToolCallDelta(
                             index=len(calls) - 1,
                             id=call_id,
-                            name=item.get("name") or "",
-                            arguments_json=item.get("arguments") or "",
+                            name=text(provider, item.get("name"), f"{where}item.name"),
+                            arguments_json=text(
+                                provider, item.get("arguments"), f"{where}item.arguments"
+                            ),
                         )
                     )
             elif kind == "response.function_call_arguments.delta":
-                index, call_id = calls.get(event.get("item_id") or "", (0, ""))
+                item_id = text(provider, event.get("item_id"), f"{where}item_id")
+                index, call_id = calls.get(item_id, (0, ""))
+                delta = text(provider, event.get("delta"), f"{where}delta")
                 yield Event(
                     tool_call_delta=stream_pb2.ToolCallDelta(
-                        index=index, id=call_id, arguments_json=event.get("delta") or ""
+                        index=index, id=call_id, arguments_json=delta
                     )
                 )
             elif kind in ("response.completed", "response.incomplete"):
-                final = event.get("response") or {}
-                upstream_id = str(final.get("id") or "")
+                final = obj(provider, event.get("response"), f"{where}response")
+                upstream_id = text(provider, final.get("id"), f"{RESPONSE}response.id")
                 end = stream_pb2.StreamEnd(
                     id=upstream_id if target.conversation == "upstream" else "",
                     provider_response_id=upstream_id,
                 )
-                end.finish_reason, end.raw_finish_reason = _finish(final, bool(calls))
-                _usage(final.get("usage"), end.usage)
+                fields = f"{RESPONSE}response."
+                end.finish_reason, end.raw_finish_reason = _finish(
+                    provider, final, bool(calls), fields
+                )
+                _usage(provider, final.get("usage"), end.usage, fields)
                 yield Event(end=end)
                 return
             elif kind == "response.failed":
-                raise _failure(provider, (event.get("response") or {}).get("error"))
+                final = obj(provider, event.get("response"), f"{where}response")
+                raise _failure(provider, final.get("error"), f"{RESPONSE}response.error")
             elif kind == "error":
-                raise _failure(provider, event)
+                raise _failure(provider, event, "an error event")
     raise unavailable(provider, "stream ended without response.completed")

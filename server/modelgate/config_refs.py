@@ -32,7 +32,10 @@ def reference_problems(settings: Settings) -> list[Problem]:
     for name, runtime in settings.runtimes.items():
         if runtime.kind not in kinds:
             problems.append(
-                (dotted(("runtimes", name, "kind")), _unknown("provider kind", runtime.kind, kinds))
+                (
+                    dotted(("runtimes", name, "kind")),
+                    _unknown("provider kind", runtime.kind, kinds, None),
+                )
             )
     problems += _model_problems(settings, names)
     for alias, config in settings.aliases.items():
@@ -129,7 +132,9 @@ def _hook_problems(settings: Settings) -> list[Problem]:
     hooks = known_hooks()
     for index, hook in enumerate(settings.hooks):
         if hook.name not in hooks:
-            problems.append((dotted(("hooks", index, "name")), _unknown("hook", hook.name, hooks)))
+            problems.append(
+                (dotted(("hooks", index, "name")), _unknown("hook", hook.name, hooks, None))
+            )
             continue
         parameters = inspect.signature(hook_factory(hook.name)).parameters
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
@@ -166,10 +171,12 @@ def _server_problems(server: ServerConfig) -> list[Problem]:
     return problems
 
 
-def _unknown(what: str, name: str, known: list[str]) -> str:
-    """`unknown model 'gtp-4o'; did you mean 'gpt-4o'? known: ...`"""
+def _unknown(what: str, name: str, known: list[str], limit: int | None = _LISTED) -> str:
+    """`unknown model 'gtp-4o'; did you mean 'gpt-4o'? known: ...` (all of them without a
+    `limit`: kinds and hooks are few, and a plugin's own name must show)."""
     guess = closest(name, known)
     hint = f"; did you mean {guess!r}?" if guess else ""
     names = sorted(set(known))
-    listed = ", ".join(names[:_LISTED]) + (", ..." if len(names) > _LISTED else "")
+    shown = names if limit is None else names[:limit]
+    listed = ", ".join(shown) + (", ..." if len(shown) < len(names) else "")
     return f"unknown {what} {name!r}{hint} (known: {listed or 'none'})"

@@ -110,7 +110,7 @@ def test_check_summarises_a_valid_config_as_serve_would_read_it(workdir: Path) -
         workdir,
         "config",
         "check",
-        MODELGATE_STATE__URL="redis://:hunter2@redis:6379/0",
+        MODELGATE_STATE__URL="redis://:hunter2-hunter2@redis:6379/0",
         MODELGATE_TELEMETRY__METRICS_PORT="9464",
     )
     assert result.returncode == 0, result.stderr

@@ -460,6 +460,34 @@ async def test_streamed_json_schema_arrives_as_text_deltas(
     assert _only_request(fake)["tool_choice"] == {"type": "tool", "name": "weather_report"}
 
 
+async def test_json_answered_in_text_instead_of_the_forced_tool_is_validated_as_text(
+    claude: Stub, fake: FakeAnthropic
+) -> None:
+    """Compatible servers (llama.cpp's /v1/messages) may ignore tool_choice and answer in
+    text: that text is the answer to validate, not an empty document."""
+    answer = {"temp": 18.5, "sky": "clear"}
+    fake.script(Reply(text=json.dumps(answer)))
+    response = await claude.Chat(
+        chat_request("claude-test", "Weather in Paris?", response_format=_schema_format())
+    )
+    assert json.loads(text_of(response)) == answer
+    assert json.loads(response.structured_output_json) == answer
+
+
+async def test_streamed_json_answered_in_text_arrives_as_text_deltas(
+    claude: Stub, fake: FakeAnthropic
+) -> None:
+    answer = {"temp": 18.5, "sky": "clear"}
+    fake.script(Reply(text=json.dumps(answer)))
+    request = chat_pb2.StreamChatRequest(
+        model="claude-test", messages=[user("Weather?")], response_format=_schema_format()
+    )
+    events, error = await _collect(claude.StreamChat(request))
+    assert error is None
+    deltas = [event.text_delta.text for event in events if event.HasField("text_delta")]
+    assert json.loads("".join(deltas)) == answer
+
+
 async def test_json_object_format_forces_an_object_tool(claude: Stub, fake: FakeAnthropic) -> None:
     fake.script(Reply(tool_calls=[ToolCall("json_object", {"ok": True})]))
     fmt = generation_pb2.ResponseFormat(type=generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT)

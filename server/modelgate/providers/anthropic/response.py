@@ -82,19 +82,24 @@ def _tool_call(provider: str, block: Mapping[str, Any]) -> content_pb2.ContentPa
 def content_parts(
     provider: str, blocks: list[dict[str, Any]], json_tool: str | None
 ) -> list[content_pb2.ContentPart]:
-    """Text and tool-call parts in order; in JSON mode only the forced tool's input, as text."""
+    """Text and tool-call parts in order. In JSON mode the forced tool's input, as text, is
+    the answer; a server that answers in text instead (compatible servers that ignore
+    `tool_choice`) keeps its text, so the gateway validates it rather than an empty answer."""
     parts: list[content_pb2.ContentPart] = []
+    forced: list[content_pb2.ContentPart] = []
     for block in blocks:
         kind = block.get("type")
         if kind == "tool_use" and json_tool is not None and block.get("name") == json_tool:
             with nesting(provider, "tool_use.input"):
                 answer = json_text(obj(provider, block.get("input"), "tool_use.input"))
-            parts.append(content_pb2.ContentPart(text=answer))
+            forced.append(content_pb2.ContentPart(text=answer))
         elif kind == "tool_use":
             parts.append(_tool_call(provider, block))
-        elif kind == "text" and json_tool is None:
+        elif kind == "text":
             parts.append(content_pb2.ContentPart(text=text(provider, block.get("text"), "text")))
-    return parts
+    if json_tool is None:
+        return parts
+    return forced or parts
 
 
 def _checked(provider: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -111,7 +111,7 @@ class StreamTranslator:
             self._tool_calls += 1
             self._blocks[index] = tool
             return [stream_pb2.ToolCallDelta(index=tool.index, id=tool.id, name=name)]
-        elif kind == "text" and self.json_tool is None:
+        elif kind == "text":  # in JSON mode too: a server that answers in text is validated
             self._blocks[index] = _Block("text")
             first = text(provider, block.get("text"), "content_block.text")
             if first:

@@ -403,6 +403,8 @@ async def test_discovery_of_an_openai_compatible_server(fake: FakeOpenAI) -> Non
         response = await running.stub.Chat(chat_request("gpt-4o", "short name works"))
         assert text_of(response) == "short name works"
         assert response.model == "gpt-4o@vllm"
+        # Labelled like a configured model on the runtime that names no provider: its kind.
+        assert {m.provider for m in listed.models} == {"openai_compatible"}
 
 
 async def test_count_tokens_is_exact_with_shipped_tiktoken(

@@ -229,7 +229,11 @@ class OpenAIBackend(BackendDefaults):
         if not self.config.discover:
             return None
         return await discover_models(
-            self.http, self.runtime, public_endpoint(self.base_url), lmstudio=self.lmstudio
+            self.http,
+            self.runtime,
+            self.config.kind,
+            public_endpoint(self.base_url),
+            lmstudio=self.lmstudio,
         )
 
     @override

@@ -34,6 +34,11 @@ class Shape:
     item: Shape | None = None
     is_list: bool = False
 
+    @property
+    def is_value(self) -> bool:
+        """A plain value (or anything inside a free-form map): nothing below is checked."""
+        return self.model is None and self.item is None
+
 
 def shape_of(annotation: Any) -> Shape:
     """The shape of a field's type: `X | None` is X, `dict[str, M]` a map of M, etc."""

@@ -37,17 +37,14 @@ import os
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import UnionType
-from typing import Any, NoReturn, Union, get_args, get_origin
+from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 import pytest
 import yaml
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from pydantic import BaseModel
 
 from modelgate.config import (
     ModelConfig,
@@ -56,6 +53,7 @@ from modelgate.config import (
     TelemetryConfig,
     load_settings,
 )
+from modelgate.config_paths import Shape, shape_of
 from modelgate.state import redis as redis_state
 from modelgate.state.factory import build_state
 from modelgate.v1 import chat_pb2, generation_pb2
@@ -84,35 +82,6 @@ PROGRAM_READ = re.compile(
 )
 SHELL_READ = re.compile(r"\$\{?" + _NAME)
 NEAR_MISS = 0.8
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a setting holds: a settings model, a map or list of shapes, or a plain value."""
-
-    model: type[BaseModel] | None = None
-    item: Shape | None = None
-    is_list: bool = False
-
-    @property
-    def is_value(self) -> bool:
-        """A plain value (or anything inside a free-form map): nothing below is checked."""
-        return self.model is None and self.item is None
-
-
-def shape_of(annotation: Any) -> Shape:
-    """The shape of a field's type: `X | None` is X, `dict[str, M]` a map of M, etc."""
-    origin = get_origin(annotation)
-    if origin in (Union, UnionType):
-        members = [a for a in get_args(annotation) if a is not type(None)]
-        return shape_of(members[0]) if len(members) == 1 else Shape()
-    if origin is dict:
-        return Shape(item=shape_of(get_args(annotation)[1]))
-    if origin is list:
-        return Shape(item=shape_of(get_args(annotation)[0]), is_list=True)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return Shape(model=annotation)
-    return Shape()
 
 
 SETTINGS = Shape(model=Settings)

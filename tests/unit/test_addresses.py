@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import AsyncIterator
+from ipaddress import ip_address
 
 import pytest
 import yarl
@@ -83,7 +84,8 @@ PUBLIC: dict[str, tuple[str, str]] = {
     "decimal": ("http://134744072/cat.png", "8.8.8.8"),
     "hex": ("http://0x08080808/cat.png", "8.8.8.8"),
     "IPv6": ("http://[2606:4700:4700::1111]/cat.png", "2606:4700:4700::1111"),
-    "IPv4-mapped public": ("http://[::ffff:8.8.8.8]/cat.png", "::ffff:808:808"),
+    # How a mapped address prints is the interpreter's choice (3.13 prints the IPv4 form).
+    "IPv4-mapped public": ("http://[::ffff:8.8.8.8]/cat.png", str(ip_address("::ffff:8.8.8.8"))),
     "name": ("https://images.example.com/cat.png", "93.184.216.34"),
 }
 PUBLIC_DNS = {"images.example.com": [["93.184.216.34"]]}
@@ -103,7 +105,10 @@ def test_public_addresses_and_names_are_accepted(url: str) -> None:
     ("url", "why"),
     [
         ("http://2130706433/", "127.0.0.1 is loopback"),
-        ("http://[::ffff:169.254.169.254]/", "::ffff:a9fe:a9fe is 169.254.169.254, link-local"),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            f"{ip_address('::ffff:169.254.169.254')} is 169.254.169.254, link-local",
+        ),
         ("http://0/", "0.0.0.0 is unspecified"),
         ("ftp://example.com/a.png", "must be an http or https URL"),
     ],

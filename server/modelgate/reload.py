@@ -110,6 +110,7 @@ class Reloader:
         task = asyncio.get_running_loop().create_task(self.reload(why))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_report)
 
     async def reload(self, why: str) -> bool:
         """Load, validate, build and swap in the configuration; False when refused."""
@@ -222,3 +223,9 @@ async def _close_when_unused(unused: asyncio.Event, catalog: Catalog, bound: flo
             bound,
         )
     await catalog.aclose()
+
+
+def _report(task: asyncio.Task[bool]) -> None:
+    """A reload that broke after validation is said, not left in an unread task."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("config reload failed", exc_info=task.exception())

@@ -21,7 +21,7 @@ from modelgate.routing.router import Router
 from modelgate.state.factory import State
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, weakref_slot=True)
 class Routing:
     """Catalog, router, limits and caller keys built from one configuration."""
 

@@ -60,6 +60,8 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        for outcome in ("ok", "rejected"):  # both series from the start: rate() sees the first
+            self.config_reloads.labels(outcome)
         self.config_loaded = Gauge(
             "modelgate_config_loaded_timestamp_seconds",
             "When the configuration in force was loaded (Unix time)",

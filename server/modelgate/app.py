@@ -35,6 +35,7 @@ from modelgate.state.factory import State, build_state
 from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.middleware import RpcMiddleware
+from modelgate.telemetry.startup import log_startup
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
 from modelgate.v1 import gateway_pb2_grpc
 
@@ -200,6 +201,7 @@ class Gateway:
         self.reloader.started()
         self.health.enter("serving")
         log.info("modelgate serving on %s:%d", host, self.port)
+        log_startup(self.settings, self.catalog, host, self.port)
         return self.port
 
     def ensure_refresher(self) -> None:

@@ -14,27 +14,28 @@ import gc
 import logging
 import signal
 import sys
+from functools import partial
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from modelgate.api.auth import Authenticator
 from modelgate.api.decoding import TolerantRegistration
 from modelgate.api.health import READINESS, GatewayHealth
+from modelgate.api.live import Routing, build_routing
 from modelgate.api.servicer import ModelGatewayServicer
-from modelgate.config import Settings
-from modelgate.hooks.base import HookChain
+from modelgate.config import Settings, load_settings
 from modelgate.providers.base import Backend
 from modelgate.redactor import REDACTOR
+from modelgate.reload import Loader, Reloader
 from modelgate.routing.catalog import Catalog
-from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State, build_state
 from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.middleware import RpcMiddleware
+from modelgate.telemetry.startup import log_startup
 from modelgate.telemetry.tracing import InstrumentedBackend, setup_tracer
 from modelgate.v1 import gateway_pb2_grpc
 
@@ -85,7 +86,9 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
 class Gateway:
     """One gateway process: start, serve, drain."""
 
-    def __init__(self, settings: Settings, *, reuse_port: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, reuse_port: bool = False, load: Loader | None = None
+    ) -> None:
         self.settings = settings
         # Before anything can fail or log: every message from here on is redacted.
         REDACTOR.hold(secret for _, secret in settings.held_secrets())
@@ -99,26 +102,27 @@ class Gateway:
             def wrap(backend: Backend) -> Backend:
                 return InstrumentedBackend(backend, tracer, telemetry.capture_content)
 
-        self.catalog = Catalog(settings, wrap=wrap)
-        self.router = Router(self.catalog, settings.routing, HookChain.from_config(settings.hooks))
+        self.wrap = wrap
+        self.routing = build_routing(settings, wrap, auth=settings.auth.enabled)
         self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
+        self.collector = RoutingCollector(self.routing.catalog)
         if self.metrics is not None:
-            self.metrics.registry.register(RoutingCollector(self.catalog))
-        auth = Authenticator(settings.auth) if settings.auth.enabled else None
-        self.auth = auth
-        middleware = None
-        if traced is not None or self.metrics is not None or auth is not None:
-            middleware = RpcMiddleware(
+            self.metrics.registry.register(self.collector)
+        self.middleware = None
+        if traced is not None or self.metrics is not None or self.routing.auth is not None:
+            self.middleware = RpcMiddleware(
                 tracer=traced[0] if traced else None,
                 metrics=self.metrics,
-                auth=auth,
-                known_model=self.catalog.knows,
+                auth=self.routing.auth,
+                known_model=self.routing.catalog.knows,
             )
         self.health = GatewayHealth()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
-        registration = TolerantRegistration(self.server, middleware.wrap if middleware else None)
+        wrapper = self.middleware.wrap if self.middleware else None
+        registration = TolerantRegistration(self.server, wrapper)
+        self.servicer = ModelGatewayServicer(self.routing)
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
-            ModelGatewayServicer(self.router, settings.limits),
+            self.servicer,
             registration,  # type: ignore[arg-type]  # duck-typed on purpose
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -133,6 +137,31 @@ class Gateway:
         self.port = 0
         self.state: State | None = None
         self._refresher: asyncio.Task[None] | None = None
+        self.reloader = Reloader(self, load or partial(load_settings, settings.config))
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in force (a reload replaces it)."""
+        return self.routing.catalog
+
+    @property
+    def router(self) -> Router:
+        """The router in force (a reload replaces it)."""
+        return self.routing.router
+
+    def swap(self, routing: Routing) -> Routing:
+        """Put `routing` in force for every call that starts from now on; returns the old one.
+
+        Synchronous, so no call sees half of it: calls read `servicer.routing` once.
+        """
+        old, self.routing, self.settings = self.routing, routing, routing.settings
+        self.collector.catalog = routing.catalog
+        if self.middleware is not None:
+            self.middleware.auth = routing.auth
+            self.middleware.known_model = routing.catalog.knows
+        self.servicer.routing = routing
+        self.ensure_refresher()
+        return old
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Bind, load the catalog, then report SERVING; returns the bound port."""
@@ -165,16 +194,21 @@ class Gateway:
             max_conversation_bytes=state.memory_max_bytes,
             bounds=state.bounds(),
         )
-        self.router.memory = Memory(self.state, state)
-        if self.auth is not None:
-            self.auth.use_limiter(self.state.limiter, fail_open=state.limiter_on_failure == "open")
+        self.routing.attach(self.state)
         await self.server.start()
         await self.catalog.refresh()
-        if any(s.config.discover for s in self.catalog.runtimes.values()):
-            self._refresher = asyncio.create_task(self._refresh_forever())
+        self.ensure_refresher()
+        self.reloader.started()
         self.health.enter("serving")
         log.info("modelgate serving on %s:%d", host, self.port)
+        log_startup(self.settings, self.catalog, host, self.port)
         return self.port
+
+    def ensure_refresher(self) -> None:
+        """Rediscover periodically once any runtime in force discovers its models."""
+        discovering = any(s.config.discover for s in self.catalog.runtimes.values())
+        if discovering and self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_forever())
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -194,9 +228,11 @@ class Gateway:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
+        await self.reloader.stop()
         await stopping
         self.health.enter("stopped")
         await self.catalog.aclose()
+        await self.reloader.close_retired()
         if self.metrics is not None:
             await asyncio.to_thread(self.metrics.close)
         if self.state is not None:
@@ -205,9 +241,11 @@ class Gateway:
             self.tracer_provider.shutdown()  # flushes spans still batched
 
 
-async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
-    """Run until SIGINT/SIGTERM, then drain and return."""
-    gateway = Gateway(settings, reuse_port=reuse_port)
+async def serve(
+    settings: Settings, *, reuse_port: bool = False, load: Loader | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM, then drain and return; SIGHUP reloads the configuration."""
+    gateway = Gateway(settings, reuse_port=reuse_port, load=load)
     await gateway.start()
     # Everything allocated so far lives for the whole process: keep it out of GC passes
     # (the bench measured the collector at ~3% of a busy gateway).
@@ -216,19 +254,20 @@ async def serve(settings: Settings, *, reuse_port: bool = False) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, gateway.reloader.request, "SIGHUP")
     await stopping.wait()
     log.info("draining (grace %.1fs)", settings.server.grace_seconds)
     await gateway.stop()
     log.info("stopped")
 
 
-def run(settings: Settings, *, reuse_port: bool = False) -> int:
+def run(settings: Settings, *, reuse_port: bool = False, load: Loader | None = None) -> int:
     """`serve` as a process: 0 after a drain, 1 with a one-line error when the state
     backend cannot be opened within `state.connect_timeout_seconds` (the orchestrator
     restarts us; a gateway without the shared state it was configured for would
     silently split conversations and rate limits)."""
     try:
-        asyncio.run(serve(settings, reuse_port=reuse_port))
+        asyncio.run(serve(settings, reuse_port=reuse_port, load=load))
     except StateUnavailableError as exc:
         print(f"error: state backend unavailable at start-up: {exc}", file=sys.stderr)
         return 1

@@ -331,6 +331,9 @@ class ServerConfig(Section):
     host: str = Field(default="127.0.0.1", min_length=1)
     port: Port = 50051
     grace_seconds: float = 20.0
+    reload_on_change: bool = False
+    """Reload the configuration when the config file changes (checked every 2 s), as on
+    SIGHUP: for a Kubernetes ConfigMap mounted as a volume."""
     keepalive_time_ms: int = 60_000
     keepalive_timeout_ms: int = 20_000
     min_ping_interval_ms: int = 10_000

@@ -56,7 +56,7 @@ def summary(settings: Settings) -> list[str]:
         details = [runtime.kind]
         url = runtime.resolved_base_url()
         if url:
-            details.append(_without_password(url))
+            details.append(without_password(url))
         if runtime.discover:
             details.append("discovers models")
         missing = runtime.missing_key_reason()
@@ -82,7 +82,7 @@ def summary(settings: Settings) -> list[str]:
         *(f"  {name}: {details}" for name, details in runtimes.items()),
         f"models ({len(models)}): {', '.join(models) or '-'}",
         f"aliases ({len(aliases)}): {'; '.join(aliases) or '-'}",
-        f"state: {_without_password(settings.state.url or 'memory://')}",
+        f"state: {without_password(settings.state.url or 'memory://')}",
         f"auth: {f'on, {len(auth.keys)} keys' if auth.enabled else 'off'}",
         f"hooks: {', '.join(h.name for h in settings.hooks) or '-'}",
         f"telemetry: tracing {tracing_mode(telemetry)}, metrics {metrics}",
@@ -90,7 +90,8 @@ def summary(settings: Settings) -> list[str]:
     return lines
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
+    """`url` with its password, if any, as `***` (for summaries and logs)."""
     parts = urlsplit(url)
     if parts.password is None:
         return url

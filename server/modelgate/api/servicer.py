@@ -9,7 +9,7 @@ import grpc
 from typing_extensions import override
 
 from modelgate.api.decoding import ensure_decoded
-from modelgate.api.local_models import LocalModels
+from modelgate.api.live import Routing
 from modelgate.api.status import abort, call_context
 from modelgate.api.stream_cap import capped_stream
 from modelgate.api.validation import (
@@ -19,10 +19,7 @@ from modelgate.api.validation import (
     validate_embed,
     validate_list_models,
 )
-from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument
-from modelgate.providers.base import CallContext
-from modelgate.routing.router import Router
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -36,22 +33,21 @@ Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
-    """Thin by design: every decision lives in validation, the router or a backend."""
+    """Thin by design: every decision lives in validation, the router or a backend.
 
-    def __init__(self, router: Router, limits: LimitsConfig) -> None:
-        self.router = router
-        self.limits = limits
-        self.local_models = LocalModels(router.catalog)
+    Each RPC reads `routing` once and uses that snapshot to its end (a reload swaps it).
+    """
 
-    def _call(self, context: Context) -> CallContext:
-        return call_context(context, self.limits)
+    def __init__(self, routing: Routing) -> None:
+        self.routing = routing
 
     @override
     async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_chat(request, self.limits)
-            return await self.router.chat(request, self._call(context))
+            validate_chat(request, live.limits)
+            return await live.router.chat(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -59,11 +55,12 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def StreamChat(
         self, request: chat_pb2.StreamChatRequest, context: Context
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_chat(request, self.limits)
-            events = self.router.stream_chat(request, self._call(context))
-            async for event in capped_stream(events, self.limits.stream_max_seconds):
+            validate_chat(request, live.limits)
+            events = live.router.stream_chat(request, call_context(context, live.limits))
+            async for event in capped_stream(events, live.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
             await abort(context, exc)
@@ -72,10 +69,11 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def Complete(
         self, request: completion_pb2.CompleteRequest, context: Context
     ) -> completion_pb2.CompleteResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_complete(request, self.limits)
-            return await self.router.complete(request, self._call(context))
+            validate_complete(request, live.limits)
+            return await live.router.complete(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -83,11 +81,12 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def StreamComplete(
         self, request: completion_pb2.StreamCompleteRequest, context: Context
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_complete(request, self.limits)
-            events = self.router.stream_complete(request, self._call(context))
-            async for event in capped_stream(events, self.limits.stream_max_seconds):
+            validate_complete(request, live.limits)
+            events = live.router.stream_complete(request, call_context(context, live.limits))
+            async for event in capped_stream(events, live.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
             await abort(context, exc)
@@ -96,10 +95,11 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def Embed(
         self, request: embedding_pb2.EmbedRequest, context: Context
     ) -> embedding_pb2.EmbedResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_embed(request, self.limits)
-            return await self.router.embed(request, self._call(context))
+            validate_embed(request, live.limits)
+            return await live.router.embed(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -107,10 +107,11 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def ListModels(
         self, request: model_pb2.ListModelsRequest, context: Context
     ) -> model_pb2.ListModelsResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
             validate_list_models(request)
-            return self.router.catalog.list_page(request)
+            return live.router.catalog.list_page(request)
         except Exception as exc:
             await abort(context, exc)
 
@@ -118,11 +119,12 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def GetModel(
         self, request: model_pb2.GetModelRequest, context: Context
     ) -> model_pb2.GetModelResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
             if not request.id:
                 raise invalid_argument([("id", "is required")])
-            return await self.local_models.get_model(request.id, self._call(context))
+            return await live.local_models.get_model(request.id, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -130,10 +132,11 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def CountTokens(
         self, request: tokens_pb2.CountTokensRequest, context: Context
     ) -> tokens_pb2.CountTokensResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            validate_count_tokens(request, self.limits)
-            return await self.router.count_tokens(request, self._call(context))
+            validate_count_tokens(request, live.limits)
+            return await live.router.count_tokens(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -141,9 +144,12 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def PullModel(
         self, request: model_pb2.PullModelRequest, context: Context
     ) -> AsyncIterator[model_pb2.PullModelResponse]:
+        live = self.routing
         try:
             ensure_decoded(request)
-            async for progress in self.local_models.pull(request, self._call(context)):
+            async for progress in live.local_models.pull(
+                request, call_context(context, live.limits)
+            ):
                 yield progress
         except Exception as exc:
             await abort(context, exc)
@@ -152,9 +158,10 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def DeleteModel(
         self, request: model_pb2.DeleteModelRequest, context: Context
     ) -> model_pb2.DeleteModelResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            return await self.local_models.delete(request, self._call(context))
+            return await live.local_models.delete(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -162,9 +169,10 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def ListRunningModels(
         self, request: model_pb2.ListRunningModelsRequest, context: Context
     ) -> model_pb2.ListRunningModelsResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            return await self.local_models.running(request, self._call(context))
+            return await live.local_models.running(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -172,9 +180,10 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def LoadModel(
         self, request: model_pb2.LoadModelRequest, context: Context
     ) -> model_pb2.LoadModelResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            return await self.local_models.load(request, self._call(context))
+            return await live.local_models.load(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -182,8 +191,9 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     async def UnloadModel(
         self, request: model_pb2.UnloadModelRequest, context: Context
     ) -> model_pb2.UnloadModelResponse:
+        live = self.routing
         try:
             ensure_decoded(request)
-            return await self.local_models.unload(request, self._call(context))
+            return await live.local_models.unload(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)

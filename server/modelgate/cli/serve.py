@@ -8,18 +8,24 @@ from pathlib import Path
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: settings pull in every state backend, seconds the client commands skip.
+    from functools import partial
+
     from modelgate.app import run
+    from modelgate.config import load_settings
     from modelgate.config_cli import settings_or_exit
     from modelgate.telemetry.logs import configure_logging
     from modelgate.workers import run_workers
 
     flags = {"host": args.host, "port": args.port}
     server = {name: value for name, value in flags.items() if value is not None}
-    settings = settings_or_exit(args.config, **({"server": server} if server else {}))
+    overrides = {"server": server} if server else {}
+    settings = settings_or_exit(args.config, **overrides)
     configure_logging(settings.log_level, settings.log_format)
+    # SIGHUP reloads from the same sources, flags included (a partial: workers pickle it).
+    load = partial(load_settings, args.config, **overrides)
     if args.workers > 1:
-        return run_workers(settings, args.workers)
-    return run(settings)
+        return run_workers(settings, args.workers, load)
+    return run(settings, load=load)
 
 
 def _port(text: str) -> int:

@@ -54,6 +54,25 @@ class Metrics:
             "modelgate_cache_hits", "Response cache hits", ["model"], registry=r
         )
         self.streams = Gauge("modelgate_streams_in_flight", "Open streaming RPCs", registry=r)
+        self.config_reloads = Counter(
+            "modelgate_config_reloads",
+            "Configuration reloads (SIGHUP or a changed file) by outcome: ok or rejected",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in ("ok", "rejected"):  # both series from the start: rate() sees the first
+            self.config_reloads.labels(outcome)
+        self.config_loaded = Gauge(
+            "modelgate_config_loaded_timestamp_seconds",
+            "When the configuration in force was loaded (Unix time)",
+            registry=r,
+        )
+        self.config_info = Gauge(
+            "modelgate_config_info",
+            "1, labelled with a hash of the configuration in force",
+            ["sha256"],
+            registry=r,
+        )
         self.scrape = RedactedScrape(self.registry)
         """What /metrics serves: the registry with secrets cut out of label values."""
 

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from modelgate.config import ModelConfig, RoutingConfig, RuntimeConfig, Settings
 from tests.gateways import settings
 
@@ -61,6 +63,15 @@ def from_env() -> Upstreams | None:
     if missing:
         raise ValueError(f"{ENV} does not name {', '.join(missing)}: {raw}")
     return Upstreams(**{key: named[key] for key in Upstreams.__dataclass_fields__})
+
+
+SKIP_REASON = f"real-upstream tier: {ENV} is not set (scripts/real-upstreams runs this tier)"
+
+
+def skip_unless_running() -> None:
+    """Skip the calling test module unless scripts/real-upstreams named the servers."""
+    if not os.environ.get(ENV):
+        pytest.skip(SKIP_REASON, allow_module_level=True)
 
 
 def llama_model(kind: str) -> str:

@@ -1,34 +1,20 @@
 """Fixtures of the real-upstream tier: the servers, a gateway pointed at them, the SDKs.
 
-Without MODELGATE_REAL_UPSTREAMS every test here is skipped with the reason, so the README's
-test command stays fast and green. With it (scripts/real-upstreams sets it), a server that is
-named but not answering fails the tests: a broken tier must never pass as skipped.
+Without MODELGATE_REAL_UPSTREAMS each module here skips itself (`skip_unless_running`), so the
+README's test command stays fast and green. With it (scripts/real-upstreams sets it), a server
+that is named but not answering fails the tests: a broken tier must never pass as skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.gateways import Served, serve
-from tests.real_upstreams.catalog import ENV, TINY_MODEL, Upstreams, from_env, tier_settings
+from tests.real_upstreams.catalog import SKIP_REASON, TINY_MODEL, Upstreams, from_env, tier_settings
 from tests.real_upstreams.direct import Direct
-
-HERE = Path(__file__).parent
-SKIP_REASON = f"real-upstream tier: {ENV} is not set (scripts/real-upstreams runs this tier)"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip this directory's tests unless the tier's servers are named."""
-    if from_env() is not None:
-        return
-    skip = pytest.mark.skip(reason=SKIP_REASON)
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,12 @@ import pytest
 
 from modelgate.v1 import completion_pb2, embedding_pb2, generation_pb2
 from tests.gateways import Served
-from tests.real_upstreams.catalog import CHAT_COMPLETIONS_KINDS, KINDS, litellm_model
+from tests.real_upstreams.catalog import (
+    CHAT_COMPLETIONS_KINDS,
+    KINDS,
+    litellm_model,
+    skip_unless_running,
+)
 from tests.real_upstreams.conversation import WEATHER, Say, Turn
 from tests.real_upstreams.direct import (
     Ask,
@@ -31,6 +36,8 @@ from tests.real_upstreams.direct import (
     structured,
 )
 from tests.rpc_helpers import decode
+
+skip_unless_running()
 
 MOCK_TEXT = "The tiny tier says hello."
 QUESTION: list[Turn] = [Say("system", "Be brief."), Say("user", "Say hello.")]

@@ -17,7 +17,12 @@ import pytest
 
 from modelgate.v1 import completion_pb2, generation_pb2
 from tests.gateways import Served
-from tests.real_upstreams.catalog import KINDS, LLAMA_STATELESS_RESPONSES, llama_model
+from tests.real_upstreams.catalog import (
+    KINDS,
+    LLAMA_STATELESS_RESPONSES,
+    llama_model,
+    skip_unless_running,
+)
 from tests.real_upstreams.conversation import WEATHER, Call, Result, Say, Turn
 from tests.real_upstreams.direct import (
     Answer,
@@ -30,6 +35,8 @@ from tests.real_upstreams.direct import (
     structured,
 )
 from tests.rpc_helpers import decode
+
+skip_unless_running()
 
 QUESTION: list[Turn] = [
     Say("system", "You answer in one short sentence."),

@@ -236,7 +236,8 @@ class Direct:
             "model": self.model,
             "messages": messages,
             "max_tokens": ask.max_tokens,
-            "temperature": ask.temperature,
+            # anthropic 2.x no longer declares sampling parameters: they go as extra fields.
+            "extra_body": {"temperature": ask.temperature},
         }
         if system is not None:
             params["system"] = system

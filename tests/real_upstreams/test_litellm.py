@@ -148,14 +148,14 @@ async def test_complete_answers_what_the_sdk_gets(
 async def test_embed_returns_the_vectors_the_sdk_gets(
     served: Served, litellm: Direct, kind: str
 ) -> None:
-    inputs = ["first", "second"]
-    request = embedding_pb2.EmbedRequest(model=litellm_model("embed", kind), inputs=inputs)
+    """One input: a LiteLLM mock answers a batch with a single vector."""
+    request = embedding_pb2.EmbedRequest(model=litellm_model("embed", kind), inputs=["first"])
     response = await served.stub.Embed(request, timeout=30)
-    direct = await litellm.on("mock-embed").embed(inputs)
+    direct = await litellm.on("mock-embed").embed(["first"])
     assert [array("f", item.values) for item in response.embeddings] == [
         array("f", vector) for vector in direct
     ]
-    assert direct == [[0.5, -0.25, 0.125, 1.0]] * 2
+    assert direct == [[0.5, -0.25, 0.125, 1.0]]
 
 
 async def _sdk_status(litellm: Direct, kind: str) -> int:

@@ -32,7 +32,7 @@ LITELLM_MOCKS = {
 }
 """Our name -> the LiteLLM model name (see the proxy config in scripts/real-upstreams)."""
 TINY_MODEL = "tiny"
-"""llama-server serves one model and answers to any name; this one is ours."""
+"""The name llama-server lists its one model under (--alias); it answers to any name."""
 TINY_EMBEDDING_DIMENSION = 64
 LLAMA_STATELESS_RESPONSES = "llama-responses-gateway-conversation"
 """A Responses API model whose conversations the gateway keeps (`conversation: gateway`)."""

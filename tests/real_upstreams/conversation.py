@@ -56,10 +56,21 @@ class ToolSpec:
 WEATHER = ToolSpec(
     name="get_weather",
     description="Current weather in a city.",
-    # One key per object at every level: the schema reaches llama-server's prompt (the chat
-    # template renders tools) in the same order whatever the gateway's Struct does to key order.
+    parameters={
+        "type": "object",
+        "properties": {"city": {"enum": ["Paris"]}},
+        "required": ["city"],
+    },
+)
+"""A tool whose only possible call is get_weather(city="Paris")."""
+WEATHER_IN_ONE_ORDER = ToolSpec(
+    name="get_weather",
+    description="Current weather in a city.",
     parameters={"properties": {"city": {"enum": ["Paris"]}}},
 )
+"""The same tool with one key per object at every level. llama-server's chat template renders
+the offered tools into the prompt, so where a test compares free text the schema must reach it
+in the same key order through every path; a Struct's order varies per process."""
 
 _ROLES = {
     "system": content_pb2.ROLE_SYSTEM,

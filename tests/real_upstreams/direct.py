@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anthropic
 import openai
@@ -40,13 +40,19 @@ class Ask:
     turns: list[conv.Turn]
     max_tokens: int = 12
     tools: tuple[conv.ToolSpec, ...] = ()
-    require_tool: bool = False
+    tool_choice: Literal["required", "none"] | None = None
+    """None: the API's default (auto)."""
     schema: tuple[str, dict[str, Any]] | None = None
     """(name, JSON schema): the answer must be JSON valid against it."""
     temperature: float = 0.0
 
 
 # -- through the gateway ------------------------------------------------------------------------
+
+_TOOL_CHOICE_MODES = {
+    "required": content_pb2.TOOL_CHOICE_MODE_REQUIRED,
+    "none": content_pb2.TOOL_CHOICE_MODE_NONE,
+}
 
 
 def chat_request(model: str, ask: Ask) -> chat_pb2.ChatRequest:
@@ -59,8 +65,8 @@ def chat_request(model: str, ask: Ask) -> chat_pb2.ChatRequest:
             temperature=ask.temperature, max_output_tokens=ask.max_tokens
         ),
     )
-    if ask.require_tool:
-        request.tool_choice.mode = content_pb2.TOOL_CHOICE_MODE_REQUIRED
+    if ask.tool_choice is not None:
+        request.tool_choice.mode = _TOOL_CHOICE_MODES[ask.tool_choice]
     if ask.schema is not None:
         request.response_format.type = generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA
         request.response_format.schema_name = ask.schema[0]
@@ -152,8 +158,8 @@ class Direct:
         }
         if ask.tools:
             params["tools"] = [conv.chat_completions_tool(tool) for tool in ask.tools]
-        if ask.require_tool:
-            params["tool_choice"] = "required"
+        if ask.tool_choice is not None:
+            params["tool_choice"] = ask.tool_choice
         if ask.schema is not None:
             name, schema = ask.schema
             params["response_format"] = {
@@ -209,8 +215,8 @@ class Direct:
             params["instructions"] = instructions
         if ask.tools:
             params["tools"] = [conv.responses_tool(tool) for tool in ask.tools]
-        if ask.require_tool:
-            params["tool_choice"] = "required"
+        if ask.tool_choice is not None:
+            params["tool_choice"] = ask.tool_choice
         if ask.schema is not None:
             name, schema = ask.schema
             params["text"] = {
@@ -242,8 +248,8 @@ class Direct:
         if system is not None:
             params["system"] = system
         tools = [conv.anthropic_tool(tool) for tool in ask.tools]
-        if ask.require_tool:
-            params["tool_choice"] = {"type": "any"}
+        if ask.tool_choice is not None:
+            params["tool_choice"] = {"type": "any" if ask.tool_choice == "required" else "none"}
         if ask.schema is not None:
             # The Messages API's way to JSON: one forced tool whose input is the answer.
             name, schema = ask.schema

@@ -96,7 +96,7 @@ async def test_tool_calls_are_the_calls_the_sdk_gets(
     served: Served, litellm: Direct, kind: str
 ) -> None:
     """Only Chat Completions mocks tool calls (`mock_tool_calls`); the other routes drop it."""
-    ask = Ask([Say("user", "Weather in Paris?")], tools=(WEATHER,), require_tool=True)
+    ask = Ask([Say("user", "Weather in Paris?")], tools=(WEATHER,), tool_choice="required")
     direct = await litellm.on("mock-tools").chat(kind, ask)
     response = await served.stub.Chat(chat_request(litellm_model("tools", kind), ask))
     assert gateway_answer(response) == direct

@@ -18,12 +18,13 @@ import pytest
 from modelgate.v1 import completion_pb2, generation_pb2
 from tests.gateways import Served
 from tests.real_upstreams.catalog import (
+    CHAT_COMPLETIONS_KINDS,
     KINDS,
     LLAMA_STATELESS_RESPONSES,
     llama_model,
     skip_unless_running,
 )
-from tests.real_upstreams.conversation import WEATHER, Call, Result, Say, Turn
+from tests.real_upstreams.conversation import WEATHER, WEATHER_IN_ONE_ORDER, Call, Result, Say, Turn
 from tests.real_upstreams.direct import (
     Answer,
     Ask,
@@ -161,17 +162,48 @@ async def test_responses_conversation_kept_by_the_gateway_continues_like_the_ful
     assert second == await llama.chat("responses", Ask(history))
 
 
-@pytest.mark.parametrize("kind", kinds(responses="the Responses API backend drops tool_choice"))
+@pytest.mark.parametrize("kind", KINDS)
 async def test_required_tool_call_is_the_call_the_sdk_gets(
     served: Served, llama: Direct, kind: str
 ) -> None:
-    ask = Ask([Say("user", "What is the weather in Paris?")], 64, (WEATHER,), require_tool=True)
+    """The tiny model calls a tool when offered one (scripts/tiny_gguf.py); the server's grammar
+    writes the call. Only the parsed calls are compared: the offered schema is in the prompt."""
+    ask = Ask(
+        [Say("user", "What is the weather in Paris?")], 100, (WEATHER,), tool_choice="required"
+    )
     through_gateway = await chat(served, kind, ask)
     direct = await llama.chat(kind, ask)
-    assert through_gateway.calls == direct.calls
-    assert [name for name, _ in through_gateway.calls] == ["get_weather"]
+    assert through_gateway.calls == direct.calls == [("get_weather", {"city": "Paris"})]
     streamed = await gateway_stream(served.stub, llama_model(kind), ask)
     assert streamed.calls == (await llama.chat(kind, ask, stream=True)).calls == direct.calls
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        *CHAT_COMPLETIONS_KINDS,
+        pytest.param(
+            "responses",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 14: the Responses API backend drops tool_choice (found by this tier)",
+            ),
+        ),
+    ],
+)
+async def test_tool_choice_none_answers_in_text_as_the_sdk_gets(
+    served: Served, llama: Direct, kind: str
+) -> None:
+    """With tools offered the tiny model starts a call; `none` leaves its "<tool_call>" as text.
+    (llama-server's Messages route ignores Anthropic's {"type": "none"}, so no anthropic case.)"""
+    ask = Ask(
+        [Say("user", "What is the weather in Paris?")],
+        tools=(WEATHER_IN_ONE_ORDER,),
+        tool_choice="none",
+    )
+    through_gateway = await chat(served, kind, ask)
+    assert through_gateway == await llama.chat(kind, ask)
+    assert through_gateway.calls == [] and through_gateway.text.startswith("<tool_call>")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -184,7 +216,7 @@ async def test_tool_result_round_trip_answers_what_the_sdk_gets(
             Call("call_1", WEATHER.name, {"city": "Paris"}),
             Result("call_1", WEATHER.name, "Sunny, 21 C."),
         ],
-        tools=(WEATHER,),
+        tools=(WEATHER_IN_ONE_ORDER,),
     )
     through_gateway = await chat(served, kind, ask)
     assert through_gateway == await llama.chat(kind, ask)
@@ -195,7 +227,7 @@ async def test_tool_result_round_trip_answers_what_the_sdk_gets(
 async def test_json_schema_answer_is_the_json_the_sdk_gets(
     served: Served, llama: Direct, kind: str
 ) -> None:
-    ask = Ask([Say("user", "Is Paris in France?")], 32, schema=ANSWER_SCHEMA)
+    ask = Ask([Say("user", "Is Paris in France?")], 100, schema=ANSWER_SCHEMA)
     response = await served.stub.Chat(chat_request(llama_model(kind), ask), timeout=60)
     direct = await llama.chat(kind, ask)
     assert structured(response) == json_answer(kind, direct) == {"answer": "yes"}

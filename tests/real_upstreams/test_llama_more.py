@@ -119,6 +119,7 @@ async def test_prompt_beyond_the_context_is_invalid_argument_where_the_sdk_gets_
     ask = Ask([Say("user", " word" * 5000)])
     with pytest.raises((openai.BadRequestError, anthropic.BadRequestError)) as direct:
         await llama.chat(kind, ask)
+    assert isinstance(direct.value, openai.APIStatusError | anthropic.APIStatusError)
     assert direct.value.status_code == 400
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await served.stub.Chat(chat_request(llama_model(kind), ask), timeout=60)

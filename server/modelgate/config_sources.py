@@ -35,6 +35,8 @@ READ_BY_OTHER_PROGRAMS = frozenset(
         "MODELGATE_TOOLS_CACHE",  # scripts/check-deploy
         "MODELGATE_TOOLS_INSTALL_TIMEOUT",  # scripts/check-deploy
         "MODELGATE_SETUP_APT_WAIT",  # scripts/setup
+        "MODELGATE_REAL_UPSTREAMS",  # scripts/real-upstreams and tests/real_upstreams
+        "MODELGATE_UPSTREAMS_CACHE",  # scripts/real-upstreams
     }
 )
 """`MODELGATE_*` names that are not settings but are ours: other modelgate programs read

@@ -117,8 +117,6 @@ _RUNTIME_SUFFIX = {
 
 
 def _chat_model(model_id: str, server: str, kind: str, upstream: str, **more: Any) -> ModelConfig:
-    # model_validate: settings that a branch in flight adds (`conversation`) are ignored until
-    # they land, and the tests that need them are marked xfail meanwhile.
     return ModelConfig.model_validate(
         {
             "id": model_id,

@@ -114,11 +114,6 @@ async def test_json_schema_answer_is_the_json_the_sdk_gets(
     assert structured(response) == json_answer(kind, direct) == {"city": "Paris", "sunny": True}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: Anthropic-kind JSON output via forced tool gets plain text "
-    "-> confusing error",
-)
 async def test_anthropic_json_answered_as_text_instead_of_the_forced_tool_is_still_the_json(
     served: Served, litellm: Direct
 ) -> None:

@@ -9,8 +9,6 @@ so every free-text answer runs to max_tokens: a non-empty answer of exactly that
 
 from __future__ import annotations
 
-from typing import Any
-
 import grpc
 import openai
 import pytest
@@ -60,16 +58,6 @@ ANSWER_SCHEMA = (
 """One possible value: the grammar decides the JSON, whatever order the keys travel in."""
 
 
-def kinds(**xfail: str) -> list[Any]:
-    """Every backend kind, some marked as known failures ("issue 14: ...")."""
-    return [
-        pytest.param(kind, marks=pytest.mark.xfail(strict=True, reason=f"issue 14: {xfail[kind]}"))
-        if kind in xfail
-        else kind
-        for kind in KINDS
-    ]
-
-
 async def chat(served: Served, kind: str, ask: Ask) -> Answer:
     """`ask` through the gateway's unary Chat on the tiny model via `kind`."""
     return gateway_answer(await served.stub.Chat(chat_request(llama_model(kind), ask), timeout=60))
@@ -110,9 +98,7 @@ async def test_complete_answers_what_the_sdk_gets(served: Served, llama: Direct,
     assert response.text and response.usage.output_tokens == 12
 
 
-@pytest.mark.parametrize(
-    "kind", kinds(responses='Responses multi-turn assistant turns lack "type": "message"')
-)
+@pytest.mark.parametrize("kind", KINDS)
 async def test_multi_turn_chat_answers_what_the_sdk_gets(
     served: Served, llama: Direct, kind: str
 ) -> None:
@@ -140,11 +126,6 @@ async def test_responses_previous_response_id_is_refused_by_llama_as_by_the_sdk(
     assert decode(caught.value).reason == "UPSTREAM_BAD_REQUEST"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: previous_response_id always passed upstream on responses models "
-    '(conversation: gateway) and Responses assistant turns lack "type": "message"',
-)
 async def test_responses_conversation_kept_by_the_gateway_continues_like_the_full_history(
     served: Served, llama: Direct
 ) -> None:
@@ -182,13 +163,7 @@ async def test_required_tool_call_is_the_call_the_sdk_gets(
     "kind",
     [
         *CHAT_COMPLETIONS_KINDS,
-        pytest.param(
-            "responses",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 14: the Responses API backend drops tool_choice (found by this tier)",
-            ),
-        ),
+        "responses",  # this tier found the Responses backend dropped tool_choice
     ],
 )
 async def test_tool_choice_none_answers_in_text_as_the_sdk_gets(

@@ -26,7 +26,6 @@ import contextlib
 import errno
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -40,6 +39,7 @@ from modelgate.providers.upstream_errors import (
     unavailable,
 )
 from modelgate.providers.upstream_json import parse
+from modelgate.routing.records import host_port
 
 DEFAULT_CONNECTIONS = 4096
 """Pooled connections per runtime (runtime option `max_connections`). Each open stream
@@ -76,7 +76,7 @@ class HttpUpstream:
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
-        self.where = _host_port(self.base_url)
+        self.where = host_port(self.base_url)
         """host:port named in transport errors (never the URL: it may carry credentials)."""
         self.headers = {"content-type": "application/json", **headers}
         self._connections = connections
@@ -178,15 +178,6 @@ class HttpUpstream:
         if self._session is not None:
             await self._session.close()
             await asyncio.sleep(0)
-
-
-def _host_port(url: str) -> str:
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return parts.hostname or "?"
-    return f"{parts.hostname}:{port}"
 
 
 def _transport_failure(exc: aiohttp.ClientError, where: str) -> str:

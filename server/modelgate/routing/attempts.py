@@ -24,6 +24,7 @@ streams must report each attempt to the caller before it starts.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,10 @@ from modelgate.providers.base import CallContext
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
 from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
+from modelgate.routing.records import host_port
 from modelgate.v1 import stream_pb2
+
+log = logging.getLogger(__name__)
 
 FALLBACK_REASONS = frozenset(
     {
@@ -203,9 +207,27 @@ class Attempts:
         self._stats = None
         return stats
 
+    def _log_failure(self, error: GatewayError) -> None:
+        """One WARNING per deployment per window, so an outage is visible but no flood."""
+        record = self.plan[self._position].record
+        http_status = error.metadata.get("http_status")
+        self.board.failure_log.warning(
+            log,
+            record.id,
+            "upstream call failed: runtime=%s model=%s at=%s code=%s reason=%s%s: %s",
+            record.runtime,
+            record.id,
+            host_port(record.endpoint) if record.endpoint else "-",
+            error.code.name,
+            error.reason,
+            f" http_status={http_status}" if http_status else "",
+            error.message,
+        )
+
     async def failed(self, error: GatewayError) -> None:
         """Decide after a failed attempt: wait and retry, fall back, or re-raise."""
         stats = self._finish()
+        self._log_failure(error)
         self.last_error = error
         if error.retryable:
             stats.failures += 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from modelgate.config import RoutingConfig
 from modelgate.routing.breaker import CircuitBreaker
+from modelgate.telemetry.failure_log import FailureLog
 
 
 @dataclass(slots=True)
@@ -37,6 +38,8 @@ class StatsBoard:
         self.config = config
         self.clock = clock
         """The breakers' clock (tests step it instead of sleeping through cooldowns)."""
+        self.failure_log = FailureLog(clock=clock)
+        """Rate-limits the WARNINGs of failed upstream calls and discoveries, on the same clock."""
         self._stats: dict[str, DeploymentStats] = {}
 
     def peek(self, model_id: str) -> DeploymentStats | None:

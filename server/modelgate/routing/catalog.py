@@ -36,7 +36,12 @@ from modelgate.providers.base import (
 from modelgate.providers.params import OPEN_GATE, ParamGate, params_of
 from modelgate.providers.registry import create_backend
 from modelgate.routing.balancer import StatsBoard
-from modelgate.routing.records import CAPABILITY_FIELDS, has_capability, model_record
+from modelgate.routing.records import (
+    CAPABILITY_FIELDS,
+    has_capability,
+    host_port,
+    model_record,
+)
 from modelgate.v1 import chat_pb2, model_pb2, tokens_pb2
 
 log = logging.getLogger(__name__)
@@ -268,11 +273,24 @@ class Catalog:
                 found = await state.backend.discover()
             except Exception as exc:
                 state.error = f"discovery failed: {type(exc).__name__}"
-                log.warning("discovery of runtime %s failed: %s", name, type(exc).__name__)
+                self._log_discovery_failure(name, state, exc)
                 continue
             state.error = ""
             self._replace_discovered(name, state, found or [])
         self._reindex()
+
+    def _log_discovery_failure(self, name: str, state: RuntimeState, exc: Exception) -> None:
+        """Name the runtime, where it is and why (not just the type), at most once a window."""
+        url = state.config.resolved_base_url()
+        self.stats.failure_log.warning(
+            log,
+            f"discovery:{name}",
+            "discovery of runtime %s failed: at=%s cause=%s: %s",
+            name,
+            host_port(url) if url else "its default URL",
+            type(exc).__name__,
+            getattr(exc, "message", None) or str(exc) or "(no message)",
+        )
 
     def _replace_discovered(
         self, name: str, state: RuntimeState, found: list[model_pb2.Model]

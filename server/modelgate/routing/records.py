@@ -29,6 +29,16 @@ def public_endpoint(url: str | None) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def host_port(url: str) -> str:
+    """host:port of a URL, the way logs and errors name an upstream (never the URL)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return parts.hostname or "?"
+    return f"{parts.hostname}:{port}"
+
+
 def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
     """The public record of a configured model."""
     caps = set(model.capabilities)

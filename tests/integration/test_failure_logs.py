@@ -132,3 +132,23 @@ async def test_a_failed_discovery_names_runtime_host_port_and_cause(
     assert "runtime local" in lines[0] and f"at={where}" in lines[0]
     assert "refused" in lines[0]
     assert SECRET not in caplog.text
+
+
+async def test_an_lmstudio_runtime_pointed_at_another_server_says_what_it_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 14: the `lmstudio` kind against a plain OpenAI-compatible server (no
+    /api/v0/models) used to log only `GatewayError`; the line now names where and the answer."""
+    caplog.set_level(logging.WARNING)
+    async with FakeOpenAI() as plain:  # not LM Studio: /api/v0/models is not there
+        studio = RuntimeConfig(kind="lmstudio", base_url=plain.url + "/v1", discover=True)
+        catalog = Catalog(settings(runtimes={"studio": studio}))
+        try:
+            await catalog.refresh()
+        finally:
+            await catalog.aclose()
+        where = plain.url.removeprefix("http://")
+    lines = _warnings(caplog, DISCOVERY_LOG)
+    assert len(lines) == 1, lines
+    assert "runtime studio" in lines[0] and f"at={where}" in lines[0]
+    assert "404" in lines[0], lines[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from importlib import metadata
 
@@ -46,9 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _leave_on_ctrl_c(_signum: int, _frame: object) -> None:
+    """Ctrl-C in a client command: finish the cut line and leave at once. Unwinding instead
+    (KeyboardInterrupt through the gRPC client, its stream and its channel's close) could
+    wait on a busy machine, seen as a 60 s hang; the OS closes the connection either way,
+    and stdout is flushed on every write, so nothing shown is lost."""
+    if stdout.line_open:
+        os.write(sys.stdout.fileno(), b"\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `modelgate` command."""
     args = build_parser().parse_args(argv)
+    if args.command != "serve":  # the server drains on SIGINT by its own handler
+        signal.signal(signal.SIGINT, _leave_on_ctrl_c)
     try:
         result: int = args.func(args)
     except (ModelGateError, UsageError) as exc:

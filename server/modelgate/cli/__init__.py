@@ -11,6 +11,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 from importlib import metadata
 
 from modelgate.cli import config, generation, info, serve
@@ -60,7 +61,9 @@ def _leave_on_ctrl_c(_signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `modelgate` command."""
     args = build_parser().parse_args(argv)
-    if args.command != "serve":  # the server drains on SIGINT by its own handler
+    # The server drains on SIGINT by its own handler; signals reach only the main thread
+    # (tests and embedders may call `main` from another one).
+    if args.command != "serve" and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _leave_on_ctrl_c)
     try:
         result: int = args.func(args)

@@ -6,12 +6,11 @@ test idiom and one set of expected usage numbers work against all of them.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
-import struct
 from typing import Any
+
+from modelgate.providers.echo import unit_vector
 
 from .scenario import Reply, ToolCall
 
@@ -46,16 +45,9 @@ def tool_args_json(call: ToolCall) -> str:
 
 
 def embed(text: str, dim: int) -> list[float]:
-    """A deterministic unit vector seeded by the text (equal texts, equal vectors)."""
-    values: list[float] = []
-    counter = 0
-    while len(values) < dim:
-        digest = hashlib.sha256(f"{counter}:{text}".encode()).digest()
-        values.extend(v / 2**31 - 1.0 for v in struct.unpack("<8I", digest))
-        counter += 1
-    vec = values[:dim]
-    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
-    return [v / norm for v in vec]
+    """A deterministic unit vector seeded by the text (equal texts, equal vectors): the echo
+    provider's, so fakes and echo agree and the algorithm is written once."""
+    return unit_vector(text, dim)
 
 
 def text_of(content: Any) -> str:

@@ -64,6 +64,8 @@ class ChatRequest(_message.Message):
     CACHE_CONTROL_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
     USER_FIELD_NUMBER: _builtins.int
+    REASONING_FIELD_NUMBER: _builtins.int
+    PROMPT_CACHE_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Required. Model id or alias, e.g. "gpt-4o", "claude-sonnet-4-5",
     "llama3.2:latest@ollama" or "echo". See ListModels.
@@ -104,6 +106,14 @@ class ChatRequest(_message.Message):
         16 entries. Never sent upstream.
         """
 
+    @_builtins.property
+    def reasoning(self) -> _generation_pb2.ReasoningConfig:
+        """Optional. Reasoning effort and budget for reasoning models."""
+
+    @_builtins.property
+    def prompt_cache(self) -> _generation_pb2.PromptCacheConfig:
+        """Optional. Automatic prompt-cache options (OpenAI)."""
+
     def __init__(
         self,
         *,
@@ -117,10 +127,12 @@ class ChatRequest(_message.Message):
         cache_control: _generation_pb2.CacheControl | None = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         user: _builtins.str = ...,
+        reasoning: _generation_pb2.ReasoningConfig | None = ...,
+        prompt_cache: _generation_pb2.PromptCacheConfig | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -277,6 +289,8 @@ class StreamChatRequest(_message.Message):
     CACHE_CONTROL_FIELD_NUMBER: _builtins.int
     METADATA_FIELD_NUMBER: _builtins.int
     USER_FIELD_NUMBER: _builtins.int
+    REASONING_FIELD_NUMBER: _builtins.int
+    PROMPT_CACHE_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Required. See ChatRequest.model."""
     previous_response_id: _builtins.str
@@ -311,6 +325,14 @@ class StreamChatRequest(_message.Message):
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Optional. See ChatRequest.metadata."""
 
+    @_builtins.property
+    def reasoning(self) -> _generation_pb2.ReasoningConfig:
+        """Optional. See ChatRequest.reasoning."""
+
+    @_builtins.property
+    def prompt_cache(self) -> _generation_pb2.PromptCacheConfig:
+        """Optional. See ChatRequest.prompt_cache."""
+
     def __init__(
         self,
         *,
@@ -324,10 +346,12 @@ class StreamChatRequest(_message.Message):
         cache_control: _generation_pb2.CacheControl | None = ...,
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         user: _builtins.str = ...,
+        reasoning: _generation_pb2.ReasoningConfig | None = ...,
+        prompt_cache: _generation_pb2.PromptCacheConfig | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -346,6 +370,7 @@ class StreamChatResponse(_message.Message):
     TEXT_DELTA_FIELD_NUMBER: _builtins.int
     TOOL_CALL_DELTA_FIELD_NUMBER: _builtins.int
     END_FIELD_NUMBER: _builtins.int
+    REASONING_DELTA_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def attempt(self) -> _stream_pb2.AttemptStarted:
         """An upstream attempt started."""
@@ -362,6 +387,10 @@ class StreamChatResponse(_message.Message):
     def end(self) -> _stream_pb2.StreamEnd:
         """The stream's end, with usage and finish reason."""
 
+    @_builtins.property
+    def reasoning_delta(self) -> _stream_pb2.ReasoningDelta:
+        """A piece of the model's reasoning."""
+
     def __init__(
         self,
         *,
@@ -369,12 +398,13 @@ class StreamChatResponse(_message.Message):
         text_delta: _stream_pb2.TextDelta | None = ...,
         tool_call_delta: _stream_pb2.ToolCallDelta | None = ...,
         end: _stream_pb2.StreamEnd | None = ...,
+        reasoning_delta: _stream_pb2.ReasoningDelta | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "end", b"end", "event", b"event", "text_delta", b"text_delta", "tool_call_delta", b"tool_call_delta"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "end", b"end", "event", b"event", "reasoning_delta", b"reasoning_delta", "text_delta", b"text_delta", "tool_call_delta", b"tool_call_delta"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "end", b"end", "event", b"event", "text_delta", b"text_delta", "tool_call_delta", b"tool_call_delta"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "end", b"end", "event", b"event", "reasoning_delta", b"reasoning_delta", "text_delta", b"text_delta", "tool_call_delta", b"tool_call_delta"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["attempt", "text_delta", "tool_call_delta", "end"]  # noqa: Y015
+    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["attempt", "text_delta", "tool_call_delta", "end", "reasoning_delta"]  # noqa: Y015
     _WhichOneofArgType_event: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_event) -> _WhichOneofReturnType_event | None: ...
 

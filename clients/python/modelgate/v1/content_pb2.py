@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amodelgate/v1/content.proto\x12\x0cmodelgate.v1\x1a\x1cgoogle/protobuf/struct.proto\"v\n\x07Message\x12&\n\x04role\x18\x01 \x01(\x0e\x32\x12.modelgate.v1.RoleR\x04role\x12/\n\x05parts\x18\x02 \x03(\x0b\x32\x19.modelgate.v1.ContentPartR\x05parts\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\"\xcc\x01\n\x0b\x43ontentPart\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12+\n\x05image\x18\x02 \x01(\x0b\x32\x13.modelgate.v1.ImageH\x00R\x05image\x12\x35\n\ttool_call\x18\x03 \x01(\x0b\x32\x16.modelgate.v1.ToolCallH\x00R\x08toolCall\x12;\n\x0btool_result\x18\x04 \x01(\x0b\x32\x18.modelgate.v1.ToolResultH\x00R\ntoolResultB\x06\n\x04\x64\x61ta\"\x8b\x01\n\x05Image\x12\x14\n\x04\x64\x61ta\x18\x01 \x01(\x0cH\x00R\x04\x64\x61ta\x12\x12\n\x03url\x18\x02 \x01(\tH\x00R\x03url\x12\x1b\n\tmime_type\x18\x03 \x01(\tR\x08mimeType\x12\x31\n\x06\x64\x65tail\x18\x04 \x01(\x0e\x32\x19.modelgate.v1.ImageDetailR\x06\x64\x65tailB\x08\n\x06source\"\x90\x01\n\x08ToolCall\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x39\n\targuments\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\targuments\x12%\n\x0e\x61rguments_json\x18\x04 \x01(\tR\rargumentsJson\"\xcf\x01\n\nToolResult\x12 \n\x0ctool_call_id\x18\x01 \x01(\tR\ntoolCallId\x12\x14\n\x04text\x18\x02 \x01(\tH\x00R\x04text\x12\x31\n\x04json\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01H\x00R\x04json\x12\x1d\n\tjson_text\x18\x06 \x01(\tH\x00R\x08jsonText\x12\x19\n\x08is_error\x18\x04 \x01(\x08R\x07isError\x12\x12\n\x04name\x18\x05 \x01(\tR\x04nameB\x08\n\x06result\"\xba\x01\n\x04Tool\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12 \n\x0b\x64\x65scription\x18\x02 \x01(\tR\x0b\x64\x65scription\x12;\n\nparameters\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\nparameters\x12\x16\n\x06strict\x18\x04 \x01(\x08R\x06strict\x12\'\n\x0fparameters_json\x18\x05 \x01(\tR\x0eparametersJson\"i\n\nToolChoice\x12\x32\n\x04mode\x18\x01 \x01(\x0e\x32\x1c.modelgate.v1.ToolChoiceModeH\x00R\x04mode\x12\x1d\n\ttool_name\x18\x02 \x01(\tH\x00R\x08toolNameB\x08\n\x06\x63hoice*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*o\n\x0bImageDetail\x12\x1c\n\x18IMAGE_DETAIL_UNSPECIFIED\x10\x00\x12\x14\n\x10IMAGE_DETAIL_LOW\x10\x01\x12\x15\n\x11IMAGE_DETAIL_HIGH\x10\x02\x12\x15\n\x11IMAGE_DETAIL_AUTO\x10\x03*\x87\x01\n\x0eToolChoiceMode\x12 \n\x1cTOOL_CHOICE_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15TOOL_CHOICE_MODE_AUTO\x10\x01\x12\x19\n\x15TOOL_CHOICE_MODE_NONE\x10\x02\x12\x1d\n\x19TOOL_CHOICE_MODE_REQUIRED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amodelgate/v1/content.proto\x12\x0cmodelgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xc0\x01\n\x07Message\x12&\n\x04role\x18\x01 \x01(\x0e\x32\x12.modelgate.v1.RoleR\x04role\x12/\n\x05parts\x18\x02 \x03(\x0b\x32\x19.modelgate.v1.ContentPartR\x05parts\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12H\n\x10\x63\x61\x63he_breakpoint\x18\x04 \x01(\x0b\x32\x1d.modelgate.v1.CacheBreakpointR\x0f\x63\x61\x63heBreakpoint\"\xcf\x02\n\x0b\x43ontentPart\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12+\n\x05image\x18\x02 \x01(\x0b\x32\x13.modelgate.v1.ImageH\x00R\x05image\x12\x35\n\ttool_call\x18\x03 \x01(\x0b\x32\x16.modelgate.v1.ToolCallH\x00R\x08toolCall\x12;\n\x0btool_result\x18\x04 \x01(\x0b\x32\x18.modelgate.v1.ToolResultH\x00R\ntoolResult\x12\x37\n\treasoning\x18\x05 \x01(\x0b\x32\x17.modelgate.v1.ReasoningH\x00R\treasoning\x12H\n\x10\x63\x61\x63he_breakpoint\x18\x06 \x01(\x0b\x32\x1d.modelgate.v1.CacheBreakpointR\x0f\x63\x61\x63heBreakpointB\x06\n\x04\x64\x61ta\"\x8b\x01\n\x05Image\x12\x14\n\x04\x64\x61ta\x18\x01 \x01(\x0cH\x00R\x04\x64\x61ta\x12\x12\n\x03url\x18\x02 \x01(\tH\x00R\x03url\x12\x1b\n\tmime_type\x18\x03 \x01(\tR\x08mimeType\x12\x31\n\x06\x64\x65tail\x18\x04 \x01(\x0e\x32\x19.modelgate.v1.ImageDetailR\x06\x64\x65tailB\x08\n\x06source\"\x90\x01\n\x08ToolCall\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x39\n\targuments\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\targuments\x12%\n\x0e\x61rguments_json\x18\x04 \x01(\tR\rargumentsJson\"\xcf\x01\n\nToolResult\x12 \n\x0ctool_call_id\x18\x01 \x01(\tR\ntoolCallId\x12\x14\n\x04text\x18\x02 \x01(\tH\x00R\x04text\x12\x31\n\x04json\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01H\x00R\x04json\x12\x1d\n\tjson_text\x18\x06 \x01(\tH\x00R\x08jsonText\x12\x19\n\x08is_error\x18\x04 \x01(\x08R\x07isError\x12\x12\n\x04name\x18\x05 \x01(\tR\x04nameB\x08\n\x06result\"\xbc\x01\n\tReasoning\x12\x12\n\x04text\x18\x01 \x01(\tR\x04text\x12\x1c\n\tsignature\x18\x02 \x01(\tR\tsignature\x12\x1c\n\tencrypted\x18\x03 \x01(\tR\tencrypted\x12\x35\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1d.modelgate.v1.ReasoningFormatR\x06\x66ormat\x12\x0e\n\x02id\x18\x05 \x01(\tR\x02id\x12\x18\n\x07summary\x18\x06 \x01(\x08R\x07summary\">\n\x0f\x43\x61\x63heBreakpoint\x12+\n\x03ttl\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\"\x84\x02\n\x04Tool\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12 \n\x0b\x64\x65scription\x18\x02 \x01(\tR\x0b\x64\x65scription\x12;\n\nparameters\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\nparameters\x12\x16\n\x06strict\x18\x04 \x01(\x08R\x06strict\x12\'\n\x0fparameters_json\x18\x05 \x01(\tR\x0eparametersJson\x12H\n\x10\x63\x61\x63he_breakpoint\x18\x06 \x01(\x0b\x32\x1d.modelgate.v1.CacheBreakpointR\x0f\x63\x61\x63heBreakpoint\"i\n\nToolChoice\x12\x32\n\x04mode\x18\x01 \x01(\x0e\x32\x1c.modelgate.v1.ToolChoiceModeH\x00R\x04mode\x12\x1d\n\ttool_name\x18\x02 \x01(\tH\x00R\x08toolNameB\x08\n\x06\x63hoice*_\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_SYSTEM\x10\x01\x12\r\n\tROLE_USER\x10\x02\x12\x12\n\x0eROLE_ASSISTANT\x10\x03\x12\r\n\tROLE_TOOL\x10\x04*o\n\x0bImageDetail\x12\x1c\n\x18IMAGE_DETAIL_UNSPECIFIED\x10\x00\x12\x14\n\x10IMAGE_DETAIL_LOW\x10\x01\x12\x15\n\x11IMAGE_DETAIL_HIGH\x10\x02\x12\x15\n\x11IMAGE_DETAIL_AUTO\x10\x03*\x97\x01\n\x0fReasoningFormat\x12 \n\x1cREASONING_FORMAT_UNSPECIFIED\x10\x00\x12\x1e\n\x1aREASONING_FORMAT_ANTHROPIC\x10\x01\x12%\n!REASONING_FORMAT_OPENAI_RESPONSES\x10\x02\x12\x1b\n\x17REASONING_FORMAT_GEMINI\x10\x03*\x87\x01\n\x0eToolChoiceMode\x12 \n\x1cTOOL_CHOICE_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15TOOL_CHOICE_MODE_AUTO\x10\x01\x12\x19\n\x15TOOL_CHOICE_MODE_NONE\x10\x02\x12\x1d\n\x19TOOL_CHOICE_MODE_REQUIRED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,24 +39,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOLRESULT'].fields_by_name['json']._serialized_options = b'\030\001'
   _globals['_TOOL'].fields_by_name['parameters']._loaded_options = None
   _globals['_TOOL'].fields_by_name['parameters']._serialized_options = b'\030\001'
-  _globals['_ROLE']._serialized_start=1196
-  _globals['_ROLE']._serialized_end=1291
-  _globals['_IMAGEDETAIL']._serialized_start=1293
-  _globals['_IMAGEDETAIL']._serialized_end=1404
-  _globals['_TOOLCHOICEMODE']._serialized_start=1407
-  _globals['_TOOLCHOICEMODE']._serialized_end=1542
-  _globals['_MESSAGE']._serialized_start=74
-  _globals['_MESSAGE']._serialized_end=192
-  _globals['_CONTENTPART']._serialized_start=195
-  _globals['_CONTENTPART']._serialized_end=399
-  _globals['_IMAGE']._serialized_start=402
-  _globals['_IMAGE']._serialized_end=541
-  _globals['_TOOLCALL']._serialized_start=544
-  _globals['_TOOLCALL']._serialized_end=688
-  _globals['_TOOLRESULT']._serialized_start=691
-  _globals['_TOOLRESULT']._serialized_end=898
-  _globals['_TOOL']._serialized_start=901
-  _globals['_TOOL']._serialized_end=1087
-  _globals['_TOOLCHOICE']._serialized_start=1089
-  _globals['_TOOLCHOICE']._serialized_end=1194
+  _globals['_ROLE']._serialized_start=1763
+  _globals['_ROLE']._serialized_end=1858
+  _globals['_IMAGEDETAIL']._serialized_start=1860
+  _globals['_IMAGEDETAIL']._serialized_end=1971
+  _globals['_REASONINGFORMAT']._serialized_start=1974
+  _globals['_REASONINGFORMAT']._serialized_end=2125
+  _globals['_TOOLCHOICEMODE']._serialized_start=2128
+  _globals['_TOOLCHOICEMODE']._serialized_end=2263
+  _globals['_MESSAGE']._serialized_start=107
+  _globals['_MESSAGE']._serialized_end=299
+  _globals['_CONTENTPART']._serialized_start=302
+  _globals['_CONTENTPART']._serialized_end=637
+  _globals['_IMAGE']._serialized_start=640
+  _globals['_IMAGE']._serialized_end=779
+  _globals['_TOOLCALL']._serialized_start=782
+  _globals['_TOOLCALL']._serialized_end=926
+  _globals['_TOOLRESULT']._serialized_start=929
+  _globals['_TOOLRESULT']._serialized_end=1136
+  _globals['_REASONING']._serialized_start=1139
+  _globals['_REASONING']._serialized_end=1327
+  _globals['_CACHEBREAKPOINT']._serialized_start=1329
+  _globals['_CACHEBREAKPOINT']._serialized_end=1391
+  _globals['_TOOL']._serialized_start=1394
+  _globals['_TOOL']._serialized_end=1654
+  _globals['_TOOLCHOICE']._serialized_start=1656
+  _globals['_TOOLCHOICE']._serialized_end=1761
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
@@ -85,6 +86,38 @@ IMAGE_DETAIL_AUTO: ImageDetail.ValueType  # 3
 """Let the provider decide."""
 Global___ImageDetail: _TypeAlias = ImageDetail  # noqa: Y015
 
+class _ReasoningFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReasoningFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReasoningFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REASONING_FORMAT_UNSPECIFIED: _ReasoningFormat.ValueType  # 0
+    """Plain reasoning text with no opaque data (DeepSeek, vLLM and llama.cpp
+    `reasoning_content`, OpenRouter `reasoning`, Ollama `thinking`).
+    """
+    REASONING_FORMAT_ANTHROPIC: _ReasoningFormat.ValueType  # 1
+    """Anthropic `thinking` / `redacted_thinking` blocks."""
+    REASONING_FORMAT_OPENAI_RESPONSES: _ReasoningFormat.ValueType  # 2
+    """OpenAI Responses API `reasoning` items."""
+    REASONING_FORMAT_GEMINI: _ReasoningFormat.ValueType  # 3
+    """Gemini `thought` parts and `thoughtSignature`."""
+
+class ReasoningFormat(_ReasoningFormat, metaclass=_ReasoningFormatEnumTypeWrapper):
+    """Which provider's format a reasoning part's opaque data belongs to."""
+
+REASONING_FORMAT_UNSPECIFIED: ReasoningFormat.ValueType  # 0
+"""Plain reasoning text with no opaque data (DeepSeek, vLLM and llama.cpp
+`reasoning_content`, OpenRouter `reasoning`, Ollama `thinking`).
+"""
+REASONING_FORMAT_ANTHROPIC: ReasoningFormat.ValueType  # 1
+"""Anthropic `thinking` / `redacted_thinking` blocks."""
+REASONING_FORMAT_OPENAI_RESPONSES: ReasoningFormat.ValueType  # 2
+"""OpenAI Responses API `reasoning` items."""
+REASONING_FORMAT_GEMINI: ReasoningFormat.ValueType  # 3
+"""Gemini `thought` parts and `thoughtSignature`."""
+Global___ReasoningFormat: _TypeAlias = ReasoningFormat  # noqa: Y015
+
 class _ToolChoiceMode:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -122,6 +155,7 @@ class Message(_message.Message):
     ROLE_FIELD_NUMBER: _builtins.int
     PARTS_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
+    CACHE_BREAKPOINT_FIELD_NUMBER: _builtins.int
     role: Global___Role.ValueType
     """Required. Who wrote the message."""
     name: _builtins.str
@@ -130,16 +164,23 @@ class Message(_message.Message):
     def parts(self) -> _containers.RepeatedCompositeFieldContainer[Global___ContentPart]:
         """Required. Ordered content; at least one part."""
 
+    @_builtins.property
+    def cache_breakpoint(self) -> Global___CacheBreakpoint:
+        """Optional. A prompt-cache breakpoint after this message's last part (for a
+        system message: after the system prompt). See CacheBreakpoint.
+        """
+
     def __init__(
         self,
         *,
         role: Global___Role.ValueType = ...,
         parts: _abc.Iterable[Global___ContentPart] | None = ...,
         name: _builtins.str = ...,
+        cache_breakpoint: Global___CacheBreakpoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "parts", b"parts", "role", b"role"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint", "name", b"name", "parts", b"parts", "role", b"role"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -157,6 +198,8 @@ class ContentPart(_message.Message):
     IMAGE_FIELD_NUMBER: _builtins.int
     TOOL_CALL_FIELD_NUMBER: _builtins.int
     TOOL_RESULT_FIELD_NUMBER: _builtins.int
+    REASONING_FIELD_NUMBER: _builtins.int
+    CACHE_BREAKPOINT_FIELD_NUMBER: _builtins.int
     text: _builtins.str
     """Plain text."""
     @_builtins.property
@@ -171,6 +214,16 @@ class ContentPart(_message.Message):
     def tool_result(self) -> Global___ToolResult:
         """The result of a tool call, sent back by the caller."""
 
+    @_builtins.property
+    def reasoning(self) -> Global___Reasoning:
+        """The model's reasoning (thinking) before or between answer parts. Output
+        of reasoning models; send it back unchanged with the assistant message.
+        """
+
+    @_builtins.property
+    def cache_breakpoint(self) -> Global___CacheBreakpoint:
+        """Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint."""
+
     def __init__(
         self,
         *,
@@ -178,12 +231,14 @@ class ContentPart(_message.Message):
         image: Global___Image | None = ...,
         tool_call: Global___ToolCall | None = ...,
         tool_result: Global___ToolResult | None = ...,
+        reasoning: Global___Reasoning | None = ...,
+        cache_breakpoint: Global___CacheBreakpoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "image", b"image", "text", b"text", "tool_call", b"tool_call", "tool_result", b"tool_result"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint", "data", b"data", "image", b"image", "reasoning", b"reasoning", "text", b"text", "tool_call", b"tool_call", "tool_result", b"tool_result"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "image", b"image", "text", b"text", "tool_call", b"tool_call", "tool_result", b"tool_result"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint", "data", b"data", "image", b"image", "reasoning", b"reasoning", "text", b"text", "tool_call", b"tool_call", "tool_result", b"tool_result"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_data: _TypeAlias = _typing.Literal["text", "image", "tool_call", "tool_result"]  # noqa: Y015
+    _WhichOneofReturnType_data: _TypeAlias = _typing.Literal["text", "image", "tool_call", "tool_result", "reasoning"]  # noqa: Y015
     _WhichOneofArgType_data: _TypeAlias = _typing.Literal["data", b"data"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_data) -> _WhichOneofReturnType_data | None: ...
 
@@ -323,6 +378,95 @@ class ToolResult(_message.Message):
 Global___ToolResult: _TypeAlias = ToolResult  # noqa: Y015
 
 @_typing.final
+class Reasoning(_message.Message):
+    """Reasoning a model did. Returned in answers (ChatResponse.content, or built
+    from ReasoningDelta events); a caller continuing the conversation sends the
+    part back unchanged in the assistant message: Anthropic requires its signed
+    thinking blocks back in tool-use loops, OpenAI and Gemini use the opaque data
+    to resume reasoning. Opaque data is sent only to a provider of the same
+    `format`; plain text goes back only to providers that accept it.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TEXT_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    text: _builtins.str
+    """Output only. The thought text, or a summary of it (see `summary`). Empty
+    when the provider returns only opaque data.
+    """
+    signature: _builtins.str
+    """Output only. The provider's signature over `text` (Anthropic `signature`,
+    Gemini `thoughtSignature`). Opaque; send back byte for byte.
+    """
+    encrypted: _builtins.str
+    """Output only. Redacted or encrypted reasoning (Anthropic
+    `redacted_thinking.data`, OpenAI Responses `encrypted_content`). Opaque;
+    send back byte for byte.
+    """
+    format: Global___ReasoningFormat.ValueType
+    """Output only. Which provider format `signature` and `encrypted` belong to."""
+    id: _builtins.str
+    """Output only. The provider's id of the reasoning item (OpenAI Responses)."""
+    summary: _builtins.bool
+    """Output only. True when `text` summarizes the reasoning (OpenAI Responses
+    summaries) rather than being the reasoning itself.
+    """
+    def __init__(
+        self,
+        *,
+        text: _builtins.str = ...,
+        signature: _builtins.str = ...,
+        encrypted: _builtins.str = ...,
+        format: Global___ReasoningFormat.ValueType = ...,
+        id: _builtins.str = ...,
+        summary: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted", b"encrypted", "format", b"format", "id", b"id", "signature", b"signature", "summary", b"summary", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Reasoning: _TypeAlias = Reasoning  # noqa: Y015
+
+@_typing.final
+class CacheBreakpoint(_message.Message):
+    """A prompt-cache breakpoint: the provider may cache the prompt up to and
+    including the element that carries it (Anthropic `cache_control`). Providers
+    that cache automatically (OpenAI, DeepSeek, Gemini implicit caching) ignore
+    breakpoints; their cache reads are reported in Usage either way.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TTL_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ttl(self) -> _duration_pb2.Duration:
+        """Optional. How long the cached prefix should live. Providers offer fixed
+        choices and the gateway picks the smallest that is at least this long
+        (Anthropic: 5 minutes or 1 hour); longer than every choice is
+        INVALID_ARGUMENT. Unset: the provider's default (Anthropic: 5 minutes).
+        """
+
+    def __init__(
+        self,
+        *,
+        ttl: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ttl", b"ttl"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ttl", b"ttl"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CacheBreakpoint: _TypeAlias = CacheBreakpoint  # noqa: Y015
+
+@_typing.final
 class Tool(_message.Message):
     """A tool the model may call."""
 
@@ -333,6 +477,7 @@ class Tool(_message.Message):
     PARAMETERS_FIELD_NUMBER: _builtins.int
     STRICT_FIELD_NUMBER: _builtins.int
     PARAMETERS_JSON_FIELD_NUMBER: _builtins.int
+    CACHE_BREAKPOINT_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Required. Name, [a-zA-Z0-9_-]{1,64}."""
     description: _builtins.str
@@ -352,6 +497,12 @@ class Tool(_message.Message):
         with keys sorted. Set this or `parameters_json`, not both.
         """
 
+    @_builtins.property
+    def cache_breakpoint(self) -> Global___CacheBreakpoint:
+        """Optional. A prompt-cache breakpoint after this tool's definition (put it
+        on the last tool to cache all of them). See CacheBreakpoint.
+        """
+
     def __init__(
         self,
         *,
@@ -360,10 +511,11 @@ class Tool(_message.Message):
         parameters: _struct_pb2.Struct | None = ...,
         strict: _builtins.bool = ...,
         parameters_json: _builtins.str = ...,
+        cache_breakpoint: Global___CacheBreakpoint | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["parameters", b"parameters"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint", "parameters", b"parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "parameters", b"parameters", "parameters_json", b"parameters_json", "strict", b"strict"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_breakpoint", b"cache_breakpoint", "description", b"description", "name", b"name", "parameters", b"parameters", "parameters_json", b"parameters_json", "strict", b"strict"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

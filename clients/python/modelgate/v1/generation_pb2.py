@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmodelgate/v1/generation.proto\x12\x0cmodelgate.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x80\x04\n\x10GenerationConfig\x12%\n\x0btemperature\x18\x01 \x01(\x02H\x00R\x0btemperature\x88\x01\x01\x12\x18\n\x05top_p\x18\x02 \x01(\x02H\x01R\x04topP\x88\x01\x01\x12\x18\n\x05top_k\x18\x03 \x01(\x05H\x02R\x04topK\x88\x01\x01\x12/\n\x11max_output_tokens\x18\x04 \x01(\x05H\x03R\x0fmaxOutputTokens\x88\x01\x01\x12%\n\x0estop_sequences\x18\x05 \x03(\tR\rstopSequences\x12.\n\x10presence_penalty\x18\x06 \x01(\x02H\x04R\x0fpresencePenalty\x88\x01\x01\x12\x30\n\x11\x66requency_penalty\x18\x07 \x01(\x02H\x05R\x10\x66requencyPenalty\x88\x01\x01\x12\x17\n\x04seed\x18\x08 \x01(\x03H\x06R\x04seed\x88\x01\x01\x12\x31\n\x05\x65xtra\x18\t \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\x05\x65xtra\x12\x1d\n\nextra_json\x18\n \x01(\tR\textraJsonB\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x08\n\x06_top_kB\x14\n\x12_max_output_tokensB\x13\n\x11_presence_penaltyB\x14\n\x12_frequency_penaltyB\x07\n\x05_seed\"\xaa\x02\n\x0eResponseFormat\x12\x34\n\x04type\x18\x01 \x01(\x0e\x32 .modelgate.v1.ResponseFormatTypeR\x04type\x12\x1f\n\x0bschema_name\x18\x02 \x01(\tR\nschemaName\x12\x33\n\x06schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\x06schema\x12\x16\n\x06strict\x18\x04 \x01(\x08R\x06strict\x12 \n\x0b\x64\x65scription\x18\x05 \x01(\tR\x0b\x64\x65scription\x12\"\n\nmax_reasks\x18\x06 \x01(\x05H\x00R\tmaxReasks\x88\x01\x01\x12\x1f\n\x0bschema_json\x18\x07 \x01(\tR\nschemaJsonB\r\n\x0b_max_reasks\"\x8c\x02\n\x05Usage\x12!\n\x0cinput_tokens\x18\x01 \x01(\x05R\x0binputTokens\x12#\n\routput_tokens\x18\x02 \x01(\x05R\x0coutputTokens\x12!\n\x0ctotal_tokens\x18\x03 \x01(\x05R\x0btotalTokens\x12.\n\x13\x63\x61\x63hed_input_tokens\x18\x04 \x01(\x05R\x11\x63\x61\x63hedInputTokens\x12)\n\x10reasoning_tokens\x18\x05 \x01(\x05R\x0freasoningTokens\x12=\n\x1b\x63\x61\x63he_creation_input_tokens\x18\x06 \x01(\x05R\x18\x63\x61\x63heCreationInputTokens\"_\n\x04\x43ost\x12\x1b\n\tinput_usd\x18\x01 \x01(\x01R\x08inputUsd\x12\x1d\n\noutput_usd\x18\x02 \x01(\x01R\toutputUsd\x12\x1b\n\ttotal_usd\x18\x03 \x01(\x01R\x08totalUsd\"`\n\x0c\x43\x61\x63heControl\x12+\n\x04mode\x18\x01 \x01(\x0e\x32\x17.modelgate.v1.CacheModeR\x04mode\x12#\n\rallow_sampled\x18\x02 \x01(\x08R\x0c\x61llowSampled*\xa5\x01\n\x12ResponseFormatType\x12$\n RESPONSE_FORMAT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19RESPONSE_FORMAT_TYPE_TEXT\x10\x01\x12$\n RESPONSE_FORMAT_TYPE_JSON_OBJECT\x10\x02\x12$\n RESPONSE_FORMAT_TYPE_JSON_SCHEMA\x10\x03*\xb8\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12\x1c\n\x18\x46INISH_REASON_TOOL_CALLS\x10\x03\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x04\x12\x17\n\x13\x46INISH_REASON_OTHER\x10\x05*j\n\tCacheMode\x12\x1a\n\x16\x43\x41\x43HE_MODE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43\x41\x43HE_MODE_USE\x10\x01\x12\x15\n\x11\x43\x41\x43HE_MODE_BYPASS\x10\x02\x12\x16\n\x12\x43\x41\x43HE_MODE_REFRESH\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmodelgate/v1/generation.proto\x12\x0cmodelgate.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x80\x04\n\x10GenerationConfig\x12%\n\x0btemperature\x18\x01 \x01(\x02H\x00R\x0btemperature\x88\x01\x01\x12\x18\n\x05top_p\x18\x02 \x01(\x02H\x01R\x04topP\x88\x01\x01\x12\x18\n\x05top_k\x18\x03 \x01(\x05H\x02R\x04topK\x88\x01\x01\x12/\n\x11max_output_tokens\x18\x04 \x01(\x05H\x03R\x0fmaxOutputTokens\x88\x01\x01\x12%\n\x0estop_sequences\x18\x05 \x03(\tR\rstopSequences\x12.\n\x10presence_penalty\x18\x06 \x01(\x02H\x04R\x0fpresencePenalty\x88\x01\x01\x12\x30\n\x11\x66requency_penalty\x18\x07 \x01(\x02H\x05R\x10\x66requencyPenalty\x88\x01\x01\x12\x17\n\x04seed\x18\x08 \x01(\x03H\x06R\x04seed\x88\x01\x01\x12\x31\n\x05\x65xtra\x18\t \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\x05\x65xtra\x12\x1d\n\nextra_json\x18\n \x01(\tR\textraJsonB\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x08\n\x06_top_kB\x14\n\x12_max_output_tokensB\x13\n\x11_presence_penaltyB\x14\n\x12_frequency_penaltyB\x07\n\x05_seed\"\xaf\x01\n\x0fReasoningConfig\x12\x35\n\x06\x65\x66\x66ort\x18\x01 \x01(\x0e\x32\x1d.modelgate.v1.ReasoningEffortR\x06\x65\x66\x66ort\x12(\n\rbudget_tokens\x18\x02 \x01(\x05H\x00R\x0c\x62udgetTokens\x88\x01\x01\x12)\n\x10include_thoughts\x18\x03 \x01(\x08R\x0fincludeThoughtsB\x10\n\x0e_budget_tokens\"g\n\x11PromptCacheConfig\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12@\n\tretention\x18\x02 \x01(\x0e\x32\".modelgate.v1.PromptCacheRetentionR\tretention\"\xaa\x02\n\x0eResponseFormat\x12\x34\n\x04type\x18\x01 \x01(\x0e\x32 .modelgate.v1.ResponseFormatTypeR\x04type\x12\x1f\n\x0bschema_name\x18\x02 \x01(\tR\nschemaName\x12\x33\n\x06schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x02\x18\x01R\x06schema\x12\x16\n\x06strict\x18\x04 \x01(\x08R\x06strict\x12 \n\x0b\x64\x65scription\x18\x05 \x01(\tR\x0b\x64\x65scription\x12\"\n\nmax_reasks\x18\x06 \x01(\x05H\x00R\tmaxReasks\x88\x01\x01\x12\x1f\n\x0bschema_json\x18\x07 \x01(\tR\nschemaJsonB\r\n\x0b_max_reasks\"\x8c\x02\n\x05Usage\x12!\n\x0cinput_tokens\x18\x01 \x01(\x05R\x0binputTokens\x12#\n\routput_tokens\x18\x02 \x01(\x05R\x0coutputTokens\x12!\n\x0ctotal_tokens\x18\x03 \x01(\x05R\x0btotalTokens\x12.\n\x13\x63\x61\x63hed_input_tokens\x18\x04 \x01(\x05R\x11\x63\x61\x63hedInputTokens\x12)\n\x10reasoning_tokens\x18\x05 \x01(\x05R\x0freasoningTokens\x12=\n\x1b\x63\x61\x63he_creation_input_tokens\x18\x06 \x01(\x05R\x18\x63\x61\x63heCreationInputTokens\"\xd2\x01\n\x04\x43ost\x12\x1b\n\tinput_usd\x18\x01 \x01(\x01R\x08inputUsd\x12\x1d\n\noutput_usd\x18\x02 \x01(\x01R\toutputUsd\x12\x1b\n\ttotal_usd\x18\x03 \x01(\x01R\x08totalUsd\x12$\n\x0e\x63\x61\x63he_read_usd\x18\x04 \x01(\x01R\x0c\x63\x61\x63heReadUsd\x12&\n\x0f\x63\x61\x63he_write_usd\x18\x05 \x01(\x01R\rcacheWriteUsd\x12#\n\rreasoning_usd\x18\x06 \x01(\x01R\x0creasoningUsd\"`\n\x0c\x43\x61\x63heControl\x12+\n\x04mode\x18\x01 \x01(\x0e\x32\x17.modelgate.v1.CacheModeR\x04mode\x12#\n\rallow_sampled\x18\x02 \x01(\x08R\x0c\x61llowSampled*\xa3\x01\n\x0fReasoningEffort\x12 \n\x1cREASONING_EFFORT_UNSPECIFIED\x10\x00\x12\x1c\n\x18REASONING_EFFORT_MINIMAL\x10\x01\x12\x18\n\x14REASONING_EFFORT_LOW\x10\x02\x12\x1b\n\x17REASONING_EFFORT_MEDIUM\x10\x03\x12\x19\n\x15REASONING_EFFORT_HIGH\x10\x04*\x89\x01\n\x14PromptCacheRetention\x12&\n\"PROMPT_CACHE_RETENTION_UNSPECIFIED\x10\x00\x12$\n PROMPT_CACHE_RETENTION_IN_MEMORY\x10\x01\x12#\n\x1fPROMPT_CACHE_RETENTION_EXTENDED\x10\x02*\xa5\x01\n\x12ResponseFormatType\x12$\n RESPONSE_FORMAT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19RESPONSE_FORMAT_TYPE_TEXT\x10\x01\x12$\n RESPONSE_FORMAT_TYPE_JSON_OBJECT\x10\x02\x12$\n RESPONSE_FORMAT_TYPE_JSON_SCHEMA\x10\x03*\xb8\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x12\x1c\n\x18\x46INISH_REASON_TOOL_CALLS\x10\x03\x12 \n\x1c\x46INISH_REASON_CONTENT_FILTER\x10\x04\x12\x17\n\x13\x46INISH_REASON_OTHER\x10\x05*j\n\tCacheMode\x12\x1a\n\x16\x43\x41\x43HE_MODE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43\x41\x43HE_MODE_USE\x10\x01\x12\x15\n\x11\x43\x41\x43HE_MODE_BYPASS\x10\x02\x12\x16\n\x12\x43\x41\x43HE_MODE_REFRESH\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,20 +36,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GENERATIONCONFIG'].fields_by_name['extra']._serialized_options = b'\030\001'
   _globals['_RESPONSEFORMAT'].fields_by_name['schema']._loaded_options = None
   _globals['_RESPONSEFORMAT'].fields_by_name['schema']._serialized_options = b'\030\001'
-  _globals['_RESPONSEFORMATTYPE']._serialized_start=1360
-  _globals['_RESPONSEFORMATTYPE']._serialized_end=1525
-  _globals['_FINISHREASON']._serialized_start=1528
-  _globals['_FINISHREASON']._serialized_end=1712
-  _globals['_CACHEMODE']._serialized_start=1714
-  _globals['_CACHEMODE']._serialized_end=1820
+  _globals['_REASONINGEFFORT']._serialized_start=1759
+  _globals['_REASONINGEFFORT']._serialized_end=1922
+  _globals['_PROMPTCACHERETENTION']._serialized_start=1925
+  _globals['_PROMPTCACHERETENTION']._serialized_end=2062
+  _globals['_RESPONSEFORMATTYPE']._serialized_start=2065
+  _globals['_RESPONSEFORMATTYPE']._serialized_end=2230
+  _globals['_FINISHREASON']._serialized_start=2233
+  _globals['_FINISHREASON']._serialized_end=2417
+  _globals['_CACHEMODE']._serialized_start=2419
+  _globals['_CACHEMODE']._serialized_end=2525
   _globals['_GENERATIONCONFIG']._serialized_start=78
   _globals['_GENERATIONCONFIG']._serialized_end=590
-  _globals['_RESPONSEFORMAT']._serialized_start=593
-  _globals['_RESPONSEFORMAT']._serialized_end=891
-  _globals['_USAGE']._serialized_start=894
-  _globals['_USAGE']._serialized_end=1162
-  _globals['_COST']._serialized_start=1164
-  _globals['_COST']._serialized_end=1259
-  _globals['_CACHECONTROL']._serialized_start=1261
-  _globals['_CACHECONTROL']._serialized_end=1357
+  _globals['_REASONINGCONFIG']._serialized_start=593
+  _globals['_REASONINGCONFIG']._serialized_end=768
+  _globals['_PROMPTCACHECONFIG']._serialized_start=770
+  _globals['_PROMPTCACHECONFIG']._serialized_end=873
+  _globals['_RESPONSEFORMAT']._serialized_start=876
+  _globals['_RESPONSEFORMAT']._serialized_end=1174
+  _globals['_USAGE']._serialized_start=1177
+  _globals['_USAGE']._serialized_end=1445
+  _globals['_COST']._serialized_start=1448
+  _globals['_COST']._serialized_end=1658
+  _globals['_CACHECONTROL']._serialized_start=1660
+  _globals['_CACHECONTROL']._serialized_end=1756
 # @@protoc_insertion_point(module_scope)

@@ -25,6 +25,62 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ReasoningEffort:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReasoningEffortEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReasoningEffort.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REASONING_EFFORT_UNSPECIFIED: _ReasoningEffort.ValueType  # 0
+    """The model's default."""
+    REASONING_EFFORT_MINIMAL: _ReasoningEffort.ValueType  # 1
+    """As little reasoning as the model allows."""
+    REASONING_EFFORT_LOW: _ReasoningEffort.ValueType  # 2
+    """Little reasoning."""
+    REASONING_EFFORT_MEDIUM: _ReasoningEffort.ValueType  # 3
+    """Moderate reasoning."""
+    REASONING_EFFORT_HIGH: _ReasoningEffort.ValueType  # 4
+    """Extensive reasoning."""
+
+class ReasoningEffort(_ReasoningEffort, metaclass=_ReasoningEffortEnumTypeWrapper):
+    """How much a reasoning model should think before answering."""
+
+REASONING_EFFORT_UNSPECIFIED: ReasoningEffort.ValueType  # 0
+"""The model's default."""
+REASONING_EFFORT_MINIMAL: ReasoningEffort.ValueType  # 1
+"""As little reasoning as the model allows."""
+REASONING_EFFORT_LOW: ReasoningEffort.ValueType  # 2
+"""Little reasoning."""
+REASONING_EFFORT_MEDIUM: ReasoningEffort.ValueType  # 3
+"""Moderate reasoning."""
+REASONING_EFFORT_HIGH: ReasoningEffort.ValueType  # 4
+"""Extensive reasoning."""
+Global___ReasoningEffort: _TypeAlias = ReasoningEffort  # noqa: Y015
+
+class _PromptCacheRetention:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PromptCacheRetentionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PromptCacheRetention.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    PROMPT_CACHE_RETENTION_UNSPECIFIED: _PromptCacheRetention.ValueType  # 0
+    """The provider's default."""
+    PROMPT_CACHE_RETENTION_IN_MEMORY: _PromptCacheRetention.ValueType  # 1
+    """In memory only (minutes; OpenAI `in_memory`)."""
+    PROMPT_CACHE_RETENTION_EXTENDED: _PromptCacheRetention.ValueType  # 2
+    """Extended retention (OpenAI `24h`)."""
+
+class PromptCacheRetention(_PromptCacheRetention, metaclass=_PromptCacheRetentionEnumTypeWrapper):
+    """How long a provider keeps an automatically cached prompt prefix."""
+
+PROMPT_CACHE_RETENTION_UNSPECIFIED: PromptCacheRetention.ValueType  # 0
+"""The provider's default."""
+PROMPT_CACHE_RETENTION_IN_MEMORY: PromptCacheRetention.ValueType  # 1
+"""In memory only (minutes; OpenAI `in_memory`)."""
+PROMPT_CACHE_RETENTION_EXTENDED: PromptCacheRetention.ValueType  # 2
+"""Extended retention (OpenAI `24h`)."""
+Global___PromptCacheRetention: _TypeAlias = PromptCacheRetention  # noqa: Y015
+
 class _ResponseFormatType:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -216,6 +272,82 @@ class GenerationConfig(_message.Message):
 Global___GenerationConfig: _TypeAlias = GenerationConfig  # noqa: Y015
 
 @_typing.final
+class ReasoningConfig(_message.Message):
+    """How a reasoning model should reason. Setting `effort` or `budget_tokens`
+    asks for reasoning; a model that cannot reason refuses the request with
+    INVALID_ARGUMENT naming the field (or, where the operator chose
+    `unsupported_params: drop`, notes it in the response metadata). How each
+    provider receives it: docs/reasoning.md.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EFFORT_FIELD_NUMBER: _builtins.int
+    BUDGET_TOKENS_FIELD_NUMBER: _builtins.int
+    INCLUDE_THOUGHTS_FIELD_NUMBER: _builtins.int
+    effort: Global___ReasoningEffort.ValueType
+    """Optional. Effort level, mapped to each provider's own form (OpenAI
+    `reasoning_effort`, Responses `reasoning.effort`, Anthropic and Gemini
+    thinking budgets, Ollama `think`).
+    """
+    budget_tokens: _builtins.int
+    """Optional. Most tokens the model may spend reasoning, > 0 (Anthropic
+    `budget_tokens`, Gemini `thinkingBudget`). Counted within
+    `max_output_tokens` where the provider counts it so.
+    """
+    include_thoughts: _builtins.bool
+    """Optional. Ask for the thought text or a summary of it where the provider
+    makes that optional (Gemini `includeThoughts`, OpenAI Responses
+    `reasoning.summary`). Opaque signatures and encrypted reasoning are always
+    returned, since providers require them back.
+    """
+    def __init__(
+        self,
+        *,
+        effort: Global___ReasoningEffort.ValueType = ...,
+        budget_tokens: _builtins.int | None = ...,
+        include_thoughts: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_budget_tokens", b"_budget_tokens", "budget_tokens", b"budget_tokens"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_budget_tokens", b"_budget_tokens", "budget_tokens", b"budget_tokens", "effort", b"effort", "include_thoughts", b"include_thoughts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__budget_tokens: _TypeAlias = _typing.Literal["budget_tokens"]  # noqa: Y015
+    _WhichOneofArgType__budget_tokens: _TypeAlias = _typing.Literal["_budget_tokens", b"_budget_tokens"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__budget_tokens) -> _WhichOneofReturnType__budget_tokens | None: ...
+
+Global___ReasoningConfig: _TypeAlias = ReasoningConfig  # noqa: Y015
+
+@_typing.final
+class PromptCacheConfig(_message.Message):
+    """Options for providers that cache prompt prefixes automatically (OpenAI).
+    Breakpoint-based caching (Anthropic) is placed with CacheBreakpoint on
+    messages, parts and tools.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    RETENTION_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """Optional. Groups requests that share a prefix (OpenAI `prompt_cache_key`)."""
+    retention: Global___PromptCacheRetention.ValueType
+    """Optional. How long the cached prefix lives (OpenAI `prompt_cache_retention`)."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        retention: Global___PromptCacheRetention.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "retention", b"retention"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PromptCacheConfig: _TypeAlias = PromptCacheConfig  # noqa: Y015
+
+@_typing.final
 class ResponseFormat(_message.Message):
     """Structured output request."""
 
@@ -327,22 +459,34 @@ class Cost(_message.Message):
     INPUT_USD_FIELD_NUMBER: _builtins.int
     OUTPUT_USD_FIELD_NUMBER: _builtins.int
     TOTAL_USD_FIELD_NUMBER: _builtins.int
+    CACHE_READ_USD_FIELD_NUMBER: _builtins.int
+    CACHE_WRITE_USD_FIELD_NUMBER: _builtins.int
+    REASONING_USD_FIELD_NUMBER: _builtins.int
     input_usd: _builtins.float
     """Output only. Cost of the input tokens, in US dollars."""
     output_usd: _builtins.float
     """Output only. Cost of the output tokens, in US dollars."""
     total_usd: _builtins.float
     """Output only. input_usd + output_usd."""
+    cache_read_usd: _builtins.float
+    """Output only. The part of `input_usd` spent on prompt-cache reads."""
+    cache_write_usd: _builtins.float
+    """Output only. The part of `input_usd` spent on prompt-cache writes."""
+    reasoning_usd: _builtins.float
+    """Output only. The part of `output_usd` spent on reasoning tokens."""
     def __init__(
         self,
         *,
         input_usd: _builtins.float = ...,
         output_usd: _builtins.float = ...,
         total_usd: _builtins.float = ...,
+        cache_read_usd: _builtins.float = ...,
+        cache_write_usd: _builtins.float = ...,
+        reasoning_usd: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["input_usd", b"input_usd", "output_usd", b"output_usd", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_usd", b"cache_read_usd", "cache_write_usd", b"cache_write_usd", "input_usd", b"input_usd", "output_usd", b"output_usd", "reasoning_usd", b"reasoning_usd", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

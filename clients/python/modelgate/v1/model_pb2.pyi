@@ -43,6 +43,10 @@ class _CapabilityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Capability
     """Image inputs."""
     CAPABILITY_JSON_SCHEMA: _Capability.ValueType  # 7
     """JSON schema response format."""
+    CAPABILITY_REASONING: _Capability.ValueType  # 8
+    """Reasoning (thinking) before answering; accepts ReasoningConfig."""
+    CAPABILITY_PROMPT_CACHING: _Capability.ValueType  # 9
+    """Prompt-cache breakpoints (CacheBreakpoint) reach the provider."""
 
 class Capability(_Capability, metaclass=_CapabilityEnumTypeWrapper):
     """A capability a model may have; used to filter ListModels."""
@@ -63,6 +67,10 @@ CAPABILITY_VISION: Capability.ValueType  # 6
 """Image inputs."""
 CAPABILITY_JSON_SCHEMA: Capability.ValueType  # 7
 """JSON schema response format."""
+CAPABILITY_REASONING: Capability.ValueType  # 8
+"""Reasoning (thinking) before answering; accepts ReasoningConfig."""
+CAPABILITY_PROMPT_CACHING: Capability.ValueType  # 9
+"""Prompt-cache breakpoints (CacheBreakpoint) reach the provider."""
 Global___Capability: _TypeAlias = Capability  # noqa: Y015
 
 class _BreakerState:
@@ -106,6 +114,8 @@ class Capabilities(_message.Message):
     TOOLS_FIELD_NUMBER: _builtins.int
     VISION_FIELD_NUMBER: _builtins.int
     JSON_SCHEMA_FIELD_NUMBER: _builtins.int
+    REASONING_FIELD_NUMBER: _builtins.int
+    PROMPT_CACHING_FIELD_NUMBER: _builtins.int
     chat: _builtins.bool
     """Output only. Serves Chat and StreamChat."""
     completion: _builtins.bool
@@ -120,6 +130,10 @@ class Capabilities(_message.Message):
     """Output only. Accepts image inputs."""
     json_schema: _builtins.bool
     """Output only. Supports JSON schema output natively (the gateway validates either way)."""
+    reasoning: _builtins.bool
+    """Output only. Can reason before answering (accepts ReasoningConfig)."""
+    prompt_caching: _builtins.bool
+    """Output only. Honours prompt-cache breakpoints."""
     def __init__(
         self,
         *,
@@ -130,10 +144,12 @@ class Capabilities(_message.Message):
         tools: _builtins.bool = ...,
         vision: _builtins.bool = ...,
         json_schema: _builtins.bool = ...,
+        reasoning: _builtins.bool = ...,
+        prompt_caching: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat", "completion", b"completion", "embedding", b"embedding", "json_schema", b"json_schema", "streaming", b"streaming", "tools", b"tools", "vision", b"vision"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat", "completion", b"completion", "embedding", b"embedding", "json_schema", b"json_schema", "prompt_caching", b"prompt_caching", "reasoning", b"reasoning", "streaming", b"streaming", "tools", b"tools", "vision", b"vision"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -148,22 +164,32 @@ class Pricing(_message.Message):
     INPUT_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
     OUTPUT_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
     CACHED_INPUT_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
+    CACHE_WRITE_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
+    REASONING_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
     input_per_million_usd: _builtins.float
     """Output only. Per million input tokens."""
     output_per_million_usd: _builtins.float
     """Output only. Per million output tokens."""
     cached_input_per_million_usd: _builtins.float
     """Output only. Per million cached input tokens (0: same as input)."""
+    cache_write_per_million_usd: _builtins.float
+    """Output only. Per million input tokens written to the prompt cache (0: same
+    as input).
+    """
+    reasoning_per_million_usd: _builtins.float
+    """Output only. Per million reasoning tokens (0: same as output)."""
     def __init__(
         self,
         *,
         input_per_million_usd: _builtins.float = ...,
         output_per_million_usd: _builtins.float = ...,
         cached_input_per_million_usd: _builtins.float = ...,
+        cache_write_per_million_usd: _builtins.float = ...,
+        reasoning_per_million_usd: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cached_input_per_million_usd", b"cached_input_per_million_usd", "input_per_million_usd", b"input_per_million_usd", "output_per_million_usd", b"output_per_million_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_write_per_million_usd", b"cache_write_per_million_usd", "cached_input_per_million_usd", b"cached_input_per_million_usd", "input_per_million_usd", b"input_per_million_usd", "output_per_million_usd", b"output_per_million_usd", "reasoning_per_million_usd", b"reasoning_per_million_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

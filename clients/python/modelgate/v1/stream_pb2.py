@@ -24,10 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from modelgate.v1 import content_pb2 as modelgate_dot_v1_dot_content__pb2
 from modelgate.v1 import generation_pb2 as modelgate_dot_v1_dot_generation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19modelgate/v1/stream.proto\x12\x0cmodelgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1dmodelgate/v1/generation.proto\"\xd9\x01\n\x0e\x41ttemptStarted\x12\x18\n\x07\x61ttempt\x18\x01 \x01(\x05R\x07\x61ttempt\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x19.modelgate.v1.AttemptKindR\x04kind\x12\x14\n\x05model\x18\x03 \x01(\tR\x05model\x12\x1a\n\x08provider\x18\x04 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x05 \x01(\tR\x07runtime\x12\x32\n\x15previous_error_reason\x18\x06 \x01(\tR\x13previousErrorReason\"\x1f\n\tTextDelta\x12\x12\n\x04text\x18\x01 \x01(\tR\x04text\"p\n\rToolCallDelta\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12%\n\x0e\x61rguments_json\x18\x04 \x01(\tR\rargumentsJson\"\x8d\x05\n\tStreamEnd\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05model\x18\x02 \x01(\tR\x05model\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12?\n\rfinish_reason\x18\x05 \x01(\x0e\x32\x1a.modelgate.v1.FinishReasonR\x0c\x66inishReason\x12*\n\x11raw_finish_reason\x18\x06 \x01(\tR\x0frawFinishReason\x12)\n\x05usage\x18\x07 \x01(\x0b\x32\x13.modelgate.v1.UsageR\x05usage\x12&\n\x04\x63ost\x18\x08 \x01(\x0b\x32\x12.modelgate.v1.CostR\x04\x63ost\x12\x33\n\x07latency\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationR\x07latency\x12\x41\n\x08metadata\x18\n \x03(\x0b\x32%.modelgate.v1.StreamEnd.MetadataEntryR\x08metadata\x12\x30\n\x14provider_response_id\x18\x0b \x01(\tR\x12providerResponseId\x12G\n\x11structured_output\x18\x0c \x01(\x0b\x32\x16.google.protobuf.ValueB\x02\x18\x01R\x10structuredOutput\x12\x34\n\x16structured_output_json\x18\r \x01(\tR\x14structuredOutputJson\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*v\n\x0b\x41ttemptKind\x12\x1c\n\x18\x41TTEMPT_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41TTEMPT_KIND_FIRST\x10\x01\x12\x16\n\x12\x41TTEMPT_KIND_RETRY\x10\x02\x12\x19\n\x15\x41TTEMPT_KIND_FALLBACK\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19modelgate/v1/stream.proto\x12\x0cmodelgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1amodelgate/v1/content.proto\x1a\x1dmodelgate/v1/generation.proto\"\xd9\x01\n\x0e\x41ttemptStarted\x12\x18\n\x07\x61ttempt\x18\x01 \x01(\x05R\x07\x61ttempt\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x19.modelgate.v1.AttemptKindR\x04kind\x12\x14\n\x05model\x18\x03 \x01(\tR\x05model\x12\x1a\n\x08provider\x18\x04 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x05 \x01(\tR\x07runtime\x12\x32\n\x15previous_error_reason\x18\x06 \x01(\tR\x13previousErrorReason\"\x1f\n\tTextDelta\x12\x12\n\x04text\x18\x01 \x01(\tR\x04text\"\xd7\x01\n\x0eReasoningDelta\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12\x12\n\x04text\x18\x02 \x01(\tR\x04text\x12\x1c\n\tsignature\x18\x03 \x01(\tR\tsignature\x12\x1c\n\tencrypted\x18\x04 \x01(\tR\tencrypted\x12\x35\n\x06\x66ormat\x18\x05 \x01(\x0e\x32\x1d.modelgate.v1.ReasoningFormatR\x06\x66ormat\x12\x0e\n\x02id\x18\x06 \x01(\tR\x02id\x12\x18\n\x07summary\x18\x07 \x01(\x08R\x07summary\"p\n\rToolCallDelta\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12%\n\x0e\x61rguments_json\x18\x04 \x01(\tR\rargumentsJson\"\x8d\x05\n\tStreamEnd\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05model\x18\x02 \x01(\tR\x05model\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12?\n\rfinish_reason\x18\x05 \x01(\x0e\x32\x1a.modelgate.v1.FinishReasonR\x0c\x66inishReason\x12*\n\x11raw_finish_reason\x18\x06 \x01(\tR\x0frawFinishReason\x12)\n\x05usage\x18\x07 \x01(\x0b\x32\x13.modelgate.v1.UsageR\x05usage\x12&\n\x04\x63ost\x18\x08 \x01(\x0b\x32\x12.modelgate.v1.CostR\x04\x63ost\x12\x33\n\x07latency\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationR\x07latency\x12\x41\n\x08metadata\x18\n \x03(\x0b\x32%.modelgate.v1.StreamEnd.MetadataEntryR\x08metadata\x12\x30\n\x14provider_response_id\x18\x0b \x01(\tR\x12providerResponseId\x12G\n\x11structured_output\x18\x0c \x01(\x0b\x32\x16.google.protobuf.ValueB\x02\x18\x01R\x10structuredOutput\x12\x34\n\x16structured_output_json\x18\r \x01(\tR\x14structuredOutputJson\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01*v\n\x0b\x41ttemptKind\x12\x1c\n\x18\x41TTEMPT_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41TTEMPT_KIND_FIRST\x10\x01\x12\x16\n\x12\x41TTEMPT_KIND_RETRY\x10\x02\x12\x19\n\x15\x41TTEMPT_KIND_FALLBACK\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,16 +39,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STREAMEND_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_STREAMEND'].fields_by_name['structured_output']._loaded_options = None
   _globals['_STREAMEND'].fields_by_name['structured_output']._serialized_options = b'\030\001'
-  _globals['_ATTEMPTKIND']._serialized_start=1159
-  _globals['_ATTEMPTKIND']._serialized_end=1277
-  _globals['_ATTEMPTSTARTED']._serialized_start=137
-  _globals['_ATTEMPTSTARTED']._serialized_end=354
-  _globals['_TEXTDELTA']._serialized_start=356
-  _globals['_TEXTDELTA']._serialized_end=387
-  _globals['_TOOLCALLDELTA']._serialized_start=389
-  _globals['_TOOLCALLDELTA']._serialized_end=501
-  _globals['_STREAMEND']._serialized_start=504
-  _globals['_STREAMEND']._serialized_end=1157
-  _globals['_STREAMEND_METADATAENTRY']._serialized_start=1098
-  _globals['_STREAMEND_METADATAENTRY']._serialized_end=1157
+  _globals['_ATTEMPTKIND']._serialized_start=1405
+  _globals['_ATTEMPTKIND']._serialized_end=1523
+  _globals['_ATTEMPTSTARTED']._serialized_start=165
+  _globals['_ATTEMPTSTARTED']._serialized_end=382
+  _globals['_TEXTDELTA']._serialized_start=384
+  _globals['_TEXTDELTA']._serialized_end=415
+  _globals['_REASONINGDELTA']._serialized_start=418
+  _globals['_REASONINGDELTA']._serialized_end=633
+  _globals['_TOOLCALLDELTA']._serialized_start=635
+  _globals['_TOOLCALLDELTA']._serialized_end=747
+  _globals['_STREAMEND']._serialized_start=750
+  _globals['_STREAMEND']._serialized_end=1403
+  _globals['_STREAMEND_METADATAENTRY']._serialized_start=1344
+  _globals['_STREAMEND_METADATAENTRY']._serialized_end=1403
 # @@protoc_insertion_point(module_scope)

@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from modelgate.v1 import content_pb2 as _content_pb2
 from modelgate.v1 import generation_pb2 as _generation_pb2
 import builtins as _builtins
 import sys
@@ -120,6 +121,59 @@ class TextDelta(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TextDelta: _TypeAlias = TextDelta  # noqa: Y015
+
+@_typing.final
+class ReasoningDelta(_message.Message):
+    """A piece of the model's reasoning, never mixed into TextDelta. Consecutive
+    deltas with the same `index` build one Reasoning part; the part takes its
+    place in the answer's content where its first delta arrived.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SIGNATURE_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    """Output only. 0-based position of the reasoning part among the answer's
+    reasoning parts; stable for all deltas of one part.
+    """
+    text: _builtins.str
+    """Output only. Text to append to the part's `text`."""
+    signature: _builtins.str
+    """Output only. The part's signature, whole, in the delta where the provider
+    sends it (usually the part's last).
+    """
+    encrypted: _builtins.str
+    """Output only. The part's redacted or encrypted data, whole."""
+    format: _content_pb2.ReasoningFormat.ValueType
+    """Output only. See Reasoning.format (set on every delta of the part)."""
+    id: _builtins.str
+    """Output only. See Reasoning.id."""
+    summary: _builtins.bool
+    """Output only. See Reasoning.summary."""
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        text: _builtins.str = ...,
+        signature: _builtins.str = ...,
+        encrypted: _builtins.str = ...,
+        format: _content_pb2.ReasoningFormat.ValueType = ...,
+        id: _builtins.str = ...,
+        summary: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted", b"encrypted", "format", b"format", "id", b"id", "index", b"index", "signature", b"signature", "summary", b"summary", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReasoningDelta: _TypeAlias = ReasoningDelta  # noqa: Y015
 
 @_typing.final
 class ToolCallDelta(_message.Message):

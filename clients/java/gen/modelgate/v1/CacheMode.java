@@ -139,7 +139,7 @@ public enum CacheMode
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(2);
+    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(4);
   }
 
   private static final CacheMode[] VALUES = values();

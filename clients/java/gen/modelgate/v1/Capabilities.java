@@ -152,6 +152,36 @@ private static final long serialVersionUID = 0L;
     return jsonSchema_;
   }
 
+  public static final int REASONING_FIELD_NUMBER = 8;
+  private boolean reasoning_ = false;
+  /**
+   * <pre>
+   * Output only. Can reason before answering (accepts ReasoningConfig).
+   * </pre>
+   *
+   * <code>bool reasoning = 8 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  @java.lang.Override
+  public boolean getReasoning() {
+    return reasoning_;
+  }
+
+  public static final int PROMPT_CACHING_FIELD_NUMBER = 9;
+  private boolean promptCaching_ = false;
+  /**
+   * <pre>
+   * Output only. Honours prompt-cache breakpoints.
+   * </pre>
+   *
+   * <code>bool prompt_caching = 9 [json_name = "promptCaching"];</code>
+   * @return The promptCaching.
+   */
+  @java.lang.Override
+  public boolean getPromptCaching() {
+    return promptCaching_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -186,6 +216,12 @@ private static final long serialVersionUID = 0L;
     }
     if (jsonSchema_ != false) {
       output.writeBool(7, jsonSchema_);
+    }
+    if (reasoning_ != false) {
+      output.writeBool(8, reasoning_);
+    }
+    if (promptCaching_ != false) {
+      output.writeBool(9, promptCaching_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -224,6 +260,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(7, jsonSchema_);
     }
+    if (reasoning_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(8, reasoning_);
+    }
+    if (promptCaching_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(9, promptCaching_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -253,6 +297,10 @@ private static final long serialVersionUID = 0L;
         != other.getVision()) return false;
     if (getJsonSchema()
         != other.getJsonSchema()) return false;
+    if (getReasoning()
+        != other.getReasoning()) return false;
+    if (getPromptCaching()
+        != other.getPromptCaching()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -285,6 +333,12 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + JSON_SCHEMA_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getJsonSchema());
+    hash = (37 * hash) + REASONING_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getReasoning());
+    hash = (37 * hash) + PROMPT_CACHING_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getPromptCaching());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -425,6 +479,8 @@ private static final long serialVersionUID = 0L;
       tools_ = false;
       vision_ = false;
       jsonSchema_ = false;
+      reasoning_ = false;
+      promptCaching_ = false;
       return this;
     }
 
@@ -478,6 +534,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.jsonSchema_ = jsonSchema_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.reasoning_ = reasoning_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.promptCaching_ = promptCaching_;
       }
     }
 
@@ -546,6 +608,12 @@ private static final long serialVersionUID = 0L;
       if (other.getJsonSchema() != false) {
         setJsonSchema(other.getJsonSchema());
       }
+      if (other.getReasoning() != false) {
+        setReasoning(other.getReasoning());
+      }
+      if (other.getPromptCaching() != false) {
+        setPromptCaching(other.getPromptCaching());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -607,6 +675,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 64: {
+              reasoning_ = input.readBool();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
+            case 72: {
+              promptCaching_ = input.readBool();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -928,6 +1006,94 @@ private static final long serialVersionUID = 0L;
     public Builder clearJsonSchema() {
       bitField0_ = (bitField0_ & ~0x00000040);
       jsonSchema_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean reasoning_ ;
+    /**
+     * <pre>
+     * Output only. Can reason before answering (accepts ReasoningConfig).
+     * </pre>
+     *
+     * <code>bool reasoning = 8 [json_name = "reasoning"];</code>
+     * @return The reasoning.
+     */
+    @java.lang.Override
+    public boolean getReasoning() {
+      return reasoning_;
+    }
+    /**
+     * <pre>
+     * Output only. Can reason before answering (accepts ReasoningConfig).
+     * </pre>
+     *
+     * <code>bool reasoning = 8 [json_name = "reasoning"];</code>
+     * @param value The reasoning to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReasoning(boolean value) {
+      
+      reasoning_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Can reason before answering (accepts ReasoningConfig).
+     * </pre>
+     *
+     * <code>bool reasoning = 8 [json_name = "reasoning"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReasoning() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      reasoning_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean promptCaching_ ;
+    /**
+     * <pre>
+     * Output only. Honours prompt-cache breakpoints.
+     * </pre>
+     *
+     * <code>bool prompt_caching = 9 [json_name = "promptCaching"];</code>
+     * @return The promptCaching.
+     */
+    @java.lang.Override
+    public boolean getPromptCaching() {
+      return promptCaching_;
+    }
+    /**
+     * <pre>
+     * Output only. Honours prompt-cache breakpoints.
+     * </pre>
+     *
+     * <code>bool prompt_caching = 9 [json_name = "promptCaching"];</code>
+     * @param value The promptCaching to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPromptCaching(boolean value) {
+      
+      promptCaching_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Honours prompt-cache breakpoints.
+     * </pre>
+     *
+     * <code>bool prompt_caching = 9 [json_name = "promptCaching"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPromptCaching() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      promptCaching_ = false;
       onChanged();
       return this;
     }

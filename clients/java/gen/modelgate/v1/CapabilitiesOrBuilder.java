@@ -76,4 +76,24 @@ public interface CapabilitiesOrBuilder extends
    * @return The jsonSchema.
    */
   boolean getJsonSchema();
+
+  /**
+   * <pre>
+   * Output only. Can reason before answering (accepts ReasoningConfig).
+   * </pre>
+   *
+   * <code>bool reasoning = 8 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  boolean getReasoning();
+
+  /**
+   * <pre>
+   * Output only. Honours prompt-cache breakpoints.
+   * </pre>
+   *
+   * <code>bool prompt_caching = 9 [json_name = "promptCaching"];</code>
+   * @return The promptCaching.
+   */
+  boolean getPromptCaching();
 }

@@ -76,6 +76,22 @@ public enum Capability
    * <code>CAPABILITY_JSON_SCHEMA = 7;</code>
    */
   CAPABILITY_JSON_SCHEMA(7),
+  /**
+   * <pre>
+   * Reasoning (thinking) before answering; accepts ReasoningConfig.
+   * </pre>
+   *
+   * <code>CAPABILITY_REASONING = 8;</code>
+   */
+  CAPABILITY_REASONING(8),
+  /**
+   * <pre>
+   * Prompt-cache breakpoints (CacheBreakpoint) reach the provider.
+   * </pre>
+   *
+   * <code>CAPABILITY_PROMPT_CACHING = 9;</code>
+   */
+  CAPABILITY_PROMPT_CACHING(9),
   UNRECOGNIZED(-1),
   ;
 
@@ -143,6 +159,22 @@ public enum Capability
    * <code>CAPABILITY_JSON_SCHEMA = 7;</code>
    */
   public static final int CAPABILITY_JSON_SCHEMA_VALUE = 7;
+  /**
+   * <pre>
+   * Reasoning (thinking) before answering; accepts ReasoningConfig.
+   * </pre>
+   *
+   * <code>CAPABILITY_REASONING = 8;</code>
+   */
+  public static final int CAPABILITY_REASONING_VALUE = 8;
+  /**
+   * <pre>
+   * Prompt-cache breakpoints (CacheBreakpoint) reach the provider.
+   * </pre>
+   *
+   * <code>CAPABILITY_PROMPT_CACHING = 9;</code>
+   */
+  public static final int CAPABILITY_PROMPT_CACHING_VALUE = 9;
 
 
   public final int getNumber() {
@@ -177,6 +209,8 @@ public enum Capability
       case 5: return CAPABILITY_TOOLS;
       case 6: return CAPABILITY_VISION;
       case 7: return CAPABILITY_JSON_SCHEMA;
+      case 8: return CAPABILITY_REASONING;
+      case 9: return CAPABILITY_PROMPT_CACHING;
       default: return null;
     }
   }

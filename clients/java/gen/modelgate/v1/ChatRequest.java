@@ -582,6 +582,82 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int REASONING_FIELD_NUMBER = 11;
+  private modelgate.v1.ReasoningConfig reasoning_;
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   * @return Whether the reasoning field is set.
+   */
+  @java.lang.Override
+  public boolean hasReasoning() {
+    return reasoning_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  @java.lang.Override
+  public modelgate.v1.ReasoningConfig getReasoning() {
+    return reasoning_ == null ? modelgate.v1.ReasoningConfig.getDefaultInstance() : reasoning_;
+  }
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.ReasoningConfigOrBuilder getReasoningOrBuilder() {
+    return reasoning_ == null ? modelgate.v1.ReasoningConfig.getDefaultInstance() : reasoning_;
+  }
+
+  public static final int PROMPT_CACHE_FIELD_NUMBER = 12;
+  private modelgate.v1.PromptCacheConfig promptCache_;
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   * @return Whether the promptCache field is set.
+   */
+  @java.lang.Override
+  public boolean hasPromptCache() {
+    return promptCache_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   * @return The promptCache.
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptCacheConfig getPromptCache() {
+    return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
+  }
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder() {
+    return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -628,6 +704,12 @@ java.lang.String defaultValue) {
         9);
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(user_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 10, user_);
+    }
+    if (reasoning_ != null) {
+      output.writeMessage(11, getReasoning());
+    }
+    if (promptCache_ != null) {
+      output.writeMessage(12, getPromptCache());
     }
     getUnknownFields().writeTo(output);
   }
@@ -681,6 +763,14 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(user_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(10, user_);
     }
+    if (reasoning_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(11, getReasoning());
+    }
+    if (promptCache_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(12, getPromptCache());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -728,6 +818,16 @@ java.lang.String defaultValue) {
         other.internalGetMetadata())) return false;
     if (!getUser()
         .equals(other.getUser())) return false;
+    if (hasReasoning() != other.hasReasoning()) return false;
+    if (hasReasoning()) {
+      if (!getReasoning()
+          .equals(other.getReasoning())) return false;
+    }
+    if (hasPromptCache() != other.hasPromptCache()) return false;
+    if (hasPromptCache()) {
+      if (!getPromptCache()
+          .equals(other.getPromptCache())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -773,6 +873,14 @@ java.lang.String defaultValue) {
     }
     hash = (37 * hash) + USER_FIELD_NUMBER;
     hash = (53 * hash) + getUser().hashCode();
+    if (hasReasoning()) {
+      hash = (37 * hash) + REASONING_FIELD_NUMBER;
+      hash = (53 * hash) + getReasoning().hashCode();
+    }
+    if (hasPromptCache()) {
+      hash = (37 * hash) + PROMPT_CACHE_FIELD_NUMBER;
+      hash = (53 * hash) + getPromptCache().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -966,6 +1074,16 @@ java.lang.String defaultValue) {
       }
       internalGetMutableMetadata().clear();
       user_ = "";
+      reasoning_ = null;
+      if (reasoningBuilder_ != null) {
+        reasoningBuilder_.dispose();
+        reasoningBuilder_ = null;
+      }
+      promptCache_ = null;
+      if (promptCacheBuilder_ != null) {
+        promptCacheBuilder_.dispose();
+        promptCacheBuilder_ = null;
+      }
       return this;
     }
 
@@ -1053,6 +1171,16 @@ java.lang.String defaultValue) {
       }
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.user_ = user_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.reasoning_ = reasoningBuilder_ == null
+            ? reasoning_
+            : reasoningBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.promptCache_ = promptCacheBuilder_ == null
+            ? promptCache_
+            : promptCacheBuilder_.build();
       }
     }
 
@@ -1182,6 +1310,12 @@ java.lang.String defaultValue) {
         bitField0_ |= 0x00000200;
         onChanged();
       }
+      if (other.hasReasoning()) {
+        mergeReasoning(other.getReasoning());
+      }
+      if (other.hasPromptCache()) {
+        mergePromptCache(other.getPromptCache());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1286,6 +1420,20 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              input.readMessage(
+                  getReasoningFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
+            case 98: {
+              input.readMessage(
+                  getPromptCacheFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2993,6 +3141,316 @@ java.lang.String defaultValue) {
       bitField0_ |= 0x00000200;
       onChanged();
       return this;
+    }
+
+    private modelgate.v1.ReasoningConfig reasoning_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.ReasoningConfig, modelgate.v1.ReasoningConfig.Builder, modelgate.v1.ReasoningConfigOrBuilder> reasoningBuilder_;
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     * @return Whether the reasoning field is set.
+     */
+    public boolean hasReasoning() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     * @return The reasoning.
+     */
+    public modelgate.v1.ReasoningConfig getReasoning() {
+      if (reasoningBuilder_ == null) {
+        return reasoning_ == null ? modelgate.v1.ReasoningConfig.getDefaultInstance() : reasoning_;
+      } else {
+        return reasoningBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public Builder setReasoning(modelgate.v1.ReasoningConfig value) {
+      if (reasoningBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        reasoning_ = value;
+      } else {
+        reasoningBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public Builder setReasoning(
+        modelgate.v1.ReasoningConfig.Builder builderForValue) {
+      if (reasoningBuilder_ == null) {
+        reasoning_ = builderForValue.build();
+      } else {
+        reasoningBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public Builder mergeReasoning(modelgate.v1.ReasoningConfig value) {
+      if (reasoningBuilder_ == null) {
+        if (((bitField0_ & 0x00000400) != 0) &&
+          reasoning_ != null &&
+          reasoning_ != modelgate.v1.ReasoningConfig.getDefaultInstance()) {
+          getReasoningBuilder().mergeFrom(value);
+        } else {
+          reasoning_ = value;
+        }
+      } else {
+        reasoningBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public Builder clearReasoning() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      reasoning_ = null;
+      if (reasoningBuilder_ != null) {
+        reasoningBuilder_.dispose();
+        reasoningBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public modelgate.v1.ReasoningConfig.Builder getReasoningBuilder() {
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return getReasoningFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    public modelgate.v1.ReasoningConfigOrBuilder getReasoningOrBuilder() {
+      if (reasoningBuilder_ != null) {
+        return reasoningBuilder_.getMessageOrBuilder();
+      } else {
+        return reasoning_ == null ?
+            modelgate.v1.ReasoningConfig.getDefaultInstance() : reasoning_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Reasoning effort and budget for reasoning models.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.ReasoningConfig, modelgate.v1.ReasoningConfig.Builder, modelgate.v1.ReasoningConfigOrBuilder> 
+        getReasoningFieldBuilder() {
+      if (reasoningBuilder_ == null) {
+        reasoningBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.ReasoningConfig, modelgate.v1.ReasoningConfig.Builder, modelgate.v1.ReasoningConfigOrBuilder>(
+                getReasoning(),
+                getParentForChildren(),
+                isClean());
+        reasoning_ = null;
+      }
+      return reasoningBuilder_;
+    }
+
+    private modelgate.v1.PromptCacheConfig promptCache_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptCacheConfig, modelgate.v1.PromptCacheConfig.Builder, modelgate.v1.PromptCacheConfigOrBuilder> promptCacheBuilder_;
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     * @return Whether the promptCache field is set.
+     */
+    public boolean hasPromptCache() {
+      return ((bitField0_ & 0x00000800) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     * @return The promptCache.
+     */
+    public modelgate.v1.PromptCacheConfig getPromptCache() {
+      if (promptCacheBuilder_ == null) {
+        return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
+      } else {
+        return promptCacheBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public Builder setPromptCache(modelgate.v1.PromptCacheConfig value) {
+      if (promptCacheBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        promptCache_ = value;
+      } else {
+        promptCacheBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public Builder setPromptCache(
+        modelgate.v1.PromptCacheConfig.Builder builderForValue) {
+      if (promptCacheBuilder_ == null) {
+        promptCache_ = builderForValue.build();
+      } else {
+        promptCacheBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public Builder mergePromptCache(modelgate.v1.PromptCacheConfig value) {
+      if (promptCacheBuilder_ == null) {
+        if (((bitField0_ & 0x00000800) != 0) &&
+          promptCache_ != null &&
+          promptCache_ != modelgate.v1.PromptCacheConfig.getDefaultInstance()) {
+          getPromptCacheBuilder().mergeFrom(value);
+        } else {
+          promptCache_ = value;
+        }
+      } else {
+        promptCacheBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public Builder clearPromptCache() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      promptCache_ = null;
+      if (promptCacheBuilder_ != null) {
+        promptCacheBuilder_.dispose();
+        promptCacheBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public modelgate.v1.PromptCacheConfig.Builder getPromptCacheBuilder() {
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return getPromptCacheFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    public modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder() {
+      if (promptCacheBuilder_ != null) {
+        return promptCacheBuilder_.getMessageOrBuilder();
+      } else {
+        return promptCache_ == null ?
+            modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. Automatic prompt-cache options (OpenAI).
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptCacheConfig, modelgate.v1.PromptCacheConfig.Builder, modelgate.v1.PromptCacheConfigOrBuilder> 
+        getPromptCacheFieldBuilder() {
+      if (promptCacheBuilder_ == null) {
+        promptCacheBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.PromptCacheConfig, modelgate.v1.PromptCacheConfig.Builder, modelgate.v1.PromptCacheConfigOrBuilder>(
+                getPromptCache(),
+                getParentForChildren(),
+                isClean());
+        promptCache_ = null;
+      }
+      return promptCacheBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -325,4 +325,58 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getUserBytes();
+
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   * @return Whether the reasoning field is set.
+   */
+  boolean hasReasoning();
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  modelgate.v1.ReasoningConfig getReasoning();
+  /**
+   * <pre>
+   * Optional. Reasoning effort and budget for reasoning models.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningConfig reasoning = 11 [json_name = "reasoning"];</code>
+   */
+  modelgate.v1.ReasoningConfigOrBuilder getReasoningOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   * @return Whether the promptCache field is set.
+   */
+  boolean hasPromptCache();
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   * @return The promptCache.
+   */
+  modelgate.v1.PromptCacheConfig getPromptCache();
+  /**
+   * <pre>
+   * Optional. Automatic prompt-cache options (OpenAI).
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
+   */
+  modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder();
 }

@@ -57,6 +57,7 @@ private static final long serialVersionUID = 0L;
     IMAGE(2),
     TOOL_CALL(3),
     TOOL_RESULT(4),
+    REASONING(5),
     DATA_NOT_SET(0);
     private final int value;
     private DataCase(int value) {
@@ -78,6 +79,7 @@ private static final long serialVersionUID = 0L;
         case 2: return IMAGE;
         case 3: return TOOL_CALL;
         case 4: return TOOL_RESULT;
+        case 5: return REASONING;
         case 0: return DATA_NOT_SET;
         default: return null;
       }
@@ -286,6 +288,90 @@ private static final long serialVersionUID = 0L;
     return modelgate.v1.ToolResult.getDefaultInstance();
   }
 
+  public static final int REASONING_FIELD_NUMBER = 5;
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   * @return Whether the reasoning field is set.
+   */
+  @java.lang.Override
+  public boolean hasReasoning() {
+    return dataCase_ == 5;
+  }
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  @java.lang.Override
+  public modelgate.v1.Reasoning getReasoning() {
+    if (dataCase_ == 5) {
+       return (modelgate.v1.Reasoning) data_;
+    }
+    return modelgate.v1.Reasoning.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.ReasoningOrBuilder getReasoningOrBuilder() {
+    if (dataCase_ == 5) {
+       return (modelgate.v1.Reasoning) data_;
+    }
+    return modelgate.v1.Reasoning.getDefaultInstance();
+  }
+
+  public static final int CACHE_BREAKPOINT_FIELD_NUMBER = 6;
+  private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  @java.lang.Override
+  public boolean hasCacheBreakpoint() {
+    return cacheBreakpoint_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -312,6 +398,12 @@ private static final long serialVersionUID = 0L;
     if (dataCase_ == 4) {
       output.writeMessage(4, (modelgate.v1.ToolResult) data_);
     }
+    if (dataCase_ == 5) {
+      output.writeMessage(5, (modelgate.v1.Reasoning) data_);
+    }
+    if (cacheBreakpoint_ != null) {
+      output.writeMessage(6, getCacheBreakpoint());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -336,6 +428,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(4, (modelgate.v1.ToolResult) data_);
     }
+    if (dataCase_ == 5) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, (modelgate.v1.Reasoning) data_);
+    }
+    if (cacheBreakpoint_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, getCacheBreakpoint());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -351,6 +451,11 @@ private static final long serialVersionUID = 0L;
     }
     modelgate.v1.ContentPart other = (modelgate.v1.ContentPart) obj;
 
+    if (hasCacheBreakpoint() != other.hasCacheBreakpoint()) return false;
+    if (hasCacheBreakpoint()) {
+      if (!getCacheBreakpoint()
+          .equals(other.getCacheBreakpoint())) return false;
+    }
     if (!getDataCase().equals(other.getDataCase())) return false;
     switch (dataCase_) {
       case 1:
@@ -369,6 +474,10 @@ private static final long serialVersionUID = 0L;
         if (!getToolResult()
             .equals(other.getToolResult())) return false;
         break;
+      case 5:
+        if (!getReasoning()
+            .equals(other.getReasoning())) return false;
+        break;
       case 0:
       default:
     }
@@ -383,6 +492,10 @@ private static final long serialVersionUID = 0L;
     }
     int hash = 41;
     hash = (19 * hash) + getDescriptor().hashCode();
+    if (hasCacheBreakpoint()) {
+      hash = (37 * hash) + CACHE_BREAKPOINT_FIELD_NUMBER;
+      hash = (53 * hash) + getCacheBreakpoint().hashCode();
+    }
     switch (dataCase_) {
       case 1:
         hash = (37 * hash) + TEXT_FIELD_NUMBER;
@@ -399,6 +512,10 @@ private static final long serialVersionUID = 0L;
       case 4:
         hash = (37 * hash) + TOOL_RESULT_FIELD_NUMBER;
         hash = (53 * hash) + getToolResult().hashCode();
+        break;
+      case 5:
+        hash = (37 * hash) + REASONING_FIELD_NUMBER;
+        hash = (53 * hash) + getReasoning().hashCode();
         break;
       case 0:
       default:
@@ -546,6 +663,14 @@ private static final long serialVersionUID = 0L;
       if (toolResultBuilder_ != null) {
         toolResultBuilder_.clear();
       }
+      if (reasoningBuilder_ != null) {
+        reasoningBuilder_.clear();
+      }
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
       dataCase_ = 0;
       data_ = null;
       return this;
@@ -582,6 +707,11 @@ private static final long serialVersionUID = 0L;
 
     private void buildPartial0(modelgate.v1.ContentPart result) {
       int from_bitField0_ = bitField0_;
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.cacheBreakpoint_ = cacheBreakpointBuilder_ == null
+            ? cacheBreakpoint_
+            : cacheBreakpointBuilder_.build();
+      }
     }
 
     private void buildPartialOneofs(modelgate.v1.ContentPart result) {
@@ -598,6 +728,10 @@ private static final long serialVersionUID = 0L;
       if (dataCase_ == 4 &&
           toolResultBuilder_ != null) {
         result.data_ = toolResultBuilder_.build();
+      }
+      if (dataCase_ == 5 &&
+          reasoningBuilder_ != null) {
+        result.data_ = reasoningBuilder_.build();
       }
     }
 
@@ -645,6 +779,9 @@ private static final long serialVersionUID = 0L;
 
     public Builder mergeFrom(modelgate.v1.ContentPart other) {
       if (other == modelgate.v1.ContentPart.getDefaultInstance()) return this;
+      if (other.hasCacheBreakpoint()) {
+        mergeCacheBreakpoint(other.getCacheBreakpoint());
+      }
       switch (other.getDataCase()) {
         case TEXT: {
           dataCase_ = 1;
@@ -662,6 +799,10 @@ private static final long serialVersionUID = 0L;
         }
         case TOOL_RESULT: {
           mergeToolResult(other.getToolResult());
+          break;
+        }
+        case REASONING: {
+          mergeReasoning(other.getReasoning());
           break;
         }
         case DATA_NOT_SET: {
@@ -721,6 +862,20 @@ private static final long serialVersionUID = 0L;
               dataCase_ = 4;
               break;
             } // case 34
+            case 42: {
+              input.readMessage(
+                  getReasoningFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              dataCase_ = 5;
+              break;
+            } // case 42
+            case 50: {
+              input.readMessage(
+                  getCacheBreakpointFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1402,6 +1557,348 @@ private static final long serialVersionUID = 0L;
       dataCase_ = 4;
       onChanged();
       return toolResultBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.Reasoning, modelgate.v1.Reasoning.Builder, modelgate.v1.ReasoningOrBuilder> reasoningBuilder_;
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     * @return Whether the reasoning field is set.
+     */
+    @java.lang.Override
+    public boolean hasReasoning() {
+      return dataCase_ == 5;
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     * @return The reasoning.
+     */
+    @java.lang.Override
+    public modelgate.v1.Reasoning getReasoning() {
+      if (reasoningBuilder_ == null) {
+        if (dataCase_ == 5) {
+          return (modelgate.v1.Reasoning) data_;
+        }
+        return modelgate.v1.Reasoning.getDefaultInstance();
+      } else {
+        if (dataCase_ == 5) {
+          return reasoningBuilder_.getMessage();
+        }
+        return modelgate.v1.Reasoning.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    public Builder setReasoning(modelgate.v1.Reasoning value) {
+      if (reasoningBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        data_ = value;
+        onChanged();
+      } else {
+        reasoningBuilder_.setMessage(value);
+      }
+      dataCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    public Builder setReasoning(
+        modelgate.v1.Reasoning.Builder builderForValue) {
+      if (reasoningBuilder_ == null) {
+        data_ = builderForValue.build();
+        onChanged();
+      } else {
+        reasoningBuilder_.setMessage(builderForValue.build());
+      }
+      dataCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    public Builder mergeReasoning(modelgate.v1.Reasoning value) {
+      if (reasoningBuilder_ == null) {
+        if (dataCase_ == 5 &&
+            data_ != modelgate.v1.Reasoning.getDefaultInstance()) {
+          data_ = modelgate.v1.Reasoning.newBuilder((modelgate.v1.Reasoning) data_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          data_ = value;
+        }
+        onChanged();
+      } else {
+        if (dataCase_ == 5) {
+          reasoningBuilder_.mergeFrom(value);
+        } else {
+          reasoningBuilder_.setMessage(value);
+        }
+      }
+      dataCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    public Builder clearReasoning() {
+      if (reasoningBuilder_ == null) {
+        if (dataCase_ == 5) {
+          dataCase_ = 0;
+          data_ = null;
+          onChanged();
+        }
+      } else {
+        if (dataCase_ == 5) {
+          dataCase_ = 0;
+          data_ = null;
+        }
+        reasoningBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    public modelgate.v1.Reasoning.Builder getReasoningBuilder() {
+      return getReasoningFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    @java.lang.Override
+    public modelgate.v1.ReasoningOrBuilder getReasoningOrBuilder() {
+      if ((dataCase_ == 5) && (reasoningBuilder_ != null)) {
+        return reasoningBuilder_.getMessageOrBuilder();
+      } else {
+        if (dataCase_ == 5) {
+          return (modelgate.v1.Reasoning) data_;
+        }
+        return modelgate.v1.Reasoning.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     * </pre>
+     *
+     * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.Reasoning, modelgate.v1.Reasoning.Builder, modelgate.v1.ReasoningOrBuilder> 
+        getReasoningFieldBuilder() {
+      if (reasoningBuilder_ == null) {
+        if (!(dataCase_ == 5)) {
+          data_ = modelgate.v1.Reasoning.getDefaultInstance();
+        }
+        reasoningBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.Reasoning, modelgate.v1.Reasoning.Builder, modelgate.v1.ReasoningOrBuilder>(
+                (modelgate.v1.Reasoning) data_,
+                getParentForChildren(),
+                isClean());
+        data_ = null;
+      }
+      dataCase_ = 5;
+      onChanged();
+      return reasoningBuilder_;
+    }
+
+    private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> cacheBreakpointBuilder_;
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     * @return Whether the cacheBreakpoint field is set.
+     */
+    public boolean hasCacheBreakpoint() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     * @return The cacheBreakpoint.
+     */
+    public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+      if (cacheBreakpointBuilder_ == null) {
+        return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      } else {
+        return cacheBreakpointBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        cacheBreakpoint_ = value;
+      } else {
+        cacheBreakpointBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(
+        modelgate.v1.CacheBreakpoint.Builder builderForValue) {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpoint_ = builderForValue.build();
+      } else {
+        cacheBreakpointBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder mergeCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0) &&
+          cacheBreakpoint_ != null &&
+          cacheBreakpoint_ != modelgate.v1.CacheBreakpoint.getDefaultInstance()) {
+          getCacheBreakpointBuilder().mergeFrom(value);
+        } else {
+          cacheBreakpoint_ = value;
+        }
+      } else {
+        cacheBreakpointBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder clearCacheBreakpoint() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpoint.Builder getCacheBreakpointBuilder() {
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return getCacheBreakpointFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+      if (cacheBreakpointBuilder_ != null) {
+        return cacheBreakpointBuilder_.getMessageOrBuilder();
+      } else {
+        return cacheBreakpoint_ == null ?
+            modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> 
+        getCacheBreakpointFieldBuilder() {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpointBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder>(
+                getCacheBreakpoint(),
+                getParentForChildren(),
+                isClean());
+        cacheBreakpoint_ = null;
+      }
+      return cacheBreakpointBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -117,5 +117,62 @@ public interface ContentPartOrBuilder extends
    */
   modelgate.v1.ToolResultOrBuilder getToolResultOrBuilder();
 
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   * @return Whether the reasoning field is set.
+   */
+  boolean hasReasoning();
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   * @return The reasoning.
+   */
+  modelgate.v1.Reasoning getReasoning();
+  /**
+   * <pre>
+   * The model's reasoning (thinking) before or between answer parts. Output
+   * of reasoning models; send it back unchanged with the assistant message.
+   * </pre>
+   *
+   * <code>.modelgate.v1.Reasoning reasoning = 5 [json_name = "reasoning"];</code>
+   */
+  modelgate.v1.ReasoningOrBuilder getReasoningOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  boolean hasCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  modelgate.v1.CacheBreakpoint getCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   */
+  modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder();
+
   public modelgate.v1.ContentPart.DataCase getDataCase();
 }

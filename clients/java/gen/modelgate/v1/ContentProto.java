@@ -40,6 +40,16 @@ public final class ContentProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_modelgate_v1_ToolResult_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_Reasoning_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_Reasoning_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_CacheBreakpoint_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_CacheBreakpoint_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_modelgate_v1_Tool_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -59,49 +69,68 @@ public final class ContentProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\032modelgate/v1/content.proto\022\014modelgate." +
-      "v1\032\034google/protobuf/struct.proto\"v\n\007Mess" +
-      "age\022&\n\004role\030\001 \001(\0162\022.modelgate.v1.RoleR\004r" +
-      "ole\022/\n\005parts\030\002 \003(\0132\031.modelgate.v1.Conten" +
-      "tPartR\005parts\022\022\n\004name\030\003 \001(\tR\004name\"\314\001\n\013Con" +
-      "tentPart\022\024\n\004text\030\001 \001(\tH\000R\004text\022+\n\005image\030" +
-      "\002 \001(\0132\023.modelgate.v1.ImageH\000R\005image\0225\n\tt" +
-      "ool_call\030\003 \001(\0132\026.modelgate.v1.ToolCallH\000" +
-      "R\010toolCall\022;\n\013tool_result\030\004 \001(\0132\030.modelg" +
-      "ate.v1.ToolResultH\000R\ntoolResultB\006\n\004data\"" +
-      "\213\001\n\005Image\022\024\n\004data\030\001 \001(\014H\000R\004data\022\022\n\003url\030\002" +
-      " \001(\tH\000R\003url\022\033\n\tmime_type\030\003 \001(\tR\010mimeType" +
-      "\0221\n\006detail\030\004 \001(\0162\031.modelgate.v1.ImageDet" +
-      "ailR\006detailB\010\n\006source\"\220\001\n\010ToolCall\022\016\n\002id" +
-      "\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\0229\n\targume" +
-      "nts\030\003 \001(\0132\027.google.protobuf.StructB\002\030\001R\t" +
-      "arguments\022%\n\016arguments_json\030\004 \001(\tR\rargum" +
-      "entsJson\"\317\001\n\nToolResult\022 \n\014tool_call_id\030" +
-      "\001 \001(\tR\ntoolCallId\022\024\n\004text\030\002 \001(\tH\000R\004text\022" +
-      "1\n\004json\030\003 \001(\0132\027.google.protobuf.StructB\002" +
-      "\030\001H\000R\004json\022\035\n\tjson_text\030\006 \001(\tH\000R\010jsonTex" +
-      "t\022\031\n\010is_error\030\004 \001(\010R\007isError\022\022\n\004name\030\005 \001" +
-      "(\tR\004nameB\010\n\006result\"\272\001\n\004Tool\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\022 \n\013description\030\002 \001(\tR\013descriptio" +
-      "n\022;\n\nparameters\030\003 \001(\0132\027.google.protobuf." +
-      "StructB\002\030\001R\nparameters\022\026\n\006strict\030\004 \001(\010R\006" +
-      "strict\022\'\n\017parameters_json\030\005 \001(\tR\016paramet" +
-      "ersJson\"i\n\nToolChoice\0222\n\004mode\030\001 \001(\0162\034.mo" +
-      "delgate.v1.ToolChoiceModeH\000R\004mode\022\035\n\ttoo" +
-      "l_name\030\002 \001(\tH\000R\010toolNameB\010\n\006choice*_\n\004Ro" +
-      "le\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_SYSTEM\020" +
-      "\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTANT\020\003\022\r\n\t" +
-      "ROLE_TOOL\020\004*o\n\013ImageDetail\022\034\n\030IMAGE_DETA" +
-      "IL_UNSPECIFIED\020\000\022\024\n\020IMAGE_DETAIL_LOW\020\001\022\025" +
-      "\n\021IMAGE_DETAIL_HIGH\020\002\022\025\n\021IMAGE_DETAIL_AU" +
-      "TO\020\003*\207\001\n\016ToolChoiceMode\022 \n\034TOOL_CHOICE_M" +
-      "ODE_UNSPECIFIED\020\000\022\031\n\025TOOL_CHOICE_MODE_AU" +
-      "TO\020\001\022\031\n\025TOOL_CHOICE_MODE_NONE\020\002\022\035\n\031TOOL_" +
-      "CHOICE_MODE_REQUIRED\020\003B\020B\014ContentProtoP\001" +
-      "b\006proto3"
+      "v1\032\036google/protobuf/duration.proto\032\034goog" +
+      "le/protobuf/struct.proto\"\300\001\n\007Message\022&\n\004" +
+      "role\030\001 \001(\0162\022.modelgate.v1.RoleR\004role\022/\n\005" +
+      "parts\030\002 \003(\0132\031.modelgate.v1.ContentPartR\005" +
+      "parts\022\022\n\004name\030\003 \001(\tR\004name\022H\n\020cache_break" +
+      "point\030\004 \001(\0132\035.modelgate.v1.CacheBreakpoi" +
+      "ntR\017cacheBreakpoint\"\317\002\n\013ContentPart\022\024\n\004t" +
+      "ext\030\001 \001(\tH\000R\004text\022+\n\005image\030\002 \001(\0132\023.model" +
+      "gate.v1.ImageH\000R\005image\0225\n\ttool_call\030\003 \001(" +
+      "\0132\026.modelgate.v1.ToolCallH\000R\010toolCall\022;\n" +
+      "\013tool_result\030\004 \001(\0132\030.modelgate.v1.ToolRe" +
+      "sultH\000R\ntoolResult\0227\n\treasoning\030\005 \001(\0132\027." +
+      "modelgate.v1.ReasoningH\000R\treasoning\022H\n\020c" +
+      "ache_breakpoint\030\006 \001(\0132\035.modelgate.v1.Cac" +
+      "heBreakpointR\017cacheBreakpointB\006\n\004data\"\213\001" +
+      "\n\005Image\022\024\n\004data\030\001 \001(\014H\000R\004data\022\022\n\003url\030\002 \001" +
+      "(\tH\000R\003url\022\033\n\tmime_type\030\003 \001(\tR\010mimeType\0221" +
+      "\n\006detail\030\004 \001(\0162\031.modelgate.v1.ImageDetai" +
+      "lR\006detailB\010\n\006source\"\220\001\n\010ToolCall\022\016\n\002id\030\001" +
+      " \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\0229\n\targument" +
+      "s\030\003 \001(\0132\027.google.protobuf.StructB\002\030\001R\tar" +
+      "guments\022%\n\016arguments_json\030\004 \001(\tR\rargumen" +
+      "tsJson\"\317\001\n\nToolResult\022 \n\014tool_call_id\030\001 " +
+      "\001(\tR\ntoolCallId\022\024\n\004text\030\002 \001(\tH\000R\004text\0221\n" +
+      "\004json\030\003 \001(\0132\027.google.protobuf.StructB\002\030\001" +
+      "H\000R\004json\022\035\n\tjson_text\030\006 \001(\tH\000R\010jsonText\022" +
+      "\031\n\010is_error\030\004 \001(\010R\007isError\022\022\n\004name\030\005 \001(\t" +
+      "R\004nameB\010\n\006result\"\274\001\n\tReasoning\022\022\n\004text\030\001" +
+      " \001(\tR\004text\022\034\n\tsignature\030\002 \001(\tR\tsignature" +
+      "\022\034\n\tencrypted\030\003 \001(\tR\tencrypted\0225\n\006format" +
+      "\030\004 \001(\0162\035.modelgate.v1.ReasoningFormatR\006f" +
+      "ormat\022\016\n\002id\030\005 \001(\tR\002id\022\030\n\007summary\030\006 \001(\010R\007" +
+      "summary\">\n\017CacheBreakpoint\022+\n\003ttl\030\001 \001(\0132" +
+      "\031.google.protobuf.DurationR\003ttl\"\204\002\n\004Tool" +
+      "\022\022\n\004name\030\001 \001(\tR\004name\022 \n\013description\030\002 \001(" +
+      "\tR\013description\022;\n\nparameters\030\003 \001(\0132\027.goo" +
+      "gle.protobuf.StructB\002\030\001R\nparameters\022\026\n\006s" +
+      "trict\030\004 \001(\010R\006strict\022\'\n\017parameters_json\030\005" +
+      " \001(\tR\016parametersJson\022H\n\020cache_breakpoint" +
+      "\030\006 \001(\0132\035.modelgate.v1.CacheBreakpointR\017c" +
+      "acheBreakpoint\"i\n\nToolChoice\0222\n\004mode\030\001 \001" +
+      "(\0162\034.modelgate.v1.ToolChoiceModeH\000R\004mode" +
+      "\022\035\n\ttool_name\030\002 \001(\tH\000R\010toolNameB\010\n\006choic" +
+      "e*_\n\004Role\022\024\n\020ROLE_UNSPECIFIED\020\000\022\017\n\013ROLE_" +
+      "SYSTEM\020\001\022\r\n\tROLE_USER\020\002\022\022\n\016ROLE_ASSISTAN" +
+      "T\020\003\022\r\n\tROLE_TOOL\020\004*o\n\013ImageDetail\022\034\n\030IMA" +
+      "GE_DETAIL_UNSPECIFIED\020\000\022\024\n\020IMAGE_DETAIL_" +
+      "LOW\020\001\022\025\n\021IMAGE_DETAIL_HIGH\020\002\022\025\n\021IMAGE_DE" +
+      "TAIL_AUTO\020\003*\227\001\n\017ReasoningFormat\022 \n\034REASO" +
+      "NING_FORMAT_UNSPECIFIED\020\000\022\036\n\032REASONING_F" +
+      "ORMAT_ANTHROPIC\020\001\022%\n!REASONING_FORMAT_OP" +
+      "ENAI_RESPONSES\020\002\022\033\n\027REASONING_FORMAT_GEM" +
+      "INI\020\003*\207\001\n\016ToolChoiceMode\022 \n\034TOOL_CHOICE_" +
+      "MODE_UNSPECIFIED\020\000\022\031\n\025TOOL_CHOICE_MODE_A" +
+      "UTO\020\001\022\031\n\025TOOL_CHOICE_MODE_NONE\020\002\022\035\n\031TOOL" +
+      "_CHOICE_MODE_REQUIRED\020\003B\020B\014ContentProtoP" +
+      "\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          com.google.protobuf.DurationProto.getDescriptor(),
           com.google.protobuf.StructProto.getDescriptor(),
         });
     internal_static_modelgate_v1_Message_descriptor =
@@ -109,13 +138,13 @@ public final class ContentProto {
     internal_static_modelgate_v1_Message_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Message_descriptor,
-        new java.lang.String[] { "Role", "Parts", "Name", });
+        new java.lang.String[] { "Role", "Parts", "Name", "CacheBreakpoint", });
     internal_static_modelgate_v1_ContentPart_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_modelgate_v1_ContentPart_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ContentPart_descriptor,
-        new java.lang.String[] { "Text", "Image", "ToolCall", "ToolResult", "Data", });
+        new java.lang.String[] { "Text", "Image", "ToolCall", "ToolResult", "Reasoning", "CacheBreakpoint", "Data", });
     internal_static_modelgate_v1_Image_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_modelgate_v1_Image_fieldAccessorTable = new
@@ -134,18 +163,31 @@ public final class ContentProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ToolResult_descriptor,
         new java.lang.String[] { "ToolCallId", "Text", "Json", "JsonText", "IsError", "Name", "Result", });
-    internal_static_modelgate_v1_Tool_descriptor =
+    internal_static_modelgate_v1_Reasoning_descriptor =
       getDescriptor().getMessageTypes().get(5);
+    internal_static_modelgate_v1_Reasoning_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_Reasoning_descriptor,
+        new java.lang.String[] { "Text", "Signature", "Encrypted", "Format", "Id", "Summary", });
+    internal_static_modelgate_v1_CacheBreakpoint_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_modelgate_v1_CacheBreakpoint_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_CacheBreakpoint_descriptor,
+        new java.lang.String[] { "Ttl", });
+    internal_static_modelgate_v1_Tool_descriptor =
+      getDescriptor().getMessageTypes().get(7);
     internal_static_modelgate_v1_Tool_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Tool_descriptor,
-        new java.lang.String[] { "Name", "Description", "Parameters", "Strict", "ParametersJson", });
+        new java.lang.String[] { "Name", "Description", "Parameters", "Strict", "ParametersJson", "CacheBreakpoint", });
     internal_static_modelgate_v1_ToolChoice_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(8);
     internal_static_modelgate_v1_ToolChoice_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ToolChoice_descriptor,
         new java.lang.String[] { "Mode", "ToolName", "Choice", });
+    com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.StructProto.getDescriptor();
   }
 

@@ -92,6 +92,51 @@ private static final long serialVersionUID = 0L;
     return totalUsd_;
   }
 
+  public static final int CACHE_READ_USD_FIELD_NUMBER = 4;
+  private double cacheReadUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. The part of `input_usd` spent on prompt-cache reads.
+   * </pre>
+   *
+   * <code>double cache_read_usd = 4 [json_name = "cacheReadUsd"];</code>
+   * @return The cacheReadUsd.
+   */
+  @java.lang.Override
+  public double getCacheReadUsd() {
+    return cacheReadUsd_;
+  }
+
+  public static final int CACHE_WRITE_USD_FIELD_NUMBER = 5;
+  private double cacheWriteUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. The part of `input_usd` spent on prompt-cache writes.
+   * </pre>
+   *
+   * <code>double cache_write_usd = 5 [json_name = "cacheWriteUsd"];</code>
+   * @return The cacheWriteUsd.
+   */
+  @java.lang.Override
+  public double getCacheWriteUsd() {
+    return cacheWriteUsd_;
+  }
+
+  public static final int REASONING_USD_FIELD_NUMBER = 6;
+  private double reasoningUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. The part of `output_usd` spent on reasoning tokens.
+   * </pre>
+   *
+   * <code>double reasoning_usd = 6 [json_name = "reasoningUsd"];</code>
+   * @return The reasoningUsd.
+   */
+  @java.lang.Override
+  public double getReasoningUsd() {
+    return reasoningUsd_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -115,6 +160,15 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(totalUsd_) != 0) {
       output.writeDouble(3, totalUsd_);
     }
+    if (java.lang.Double.doubleToRawLongBits(cacheReadUsd_) != 0) {
+      output.writeDouble(4, cacheReadUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(cacheWriteUsd_) != 0) {
+      output.writeDouble(5, cacheWriteUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(reasoningUsd_) != 0) {
+      output.writeDouble(6, reasoningUsd_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -135,6 +189,18 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(totalUsd_) != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeDoubleSize(3, totalUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(cacheReadUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(4, cacheReadUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(cacheWriteUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(5, cacheWriteUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(reasoningUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(6, reasoningUsd_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -160,6 +226,15 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToLongBits(getTotalUsd())
         != java.lang.Double.doubleToLongBits(
             other.getTotalUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getCacheReadUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getCacheReadUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getCacheWriteUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getCacheWriteUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getReasoningUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getReasoningUsd())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -180,6 +255,15 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + TOTAL_USD_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         java.lang.Double.doubleToLongBits(getTotalUsd()));
+    hash = (37 * hash) + CACHE_READ_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getCacheReadUsd()));
+    hash = (37 * hash) + CACHE_WRITE_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getCacheWriteUsd()));
+    hash = (37 * hash) + REASONING_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getReasoningUsd()));
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -316,6 +400,9 @@ private static final long serialVersionUID = 0L;
       inputUsd_ = 0D;
       outputUsd_ = 0D;
       totalUsd_ = 0D;
+      cacheReadUsd_ = 0D;
+      cacheWriteUsd_ = 0D;
+      reasoningUsd_ = 0D;
       return this;
     }
 
@@ -357,6 +444,15 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.totalUsd_ = totalUsd_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.cacheReadUsd_ = cacheReadUsd_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.cacheWriteUsd_ = cacheWriteUsd_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.reasoningUsd_ = reasoningUsd_;
       }
     }
 
@@ -413,6 +509,15 @@ private static final long serialVersionUID = 0L;
       if (other.getTotalUsd() != 0D) {
         setTotalUsd(other.getTotalUsd());
       }
+      if (other.getCacheReadUsd() != 0D) {
+        setCacheReadUsd(other.getCacheReadUsd());
+      }
+      if (other.getCacheWriteUsd() != 0D) {
+        setCacheWriteUsd(other.getCacheWriteUsd());
+      }
+      if (other.getReasoningUsd() != 0D) {
+        setReasoningUsd(other.getReasoningUsd());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -454,6 +559,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 25
+            case 33: {
+              cacheReadUsd_ = input.readDouble();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 33
+            case 41: {
+              cacheWriteUsd_ = input.readDouble();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 41
+            case 49: {
+              reasoningUsd_ = input.readDouble();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 49
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -599,6 +719,138 @@ private static final long serialVersionUID = 0L;
     public Builder clearTotalUsd() {
       bitField0_ = (bitField0_ & ~0x00000004);
       totalUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double cacheReadUsd_ ;
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache reads.
+     * </pre>
+     *
+     * <code>double cache_read_usd = 4 [json_name = "cacheReadUsd"];</code>
+     * @return The cacheReadUsd.
+     */
+    @java.lang.Override
+    public double getCacheReadUsd() {
+      return cacheReadUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache reads.
+     * </pre>
+     *
+     * <code>double cache_read_usd = 4 [json_name = "cacheReadUsd"];</code>
+     * @param value The cacheReadUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCacheReadUsd(double value) {
+      
+      cacheReadUsd_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache reads.
+     * </pre>
+     *
+     * <code>double cache_read_usd = 4 [json_name = "cacheReadUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCacheReadUsd() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      cacheReadUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double cacheWriteUsd_ ;
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache writes.
+     * </pre>
+     *
+     * <code>double cache_write_usd = 5 [json_name = "cacheWriteUsd"];</code>
+     * @return The cacheWriteUsd.
+     */
+    @java.lang.Override
+    public double getCacheWriteUsd() {
+      return cacheWriteUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache writes.
+     * </pre>
+     *
+     * <code>double cache_write_usd = 5 [json_name = "cacheWriteUsd"];</code>
+     * @param value The cacheWriteUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCacheWriteUsd(double value) {
+      
+      cacheWriteUsd_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `input_usd` spent on prompt-cache writes.
+     * </pre>
+     *
+     * <code>double cache_write_usd = 5 [json_name = "cacheWriteUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCacheWriteUsd() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      cacheWriteUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double reasoningUsd_ ;
+    /**
+     * <pre>
+     * Output only. The part of `output_usd` spent on reasoning tokens.
+     * </pre>
+     *
+     * <code>double reasoning_usd = 6 [json_name = "reasoningUsd"];</code>
+     * @return The reasoningUsd.
+     */
+    @java.lang.Override
+    public double getReasoningUsd() {
+      return reasoningUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `output_usd` spent on reasoning tokens.
+     * </pre>
+     *
+     * <code>double reasoning_usd = 6 [json_name = "reasoningUsd"];</code>
+     * @param value The reasoningUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReasoningUsd(double value) {
+      
+      reasoningUsd_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `output_usd` spent on reasoning tokens.
+     * </pre>
+     *
+     * <code>double reasoning_usd = 6 [json_name = "reasoningUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReasoningUsd() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      reasoningUsd_ = 0D;
       onChanged();
       return this;
     }

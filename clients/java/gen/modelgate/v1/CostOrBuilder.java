@@ -36,4 +36,34 @@ public interface CostOrBuilder extends
    * @return The totalUsd.
    */
   double getTotalUsd();
+
+  /**
+   * <pre>
+   * Output only. The part of `input_usd` spent on prompt-cache reads.
+   * </pre>
+   *
+   * <code>double cache_read_usd = 4 [json_name = "cacheReadUsd"];</code>
+   * @return The cacheReadUsd.
+   */
+  double getCacheReadUsd();
+
+  /**
+   * <pre>
+   * Output only. The part of `input_usd` spent on prompt-cache writes.
+   * </pre>
+   *
+   * <code>double cache_write_usd = 5 [json_name = "cacheWriteUsd"];</code>
+   * @return The cacheWriteUsd.
+   */
+  double getCacheWriteUsd();
+
+  /**
+   * <pre>
+   * Output only. The part of `output_usd` spent on reasoning tokens.
+   * </pre>
+   *
+   * <code>double reasoning_usd = 6 [json_name = "reasoningUsd"];</code>
+   * @return The reasoningUsd.
+   */
+  double getReasoningUsd();
 }

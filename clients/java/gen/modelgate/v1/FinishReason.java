@@ -173,7 +173,7 @@ public enum FinishReason
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(1);
+    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(3);
   }
 
   private static final FinishReason[] VALUES = values();

@@ -20,6 +20,16 @@ public final class GenerationProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_modelgate_v1_GenerationConfig_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_ReasoningConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_ReasoningConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_PromptCacheConfig_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_PromptCacheConfig_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_modelgate_v1_ResponseFormat_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -62,39 +72,56 @@ public final class GenerationProto {
       "\030\001R\005extra\022\035\n\nextra_json\030\n \001(\tR\textraJson" +
       "B\016\n\014_temperatureB\010\n\006_top_pB\010\n\006_top_kB\024\n\022" +
       "_max_output_tokensB\023\n\021_presence_penaltyB" +
-      "\024\n\022_frequency_penaltyB\007\n\005_seed\"\252\002\n\016Respo" +
-      "nseFormat\0224\n\004type\030\001 \001(\0162 .modelgate.v1.R" +
-      "esponseFormatTypeR\004type\022\037\n\013schema_name\030\002" +
-      " \001(\tR\nschemaName\0223\n\006schema\030\003 \001(\0132\027.googl" +
-      "e.protobuf.StructB\002\030\001R\006schema\022\026\n\006strict\030" +
-      "\004 \001(\010R\006strict\022 \n\013description\030\005 \001(\tR\013desc" +
-      "ription\022\"\n\nmax_reasks\030\006 \001(\005H\000R\tmaxReasks" +
-      "\210\001\001\022\037\n\013schema_json\030\007 \001(\tR\nschemaJsonB\r\n\013" +
-      "_max_reasks\"\214\002\n\005Usage\022!\n\014input_tokens\030\001 " +
-      "\001(\005R\013inputTokens\022#\n\routput_tokens\030\002 \001(\005R" +
-      "\014outputTokens\022!\n\014total_tokens\030\003 \001(\005R\013tot" +
-      "alTokens\022.\n\023cached_input_tokens\030\004 \001(\005R\021c" +
-      "achedInputTokens\022)\n\020reasoning_tokens\030\005 \001" +
-      "(\005R\017reasoningTokens\022=\n\033cache_creation_in" +
-      "put_tokens\030\006 \001(\005R\030cacheCreationInputToke" +
-      "ns\"_\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010inputUsd\022" +
-      "\035\n\noutput_usd\030\002 \001(\001R\toutputUsd\022\033\n\ttotal_" +
-      "usd\030\003 \001(\001R\010totalUsd\"`\n\014CacheControl\022+\n\004m" +
-      "ode\030\001 \001(\0162\027.modelgate.v1.CacheModeR\004mode" +
-      "\022#\n\rallow_sampled\030\002 \001(\010R\014allowSampled*\245\001" +
-      "\n\022ResponseFormatType\022$\n RESPONSE_FORMAT_" +
-      "TYPE_UNSPECIFIED\020\000\022\035\n\031RESPONSE_FORMAT_TY" +
-      "PE_TEXT\020\001\022$\n RESPONSE_FORMAT_TYPE_JSON_O" +
-      "BJECT\020\002\022$\n RESPONSE_FORMAT_TYPE_JSON_SCH" +
-      "EMA\020\003*\270\001\n\014FinishReason\022\035\n\031FINISH_REASON_" +
-      "UNSPECIFIED\020\000\022\026\n\022FINISH_REASON_STOP\020\001\022\030\n" +
-      "\024FINISH_REASON_LENGTH\020\002\022\034\n\030FINISH_REASON" +
-      "_TOOL_CALLS\020\003\022 \n\034FINISH_REASON_CONTENT_F" +
-      "ILTER\020\004\022\027\n\023FINISH_REASON_OTHER\020\005*j\n\tCach" +
-      "eMode\022\032\n\026CACHE_MODE_UNSPECIFIED\020\000\022\022\n\016CAC" +
-      "HE_MODE_USE\020\001\022\025\n\021CACHE_MODE_BYPASS\020\002\022\026\n\022" +
-      "CACHE_MODE_REFRESH\020\003B\023B\017GenerationProtoP" +
-      "\001b\006proto3"
+      "\024\n\022_frequency_penaltyB\007\n\005_seed\"\257\001\n\017Reaso" +
+      "ningConfig\0225\n\006effort\030\001 \001(\0162\035.modelgate.v" +
+      "1.ReasoningEffortR\006effort\022(\n\rbudget_toke" +
+      "ns\030\002 \001(\005H\000R\014budgetTokens\210\001\001\022)\n\020include_t" +
+      "houghts\030\003 \001(\010R\017includeThoughtsB\020\n\016_budge" +
+      "t_tokens\"g\n\021PromptCacheConfig\022\020\n\003key\030\001 \001" +
+      "(\tR\003key\022@\n\tretention\030\002 \001(\0162\".modelgate.v" +
+      "1.PromptCacheRetentionR\tretention\"\252\002\n\016Re" +
+      "sponseFormat\0224\n\004type\030\001 \001(\0162 .modelgate.v" +
+      "1.ResponseFormatTypeR\004type\022\037\n\013schema_nam" +
+      "e\030\002 \001(\tR\nschemaName\0223\n\006schema\030\003 \001(\0132\027.go" +
+      "ogle.protobuf.StructB\002\030\001R\006schema\022\026\n\006stri" +
+      "ct\030\004 \001(\010R\006strict\022 \n\013description\030\005 \001(\tR\013d" +
+      "escription\022\"\n\nmax_reasks\030\006 \001(\005H\000R\tmaxRea" +
+      "sks\210\001\001\022\037\n\013schema_json\030\007 \001(\tR\nschemaJsonB" +
+      "\r\n\013_max_reasks\"\214\002\n\005Usage\022!\n\014input_tokens" +
+      "\030\001 \001(\005R\013inputTokens\022#\n\routput_tokens\030\002 \001" +
+      "(\005R\014outputTokens\022!\n\014total_tokens\030\003 \001(\005R\013" +
+      "totalTokens\022.\n\023cached_input_tokens\030\004 \001(\005" +
+      "R\021cachedInputTokens\022)\n\020reasoning_tokens\030" +
+      "\005 \001(\005R\017reasoningTokens\022=\n\033cache_creation" +
+      "_input_tokens\030\006 \001(\005R\030cacheCreationInputT" +
+      "okens\"\322\001\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010input" +
+      "Usd\022\035\n\noutput_usd\030\002 \001(\001R\toutputUsd\022\033\n\tto" +
+      "tal_usd\030\003 \001(\001R\010totalUsd\022$\n\016cache_read_us" +
+      "d\030\004 \001(\001R\014cacheReadUsd\022&\n\017cache_write_usd" +
+      "\030\005 \001(\001R\rcacheWriteUsd\022#\n\rreasoning_usd\030\006" +
+      " \001(\001R\014reasoningUsd\"`\n\014CacheControl\022+\n\004mo" +
+      "de\030\001 \001(\0162\027.modelgate.v1.CacheModeR\004mode\022" +
+      "#\n\rallow_sampled\030\002 \001(\010R\014allowSampled*\243\001\n" +
+      "\017ReasoningEffort\022 \n\034REASONING_EFFORT_UNS" +
+      "PECIFIED\020\000\022\034\n\030REASONING_EFFORT_MINIMAL\020\001" +
+      "\022\030\n\024REASONING_EFFORT_LOW\020\002\022\033\n\027REASONING_" +
+      "EFFORT_MEDIUM\020\003\022\031\n\025REASONING_EFFORT_HIGH" +
+      "\020\004*\211\001\n\024PromptCacheRetention\022&\n\"PROMPT_CA" +
+      "CHE_RETENTION_UNSPECIFIED\020\000\022$\n PROMPT_CA" +
+      "CHE_RETENTION_IN_MEMORY\020\001\022#\n\037PROMPT_CACH" +
+      "E_RETENTION_EXTENDED\020\002*\245\001\n\022ResponseForma" +
+      "tType\022$\n RESPONSE_FORMAT_TYPE_UNSPECIFIE" +
+      "D\020\000\022\035\n\031RESPONSE_FORMAT_TYPE_TEXT\020\001\022$\n RE" +
+      "SPONSE_FORMAT_TYPE_JSON_OBJECT\020\002\022$\n RESP" +
+      "ONSE_FORMAT_TYPE_JSON_SCHEMA\020\003*\270\001\n\014Finis" +
+      "hReason\022\035\n\031FINISH_REASON_UNSPECIFIED\020\000\022\026" +
+      "\n\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_REASON_" +
+      "LENGTH\020\002\022\034\n\030FINISH_REASON_TOOL_CALLS\020\003\022 " +
+      "\n\034FINISH_REASON_CONTENT_FILTER\020\004\022\027\n\023FINI" +
+      "SH_REASON_OTHER\020\005*j\n\tCacheMode\022\032\n\026CACHE_" +
+      "MODE_UNSPECIFIED\020\000\022\022\n\016CACHE_MODE_USE\020\001\022\025" +
+      "\n\021CACHE_MODE_BYPASS\020\002\022\026\n\022CACHE_MODE_REFR" +
+      "ESH\020\003B\023B\017GenerationProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -107,26 +134,38 @@ public final class GenerationProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_GenerationConfig_descriptor,
         new java.lang.String[] { "Temperature", "TopP", "TopK", "MaxOutputTokens", "StopSequences", "PresencePenalty", "FrequencyPenalty", "Seed", "Extra", "ExtraJson", "Temperature", "TopP", "TopK", "MaxOutputTokens", "PresencePenalty", "FrequencyPenalty", "Seed", });
-    internal_static_modelgate_v1_ResponseFormat_descriptor =
+    internal_static_modelgate_v1_ReasoningConfig_descriptor =
       getDescriptor().getMessageTypes().get(1);
+    internal_static_modelgate_v1_ReasoningConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_ReasoningConfig_descriptor,
+        new java.lang.String[] { "Effort", "BudgetTokens", "IncludeThoughts", "BudgetTokens", });
+    internal_static_modelgate_v1_PromptCacheConfig_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_modelgate_v1_PromptCacheConfig_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_PromptCacheConfig_descriptor,
+        new java.lang.String[] { "Key", "Retention", });
+    internal_static_modelgate_v1_ResponseFormat_descriptor =
+      getDescriptor().getMessageTypes().get(3);
     internal_static_modelgate_v1_ResponseFormat_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ResponseFormat_descriptor,
         new java.lang.String[] { "Type", "SchemaName", "Schema", "Strict", "Description", "MaxReasks", "SchemaJson", "MaxReasks", });
     internal_static_modelgate_v1_Usage_descriptor =
-      getDescriptor().getMessageTypes().get(2);
+      getDescriptor().getMessageTypes().get(4);
     internal_static_modelgate_v1_Usage_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Usage_descriptor,
         new java.lang.String[] { "InputTokens", "OutputTokens", "TotalTokens", "CachedInputTokens", "ReasoningTokens", "CacheCreationInputTokens", });
     internal_static_modelgate_v1_Cost_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(5);
     internal_static_modelgate_v1_Cost_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Cost_descriptor,
-        new java.lang.String[] { "InputUsd", "OutputUsd", "TotalUsd", });
+        new java.lang.String[] { "InputUsd", "OutputUsd", "TotalUsd", "CacheReadUsd", "CacheWriteUsd", "ReasoningUsd", });
     internal_static_modelgate_v1_CacheControl_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(6);
     internal_static_modelgate_v1_CacheControl_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_CacheControl_descriptor,

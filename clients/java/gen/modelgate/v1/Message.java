@@ -184,6 +184,47 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int CACHE_BREAKPOINT_FIELD_NUMBER = 4;
+  private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  @java.lang.Override
+  public boolean hasCacheBreakpoint() {
+    return cacheBreakpoint_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -207,6 +248,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 3, name_);
     }
+    if (cacheBreakpoint_ != null) {
+      output.writeMessage(4, getCacheBreakpoint());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -226,6 +270,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(3, name_);
+    }
+    if (cacheBreakpoint_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, getCacheBreakpoint());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -247,6 +295,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getPartsList())) return false;
     if (!getName()
         .equals(other.getName())) return false;
+    if (hasCacheBreakpoint() != other.hasCacheBreakpoint()) return false;
+    if (hasCacheBreakpoint()) {
+      if (!getCacheBreakpoint()
+          .equals(other.getCacheBreakpoint())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -266,6 +319,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + NAME_FIELD_NUMBER;
     hash = (53 * hash) + getName().hashCode();
+    if (hasCacheBreakpoint()) {
+      hash = (37 * hash) + CACHE_BREAKPOINT_FIELD_NUMBER;
+      hash = (53 * hash) + getCacheBreakpoint().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -408,6 +465,11 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000002);
       name_ = "";
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
       return this;
     }
 
@@ -459,6 +521,11 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.name_ = name_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.cacheBreakpoint_ = cacheBreakpointBuilder_ == null
+            ? cacheBreakpoint_
+            : cacheBreakpointBuilder_.build();
       }
     }
 
@@ -540,6 +607,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000004;
         onChanged();
       }
+      if (other.hasCacheBreakpoint()) {
+        mergeCacheBreakpoint(other.getCacheBreakpoint());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -589,6 +659,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 34: {
+              input.readMessage(
+                  getCacheBreakpointFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1081,6 +1158,170 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000004;
       onChanged();
       return this;
+    }
+
+    private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> cacheBreakpointBuilder_;
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     * @return Whether the cacheBreakpoint field is set.
+     */
+    public boolean hasCacheBreakpoint() {
+      return ((bitField0_ & 0x00000008) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     * @return The cacheBreakpoint.
+     */
+    public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+      if (cacheBreakpointBuilder_ == null) {
+        return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      } else {
+        return cacheBreakpointBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        cacheBreakpoint_ = value;
+      } else {
+        cacheBreakpointBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(
+        modelgate.v1.CacheBreakpoint.Builder builderForValue) {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpoint_ = builderForValue.build();
+      } else {
+        cacheBreakpointBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder mergeCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0) &&
+          cacheBreakpoint_ != null &&
+          cacheBreakpoint_ != modelgate.v1.CacheBreakpoint.getDefaultInstance()) {
+          getCacheBreakpointBuilder().mergeFrom(value);
+        } else {
+          cacheBreakpoint_ = value;
+        }
+      } else {
+        cacheBreakpointBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder clearCacheBreakpoint() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpoint.Builder getCacheBreakpointBuilder() {
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return getCacheBreakpointFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+      if (cacheBreakpointBuilder_ != null) {
+        return cacheBreakpointBuilder_.getMessageOrBuilder();
+      } else {
+        return cacheBreakpoint_ == null ?
+            modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this message's last part (for a
+     * system message: after the system prompt). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> 
+        getCacheBreakpointFieldBuilder() {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpointBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder>(
+                getCacheBreakpoint(),
+                getParentForChildren(),
+                isClean());
+        cacheBreakpoint_ = null;
+      }
+      return cacheBreakpointBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

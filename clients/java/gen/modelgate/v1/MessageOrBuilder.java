@@ -89,4 +89,34 @@ public interface MessageOrBuilder extends
    */
   com.google.protobuf.ByteString
       getNameBytes();
+
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  boolean hasCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  modelgate.v1.CacheBreakpoint getCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 4 [json_name = "cacheBreakpoint"];</code>
+   */
+  modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder();
 }

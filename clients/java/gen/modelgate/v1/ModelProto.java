@@ -125,88 +125,94 @@ public final class ModelProto {
     java.lang.String[] descriptorData = {
       "\n\030modelgate/v1/model.proto\022\014modelgate.v1" +
       "\032\036google/protobuf/duration.proto\032\037google" +
-      "/protobuf/timestamp.proto\"\315\001\n\014Capabiliti" +
+      "/protobuf/timestamp.proto\"\222\002\n\014Capabiliti" +
       "es\022\022\n\004chat\030\001 \001(\010R\004chat\022\036\n\ncompletion\030\002 \001" +
       "(\010R\ncompletion\022\034\n\tembedding\030\003 \001(\010R\tembed" +
       "ding\022\034\n\tstreaming\030\004 \001(\010R\tstreaming\022\024\n\005to" +
       "ols\030\005 \001(\010R\005tools\022\026\n\006vision\030\006 \001(\010R\006vision" +
-      "\022\037\n\013json_schema\030\007 \001(\010R\njsonSchema\"\261\001\n\007Pr" +
-      "icing\0221\n\025input_per_million_usd\030\001 \001(\001R\022in" +
-      "putPerMillionUsd\0223\n\026output_per_million_u" +
-      "sd\030\002 \001(\001R\023outputPerMillionUsd\022>\n\034cached_" +
-      "input_per_million_usd\030\003 \001(\001R\030cachedInput" +
-      "PerMillionUsd\"\205\001\n\014Availability\022\034\n\tavaila" +
-      "ble\030\001 \001(\010R\tavailable\022\026\n\006reason\030\002 \001(\tR\006re" +
-      "ason\022?\n\rbreaker_state\030\003 \001(\0162\032.modelgate." +
-      "v1.BreakerStateR\014breakerState\"\342\002\n\014ModelD" +
-      "etails\022\026\n\006family\030\001 \001(\tR\006family\022%\n\016parame" +
-      "ter_size\030\002 \001(\tR\rparameterSize\022-\n\022quantiz" +
-      "ation_level\030\003 \001(\tR\021quantizationLevel\022\026\n\006" +
-      "format\030\004 \001(\tR\006format\022\026\n\006digest\030\005 \001(\tR\006di" +
-      "gest\022\035\n\nsize_bytes\030\006 \001(\003R\tsizeBytes\022?\n\rm" +
-      "odified_time\030\007 \001(\0132\032.google.protobuf.Tim" +
-      "estampR\014modifiedTime\022\030\n\007license\030\010 \001(\tR\007l" +
-      "icense\022\036\n\nparameters\030\t \001(\tR\nparameters\022\032" +
-      "\n\010template\030\n \001(\tR\010template\"\306\004\n\005Model\022\016\n\002" +
-      "id\030\001 \001(\tR\002id\022\024\n\005label\030\002 \001(\tR\005label\022\032\n\010pr" +
-      "ovider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004 \001(\tR" +
-      "\007runtime\022\032\n\010endpoint\030\005 \001(\tR\010endpoint\022>\n\014" +
-      "capabilities\030\006 \001(\0132\032.modelgate.v1.Capabi" +
-      "litiesR\014capabilities\022%\n\016context_window\030\007" +
-      " \001(\005R\rcontextWindow\022*\n\021max_output_tokens" +
-      "\030\010 \001(\005R\017maxOutputTokens\022/\n\023embedding_dim" +
-      "ension\030\t \001(\005R\022embeddingDimension\022/\n\007pric" +
-      "ing\030\n \001(\0132\025.modelgate.v1.PricingR\007pricin" +
-      "g\022>\n\014availability\030\013 \001(\0132\032.modelgate.v1.A" +
-      "vailabilityR\014availability\022\030\n\007aliases\030\014 \003" +
-      "(\tR\007aliases\0224\n\007details\030\r \001(\0132\032.modelgate" +
-      ".v1.ModelDetailsR\007details\022 \n\013deployments" +
-      "\030\016 \003(\tR\013deployments\022\036\n\ndiscovered\030\017 \001(\010R" +
-      "\ndiscovered\"\346\001\n\021ListModelsRequest\022\033\n\tpag" +
-      "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001" +
-      "(\tR\tpageToken\022\032\n\010provider\030\003 \001(\tR\010provide" +
-      "r\022\030\n\007runtime\030\004 \001(\tR\007runtime\0228\n\ncapabilit" +
-      "y\030\005 \001(\0162\030.modelgate.v1.CapabilityR\ncapab" +
-      "ility\022%\n\016available_only\030\006 \001(\010R\ravailable" +
-      "Only\"\210\001\n\022ListModelsResponse\022+\n\006models\030\001 " +
-      "\003(\0132\023.modelgate.v1.ModelR\006models\022&\n\017next" +
-      "_page_token\030\002 \001(\tR\rnextPageToken\022\035\n\ntota" +
-      "l_size\030\003 \001(\005R\ttotalSize\"!\n\017GetModelReque" +
-      "st\022\016\n\002id\030\001 \001(\tR\002id\"=\n\020GetModelResponse\022)" +
-      "\n\005model\030\001 \001(\0132\023.modelgate.v1.ModelR\005mode" +
-      "l\"\350\001\n\014RunningModel\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004na" +
-      "me\030\002 \001(\tR\004name\022\035\n\nsize_bytes\030\003 \001(\003R\tsize" +
-      "Bytes\022&\n\017size_vram_bytes\030\004 \001(\003R\rsizeVram" +
-      "Bytes\022;\n\013expire_time\030\005 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\nexpireTime\022\026\n\006digest\030\006 \001" +
-      "(\tR\006digest\022\030\n\007runtime\030\007 \001(\tR\007runtime\"\\\n\020" +
-      "PullModelRequest\022\030\n\007runtime\030\001 \001(\tR\007runti" +
-      "me\022\022\n\004name\030\002 \001(\tR\004name\022\032\n\010insecure\030\003 \001(\010" +
-      "R\010insecure\"\215\001\n\021PullModelResponse\022\026\n\006stat" +
-      "us\030\001 \001(\tR\006status\022\026\n\006digest\030\002 \001(\tR\006digest" +
-      "\022\'\n\017completed_bytes\030\003 \001(\003R\016completedByte" +
-      "s\022\037\n\013total_bytes\030\004 \001(\003R\ntotalBytes\"B\n\022De" +
-      "leteModelRequest\022\030\n\007runtime\030\001 \001(\tR\007runti" +
-      "me\022\022\n\004name\030\002 \001(\tR\004name\"\025\n\023DeleteModelRes" +
-      "ponse\"4\n\030ListRunningModelsRequest\022\030\n\007run" +
-      "time\030\001 \001(\tR\007runtime\"O\n\031ListRunningModels" +
-      "Response\0222\n\006models\030\001 \003(\0132\032.modelgate.v1." +
-      "RunningModelR\006models\"z\n\020LoadModelRequest" +
-      "\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name\030\002 \001(\t" +
-      "R\004name\0228\n\nkeep_alive\030\003 \001(\0132\031.google.prot" +
-      "obuf.DurationR\tkeepAlive\"\023\n\021LoadModelRes" +
-      "ponse\"B\n\022UnloadModelRequest\022\030\n\007runtime\030\001" +
-      " \001(\tR\007runtime\022\022\n\004name\030\002 \001(\tR\004name\"\025\n\023Unl" +
-      "oadModelResponse*\325\001\n\nCapability\022\032\n\026CAPAB" +
-      "ILITY_UNSPECIFIED\020\000\022\023\n\017CAPABILITY_CHAT\020\001" +
-      "\022\031\n\025CAPABILITY_COMPLETION\020\002\022\030\n\024CAPABILIT" +
-      "Y_EMBEDDING\020\003\022\030\n\024CAPABILITY_STREAMING\020\004\022" +
-      "\024\n\020CAPABILITY_TOOLS\020\005\022\025\n\021CAPABILITY_VISI" +
-      "ON\020\006\022\032\n\026CAPABILITY_JSON_SCHEMA\020\007*|\n\014Brea" +
-      "kerState\022\035\n\031BREAKER_STATE_UNSPECIFIED\020\000\022" +
-      "\030\n\024BREAKER_STATE_CLOSED\020\001\022\026\n\022BREAKER_STA" +
-      "TE_OPEN\020\002\022\033\n\027BREAKER_STATE_HALF_OPEN\020\003B\016" +
-      "B\nModelProtoP\001b\006proto3"
+      "\022\037\n\013json_schema\030\007 \001(\010R\njsonSchema\022\034\n\trea" +
+      "soning\030\010 \001(\010R\treasoning\022%\n\016prompt_cachin" +
+      "g\030\t \001(\010R\rpromptCaching\"\252\002\n\007Pricing\0221\n\025in" +
+      "put_per_million_usd\030\001 \001(\001R\022inputPerMilli" +
+      "onUsd\0223\n\026output_per_million_usd\030\002 \001(\001R\023o" +
+      "utputPerMillionUsd\022>\n\034cached_input_per_m" +
+      "illion_usd\030\003 \001(\001R\030cachedInputPerMillionU" +
+      "sd\022<\n\033cache_write_per_million_usd\030\004 \001(\001R" +
+      "\027cacheWritePerMillionUsd\0229\n\031reasoning_pe" +
+      "r_million_usd\030\005 \001(\001R\026reasoningPerMillion" +
+      "Usd\"\205\001\n\014Availability\022\034\n\tavailable\030\001 \001(\010R" +
+      "\tavailable\022\026\n\006reason\030\002 \001(\tR\006reason\022?\n\rbr" +
+      "eaker_state\030\003 \001(\0162\032.modelgate.v1.Breaker" +
+      "StateR\014breakerState\"\342\002\n\014ModelDetails\022\026\n\006" +
+      "family\030\001 \001(\tR\006family\022%\n\016parameter_size\030\002" +
+      " \001(\tR\rparameterSize\022-\n\022quantization_leve" +
+      "l\030\003 \001(\tR\021quantizationLevel\022\026\n\006format\030\004 \001" +
+      "(\tR\006format\022\026\n\006digest\030\005 \001(\tR\006digest\022\035\n\nsi" +
+      "ze_bytes\030\006 \001(\003R\tsizeBytes\022?\n\rmodified_ti" +
+      "me\030\007 \001(\0132\032.google.protobuf.TimestampR\014mo" +
+      "difiedTime\022\030\n\007license\030\010 \001(\tR\007license\022\036\n\n" +
+      "parameters\030\t \001(\tR\nparameters\022\032\n\010template" +
+      "\030\n \001(\tR\010template\"\306\004\n\005Model\022\016\n\002id\030\001 \001(\tR\002" +
+      "id\022\024\n\005label\030\002 \001(\tR\005label\022\032\n\010provider\030\003 \001" +
+      "(\tR\010provider\022\030\n\007runtime\030\004 \001(\tR\007runtime\022\032" +
+      "\n\010endpoint\030\005 \001(\tR\010endpoint\022>\n\014capabiliti" +
+      "es\030\006 \001(\0132\032.modelgate.v1.CapabilitiesR\014ca" +
+      "pabilities\022%\n\016context_window\030\007 \001(\005R\rcont" +
+      "extWindow\022*\n\021max_output_tokens\030\010 \001(\005R\017ma" +
+      "xOutputTokens\022/\n\023embedding_dimension\030\t \001" +
+      "(\005R\022embeddingDimension\022/\n\007pricing\030\n \001(\0132" +
+      "\025.modelgate.v1.PricingR\007pricing\022>\n\014avail" +
+      "ability\030\013 \001(\0132\032.modelgate.v1.Availabilit" +
+      "yR\014availability\022\030\n\007aliases\030\014 \003(\tR\007aliase" +
+      "s\0224\n\007details\030\r \001(\0132\032.modelgate.v1.ModelD" +
+      "etailsR\007details\022 \n\013deployments\030\016 \003(\tR\013de" +
+      "ployments\022\036\n\ndiscovered\030\017 \001(\010R\ndiscovere" +
+      "d\"\346\001\n\021ListModelsRequest\022\033\n\tpage_size\030\001 \001" +
+      "(\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageTo" +
+      "ken\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runti" +
+      "me\030\004 \001(\tR\007runtime\0228\n\ncapability\030\005 \001(\0162\030." +
+      "modelgate.v1.CapabilityR\ncapability\022%\n\016a" +
+      "vailable_only\030\006 \001(\010R\ravailableOnly\"\210\001\n\022L" +
+      "istModelsResponse\022+\n\006models\030\001 \003(\0132\023.mode" +
+      "lgate.v1.ModelR\006models\022&\n\017next_page_toke" +
+      "n\030\002 \001(\tR\rnextPageToken\022\035\n\ntotal_size\030\003 \001" +
+      "(\005R\ttotalSize\"!\n\017GetModelRequest\022\016\n\002id\030\001" +
+      " \001(\tR\002id\"=\n\020GetModelResponse\022)\n\005model\030\001 " +
+      "\001(\0132\023.modelgate.v1.ModelR\005model\"\350\001\n\014Runn" +
+      "ingModel\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004" +
+      "name\022\035\n\nsize_bytes\030\003 \001(\003R\tsizeBytes\022&\n\017s" +
+      "ize_vram_bytes\030\004 \001(\003R\rsizeVramBytes\022;\n\013e" +
+      "xpire_time\030\005 \001(\0132\032.google.protobuf.Times" +
+      "tampR\nexpireTime\022\026\n\006digest\030\006 \001(\tR\006digest" +
+      "\022\030\n\007runtime\030\007 \001(\tR\007runtime\"\\\n\020PullModelR" +
+      "equest\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name" +
+      "\030\002 \001(\tR\004name\022\032\n\010insecure\030\003 \001(\010R\010insecure" +
+      "\"\215\001\n\021PullModelResponse\022\026\n\006status\030\001 \001(\tR\006" +
+      "status\022\026\n\006digest\030\002 \001(\tR\006digest\022\'\n\017comple" +
+      "ted_bytes\030\003 \001(\003R\016completedBytes\022\037\n\013total" +
+      "_bytes\030\004 \001(\003R\ntotalBytes\"B\n\022DeleteModelR" +
+      "equest\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name" +
+      "\030\002 \001(\tR\004name\"\025\n\023DeleteModelResponse\"4\n\030L" +
+      "istRunningModelsRequest\022\030\n\007runtime\030\001 \001(\t" +
+      "R\007runtime\"O\n\031ListRunningModelsResponse\0222" +
+      "\n\006models\030\001 \003(\0132\032.modelgate.v1.RunningMod" +
+      "elR\006models\"z\n\020LoadModelRequest\022\030\n\007runtim" +
+      "e\030\001 \001(\tR\007runtime\022\022\n\004name\030\002 \001(\tR\004name\0228\n\n" +
+      "keep_alive\030\003 \001(\0132\031.google.protobuf.Durat" +
+      "ionR\tkeepAlive\"\023\n\021LoadModelResponse\"B\n\022U" +
+      "nloadModelRequest\022\030\n\007runtime\030\001 \001(\tR\007runt" +
+      "ime\022\022\n\004name\030\002 \001(\tR\004name\"\025\n\023UnloadModelRe" +
+      "sponse*\216\002\n\nCapability\022\032\n\026CAPABILITY_UNSP" +
+      "ECIFIED\020\000\022\023\n\017CAPABILITY_CHAT\020\001\022\031\n\025CAPABI" +
+      "LITY_COMPLETION\020\002\022\030\n\024CAPABILITY_EMBEDDIN" +
+      "G\020\003\022\030\n\024CAPABILITY_STREAMING\020\004\022\024\n\020CAPABIL" +
+      "ITY_TOOLS\020\005\022\025\n\021CAPABILITY_VISION\020\006\022\032\n\026CA" +
+      "PABILITY_JSON_SCHEMA\020\007\022\030\n\024CAPABILITY_REA" +
+      "SONING\020\010\022\035\n\031CAPABILITY_PROMPT_CACHING\020\t*" +
+      "|\n\014BreakerState\022\035\n\031BREAKER_STATE_UNSPECI" +
+      "FIED\020\000\022\030\n\024BREAKER_STATE_CLOSED\020\001\022\026\n\022BREA" +
+      "KER_STATE_OPEN\020\002\022\033\n\027BREAKER_STATE_HALF_O" +
+      "PEN\020\003B\016B\nModelProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -219,13 +225,13 @@ public final class ModelProto {
     internal_static_modelgate_v1_Capabilities_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Capabilities_descriptor,
-        new java.lang.String[] { "Chat", "Completion", "Embedding", "Streaming", "Tools", "Vision", "JsonSchema", });
+        new java.lang.String[] { "Chat", "Completion", "Embedding", "Streaming", "Tools", "Vision", "JsonSchema", "Reasoning", "PromptCaching", });
     internal_static_modelgate_v1_Pricing_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_modelgate_v1_Pricing_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Pricing_descriptor,
-        new java.lang.String[] { "InputPerMillionUsd", "OutputPerMillionUsd", "CachedInputPerMillionUsd", });
+        new java.lang.String[] { "InputPerMillionUsd", "OutputPerMillionUsd", "CachedInputPerMillionUsd", "CacheWritePerMillionUsd", "ReasoningPerMillionUsd", });
     internal_static_modelgate_v1_Availability_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_modelgate_v1_Availability_fieldAccessorTable = new

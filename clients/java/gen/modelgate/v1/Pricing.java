@@ -92,6 +92,37 @@ private static final long serialVersionUID = 0L;
     return cachedInputPerMillionUsd_;
   }
 
+  public static final int CACHE_WRITE_PER_MILLION_USD_FIELD_NUMBER = 4;
+  private double cacheWritePerMillionUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. Per million input tokens written to the prompt cache (0: same
+   * as input).
+   * </pre>
+   *
+   * <code>double cache_write_per_million_usd = 4 [json_name = "cacheWritePerMillionUsd"];</code>
+   * @return The cacheWritePerMillionUsd.
+   */
+  @java.lang.Override
+  public double getCacheWritePerMillionUsd() {
+    return cacheWritePerMillionUsd_;
+  }
+
+  public static final int REASONING_PER_MILLION_USD_FIELD_NUMBER = 5;
+  private double reasoningPerMillionUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. Per million reasoning tokens (0: same as output).
+   * </pre>
+   *
+   * <code>double reasoning_per_million_usd = 5 [json_name = "reasoningPerMillionUsd"];</code>
+   * @return The reasoningPerMillionUsd.
+   */
+  @java.lang.Override
+  public double getReasoningPerMillionUsd() {
+    return reasoningPerMillionUsd_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -115,6 +146,12 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(cachedInputPerMillionUsd_) != 0) {
       output.writeDouble(3, cachedInputPerMillionUsd_);
     }
+    if (java.lang.Double.doubleToRawLongBits(cacheWritePerMillionUsd_) != 0) {
+      output.writeDouble(4, cacheWritePerMillionUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(reasoningPerMillionUsd_) != 0) {
+      output.writeDouble(5, reasoningPerMillionUsd_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -135,6 +172,14 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(cachedInputPerMillionUsd_) != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeDoubleSize(3, cachedInputPerMillionUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(cacheWritePerMillionUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(4, cacheWritePerMillionUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(reasoningPerMillionUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(5, reasoningPerMillionUsd_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -160,6 +205,12 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToLongBits(getCachedInputPerMillionUsd())
         != java.lang.Double.doubleToLongBits(
             other.getCachedInputPerMillionUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getCacheWritePerMillionUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getCacheWritePerMillionUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getReasoningPerMillionUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getReasoningPerMillionUsd())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -180,6 +231,12 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + CACHED_INPUT_PER_MILLION_USD_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         java.lang.Double.doubleToLongBits(getCachedInputPerMillionUsd()));
+    hash = (37 * hash) + CACHE_WRITE_PER_MILLION_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getCacheWritePerMillionUsd()));
+    hash = (37 * hash) + REASONING_PER_MILLION_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getReasoningPerMillionUsd()));
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -316,6 +373,8 @@ private static final long serialVersionUID = 0L;
       inputPerMillionUsd_ = 0D;
       outputPerMillionUsd_ = 0D;
       cachedInputPerMillionUsd_ = 0D;
+      cacheWritePerMillionUsd_ = 0D;
+      reasoningPerMillionUsd_ = 0D;
       return this;
     }
 
@@ -357,6 +416,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.cachedInputPerMillionUsd_ = cachedInputPerMillionUsd_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.cacheWritePerMillionUsd_ = cacheWritePerMillionUsd_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.reasoningPerMillionUsd_ = reasoningPerMillionUsd_;
       }
     }
 
@@ -413,6 +478,12 @@ private static final long serialVersionUID = 0L;
       if (other.getCachedInputPerMillionUsd() != 0D) {
         setCachedInputPerMillionUsd(other.getCachedInputPerMillionUsd());
       }
+      if (other.getCacheWritePerMillionUsd() != 0D) {
+        setCacheWritePerMillionUsd(other.getCacheWritePerMillionUsd());
+      }
+      if (other.getReasoningPerMillionUsd() != 0D) {
+        setReasoningPerMillionUsd(other.getReasoningPerMillionUsd());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -454,6 +525,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 25
+            case 33: {
+              cacheWritePerMillionUsd_ = input.readDouble();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 33
+            case 41: {
+              reasoningPerMillionUsd_ = input.readDouble();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 41
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -599,6 +680,97 @@ private static final long serialVersionUID = 0L;
     public Builder clearCachedInputPerMillionUsd() {
       bitField0_ = (bitField0_ & ~0x00000004);
       cachedInputPerMillionUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double cacheWritePerMillionUsd_ ;
+    /**
+     * <pre>
+     * Output only. Per million input tokens written to the prompt cache (0: same
+     * as input).
+     * </pre>
+     *
+     * <code>double cache_write_per_million_usd = 4 [json_name = "cacheWritePerMillionUsd"];</code>
+     * @return The cacheWritePerMillionUsd.
+     */
+    @java.lang.Override
+    public double getCacheWritePerMillionUsd() {
+      return cacheWritePerMillionUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. Per million input tokens written to the prompt cache (0: same
+     * as input).
+     * </pre>
+     *
+     * <code>double cache_write_per_million_usd = 4 [json_name = "cacheWritePerMillionUsd"];</code>
+     * @param value The cacheWritePerMillionUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCacheWritePerMillionUsd(double value) {
+      
+      cacheWritePerMillionUsd_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per million input tokens written to the prompt cache (0: same
+     * as input).
+     * </pre>
+     *
+     * <code>double cache_write_per_million_usd = 4 [json_name = "cacheWritePerMillionUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCacheWritePerMillionUsd() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      cacheWritePerMillionUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double reasoningPerMillionUsd_ ;
+    /**
+     * <pre>
+     * Output only. Per million reasoning tokens (0: same as output).
+     * </pre>
+     *
+     * <code>double reasoning_per_million_usd = 5 [json_name = "reasoningPerMillionUsd"];</code>
+     * @return The reasoningPerMillionUsd.
+     */
+    @java.lang.Override
+    public double getReasoningPerMillionUsd() {
+      return reasoningPerMillionUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. Per million reasoning tokens (0: same as output).
+     * </pre>
+     *
+     * <code>double reasoning_per_million_usd = 5 [json_name = "reasoningPerMillionUsd"];</code>
+     * @param value The reasoningPerMillionUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReasoningPerMillionUsd(double value) {
+      
+      reasoningPerMillionUsd_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per million reasoning tokens (0: same as output).
+     * </pre>
+     *
+     * <code>double reasoning_per_million_usd = 5 [json_name = "reasoningPerMillionUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReasoningPerMillionUsd() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      reasoningPerMillionUsd_ = 0D;
       onChanged();
       return this;
     }

@@ -36,4 +36,25 @@ public interface PricingOrBuilder extends
    * @return The cachedInputPerMillionUsd.
    */
   double getCachedInputPerMillionUsd();
+
+  /**
+   * <pre>
+   * Output only. Per million input tokens written to the prompt cache (0: same
+   * as input).
+   * </pre>
+   *
+   * <code>double cache_write_per_million_usd = 4 [json_name = "cacheWritePerMillionUsd"];</code>
+   * @return The cacheWritePerMillionUsd.
+   */
+  double getCacheWritePerMillionUsd();
+
+  /**
+   * <pre>
+   * Output only. Per million reasoning tokens (0: same as output).
+   * </pre>
+   *
+   * <code>double reasoning_per_million_usd = 5 [json_name = "reasoningPerMillionUsd"];</code>
+   * @return The reasoningPerMillionUsd.
+   */
+  double getReasoningPerMillionUsd();
 }

@@ -136,7 +136,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-   *     See modelgate/v1/generation.proto;l=56
+   *     See modelgate/v1/generation.proto;l=111
    * @return Whether the schema field is set.
    */
   @java.lang.Override
@@ -152,7 +152,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-   *     See modelgate/v1/generation.proto;l=56
+   *     See modelgate/v1/generation.proto;l=111
    * @return The schema.
    */
   @java.lang.Override
@@ -981,7 +981,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-     *     See modelgate/v1/generation.proto;l=56
+     *     See modelgate/v1/generation.proto;l=111
      * @return Whether the schema field is set.
      */
     @java.lang.Deprecated public boolean hasSchema() {
@@ -996,7 +996,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
      * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-     *     See modelgate/v1/generation.proto;l=56
+     *     See modelgate/v1/generation.proto;l=111
      * @return The schema.
      */
     @java.lang.Deprecated public com.google.protobuf.Struct getSchema() {

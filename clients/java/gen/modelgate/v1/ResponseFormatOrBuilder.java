@@ -55,7 +55,7 @@ public interface ResponseFormatOrBuilder extends
    *
    * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-   *     See modelgate/v1/generation.proto;l=56
+   *     See modelgate/v1/generation.proto;l=111
    * @return Whether the schema field is set.
    */
   @java.lang.Deprecated boolean hasSchema();
@@ -68,7 +68,7 @@ public interface ResponseFormatOrBuilder extends
    *
    * <code>.google.protobuf.Struct schema = 3 [json_name = "schema", deprecated = true];</code>
    * @deprecated modelgate.v1.ResponseFormat.schema is deprecated.
-   *     See modelgate/v1/generation.proto;l=56
+   *     See modelgate/v1/generation.proto;l=111
    * @return The schema.
    */
   @java.lang.Deprecated com.google.protobuf.Struct getSchema();

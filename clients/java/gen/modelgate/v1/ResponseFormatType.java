@@ -139,7 +139,7 @@ public enum ResponseFormatType
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(0);
+    return modelgate.v1.GenerationProto.getDescriptor().getEnumTypes().get(2);
   }
 
   private static final ResponseFormatType[] VALUES = values();

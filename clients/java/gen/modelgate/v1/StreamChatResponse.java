@@ -58,6 +58,7 @@ private static final long serialVersionUID = 0L;
     TEXT_DELTA(2),
     TOOL_CALL_DELTA(3),
     END(4),
+    REASONING_DELTA(5),
     EVENT_NOT_SET(0);
     private final int value;
     private EventCase(int value) {
@@ -79,6 +80,7 @@ private static final long serialVersionUID = 0L;
         case 2: return TEXT_DELTA;
         case 3: return TOOL_CALL_DELTA;
         case 4: return END;
+        case 5: return REASONING_DELTA;
         case 0: return EVENT_NOT_SET;
         default: return null;
       }
@@ -266,6 +268,49 @@ private static final long serialVersionUID = 0L;
     return modelgate.v1.StreamEnd.getDefaultInstance();
   }
 
+  public static final int REASONING_DELTA_FIELD_NUMBER = 5;
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   * @return Whether the reasoningDelta field is set.
+   */
+  @java.lang.Override
+  public boolean hasReasoningDelta() {
+    return eventCase_ == 5;
+  }
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   * @return The reasoningDelta.
+   */
+  @java.lang.Override
+  public modelgate.v1.ReasoningDelta getReasoningDelta() {
+    if (eventCase_ == 5) {
+       return (modelgate.v1.ReasoningDelta) event_;
+    }
+    return modelgate.v1.ReasoningDelta.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.ReasoningDeltaOrBuilder getReasoningDeltaOrBuilder() {
+    if (eventCase_ == 5) {
+       return (modelgate.v1.ReasoningDelta) event_;
+    }
+    return modelgate.v1.ReasoningDelta.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -292,6 +337,9 @@ private static final long serialVersionUID = 0L;
     if (eventCase_ == 4) {
       output.writeMessage(4, (modelgate.v1.StreamEnd) event_);
     }
+    if (eventCase_ == 5) {
+      output.writeMessage(5, (modelgate.v1.ReasoningDelta) event_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -316,6 +364,10 @@ private static final long serialVersionUID = 0L;
     if (eventCase_ == 4) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(4, (modelgate.v1.StreamEnd) event_);
+    }
+    if (eventCase_ == 5) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, (modelgate.v1.ReasoningDelta) event_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -350,6 +402,10 @@ private static final long serialVersionUID = 0L;
         if (!getEnd()
             .equals(other.getEnd())) return false;
         break;
+      case 5:
+        if (!getReasoningDelta()
+            .equals(other.getReasoningDelta())) return false;
+        break;
       case 0:
       default:
     }
@@ -380,6 +436,10 @@ private static final long serialVersionUID = 0L;
       case 4:
         hash = (37 * hash) + END_FIELD_NUMBER;
         hash = (53 * hash) + getEnd().hashCode();
+        break;
+      case 5:
+        hash = (37 * hash) + REASONING_DELTA_FIELD_NUMBER;
+        hash = (53 * hash) + getReasoningDelta().hashCode();
         break;
       case 0:
       default:
@@ -531,6 +591,9 @@ private static final long serialVersionUID = 0L;
       if (endBuilder_ != null) {
         endBuilder_.clear();
       }
+      if (reasoningDeltaBuilder_ != null) {
+        reasoningDeltaBuilder_.clear();
+      }
       eventCase_ = 0;
       event_ = null;
       return this;
@@ -587,6 +650,10 @@ private static final long serialVersionUID = 0L;
       if (eventCase_ == 4 &&
           endBuilder_ != null) {
         result.event_ = endBuilder_.build();
+      }
+      if (eventCase_ == 5 &&
+          reasoningDeltaBuilder_ != null) {
+        result.event_ = reasoningDeltaBuilder_.build();
       }
     }
 
@@ -651,6 +718,10 @@ private static final long serialVersionUID = 0L;
           mergeEnd(other.getEnd());
           break;
         }
+        case REASONING_DELTA: {
+          mergeReasoningDelta(other.getReasoningDelta());
+          break;
+        }
         case EVENT_NOT_SET: {
           break;
         }
@@ -709,6 +780,13 @@ private static final long serialVersionUID = 0L;
               eventCase_ = 4;
               break;
             } // case 34
+            case 42: {
+              input.readMessage(
+                  getReasoningDeltaFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              eventCase_ = 5;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1451,6 +1529,184 @@ private static final long serialVersionUID = 0L;
       eventCase_ = 4;
       onChanged();
       return endBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.ReasoningDelta, modelgate.v1.ReasoningDelta.Builder, modelgate.v1.ReasoningDeltaOrBuilder> reasoningDeltaBuilder_;
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     * @return Whether the reasoningDelta field is set.
+     */
+    @java.lang.Override
+    public boolean hasReasoningDelta() {
+      return eventCase_ == 5;
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     * @return The reasoningDelta.
+     */
+    @java.lang.Override
+    public modelgate.v1.ReasoningDelta getReasoningDelta() {
+      if (reasoningDeltaBuilder_ == null) {
+        if (eventCase_ == 5) {
+          return (modelgate.v1.ReasoningDelta) event_;
+        }
+        return modelgate.v1.ReasoningDelta.getDefaultInstance();
+      } else {
+        if (eventCase_ == 5) {
+          return reasoningDeltaBuilder_.getMessage();
+        }
+        return modelgate.v1.ReasoningDelta.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    public Builder setReasoningDelta(modelgate.v1.ReasoningDelta value) {
+      if (reasoningDeltaBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        event_ = value;
+        onChanged();
+      } else {
+        reasoningDeltaBuilder_.setMessage(value);
+      }
+      eventCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    public Builder setReasoningDelta(
+        modelgate.v1.ReasoningDelta.Builder builderForValue) {
+      if (reasoningDeltaBuilder_ == null) {
+        event_ = builderForValue.build();
+        onChanged();
+      } else {
+        reasoningDeltaBuilder_.setMessage(builderForValue.build());
+      }
+      eventCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    public Builder mergeReasoningDelta(modelgate.v1.ReasoningDelta value) {
+      if (reasoningDeltaBuilder_ == null) {
+        if (eventCase_ == 5 &&
+            event_ != modelgate.v1.ReasoningDelta.getDefaultInstance()) {
+          event_ = modelgate.v1.ReasoningDelta.newBuilder((modelgate.v1.ReasoningDelta) event_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          event_ = value;
+        }
+        onChanged();
+      } else {
+        if (eventCase_ == 5) {
+          reasoningDeltaBuilder_.mergeFrom(value);
+        } else {
+          reasoningDeltaBuilder_.setMessage(value);
+        }
+      }
+      eventCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    public Builder clearReasoningDelta() {
+      if (reasoningDeltaBuilder_ == null) {
+        if (eventCase_ == 5) {
+          eventCase_ = 0;
+          event_ = null;
+          onChanged();
+        }
+      } else {
+        if (eventCase_ == 5) {
+          eventCase_ = 0;
+          event_ = null;
+        }
+        reasoningDeltaBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    public modelgate.v1.ReasoningDelta.Builder getReasoningDeltaBuilder() {
+      return getReasoningDeltaFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    @java.lang.Override
+    public modelgate.v1.ReasoningDeltaOrBuilder getReasoningDeltaOrBuilder() {
+      if ((eventCase_ == 5) && (reasoningDeltaBuilder_ != null)) {
+        return reasoningDeltaBuilder_.getMessageOrBuilder();
+      } else {
+        if (eventCase_ == 5) {
+          return (modelgate.v1.ReasoningDelta) event_;
+        }
+        return modelgate.v1.ReasoningDelta.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * A piece of the model's reasoning.
+     * </pre>
+     *
+     * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.ReasoningDelta, modelgate.v1.ReasoningDelta.Builder, modelgate.v1.ReasoningDeltaOrBuilder> 
+        getReasoningDeltaFieldBuilder() {
+      if (reasoningDeltaBuilder_ == null) {
+        if (!(eventCase_ == 5)) {
+          event_ = modelgate.v1.ReasoningDelta.getDefaultInstance();
+        }
+        reasoningDeltaBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.ReasoningDelta, modelgate.v1.ReasoningDelta.Builder, modelgate.v1.ReasoningDeltaOrBuilder>(
+                (modelgate.v1.ReasoningDelta) event_,
+                getParentForChildren(),
+                isClean());
+        event_ = null;
+      }
+      eventCase_ = 5;
+      onChanged();
+      return reasoningDeltaBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -115,5 +115,32 @@ public interface StreamChatResponseOrBuilder extends
    */
   modelgate.v1.StreamEndOrBuilder getEndOrBuilder();
 
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   * @return Whether the reasoningDelta field is set.
+   */
+  boolean hasReasoningDelta();
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   * @return The reasoningDelta.
+   */
+  modelgate.v1.ReasoningDelta getReasoningDelta();
+  /**
+   * <pre>
+   * A piece of the model's reasoning.
+   * </pre>
+   *
+   * <code>.modelgate.v1.ReasoningDelta reasoning_delta = 5 [json_name = "reasoningDelta"];</code>
+   */
+  modelgate.v1.ReasoningDeltaOrBuilder getReasoningDeltaOrBuilder();
+
   public modelgate.v1.StreamChatResponse.EventCase getEventCase();
 }

@@ -593,7 +593,7 @@ java.lang.String defaultValue) {
    *
    * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-   *     See modelgate/v1/stream.proto;l=83
+   *     See modelgate/v1/stream.proto;l=106
    * @return Whether the structuredOutput field is set.
    */
   @java.lang.Override
@@ -607,7 +607,7 @@ java.lang.String defaultValue) {
    *
    * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-   *     See modelgate/v1/stream.proto;l=83
+   *     See modelgate/v1/stream.proto;l=106
    * @return The structuredOutput.
    */
   @java.lang.Override
@@ -2629,7 +2629,7 @@ java.lang.String defaultValue) {
      *
      * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-     *     See modelgate/v1/stream.proto;l=83
+     *     See modelgate/v1/stream.proto;l=106
      * @return Whether the structuredOutput field is set.
      */
     @java.lang.Deprecated public boolean hasStructuredOutput() {
@@ -2642,7 +2642,7 @@ java.lang.String defaultValue) {
      *
      * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
      * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-     *     See modelgate/v1/stream.proto;l=83
+     *     See modelgate/v1/stream.proto;l=106
      * @return The structuredOutput.
      */
     @java.lang.Deprecated public com.google.protobuf.Value getStructuredOutput() {

@@ -288,7 +288,7 @@ java.lang.String defaultValue);
    *
    * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-   *     See modelgate/v1/stream.proto;l=83
+   *     See modelgate/v1/stream.proto;l=106
    * @return Whether the structuredOutput field is set.
    */
   @java.lang.Deprecated boolean hasStructuredOutput();
@@ -299,7 +299,7 @@ java.lang.String defaultValue);
    *
    * <code>.google.protobuf.Value structured_output = 12 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.StreamEnd.structured_output is deprecated.
-   *     See modelgate/v1/stream.proto;l=83
+   *     See modelgate/v1/stream.proto;l=106
    * @return The structuredOutput.
    */
   @java.lang.Deprecated com.google.protobuf.Value getStructuredOutput();

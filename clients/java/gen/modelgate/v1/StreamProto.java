@@ -25,6 +25,11 @@ public final class StreamProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_modelgate_v1_TextDelta_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_ReasoningDelta_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_ReasoningDelta_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_modelgate_v1_ToolCallDelta_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -50,43 +55,50 @@ public final class StreamProto {
     java.lang.String[] descriptorData = {
       "\n\031modelgate/v1/stream.proto\022\014modelgate.v" +
       "1\032\036google/protobuf/duration.proto\032\034googl" +
-      "e/protobuf/struct.proto\032\035modelgate/v1/ge" +
-      "neration.proto\"\331\001\n\016AttemptStarted\022\030\n\007att" +
-      "empt\030\001 \001(\005R\007attempt\022-\n\004kind\030\002 \001(\0162\031.mode" +
-      "lgate.v1.AttemptKindR\004kind\022\024\n\005model\030\003 \001(" +
-      "\tR\005model\022\032\n\010provider\030\004 \001(\tR\010provider\022\030\n\007" +
-      "runtime\030\005 \001(\tR\007runtime\0222\n\025previous_error" +
-      "_reason\030\006 \001(\tR\023previousErrorReason\"\037\n\tTe" +
-      "xtDelta\022\022\n\004text\030\001 \001(\tR\004text\"p\n\rToolCallD" +
-      "elta\022\024\n\005index\030\001 \001(\005R\005index\022\016\n\002id\030\002 \001(\tR\002" +
-      "id\022\022\n\004name\030\003 \001(\tR\004name\022%\n\016arguments_json" +
-      "\030\004 \001(\tR\rargumentsJson\"\215\005\n\tStreamEnd\022\016\n\002i" +
-      "d\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005model\022\032\n\010pro" +
-      "vider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004 \001(\tR\007" +
-      "runtime\022?\n\rfinish_reason\030\005 \001(\0162\032.modelga" +
-      "te.v1.FinishReasonR\014finishReason\022*\n\021raw_" +
-      "finish_reason\030\006 \001(\tR\017rawFinishReason\022)\n\005" +
-      "usage\030\007 \001(\0132\023.modelgate.v1.UsageR\005usage\022" +
-      "&\n\004cost\030\010 \001(\0132\022.modelgate.v1.CostR\004cost\022" +
-      "3\n\007latency\030\t \001(\0132\031.google.protobuf.Durat" +
-      "ionR\007latency\022A\n\010metadata\030\n \003(\0132%.modelga" +
-      "te.v1.StreamEnd.MetadataEntryR\010metadata\022" +
-      "0\n\024provider_response_id\030\013 \001(\tR\022providerR" +
-      "esponseId\022G\n\021structured_output\030\014 \001(\0132\026.g" +
-      "oogle.protobuf.ValueB\002\030\001R\020structuredOutp" +
-      "ut\0224\n\026structured_output_json\030\r \001(\tR\024stru" +
-      "cturedOutputJson\032;\n\rMetadataEntry\022\020\n\003key" +
-      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001*v\n" +
-      "\013AttemptKind\022\034\n\030ATTEMPT_KIND_UNSPECIFIED" +
-      "\020\000\022\026\n\022ATTEMPT_KIND_FIRST\020\001\022\026\n\022ATTEMPT_KI" +
-      "ND_RETRY\020\002\022\031\n\025ATTEMPT_KIND_FALLBACK\020\003B\017B" +
-      "\013StreamProtoP\001b\006proto3"
+      "e/protobuf/struct.proto\032\032modelgate/v1/co" +
+      "ntent.proto\032\035modelgate/v1/generation.pro" +
+      "to\"\331\001\n\016AttemptStarted\022\030\n\007attempt\030\001 \001(\005R\007" +
+      "attempt\022-\n\004kind\030\002 \001(\0162\031.modelgate.v1.Att" +
+      "emptKindR\004kind\022\024\n\005model\030\003 \001(\tR\005model\022\032\n\010" +
+      "provider\030\004 \001(\tR\010provider\022\030\n\007runtime\030\005 \001(" +
+      "\tR\007runtime\0222\n\025previous_error_reason\030\006 \001(" +
+      "\tR\023previousErrorReason\"\037\n\tTextDelta\022\022\n\004t" +
+      "ext\030\001 \001(\tR\004text\"\327\001\n\016ReasoningDelta\022\024\n\005in" +
+      "dex\030\001 \001(\005R\005index\022\022\n\004text\030\002 \001(\tR\004text\022\034\n\t" +
+      "signature\030\003 \001(\tR\tsignature\022\034\n\tencrypted\030" +
+      "\004 \001(\tR\tencrypted\0225\n\006format\030\005 \001(\0162\035.model" +
+      "gate.v1.ReasoningFormatR\006format\022\016\n\002id\030\006 " +
+      "\001(\tR\002id\022\030\n\007summary\030\007 \001(\010R\007summary\"p\n\rToo" +
+      "lCallDelta\022\024\n\005index\030\001 \001(\005R\005index\022\016\n\002id\030\002" +
+      " \001(\tR\002id\022\022\n\004name\030\003 \001(\tR\004name\022%\n\016argument" +
+      "s_json\030\004 \001(\tR\rargumentsJson\"\215\005\n\tStreamEn" +
+      "d\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005model\022" +
+      "\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004" +
+      " \001(\tR\007runtime\022?\n\rfinish_reason\030\005 \001(\0162\032.m" +
+      "odelgate.v1.FinishReasonR\014finishReason\022*" +
+      "\n\021raw_finish_reason\030\006 \001(\tR\017rawFinishReas" +
+      "on\022)\n\005usage\030\007 \001(\0132\023.modelgate.v1.UsageR\005" +
+      "usage\022&\n\004cost\030\010 \001(\0132\022.modelgate.v1.CostR" +
+      "\004cost\0223\n\007latency\030\t \001(\0132\031.google.protobuf" +
+      ".DurationR\007latency\022A\n\010metadata\030\n \003(\0132%.m" +
+      "odelgate.v1.StreamEnd.MetadataEntryR\010met" +
+      "adata\0220\n\024provider_response_id\030\013 \001(\tR\022pro" +
+      "viderResponseId\022G\n\021structured_output\030\014 \001" +
+      "(\0132\026.google.protobuf.ValueB\002\030\001R\020structur" +
+      "edOutput\0224\n\026structured_output_json\030\r \001(\t" +
+      "R\024structuredOutputJson\032;\n\rMetadataEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
+      "\0028\001*v\n\013AttemptKind\022\034\n\030ATTEMPT_KIND_UNSPE" +
+      "CIFIED\020\000\022\026\n\022ATTEMPT_KIND_FIRST\020\001\022\026\n\022ATTE" +
+      "MPT_KIND_RETRY\020\002\022\031\n\025ATTEMPT_KIND_FALLBAC" +
+      "K\020\003B\017B\013StreamProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           com.google.protobuf.DurationProto.getDescriptor(),
           com.google.protobuf.StructProto.getDescriptor(),
+          modelgate.v1.ContentProto.getDescriptor(),
           modelgate.v1.GenerationProto.getDescriptor(),
         });
     internal_static_modelgate_v1_AttemptStarted_descriptor =
@@ -101,14 +113,20 @@ public final class StreamProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_TextDelta_descriptor,
         new java.lang.String[] { "Text", });
-    internal_static_modelgate_v1_ToolCallDelta_descriptor =
+    internal_static_modelgate_v1_ReasoningDelta_descriptor =
       getDescriptor().getMessageTypes().get(2);
+    internal_static_modelgate_v1_ReasoningDelta_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_ReasoningDelta_descriptor,
+        new java.lang.String[] { "Index", "Text", "Signature", "Encrypted", "Format", "Id", "Summary", });
+    internal_static_modelgate_v1_ToolCallDelta_descriptor =
+      getDescriptor().getMessageTypes().get(3);
     internal_static_modelgate_v1_ToolCallDelta_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ToolCallDelta_descriptor,
         new java.lang.String[] { "Index", "Id", "Name", "ArgumentsJson", });
     internal_static_modelgate_v1_StreamEnd_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(4);
     internal_static_modelgate_v1_StreamEnd_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_StreamEnd_descriptor,
@@ -121,6 +139,7 @@ public final class StreamProto {
         new java.lang.String[] { "Key", "Value", });
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.StructProto.getDescriptor();
+    modelgate.v1.ContentProto.getDescriptor();
     modelgate.v1.GenerationProto.getDescriptor();
   }
 

@@ -155,7 +155,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    * @deprecated modelgate.v1.Tool.parameters is deprecated.
-   *     See modelgate/v1/content.proto;l=122
+   *     See modelgate/v1/content.proto;l=182
    * @return Whether the parameters field is set.
    */
   @java.lang.Override
@@ -171,7 +171,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    * @deprecated modelgate.v1.Tool.parameters is deprecated.
-   *     See modelgate/v1/content.proto;l=122
+   *     See modelgate/v1/content.proto;l=182
    * @return The parameters.
    */
   @java.lang.Override
@@ -258,6 +258,47 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int CACHE_BREAKPOINT_FIELD_NUMBER = 6;
+  private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  @java.lang.Override
+  public boolean hasCacheBreakpoint() {
+    return cacheBreakpoint_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+    return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -287,6 +328,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(parametersJson_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 5, parametersJson_);
     }
+    if (cacheBreakpoint_ != null) {
+      output.writeMessage(6, getCacheBreakpoint());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -312,6 +356,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(parametersJson_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, parametersJson_);
+    }
+    if (cacheBreakpoint_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, getCacheBreakpoint());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -341,6 +389,11 @@ private static final long serialVersionUID = 0L;
         != other.getStrict()) return false;
     if (!getParametersJson()
         .equals(other.getParametersJson())) return false;
+    if (hasCacheBreakpoint() != other.hasCacheBreakpoint()) return false;
+    if (hasCacheBreakpoint()) {
+      if (!getCacheBreakpoint()
+          .equals(other.getCacheBreakpoint())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -365,6 +418,10 @@ private static final long serialVersionUID = 0L;
         getStrict());
     hash = (37 * hash) + PARAMETERS_JSON_FIELD_NUMBER;
     hash = (53 * hash) + getParametersJson().hashCode();
+    if (hasCacheBreakpoint()) {
+      hash = (37 * hash) + CACHE_BREAKPOINT_FIELD_NUMBER;
+      hash = (53 * hash) + getCacheBreakpoint().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -507,6 +564,11 @@ private static final long serialVersionUID = 0L;
       }
       strict_ = false;
       parametersJson_ = "";
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
       return this;
     }
 
@@ -556,6 +618,11 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.parametersJson_ = parametersJson_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.cacheBreakpoint_ = cacheBreakpointBuilder_ == null
+            ? cacheBreakpoint_
+            : cacheBreakpointBuilder_.build();
       }
     }
 
@@ -624,6 +691,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000010;
         onChanged();
       }
+      if (other.hasCacheBreakpoint()) {
+        mergeCacheBreakpoint(other.getCacheBreakpoint());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -677,6 +747,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 42
+            case 50: {
+              input.readMessage(
+                  getCacheBreakpointFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -890,7 +967,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      * @deprecated modelgate.v1.Tool.parameters is deprecated.
-     *     See modelgate/v1/content.proto;l=122
+     *     See modelgate/v1/content.proto;l=182
      * @return Whether the parameters field is set.
      */
     @java.lang.Deprecated public boolean hasParameters() {
@@ -905,7 +982,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
      * @deprecated modelgate.v1.Tool.parameters is deprecated.
-     *     See modelgate/v1/content.proto;l=122
+     *     See modelgate/v1/content.proto;l=182
      * @return The parameters.
      */
     @java.lang.Deprecated public com.google.protobuf.Struct getParameters() {
@@ -1199,6 +1276,170 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000010;
       onChanged();
       return this;
+    }
+
+    private modelgate.v1.CacheBreakpoint cacheBreakpoint_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> cacheBreakpointBuilder_;
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     * @return Whether the cacheBreakpoint field is set.
+     */
+    public boolean hasCacheBreakpoint() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     * @return The cacheBreakpoint.
+     */
+    public modelgate.v1.CacheBreakpoint getCacheBreakpoint() {
+      if (cacheBreakpointBuilder_ == null) {
+        return cacheBreakpoint_ == null ? modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      } else {
+        return cacheBreakpointBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        cacheBreakpoint_ = value;
+      } else {
+        cacheBreakpointBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder setCacheBreakpoint(
+        modelgate.v1.CacheBreakpoint.Builder builderForValue) {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpoint_ = builderForValue.build();
+      } else {
+        cacheBreakpointBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder mergeCacheBreakpoint(modelgate.v1.CacheBreakpoint value) {
+      if (cacheBreakpointBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0) &&
+          cacheBreakpoint_ != null &&
+          cacheBreakpoint_ != modelgate.v1.CacheBreakpoint.getDefaultInstance()) {
+          getCacheBreakpointBuilder().mergeFrom(value);
+        } else {
+          cacheBreakpoint_ = value;
+        }
+      } else {
+        cacheBreakpointBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public Builder clearCacheBreakpoint() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      cacheBreakpoint_ = null;
+      if (cacheBreakpointBuilder_ != null) {
+        cacheBreakpointBuilder_.dispose();
+        cacheBreakpointBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpoint.Builder getCacheBreakpointBuilder() {
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return getCacheBreakpointFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    public modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder() {
+      if (cacheBreakpointBuilder_ != null) {
+        return cacheBreakpointBuilder_.getMessageOrBuilder();
+      } else {
+        return cacheBreakpoint_ == null ?
+            modelgate.v1.CacheBreakpoint.getDefaultInstance() : cacheBreakpoint_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt-cache breakpoint after this tool's definition (put it
+     * on the last tool to cache all of them). See CacheBreakpoint.
+     * </pre>
+     *
+     * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder> 
+        getCacheBreakpointFieldBuilder() {
+      if (cacheBreakpointBuilder_ == null) {
+        cacheBreakpointBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.CacheBreakpoint, modelgate.v1.CacheBreakpoint.Builder, modelgate.v1.CacheBreakpointOrBuilder>(
+                getCacheBreakpoint(),
+                getParentForChildren(),
+                isClean());
+        cacheBreakpoint_ = null;
+      }
+      return cacheBreakpointBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -156,7 +156,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-   *     See modelgate/v1/content.proto;l=83
+   *     See modelgate/v1/content.proto;l=92
    * @return Whether the arguments field is set.
    */
   @java.lang.Override
@@ -173,7 +173,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-   *     See modelgate/v1/content.proto;l=83
+   *     See modelgate/v1/content.proto;l=92
    * @return The arguments.
    */
   @java.lang.Override
@@ -859,7 +859,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-     *     See modelgate/v1/content.proto;l=83
+     *     See modelgate/v1/content.proto;l=92
      * @return Whether the arguments field is set.
      */
     @java.lang.Deprecated public boolean hasArguments() {
@@ -875,7 +875,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
      * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-     *     See modelgate/v1/content.proto;l=83
+     *     See modelgate/v1/content.proto;l=92
      * @return The arguments.
      */
     @java.lang.Deprecated public com.google.protobuf.Struct getArguments() {

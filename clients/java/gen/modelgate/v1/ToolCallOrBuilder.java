@@ -57,7 +57,7 @@ public interface ToolCallOrBuilder extends
    *
    * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-   *     See modelgate/v1/content.proto;l=83
+   *     See modelgate/v1/content.proto;l=92
    * @return Whether the arguments field is set.
    */
   @java.lang.Deprecated boolean hasArguments();
@@ -71,7 +71,7 @@ public interface ToolCallOrBuilder extends
    *
    * <code>.google.protobuf.Struct arguments = 3 [json_name = "arguments", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolCall.arguments is deprecated.
-   *     See modelgate/v1/content.proto;l=83
+   *     See modelgate/v1/content.proto;l=92
    * @return The arguments.
    */
   @java.lang.Deprecated com.google.protobuf.Struct getArguments();

@@ -139,7 +139,7 @@ public enum ToolChoiceMode
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return modelgate.v1.ContentProto.getDescriptor().getEnumTypes().get(2);
+    return modelgate.v1.ContentProto.getDescriptor().getEnumTypes().get(3);
   }
 
   private static final ToolChoiceMode[] VALUES = values();

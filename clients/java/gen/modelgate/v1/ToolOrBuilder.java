@@ -56,7 +56,7 @@ public interface ToolOrBuilder extends
    *
    * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    * @deprecated modelgate.v1.Tool.parameters is deprecated.
-   *     See modelgate/v1/content.proto;l=122
+   *     See modelgate/v1/content.proto;l=182
    * @return Whether the parameters field is set.
    */
   @java.lang.Deprecated boolean hasParameters();
@@ -69,7 +69,7 @@ public interface ToolOrBuilder extends
    *
    * <code>.google.protobuf.Struct parameters = 3 [json_name = "parameters", deprecated = true];</code>
    * @deprecated modelgate.v1.Tool.parameters is deprecated.
-   *     See modelgate/v1/content.proto;l=122
+   *     See modelgate/v1/content.proto;l=182
    * @return The parameters.
    */
   @java.lang.Deprecated com.google.protobuf.Struct getParameters();
@@ -117,4 +117,34 @@ public interface ToolOrBuilder extends
    */
   com.google.protobuf.ByteString
       getParametersJsonBytes();
+
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return Whether the cacheBreakpoint field is set.
+   */
+  boolean hasCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   * @return The cacheBreakpoint.
+   */
+  modelgate.v1.CacheBreakpoint getCacheBreakpoint();
+  /**
+   * <pre>
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   * </pre>
+   *
+   * <code>.modelgate.v1.CacheBreakpoint cache_breakpoint = 6 [json_name = "cacheBreakpoint"];</code>
+   */
+  modelgate.v1.CacheBreakpointOrBuilder getCacheBreakpointOrBuilder();
 }

@@ -212,7 +212,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolResult.json is deprecated.
-   *     See modelgate/v1/content.proto;l=102
+   *     See modelgate/v1/content.proto;l=111
    * @return Whether the json field is set.
    */
   @java.lang.Override
@@ -227,7 +227,7 @@ private static final long serialVersionUID = 0L;
    *
    * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolResult.json is deprecated.
-   *     See modelgate/v1/content.proto;l=102
+   *     See modelgate/v1/content.proto;l=111
    * @return The json.
    */
   @java.lang.Override
@@ -1099,7 +1099,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      * @deprecated modelgate.v1.ToolResult.json is deprecated.
-     *     See modelgate/v1/content.proto;l=102
+     *     See modelgate/v1/content.proto;l=111
      * @return Whether the json field is set.
      */
     @java.lang.Override
@@ -1114,7 +1114,7 @@ private static final long serialVersionUID = 0L;
      *
      * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
      * @deprecated modelgate.v1.ToolResult.json is deprecated.
-     *     See modelgate/v1/content.proto;l=102
+     *     See modelgate/v1/content.proto;l=111
      * @return The json.
      */
     @java.lang.Override

@@ -64,7 +64,7 @@ public interface ToolResultOrBuilder extends
    *
    * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolResult.json is deprecated.
-   *     See modelgate/v1/content.proto;l=102
+   *     See modelgate/v1/content.proto;l=111
    * @return Whether the json field is set.
    */
   @java.lang.Deprecated boolean hasJson();
@@ -76,7 +76,7 @@ public interface ToolResultOrBuilder extends
    *
    * <code>.google.protobuf.Struct json = 3 [json_name = "json", deprecated = true];</code>
    * @deprecated modelgate.v1.ToolResult.json is deprecated.
-   *     See modelgate/v1/content.proto;l=102
+   *     See modelgate/v1/content.proto;l=111
    * @return The json.
    */
   @java.lang.Deprecated com.google.protobuf.Struct getJson();

@@ -8,9 +8,9 @@ import type { Duration, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { ContentPart, Message as Message$1, Tool, ToolChoice } from "./content_pb.js";
 import { file_modelgate_v1_content } from "./content_pb.js";
-import type { CacheControl, Cost, FinishReason, GenerationConfig, ResponseFormat, Usage } from "./generation_pb.js";
+import type { CacheControl, Cost, FinishReason, GenerationConfig, PromptCacheConfig, ReasoningConfig, ResponseFormat, Usage } from "./generation_pb.js";
 import { file_modelgate_v1_generation } from "./generation_pb.js";
-import type { AttemptStarted, StreamEnd, TextDelta, ToolCallDelta } from "./stream_pb.js";
+import type { AttemptStarted, ReasoningDelta, StreamEnd, TextDelta, ToolCallDelta } from "./stream_pb.js";
 import { file_modelgate_v1_stream } from "./stream_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/chat.proto.
  */
 export const file_modelgate_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("Chdtb2RlbGdhdGUvdjEvY2hhdC5wcm90bxIMbW9kZWxnYXRlLnYxIs0DCgtDaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRInCghtZXNzYWdlcxgCIAMoCzIVLm1vZGVsZ2F0ZS52MS5NZXNzYWdlEiEKBXRvb2xzGAMgAygLMhIubW9kZWxnYXRlLnYxLlRvb2wSLQoLdG9vbF9jaG9pY2UYBCABKAsyGC5tb2RlbGdhdGUudjEuVG9vbENob2ljZRIyCgpnZW5lcmF0aW9uGAUgASgLMh4ubW9kZWxnYXRlLnYxLkdlbmVyYXRpb25Db25maWcSNQoPcmVzcG9uc2VfZm9ybWF0GAYgASgLMhwubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0EhwKFHByZXZpb3VzX3Jlc3BvbnNlX2lkGAcgASgJEjEKDWNhY2hlX2NvbnRyb2wYCCABKAsyGi5tb2RlbGdhdGUudjEuQ2FjaGVDb250cm9sEjkKCG1ldGFkYXRhGAkgAygLMicubW9kZWxnYXRlLnYxLkNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSDAoEdXNlchgKIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEimgQKDENoYXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEioKB2NvbnRlbnQYBSADKAsyGS5tb2RlbGdhdGUudjEuQ29udGVudFBhcnQSMQoNZmluaXNoX3JlYXNvbhgGIAEoDjIaLm1vZGVsZ2F0ZS52MS5GaW5pc2hSZWFzb24SGQoRcmF3X2ZpbmlzaF9yZWFzb24YByABKAkSIgoFdXNhZ2UYCCABKAsyEy5tb2RlbGdhdGUudjEuVXNhZ2USIAoEY29zdBgJIAEoCzISLm1vZGVsZ2F0ZS52MS5Db3N0EioKB2xhdGVuY3kYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOgoIbWV0YWRhdGEYCyADKAsyKC5tb2RlbGdhdGUudjEuQ2hhdFJlc3BvbnNlLk1ldGFkYXRhRW50cnkSHAoUcHJvdmlkZXJfcmVzcG9uc2VfaWQYDCABKAkSNQoRc3RydWN0dXJlZF9vdXRwdXQYDSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVCAhgBEh4KFnN0cnVjdHVyZWRfb3V0cHV0X2pzb24YDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItkDChFTdHJlYW1DaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRInCghtZXNzYWdlcxgCIAMoCzIVLm1vZGVsZ2F0ZS52MS5NZXNzYWdlEiEKBXRvb2xzGAMgAygLMhIubW9kZWxnYXRlLnYxLlRvb2wSLQoLdG9vbF9jaG9pY2UYBCABKAsyGC5tb2RlbGdhdGUudjEuVG9vbENob2ljZRIyCgpnZW5lcmF0aW9uGAUgASgLMh4ubW9kZWxnYXRlLnYxLkdlbmVyYXRpb25Db25maWcSNQoPcmVzcG9uc2VfZm9ybWF0GAYgASgLMhwubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0EhwKFHByZXZpb3VzX3Jlc3BvbnNlX2lkGAcgASgJEjEKDWNhY2hlX2NvbnRyb2wYCCABKAsyGi5tb2RlbGdhdGUudjEuQ2FjaGVDb250cm9sEj8KCG1ldGFkYXRhGAkgAygLMi0ubW9kZWxnYXRlLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSDAoEdXNlchgKIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3QEKElN0cmVhbUNoYXRSZXNwb25zZRIvCgdhdHRlbXB0GAEgASgLMhwubW9kZWxnYXRlLnYxLkF0dGVtcHRTdGFydGVkSAASLQoKdGV4dF9kZWx0YRgCIAEoCzIXLm1vZGVsZ2F0ZS52MS5UZXh0RGVsdGFIABI2Cg90b29sX2NhbGxfZGVsdGEYAyABKAsyGy5tb2RlbGdhdGUudjEuVG9vbENhbGxEZWx0YUgAEiYKA2VuZBgEIAEoCzIXLm1vZGVsZ2F0ZS52MS5TdHJlYW1FbmRIAEIHCgVldmVudGIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_modelgate_v1_content, file_modelgate_v1_generation, file_modelgate_v1_stream]);
+  fileDesc("Chdtb2RlbGdhdGUvdjEvY2hhdC5wcm90bxIMbW9kZWxnYXRlLnYxIrYECgtDaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRInCghtZXNzYWdlcxgCIAMoCzIVLm1vZGVsZ2F0ZS52MS5NZXNzYWdlEiEKBXRvb2xzGAMgAygLMhIubW9kZWxnYXRlLnYxLlRvb2wSLQoLdG9vbF9jaG9pY2UYBCABKAsyGC5tb2RlbGdhdGUudjEuVG9vbENob2ljZRIyCgpnZW5lcmF0aW9uGAUgASgLMh4ubW9kZWxnYXRlLnYxLkdlbmVyYXRpb25Db25maWcSNQoPcmVzcG9uc2VfZm9ybWF0GAYgASgLMhwubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0EhwKFHByZXZpb3VzX3Jlc3BvbnNlX2lkGAcgASgJEjEKDWNhY2hlX2NvbnRyb2wYCCABKAsyGi5tb2RlbGdhdGUudjEuQ2FjaGVDb250cm9sEjkKCG1ldGFkYXRhGAkgAygLMicubW9kZWxnYXRlLnYxLkNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSDAoEdXNlchgKIAEoCRIwCglyZWFzb25pbmcYCyABKAsyHS5tb2RlbGdhdGUudjEuUmVhc29uaW5nQ29uZmlnEjUKDHByb21wdF9jYWNoZRgMIAEoCzIfLm1vZGVsZ2F0ZS52MS5Qcm9tcHRDYWNoZUNvbmZpZxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEimgQKDENoYXRSZXNwb25zZRIKCgJpZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEioKB2NvbnRlbnQYBSADKAsyGS5tb2RlbGdhdGUudjEuQ29udGVudFBhcnQSMQoNZmluaXNoX3JlYXNvbhgGIAEoDjIaLm1vZGVsZ2F0ZS52MS5GaW5pc2hSZWFzb24SGQoRcmF3X2ZpbmlzaF9yZWFzb24YByABKAkSIgoFdXNhZ2UYCCABKAsyEy5tb2RlbGdhdGUudjEuVXNhZ2USIAoEY29zdBgJIAEoCzISLm1vZGVsZ2F0ZS52MS5Db3N0EioKB2xhdGVuY3kYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOgoIbWV0YWRhdGEYCyADKAsyKC5tb2RlbGdhdGUudjEuQ2hhdFJlc3BvbnNlLk1ldGFkYXRhRW50cnkSHAoUcHJvdmlkZXJfcmVzcG9uc2VfaWQYDCABKAkSNQoRc3RydWN0dXJlZF9vdXRwdXQYDSABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVCAhgBEh4KFnN0cnVjdHVyZWRfb3V0cHV0X2pzb24YDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsIEChFTdHJlYW1DaGF0UmVxdWVzdBINCgVtb2RlbBgBIAEoCRInCghtZXNzYWdlcxgCIAMoCzIVLm1vZGVsZ2F0ZS52MS5NZXNzYWdlEiEKBXRvb2xzGAMgAygLMhIubW9kZWxnYXRlLnYxLlRvb2wSLQoLdG9vbF9jaG9pY2UYBCABKAsyGC5tb2RlbGdhdGUudjEuVG9vbENob2ljZRIyCgpnZW5lcmF0aW9uGAUgASgLMh4ubW9kZWxnYXRlLnYxLkdlbmVyYXRpb25Db25maWcSNQoPcmVzcG9uc2VfZm9ybWF0GAYgASgLMhwubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0EhwKFHByZXZpb3VzX3Jlc3BvbnNlX2lkGAcgASgJEjEKDWNhY2hlX2NvbnRyb2wYCCABKAsyGi5tb2RlbGdhdGUudjEuQ2FjaGVDb250cm9sEj8KCG1ldGFkYXRhGAkgAygLMi0ubW9kZWxnYXRlLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSDAoEdXNlchgKIAEoCRIwCglyZWFzb25pbmcYCyABKAsyHS5tb2RlbGdhdGUudjEuUmVhc29uaW5nQ29uZmlnEjUKDHByb21wdF9jYWNoZRgMIAEoCzIfLm1vZGVsZ2F0ZS52MS5Qcm9tcHRDYWNoZUNvbmZpZxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEilgIKElN0cmVhbUNoYXRSZXNwb25zZRIvCgdhdHRlbXB0GAEgASgLMhwubW9kZWxnYXRlLnYxLkF0dGVtcHRTdGFydGVkSAASLQoKdGV4dF9kZWx0YRgCIAEoCzIXLm1vZGVsZ2F0ZS52MS5UZXh0RGVsdGFIABI2Cg90b29sX2NhbGxfZGVsdGEYAyABKAsyGy5tb2RlbGdhdGUudjEuVG9vbENhbGxEZWx0YUgAEiYKA2VuZBgEIAEoCzIXLm1vZGVsZ2F0ZS52MS5TdHJlYW1FbmRIABI3Cg9yZWFzb25pbmdfZGVsdGEYBSABKAsyHC5tb2RlbGdhdGUudjEuUmVhc29uaW5nRGVsdGFIAEIHCgVldmVudGIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_modelgate_v1_content, file_modelgate_v1_generation, file_modelgate_v1_stream]);
 
 /**
  * Request of Chat. StreamChatRequest has the same fields and numbers.
@@ -98,6 +98,20 @@ export type ChatRequest = Message<"modelgate.v1.ChatRequest"> & {
    * @generated from field: string user = 10;
    */
   user: string;
+
+  /**
+   * Optional. Reasoning effort and budget for reasoning models.
+   *
+   * @generated from field: modelgate.v1.ReasoningConfig reasoning = 11;
+   */
+  reasoning?: ReasoningConfig | undefined;
+
+  /**
+   * Optional. Automatic prompt-cache options (OpenAI).
+   *
+   * @generated from field: modelgate.v1.PromptCacheConfig prompt_cache = 12;
+   */
+  promptCache?: PromptCacheConfig | undefined;
 };
 
 /**
@@ -300,6 +314,20 @@ export type StreamChatRequest = Message<"modelgate.v1.StreamChatRequest"> & {
    * @generated from field: string user = 10;
    */
   user: string;
+
+  /**
+   * Optional. See ChatRequest.reasoning.
+   *
+   * @generated from field: modelgate.v1.ReasoningConfig reasoning = 11;
+   */
+  reasoning?: ReasoningConfig | undefined;
+
+  /**
+   * Optional. See ChatRequest.prompt_cache.
+   *
+   * @generated from field: modelgate.v1.PromptCacheConfig prompt_cache = 12;
+   */
+  promptCache?: PromptCacheConfig | undefined;
 };
 
 /**
@@ -354,6 +382,14 @@ export type StreamChatResponse = Message<"modelgate.v1.StreamChatResponse"> & {
      */
     value: StreamEnd;
     case: "end";
+  } | {
+    /**
+     * A piece of the model's reasoning.
+     *
+     * @generated from field: modelgate.v1.ReasoningDelta reasoning_delta = 5;
+     */
+    value: ReasoningDelta;
+    case: "reasoningDelta";
   } | { case: undefined; value?: undefined };
 };
 

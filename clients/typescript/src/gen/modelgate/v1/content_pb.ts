@@ -4,14 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
 
 /**
  * Describes the file modelgate/v1/content.proto.
  */
 export const file_modelgate_v1_content: GenFile = /*@__PURE__*/
-  fileDesc("Chptb2RlbGdhdGUvdjEvY29udGVudC5wcm90bxIMbW9kZWxnYXRlLnYxImMKB01lc3NhZ2USIAoEcm9sZRgBIAEoDjISLm1vZGVsZ2F0ZS52MS5Sb2xlEigKBXBhcnRzGAIgAygLMhkubW9kZWxnYXRlLnYxLkNvbnRlbnRQYXJ0EgwKBG5hbWUYAyABKAkiqQEKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIkCgVpbWFnZRgCIAEoCzITLm1vZGVsZ2F0ZS52MS5JbWFnZUgAEisKCXRvb2xfY2FsbBgDIAEoCzIWLm1vZGVsZ2F0ZS52MS5Ub29sQ2FsbEgAEi8KC3Rvb2xfcmVzdWx0GAQgASgLMhgubW9kZWxnYXRlLnYxLlRvb2xSZXN1bHRIAEIGCgRkYXRhIm4KBUltYWdlEg4KBGRhdGEYASABKAxIABINCgN1cmwYAiABKAlIABIRCgltaW1lX3R5cGUYAyABKAkSKQoGZGV0YWlsGAQgASgOMhkubW9kZWxnYXRlLnYxLkltYWdlRGV0YWlsQggKBnNvdXJjZSJsCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEi4KCWFyZ3VtZW50cxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCAhgBEhYKDmFyZ3VtZW50c19qc29uGAQgASgJIp4BCgpUb29sUmVzdWx0EhQKDHRvb2xfY2FsbF9pZBgBIAEoCRIOCgR0ZXh0GAIgASgJSAASKwoEanNvbhgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCAhgBSAASEwoJanNvbl90ZXh0GAYgASgJSAASEAoIaXNfZXJyb3IYBCABKAgSDAoEbmFtZRgFIAEoCUIICgZyZXN1bHQigwEKBFRvb2wSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIvCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESDgoGc3RyaWN0GAQgASgIEhcKD3BhcmFtZXRlcnNfanNvbhgFIAEoCSJZCgpUb29sQ2hvaWNlEiwKBG1vZGUYASABKA4yHC5tb2RlbGdhdGUudjEuVG9vbENob2ljZU1vZGVIABITCgl0b29sX25hbWUYAiABKAlIAEIICgZjaG9pY2UqXwoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9TWVNURU0QARINCglST0xFX1VTRVIQAhISCg5ST0xFX0FTU0lTVEFOVBADEg0KCVJPTEVfVE9PTBAEKm8KC0ltYWdlRGV0YWlsEhwKGElNQUdFX0RFVEFJTF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0RFVEFJTF9MT1cQARIVChFJTUFHRV9ERVRBSUxfSElHSBACEhUKEUlNQUdFX0RFVEFJTF9BVVRPEAMqhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEANiBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("Chptb2RlbGdhdGUvdjEvY29udGVudC5wcm90bxIMbW9kZWxnYXRlLnYxIpwBCgdNZXNzYWdlEiAKBHJvbGUYASABKA4yEi5tb2RlbGdhdGUudjEuUm9sZRIoCgVwYXJ0cxgCIAMoCzIZLm1vZGVsZ2F0ZS52MS5Db250ZW50UGFydBIMCgRuYW1lGAMgASgJEjcKEGNhY2hlX2JyZWFrcG9pbnQYBCABKAsyHS5tb2RlbGdhdGUudjEuQ2FjaGVCcmVha3BvaW50IpACCgtDb250ZW50UGFydBIOCgR0ZXh0GAEgASgJSAASJAoFaW1hZ2UYAiABKAsyEy5tb2RlbGdhdGUudjEuSW1hZ2VIABIrCgl0b29sX2NhbGwYAyABKAsyFi5tb2RlbGdhdGUudjEuVG9vbENhbGxIABIvCgt0b29sX3Jlc3VsdBgEIAEoCzIYLm1vZGVsZ2F0ZS52MS5Ub29sUmVzdWx0SAASLAoJcmVhc29uaW5nGAUgASgLMhcubW9kZWxnYXRlLnYxLlJlYXNvbmluZ0gAEjcKEGNhY2hlX2JyZWFrcG9pbnQYBiABKAsyHS5tb2RlbGdhdGUudjEuQ2FjaGVCcmVha3BvaW50QgYKBGRhdGEibgoFSW1hZ2USDgoEZGF0YRgBIAEoDEgAEg0KA3VybBgCIAEoCUgAEhEKCW1pbWVfdHlwZRgDIAEoCRIpCgZkZXRhaWwYBCABKA4yGS5tb2RlbGdhdGUudjEuSW1hZ2VEZXRhaWxCCAoGc291cmNlImwKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSLgoJYXJndW1lbnRzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESFgoOYXJndW1lbnRzX2pzb24YBCABKAkingEKClRvb2xSZXN1bHQSFAoMdG9vbF9jYWxsX2lkGAEgASgJEg4KBHRleHQYAiABKAlIABIrCgRqc29uGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAFIABITCglqc29uX3RleHQYBiABKAlIABIQCghpc19lcnJvchgEIAEoCBIMCgRuYW1lGAUgASgJQggKBnJlc3VsdCKLAQoJUmVhc29uaW5nEgwKBHRleHQYASABKAkSEQoJc2lnbmF0dXJlGAIgASgJEhEKCWVuY3J5cHRlZBgDIAEoCRItCgZmb3JtYXQYBCABKA4yHS5tb2RlbGdhdGUudjEuUmVhc29uaW5nRm9ybWF0EgoKAmlkGAUgASgJEg8KB3N1bW1hcnkYBiABKAgiOQoPQ2FjaGVCcmVha3BvaW50EiYKA3R0bBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiK8AQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEi8KCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgIYARIOCgZzdHJpY3QYBCABKAgSFwoPcGFyYW1ldGVyc19qc29uGAUgASgJEjcKEGNhY2hlX2JyZWFrcG9pbnQYBiABKAsyHS5tb2RlbGdhdGUudjEuQ2FjaGVCcmVha3BvaW50IlkKClRvb2xDaG9pY2USLAoEbW9kZRgBIAEoDjIcLm1vZGVsZ2F0ZS52MS5Ub29sQ2hvaWNlTW9kZUgAEhMKCXRvb2xfbmFtZRgCIAEoCUgAQggKBmNob2ljZSpfCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1NZU1RFTRABEg0KCVJPTEVfVVNFUhACEhIKDlJPTEVfQVNTSVNUQU5UEAMSDQoJUk9MRV9UT09MEAQqbwoLSW1hZ2VEZXRhaWwSHAoYSU1BR0VfREVUQUlMX1VOU1BFQ0lGSUVEEAASFAoQSU1BR0VfREVUQUlMX0xPVxABEhUKEUlNQUdFX0RFVEFJTF9ISUdIEAISFQoRSU1BR0VfREVUQUlMX0FVVE8QAyqXAQoPUmVhc29uaW5nRm9ybWF0EiAKHFJFQVNPTklOR19GT1JNQVRfVU5TUEVDSUZJRUQQABIeChpSRUFTT05JTkdfRk9STUFUX0FOVEhST1BJQxABEiUKIVJFQVNPTklOR19GT1JNQVRfT1BFTkFJX1JFU1BPTlNFUxACEhsKF1JFQVNPTklOR19GT1JNQVRfR0VNSU5JEAMqhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEANiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct]);
 
 /**
  * One message of a conversation: a role and ordered content parts.
@@ -39,6 +40,14 @@ export type Message = Message$1<"modelgate.v1.Message"> & {
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * Optional. A prompt-cache breakpoint after this message's last part (for a
+   * system message: after the system prompt). See CacheBreakpoint.
+   *
+   * @generated from field: modelgate.v1.CacheBreakpoint cache_breakpoint = 4;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -92,7 +101,23 @@ export type ContentPart = Message$1<"modelgate.v1.ContentPart"> & {
      */
     value: ToolResult;
     case: "toolResult";
+  } | {
+    /**
+     * The model's reasoning (thinking) before or between answer parts. Output
+     * of reasoning models; send it back unchanged with the assistant message.
+     *
+     * @generated from field: modelgate.v1.Reasoning reasoning = 5;
+     */
+    value: Reasoning;
+    case: "reasoning";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Optional. A prompt-cache breakpoint after this part. See CacheBreakpoint.
+   *
+   * @generated from field: modelgate.v1.CacheBreakpoint cache_breakpoint = 6;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -273,6 +298,99 @@ export const ToolResultSchema: GenMessage<ToolResult> = /*@__PURE__*/
   messageDesc(file_modelgate_v1_content, 4);
 
 /**
+ * Reasoning a model did. Returned in answers (ChatResponse.content, or built
+ * from ReasoningDelta events); a caller continuing the conversation sends the
+ * part back unchanged in the assistant message: Anthropic requires its signed
+ * thinking blocks back in tool-use loops, OpenAI and Gemini use the opaque data
+ * to resume reasoning. Opaque data is sent only to a provider of the same
+ * `format`; plain text goes back only to providers that accept it.
+ *
+ * @generated from message modelgate.v1.Reasoning
+ */
+export type Reasoning = Message$1<"modelgate.v1.Reasoning"> & {
+  /**
+   * Output only. The thought text, or a summary of it (see `summary`). Empty
+   * when the provider returns only opaque data.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * Output only. The provider's signature over `text` (Anthropic `signature`,
+   * Gemini `thoughtSignature`). Opaque; send back byte for byte.
+   *
+   * @generated from field: string signature = 2;
+   */
+  signature: string;
+
+  /**
+   * Output only. Redacted or encrypted reasoning (Anthropic
+   * `redacted_thinking.data`, OpenAI Responses `encrypted_content`). Opaque;
+   * send back byte for byte.
+   *
+   * @generated from field: string encrypted = 3;
+   */
+  encrypted: string;
+
+  /**
+   * Output only. Which provider format `signature` and `encrypted` belong to.
+   *
+   * @generated from field: modelgate.v1.ReasoningFormat format = 4;
+   */
+  format: ReasoningFormat;
+
+  /**
+   * Output only. The provider's id of the reasoning item (OpenAI Responses).
+   *
+   * @generated from field: string id = 5;
+   */
+  id: string;
+
+  /**
+   * Output only. True when `text` summarizes the reasoning (OpenAI Responses
+   * summaries) rather than being the reasoning itself.
+   *
+   * @generated from field: bool summary = 6;
+   */
+  summary: boolean;
+};
+
+/**
+ * Describes the message modelgate.v1.Reasoning.
+ * Use `create(ReasoningSchema)` to create a new message.
+ */
+export const ReasoningSchema: GenMessage<Reasoning> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_content, 5);
+
+/**
+ * A prompt-cache breakpoint: the provider may cache the prompt up to and
+ * including the element that carries it (Anthropic `cache_control`). Providers
+ * that cache automatically (OpenAI, DeepSeek, Gemini implicit caching) ignore
+ * breakpoints; their cache reads are reported in Usage either way.
+ *
+ * @generated from message modelgate.v1.CacheBreakpoint
+ */
+export type CacheBreakpoint = Message$1<"modelgate.v1.CacheBreakpoint"> & {
+  /**
+   * Optional. How long the cached prefix should live. Providers offer fixed
+   * choices and the gateway picks the smallest that is at least this long
+   * (Anthropic: 5 minutes or 1 hour); longer than every choice is
+   * INVALID_ARGUMENT. Unset: the provider's default (Anthropic: 5 minutes).
+   *
+   * @generated from field: google.protobuf.Duration ttl = 1;
+   */
+  ttl?: Duration | undefined;
+};
+
+/**
+ * Describes the message modelgate.v1.CacheBreakpoint.
+ * Use `create(CacheBreakpointSchema)` to create a new message.
+ */
+export const CacheBreakpointSchema: GenMessage<CacheBreakpoint> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_content, 6);
+
+/**
  * A tool the model may call.
  *
  * @generated from message modelgate.v1.Tool
@@ -317,6 +435,14 @@ export type Tool = Message$1<"modelgate.v1.Tool"> & {
    * @generated from field: string parameters_json = 5;
    */
   parametersJson: string;
+
+  /**
+   * Optional. A prompt-cache breakpoint after this tool's definition (put it
+   * on the last tool to cache all of them). See CacheBreakpoint.
+   *
+   * @generated from field: modelgate.v1.CacheBreakpoint cache_breakpoint = 6;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -324,7 +450,7 @@ export type Tool = Message$1<"modelgate.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_content, 5);
+  messageDesc(file_modelgate_v1_content, 7);
 
 /**
  * Which tool, if any, the model must call.
@@ -361,7 +487,7 @@ export type ToolChoice = Message$1<"modelgate.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_content, 6);
+  messageDesc(file_modelgate_v1_content, 8);
 
 /**
  * The author of a message in a conversation.
@@ -453,6 +579,48 @@ export const ImageDetailSchema: GenEnum<ImageDetail> = /*@__PURE__*/
   enumDesc(file_modelgate_v1_content, 1);
 
 /**
+ * Which provider's format a reasoning part's opaque data belongs to.
+ *
+ * @generated from enum modelgate.v1.ReasoningFormat
+ */
+export enum ReasoningFormat {
+  /**
+   * Plain reasoning text with no opaque data (DeepSeek, vLLM and llama.cpp
+   * `reasoning_content`, OpenRouter `reasoning`, Ollama `thinking`).
+   *
+   * @generated from enum value: REASONING_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Anthropic `thinking` / `redacted_thinking` blocks.
+   *
+   * @generated from enum value: REASONING_FORMAT_ANTHROPIC = 1;
+   */
+  ANTHROPIC = 1,
+
+  /**
+   * OpenAI Responses API `reasoning` items.
+   *
+   * @generated from enum value: REASONING_FORMAT_OPENAI_RESPONSES = 2;
+   */
+  OPENAI_RESPONSES = 2,
+
+  /**
+   * Gemini `thought` parts and `thoughtSignature`.
+   *
+   * @generated from enum value: REASONING_FORMAT_GEMINI = 3;
+   */
+  GEMINI = 3,
+}
+
+/**
+ * Describes the enum modelgate.v1.ReasoningFormat.
+ */
+export const ReasoningFormatSchema: GenEnum<ReasoningFormat> = /*@__PURE__*/
+  enumDesc(file_modelgate_v1_content, 2);
+
+/**
  * How the model may use tools.
  *
  * @generated from enum modelgate.v1.ToolChoiceMode
@@ -491,5 +659,5 @@ export enum ToolChoiceMode {
  * Describes the enum modelgate.v1.ToolChoiceMode.
  */
 export const ToolChoiceModeSchema: GenEnum<ToolChoiceMode> = /*@__PURE__*/
-  enumDesc(file_modelgate_v1_content, 2);
+  enumDesc(file_modelgate_v1_content, 3);
 

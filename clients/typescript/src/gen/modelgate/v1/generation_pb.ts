@@ -11,7 +11,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/generation.proto.
  */
 export const file_modelgate_v1_generation: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tb2RlbGdhdGUvdjEvZ2VuZXJhdGlvbi5wcm90bxIMbW9kZWxnYXRlLnYxIowDChBHZW5lcmF0aW9uQ29uZmlnEhgKC3RlbXBlcmF0dXJlGAEgASgCSACIAQESEgoFdG9wX3AYAiABKAJIAYgBARISCgV0b3BfaxgDIAEoBUgCiAEBEh4KEW1heF9vdXRwdXRfdG9rZW5zGAQgASgFSAOIAQESFgoOc3RvcF9zZXF1ZW5jZXMYBSADKAkSHQoQcHJlc2VuY2VfcGVuYWx0eRgGIAEoAkgEiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GAcgASgCSAWIAQESEQoEc2VlZBgIIAEoA0gGiAEBEioKBWV4dHJhGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESEgoKZXh0cmFfanNvbhgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQggKBl90b3Bfa0IUChJfbWF4X291dHB1dF90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgcKBV9zZWVkIuQBCg5SZXNwb25zZUZvcm1hdBIuCgR0eXBlGAEgASgOMiAubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0VHlwZRITCgtzY2hlbWFfbmFtZRgCIAEoCRIrCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgIYARIOCgZzdHJpY3QYBCABKAgSEwoLZGVzY3JpcHRpb24YBSABKAkSFwoKbWF4X3JlYXNrcxgGIAEoBUgAiAEBEhMKC3NjaGVtYV9qc29uGAcgASgJQg0KC19tYXhfcmVhc2tzIqYBCgVVc2FnZRIUCgxpbnB1dF90b2tlbnMYASABKAUSFQoNb3V0cHV0X3Rva2VucxgCIAEoBRIUCgx0b3RhbF90b2tlbnMYAyABKAUSGwoTY2FjaGVkX2lucHV0X3Rva2VucxgEIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAUgASgFEiMKG2NhY2hlX2NyZWF0aW9uX2lucHV0X3Rva2VucxgGIAEoBSJACgRDb3N0EhEKCWlucHV0X3VzZBgBIAEoARISCgpvdXRwdXRfdXNkGAIgASgBEhEKCXRvdGFsX3VzZBgDIAEoASJMCgxDYWNoZUNvbnRyb2wSJQoEbW9kZRgBIAEoDjIXLm1vZGVsZ2F0ZS52MS5DYWNoZU1vZGUSFQoNYWxsb3dfc2FtcGxlZBgCIAEoCCqlAQoSUmVzcG9uc2VGb3JtYXRUeXBlEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX1VOU1BFQ0lGSUVEEAASHQoZUkVTUE9OU0VfRk9STUFUX1RZUEVfVEVYVBABEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fT0JKRUNUEAISJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9TQ0hFTUEQAyq4AQoMRmluaXNoUmVhc29uEh0KGUZJTklTSF9SRUFTT05fVU5TUEVDSUZJRUQQABIWChJGSU5JU0hfUkVBU09OX1NUT1AQARIYChRGSU5JU0hfUkVBU09OX0xFTkdUSBACEhwKGEZJTklTSF9SRUFTT05fVE9PTF9DQUxMUxADEiAKHEZJTklTSF9SRUFTT05fQ09OVEVOVF9GSUxURVIQBBIXChNGSU5JU0hfUkVBU09OX09USEVSEAUqagoJQ2FjaGVNb2RlEhoKFkNBQ0hFX01PREVfVU5TUEVDSUZJRUQQABISCg5DQUNIRV9NT0RFX1VTRRABEhUKEUNBQ0hFX01PREVfQllQQVNTEAISFgoSQ0FDSEVfTU9ERV9SRUZSRVNIEANiBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("Ch1tb2RlbGdhdGUvdjEvZ2VuZXJhdGlvbi5wcm90bxIMbW9kZWxnYXRlLnYxIowDChBHZW5lcmF0aW9uQ29uZmlnEhgKC3RlbXBlcmF0dXJlGAEgASgCSACIAQESEgoFdG9wX3AYAiABKAJIAYgBARISCgV0b3BfaxgDIAEoBUgCiAEBEh4KEW1heF9vdXRwdXRfdG9rZW5zGAQgASgFSAOIAQESFgoOc3RvcF9zZXF1ZW5jZXMYBSADKAkSHQoQcHJlc2VuY2VfcGVuYWx0eRgGIAEoAkgEiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GAcgASgCSAWIAQESEQoEc2VlZBgIIAEoA0gGiAEBEioKBWV4dHJhGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEICGAESEgoKZXh0cmFfanNvbhgKIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQggKBl90b3Bfa0IUChJfbWF4X291dHB1dF90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgcKBV9zZWVkIogBCg9SZWFzb25pbmdDb25maWcSLQoGZWZmb3J0GAEgASgOMh0ubW9kZWxnYXRlLnYxLlJlYXNvbmluZ0VmZm9ydBIaCg1idWRnZXRfdG9rZW5zGAIgASgFSACIAQESGAoQaW5jbHVkZV90aG91Z2h0cxgDIAEoCEIQCg5fYnVkZ2V0X3Rva2VucyJXChFQcm9tcHRDYWNoZUNvbmZpZxILCgNrZXkYASABKAkSNQoJcmV0ZW50aW9uGAIgASgOMiIubW9kZWxnYXRlLnYxLlByb21wdENhY2hlUmV0ZW50aW9uIuQBCg5SZXNwb25zZUZvcm1hdBIuCgR0eXBlGAEgASgOMiAubW9kZWxnYXRlLnYxLlJlc3BvbnNlRm9ybWF0VHlwZRITCgtzY2hlbWFfbmFtZRgCIAEoCRIrCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgIYARIOCgZzdHJpY3QYBCABKAgSEwoLZGVzY3JpcHRpb24YBSABKAkSFwoKbWF4X3JlYXNrcxgGIAEoBUgAiAEBEhMKC3NjaGVtYV9qc29uGAcgASgJQg0KC19tYXhfcmVhc2tzIqYBCgVVc2FnZRIUCgxpbnB1dF90b2tlbnMYASABKAUSFQoNb3V0cHV0X3Rva2VucxgCIAEoBRIUCgx0b3RhbF90b2tlbnMYAyABKAUSGwoTY2FjaGVkX2lucHV0X3Rva2VucxgEIAEoBRIYChByZWFzb25pbmdfdG9rZW5zGAUgASgFEiMKG2NhY2hlX2NyZWF0aW9uX2lucHV0X3Rva2VucxgGIAEoBSKIAQoEQ29zdBIRCglpbnB1dF91c2QYASABKAESEgoKb3V0cHV0X3VzZBgCIAEoARIRCgl0b3RhbF91c2QYAyABKAESFgoOY2FjaGVfcmVhZF91c2QYBCABKAESFwoPY2FjaGVfd3JpdGVfdXNkGAUgASgBEhUKDXJlYXNvbmluZ191c2QYBiABKAEiTAoMQ2FjaGVDb250cm9sEiUKBG1vZGUYASABKA4yFy5tb2RlbGdhdGUudjEuQ2FjaGVNb2RlEhUKDWFsbG93X3NhbXBsZWQYAiABKAgqowEKD1JlYXNvbmluZ0VmZm9ydBIgChxSRUFTT05JTkdfRUZGT1JUX1VOU1BFQ0lGSUVEEAASHAoYUkVBU09OSU5HX0VGRk9SVF9NSU5JTUFMEAESGAoUUkVBU09OSU5HX0VGRk9SVF9MT1cQAhIbChdSRUFTT05JTkdfRUZGT1JUX01FRElVTRADEhkKFVJFQVNPTklOR19FRkZPUlRfSElHSBAEKokBChRQcm9tcHRDYWNoZVJldGVudGlvbhImCiJQUk9NUFRfQ0FDSEVfUkVURU5USU9OX1VOU1BFQ0lGSUVEEAASJAogUFJPTVBUX0NBQ0hFX1JFVEVOVElPTl9JTl9NRU1PUlkQARIjCh9QUk9NUFRfQ0FDSEVfUkVURU5USU9OX0VYVEVOREVEEAIqpQEKElJlc3BvbnNlRm9ybWF0VHlwZRIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVJFU1BPTlNFX0ZPUk1BVF9UWVBFX1RFWFQQARIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX09CSkVDVBACEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fU0NIRU1BEAMquAEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAQSFwoTRklOSVNIX1JFQVNPTl9PVEhFUhAFKmoKCUNhY2hlTW9kZRIaChZDQUNIRV9NT0RFX1VOU1BFQ0lGSUVEEAASEgoOQ0FDSEVfTU9ERV9VU0UQARIVChFDQUNIRV9NT0RFX0JZUEFTUxACEhYKEkNBQ0hFX01PREVfUkVGUkVTSBADYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * Sampling and length parameters. Unset fields take the model's defaults from
@@ -104,6 +104,82 @@ export const GenerationConfigSchema: GenMessage<GenerationConfig> = /*@__PURE__*
   messageDesc(file_modelgate_v1_generation, 0);
 
 /**
+ * How a reasoning model should reason. Setting `effort` or `budget_tokens`
+ * asks for reasoning; a model that cannot reason refuses the request with
+ * INVALID_ARGUMENT naming the field (or, where the operator chose
+ * `unsupported_params: drop`, notes it in the response metadata). How each
+ * provider receives it: docs/reasoning.md.
+ *
+ * @generated from message modelgate.v1.ReasoningConfig
+ */
+export type ReasoningConfig = Message<"modelgate.v1.ReasoningConfig"> & {
+  /**
+   * Optional. Effort level, mapped to each provider's own form (OpenAI
+   * `reasoning_effort`, Responses `reasoning.effort`, Anthropic and Gemini
+   * thinking budgets, Ollama `think`).
+   *
+   * @generated from field: modelgate.v1.ReasoningEffort effort = 1;
+   */
+  effort: ReasoningEffort;
+
+  /**
+   * Optional. Most tokens the model may spend reasoning, > 0 (Anthropic
+   * `budget_tokens`, Gemini `thinkingBudget`). Counted within
+   * `max_output_tokens` where the provider counts it so.
+   *
+   * @generated from field: optional int32 budget_tokens = 2;
+   */
+  budgetTokens?: number | undefined;
+
+  /**
+   * Optional. Ask for the thought text or a summary of it where the provider
+   * makes that optional (Gemini `includeThoughts`, OpenAI Responses
+   * `reasoning.summary`). Opaque signatures and encrypted reasoning are always
+   * returned, since providers require them back.
+   *
+   * @generated from field: bool include_thoughts = 3;
+   */
+  includeThoughts: boolean;
+};
+
+/**
+ * Describes the message modelgate.v1.ReasoningConfig.
+ * Use `create(ReasoningConfigSchema)` to create a new message.
+ */
+export const ReasoningConfigSchema: GenMessage<ReasoningConfig> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_generation, 1);
+
+/**
+ * Options for providers that cache prompt prefixes automatically (OpenAI).
+ * Breakpoint-based caching (Anthropic) is placed with CacheBreakpoint on
+ * messages, parts and tools.
+ *
+ * @generated from message modelgate.v1.PromptCacheConfig
+ */
+export type PromptCacheConfig = Message<"modelgate.v1.PromptCacheConfig"> & {
+  /**
+   * Optional. Groups requests that share a prefix (OpenAI `prompt_cache_key`).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Optional. How long the cached prefix lives (OpenAI `prompt_cache_retention`).
+   *
+   * @generated from field: modelgate.v1.PromptCacheRetention retention = 2;
+   */
+  retention: PromptCacheRetention;
+};
+
+/**
+ * Describes the message modelgate.v1.PromptCacheConfig.
+ * Use `create(PromptCacheConfigSchema)` to create a new message.
+ */
+export const PromptCacheConfigSchema: GenMessage<PromptCacheConfig> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_generation, 2);
+
+/**
  * Structured output request.
  *
  * @generated from message modelgate.v1.ResponseFormat
@@ -170,7 +246,7 @@ export type ResponseFormat = Message<"modelgate.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_generation, 1);
+  messageDesc(file_modelgate_v1_generation, 3);
 
 /**
  * Token accounting as reported by the provider (never estimated when the
@@ -227,7 +303,7 @@ export type Usage = Message<"modelgate.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_generation, 2);
+  messageDesc(file_modelgate_v1_generation, 4);
 
 /**
  * Price of one call, from the catalog's per-million-token prices.
@@ -255,6 +331,27 @@ export type Cost = Message<"modelgate.v1.Cost"> & {
    * @generated from field: double total_usd = 3;
    */
   totalUsd: number;
+
+  /**
+   * Output only. The part of `input_usd` spent on prompt-cache reads.
+   *
+   * @generated from field: double cache_read_usd = 4;
+   */
+  cacheReadUsd: number;
+
+  /**
+   * Output only. The part of `input_usd` spent on prompt-cache writes.
+   *
+   * @generated from field: double cache_write_usd = 5;
+   */
+  cacheWriteUsd: number;
+
+  /**
+   * Output only. The part of `output_usd` spent on reasoning tokens.
+   *
+   * @generated from field: double reasoning_usd = 6;
+   */
+  reasoningUsd: number;
 };
 
 /**
@@ -262,7 +359,7 @@ export type Cost = Message<"modelgate.v1.Cost"> & {
  * Use `create(CostSchema)` to create a new message.
  */
 export const CostSchema: GenMessage<Cost> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_generation, 3);
+  messageDesc(file_modelgate_v1_generation, 5);
 
 /**
  * Response cache control for one request.
@@ -291,7 +388,89 @@ export type CacheControl = Message<"modelgate.v1.CacheControl"> & {
  * Use `create(CacheControlSchema)` to create a new message.
  */
 export const CacheControlSchema: GenMessage<CacheControl> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_generation, 4);
+  messageDesc(file_modelgate_v1_generation, 6);
+
+/**
+ * How much a reasoning model should think before answering.
+ *
+ * @generated from enum modelgate.v1.ReasoningEffort
+ */
+export enum ReasoningEffort {
+  /**
+   * The model's default.
+   *
+   * @generated from enum value: REASONING_EFFORT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * As little reasoning as the model allows.
+   *
+   * @generated from enum value: REASONING_EFFORT_MINIMAL = 1;
+   */
+  MINIMAL = 1,
+
+  /**
+   * Little reasoning.
+   *
+   * @generated from enum value: REASONING_EFFORT_LOW = 2;
+   */
+  LOW = 2,
+
+  /**
+   * Moderate reasoning.
+   *
+   * @generated from enum value: REASONING_EFFORT_MEDIUM = 3;
+   */
+  MEDIUM = 3,
+
+  /**
+   * Extensive reasoning.
+   *
+   * @generated from enum value: REASONING_EFFORT_HIGH = 4;
+   */
+  HIGH = 4,
+}
+
+/**
+ * Describes the enum modelgate.v1.ReasoningEffort.
+ */
+export const ReasoningEffortSchema: GenEnum<ReasoningEffort> = /*@__PURE__*/
+  enumDesc(file_modelgate_v1_generation, 0);
+
+/**
+ * How long a provider keeps an automatically cached prompt prefix.
+ *
+ * @generated from enum modelgate.v1.PromptCacheRetention
+ */
+export enum PromptCacheRetention {
+  /**
+   * The provider's default.
+   *
+   * @generated from enum value: PROMPT_CACHE_RETENTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In memory only (minutes; OpenAI `in_memory`).
+   *
+   * @generated from enum value: PROMPT_CACHE_RETENTION_IN_MEMORY = 1;
+   */
+  IN_MEMORY = 1,
+
+  /**
+   * Extended retention (OpenAI `24h`).
+   *
+   * @generated from enum value: PROMPT_CACHE_RETENTION_EXTENDED = 2;
+   */
+  EXTENDED = 2,
+}
+
+/**
+ * Describes the enum modelgate.v1.PromptCacheRetention.
+ */
+export const PromptCacheRetentionSchema: GenEnum<PromptCacheRetention> = /*@__PURE__*/
+  enumDesc(file_modelgate_v1_generation, 1);
 
 /**
  * The kind of output the caller wants.
@@ -332,7 +511,7 @@ export enum ResponseFormatType {
  * Describes the enum modelgate.v1.ResponseFormatType.
  */
 export const ResponseFormatTypeSchema: GenEnum<ResponseFormatType> = /*@__PURE__*/
-  enumDesc(file_modelgate_v1_generation, 0);
+  enumDesc(file_modelgate_v1_generation, 2);
 
 /**
  * Why generation stopped, normalized across providers.
@@ -387,7 +566,7 @@ export enum FinishReason {
  * Describes the enum modelgate.v1.FinishReason.
  */
 export const FinishReasonSchema: GenEnum<FinishReason> = /*@__PURE__*/
-  enumDesc(file_modelgate_v1_generation, 1);
+  enumDesc(file_modelgate_v1_generation, 3);
 
 /**
  * How the gateway's response cache treats a request.
@@ -428,5 +607,5 @@ export enum CacheMode {
  * Describes the enum modelgate.v1.CacheMode.
  */
 export const CacheModeSchema: GenEnum<CacheMode> = /*@__PURE__*/
-  enumDesc(file_modelgate_v1_generation, 2);
+  enumDesc(file_modelgate_v1_generation, 4);
 

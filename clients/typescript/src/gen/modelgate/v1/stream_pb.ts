@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { ReasoningFormat } from "./content_pb.js";
+import { file_modelgate_v1_content } from "./content_pb.js";
 import type { Cost, FinishReason, Usage } from "./generation_pb.js";
 import { file_modelgate_v1_generation } from "./generation_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/stream.proto.
  */
 export const file_modelgate_v1_stream: GenFile = /*@__PURE__*/
-  fileDesc("Chltb2RlbGdhdGUvdjEvc3RyZWFtLnByb3RvEgxtb2RlbGdhdGUudjEimwEKDkF0dGVtcHRTdGFydGVkEg8KB2F0dGVtcHQYASABKAUSJwoEa2luZBgCIAEoDjIZLm1vZGVsZ2F0ZS52MS5BdHRlbXB0S2luZBINCgVtb2RlbBgDIAEoCRIQCghwcm92aWRlchgEIAEoCRIPCgdydW50aW1lGAUgASgJEh0KFXByZXZpb3VzX2Vycm9yX3JlYXNvbhgGIAEoCSIZCglUZXh0RGVsdGESDAoEdGV4dBgBIAEoCSJQCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgFEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSFgoOYXJndW1lbnRzX2pzb24YBCABKAki6AMKCVN0cmVhbUVuZBIKCgJpZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEjEKDWZpbmlzaF9yZWFzb24YBSABKA4yGi5tb2RlbGdhdGUudjEuRmluaXNoUmVhc29uEhkKEXJhd19maW5pc2hfcmVhc29uGAYgASgJEiIKBXVzYWdlGAcgASgLMhMubW9kZWxnYXRlLnYxLlVzYWdlEiAKBGNvc3QYCCABKAsyEi5tb2RlbGdhdGUudjEuQ29zdBIqCgdsYXRlbmN5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjcKCG1ldGFkYXRhGAogAygLMiUubW9kZWxnYXRlLnYxLlN0cmVhbUVuZC5NZXRhZGF0YUVudHJ5EhwKFHByb3ZpZGVyX3Jlc3BvbnNlX2lkGAsgASgJEjUKEXN0cnVjdHVyZWRfb3V0cHV0GAwgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlQgIYARIeChZzdHJ1Y3R1cmVkX291dHB1dF9qc29uGA0gASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASp2CgtBdHRlbXB0S2luZBIcChhBVFRFTVBUX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBVFRFTVBUX0tJTkRfRklSU1QQARIWChJBVFRFTVBUX0tJTkRfUkVUUlkQAhIZChVBVFRFTVBUX0tJTkRfRkFMTEJBQ0sQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_modelgate_v1_generation]);
+  fileDesc("Chltb2RlbGdhdGUvdjEvc3RyZWFtLnByb3RvEgxtb2RlbGdhdGUudjEimwEKDkF0dGVtcHRTdGFydGVkEg8KB2F0dGVtcHQYASABKAUSJwoEa2luZBgCIAEoDjIZLm1vZGVsZ2F0ZS52MS5BdHRlbXB0S2luZBINCgVtb2RlbBgDIAEoCRIQCghwcm92aWRlchgEIAEoCRIPCgdydW50aW1lGAUgASgJEh0KFXByZXZpb3VzX2Vycm9yX3JlYXNvbhgGIAEoCSIZCglUZXh0RGVsdGESDAoEdGV4dBgBIAEoCSKfAQoOUmVhc29uaW5nRGVsdGESDQoFaW5kZXgYASABKAUSDAoEdGV4dBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAkSEQoJZW5jcnlwdGVkGAQgASgJEi0KBmZvcm1hdBgFIAEoDjIdLm1vZGVsZ2F0ZS52MS5SZWFzb25pbmdGb3JtYXQSCgoCaWQYBiABKAkSDwoHc3VtbWFyeRgHIAEoCCJQCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgFEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSFgoOYXJndW1lbnRzX2pzb24YBCABKAki6AMKCVN0cmVhbUVuZBIKCgJpZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEjEKDWZpbmlzaF9yZWFzb24YBSABKA4yGi5tb2RlbGdhdGUudjEuRmluaXNoUmVhc29uEhkKEXJhd19maW5pc2hfcmVhc29uGAYgASgJEiIKBXVzYWdlGAcgASgLMhMubW9kZWxnYXRlLnYxLlVzYWdlEiAKBGNvc3QYCCABKAsyEi5tb2RlbGdhdGUudjEuQ29zdBIqCgdsYXRlbmN5GAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjcKCG1ldGFkYXRhGAogAygLMiUubW9kZWxnYXRlLnYxLlN0cmVhbUVuZC5NZXRhZGF0YUVudHJ5EhwKFHByb3ZpZGVyX3Jlc3BvbnNlX2lkGAsgASgJEjUKEXN0cnVjdHVyZWRfb3V0cHV0GAwgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlQgIYARIeChZzdHJ1Y3R1cmVkX291dHB1dF9qc29uGA0gASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASp2CgtBdHRlbXB0S2luZBIcChhBVFRFTVBUX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBVFRFTVBUX0tJTkRfRklSU1QQARIWChJBVFRFTVBUX0tJTkRfUkVUUlkQAhIZChVBVFRFTVBUX0tJTkRfRkFMTEJBQ0sQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_modelgate_v1_content, file_modelgate_v1_generation]);
 
 /**
  * Marks the start of one upstream attempt of a streaming call.
@@ -95,6 +97,73 @@ export const TextDeltaSchema: GenMessage<TextDelta> = /*@__PURE__*/
   messageDesc(file_modelgate_v1_stream, 1);
 
 /**
+ * A piece of the model's reasoning, never mixed into TextDelta. Consecutive
+ * deltas with the same `index` build one Reasoning part; the part takes its
+ * place in the answer's content where its first delta arrived.
+ *
+ * @generated from message modelgate.v1.ReasoningDelta
+ */
+export type ReasoningDelta = Message<"modelgate.v1.ReasoningDelta"> & {
+  /**
+   * Output only. 0-based position of the reasoning part among the answer's
+   * reasoning parts; stable for all deltas of one part.
+   *
+   * @generated from field: int32 index = 1;
+   */
+  index: number;
+
+  /**
+   * Output only. Text to append to the part's `text`.
+   *
+   * @generated from field: string text = 2;
+   */
+  text: string;
+
+  /**
+   * Output only. The part's signature, whole, in the delta where the provider
+   * sends it (usually the part's last).
+   *
+   * @generated from field: string signature = 3;
+   */
+  signature: string;
+
+  /**
+   * Output only. The part's redacted or encrypted data, whole.
+   *
+   * @generated from field: string encrypted = 4;
+   */
+  encrypted: string;
+
+  /**
+   * Output only. See Reasoning.format (set on every delta of the part).
+   *
+   * @generated from field: modelgate.v1.ReasoningFormat format = 5;
+   */
+  format: ReasoningFormat;
+
+  /**
+   * Output only. See Reasoning.id.
+   *
+   * @generated from field: string id = 6;
+   */
+  id: string;
+
+  /**
+   * Output only. See Reasoning.summary.
+   *
+   * @generated from field: bool summary = 7;
+   */
+  summary: boolean;
+};
+
+/**
+ * Describes the message modelgate.v1.ReasoningDelta.
+ * Use `create(ReasoningDeltaSchema)` to create a new message.
+ */
+export const ReasoningDeltaSchema: GenMessage<ReasoningDelta> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_stream, 2);
+
+/**
  * A piece of a tool call. The first delta of a call carries `id` and `name`;
  * later ones append to `arguments_json`.
  *
@@ -137,7 +206,7 @@ export type ToolCallDelta = Message<"modelgate.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_stream, 2);
+  messageDesc(file_modelgate_v1_stream, 3);
 
 /**
  * The last event of a stream.
@@ -244,7 +313,7 @@ export type StreamEnd = Message<"modelgate.v1.StreamEnd"> & {
  * Use `create(StreamEndSchema)` to create a new message.
  */
 export const StreamEndSchema: GenMessage<StreamEnd> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_stream, 3);
+  messageDesc(file_modelgate_v1_stream, 4);
 
 /**
  * Why an upstream attempt is made.

@@ -1,7 +1,8 @@
 """The client names before `AsyncModelGate` / `ModelGate`, kept for one release.
 
-Each is a subclass marked `@deprecated`: type checkers flag its use, and making
-one warns with DeprecationWarning at run time.
+Each is a subclass marked `@deprecated` (PEP 702): type checkers that report
+deprecations flag its use (mypy with `--enable-error-code deprecated`, pyright),
+and making one warns with DeprecationWarning at run time.
 """
 
 from __future__ import annotations

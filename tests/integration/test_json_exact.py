@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from google.protobuf import struct_pb2
 
-from modelgate.client import ModelGateClient, arguments_of, assistant, structured_output_of, tool
+from modelgate.client import AsyncModelGate, arguments_of, assistant, structured_output_of, tool
 from modelgate.config import ModelConfig, RuntimeConfig
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI, FakeServer, Reply, ToolCall
@@ -281,7 +281,7 @@ async def test_python_client_sends_dicts_in_order_and_returns_ints(
 ) -> None:
     fake = fakes["openai"]
     fake.script(Reply(tool_calls=[ToolCall("search", ARGUMENTS)]), Reply(text=json.dumps(ANSWER)))
-    async with ModelGateClient(served.target, timeout=10) as client:
+    async with AsyncModelGate(served.target, timeout=10) as client:
         first = await client.chat(
             "gpt", "find it", tools=[tool("search", parameters=json.loads(PARAMS))]
         )

@@ -20,9 +20,9 @@ import pytest
 from modelgate import cli
 from modelgate.client import (
     DEFAULT_SERVICE_CONFIG,
-    ModelGateClient,
+    AsyncModelGate,
+    ModelGate,
     ModelGateError,
-    SyncModelGateClient,
     UnavailableError,
 )
 from modelgate.config import ModelConfig, RoutingConfig, RuntimeConfig
@@ -111,14 +111,14 @@ async def _breaker(served: Served, model: str) -> int:
 
 
 async def _aio_call(target: str) -> ModelGateError:
-    async with ModelGateClient(target, timeout=10) as client:
+    async with AsyncModelGate(target, timeout=10) as client:
         with pytest.raises(UnavailableError) as caught:
             await client.chat("flaky", "always 500")
     return caught.value
 
 
 def _sync_call(target: str) -> ModelGateError:
-    client = SyncModelGateClient(target, timeout=10)
+    client = ModelGate(target, timeout=10)
     with client, pytest.raises(UnavailableError) as caught:
         client.chat("flaky", "always 500")
     return caught.value
@@ -156,7 +156,7 @@ async def test_a_real_outage_opens_the_breaker_which_names_its_cause(
     assert status.retry_after == ROUTING.breaker_cooldown_seconds
     assert _chats(fake) == VOLUME * ROUTING.max_attempts_per_deployment, "nothing sent upstream"
     assert await _breaker(served, "flaky") == model_pb2.BREAKER_STATE_OPEN
-    async with ModelGateClient(served.target, timeout=10) as client:
+    async with AsyncModelGate(served.target, timeout=10) as client:
         with pytest.raises(UnavailableError) as turned_away:
             async for _text in client.stream_text("flaky", "x"):
                 pass
@@ -210,7 +210,7 @@ async def test_fewer_embeddings_than_inputs_is_an_invalid_response_asked_once(
     served: Served, fake: FakeOpenAI
 ) -> None:
     fake.set_default(Fault.fewer_items())
-    async with ModelGateClient(served.target, timeout=10) as client:
+    async with AsyncModelGate(served.target, timeout=10) as client:
         for _ in range(VOLUME):
             with pytest.raises(UnavailableError) as caught:
                 await client.embed("flaky", ["one", "two"])
@@ -262,7 +262,7 @@ async def test_the_shipped_client_config_retries_only_answers_without_pushback(
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
-        async with ModelGateClient(f"127.0.0.1:{port}", timeout=10) as client:
+        async with AsyncModelGate(f"127.0.0.1:{port}", timeout=10) as client:
             with pytest.raises(UnavailableError):
                 await client.chat("any", "x")
     finally:

@@ -9,11 +9,11 @@ import pytest
 
 from modelgate.app import Gateway
 from modelgate.client import (
+    AsyncModelGate,
     DeadlineExceededError,
     InvalidArgumentError,
-    ModelGateClient,
+    ModelGate,
     NotFoundError,
-    SyncModelGateClient,
     UnimplementedError,
     system,
     user,
@@ -22,11 +22,11 @@ from tests.waiting import RPC_S
 
 
 @pytest.fixture
-async def client(gateway: Gateway) -> ModelGateClient:
-    return ModelGateClient(f"127.0.0.1:{gateway.port}", timeout=RPC_S)
+async def client(gateway: Gateway) -> AsyncModelGate:
+    return AsyncModelGate(f"127.0.0.1:{gateway.port}", timeout=RPC_S)
 
 
-async def test_chat_stream_and_models_through_the_client(client: ModelGateClient) -> None:
+async def test_chat_stream_and_models_through_the_client(client: AsyncModelGate) -> None:
     async with client:
         reply = await client.chat("echo", [system("be brief"), user("hello client")])
         assert reply.content[0].text == "hello client"
@@ -42,7 +42,7 @@ async def test_chat_stream_and_models_through_the_client(client: ModelGateClient
         assert counted.input_tokens == 4
 
 
-async def test_client_raises_typed_errors_with_details(client: ModelGateClient) -> None:
+async def test_client_raises_typed_errors_with_details(client: AsyncModelGate) -> None:
     async with client:
         with pytest.raises(NotFoundError) as missing:
             await client.chat("no-such-model", "x")
@@ -56,7 +56,7 @@ async def test_client_raises_typed_errors_with_details(client: ModelGateClient) 
             await client.chat("echo-slow", "x", timeout=0.2)
 
 
-async def test_breaking_out_of_a_stream_cancels_the_call(client: ModelGateClient) -> None:
+async def test_breaking_out_of_a_stream_cancels_the_call(client: AsyncModelGate) -> None:
     # 100 words at 0.2 s apart take at least 19.8 s: leaving after the first word well
     # within that shows the client did not drain the stream, with a margin no load eats.
     words = " ".join(f"w{i}" for i in range(100))
@@ -69,7 +69,7 @@ async def test_breaking_out_of_a_stream_cancels_the_call(client: ModelGateClient
 
 
 def _use_sync_client(target: str) -> None:
-    with SyncModelGateClient(target, timeout=RPC_S) as client:
+    with ModelGate(target, timeout=RPC_S) as client:
         assert client.chat("echo", "sync hello").content[0].text == "sync hello"
         assert "".join(client.stream_text("echo", "sync words")) == "sync words"
         with pytest.raises(NotFoundError) as caught:

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 
 from modelgate.cli.output import UsageError
-from modelgate.client import SyncModelGateClient
+from modelgate.client import ModelGate
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 50051
@@ -98,9 +98,9 @@ def credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
     )
 
 
-def connect(args: argparse.Namespace) -> SyncModelGateClient:
+def connect(args: argparse.Namespace) -> ModelGate:
     """The shipped sync client, configured from the command line and environment."""
-    return SyncModelGateClient(
+    return ModelGate(
         target_of(args),
         credentials=credentials(args),
         api_key=args.api_key or os.environ.get("MODELGATE_API_KEY") or None,

@@ -1,19 +1,22 @@
 """Thin typed Python client for the modelgate gRPC gateway.
 
-    from modelgate.client import ModelGateClient, NotFoundError
+    from modelgate.client import AsyncModelGate, NotFoundError
 
-    async with ModelGateClient("localhost:50051") as client:
-        reply = await client.chat("gpt-4o", "Hello!")
+    async with AsyncModelGate("localhost:50051") as client:
+        reply = await client.chat("gpt-4o", "Hello!", temperature=0.2)
 
-`ModelGateClient` is async (grpc.aio); `SyncModelGateClient` is its blocking
-twin with the same methods. Responses are the generated protobuf messages of
+`AsyncModelGate` is async (grpc.aio); `ModelGate` is its blocking twin with
+the same methods, generated from it. Chat and completion options are one
+typed set (`ChatOptions`, `CompleteOptions`, `GenerationOptions`), so a type
+checker catches a misspelled keyword. Responses are the generated protobuf messages of
 `modelgate.v1`; failures raise `ModelGateError` subclasses chosen by status code.
 JSON answers (structured output, tool-call arguments) come as JSON text; read
 them as plain Python, integers as ints, with `structured_output_of()` and
 `arguments_of()`.
 """
 
-from modelgate.client.aio import AsyncResponseStream, AsyncTextStream, ModelGateClient
+from modelgate.client._deprecated import ModelGateClient, SyncModelGateClient
+from modelgate.client.aio import AsyncModelGate, AsyncResponseStream, AsyncTextStream
 from modelgate.client.errors import (
     AbortedError,
     AlreadyExistsError,
@@ -54,35 +57,42 @@ from modelgate.client.messages import (
     tool_result,
     user,
 )
+from modelgate.client.options import ChatOptions, CompleteOptions, GenerationOptions, RequestOptions
 from modelgate.client.service_config import (
     DEFAULT_SERVICE_CONFIG,
     DEFAULT_TIMEOUTS,
     build_service_config,
 )
-from modelgate.client.sync import ResponseStream, SyncModelGateClient, TextStream
+from modelgate.client.sync import ModelGate, ResponseStream, TextStream
 
 __all__ = [
     "DEFAULT_SERVICE_CONFIG",
     "DEFAULT_TIMEOUTS",
     "AbortedError",
     "AlreadyExistsError",
+    "AsyncModelGate",
     "AsyncResponseStream",
     "AsyncTextStream",
     "CallCancelledError",
+    "ChatOptions",
+    "CompleteOptions",
     "DataLossError",
     "DeadlineExceededError",
     "FailedPreconditionError",
+    "GenerationOptions",
     "InternalError",
     "InvalidArgumentError",
     "JsonObjectLike",
     "MessageLike",
     "MessagesLike",
+    "ModelGate",
     "ModelGateClient",
     "ModelGateError",
     "NotFoundError",
     "OutOfRangeError",
     "PartLike",
     "PermissionDeniedError",
+    "RequestOptions",
     "ResourceExhaustedError",
     "ResponseStream",
     "SyncModelGateClient",

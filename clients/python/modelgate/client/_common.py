@@ -41,7 +41,7 @@ class AsyncServerStream(Protocol[Req_contra, Item_co]):
 
 
 class AsyncGatewayStub(Protocol):
-    """The grpc.aio ModelGatewayStub, as used by ModelGateClient."""
+    """The grpc.aio ModelGatewayStub, as used by AsyncModelGate."""
 
     Chat: AsyncUnary[chat_pb2.ChatRequest, chat_pb2.ChatResponse]
     StreamChat: AsyncServerStream[chat_pb2.StreamChatRequest, chat_pb2.StreamChatResponse]
@@ -82,7 +82,7 @@ class SyncServerStream(Protocol[Req_contra, Item_co]):
 
 
 class SyncGatewayStub(Protocol):
-    """The sync ModelGatewayStub, as used by SyncModelGateClient."""
+    """The sync ModelGatewayStub, as used by ModelGate."""
 
     Chat: SyncUnary[chat_pb2.ChatRequest, chat_pb2.ChatResponse]
     StreamChat: SyncServerStream[chat_pb2.StreamChatRequest, chat_pb2.StreamChatResponse]

@@ -1,20 +1,14 @@
-"""Request building shared by the async and sync clients, so both send identical protos."""
+"""Conversions from the client's ergonomic arguments to request protos (shared by both clients)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias
 
 from google.protobuf import duration_pb2
 
-from modelgate.client.messages import (
-    JsonObjectLike,
-    MessagesLike,
-    json_text,
-    system,
-    to_messages,
-)
+from modelgate.client.messages import MessagesLike, json_text, system, to_messages
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -46,11 +40,6 @@ CapabilityLike: TypeAlias = (
 )
 """A `model_pb2.Capability` value or its lower-case name."""
 
-ChatReq = TypeVar("ChatReq", chat_pb2.ChatRequest, chat_pb2.StreamChatRequest)
-CompleteReq = TypeVar(
-    "CompleteReq", completion_pb2.CompleteRequest, completion_pb2.StreamCompleteRequest
-)
-
 _TOOL_MODES: Mapping[str, content_pb2.ToolChoiceMode.ValueType] = {
     "auto": content_pb2.TOOL_CHOICE_MODE_AUTO,
     "none": content_pb2.TOOL_CHOICE_MODE_NONE,
@@ -62,46 +51,6 @@ _CACHE_MODES: Mapping[str, generation_pb2.CacheMode.ValueType] = {
     "bypass": generation_pb2.CACHE_MODE_BYPASS,
     "refresh": generation_pb2.CACHE_MODE_REFRESH,
 }
-
-
-def generation_config(
-    base: generation_pb2.GenerationConfig | None = None,
-    *,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    top_k: int | None = None,
-    max_output_tokens: int | None = None,
-    stop: str | Sequence[str] | None = None,
-    presence_penalty: float | None = None,
-    frequency_penalty: float | None = None,
-    seed: int | None = None,
-    extra: JsonObjectLike | None = None,
-) -> generation_pb2.GenerationConfig | None:
-    """`base` (copied) with the given keyword values set on top; None if nothing is set."""
-    config = generation_pb2.GenerationConfig()
-    if base is not None:
-        config.CopyFrom(base)
-    if temperature is not None:
-        config.temperature = temperature
-    if top_p is not None:
-        config.top_p = top_p
-    if top_k is not None:
-        config.top_k = top_k
-    if max_output_tokens is not None:
-        config.max_output_tokens = max_output_tokens
-    if stop is not None:
-        del config.stop_sequences[:]
-        config.stop_sequences.extend([stop] if isinstance(stop, str) else stop)
-    if presence_penalty is not None:
-        config.presence_penalty = presence_penalty
-    if frequency_penalty is not None:
-        config.frequency_penalty = frequency_penalty
-    if seed is not None:
-        config.seed = seed
-    if extra is not None:
-        config.ClearField("extra")  # the deprecated twin of extra_json, replaced as a whole
-        config.extra_json = json_text(extra)
-    return config if base is not None or config.ByteSize() else None
 
 
 def tool_proto(value: ToolLike) -> content_pb2.Tool:
@@ -176,71 +125,6 @@ def duration_proto(value: float | timedelta) -> duration_pb2.Duration:
     else:
         out.FromNanoseconds(round(value * 1e9))
     return out
-
-
-def build_chat_request(
-    cls: type[ChatReq],
-    model: str,
-    messages: MessagesLike,
-    *,
-    system_prompt: str | None,
-    tools: Sequence[ToolLike] | None,
-    tool_choice: ToolChoiceLike | None,
-    generation: generation_pb2.GenerationConfig | None,
-    response_format: ResponseFormatLike | None,
-    previous_response_id: str | None,
-    cache: CacheLike | None,
-    tags: Mapping[str, str] | None,
-    user: str | None,
-) -> ChatReq:
-    """A ChatRequest or StreamChatRequest (wire-identical) from ergonomic arguments."""
-    request = cls(model=model)
-    if system_prompt is not None:
-        request.messages.append(system(system_prompt))
-    request.messages.extend(to_messages(messages))
-    if tools:
-        request.tools.extend(tool_proto(t) for t in tools)
-    if tool_choice is not None:
-        request.tool_choice.CopyFrom(tool_choice_proto(tool_choice))
-    if generation is not None:
-        request.generation.CopyFrom(generation)
-    if response_format is not None:
-        request.response_format.CopyFrom(response_format_proto(response_format))
-    if previous_response_id:
-        request.previous_response_id = previous_response_id
-    if cache is not None:
-        request.cache_control.CopyFrom(cache_proto(cache))
-    if tags:
-        request.metadata.update(tags)
-    if user:
-        request.user = user
-    return request
-
-
-def build_complete_request(
-    cls: type[CompleteReq],
-    model: str,
-    prompt: str,
-    *,
-    suffix: str | None,
-    generation: generation_pb2.GenerationConfig | None,
-    cache: CacheLike | None,
-    tags: Mapping[str, str] | None,
-    user: str | None,
-) -> CompleteReq:
-    """A CompleteRequest or StreamCompleteRequest (wire-identical)."""
-    request = cls(model=model, prompt=prompt)
-    if suffix:
-        request.suffix = suffix
-    if generation is not None:
-        request.generation.CopyFrom(generation)
-    if cache is not None:
-        request.cache_control.CopyFrom(cache_proto(cache))
-    if tags:
-        request.metadata.update(tags)
-    if user:
-        request.user = user
-    return request
 
 
 def as_stream_chat(

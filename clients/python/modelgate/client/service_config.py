@@ -105,7 +105,7 @@ def build_service_config(
     backoff_multiplier: float = 2.0,
     retry_throttling: bool = True,
 ) -> dict[str, Any]:
-    """A service config dict for `ModelGateClient(service_config=...)`.
+    """A service config dict for `AsyncModelGate(service_config=...)` or `ModelGate(...)`.
 
     Args:
         timeouts: Per-method overrides of `DEFAULT_TIMEOUTS` by RPC name

@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
-from modelgate.errors import GatewayError
+from modelgate.errors import undecodable
 
 HandlerWrapper = Callable[[str, str, Any], Any]
 """(service, method, handler) -> the handler to register."""
@@ -43,12 +43,7 @@ def _tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
 def ensure_decoded(request: object) -> None:
     """Raise INVALID_ARGUMENT when the request bytes did not parse."""
     if isinstance(request, Undecodable):
-        raise GatewayError(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "INVALID_REQUEST",
-            f"request is not a valid protobuf message: {request.reason}",
-            violations=[("", request.reason)],
-        )
+        raise undecodable(request.reason)
 
 
 class TolerantRegistration:

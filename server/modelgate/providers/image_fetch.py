@@ -26,7 +26,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from typing_extensions import override
 
 from modelgate.api.validation import IMAGE_MAGIC
-from modelgate.errors import invalid_argument, quoted
+from modelgate.errors import invalid_argument, quoted, upstream_timeout
 from modelgate.providers.addresses import (
     IPAddress,
     address_refusal,
@@ -34,7 +34,6 @@ from modelgate.providers.addresses import (
     url_refusal,
 )
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
-from modelgate.providers.upstream_errors import deadline_exceeded
 from modelgate.v1 import content_pb2
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -211,7 +210,7 @@ class ImageFetcher:
                 results = await asyncio.gather(*fetches, return_exceptions=True)
         except TimeoutError as exc:
             if budget < FETCH_SECONDS:
-                raise deadline_exceeded(SOURCE) from exc
+                raise upstream_timeout(SOURCE) from exc
             late = f"could not be fetched within {FETCH_SECONDS:g} s"
             raise invalid_argument([(path, late) for path in images]) from exc
         outcome = dict(zip(images, results, strict=True))

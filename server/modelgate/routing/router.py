@@ -14,10 +14,13 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
-import grpc
-
 from modelgate.config import RoutingConfig
-from modelgate.errors import GatewayError, bounded, not_supported, quoted
+from modelgate.errors import (
+    GatewayError,
+    alias_not_supported,
+    not_supported,
+    response_not_found,
+)
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
 from modelgate.routing.admission import Admission, admit
@@ -102,12 +105,7 @@ class Router:
             if capable and deployment not in plan:
                 plan.append(deployment)
         if not plan:
-            raise GatewayError(
-                grpc.StatusCode.UNIMPLEMENTED,
-                "OPERATION_NOT_SUPPORTED",
-                f"no deployment of alias {quoted(model)} supports this operation",
-                metadata={"model": bounded(model)},
-            )
+            raise alias_not_supported(model)
         return plan
 
     async def _unary(
@@ -373,7 +371,7 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptStarted:
     record = deployment.record
-    previous = attempts.last_error.reason if attempts.last_error is not None else ""
+    previous = attempts.last_error.reason_name if attempts.last_error is not None else ""
     return stream_pb2.AttemptStarted(
         attempt=attempts.count,
         kind=attempts.kind,
@@ -392,12 +390,7 @@ def _stamp_attempts(metadata: object, count: int) -> None:
 def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
     """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
     if request.previous_response_id and deployment.target.conversation != "upstream":
-        raise GatewayError(
-            grpc.StatusCode.NOT_FOUND,
-            "RESPONSE_NOT_FOUND",
-            f"previous_response_id {quoted(request.previous_response_id)} is unknown or expired",
-            metadata={"previous_response_id": bounded(request.previous_response_id)},
-        )
+        raise response_not_found(request.previous_response_id)
 
 
 def _stamp_end(

@@ -17,6 +17,7 @@ import anthropic
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
+from modelgate.errors import upstream_timeout, upstream_unavailable
 from modelgate.providers.anthropic.request import (
     MESSAGES,
     chat_call,
@@ -35,7 +36,7 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
 
 PROVIDER = "anthropic"
@@ -142,7 +143,7 @@ class AnthropicBackend(BackendDefaults):
         body = count_tokens_body(target, request)
         remaining = call.remaining()
         if remaining is not None and remaining <= 0:
-            raise deadline_exceeded(PROVIDER)
+            raise upstream_timeout(PROVIDER)
         if remaining is not None:
             body["timeout"] = remaining  # the SDK's own default (10 min) otherwise
         try:
@@ -153,10 +154,12 @@ class AnthropicBackend(BackendDefaults):
             raise classify(PROVIDER, exc.status_code, exc.body, exc.response.headers) from None
         except anthropic.APITimeoutError:
             if remaining is None:
-                raise unavailable(PROVIDER, "token count timed out") from None
-            raise deadline_exceeded(PROVIDER) from None
+                raise upstream_unavailable(PROVIDER, "token count timed out") from None
+            raise upstream_timeout(PROVIDER) from None
         except anthropic.APIConnectionError:
-            raise unavailable(PROVIDER, "connection failed while counting tokens") from None
+            raise upstream_unavailable(
+                PROVIDER, "connection failed while counting tokens"
+            ) from None
         return tokens_pb2.CountTokensResponse(
             input_tokens=result.input_tokens,
             method=tokens_pb2.COUNT_METHOD_PROVIDER_API,

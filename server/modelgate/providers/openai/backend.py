@@ -16,6 +16,7 @@ from typing import Any
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
+from modelgate.errors import upstream_invalid_response
 from modelgate.providers.base import (
     AnyChatRequest,
     AnyCompleteRequest,
@@ -32,7 +33,6 @@ from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -196,7 +196,7 @@ class OpenAIBackend(BackendDefaults):
         )
         vectors = _vectors(self.provider, answer.get("data"))
         if len(vectors) != len(request.inputs):
-            raise invalid_response(
+            raise upstream_invalid_response(
                 self.provider,
                 f"returned {len(vectors)} embeddings for {len(request.inputs)} inputs",
             )
@@ -262,7 +262,9 @@ def _vector(provider: str, raw: Any) -> list[float] | array.array[float]:
             packed = b"?"
         if len(packed) % 4 == 0:
             return array.array("f", packed)
-    raise invalid_response(provider, "sent an embedding that is neither floats nor base64 float32")
+    raise upstream_invalid_response(
+        provider, "sent an embedding that is neither floats nor base64 float32"
+    )
 
 
 def _first_choice(answer: Any, provider: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -270,7 +272,7 @@ def _first_choice(answer: Any, provider: str) -> tuple[dict[str, Any], dict[str,
     body = obj(provider, answer, "its answer")
     choices = items(provider, body.get("choices"), "choices")
     if not choices:
-        raise invalid_response(provider, "answered without choices")
+        raise upstream_invalid_response(provider, "answered without choices")
     return body, obj(provider, choices[0], "choices[0]")
 
 

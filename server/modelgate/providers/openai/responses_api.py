@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, upstream_invalid_response, upstream_unavailable
 from modelgate.providers.base import AnyChatRequest, CallContext, Target
 from modelgate.providers.http import HttpUpstream, sse_events
 from modelgate.providers.json_fields import (
@@ -34,7 +34,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, nesting, obj, objects, parse_object, text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
@@ -232,7 +232,7 @@ def _call(provider: str, item: dict[str, Any], where: str) -> content_pb2.ToolCa
 def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
     """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
     if not isinstance(body, dict) or body.get("output") is None:
-        raise invalid_response(provider, "answered without an output list")
+        raise upstream_invalid_response(provider, "answered without an output list")
     output = objects(provider, body["output"], f"{RESPONSE}output")
     if text(provider, body.get("status"), f"{RESPONSE}status") == "failed":
         raise _failure(provider, body.get("error"), f"{RESPONSE}error")
@@ -331,4 +331,4 @@ async def stream_chat(
                 raise _failure(provider, final.get("error"), f"{RESPONSE}response.error")
             elif kind == "error":
                 raise _failure(provider, event, "an error event")
-    raise unavailable(provider, "stream ended without response.completed")
+    raise upstream_unavailable(provider, "stream ended without response.completed")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from modelgate.errors import (
     invalid_argument,
@@ -64,7 +64,7 @@ class LocalModels:
 
     async def pull(
         self, request: model_pb2.PullModelRequest, call: CallContext
-    ) -> AsyncIterator[model_pb2.PullModelResponse]:
+    ) -> AsyncGenerator[model_pb2.PullModelResponse, None]:
         """Progress of pulling a model onto a runtime; the catalog refreshes after."""
         manager = self._manager(request.runtime, request.name)
         async for progress in manager.pull(request.name, request.insecure, call):

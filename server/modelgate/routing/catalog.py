@@ -29,7 +29,6 @@ from modelgate.errors import (
     model_not_found,
 )
 from modelgate.providers.base import (
-    AnyChatRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -358,12 +357,12 @@ class _UnavailableBackend(BackendDefaults):
     """
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         raise self._unsupported(target, "Chat")
 
     def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         raise self._unsupported(target, "StreamChat")
 

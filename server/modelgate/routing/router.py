@@ -22,7 +22,7 @@ from modelgate.errors import (
     response_not_found,
 )
 from modelgate.hooks.base import HookChain
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
+from modelgate.providers.base import CallContext
 from modelgate.routing.admission import Admission, admit
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
@@ -129,7 +129,7 @@ class Router:
             attempts.succeeded()
             return result, deployment, attempts.count
 
-    async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
+    async def chat(self, request: chat_pb2.ChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
         admitted, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
         if hit is not None:
@@ -151,8 +151,8 @@ class Router:
         return response
 
     async def _prepare_chat(
-        self, request: AnyChatRequest, *capabilities: Capability
-    ) -> tuple[Admission[AnyChatRequest], chat_pb2.ChatResponse | None]:
+        self, request: chat_pb2.ChatRequest, *capabilities: Capability
+    ) -> tuple[Admission[chat_pb2.ChatRequest], chat_pb2.ChatResponse | None]:
         """Hooks, plan, continuation, parameters and cache lookup shared by Chat and StreamChat."""
         if self.hooks is not None:
             await self.hooks.before(request)
@@ -177,7 +177,7 @@ class Router:
         return (await self._chat_once(admit(fit_plan(plan, request), request, "chat"), call))[0]
 
     async def _chat_once(
-        self, admitted: Admission[AnyChatRequest], call: CallContext
+        self, admitted: Admission[chat_pb2.ChatRequest], call: CallContext
     ) -> tuple[chat_pb2.ChatResponse, Deployment]:
         started = time.perf_counter()
         response, deployment, count = await self._unary(
@@ -195,7 +195,7 @@ class Router:
         return response, deployment
 
     async def complete(
-        self, request: AnyCompleteRequest, call: CallContext
+        self, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         """One completion, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
@@ -247,7 +247,7 @@ class Router:
         return response
 
     async def stream_chat(
-        self, request: AnyChatRequest, call: CallContext
+        self, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         hooks = self.hooks
@@ -290,7 +290,7 @@ class Router:
             yield event
 
     async def stream_complete(
-        self, request: AnyCompleteRequest, call: CallContext
+        self, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
         """Attempt markers, text deltas and the end (every event through the chunk hooks)."""
         hooks = self.hooks
@@ -387,7 +387,7 @@ def _stamp_attempts(metadata: object, count: int) -> None:
         metadata["attempts"] = str(count)  # type: ignore[index]
 
 
-def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
+def _check_continuation(request: chat_pb2.ChatRequest, deployment: Deployment) -> None:
     """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
     if request.previous_response_id and deployment.target.conversation != "upstream":
         raise response_not_found(request.previous_response_id)

@@ -27,8 +27,6 @@ from modelgate.providers.anthropic.request import (
 from modelgate.providers.anthropic.response import chat_response, complete_response
 from modelgate.providers.anthropic.stream import Event, StreamTranslator, translate
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -72,7 +70,7 @@ class AnthropicBackend(BackendDefaults):
         return MESSAGES
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         """One Messages call."""
         plan = chat_call(target, request, stream=False)
@@ -90,7 +88,7 @@ class AnthropicBackend(BackendDefaults):
                 yield event
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Text and tool-call deltas, then one end event with the provider's usage."""
         plan = chat_call(target, request, stream=True)
@@ -104,7 +102,7 @@ class AnthropicBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         """The prompt as one user turn; the answer's text is the completion."""
         plan = complete_call(target, request, stream=False)
@@ -113,7 +111,7 @@ class AnthropicBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         """Text deltas of the prompt's answer, then one end event."""
         plan = complete_call(target, request, stream=True)

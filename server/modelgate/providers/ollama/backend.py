@@ -23,8 +23,6 @@ from modelgate.errors import (
     upstream_unavailable,
 )
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     BackendDefaults,
     CallContext,
     Target,
@@ -103,7 +101,7 @@ class OllamaBackend(BackendDefaults):
         return OPTIONS
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
@@ -111,7 +109,7 @@ class OllamaBackend(BackendDefaults):
         return chat_response(target, self.runtime, data)
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=True)
@@ -123,7 +121,7 @@ class OllamaBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         body = generate_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/generate", body, call)
@@ -131,7 +129,7 @@ class OllamaBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         body = generate_body(target, request, stream=True)
         async with self.http.stream("/api/generate", body, call) as response:

@@ -18,8 +18,6 @@ from typing_extensions import override
 from modelgate.config import RuntimeConfig
 from modelgate.errors import upstream_invalid_response
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -93,7 +91,7 @@ class OpenAIBackend(BackendDefaults):
         return params
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         if self.images is not None:
             request = await self.images.inline(target, request, call)
@@ -110,7 +108,7 @@ class OpenAIBackend(BackendDefaults):
         return response
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         if self.images is not None:
             request = await self.images.inline(target, request, call)
@@ -141,7 +139,7 @@ class OpenAIBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         answer, _headers = await self.http.post_json(
             "/completions", build.completion_body(target, request, stream=False), call
@@ -162,7 +160,7 @@ class OpenAIBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         state = ChunkState(self.provider)
         Event = completion_pb2.StreamCompleteResponse

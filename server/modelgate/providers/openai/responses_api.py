@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from modelgate.errors import GatewayError, upstream_invalid_response, upstream_unavailable
-from modelgate.providers.base import AnyChatRequest, CallContext, Target
+from modelgate.providers.base import CallContext, Target
 from modelgate.providers.http import HttpUpstream, sse_events
 from modelgate.providers.json_fields import (
     arguments_text,
@@ -118,7 +118,9 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
     flush()
 
 
-def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+def responses_body(
+    target: Target, request: chat_pb2.ChatRequest, *, stream: bool
+) -> dict[str, Any]:
     """The `/responses` JSON body for `request`; `generation.extra` keys go in as they are."""
     items: list[dict[str, Any]] = []
     system: list[str] = []
@@ -259,7 +261,7 @@ def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
 
 
 async def chat(
-    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
 ) -> chat_pb2.ChatResponse:
     """One Responses API call."""
     body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
@@ -274,7 +276,7 @@ async def _events(
 
 
 async def stream_chat(
-    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
 ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
     """Deltas from the Responses event stream; `response.completed` is the terminator."""
     Event = chat_pb2.StreamChatResponse

@@ -12,6 +12,12 @@ what make a 5 % difference visible on a noisy 2-core machine.
 
 A configuration that turns tracing on exports to a local OTLP sink
 (`bench.otlp_sink`), as in the feature scenario.
+
+`--revision NAME=REV` runs configuration NAME on the server code of git revision REV
+(exported under the run directory and put first on its PYTHONPATH), for the before/after
+of a request-path refactor:
+
+    uv run python -m bench.compare --rounds 7 --revision before=main before='{}' after='{}'
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import shutil
 import statistics
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +55,21 @@ def _tracing(overlay: dict[str, Any]) -> bool:
     return bool(overlay.get("telemetry", {}).get("tracing", "off") != "off")
 
 
+def _export(revision: str, into: Path) -> dict[str, str]:
+    """The server and client code of `revision` under `into`, as a child's PYTHONPATH."""
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", revision, "server", "clients/python"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    paths = [str(into / "server"), str(into / "clients" / "python"), str(ROOT)]
+    return {"PYTHONPATH": os.pathsep.join(paths)}
+
+
 def _profile(bench: Bench, server: Server, body: Path) -> None:
     pyspy = tools.ensure("pyspy")
     summary = profile_one(bench, server.name, server, pyspy, load=h2load_argv(server, body))
@@ -60,8 +84,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--profile", metavar="NAME", help="also py-spy this configuration")
+    parser.add_argument(
+        "--revision",
+        action="append",
+        default=[],
+        metavar="NAME=REV",
+        help="run configuration NAME on the server code of git revision REV",
+    )
     args = parser.parse_args()
     configs = [_parse(spec) for spec in args.configs]
+    revisions = dict(spec.partition("=")[::2] for spec in args.revision)
     require_h2load()
     run_dir = ROOT / "bench" / "results" / "compare"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -73,9 +105,11 @@ def main() -> None:
         servers: list[Server] = []
         for name, overlay in configs:
             env: dict[str, str] = {}
+            if name in revisions:
+                env = _export(revisions[name], run_dir / f"src-{name}")
             if _tracing(overlay):
                 sink = procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
-                env = {
+                env |= {
                     "OTEL_EXPORTER_OTLP_ENDPOINT": sink.first_line(30),
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                 }

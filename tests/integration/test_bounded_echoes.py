@@ -29,6 +29,7 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
+from modelgate.v1.errors_pb2 import ErrorReason
 from tests.rpc_helpers import Decoded, chat_request, decode, user
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def test_a_status_with_every_part_oversized_still_fits_the_default_limit() -> No
     huge = "\U0001f600" * 100_000
     error = GatewayError(
         grpc.StatusCode.INVALID_ARGUMENT,
-        "STRUCTURED_OUTPUT_INVALID",
+        ErrorReason.ERROR_REASON_STRUCTURED_OUTPUT_INVALID,
         huge,
         metadata={"last_output": huge, "attempts": "3"},
         violations=[(f"output[{i}]", huge) for i in range(1000)],

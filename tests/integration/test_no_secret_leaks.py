@@ -44,6 +44,7 @@ from modelgate.providers.base import Backend, BackendDefaults, CallContext, Targ
 from modelgate.providers.registry import register_provider
 from modelgate.telemetry.logs import configure_logging
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, tokens_pb2
+from modelgate.v1.errors_pb2 import ErrorReason
 from tests.collector import otlp_collector
 from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI, FakeServer, Fault
 from tests.gateways import Served, serve, settings
@@ -86,7 +87,7 @@ class LeakyPlugin(BackendDefaults):
     async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
         raise GatewayError(
             grpc.StatusCode.INVALID_ARGUMENT,
-            "UPSTREAM_BAD_REQUEST",
+            ErrorReason.ERROR_REASON_UPSTREAM_BAD_REQUEST,
             f"upstream refused token {self.token}",
             domain="leaky",
             metadata={"token": self.token},

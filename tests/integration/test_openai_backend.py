@@ -311,6 +311,22 @@ async def test_previous_response_id_on_a_chat_completions_model_is_not_found(
     assert decode(caught.value).reason == "RESPONSE_NOT_FOUND"
 
 
+AZURE_CONTENT_FILTER = {
+    "error": {
+        "code": "content_filter",
+        "message": "The response was filtered due to the prompt triggering Azure OpenAI's "
+        "content management policy.",
+        "param": "prompt",
+        "status": 400,
+        "innererror": {
+            "code": "ResponsibleAIPolicyViolation",
+            "content_filter_result": {"hate": {"filtered": True, "severity": "medium"}},
+        },
+    }
+}
+"""Azure OpenAI's answer to a prompt its content filter blocks (a 400, not a finish reason)."""
+
+
 @pytest.mark.parametrize(
     ("fault", "code", "reason"),
     [
@@ -323,6 +339,11 @@ async def test_previous_response_id_on_a_chat_completions_model_is_not_found(
             Fault.context_length_exceeded(),
             grpc.StatusCode.INVALID_ARGUMENT,
             "CONTEXT_LENGTH_EXCEEDED",
+        ),
+        (
+            Fault.http(400, body=AZURE_CONTENT_FILTER),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "CONTENT_FILTERED",
         ),
         (Fault.http(401), grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED"),
         (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from google.protobuf import struct_pb2
 
+from modelgate.api.decoding import DECODED_AS
 from modelgate.state import State, build_state, cache_key
 from modelgate.state.memory import MemoryResponseCache
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, embedding_pb2, generation_pb2
@@ -141,7 +142,7 @@ def test_cache_key_parts_cannot_run_into_each_other() -> None:
 
 def test_cache_key_is_shared_by_chat_and_stream_chat_but_not_by_other_kinds() -> None:
     request = chat()
-    streamed = chat_pb2.StreamChatRequest.FromString(request.SerializeToString())
+    streamed = DECODED_AS["modelgate.v1.ModelGateway/StreamChat"](request.SerializeToString())
     assert cache_key("m", request) == cache_key("m", streamed)
     # Same wire bytes (field 1 = model only), different RPCs: never the same entry.
     assert cache_key("m", chat_pb2.ChatRequest(model="m")) != cache_key(

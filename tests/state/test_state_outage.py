@@ -139,7 +139,7 @@ async def test_continuation_is_unavailable_naming_the_conversation_store(outage:
     prefix = "the gateway's conversation store is unavailable: its redis state backend"
     for error in errors:
         assert error.code == grpc.StatusCode.UNAVAILABLE
-        assert error.reason == "UPSTREAM_UNAVAILABLE" and error.domain == "modelgate"
+        assert error.reason == "STATE_UNAVAILABLE" and error.domain == "modelgate"
         assert error.metadata == {"dependency": "state", "backend": "redis"}
         assert error.message.startswith(prefix) and error.message.endswith("; retry shortly")
     fault = "did not answer within 0.2s" if outage.kind == "frozen" else "failed"
@@ -175,7 +175,7 @@ async def test_a_rate_limited_key_is_unavailable_when_the_limiter_fails_closed(
     closed_outage.begin()
     for _ in range(THRESHOLD + 1):
         error = await closed_outage.refused("checked?", SLOW)
-        assert error.code == grpc.StatusCode.UNAVAILABLE
+        assert error.code == grpc.StatusCode.UNAVAILABLE and error.reason == "STATE_UNAVAILABLE"
         assert error.message.startswith("the gateway's rate limiter is unavailable: its redis")
     assert text_of(await closed_outage.chat("no limit", FREE)) == "no limit"
 

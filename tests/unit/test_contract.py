@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from modelgate.api.decoding import DECODED_AS
 from modelgate.v1 import chat_pb2, completion_pb2, errors_pb2
 
 
@@ -29,9 +30,13 @@ def _layout(descriptor: Descriptor) -> list[tuple[str, int, int, str]]:
     ],
 )
 def test_streaming_requests_stay_wire_identical_to_unary(unary: Any, streaming: Any) -> None:
+    """The server decodes StreamChat/StreamComplete bytes as the unary twin
+    (`modelgate.api.decoding.DECODED_AS`): a field added to one message only would be lost."""
     assert _layout(unary.DESCRIPTOR) == _layout(streaming.DESCRIPTOR)
     sample = unary(model="m")
     assert streaming.FromString(sample.SerializeToString()).model == "m"
+    method = f"modelgate.v1.ModelGateway/{streaming.__name__.removesuffix('Request')}"
+    assert DECODED_AS[method] == unary.FromString
 
 
 def test_error_reasons_follow_the_documented_naming() -> None:

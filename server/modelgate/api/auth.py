@@ -15,10 +15,15 @@ import logging
 import time
 from typing import Any
 
-import grpc
-
 from modelgate.config import ApiKeyConfig, AuthConfig
-from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
+from modelgate.errors import (
+    api_key_missing,
+    api_key_too_short,
+    api_key_unknown,
+    model_not_allowed,
+    quota_exceeded,
+    state_unavailable,
+)
 from modelgate.redactor import MIN_SECRET_CHARS, REDACTOR
 from modelgate.state.counters import RateLimiter
 from modelgate.state.errors import StateUnavailableError
@@ -62,17 +67,6 @@ class TokenBucket:
         """Take `cost` after the fact (token usage is known only at the end); may go negative."""
         self._refill()
         self._tokens -= cost
-
-
-def _quota_error(key: ApiKeyConfig, what: str, wait: float) -> GatewayError:
-    return GatewayError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "QUOTA_EXCEEDED",
-        f"API key {key.id!r} exceeded its {what}; retry in {wait:.1f}s",
-        metadata={"api_key": key.id, "quota": what},
-        retry_after=wait,
-        quota_violations=[(f"api_key:{key.id}", f"{what} exceeded")],
-    )
 
 
 class Authenticator:
@@ -124,27 +118,16 @@ class Authenticator:
                 break
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
-            raise GatewayError(
-                grpc.StatusCode.UNAUTHENTICATED,
-                "API_KEY_INVALID",
-                "missing API key: send metadata `authorization: Bearer <key>`",
-            )
+            raise api_key_missing()
         secret = secret.strip()
         # A dict lookup: timing can only reveal how much of a SHA-256 digest
         # matched, which says nothing about the secret behind it.
         key = self.keys.get(hashlib.sha256(secret.encode()).hexdigest())
         if key is None:
-            raise GatewayError(
-                grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID", "unknown API key"
-            )
+            raise api_key_unknown()
         if key.id not in self._held:
             if len(secret) < MIN_SECRET_CHARS:  # configured as a digest: known only now
-                raise GatewayError(
-                    grpc.StatusCode.UNAUTHENTICATED,
-                    "API_KEY_INVALID",
-                    f"API key {key.id!r} is shorter than {MIN_SECRET_CHARS} characters, "
-                    "too short to keep out of logs: ask for a longer one",
-                )
+                raise api_key_too_short(key.id, MIN_SECRET_CHARS)
             REDACTOR.hold([secret])
             self._held.add(key.id)
         return key
@@ -157,12 +140,7 @@ class Authenticator:
         the shared bucket cannot express, so it stays per process.
         """
         if key.models and model and model not in key.models:
-            raise GatewayError(
-                grpc.StatusCode.PERMISSION_DENIED,
-                "MODEL_NOT_ALLOWED",
-                f"API key {key.id!r} may not use model {quoted(model)}",
-                metadata={"api_key": key.id, "model": bounded(model)},
-            )
+            raise model_not_allowed(key.id, model)
         bucket = self._requests.get(key.id)
         if bucket is not None:
             if self.limiter is not None:
@@ -170,12 +148,12 @@ class Authenticator:
             else:
                 wait = bucket.wait_time(1)
             if wait:
-                raise _quota_error(key, "request rate", wait)
+                raise quota_exceeded(key.id, "request rate", wait)
         tokens = self._tokens.get(key.id)
         if tokens is not None:
             wait = tokens.deficit_wait()
             if wait:
-                raise _quota_error(key, "token budget", wait)
+                raise quota_exceeded(key.id, "token budget", wait)
 
     def charge(self, key_id: str, tokens_used: int) -> None:
         """Spend a finished call's tokens from the key's budget."""

@@ -1,10 +1,15 @@
-"""Undecodable request bytes become INVALID_ARGUMENT instead of grpcio's UNKNOWN.
+"""How request bytes become messages: undecodable ones, and the streaming RPCs' twins.
 
 grpcio answers a request whose bytes do not parse (corrupt wire format, bad
 UTF-8 in a string field) with UNKNOWN, and that is a client mistake. The
 generated registration is reused unchanged; only each handler's deserializer
 is wrapped so a parse failure yields an `Undecodable` marker the servicer
 rejects with a precise status.
+
+The contract keeps `StreamChatRequest` and `StreamCompleteRequest` beside their
+unary twins (docs/design.md, "Why requests are duplicated"), but each is
+wire-identical to its twin (tests/unit/test_wire_twins.py), so their bytes are
+decoded as the twin: the server sees one request type per operation, at no cost.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
-from modelgate.errors import GatewayError
+from modelgate.errors import undecodable
+from modelgate.v1 import chat_pb2, completion_pb2
 
 HandlerWrapper = Callable[[str, str, Any], Any]
 """(service, method, handler) -> the handler to register."""
+
+DECODED_AS: Mapping[str, Callable[[bytes], Any]] = {
+    "modelgate.v1.ModelGateway/StreamChat": chat_pb2.ChatRequest.FromString,
+    "modelgate.v1.ModelGateway/StreamComplete": completion_pb2.CompleteRequest.FromString,
+}
+"""Methods ("service/method") whose request is decoded as its wire-identical unary twin."""
 
 
 class Undecodable:
@@ -43,12 +55,7 @@ def _tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
 def ensure_decoded(request: object) -> None:
     """Raise INVALID_ARGUMENT when the request bytes did not parse."""
     if isinstance(request, Undecodable):
-        raise GatewayError(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "INVALID_REQUEST",
-            f"request is not a valid protobuf message: {request.reason}",
-            violations=[("", request.reason)],
-        )
+        raise undecodable(request.reason)
 
 
 class TolerantRegistration:
@@ -70,7 +77,11 @@ class TolerantRegistration:
     def add_registered_method_handlers(self, service: str, handlers: Mapping[str, Any]) -> None:
         """Register `handlers` with their deserializers wrapped."""
         wrapped = {
-            name: handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
+            name: handler._replace(
+                request_deserializer=_tolerant(
+                    DECODED_AS.get(f"{service}/{name}", handler.request_deserializer)
+                )
+            )
             for name, handler in handlers.items()
         }
         if self.wrap is not None:

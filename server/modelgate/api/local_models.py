@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-import grpc
-
-from modelgate.errors import GatewayError, bounded, invalid_argument, quoted
+from modelgate.errors import (
+    invalid_argument,
+    runtime_cannot_manage,
+    runtime_not_found,
+)
 from modelgate.providers.base import Backend, CallContext, ModelManager
 from modelgate.routing.catalog import Catalog
 from modelgate.v1 import model_pb2
@@ -49,13 +51,7 @@ class LocalModels:
             if runtime in (key, state.backend.runtime if state.backend else "")
         ]
         if not matches:
-            raise GatewayError(
-                grpc.StatusCode.NOT_FOUND,
-                "MODEL_NOT_FOUND",
-                f"runtime {quoted(runtime)} is not configured; runtimes: "
-                f"{', '.join(sorted(self.catalog.runtimes))}",
-                metadata={"runtime": bounded(runtime)},
-            )
+            raise runtime_not_found(runtime, list(self.catalog.runtimes))
         manager = _manager_of(matches[0][1].backend)
         if manager is None:
             capable = [
@@ -63,18 +59,12 @@ class LocalModels:
                 for key, s in self.catalog.runtimes.items()
                 if _manager_of(s.backend) is not None
             ]
-            raise GatewayError(
-                grpc.StatusCode.UNIMPLEMENTED,
-                "OPERATION_NOT_SUPPORTED",
-                f"runtime {quoted(runtime)} cannot manage models; runtimes that can: "
-                f"{', '.join(sorted(capable)) or 'none configured'}",
-                metadata={"runtime": bounded(runtime)},
-            )
+            raise runtime_cannot_manage(runtime, capable)
         return manager
 
     async def pull(
         self, request: model_pb2.PullModelRequest, call: CallContext
-    ) -> AsyncIterator[model_pb2.PullModelResponse]:
+    ) -> AsyncGenerator[model_pb2.PullModelResponse, None]:
         """Progress of pulling a model onto a runtime; the catalog refreshes after."""
         manager = self._manager(request.runtime, request.name)
         async for progress in manager.pull(request.name, request.insecure, call):

@@ -1,25 +1,27 @@
-"""The `modelgate.v1.ModelGateway` servicer: validate, route, map errors to status."""
+"""The `modelgate.v1.ModelGateway` servicer: what each RPC calls, and nothing else.
+
+Decoding, validation, the call context, the stream cap and mapping errors to a
+status are the shared wrappers of `modelgate.api.handling`; each method names its
+validator and the one call that serves it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, TypeAlias
+from collections.abc import AsyncGenerator, Awaitable
 
-import grpc
 from typing_extensions import override
 
-from modelgate.api.decoding import ensure_decoded
+from modelgate.api.handling import server_streaming, unary
 from modelgate.api.live import Routing
-from modelgate.api.status import abort, call_context
-from modelgate.api.stream_cap import capped_stream
 from modelgate.api.validation import (
     validate_chat,
     validate_complete,
     validate_count_tokens,
     validate_embed,
+    validate_get_model,
     validate_list_models,
 )
-from modelgate.errors import invalid_argument
+from modelgate.providers.base import CallContext
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -28,8 +30,6 @@ from modelgate.v1 import (
     model_pb2,
     tokens_pb2,
 )
-
-Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
@@ -42,158 +42,92 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self.routing = routing
 
     @override
-    async def Chat(self, request: chat_pb2.ChatRequest, context: Context) -> chat_pb2.ChatResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_chat(request, live.limits)
-            return await live.router.chat(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary(validate_chat)
+    def Chat(
+        self, live: Routing, request: chat_pb2.ChatRequest, call: CallContext
+    ) -> Awaitable[chat_pb2.ChatResponse]:
+        return live.router.chat(request, call)
 
     @override
-    async def StreamChat(
-        self, request: chat_pb2.StreamChatRequest, context: Context
-    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_chat(request, live.limits)
-            events = live.router.stream_chat(request, call_context(context, live.limits))
-            async for event in capped_stream(events, live.limits.stream_max_seconds):
-                yield event
-        except Exception as exc:
-            await abort(context, exc)
+    @server_streaming(validate_chat)
+    def StreamChat(  # type: ignore[override]  # decoded as ChatRequest: api/decoding.py
+        self, live: Routing, request: chat_pb2.ChatRequest, call: CallContext
+    ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
+        return live.router.stream_chat(request, call)
 
     @override
-    async def Complete(
-        self, request: completion_pb2.CompleteRequest, context: Context
-    ) -> completion_pb2.CompleteResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_complete(request, live.limits)
-            return await live.router.complete(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary(validate_complete)
+    def Complete(
+        self, live: Routing, request: completion_pb2.CompleteRequest, call: CallContext
+    ) -> Awaitable[completion_pb2.CompleteResponse]:
+        return live.router.complete(request, call)
 
     @override
-    async def StreamComplete(
-        self, request: completion_pb2.StreamCompleteRequest, context: Context
-    ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_complete(request, live.limits)
-            events = live.router.stream_complete(request, call_context(context, live.limits))
-            async for event in capped_stream(events, live.limits.stream_max_seconds):
-                yield event
-        except Exception as exc:
-            await abort(context, exc)
+    @server_streaming(validate_complete)
+    def StreamComplete(  # type: ignore[override]  # decoded as CompleteRequest: api/decoding.py
+        self, live: Routing, request: completion_pb2.CompleteRequest, call: CallContext
+    ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
+        return live.router.stream_complete(request, call)
 
     @override
-    async def Embed(
-        self, request: embedding_pb2.EmbedRequest, context: Context
-    ) -> embedding_pb2.EmbedResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_embed(request, live.limits)
-            return await live.router.embed(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary(validate_embed)
+    def Embed(
+        self, live: Routing, request: embedding_pb2.EmbedRequest, call: CallContext
+    ) -> Awaitable[embedding_pb2.EmbedResponse]:
+        return live.router.embed(request, call)
 
     @override
+    @unary(validate_list_models)
     async def ListModels(
-        self, request: model_pb2.ListModelsRequest, context: Context
+        self, live: Routing, request: model_pb2.ListModelsRequest, call: CallContext
     ) -> model_pb2.ListModelsResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_list_models(request)
-            return live.router.catalog.list_page(request)
-        except Exception as exc:
-            await abort(context, exc)
+        return live.router.catalog.list_page(request)
 
     @override
-    async def GetModel(
-        self, request: model_pb2.GetModelRequest, context: Context
-    ) -> model_pb2.GetModelResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            if not request.id:
-                raise invalid_argument([("id", "is required")])
-            return await live.local_models.get_model(request.id, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary(validate_get_model)
+    def GetModel(
+        self, live: Routing, request: model_pb2.GetModelRequest, call: CallContext
+    ) -> Awaitable[model_pb2.GetModelResponse]:
+        return live.local_models.get_model(request.id, call)
 
     @override
-    async def CountTokens(
-        self, request: tokens_pb2.CountTokensRequest, context: Context
-    ) -> tokens_pb2.CountTokensResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            validate_count_tokens(request, live.limits)
-            return await live.router.count_tokens(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary(validate_count_tokens)
+    def CountTokens(
+        self, live: Routing, request: tokens_pb2.CountTokensRequest, call: CallContext
+    ) -> Awaitable[tokens_pb2.CountTokensResponse]:
+        return live.router.count_tokens(request, call)
 
     @override
-    async def PullModel(
-        self, request: model_pb2.PullModelRequest, context: Context
-    ) -> AsyncIterator[model_pb2.PullModelResponse]:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            async for progress in live.local_models.pull(
-                request, call_context(context, live.limits)
-            ):
-                yield progress
-        except Exception as exc:
-            await abort(context, exc)
+    @server_streaming(capped=False)
+    def PullModel(
+        self, live: Routing, request: model_pb2.PullModelRequest, call: CallContext
+    ) -> AsyncGenerator[model_pb2.PullModelResponse, None]:
+        return live.local_models.pull(request, call)
 
     @override
-    async def DeleteModel(
-        self, request: model_pb2.DeleteModelRequest, context: Context
-    ) -> model_pb2.DeleteModelResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            return await live.local_models.delete(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary()
+    def DeleteModel(
+        self, live: Routing, request: model_pb2.DeleteModelRequest, call: CallContext
+    ) -> Awaitable[model_pb2.DeleteModelResponse]:
+        return live.local_models.delete(request, call)
 
     @override
-    async def ListRunningModels(
-        self, request: model_pb2.ListRunningModelsRequest, context: Context
-    ) -> model_pb2.ListRunningModelsResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            return await live.local_models.running(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary()
+    def ListRunningModels(
+        self, live: Routing, request: model_pb2.ListRunningModelsRequest, call: CallContext
+    ) -> Awaitable[model_pb2.ListRunningModelsResponse]:
+        return live.local_models.running(request, call)
 
     @override
-    async def LoadModel(
-        self, request: model_pb2.LoadModelRequest, context: Context
-    ) -> model_pb2.LoadModelResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            return await live.local_models.load(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary()
+    def LoadModel(
+        self, live: Routing, request: model_pb2.LoadModelRequest, call: CallContext
+    ) -> Awaitable[model_pb2.LoadModelResponse]:
+        return live.local_models.load(request, call)
 
     @override
-    async def UnloadModel(
-        self, request: model_pb2.UnloadModelRequest, context: Context
-    ) -> model_pb2.UnloadModelResponse:
-        live = self.routing
-        try:
-            ensure_decoded(request)
-            return await live.local_models.unload(request, call_context(context, live.limits))
-        except Exception as exc:
-            await abort(context, exc)
+    @unary()
+    def UnloadModel(
+        self, live: Routing, request: model_pb2.UnloadModelRequest, call: CallContext
+    ) -> Awaitable[model_pb2.UnloadModelResponse]:
+        return live.local_models.unload(request, call)

@@ -14,21 +14,9 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TypeVar
 
-import grpc
-
-from modelgate.errors import GatewayError
+from modelgate.errors import stream_too_long
 
 Event = TypeVar("Event")
-
-
-def stream_limit_error(seconds: float) -> GatewayError:
-    """What a caller gets when its stream outlives the cap."""
-    return GatewayError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "LIMIT_EXCEEDED",
-        f"stream exceeded the gateway's maximum duration of {seconds:g}s",
-        metadata={"limit": "stream_max_seconds"},
-    )
 
 
 class _Cap:
@@ -56,7 +44,7 @@ async def capped_stream(
     try:
         while True:
             if cap.fired:
-                raise stream_limit_error(seconds)
+                raise stream_too_long(seconds)
             cap.waiting = True
             try:
                 event = await anext(events)
@@ -65,7 +53,7 @@ async def capped_stream(
             except asyncio.CancelledError:
                 # Ours only if the cap fired and nobody else asked to cancel the task too.
                 if cap.fired and cap.task.uncancel() == 0:
-                    raise stream_limit_error(seconds) from None
+                    raise stream_too_long(seconds) from None
                 raise
             finally:
                 cap.waiting = False

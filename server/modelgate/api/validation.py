@@ -22,8 +22,9 @@ from modelgate.api.json_checks import (
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument, quoted
 from modelgate.providers.addresses import url_refusal
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
 from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
     content_pb2,
     embedding_pb2,
     generation_pb2,
@@ -159,7 +160,7 @@ def _check_generation(
     check_object(out, "generation", g, "extra")
 
 
-def _check_tools(out: Violations, request: AnyChatRequest, limits: LimitsConfig) -> None:
+def _check_tools(out: Violations, request: chat_pb2.ChatRequest, limits: LimitsConfig) -> None:
     names: set[str] = set()
     if len(request.tools) > limits.max_tools:
         out.append(("tools", f"at most {limits.max_tools} tools"))
@@ -206,7 +207,7 @@ def _check_common(
         out.append(("cache_control.mode", f"unknown value {cache_mode}"))
 
 
-def validate_chat(request: AnyChatRequest, limits: LimitsConfig) -> None:
+def validate_chat(request: chat_pb2.ChatRequest, limits: LimitsConfig) -> None:
     """Raise INVALID_ARGUMENT listing every problem of a Chat/StreamChat request."""
     out: Violations = []
     _check_common(out, request.model, request.metadata, request.cache_control.mode, limits)
@@ -224,7 +225,7 @@ def validate_chat(request: AnyChatRequest, limits: LimitsConfig) -> None:
         raise invalid_argument(out)
 
 
-def validate_complete(request: AnyCompleteRequest, limits: LimitsConfig) -> None:
+def validate_complete(request: completion_pb2.CompleteRequest, limits: LimitsConfig) -> None:
     """Raise INVALID_ARGUMENT for a malformed Complete/StreamComplete request."""
     out: Violations = []
     _check_common(out, request.model, request.metadata, request.cache_control.mode, limits)
@@ -271,7 +272,13 @@ def validate_count_tokens(request: tokens_pb2.CountTokensRequest, limits: Limits
         raise invalid_argument(out)
 
 
-def validate_list_models(request: model_pb2.ListModelsRequest) -> None:
-    """Raise INVALID_ARGUMENT for an unknown capability filter."""
+def validate_list_models(request: model_pb2.ListModelsRequest, limits: LimitsConfig) -> None:
+    """Raise INVALID_ARGUMENT for an unknown capability filter (no limit applies)."""
     if request.capability not in _CAPABILITIES:
         raise invalid_argument([("capability", f"unknown value {request.capability}")])
+
+
+def validate_get_model(request: model_pb2.GetModelRequest, limits: LimitsConfig) -> None:
+    """Raise INVALID_ARGUMENT when no model id is given (no limit applies)."""
+    if not request.id:
+        raise invalid_argument([("id", "is required")])

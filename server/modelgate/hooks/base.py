@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
-import grpc
 from pydantic import BaseModel, ConfigDict, Field
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, request_rejected
 
 ENTRY_POINT_GROUP = "modelgate.hooks"
 _BUILTIN = {"redact": "modelgate.hooks.redaction:RedactionHook"}
@@ -64,9 +63,7 @@ def hook_factory(name: str) -> Callable[..., Any]:
 
 def veto(message: str, **metadata: str) -> GatewayError:
     """The error a hook raises to refuse a request (INVALID_ARGUMENT, REQUEST_REJECTED)."""
-    return GatewayError(
-        grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_REJECTED", message, metadata=metadata
-    )
+    return request_rejected(message, metadata)
 
 
 class HookChain:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol
 
 from modelgate.config import UPSTREAM_MAX_LINE_BYTES
 from modelgate.errors import GatewayError, not_supported
@@ -32,11 +32,6 @@ from modelgate.v1 import (
 
 if TYPE_CHECKING:
     from modelgate.providers.params import Operation, UpstreamParams
-
-AnyChatRequest: TypeAlias = chat_pb2.ChatRequest | chat_pb2.StreamChatRequest
-AnyCompleteRequest: TypeAlias = (
-    completion_pb2.CompleteRequest | completion_pb2.StreamCompleteRequest
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +82,25 @@ class Backend(Protocol):
     """The runtime name used in model records, e.g. "openai" or "ollama/127.0.0.1:11434"."""
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         """One assistant message. The router fills id, latency and cost."""
         ...
 
     def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Deltas, then exactly one `end` event; raises GatewayError on failure."""
         ...
 
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         """A plain-text continuation."""
         ...
 
     def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         """Text deltas, then exactly one `end` event."""
         ...
@@ -162,12 +157,12 @@ class BackendDefaults:
         return not_supported(target.id, operation, [])
 
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         raise self._unsupported(target, "Complete")
 
     def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         raise self._unsupported(target, "StreamComplete")
 

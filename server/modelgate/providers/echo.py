@@ -27,8 +27,6 @@ from typing import TypeAlias
 from typing_extensions import override
 
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     BackendDefaults,
     CallContext,
     Target,
@@ -74,7 +72,7 @@ def last_user_text(messages: Iterable[content_pb2.Message]) -> str:
     return answer
 
 
-def _answer(request: AnyChatRequest) -> str:
+def _answer(request: chat_pb2.ChatRequest) -> str:
     text = last_user_text(request.messages)
     if request.response_format.type in _JSON_TYPES:
         try:
@@ -141,7 +139,7 @@ class EchoBackend(BackendDefaults):
         )
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(_answer(request), request.generation)
@@ -156,7 +154,7 @@ class EchoBackend(BackendDefaults):
         )
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(_answer(request), request.generation)
@@ -182,7 +180,7 @@ class EchoBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(request.prompt, request.generation)
@@ -198,7 +196,7 @@ class EchoBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(request.prompt, request.generation)

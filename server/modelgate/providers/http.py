@@ -30,14 +30,14 @@ from typing import Any
 import aiohttp
 import orjson
 
-from modelgate.errors import GatewayError
-from modelgate.providers.base import CallContext
-from modelgate.providers.upstream_errors import (
-    classify_body,
-    deadline_exceeded,
-    invalid_response,
-    unavailable,
+from modelgate.errors import (
+    GatewayError,
+    upstream_invalid_response,
+    upstream_timeout,
+    upstream_unavailable,
 )
+from modelgate.providers.base import CallContext
+from modelgate.providers.upstream_errors import classify_body
 from modelgate.providers.upstream_json import parse
 from modelgate.routing.records import host_port
 
@@ -98,7 +98,7 @@ class HttpUpstream:
     def _timeout(self, call: CallContext) -> aiohttp.ClientTimeout:
         remaining = call.remaining()
         if remaining is not None and remaining <= 0:
-            raise deadline_exceeded(self.provider)
+            raise upstream_timeout(self.provider)
         return aiohttp.ClientTimeout(total=remaining)
 
     def _error(self, response: aiohttp.ClientResponse, raw: bytes) -> GatewayError:
@@ -131,9 +131,9 @@ class HttpUpstream:
                 what = "its answer" if kind in JSON_TYPES else f"its {kind} answer"
                 return parse(self.provider, raw, what), response.headers
         except TimeoutError as exc:
-            raise deadline_exceeded(self.provider) from exc
+            raise upstream_timeout(self.provider) from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
+            raise upstream_unavailable(self.provider, _transport_failure(exc, self.where)) from exc
 
     async def post_json(
         self, path: str, body: Any, call: CallContext
@@ -165,13 +165,15 @@ class HttpUpstream:
                     response.close()  # drop the connection: never reuse a half-read stream
                     raise
         except TimeoutError as exc:
-            raise deadline_exceeded(self.provider) from exc
+            raise upstream_timeout(self.provider) from exc
         except aiohttp.ClientPayloadError as exc:
-            raise unavailable(self.provider, f"stream from {self.where} broke off") from exc
+            raise upstream_unavailable(
+                self.provider, f"stream from {self.where} broke off"
+            ) from exc
         except aiohttp.ClientError as exc:
-            raise unavailable(self.provider, _transport_failure(exc, self.where)) from exc
+            raise upstream_unavailable(self.provider, _transport_failure(exc, self.where)) from exc
         except ProtocolFault as exc:
-            raise invalid_response(self.provider, str(exc)) from None
+            raise upstream_invalid_response(self.provider, str(exc)) from None
 
     async def aclose(self) -> None:
         """Close pooled connections."""

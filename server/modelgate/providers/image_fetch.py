@@ -26,16 +26,15 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from typing_extensions import override
 
 from modelgate.api.validation import IMAGE_MAGIC
-from modelgate.errors import invalid_argument, quoted
+from modelgate.errors import invalid_argument, quoted, upstream_timeout
 from modelgate.providers.addresses import (
     IPAddress,
     address_refusal,
     host_address,
     url_refusal,
 )
-from modelgate.providers.base import AnyChatRequest, CallContext, Target
-from modelgate.providers.upstream_errors import deadline_exceeded
-from modelgate.v1 import content_pb2
+from modelgate.providers.base import CallContext, Target
+from modelgate.v1 import chat_pb2, content_pb2
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -188,15 +187,15 @@ class ImageFetcher:
         raise Refused(f"redirects more than {MAX_REDIRECTS} times")
 
     async def inline(
-        self, target: Target, request: AnyChatRequest, call: CallContext
-    ) -> AnyChatRequest:
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
+    ) -> chat_pb2.ChatRequest:
         """`request` with every URL image replaced by its fetched bytes (a copy; the same
         request when it has none). INVALID_ARGUMENT names each image that failed."""
         allow_private = target.allow_private_urls
         if not any(_is_url_image(part) for message in request.messages for part in message.parts):
             return request
         copy = request.__class__()
-        copy.MergeFrom(request)  # type: ignore[arg-type]  # the same class
+        copy.MergeFrom(request)
         images = {
             f"messages[{i}].parts[{j}].image.url": part.image
             for i, message in enumerate(copy.messages)
@@ -211,7 +210,7 @@ class ImageFetcher:
                 results = await asyncio.gather(*fetches, return_exceptions=True)
         except TimeoutError as exc:
             if budget < FETCH_SECONDS:
-                raise deadline_exceeded(SOURCE) from exc
+                raise upstream_timeout(SOURCE) from exc
             late = f"could not be fetched within {FETCH_SECONDS:g} s"
             raise invalid_argument([(path, late) for path in images]) from exc
         outcome = dict(zip(images, results, strict=True))

@@ -9,6 +9,7 @@ holds is cut out of it when the status is built (`modelgate.redactor`).
 |--------------------------------------------|---------------------|---------------------------|---------|
 | 400, 413, 422 / invalid_request_error      | INVALID_ARGUMENT    | UPSTREAM_BAD_REQUEST      | no      |
 | 400 with code context_length_exceeded      | INVALID_ARGUMENT    | CONTEXT_LENGTH_EXCEEDED   | no      |
+| 400 with code content_filter (Azure)       | INVALID_ARGUMENT    | CONTENT_FILTERED          | no      |
 | 401, 402, 403 / authentication, billing    | FAILED_PRECONDITION | UPSTREAM_AUTH_FAILED      | no      |
 | 404 / not_found_error                      | FAILED_PRECONDITION | UPSTREAM_MODEL_NOT_FOUND  | no      |
 | 408, 409                                   | UNAVAILABLE         | UPSTREAM_UNAVAILABLE      | yes     |
@@ -28,6 +29,9 @@ see `http.py` and `upstream_json.py`) is not a passing fault: the call falls bac
 next deployment, if any, and breakers do not count it. INTERNAL is never an upstream's
 doing: it means a bug in the gateway.
 
+The errors themselves are built by `modelgate.errors.factories` (`upstream_failure`,
+`upstream_unavailable`, `upstream_invalid_response`, `upstream_timeout`).
+
 Every failure message names its cause (the HTTP status, "connection refused by
 host:port", the deadline), and the router passes it to the caller unchanged after
 its retries.
@@ -40,29 +44,39 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import grpc
 import orjson
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, Reason, upstream_failure
 from modelgate.redactor import redact
+from modelgate.v1.errors_pb2 import ErrorReason
 
 MAX_MESSAGE_CHARS = 500
 
-_BY_STATUS: dict[int, tuple[grpc.StatusCode, str, bool]] = {
-    400: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
-    401: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
-    402: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
-    403: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_AUTH_FAILED", False),
-    404: (grpc.StatusCode.FAILED_PRECONDITION, "UPSTREAM_MODEL_NOT_FOUND", False),
-    408: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True),
-    409: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True),
-    413: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
-    422: (grpc.StatusCode.INVALID_ARGUMENT, "UPSTREAM_BAD_REQUEST", False),
-    429: (grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED", True),
-    503: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_OVERLOADED", True),
-    529: (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_OVERLOADED", True),
+R = ErrorReason
+_BY_STATUS: dict[int, tuple[Reason, bool]] = {
+    400: (R.ERROR_REASON_UPSTREAM_BAD_REQUEST, False),
+    401: (R.ERROR_REASON_UPSTREAM_AUTH_FAILED, False),
+    402: (R.ERROR_REASON_UPSTREAM_AUTH_FAILED, False),
+    403: (R.ERROR_REASON_UPSTREAM_AUTH_FAILED, False),
+    404: (R.ERROR_REASON_UPSTREAM_MODEL_NOT_FOUND, False),
+    408: (R.ERROR_REASON_UPSTREAM_UNAVAILABLE, True),
+    409: (R.ERROR_REASON_UPSTREAM_UNAVAILABLE, True),
+    413: (R.ERROR_REASON_UPSTREAM_BAD_REQUEST, False),
+    422: (R.ERROR_REASON_UPSTREAM_BAD_REQUEST, False),
+    429: (R.ERROR_REASON_RATE_LIMITED, True),
+    503: (R.ERROR_REASON_UPSTREAM_OVERLOADED, True),
+    529: (R.ERROR_REASON_UPSTREAM_OVERLOADED, True),
 }
-_SERVER_ERROR = (grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", True)
+"""HTTP status -> (reason, retried); the code of each reason is `UPSTREAM_CODES`."""
+_SERVER_ERROR = (R.ERROR_REASON_UPSTREAM_UNAVAILABLE, True)
+_CLIENT_ERROR = (R.ERROR_REASON_UPSTREAM_BAD_REQUEST, False)
+_BY_CODE = {
+    "context_length_exceeded": R.ERROR_REASON_CONTEXT_LENGTH_EXCEEDED,
+    "content_filter": R.ERROR_REASON_CONTENT_FILTERED,
+}
+"""Error `code` strings that name the reason better than the HTTP status (OpenAI's
+context_length_exceeded; Azure OpenAI's content_filter, a 400 whose innererror is
+ResponsibleAIPolicyViolation)."""
 
 # Error `type` strings of the providers' bodies (also sent mid-stream), as HTTP statuses.
 _TYPE_TO_STATUS = {
@@ -138,17 +152,10 @@ def classify(
     headers = headers or {}
     error_type, code, message = _error_fields(body)
     http_status = status if status and status >= 400 else _TYPE_TO_STATUS.get(error_type, 500)
-    grpc_code, reason, retryable = _BY_STATUS.get(
-        http_status,
-        _SERVER_ERROR
-        if http_status >= 500
-        else (grpc.StatusCode.UNKNOWN, "UPSTREAM_UNAVAILABLE", False),
+    reason, retryable = _BY_STATUS.get(
+        http_status, _SERVER_ERROR if http_status >= 500 else _CLIENT_ERROR
     )
-    if grpc_code == grpc.StatusCode.UNKNOWN:
-        grpc_code = grpc.StatusCode.INVALID_ARGUMENT
-        reason = "UPSTREAM_BAD_REQUEST"
-    if code == "context_length_exceeded":
-        grpc_code, reason = grpc.StatusCode.INVALID_ARGUMENT, "CONTEXT_LENGTH_EXCEEDED"
+    reason = _BY_CODE.get(code, reason)
     if code == "insufficient_quota":
         retryable = False
     should_retry = headers.get("x-should-retry")
@@ -163,15 +170,12 @@ def classify(
     if code:
         metadata["upstream_code"] = code
     summary = _summary(message) or f"HTTP {http_status}"
-    return GatewayError(
-        grpc_code,
+    return upstream_failure(
+        provider,
         reason,
         f"{provider} returned {http_status}: {summary}",
-        domain=provider,
         metadata=metadata,
-        retry_after=retry_after_seconds(headers)
-        if grpc_code == grpc.StatusCode.RESOURCE_EXHAUSTED or retryable
-        else None,
+        retry_after=retry_after_seconds(headers),
         retryable=retryable,
     )
 
@@ -186,35 +190,3 @@ def classify_body(
         text = raw[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace")
         body = {"error": {"message": _summary(text, 200)}}
     return classify(provider, status, body, headers)
-
-
-def unavailable(provider: str, what: str) -> GatewayError:
-    """UNAVAILABLE for transport failures: refused, reset, closed or truncated answers."""
-    return GatewayError(
-        grpc.StatusCode.UNAVAILABLE,
-        "UPSTREAM_UNAVAILABLE",
-        f"{provider}: {what}",
-        domain=provider,
-        retryable=True,
-    )
-
-
-def invalid_response(provider: str, what: str) -> GatewayError:
-    """UNAVAILABLE for an answer that breaks the provider's own API (malformed JSON, fewer
-    embeddings than inputs): asking again would likely get the same, so it is not retried."""
-    return GatewayError(
-        grpc.StatusCode.UNAVAILABLE,
-        "UPSTREAM_INVALID_RESPONSE",
-        f"{provider}: {what}",
-        domain=provider,
-    )
-
-
-def deadline_exceeded(provider: str) -> GatewayError:
-    """DEADLINE_EXCEEDED when the caller's deadline passed while waiting for the upstream."""
-    return GatewayError(
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        "UPSTREAM_TIMEOUT",
-        f"{provider} did not answer within the caller's deadline",
-        domain=provider,
-    )

@@ -16,8 +16,7 @@ from typing import Any
 
 import orjson
 
-from modelgate.errors import GatewayError
-from modelgate.providers.upstream_errors import invalid_response
+from modelgate.errors import GatewayError, upstream_invalid_response
 
 MAX_COUNT = 2**31 - 1
 """Token counts are int32 in the contract: anything larger is no real count."""
@@ -29,14 +28,16 @@ def parse(provider: str, raw: bytes, what: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         fault = "invalid UTF-8" if "UTF-8" in exc.msg else "malformed JSON"
-        raise invalid_response(provider, f"sent {fault} in {what}") from None
+        raise upstream_invalid_response(provider, f"sent {fault} in {what}") from None
 
 
 def parse_object(provider: str, raw: bytes, what: str) -> dict[str, Any]:
     """The JSON object of `raw`: any other JSON value breaks every provider's framing."""
     value = parse(provider, raw, what)
     if not isinstance(value, dict):
-        raise invalid_response(provider, f"sent {what} that is {kind(value)}, not an object")
+        raise upstream_invalid_response(
+            provider, f"sent {what} that is {kind(value)}, not an object"
+        )
     return value
 
 
@@ -84,7 +85,7 @@ def count(provider: str, value: Any, where: str) -> int:
     if value is None:
         return 0
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise invalid_response(provider, f"sent {where} = {value!r}, not a count")
+        raise upstream_invalid_response(provider, f"sent {where} = {value!r}, not a count")
     raise wrong_type(provider, where, value, "a count")
 
 
@@ -95,12 +96,12 @@ def nesting(provider: str, where: str) -> Iterator[None]:
     try:
         yield
     except (RecursionError, orjson.JSONEncodeError):
-        raise invalid_response(provider, f"sent {where} nested too deeply") from None
+        raise upstream_invalid_response(provider, f"sent {where} nested too deeply") from None
 
 
 def wrong_type(provider: str, where: str, value: Any, expected: str) -> GatewayError:
     """UPSTREAM_INVALID_RESPONSE naming the field, what it was and what the API says."""
-    return invalid_response(provider, f"sent {where} as {kind(value)}, not {expected}")
+    return upstream_invalid_response(provider, f"sent {where} as {kind(value)}, not {expected}")
 
 
 def kind(value: Any) -> str:

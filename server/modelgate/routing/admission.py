@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from modelgate.errors import GatewayError, invalid_argument
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest
 from modelgate.providers.params import FIELDS, Operation, UpstreamParams
 from modelgate.routing.catalog import Deployment
+from modelgate.v1 import chat_pb2, completion_pb2
 
-R = TypeVar("R", bound=AnyChatRequest | AnyCompleteRequest)
+R = TypeVar("R", bound=chat_pb2.ChatRequest | completion_pb2.CompleteRequest)
 DROPPED_KEY = "dropped_params"
 """Answer metadata key: the fields (`generation.seed,generation.top_k`) sent without."""
 

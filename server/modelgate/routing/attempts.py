@@ -29,30 +29,30 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 
-import grpc
-
 from modelgate.config import RoutingConfig
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, circuit_open, provider_unavailable
 from modelgate.providers.base import CallContext
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
 from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
 from modelgate.routing.records import host_port
 from modelgate.v1 import stream_pb2
+from modelgate.v1.errors_pb2 import ErrorReason
 
 log = logging.getLogger(__name__)
 
+R = ErrorReason
 FALLBACK_REASONS = frozenset(
     {
-        "CONTEXT_LENGTH_EXCEEDED",
-        "UPSTREAM_AUTH_FAILED",
-        "UPSTREAM_MODEL_NOT_FOUND",
-        "UPSTREAM_INVALID_RESPONSE",
-        "PROVIDER_UNAVAILABLE",
-        "CIRCUIT_OPEN",
+        R.ERROR_REASON_CONTEXT_LENGTH_EXCEEDED,
+        R.ERROR_REASON_UPSTREAM_AUTH_FAILED,
+        R.ERROR_REASON_UPSTREAM_MODEL_NOT_FOUND,
+        R.ERROR_REASON_UPSTREAM_INVALID_RESPONSE,
+        R.ERROR_REASON_PROVIDER_UNAVAILABLE,
+        R.ERROR_REASON_CIRCUIT_OPEN,
     }
 )
-_SKIPS = frozenset({"PROVIDER_UNAVAILABLE", "CIRCUIT_OPEN"})
+_SKIPS = frozenset({R.ERROR_REASON_PROVIDER_UNAVAILABLE, R.ERROR_REASON_CIRCUIT_OPEN})
 """Reasons of deployments skipped without a call: they never replace a real failure."""
 
 
@@ -63,25 +63,14 @@ def backoff(attempt: int, config: RoutingConfig, rng: random.Random | None = Non
 
 
 def _circuit_open(deployment: Deployment, stats: DeploymentStats) -> GatewayError:
-    cause = stats.breaker.last_failure
-    return GatewayError(
-        grpc.StatusCode.UNAVAILABLE,
-        "CIRCUIT_OPEN",
-        f"model {deployment.record.id!r} is cooling down: most of its recent calls failed"
-        + (f" (last: {cause})" if cause else ""),
-        metadata={"model": deployment.record.id},
-        retry_after=stats.breaker.retry_after(),
-        retryable=True,
+    return circuit_open(
+        deployment.record.id, stats.breaker.last_failure, stats.breaker.retry_after()
     )
 
 
 def _unavailable(deployment: Deployment) -> GatewayError:
-    return GatewayError(
-        grpc.StatusCode.FAILED_PRECONDITION,
-        "PROVIDER_UNAVAILABLE",
-        f"model {deployment.record.id!r} is not available: {deployment.unavailable_reason}",
-        metadata={"model": deployment.record.id, "runtime": deployment.record.runtime},
-    )
+    record = deployment.record
+    return provider_unavailable(record.id, record.runtime, deployment.unavailable_reason)
 
 
 class Attempts:
@@ -219,7 +208,7 @@ class Attempts:
             record.id,
             host_port(record.endpoint) if record.endpoint else "-",
             error.code.name,
-            error.reason,
+            error.reason_name,
             f" http_status={http_status}" if http_status else "",
             error.message,
         )

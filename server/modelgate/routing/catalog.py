@@ -15,8 +15,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-import grpc
-
 from modelgate.config import (
     ECHO_MODEL,
     ECHO_RUNTIME,
@@ -25,9 +23,12 @@ from modelgate.config import (
     RuntimeConfig,
     Settings,
 )
-from modelgate.errors import GatewayError, bounded, invalid_argument, model_not_found, quoted
+from modelgate.errors import (
+    invalid_argument,
+    model_ambiguous,
+    model_not_found,
+)
 from modelgate.providers.base import (
-    AnyChatRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -176,13 +177,7 @@ class Catalog:
         if len(candidates) == 1:
             return self._deployments[candidates[0]]
         if len(candidates) > 1:
-            raise GatewayError(
-                grpc.StatusCode.NOT_FOUND,
-                "MODEL_NOT_FOUND",
-                f"model name {quoted(name)} is ambiguous; use one of: "
-                f"{', '.join(sorted(candidates))}",
-                metadata={"model": bounded(name)},
-            )
+            raise model_ambiguous(name, candidates)
         raise model_not_found(name, list(self._deployments))
 
     def ids_with(self, capability: int) -> list[str]:
@@ -362,12 +357,12 @@ class _UnavailableBackend(BackendDefaults):
     """
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         raise self._unsupported(target, "Chat")
 
     def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         raise self._unsupported(target, "StreamChat")
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import grpc
-
-from modelgate.errors import GatewayError
+from modelgate.errors import context_window_exceeded
 from modelgate.routing.catalog import Deployment
 from modelgate.v1 import content_pb2
 
@@ -47,15 +45,4 @@ def fit_plan(plan: list[Deployment], request: Any) -> list[Deployment]:
     assert first_rejection is not None
     deployment, tokens = first_rejection
     window = deployment.record.context_window
-    raise GatewayError(
-        grpc.StatusCode.OUT_OF_RANGE,
-        "CONTEXT_LENGTH_EXCEEDED",
-        f"input of {tokens} tokens plus max_output_tokens {output} exceeds the "
-        f"{window}-token context window of {deployment.record.id!r}",
-        metadata={
-            "model": deployment.record.id,
-            "input_tokens": str(tokens),
-            "max_output_tokens": str(output),
-            "context_window": str(window),
-        },
-    )
+    raise context_window_exceeded(deployment.record.id, tokens, output, window)

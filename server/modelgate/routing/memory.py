@@ -19,11 +19,9 @@ import contextlib
 import logging
 from typing import Any
 
-import grpc
-
 from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
-from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
+from modelgate.errors import response_not_found, state_unavailable
 from modelgate.providers.json_fields import arguments_text, tool_call
 from modelgate.providers.structs import content_text
 from modelgate.routing.catalog import Deployment
@@ -36,15 +34,6 @@ log = logging.getLogger(__name__)
 _USE = generation_pb2.CACHE_MODE_USE
 _REFRESH = generation_pb2.CACHE_MODE_REFRESH
 _BYPASS = generation_pb2.CACHE_MODE_BYPASS
-
-
-def _not_found(response_id: str) -> GatewayError:
-    return GatewayError(
-        grpc.StatusCode.NOT_FOUND,
-        "RESPONSE_NOT_FOUND",
-        f"previous_response_id {quoted(response_id)} is unknown, expired or not yours",
-        metadata={"previous_response_id": bounded(response_id)},
-    )
 
 
 def _reproducible(request: Any) -> bool:
@@ -82,7 +71,7 @@ class Memory:
         except StateUnavailableError as exc:
             raise state_unavailable("conversation store", exc) from exc
         if history is None:
-            raise _not_found(previous)
+            raise response_not_found(previous)
         current = list(request.messages)
         del request.messages[:]
         request.messages.extend(history)

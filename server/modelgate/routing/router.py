@@ -14,12 +14,15 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
-import grpc
-
 from modelgate.config import RoutingConfig
-from modelgate.errors import GatewayError, bounded, not_supported, quoted
+from modelgate.errors import (
+    GatewayError,
+    alias_not_supported,
+    not_supported,
+    response_not_found,
+)
 from modelgate.hooks.base import HookChain
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, CallContext
+from modelgate.providers.base import CallContext
 from modelgate.routing.admission import Admission, admit
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
@@ -102,12 +105,7 @@ class Router:
             if capable and deployment not in plan:
                 plan.append(deployment)
         if not plan:
-            raise GatewayError(
-                grpc.StatusCode.UNIMPLEMENTED,
-                "OPERATION_NOT_SUPPORTED",
-                f"no deployment of alias {quoted(model)} supports this operation",
-                metadata={"model": bounded(model)},
-            )
+            raise alias_not_supported(model)
         return plan
 
     async def _unary(
@@ -131,7 +129,7 @@ class Router:
             attempts.succeeded()
             return result, deployment, attempts.count
 
-    async def chat(self, request: AnyChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
+    async def chat(self, request: chat_pb2.ChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
         """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
         admitted, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
         if hit is not None:
@@ -153,8 +151,8 @@ class Router:
         return response
 
     async def _prepare_chat(
-        self, request: AnyChatRequest, *capabilities: Capability
-    ) -> tuple[Admission[AnyChatRequest], chat_pb2.ChatResponse | None]:
+        self, request: chat_pb2.ChatRequest, *capabilities: Capability
+    ) -> tuple[Admission[chat_pb2.ChatRequest], chat_pb2.ChatResponse | None]:
         """Hooks, plan, continuation, parameters and cache lookup shared by Chat and StreamChat."""
         if self.hooks is not None:
             await self.hooks.before(request)
@@ -179,7 +177,7 @@ class Router:
         return (await self._chat_once(admit(fit_plan(plan, request), request, "chat"), call))[0]
 
     async def _chat_once(
-        self, admitted: Admission[AnyChatRequest], call: CallContext
+        self, admitted: Admission[chat_pb2.ChatRequest], call: CallContext
     ) -> tuple[chat_pb2.ChatResponse, Deployment]:
         started = time.perf_counter()
         response, deployment, count = await self._unary(
@@ -197,7 +195,7 @@ class Router:
         return response, deployment
 
     async def complete(
-        self, request: AnyCompleteRequest, call: CallContext
+        self, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         """One completion, through the hooks, retried and falling back per the routing rules."""
         started = time.perf_counter()
@@ -249,7 +247,7 @@ class Router:
         return response
 
     async def stream_chat(
-        self, request: AnyChatRequest, call: CallContext
+        self, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
         hooks = self.hooks
@@ -292,7 +290,7 @@ class Router:
             yield event
 
     async def stream_complete(
-        self, request: AnyCompleteRequest, call: CallContext
+        self, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
         """Attempt markers, text deltas and the end (every event through the chunk hooks)."""
         hooks = self.hooks
@@ -373,7 +371,7 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptStarted:
     record = deployment.record
-    previous = attempts.last_error.reason if attempts.last_error is not None else ""
+    previous = attempts.last_error.reason_name if attempts.last_error is not None else ""
     return stream_pb2.AttemptStarted(
         attempt=attempts.count,
         kind=attempts.kind,
@@ -389,15 +387,10 @@ def _stamp_attempts(metadata: object, count: int) -> None:
         metadata["attempts"] = str(count)  # type: ignore[index]
 
 
-def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:
+def _check_continuation(request: chat_pb2.ChatRequest, deployment: Deployment) -> None:
     """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
     if request.previous_response_id and deployment.target.conversation != "upstream":
-        raise GatewayError(
-            grpc.StatusCode.NOT_FOUND,
-            "RESPONSE_NOT_FOUND",
-            f"previous_response_id {quoted(request.previous_response_id)} is unknown or expired",
-            metadata={"previous_response_id": bounded(request.previous_response_id)},
-        )
+        raise response_not_found(request.previous_response_id)
 
 
 def _stamp_end(

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import grpc
 import jsonschema
 import orjson
 from google.protobuf import struct_pb2
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, structured_output_invalid
 from modelgate.providers.json_fields import json_value
 from modelgate.providers.structs import content_text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
@@ -65,14 +64,7 @@ def set_structured(target: Any, value: Any, text: str) -> None:
 
 def invalid_output(text: str, found: list[tuple[str, str]], attempts: int) -> GatewayError:
     """The error a caller gets when the output stayed invalid: last output and violations."""
-    return GatewayError(
-        grpc.StatusCode.INVALID_ARGUMENT,
-        "STRUCTURED_OUTPUT_INVALID",
-        f"the model's output did not satisfy the response schema after {attempts} attempt(s): "
-        + "; ".join(f"{path}: {why}" for path, why in found[:5]),
-        metadata={"last_output": text[:MAX_OUTPUT_IN_ERROR], "attempts": str(attempts)},
-        violations=found,
-    )
+    return structured_output_invalid(text[:MAX_OUTPUT_IN_ERROR], found, attempts)
 
 
 def _add_usage(total: generation_pb2.Usage, more: generation_pb2.Usage) -> None:

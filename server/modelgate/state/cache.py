@@ -18,10 +18,6 @@ CALLER_ONLY_FIELDS = ("metadata", "user", "cache_control")
 """Fields that describe the caller or the cache itself, never the answer."""
 
 _KEY_VERSION = b"modelgate.cache.v1"
-_UNARY_TWIN = {
-    "modelgate.v1.StreamChatRequest": "modelgate.v1.ChatRequest",
-    "modelgate.v1.StreamCompleteRequest": "modelgate.v1.CompleteRequest",
-}
 
 
 class ResponseCache(Protocol):
@@ -56,8 +52,9 @@ def cache_key(model: str, request: Message) -> str:
 
     `model` is the model that will serve the call (after alias resolution), so an
     alias and its target share entries. The key also names the request kind, so
-    a chat and a completion never collide; StreamChat and Chat (wire-identical by
-    contract) share one, as a cached unary answer can be replayed as a stream.
+    a chat and a completion never collide; StreamChat and Chat share one (a StreamChat
+    request is decoded as a ChatRequest, `modelgate.api.decoding`), as a cached unary
+    answer can be replayed as a stream.
     The request passed in is not modified.
     """
     clean = type(request)()
@@ -67,7 +64,6 @@ def cache_key(model: str, request: Message) -> str:
         if name in fields:
             clean.ClearField(name)
     kind = clean.DESCRIPTOR.full_name
-    kind = _UNARY_TWIN.get(kind, kind)
     digest = hashlib.sha256()
     for part in (
         _KEY_VERSION,

@@ -139,8 +139,8 @@ def _record_result(span: Span, result: Any) -> None:
 
 def _record_error(span: Span, error: BaseException) -> None:
     if isinstance(error, GatewayError):
-        span.set_attribute("error.type", error.reason)
-        span.set_status(Status(StatusCode.ERROR, error.reason))
+        span.set_attribute("error.type", error.reason_name)
+        span.set_status(Status(StatusCode.ERROR, error.reason_name))
     else:
         span.set_attribute("error.type", type(error).__name__)
         span.set_status(Status(StatusCode.ERROR))

@@ -41,7 +41,9 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     ERROR_REASON_UPSTREAM_OVERLOADED: _ErrorReason.ValueType  # 8
     """UNAVAILABLE: the provider is overloaded (HTTP 529/503)."""
     ERROR_REASON_UPSTREAM_UNAVAILABLE: _ErrorReason.ValueType  # 9
-    """UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer)."""
+    """UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
+    Never the gateway's own dependencies: see ERROR_REASON_STATE_UNAVAILABLE.
+    """
     ERROR_REASON_UPSTREAM_TIMEOUT: _ErrorReason.ValueType  # 10
     """DEADLINE_EXCEEDED: the caller's deadline passed before the upstream answered."""
     ERROR_REASON_UPSTREAM_BAD_REQUEST: _ErrorReason.ValueType  # 11
@@ -72,6 +74,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
     embeddings than inputs). Not retried by the gateway and not counted by breakers.
     """
+    ERROR_REASON_STATE_UNAVAILABLE: _ErrorReason.ValueType  # 24
+    """UNAVAILABLE: the gateway's own state backend (Redis, SQLite) failed, did not answer
+    within its timeout, or is skipped after repeated failures (then with RetryInfo).
+    ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
+    Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Reasons carried in `google.rpc.ErrorInfo.reason` of every error the gateway
@@ -99,7 +107,9 @@ ERROR_REASON_UPSTREAM_AUTH_FAILED: ErrorReason.ValueType  # 7
 ERROR_REASON_UPSTREAM_OVERLOADED: ErrorReason.ValueType  # 8
 """UNAVAILABLE: the provider is overloaded (HTTP 529/503)."""
 ERROR_REASON_UPSTREAM_UNAVAILABLE: ErrorReason.ValueType  # 9
-"""UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer)."""
+"""UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
+Never the gateway's own dependencies: see ERROR_REASON_STATE_UNAVAILABLE.
+"""
 ERROR_REASON_UPSTREAM_TIMEOUT: ErrorReason.ValueType  # 10
 """DEADLINE_EXCEEDED: the caller's deadline passed before the upstream answered."""
 ERROR_REASON_UPSTREAM_BAD_REQUEST: ErrorReason.ValueType  # 11
@@ -129,5 +139,11 @@ ERROR_REASON_INTERNAL: ErrorReason.ValueType  # 22
 ERROR_REASON_UPSTREAM_INVALID_RESPONSE: ErrorReason.ValueType  # 23
 """UNAVAILABLE: the provider answered in breach of its own API (malformed body, fewer
 embeddings than inputs). Not retried by the gateway and not counted by breakers.
+"""
+ERROR_REASON_STATE_UNAVAILABLE: ErrorReason.ValueType  # 24
+"""UNAVAILABLE: the gateway's own state backend (Redis, SQLite) failed, did not answer
+within its timeout, or is skipped after repeated failures (then with RetryInfo).
+ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
+Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -17,6 +17,7 @@ import anthropic
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
+from modelgate.errors import upstream_timeout, upstream_unavailable
 from modelgate.providers.anthropic.request import (
     MESSAGES,
     chat_call,
@@ -26,8 +27,6 @@ from modelgate.providers.anthropic.request import (
 from modelgate.providers.anthropic.response import chat_response, complete_response
 from modelgate.providers.anthropic.stream import Event, StreamTranslator, translate
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -35,7 +34,7 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.upstream_errors import classify, deadline_exceeded, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
 
 PROVIDER = "anthropic"
@@ -71,7 +70,7 @@ class AnthropicBackend(BackendDefaults):
         return MESSAGES
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         """One Messages call."""
         plan = chat_call(target, request, stream=False)
@@ -89,7 +88,7 @@ class AnthropicBackend(BackendDefaults):
                 yield event
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         """Text and tool-call deltas, then one end event with the provider's usage."""
         plan = chat_call(target, request, stream=True)
@@ -103,7 +102,7 @@ class AnthropicBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         """The prompt as one user turn; the answer's text is the completion."""
         plan = complete_call(target, request, stream=False)
@@ -112,7 +111,7 @@ class AnthropicBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         """Text deltas of the prompt's answer, then one end event."""
         plan = complete_call(target, request, stream=True)
@@ -142,7 +141,7 @@ class AnthropicBackend(BackendDefaults):
         body = count_tokens_body(target, request)
         remaining = call.remaining()
         if remaining is not None and remaining <= 0:
-            raise deadline_exceeded(PROVIDER)
+            raise upstream_timeout(PROVIDER)
         if remaining is not None:
             body["timeout"] = remaining  # the SDK's own default (10 min) otherwise
         try:
@@ -153,10 +152,12 @@ class AnthropicBackend(BackendDefaults):
             raise classify(PROVIDER, exc.status_code, exc.body, exc.response.headers) from None
         except anthropic.APITimeoutError:
             if remaining is None:
-                raise unavailable(PROVIDER, "token count timed out") from None
-            raise deadline_exceeded(PROVIDER) from None
+                raise upstream_unavailable(PROVIDER, "token count timed out") from None
+            raise upstream_timeout(PROVIDER) from None
         except anthropic.APIConnectionError:
-            raise unavailable(PROVIDER, "connection failed while counting tokens") from None
+            raise upstream_unavailable(
+                PROVIDER, "connection failed while counting tokens"
+            ) from None
         return tokens_pb2.CountTokensResponse(
             input_tokens=result.input_tokens,
             method=tokens_pb2.COUNT_METHOD_PROVIDER_API,

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from modelgate.errors import invalid_argument
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
     arguments_text,
     field_name,
@@ -35,7 +35,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2, tokens_pb2
 
 DEFAULT_MAX_TOKENS = 4096
 """Used when neither the request, the catalog defaults nor the model record give a limit."""
@@ -224,7 +224,7 @@ def _finish(body: dict[str, Any], target: Target, stream: bool, out: Violations)
         body["stream"] = True
 
 
-def chat_call(target: Target, request: AnyChatRequest, *, stream: bool) -> MessagesCall:
+def chat_call(target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> MessagesCall:
     """The /v1/messages body for a Chat or StreamChat request on `target`."""
     out: Violations = []
     system, turns = convert_messages(request.messages, out)
@@ -254,7 +254,9 @@ def chat_call(target: Target, request: AnyChatRequest, *, stream: bool) -> Messa
     return MessagesCall(body, forced["name"] if forced is not None else None)
 
 
-def complete_call(target: Target, request: AnyCompleteRequest, *, stream: bool) -> MessagesCall:
+def complete_call(
+    target: Target, request: completion_pb2.CompleteRequest, *, stream: bool
+) -> MessagesCall:
     """A Complete request as Messages: the prompt is one user turn (no fill-in-the-middle)."""
     out: Violations = []
     if request.suffix:

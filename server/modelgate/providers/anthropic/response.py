@@ -14,9 +14,9 @@ from typing import Any, TypeAlias
 
 import orjson
 
+from modelgate.errors import upstream_invalid_response
 from modelgate.providers.base import Target
 from modelgate.providers.json_fields import tool_call
-from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
@@ -105,7 +105,7 @@ def content_parts(
 def _checked(provider: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     message = obj(provider, body, "its answer")
     if message.get("content") is None:
-        raise invalid_response(provider, "answered without a message body")
+        raise upstream_invalid_response(provider, "answered without a message body")
     return message, objects(provider, message["content"], "content")
 
 

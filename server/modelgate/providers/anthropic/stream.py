@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, upstream_unavailable
 from modelgate.providers.anthropic.response import finish_reason, usage
 from modelgate.providers.base import Target
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, obj, parse_object, text
 from modelgate.v1 import stream_pb2
 
@@ -174,4 +174,4 @@ async def translate(
             yield event
         if translator.done:
             return
-    raise unavailable(translator.provider, "stream ended without message_stop")
+    raise upstream_unavailable(translator.provider, "stream ended without message_stop")

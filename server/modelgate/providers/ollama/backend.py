@@ -13,14 +13,16 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
-import grpc
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
-from modelgate.errors import GatewayError, bounded, quoted
+from modelgate.errors import (
+    GatewayError,
+    model_not_on_runtime,
+    upstream_invalid_response,
+    upstream_unavailable,
+)
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     BackendDefaults,
     CallContext,
     Target,
@@ -53,7 +55,6 @@ from modelgate.providers.ollama.response import (
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.upstream_errors import invalid_response, unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
@@ -100,7 +101,7 @@ class OllamaBackend(BackendDefaults):
         return OPTIONS
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
@@ -108,7 +109,7 @@ class OllamaBackend(BackendDefaults):
         return chat_response(target, self.runtime, data)
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=True)
@@ -120,7 +121,7 @@ class OllamaBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         body = generate_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/generate", body, call)
@@ -128,7 +129,7 @@ class OllamaBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         body = generate_body(target, request, stream=True)
         async with self.http.stream("/api/generate", body, call) as response:
@@ -163,7 +164,7 @@ class OllamaBackend(BackendDefaults):
         data, _ = await self.http.request_json("GET", "/api/tags", None, call)
         models = data.get("models") if isinstance(data, dict) else None
         if not isinstance(models, list):
-            raise invalid_response(PROVIDER, "answered /api/tags without a model list")
+            raise upstream_invalid_response(PROVIDER, "answered /api/tags without a model list")
         entries = [e for e in models if tag_name(e)]
         facts = await self._show_all(entries, call)
         return [model_record(e, self.runtime, self.endpoint, facts.get(_key(e))) for e in entries]
@@ -218,7 +219,7 @@ class OllamaBackend(BackendDefaults):
                 yield progress
                 if progress.status == "success":
                     return
-        raise unavailable(PROVIDER, "pull ended without success")
+        raise upstream_unavailable(PROVIDER, "pull ended without success")
 
     async def delete(self, name: str, call: CallContext) -> None:
         """DELETE /api/delete; a missing model is NOT_FOUND, the caller's mistake."""
@@ -232,7 +233,7 @@ class OllamaBackend(BackendDefaults):
         data, _ = await self.http.request_json("GET", "/api/ps", None, call)
         models = data.get("models") if isinstance(data, dict) else None
         if not isinstance(models, list):
-            raise invalid_response(PROVIDER, "answered /api/ps without a model list")
+            raise upstream_invalid_response(PROVIDER, "answered /api/ps without a model list")
         return [running_model(e, self.runtime) for e in models if tag_name(e)]
 
     async def load(self, name: str, keep_alive: float | None, call: CallContext) -> None:
@@ -257,12 +258,7 @@ class OllamaBackend(BackendDefaults):
         except GatewayError as exc:
             if exc.metadata.get("http_status") != "404":
                 raise
-            raise GatewayError(
-                grpc.StatusCode.NOT_FOUND,
-                "MODEL_NOT_FOUND",
-                f"model {quoted(model)} is not on runtime {self.runtime!r}",
-                metadata={"model": bounded(model), "runtime": self.runtime},
-            ) from exc
+            raise model_not_on_runtime(model, self.runtime) from exc
 
     @override
     async def aclose(self) -> None:

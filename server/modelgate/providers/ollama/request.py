@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from modelgate.errors import invalid_argument
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
     arguments_text,
     json_fragment,
@@ -25,7 +25,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import UpstreamParams
-from modelgate.v1 import content_pb2, embedding_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, embedding_pb2, generation_pb2
 
 _ROLES = {
     content_pb2.ROLE_SYSTEM: "system",
@@ -99,7 +99,7 @@ def _common(body: dict[str, Any], target: Target, g: generation_pb2.GenerationCo
     merge(body, target.extra)
 
 
-def _messages(request: AnyChatRequest) -> list[dict[str, Any]]:
+def _messages(request: chat_pb2.ChatRequest) -> list[dict[str, Any]]:
     """Ollama messages; tool results become one `tool` message each, named when known."""
     out: list[dict[str, Any]] = []
     names: dict[str, str] = {}  # tool-call id -> tool name, for `tool_name`
@@ -149,7 +149,7 @@ def _messages(request: AnyChatRequest) -> list[dict[str, Any]]:
     return out
 
 
-def _tools(request: AnyChatRequest) -> list[dict[str, Any]]:
+def _tools(request: chat_pb2.ChatRequest) -> list[dict[str, Any]]:
     """Tool definitions. Ollama has no tool_choice: NONE sends no tools, a named tool
     sends only that one (the model may still answer in text)."""
     choice = request.tool_choice.WhichOneof("choice")
@@ -168,7 +168,7 @@ def _tools(request: AnyChatRequest) -> list[dict[str, Any]]:
     return result
 
 
-def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+def chat_body(target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The /api/chat body for `request` on `target`."""
     body: dict[str, Any] = {
         "model": target.upstream_name,
@@ -187,7 +187,9 @@ def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[
     return body
 
 
-def generate_body(target: Target, request: AnyCompleteRequest, *, stream: bool) -> dict[str, Any]:
+def generate_body(
+    target: Target, request: completion_pb2.CompleteRequest, *, stream: bool
+) -> dict[str, Any]:
     """The /api/generate body: a plain continuation (with `suffix` for fill-in-the-middle)."""
     body: dict[str, Any] = {"model": target.upstream_name, "prompt": request.prompt}
     if request.suffix:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from modelgate.errors import upstream_invalid_response
 from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
     RAW_ARGUMENTS_KEY,
@@ -23,7 +24,6 @@ from modelgate.providers.json_fields import (
     tool_call,
     tool_result_text,
 )
-from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text, wrong_type
 from modelgate.v1 import (
     chat_pb2,
@@ -122,7 +122,7 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
     """A ChatResponse from a non-streamed /api/chat answer."""
     data = obj(PROVIDER, data, "its answer")
     if data.get("message") is None:
-        raise invalid_response(PROVIDER, "answered /api/chat without a message")
+        raise upstream_invalid_response(PROVIDER, "answered /api/chat without a message")
     content, calls = message_of(data)
     parts: list[content_pb2.ContentPart] = []
     if content:
@@ -143,7 +143,7 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
 def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2.CompleteResponse:
     """A CompleteResponse from a non-streamed /api/generate answer."""
     if not isinstance(data, dict):
-        raise invalid_response(PROVIDER, "answered /api/generate with no object")
+        raise upstream_invalid_response(PROVIDER, "answered /api/generate with no object")
     raw = done_reason(data)
     return completion_pb2.CompleteResponse(
         model=target.id,
@@ -162,10 +162,14 @@ def embed_response(
     """An EmbedResponse from /api/embed; a count mismatch is a broken upstream, not a result."""
     vectors = data.get("embeddings") if isinstance(data, dict) else None
     if not isinstance(vectors, list) or len(vectors) != expected:
-        raise invalid_response(PROVIDER, f"answered /api/embed without {expected} embeddings")
+        raise upstream_invalid_response(
+            PROVIDER, f"answered /api/embed without {expected} embeddings"
+        )
     for vector in vectors:
         if not isinstance(vector, list) or not all(type(v) in (float, int) for v in vector):
-            raise invalid_response(PROVIDER, "sent an embedding that is not a list of numbers")
+            raise upstream_invalid_response(
+                PROVIDER, "sent an embedding that is not a list of numbers"
+            )
     input_tokens = count(PROVIDER, data.get("prompt_eval_count"), "prompt_eval_count")
     return embedding_pb2.EmbedResponse(
         model=target.id,

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from modelgate.errors import GatewayError
+from modelgate.errors import GatewayError, upstream_unavailable
 from modelgate.providers.base import Target
 from modelgate.providers.ollama.response import (
     PROVIDER,
@@ -25,7 +25,7 @@ from modelgate.providers.ollama.response import (
     message_of,
     usage,
 )
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import nesting, parse_object, text
 from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
 
@@ -52,7 +52,7 @@ def _end(target: Target, runtime: str, data: dict[str, Any], called: bool) -> st
 
 def truncated() -> GatewayError:
     """The error for a body that ended before `done: true`."""
-    return unavailable(PROVIDER, "stream ended without done")
+    return upstream_unavailable(PROVIDER, "stream ended without done")
 
 
 async def chat_events(

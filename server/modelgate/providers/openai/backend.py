@@ -16,9 +16,8 @@ from typing import Any
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
+from modelgate.errors import upstream_invalid_response
 from modelgate.providers.base import (
-    AnyChatRequest,
-    AnyCompleteRequest,
     Backend,
     BackendDefaults,
     CallContext,
@@ -32,7 +31,6 @@ from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -93,7 +91,7 @@ class OpenAIBackend(BackendDefaults):
         return params
 
     async def chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
         if self.images is not None:
             request = await self.images.inline(target, request, call)
@@ -110,7 +108,7 @@ class OpenAIBackend(BackendDefaults):
         return response
 
     async def stream_chat(
-        self, target: Target, request: AnyChatRequest, call: CallContext
+        self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         if self.images is not None:
             request = await self.images.inline(target, request, call)
@@ -141,7 +139,7 @@ class OpenAIBackend(BackendDefaults):
 
     @override
     async def complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         answer, _headers = await self.http.post_json(
             "/completions", build.completion_body(target, request, stream=False), call
@@ -162,7 +160,7 @@ class OpenAIBackend(BackendDefaults):
 
     @override
     async def stream_complete(
-        self, target: Target, request: AnyCompleteRequest, call: CallContext
+        self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         state = ChunkState(self.provider)
         Event = completion_pb2.StreamCompleteResponse
@@ -196,7 +194,7 @@ class OpenAIBackend(BackendDefaults):
         )
         vectors = _vectors(self.provider, answer.get("data"))
         if len(vectors) != len(request.inputs):
-            raise invalid_response(
+            raise upstream_invalid_response(
                 self.provider,
                 f"returned {len(vectors)} embeddings for {len(request.inputs)} inputs",
             )
@@ -262,7 +260,9 @@ def _vector(provider: str, raw: Any) -> list[float] | array.array[float]:
             packed = b"?"
         if len(packed) % 4 == 0:
             return array.array("f", packed)
-    raise invalid_response(provider, "sent an embedding that is neither floats nor base64 float32")
+    raise upstream_invalid_response(
+        provider, "sent an embedding that is neither floats nor base64 float32"
+    )
 
 
 def _first_choice(answer: Any, provider: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -270,7 +270,7 @@ def _first_choice(answer: Any, provider: str) -> tuple[dict[str, Any], dict[str,
     body = obj(provider, answer, "its answer")
     choices = items(provider, body.get("choices"), "choices")
     if not choices:
-        raise invalid_response(provider, "answered without choices")
+        raise upstream_invalid_response(provider, "answered without choices")
     return body, obj(provider, choices[0], "choices[0]")
 
 

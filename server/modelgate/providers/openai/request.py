@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
+from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
     arguments_text,
     json_fragment,
@@ -18,7 +18,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.v1 import content_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 CHAT_COMPLETIONS = UpstreamParams(
     "OpenAI Chat Completions",
@@ -151,7 +151,7 @@ def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | Non
     return None
 
 
-def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+def chat_body(target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The /chat/completions body for `request` on `target`."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
@@ -204,7 +204,9 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     return {"type": "function", "function": function}
 
 
-def completion_body(target: Target, request: AnyCompleteRequest, *, stream: bool) -> dict[str, Any]:
+def completion_body(
+    target: Target, request: completion_pb2.CompleteRequest, *, stream: bool
+) -> dict[str, Any]:
     """The legacy /completions body."""
     body: dict[str, Any] = {"model": target.upstream_name, "prompt": request.prompt}
     if request.suffix:

@@ -23,8 +23,8 @@ from typing import Any
 
 import aiohttp
 
-from modelgate.errors import GatewayError
-from modelgate.providers.base import AnyChatRequest, CallContext, Target
+from modelgate.errors import GatewayError, upstream_invalid_response, upstream_unavailable
+from modelgate.providers.base import CallContext, Target
 from modelgate.providers.http import HttpUpstream, sse_events
 from modelgate.providers.json_fields import (
     arguments_text,
@@ -34,7 +34,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
-from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, nesting, obj, objects, parse_object, text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
@@ -118,7 +118,9 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
     flush()
 
 
-def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
+def responses_body(
+    target: Target, request: chat_pb2.ChatRequest, *, stream: bool
+) -> dict[str, Any]:
     """The `/responses` JSON body for `request`; `generation.extra` keys go in as they are."""
     items: list[dict[str, Any]] = []
     system: list[str] = []
@@ -232,7 +234,7 @@ def _call(provider: str, item: dict[str, Any], where: str) -> content_pb2.ToolCa
 def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
     """The ChatResponse of a Response object; output items the contract cannot carry are skipped."""
     if not isinstance(body, dict) or body.get("output") is None:
-        raise invalid_response(provider, "answered without an output list")
+        raise upstream_invalid_response(provider, "answered without an output list")
     output = objects(provider, body["output"], f"{RESPONSE}output")
     if text(provider, body.get("status"), f"{RESPONSE}status") == "failed":
         raise _failure(provider, body.get("error"), f"{RESPONSE}error")
@@ -259,7 +261,7 @@ def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
 
 
 async def chat(
-    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
 ) -> chat_pb2.ChatResponse:
     """One Responses API call."""
     body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
@@ -274,7 +276,7 @@ async def _events(
 
 
 async def stream_chat(
-    http: HttpUpstream, target: Target, request: AnyChatRequest, call: CallContext
+    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
 ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
     """Deltas from the Responses event stream; `response.completed` is the terminator."""
     Event = chat_pb2.StreamChatResponse
@@ -331,4 +333,4 @@ async def stream_chat(
                 raise _failure(provider, final.get("error"), f"{RESPONSE}response.error")
             elif kind == "error":
                 raise _failure(provider, event, "an error event")
-    raise unavailable(provider, "stream ended without response.completed")
+    raise upstream_unavailable(provider, "stream ended without response.completed")

@@ -13,10 +13,11 @@ from typing import Any
 
 import aiohttp
 
+from modelgate.errors import upstream_unavailable
 from modelgate.providers.base import CallContext
 from modelgate.providers.http import sse_events
 from modelgate.providers.openai.response import fill_usage, finish_reason
-from modelgate.providers.upstream_errors import classify, unavailable
+from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, items, obj, objects, parse_object, text
 from modelgate.v1 import generation_pb2, stream_pb2
 
@@ -78,7 +79,7 @@ async def chunks(
         if chunk.get("error") is not None:
             raise classify(provider, None, chunk, response.headers)
         yield chunk
-    raise unavailable(provider, "stream ended without [DONE]")
+    raise upstream_unavailable(provider, "stream ended without [DONE]")
 
 
 def chat_deltas(

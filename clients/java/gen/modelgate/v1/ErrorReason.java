@@ -90,6 +90,7 @@ public enum ErrorReason
   /**
    * <pre>
    * UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
+   * Never the gateway's own dependencies: see ERROR_REASON_STATE_UNAVAILABLE.
    * </pre>
    *
    * <code>ERROR_REASON_UPSTREAM_UNAVAILABLE = 9;</code>
@@ -208,6 +209,17 @@ public enum ErrorReason
    * <code>ERROR_REASON_UPSTREAM_INVALID_RESPONSE = 23;</code>
    */
   ERROR_REASON_UPSTREAM_INVALID_RESPONSE(23),
+  /**
+   * <pre>
+   * UNAVAILABLE: the gateway's own state backend (Redis, SQLite) failed, did not answer
+   * within its timeout, or is skipped after repeated failures (then with RetryInfo).
+   * ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
+   * Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
+   * </pre>
+   *
+   * <code>ERROR_REASON_STATE_UNAVAILABLE = 24;</code>
+   */
+  ERROR_REASON_STATE_UNAVAILABLE(24),
   UNRECOGNIZED(-1),
   ;
 
@@ -286,6 +298,7 @@ public enum ErrorReason
   /**
    * <pre>
    * UNAVAILABLE: the provider failed (5xx, connection refused or reset, truncated answer).
+   * Never the gateway's own dependencies: see ERROR_REASON_STATE_UNAVAILABLE.
    * </pre>
    *
    * <code>ERROR_REASON_UPSTREAM_UNAVAILABLE = 9;</code>
@@ -404,6 +417,17 @@ public enum ErrorReason
    * <code>ERROR_REASON_UPSTREAM_INVALID_RESPONSE = 23;</code>
    */
   public static final int ERROR_REASON_UPSTREAM_INVALID_RESPONSE_VALUE = 23;
+  /**
+   * <pre>
+   * UNAVAILABLE: the gateway's own state backend (Redis, SQLite) failed, did not answer
+   * within its timeout, or is skipped after repeated failures (then with RetryInfo).
+   * ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
+   * Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
+   * </pre>
+   *
+   * <code>ERROR_REASON_STATE_UNAVAILABLE = 24;</code>
+   */
+  public static final int ERROR_REASON_STATE_UNAVAILABLE_VALUE = 24;
 
 
   public final int getNumber() {
@@ -454,6 +478,7 @@ public enum ErrorReason
       case 21: return ERROR_REASON_LIMIT_EXCEEDED;
       case 22: return ERROR_REASON_INTERNAL;
       case 23: return ERROR_REASON_UPSTREAM_INVALID_RESPONSE;
+      case 24: return ERROR_REASON_STATE_UNAVAILABLE;
       default: return null;
     }
   }

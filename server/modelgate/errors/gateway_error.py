@@ -1,19 +1,20 @@
 """The gateway's one error type, and its conversion to a rich gRPC status.
 
 Every failure that reaches a caller is a `GatewayError`: a canonical status
-code, an AIP-193 reason (see `modelgate.v1.ErrorReason`) and optional details
-(field violations, retry delay, upstream facts). Building the
-`google.rpc.Status` lives here only, so the message always equals the details
-message and no module formats statuses by hand. A caller's value is quoted only
-through `quoted`/`bounded`, and a status keeps to a byte budget, so it always
-fits a default client's metadata limit.
+code, an AIP-193 reason (a `modelgate.v1.ErrorReason` value, so a reason the
+contract lacks cannot be written) and optional details (field violations, retry
+delay, upstream facts). Errors are built by `modelgate.errors.factories` only.
+Building the `google.rpc.Status` lives here only, so the message always equals
+the details message and no module formats statuses by hand. A caller's value is
+quoted only through `quoted`/`bounded`, and a status keeps to a byte budget, so
+it always fits a default client's metadata limit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TypeAlias
 
 import grpc
 from google.protobuf import duration_pb2
@@ -21,9 +22,23 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from typing_extensions import override
 
-if TYPE_CHECKING:
-    from modelgate.state.errors import StateUnavailableError
 from modelgate.redactor import redact
+from modelgate.v1 import errors_pb2
+
+Reason: TypeAlias = errors_pb2.ErrorReason.ValueType
+"""A value of the contract's `ErrorReason` enum."""
+
+_PREFIX = "ERROR_REASON_"
+_WIRE_NAMES: dict[int, str] = {
+    value.number: value.name.removeprefix(_PREFIX)
+    for value in errors_pb2.ErrorReason.DESCRIPTOR.values
+}
+
+
+def reason_name(reason: Reason) -> str:
+    """The reason as `ErrorInfo.reason` carries it: the value name without its prefix."""
+    return _WIRE_NAMES[reason]
+
 
 GATEWAY_DOMAIN = "modelgate"
 MAX_ECHO_CHARS = 64
@@ -66,7 +81,7 @@ class GatewayError(Exception):
     def __init__(
         self,
         code: grpc.StatusCode,
-        reason: str,
+        reason: Reason,
         message: str,
         *,
         domain: str = GATEWAY_DOMAIN,
@@ -79,6 +94,8 @@ class GatewayError(Exception):
         super().__init__(message)
         self.code = code
         self.reason = reason
+        self.reason_name = reason_name(reason)
+        """The reason as the wire, logs and spans spell it, e.g. "RATE_LIMITED"."""
         self.message = message
         self.domain = domain
         self.metadata = dict(metadata or {})
@@ -109,7 +126,7 @@ class GatewayError(Exception):
         if len(kept) < len(violations):
             metadata["violations_omitted"] = str(len(violations) - len(kept))
         info = error_details_pb2.ErrorInfo(
-            reason=redact(self.reason), domain=redact(self.domain), metadata=metadata
+            reason=self.reason_name, domain=redact(self.domain), metadata=metadata
         )
         status.details.add().Pack(info)
         if kept:
@@ -134,7 +151,7 @@ class GatewayError(Exception):
 
     @override
     def __repr__(self) -> str:
-        return f"GatewayError({self.code.name}, {self.reason!r}, {self.message!r})"
+        return f"GatewayError({self.code.name}, {self.reason_name}, {self.message!r})"
 
 
 def _within_budget(
@@ -154,57 +171,3 @@ def _within_budget(
             break
         kept.append(violation)
     return kept
-
-
-def invalid_argument(violations: Sequence[tuple[str, str]]) -> GatewayError:
-    """INVALID_ARGUMENT listing every offending field, so callers fix all at once."""
-    summary = "; ".join(f"{field}: {why}" for field, why in violations[:5])
-    if len(violations) > 5:
-        summary += f"; and {len(violations) - 5} more"
-    return GatewayError(
-        grpc.StatusCode.INVALID_ARGUMENT,
-        "INVALID_REQUEST",
-        f"invalid request: {summary}",
-        violations=violations,
-    )
-
-
-def model_not_found(model: str, known: Sequence[str]) -> GatewayError:
-    """NOT_FOUND naming a few models that do exist, to make typos obvious."""
-    hint = ", ".join(sorted(known)[:10])
-    return GatewayError(
-        grpc.StatusCode.NOT_FOUND,
-        "MODEL_NOT_FOUND",
-        f"model {quoted(model)} is not known to this gateway; available: {hint}",
-        metadata={"model": bounded(model)},
-    )
-
-
-def not_supported(model: str, operation: str, capable: Sequence[str]) -> GatewayError:
-    """UNIMPLEMENTED naming models that can serve the operation instead."""
-    alternatives = ", ".join(sorted(capable)[:10]) or "none configured"
-    return GatewayError(
-        grpc.StatusCode.UNIMPLEMENTED,
-        "OPERATION_NOT_SUPPORTED",
-        f"model {quoted(model)} does not support {operation}; models that do: {alternatives}",
-        metadata={"model": bounded(model), "operation": operation},
-    )
-
-
-def state_unavailable(what: str, cause: StateUnavailableError) -> GatewayError:
-    """UNAVAILABLE for a state backend fault; names the backend, never its host or path."""
-    backend = cause.backend or "state"
-    return GatewayError(
-        grpc.StatusCode.UNAVAILABLE,
-        "UPSTREAM_UNAVAILABLE",
-        f"the gateway's {what} is unavailable: its {backend} state backend {cause.summary}; "
-        "retry shortly",
-        metadata={"dependency": "state", "backend": backend},
-        retry_after=cause.retry_after,
-        retryable=True,
-    )
-
-
-def internal(message: str = "internal error in the gateway") -> GatewayError:
-    """INTERNAL for our own bugs: never echoes exception text that could hold secrets."""
-    return GatewayError(grpc.StatusCode.INTERNAL, "INTERNAL", message)

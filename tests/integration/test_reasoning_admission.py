@@ -16,7 +16,7 @@ import grpc
 import pytest
 from google.protobuf import duration_pb2
 
-from modelgate.config import ModelConfig, RuntimeConfig
+from modelgate.config import CapabilityName, ModelConfig, RuntimeConfig
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import decode, user
@@ -33,7 +33,7 @@ async def served() -> AsyncIterator[Served]:
         "echo": RuntimeConfig(kind="echo"),
         "echo-drop": RuntimeConfig(kind="echo", unsupported_params="drop"),
     }
-    able = ["chat", "streaming", "reasoning", "prompt_caching"]
+    able: list[CapabilityName] = ["chat", "streaming", "reasoning", "prompt_caching"]
     models = [
         ModelConfig(id="thinker", runtime="echo", capabilities=able),
         ModelConfig(id="plain", runtime="echo"),

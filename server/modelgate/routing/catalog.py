@@ -34,7 +34,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.params import OPEN_GATE, ParamGate, params_of
+from modelgate.providers.params import OPEN_GATE, ParamGate, feature_gaps, params_of
 from modelgate.providers.registry import create_backend
 from modelgate.routing.balancer import StatsBoard
 from modelgate.routing.records import (
@@ -155,8 +155,12 @@ class Catalog:
             conversation=model.resolved_conversation(state.config),
             cache=model.cache,
             allow_private_urls=self.allow_private_urls,
+            auto_cache_breakpoints=model.auto_cache_breakpoints,
         )
         gate = _gate(model.runtime, state, target)
+        lacking = gate.lacking.get("cache_breakpoint")
+        if model.auto_cache_breakpoints and lacking:
+            raise ValueError(f"model {model.id!r}: auto_cache_breakpoints, but {lacking}")
         self._deployments[model.id] = Deployment(
             target, state.backend or _UNAVAILABLE, reason, gate
         )
@@ -340,11 +344,13 @@ def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
     """The deployment's parameter declarations and policy, decided once, not per request."""
     if state.backend is None:
         return OPEN_GATE  # unavailable: refused before any parameter matters
+    chat = params_of(state.backend, target, "chat")
     return ParamGate(
         runtime,
-        params_of(state.backend, target, "chat"),
+        chat,
         params_of(state.backend, target, "complete"),
         drop=state.config.unsupported_params == "drop",
+        lacking=feature_gaps(chat, target.record.capabilities),
         warned=state.dropped_warned,
     )
 

@@ -29,6 +29,7 @@ from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
+from modelgate.providers.openai.reasoning import note_unsent, unsent_reasoning
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
@@ -79,6 +80,8 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._compatible = config.kind != "openai"
+        self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
+        """Where plain reasoning parts go back in assistant messages (None: not sent)."""
 
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
@@ -88,8 +91,9 @@ class OpenAIBackend(BackendDefaults):
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
-        if target.options.get("max_completion_tokens"):
-            return params.variant(params.api, max_output_tokens="max_completion_tokens")
+        key = build.max_tokens_key(target)
+        if key != "max_tokens":
+            return params.variant(params.api, max_output_tokens=key)
         return params
 
     async def chat(
@@ -100,10 +104,10 @@ class OpenAIBackend(BackendDefaults):
         if target.api == "responses":
             response = await responses_api.chat(self.http, target, request, call)
         else:
-            body, _headers = await self.http.post_json(
-                "/chat/completions", build.chat_body(target, request, stream=False), call
-            )
-            response = _chat_response(body, self.provider)
+            body = build.chat_body(target, request, stream=False, reasoning_key=self.reasoning_key)
+            answer, _headers = await self.http.post_json("/chat/completions", body, call)
+            response = _chat_response(answer, self.provider)
+            note_unsent(response.metadata, self._unsent(request))
         response.model = target.id
         response.provider = target.record.provider
         response.runtime = self.runtime
@@ -120,7 +124,7 @@ class OpenAIBackend(BackendDefaults):
                     self._stamp(event.end, target)
                 yield event
             return
-        body = build.chat_body(target, request, stream=True)
+        body = build.chat_body(target, request, stream=True, reasoning_key=self.reasoning_key)
         state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
         async with self.http.stream("/chat/completions", body, call) as response:
@@ -128,11 +132,19 @@ class OpenAIBackend(BackendDefaults):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
                         yield Event(text_delta=delta)
+                    elif isinstance(delta, stream_pb2.ReasoningDelta):
+                        yield Event(reasoning_delta=delta)
                     else:
                         yield Event(tool_call_delta=delta)
         end = state.end()
         self._stamp(end, target)
+        note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
+
+    def _unsent(self, request: AnyChatRequest) -> int:
+        """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
+        sent = None if self.reasoning_key is None else content_pb2.REASONING_FORMAT_UNSPECIFIED
+        return unsent_reasoning(request.messages, sent)
 
     def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
         end.model = target.id

@@ -16,6 +16,7 @@ from .scenario import (
     RecordedRequest,
     Reply,
     Scenario,
+    Thought,
     Timing,
     ToolCall,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Scenario",
+    "Thought",
     "Timing",
     "ToolCall",
     "anthropic_error",

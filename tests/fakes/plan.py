@@ -39,7 +39,7 @@ class Plan:
     fault: Fault | None = None
     model: str = ""
     reasoning: str = ""
-    """The thought text (`Reply.reasoning`), streamed as `split_words` pieces."""
+    """The thoughts' text for plain-text reasoning providers (paragraphs apart)."""
 
     @property
     def reasoning_tokens(self) -> int:
@@ -86,12 +86,13 @@ def make_plan(
         pieces = pieces[:max_tokens]
         text = "".join(pieces)
         finish = "length"
+    reasoning = "\n\n".join(t.text for t in reply.thoughts if t.text)
     if reply.output_tokens is not None:
         output = reply.output_tokens
     else:
         arg_tokens = sum(len(split_fragments(tool_args_json(c))) for c in calls)
         output = count_words(text) + arg_tokens
-        output += reply.reasoning_tokens or count_words(reply.reasoning or "")
+        output += reply.reasoning_tokens or count_words(reasoning)
     return Plan(
         text=text,
         pieces=pieces,
@@ -103,5 +104,5 @@ def make_plan(
         reply=reply,
         fault=fault,
         model=reply.model or model,
-        reasoning=reply.reasoning or "",
+        reasoning=reasoning,
     )

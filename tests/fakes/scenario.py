@@ -45,6 +45,22 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Thought:
+    """Reasoning the fake model shows before its answer, in each provider's form.
+
+    Anthropic: a `thinking` block with `signature` (made up when None), or a
+    `redacted_thinking` block when `redacted` is set; plain-text reasoning
+    providers send `text` only. `after_calls` places it after that many of the
+    reply's tool calls (interleaved thinking); None puts it before everything.
+    """
+
+    text: str = ""
+    signature: str | None = None
+    redacted: str | None = None
+    after_calls: int | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """A scripted successful answer.
 
@@ -52,10 +68,10 @@ class Reply:
     neutral name (stop, length, tool_calls, stop_sequence, content_filter) or a
     provider-native one (end_turn, max_tokens, tool_use); each fake maps it.
     Token counts default to deterministic word counts. Timing fields override the
-    fake's defaults for this one request. `reasoning` is the model's thought text,
-    rendered in each provider's form (DeepSeek `reasoning_content`, Ollama
-    `thinking`, Responses API reasoning items) and counted as reasoning tokens
-    unless `reasoning_tokens` says otherwise.
+    fake's defaults for this one request. Plain-text reasoning providers (DeepSeek
+    `reasoning_content`, Ollama `thinking`, Responses API reasoning items) render
+    the `thoughts`' text as one thought, paragraphs apart, counted as reasoning
+    tokens unless `reasoning_tokens` says otherwise.
     """
 
     text: str | None = None
@@ -69,7 +85,7 @@ class Reply:
     cached_tokens: int = 0
     cache_creation_tokens: int = 0
     reasoning_tokens: int = 0
-    reasoning: str | None = None
+    thoughts: tuple[Thought, ...] = ()
     latency_ms: float | None = None
     ttft_ms: float | None = None
     tokens_per_s: float | None = None

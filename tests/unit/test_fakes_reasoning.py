@@ -20,10 +20,11 @@ from openai.types.responses import (
     ResponseReasoningSummaryTextDeltaEvent,
 )
 
-from tests.fakes import FakeOllama, FakeOpenAI, Reply
+from tests.fakes import FakeOllama, FakeOpenAI, Reply, Thought
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "why is the sky blue"}]
 THOUGHT = "Rayleigh scattering.\n\nShorter wavelengths scatter more."
+THOUGHTS = (Thought("Rayleigh scattering."), Thought("Shorter wavelengths scatter more."))
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def client_of(fake: FakeOpenAI) -> openai.AsyncOpenAI:
 
 
 async def test_deepseek_reasoning_content_unary_and_streamed(deepseek: FakeOpenAI) -> None:
-    reply = Reply(text="Blue.", reasoning=THOUGHT, cached_tokens=3)
+    reply = Reply(text="Blue.", thoughts=THOUGHTS, cached_tokens=3)
     deepseek.script(reply, reply)
     async with client_of(deepseek) as client:
         answer = await client.chat.completions.create(model="deepseek-reasoner", messages=USER)
@@ -67,7 +68,7 @@ async def test_deepseek_reasoning_content_unary_and_streamed(deepseek: FakeOpenA
 
 async def test_streamed_reasoning_comes_before_content() -> None:
     async with FakeOpenAI(reasoning_field="reasoning") as fake, client_of(fake) as client:
-        fake.script(Reply(text="Blue.", reasoning=THOUGHT))
+        fake.script(Reply(text="Blue.", thoughts=THOUGHTS))
         stream = await client.chat.completions.create(model="m", messages=USER, stream=True)
         deltas = [c.choices[0].delta async for c in stream if c.choices]
     kinds = ["reasoning" if (d.model_extra or {}).get("reasoning") else "content" for d in deltas]
@@ -85,7 +86,7 @@ async def test_deepseek_reasoner_refuses_reasoning_content_in_input(deepseek: Fa
 
 async def test_responses_reasoning_summary_and_encrypted_content_round_trip() -> None:
     async with FakeOpenAI() as fake, client_of(fake) as client:
-        fake.script(Reply(text="Blue.", reasoning=THOUGHT), Reply(text="again"))
+        fake.script(Reply(text="Blue.", thoughts=THOUGHTS), Reply(text="again"))
         first = await client.responses.create(
             model="o4-mini",
             input="why?",
@@ -110,7 +111,7 @@ async def test_responses_reasoning_summary_and_encrypted_content_round_trip() ->
 
 async def test_responses_reasoning_summary_stream_events() -> None:
     async with FakeOpenAI() as fake, client_of(fake) as client:
-        fake.script(Reply(text="Blue.", reasoning=THOUGHT))
+        fake.script(Reply(text="Blue.", thoughts=THOUGHTS))
         stream = await client.responses.create(
             model="o4-mini",
             input="why?",
@@ -135,7 +136,7 @@ async def test_ollama_thinking_unary_streamed_and_think_values() -> None:
         "think": "high",
     }
     async with FakeOllama() as fake, aiohttp.ClientSession() as http:
-        fake.script(Reply(text="Blue.", reasoning=THOUGHT), Reply(text="Blue.", reasoning=THOUGHT))
+        fake.script(Reply(text="Blue.", thoughts=THOUGHTS), Reply(text="Blue.", thoughts=THOUGHTS))
         async with http.post(f"{fake.url}/api/chat", json={**body, "stream": False}) as resp:
             answer = await resp.json()
         async with http.post(f"{fake.url}/api/chat", json=body) as resp:

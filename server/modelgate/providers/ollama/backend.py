@@ -53,6 +53,7 @@ from modelgate.providers.ollama.response import (
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import PLAIN, note_unsent, unsent_reasoning
 from modelgate.providers.upstream_errors import invalid_response, unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -105,7 +106,9 @@ class OllamaBackend(BackendDefaults):
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/chat", body, call)
-        return chat_response(target, self.runtime, data)
+        response = chat_response(target, self.runtime, data)
+        note_unsent(response.metadata, unsent_reasoning(request.messages, PLAIN))
+        return response
 
     async def stream_chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
@@ -116,6 +119,8 @@ class OllamaBackend(BackendDefaults):
             async for event in chat_events(
                 target, self.runtime, ndjson_lines(response, call.max_line_bytes)
             ):
+                if event.HasField("end"):
+                    note_unsent(event.end.metadata, unsent_reasoning(request.messages, PLAIN))
                 yield event
 
     @override

@@ -29,10 +29,10 @@ from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
-from modelgate.providers.openai.reasoning import note_unsent, unsent_reasoning
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import note_unsent, unsent_reasoning
 from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint

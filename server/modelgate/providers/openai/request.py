@@ -17,8 +17,13 @@ from modelgate.providers.json_fields import (
     json_value,
     tool_result_text,
 )
-from modelgate.providers.openai.reasoning import EFFORTS, plain_reasoning, prompt_cache_fields
+from modelgate.providers.openai.reasoning import (
+    CACHED_AUTOMATICALLY,
+    EFFORTS,
+    prompt_cache_fields,
+)
 from modelgate.providers.params import MERGED, UpstreamParams
+from modelgate.providers.reasoning_parts import plain_reasoning
 from modelgate.v1 import content_pb2, generation_pb2
 
 CHAT_COMPLETIONS = UpstreamParams(
@@ -33,12 +38,28 @@ CHAT_COMPLETIONS = UpstreamParams(
         "seed": "seed",
         "extra": MERGED,
     },
+    {
+        "reasoning.effort": "reasoning_effort",
+        "prompt_cache.key": "prompt_cache_key",
+        "prompt_cache.retention": "prompt_cache_retention",
+        "cache_breakpoint": CACHED_AUTOMATICALLY,
+    },
 )
-"""OpenAI's own API has no top_k (an unrecognized argument there is a 400)."""
-COMPLETIONS = CHAT_COMPLETIONS.variant("OpenAI Completions")
-COMPATIBLE_CHAT = CHAT_COMPLETIONS.variant("OpenAI-compatible Chat Completions", top_k="top_k")
-"""vLLM, llama.cpp, LM Studio, Together and others take top_k at the top level."""
-COMPATIBLE_COMPLETIONS = COMPATIBLE_CHAT.variant("OpenAI-compatible Completions")
+"""OpenAI's own API has no top_k (an unrecognized argument there is a 400), no thinking
+budget, and never returns thought text from Chat Completions (so include_thoughts is refused)."""
+COMPLETIONS = UpstreamParams("OpenAI Completions", CHAT_COMPLETIONS.sends)
+COMPATIBLE_CHAT = UpstreamParams(
+    "OpenAI-compatible Chat Completions",
+    {**CHAT_COMPLETIONS.sends, "top_k": "top_k"},
+    {
+        **CHAT_COMPLETIONS.takes,
+        "reasoning.include_thoughts": "(returned whenever the server sends them: "
+        "`reasoning_content` or `reasoning`)",
+    },
+)
+"""vLLM, llama.cpp, LM Studio, Together and others take top_k at the top level; DeepSeek,
+vLLM, llama.cpp and OpenRouter return thought text unasked."""
+COMPATIBLE_COMPLETIONS = UpstreamParams("OpenAI-compatible Completions", COMPATIBLE_CHAT.sends)
 
 _ROLES = {
     content_pb2.ROLE_SYSTEM: "system",

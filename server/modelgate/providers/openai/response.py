@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from modelgate.providers.json_fields import tool_call
-from modelgate.providers.openai.reasoning import reasoning_part, thought_text
+from modelgate.providers.openai.reasoning import thought_text
+from modelgate.providers.reasoning_parts import reasoning_part
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import content_pb2, generation_pb2
 

@@ -34,8 +34,9 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.openai import responses_reasoning as reasoning
-from modelgate.providers.openai.reasoning import note_unsent, prompt_cache_fields
+from modelgate.providers.openai.reasoning import CACHED_AUTOMATICALLY, prompt_cache_fields
 from modelgate.providers.params import MERGED, UpstreamParams
+from modelgate.providers.reasoning_parts import note_unsent
 from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
 from modelgate.providers.upstream_json import count, nesting, obj, objects, parse_object, text
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
@@ -49,8 +50,16 @@ RESPONSES = UpstreamParams(
         "max_output_tokens": "max_output_tokens",
         "extra": MERGED,
     },
+    {
+        "reasoning.effort": "reasoning.effort",
+        "reasoning.include_thoughts": 'reasoning.summary ("auto")',
+        "prompt_cache.key": "prompt_cache_key",
+        "prompt_cache.retention": "prompt_cache_retention",
+        "cache_breakpoint": CACHED_AUTOMATICALLY,
+    },
 )
-"""`responses.create` has no top_k, stop, penalties or seed: those are refused or dropped."""
+"""`responses.create` has no top_k, stop, penalties, seed or thinking budget: those are
+refused or dropped."""
 
 _INCOMPLETE = {
     "max_output_tokens": generation_pb2.FINISH_REASON_LENGTH,

@@ -5,7 +5,10 @@ A reasoning item `{"id": "rs_...", "summary": [summary_text...], "content":
 (format OPENAI_RESPONSES, the item's id) per summary part (`summary` true) and
 per content part (llama.cpp and gpt-oss return the raw thought there), the item's
 `encrypted_content` on its last part; an item with neither summaries nor content
-is one empty part carrying the id and encrypted content. Sent back, consecutive
+is one empty part carrying the id and encrypted content, and one with no
+encrypted content either is left out (nothing to show or to resume from: sent
+back, OpenAI could resolve it only from its store and llama.cpp refuses it; its
+tokens are in `usage`). Sent back, consecutive
 parts with one id become that item again, so it round-trips as OpenAI returned it.
 
 The gateway asks for `encrypted_content` (`include`) whenever it keeps the history
@@ -76,7 +79,7 @@ def input_item(parts: list[content_pb2.Reasoning]) -> dict[str, Any]:
 
 
 def output_parts(provider: str, item: dict[str, Any], where: str) -> list[content_pb2.Reasoning]:
-    """The Reasoning parts of one output reasoning item."""
+    """The Reasoning parts of one output reasoning item (none for a bare id)."""
     item_id = text(provider, item.get("id"), f"{where}.id")
     parts = [
         content_pb2.Reasoning(text=text(provider, s.get("text"), f"{where}.summary[].text"))
@@ -88,12 +91,13 @@ def output_parts(provider: str, item: dict[str, Any], where: str) -> list[conten
         content_pb2.Reasoning(text=text(provider, c.get("text"), f"{where}.content[].text"))
         for c in objects(provider, item.get("content"), f"{where}.content")
     ]
-    if not parts:
+    encrypted = text(provider, item.get("encrypted_content"), f"{where}.encrypted_content")
+    if not parts and encrypted:
         parts = [content_pb2.Reasoning()]
     for part in parts:
         part.id, part.format = item_id, FORMAT
-    encrypted = item.get("encrypted_content")
-    parts[-1].encrypted = text(provider, encrypted, f"{where}.encrypted_content")
+    if parts:
+        parts[-1].encrypted = encrypted
     return parts
 
 
@@ -135,9 +139,9 @@ class ReasoningEvents:
         provider = self.provider
         item_id = text(provider, item.get("id"), f"{where}item.id")
         encrypted = text(provider, item.get("encrypted_content"), f"{where}item.encrypted_content")
+        if not encrypted:
+            return None
         if item_id in self._by_item:
-            if not encrypted:
-                return None
             index, summary = self._by_item[item_id]
             delta = stream_pb2.ReasoningDelta(index=index, id=item_id, format=FORMAT)
             delta.summary = summary

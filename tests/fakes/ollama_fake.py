@@ -5,7 +5,8 @@ lines, status codes and `{"error": "..."}` bodies a gateway adapter parses,
 including model management (pull/delete) that discovery tests exercise.
 `Reply.reasoning` comes back as `message.thinking` (streamed in lines of its own
 before the content) unless the request says `think: false`; `think` takes a
-boolean or "low"/"medium"/"high" and anything else is Ollama's 400.
+boolean or "low"/"medium"/"high" and anything else is Ollama's 400, as is asking
+a model whose family cannot think (`THINKING_FAMILIES`) to think.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from typing_extensions import override
 
 from .base import Frame, ndjson
-from .ollama_models import NDJSON, OllamaModelStore
+from .ollama_models import NDJSON, THINKING_FAMILIES, OllamaModelStore
 from .plan import Plan, make_plan, rid
 from .scenario import FakeModel, Fault
 from .text import all_text, count_words, embed, last_user_text, split_words
@@ -197,6 +198,9 @@ class FakeOllama(OllamaModelStore):
         if think not in (None, True, False, "low", "medium", "high"):
             message = f"invalid think value: {json.dumps(think)}"
             message += ' (must be "high", "medium", "low", true, or false)'
+            return self.error_response(request, Fault.http(400, message))
+        if think and model is not None and model.family not in THINKING_FAMILIES:
+            message = f"registry.ollama.ai/library/{name} does not support thinking"
             return self.error_response(request, Fault.http(400, message))
         plan = self._plan(request, body, last_user_text(messages), all_text(messages))
         thinking = plan.reasoning if think is not False else ""

@@ -20,7 +20,7 @@ from openai.types.responses import (
     ResponseReasoningSummaryTextDeltaEvent,
 )
 
-from tests.fakes import FakeOllama, FakeOpenAI, Reply, Thought
+from tests.fakes import FakeModel, FakeOllama, FakeOpenAI, Reply, Thought
 
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "why is the sky blue"}]
 THOUGHT = "Rayleigh scattering.\n\nShorter wavelengths scatter more."
@@ -131,11 +131,12 @@ async def test_responses_reasoning_summary_stream_events() -> None:
 
 async def test_ollama_thinking_unary_streamed_and_think_values() -> None:
     body: dict[str, Any] = {
-        "model": "qwen2.5:7b",
+        "model": "qwen3:8b",
         "messages": [{"role": "user", "content": "why"}],
         "think": "high",
     }
-    async with FakeOllama() as fake, aiohttp.ClientSession() as http:
+    qwen3 = FakeModel("qwen3:8b", family="qwen3")
+    async with FakeOllama(models=[qwen3]) as fake, aiohttp.ClientSession() as http:
         fake.script(Reply(text="Blue.", thoughts=THOUGHTS), Reply(text="Blue.", thoughts=THOUGHTS))
         async with http.post(f"{fake.url}/api/chat", json={**body, "stream": False}) as resp:
             answer = await resp.json()

@@ -49,7 +49,7 @@ async def vllm() -> AsyncIterator[FakeOpenAI]:
 @pytest.fixture(scope="module")
 async def served(openai_fake: FakeOpenAI, deepseek: FakeOpenAI, vllm: FakeOpenAI) -> Any:
     key = "sk-test-0123456789"
-    compatible = {"kind": "openai_compatible", "api_key": key}
+    compatible: dict[str, Any] = {"kind": "openai_compatible", "api_key": key}
     runtimes = {
         "openai": RuntimeConfig(kind="openai", base_url=openai_fake.url + "/v1", api_key=key),
         "deepseek": RuntimeConfig(base_url=deepseek.url + "/v1", **compatible),

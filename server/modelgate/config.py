@@ -211,6 +211,10 @@ class ModelConfig(Section):
     fallbacks: list[str] = Field(default_factory=list)
     cache: bool = False
     """Cache this model's unary answers by default (callers can still bypass or refresh)."""
+    auto_cache_breakpoints: bool = False
+    """Place prompt-cache breakpoints after the tools and the system prompt of long prompts
+    when the caller placed none (the rule: docs/reasoning.md). Needs capability
+    `prompt_caching` and an API that takes breakpoints (Anthropic)."""
 
     def resolved_conversation(self, runtime: RuntimeConfig) -> Literal["upstream", "gateway"]:
         """`conversation`, or its default on `runtime`; `upstream` needs the Responses API."""

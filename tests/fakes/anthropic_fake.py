@@ -2,6 +2,7 @@
 
 Event order, block indices, usage placement and the error envelope follow what
 the official `anthropic` SDK (and its `messages.stream` accumulator) expects.
+Extended thinking and prompt-cache checks: anthropic_thinking.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from typing import Any, ClassVar
 from aiohttp import web
 from typing_extensions import override
 
+from .anthropic_thinking import (
+    THINKING_TYPES,
+    Signer,
+    answer_blocks,
+    request_problem,
+    stream_deltas,
+)
 from .base import FakeServer, Frame, sse
 from .plan import Plan, make_plan, rid
 from .scenario import FakeModel, Fault
@@ -79,6 +87,7 @@ class FakeAnthropic(FakeServer):
     ) -> None:
         self.require_version_header = require_version_header
         self.organization_id = str(uuid.uuid4())
+        self.signer = Signer()
         super().__init__(models=models, **kwargs)
 
     @override
@@ -160,17 +169,23 @@ class FakeAnthropic(FakeServer):
         model = body.get("model")
         if self.strict_models and isinstance(model, str) and self.find_model(model) is None:
             return body, Fault.http(404)
+        problem = request_problem(body, self.signer)
+        if problem is not None:
+            return body, Fault.http(400, problem)
         return body, None
 
     @staticmethod
     def _usage(plan: Plan, output_tokens: int) -> dict[str, Any]:
-        return {
+        usage: dict[str, Any] = {
             "input_tokens": plan.input_tokens,
             "cache_creation_input_tokens": plan.reply.cache_creation_tokens,
             "cache_read_input_tokens": plan.reply.cached_tokens,
             "output_tokens": output_tokens,
             "service_tier": "standard",
         }
+        if plan.reply.reasoning_tokens:
+            usage["output_tokens_details"] = {"thinking_tokens": plan.reply.reasoning_tokens}
+        return usage
 
     # ------------------------------------------------------------------ messages
     async def _messages(self, request: web.Request) -> web.StreamResponse:
@@ -190,13 +205,7 @@ class FakeAnthropic(FakeServer):
         stop_reason = _STOP.get(plan.finish, plan.finish)
         stop_sequence = plan.reply.stop_sequence if stop_reason == "stop_sequence" else None
         msg_id = rid("msg_01", 22)
-        blocks: list[dict[str, Any]] = []
-        if plan.text or not plan.calls:
-            blocks.append({"type": "text", "text": plan.text})
-        blocks += [
-            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-            for c in plan.calls
-        ]
+        blocks = answer_blocks(plan, self.signer)
         message: dict[str, Any] = {
             "id": msg_id,
             "type": "message",
@@ -224,8 +233,12 @@ class FakeAnthropic(FakeServer):
         }
         frames = [ev("message_start", message=start)]
         pinged = False
+        calls = iter(plan.calls)
         for index, block in enumerate(blocks):
-            if block["type"] == "text":
+            if block["type"] in THINKING_TYPES:
+                opening, deltas = stream_deltas(block)
+                frames.append(ev("content_block_start", index=index, content_block=opening))
+            elif block["type"] == "text":
                 frames.append(
                     ev(
                         "content_block_start",
@@ -235,7 +248,7 @@ class FakeAnthropic(FakeServer):
                 )
                 deltas = [{"type": "text_delta", "text": p} for p in plan.pieces]
             else:
-                call = plan.calls[index - (len(blocks) - len(plan.calls))]
+                call = next(calls)
                 frames.append(
                     ev("content_block_start", index=index, content_block={**block, "input": {}})
                 )

@@ -218,7 +218,7 @@ async def test_generation_settings_map_to_messages_fields(
         temperature=0.7,
         top_p=0.9,
         top_k=40,
-        max_output_tokens=77,
+        max_output_tokens=2077,  # above the thinking budget, as Anthropic requires
         stop_sequences=["END", "STOP"],
         extra=_struct({"thinking": {"type": "enabled", "budget_tokens": 1024}}),
     )
@@ -227,7 +227,7 @@ async def test_generation_settings_map_to_messages_fields(
     assert sent["temperature"] == pytest.approx(0.7)
     assert sent["top_p"] == pytest.approx(0.9)
     assert sent["top_k"] == 40
-    assert sent["max_tokens"] == 77
+    assert sent["max_tokens"] == 2077
     assert sent["stop_sequences"] == ["END", "STOP"]
     # Struct numbers are doubles; integral ones must reach Anthropic as integers.
     assert sent["thinking"] == {"type": "enabled", "budget_tokens": 1024}

@@ -55,6 +55,8 @@ class Target:
     """Cache unary answers by default (catalog `cache: true`)."""
     allow_private_urls: bool = False
     """`limits.allow_private_image_urls`: image URLs a backend fetches may name internal hosts."""
+    auto_cache_breakpoints: bool = False
+    """Catalog `auto_cache_breakpoints`: place prompt-cache breakpoints for long prompts."""
 
     @property
     def id(self) -> str:

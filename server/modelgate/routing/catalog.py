@@ -154,8 +154,12 @@ class Catalog:
             conversation=model.resolved_conversation(state.config),
             cache=model.cache,
             allow_private_urls=self.allow_private_urls,
+            auto_cache_breakpoints=model.auto_cache_breakpoints,
         )
         gate = _gate(model.runtime, state, target)
+        lacking = gate.lacking.get("cache_breakpoint")
+        if model.auto_cache_breakpoints and lacking:
+            raise ValueError(f"model {model.id!r}: auto_cache_breakpoints, but {lacking}")
         self._deployments[model.id] = Deployment(
             target, state.backend or _UNAVAILABLE, reason, gate
         )

@@ -10,7 +10,7 @@ UNIMPLEMENTED, and the router's capability check names models that can.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import anthropic
@@ -19,12 +19,14 @@ from typing_extensions import override
 from modelgate.config import RuntimeConfig
 from modelgate.providers.anthropic.request import (
     MESSAGES,
+    MessagesCall,
     chat_call,
     complete_call,
     count_tokens_body,
 )
 from modelgate.providers.anthropic.response import chat_response, complete_response
 from modelgate.providers.anthropic.stream import Event, StreamTranslator, translate
+from modelgate.providers.anthropic.thinking import DROPPED_REASONING_KEY
 from modelgate.providers.base import (
     AnyChatRequest,
     AnyCompleteRequest,
@@ -76,7 +78,9 @@ class AnthropicBackend(BackendDefaults):
         """One Messages call."""
         plan = chat_call(target, request, stream=False)
         body, _ = await self.upstream.post_json(MESSAGES_PATH, plan.body, call)
-        return chat_response(PROVIDER, target, self.runtime, body, plan.json_tool)
+        response = chat_response(PROVIDER, target, self.runtime, body, plan.json_tool)
+        _note_dropped(plan, response.metadata)
+        return response
 
     async def _events(
         self, target: Target, body: dict[str, Any], json_tool: str | None, call: CallContext
@@ -91,14 +95,17 @@ class AnthropicBackend(BackendDefaults):
     async def stream_chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-        """Text and tool-call deltas, then one end event with the provider's usage."""
+        """Text, tool-call and reasoning deltas, then one end event with the provider's usage."""
         plan = chat_call(target, request, stream=True)
         async for event in self._events(target, plan.body, plan.json_tool, call):
             if isinstance(event, stream_pb2.TextDelta):
                 yield chat_pb2.StreamChatResponse(text_delta=event)
             elif isinstance(event, stream_pb2.ToolCallDelta):
                 yield chat_pb2.StreamChatResponse(tool_call_delta=event)
+            elif isinstance(event, stream_pb2.ReasoningDelta):
+                yield chat_pb2.StreamChatResponse(reasoning_delta=event)
             else:
+                _note_dropped(plan, event.metadata)
                 yield chat_pb2.StreamChatResponse(end=event)
 
     @override
@@ -176,6 +183,12 @@ class AnthropicBackend(BackendDefaults):
         if self._sdk is not None:
             await self._sdk.close()
             self._sdk = None
+
+
+def _note_dropped(plan: MessagesCall, metadata: MutableMapping[str, str]) -> None:
+    """Name the reasoning parts Claude could not be sent (other providers' formats)."""
+    if plan.dropped_reasoning:
+        metadata[DROPPED_REASONING_KEY] = ",".join(plan.dropped_reasoning)
 
 
 def create(name: str, config: RuntimeConfig) -> Backend:

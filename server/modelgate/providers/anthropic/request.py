@@ -8,8 +8,8 @@ What does not map, and why:
   and are dropped for the same reason.
 - Temperature above 1 is rejected (INVALID_ARGUMENT): Anthropic's range is
   0..1, and clamping would silently change the sampling the caller asked for.
-- System messages anywhere in the conversation become the top-level `system`
-  string (joined by blank lines): the API has no system role in `messages`.
+- Messages, system prompts and reasoning parts: messages.py; reasoning
+  options: thinking.py; cache breakpoints: caching.py.
 - JSON response formats become one forced tool whose input schema is the
   caller's schema; the tool's input is handed back as the answer text (see
   response.py and stream.py). Anthropic tool inputs are objects, so a
@@ -18,21 +18,21 @@ What does not map, and why:
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from modelgate.errors import invalid_argument
+from modelgate.providers.anthropic.caching import auto_breakpoints, count_marks, mark
+from modelgate.providers.anthropic.messages import convert_messages
+from modelgate.providers.anthropic.thinking import apply_thinking
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
 from modelgate.providers.json_fields import (
-    arguments_text,
     field_name,
     json_fragment,
     json_value,
     plain,
-    tool_result_text,
 )
 from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.v1 import content_pb2, generation_pb2, tokens_pb2
@@ -52,8 +52,14 @@ MESSAGES = UpstreamParams(
         "stop_sequences": "stop_sequences",
         "extra": MERGED,
     },
+    {
+        "reasoning.effort": "thinking.budget_tokens (by effort)",
+        "reasoning.budget_tokens": "thinking.budget_tokens",
+        "reasoning.include_thoughts": 'thinking.display: "summarized"',
+        "cache_breakpoint": "cache_control",
+    },
 )
-"""What `_generation` sends, for Chat and Complete alike."""
+"""What `_generation` sends, for Chat and Complete alike (the features: Chat only)."""
 
 _TOOL_MODES = {
     content_pb2.TOOL_CHOICE_MODE_AUTO: {"type": "auto"},
@@ -70,90 +76,17 @@ class MessagesCall:
 
     body: dict[str, Any]
     json_tool: str | None = None
+    dropped_reasoning: tuple[str, ...] = ()
+    """Reasoning parts of other providers' formats, left out (paths, for the answer's note)."""
 
 
-def _image(image: content_pb2.Image) -> dict[str, Any]:
-    if image.WhichOneof("source") == "data":
-        source: dict[str, Any] = {
-            "type": "base64",
-            "media_type": image.mime_type,
-            "data": base64.b64encode(image.data).decode(),
-        }
-    else:
-        source = {"type": "url", "url": image.url}
-    return {"type": "image", "source": source}
-
-
-def _tool_result(result: content_pb2.ToolResult) -> dict[str, Any]:
-    content = tool_result_text(result)
-    block: dict[str, Any] = {
-        "type": "tool_result",
-        "tool_use_id": result.tool_call_id,
-        "content": content,
-    }
-    if result.is_error:
-        block["is_error"] = True
-    return block
-
-
-def _block(part: content_pb2.ContentPart) -> dict[str, Any] | None:
-    kind = part.WhichOneof("data")
-    if kind == "text":
-        # The API rejects empty text blocks; an empty part carries nothing anyway.
-        return {"type": "text", "text": part.text} if part.text else None
-    if kind == "image":
-        return _image(part.image)
-    if kind == "tool_call":
-        call = part.tool_call
-        return {
-            "type": "tool_use",
-            "id": call.id,
-            "name": call.name,
-            "input": orjson.Fragment(arguments_text(call)),
-        }
-    if kind == "tool_result":
-        return _tool_result(part.tool_result)
-    return None
-
-
-def convert_messages(messages: Any, out: Violations) -> tuple[str | None, list[dict[str, Any]]]:
-    """(system, turns): system text hoisted, same-role turns merged to keep alternation.
-
-    Tool messages become user turns of `tool_result` blocks; within a user turn
-    the results go first, as the API requires after an assistant's `tool_use`.
-    """
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for i, message in enumerate(messages):
-        if message.role == content_pb2.ROLE_SYSTEM:
-            for j, part in enumerate(message.parts):
-                if part.WhichOneof("data") != "text":
-                    out.append(
-                        (f"messages[{i}].parts[{j}]", "Anthropic system prompts are text only")
-                    )
-                elif part.text:
-                    system.append(part.text)
-            continue
-        role = "assistant" if message.role == content_pb2.ROLE_ASSISTANT else "user"
-        blocks = [b for b in map(_block, message.parts) if b is not None]
-        if not blocks:
-            continue
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
-    for turn in turns:
-        if turn["role"] == "user":
-            turn["content"].sort(key=lambda b: b["type"] != "tool_result")  # stable
-    return ("\n\n".join(system) if system else None), turns
-
-
-def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
+def _tool(tool: content_pb2.Tool, path: str, out: Violations) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": tool.name}
     if tool.description:
         entry["description"] = tool.description
     parameters = json_fragment(tool, "parameters")
     entry["input_schema"] = {"type": "object"} if parameters is None else parameters
+    mark(entry, path, tool, out)
     return entry
 
 
@@ -227,14 +160,16 @@ def _finish(body: dict[str, Any], target: Target, stream: bool, out: Violations)
 def chat_call(target: Target, request: AnyChatRequest, *, stream: bool) -> MessagesCall:
     """The /v1/messages body for a Chat or StreamChat request on `target`."""
     out: Violations = []
-    system, turns = convert_messages(request.messages, out)
+    dropped: list[str] = []
+    system, turns = convert_messages(request.messages, out, dropped)
     body: dict[str, Any] = {"model": target.upstream_name}
     body.update(plain(target.defaults))
     body["messages"] = turns
     if system is not None:
         body["system"] = system
     _generation(body, target, request.generation, out)
-    tools = [_tool(tool) for tool in request.tools]
+    apply_thinking(body, target, request, out)
+    tools = [_tool(tool, f"tools[{i}]", out) for i, tool in enumerate(request.tools)]
     choice = request.tool_choice.WhichOneof("choice")
     if choice == "mode" and request.tool_choice.mode in _TOOL_MODES:
         body["tool_choice"] = dict(_TOOL_MODES[request.tool_choice.mode])
@@ -250,8 +185,10 @@ def chat_call(target: Target, request: AnyChatRequest, *, stream: bool) -> Messa
         body["tools"] = tools
     if request.user:
         body["metadata"] = {"user_id": request.user}
+    if not count_marks(body, out) and target.auto_cache_breakpoints:
+        auto_breakpoints(body)
     _finish(body, target, stream, out)
-    return MessagesCall(body, forced["name"] if forced is not None else None)
+    return MessagesCall(body, forced["name"] if forced is not None else None, tuple(dropped))
 
 
 def complete_call(target: Target, request: AnyCompleteRequest, *, stream: bool) -> MessagesCall:
@@ -285,7 +222,9 @@ def count_tokens_body(target: Target, request: tokens_pb2.CountTokensRequest) ->
     if system is not None:
         body["system"] = system
     if request.tools:
-        body["tools"] = [_tool(tool) for tool in request.tools]
+        body["tools"] = [_tool(tool, f"tools[{i}]", out) for i, tool in enumerate(request.tools)]
+    if out:
+        raise invalid_argument(out)
     # The SDK sends this body and serializes plain values only: JSON fragments
     # become parsed values (key order and integers kept).
     plain_body: dict[str, Any] = orjson.loads(orjson.dumps(body))

@@ -3,8 +3,10 @@
 Usage: Anthropic's `input_tokens` counts only the uncached part of the
 prompt, while ours counts the whole prompt (generation.proto: "including
 cached ones"), so `input_tokens` here is input + cache reads + cache writes,
-with the two cache figures also reported on their own. Thinking blocks have
-no place in the contract yet and are skipped.
+with the two cache figures also reported on their own; `reasoning_tokens` is
+`output_tokens_details.thinking_tokens` when the API reports it (within
+`output_tokens`, as ours). Thinking and redacted thinking blocks become
+reasoning parts in place, signature and data byte for byte.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, TypeAlias
 
 import orjson
 
+from modelgate.providers.anthropic.thinking import thought_part
 from modelgate.providers.base import Target
 from modelgate.providers.json_fields import tool_call
 from modelgate.providers.upstream_errors import invalid_response
@@ -55,12 +58,18 @@ def usage(provider: str, raw: Any) -> generation_pb2.Usage:
         "usage.input_tokens plus cache tokens",
     )
     output_tokens = count(provider, raw.get("output_tokens"), "usage.output_tokens")
+    details = raw.get("output_tokens_details")
+    thinking = 0
+    if details is not None:
+        details = obj(provider, details, "usage.output_tokens_details")
+        thinking = count(provider, details.get("thinking_tokens"), "thinking_tokens")
     return generation_pb2.Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=count(provider, input_tokens + output_tokens, "total tokens"),
         cached_input_tokens=cache_read,
         cache_creation_input_tokens=cache_write,
+        reasoning_tokens=min(thinking, output_tokens),
     )
 
 
@@ -82,10 +91,12 @@ def _tool_call(provider: str, block: Mapping[str, Any]) -> content_pb2.ContentPa
 def content_parts(
     provider: str, blocks: list[dict[str, Any]], json_tool: str | None
 ) -> list[content_pb2.ContentPart]:
-    """Text and tool-call parts in order. In JSON mode the forced tool's input, as text, is
-    the answer; a server that answers in text instead (compatible servers that ignore
-    `tool_choice`) keeps its text, so the gateway validates it rather than an empty answer."""
+    """Reasoning, text and tool-call parts in order. In JSON mode the forced tool's input,
+    as text, is the answer; a server that answers in text instead (compatible servers that
+    ignore `tool_choice`) keeps its text, so the gateway validates it rather than an empty
+    answer."""
     parts: list[content_pb2.ContentPart] = []
+    thoughts: list[content_pb2.ContentPart] = []
     forced: list[content_pb2.ContentPart] = []
     for block in blocks:
         kind = block.get("type")
@@ -97,9 +108,18 @@ def content_parts(
             parts.append(_tool_call(provider, block))
         elif kind == "text":
             parts.append(content_pb2.ContentPart(text=text(provider, block.get("text"), "text")))
-    if json_tool is None:
+        elif kind == "thinking":
+            thought = text(provider, block.get("thinking"), "thinking.thinking")
+            part = thought_part(block, thought, text(provider, block.get("signature"), "signature"))
+            parts.append(part)
+            thoughts.append(part)
+        elif kind == "redacted_thinking":
+            part = thought_part(block, "", text(provider, block.get("data"), "redacted.data"))
+            parts.append(part)
+            thoughts.append(part)
+    if json_tool is None or not forced:
         return parts
-    return forced or parts
+    return thoughts + forced
 
 
 def _checked(provider: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:

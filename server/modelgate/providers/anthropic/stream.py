@@ -1,8 +1,12 @@
-"""Messages API server-sent events to our stream events (TextDelta, ToolCallDelta, StreamEnd).
+"""Messages API server-sent events to our stream events (text, tool-call and reasoning
+deltas, StreamEnd).
 
-Anthropic numbers content blocks (text and tool_use alike); our ToolCallDelta
-index counts tool calls only, so the caller's index is stable and 0-based
-however much text surrounds the calls. Usage is taken from the stream itself:
+Anthropic numbers content blocks (text, tool_use and thinking alike); our
+ToolCallDelta index counts tool calls only and our ReasoningDelta index
+thinking blocks only, so the caller's indices are stable and 0-based however
+much else surrounds them. A `thinking` block streams as `thinking_delta`
+pieces, then its whole signature in a `signature_delta`; a `redacted_thinking`
+block arrives whole in its `content_block_start`. Usage is taken from the stream itself:
 `message_start` gives the prompt side, `message_delta` the final (cumulative)
 counts, never estimated. The stream is only complete at `message_stop`; an
 `error` event (sent after HTTP 200, e.g. overloaded_error) is classified by
@@ -21,16 +25,22 @@ from modelgate.providers.anthropic.response import finish_reason, usage
 from modelgate.providers.base import Target
 from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.providers.upstream_json import count, obj, parse_object, text
-from modelgate.v1 import stream_pb2
+from modelgate.v1 import content_pb2, stream_pb2
 
-Event: TypeAlias = stream_pb2.TextDelta | stream_pb2.ToolCallDelta | stream_pb2.StreamEnd
+Event: TypeAlias = (
+    stream_pb2.TextDelta
+    | stream_pb2.ToolCallDelta
+    | stream_pb2.ReasoningDelta
+    | stream_pb2.StreamEnd
+)
+_FORMAT = content_pb2.REASONING_FORMAT_ANTHROPIC
 
 
 @dataclass(slots=True)
 class _Block:
     """What one Anthropic content block turns into on our side."""
 
-    kind: str  # "text", "tool" (ToolCallDelta), "json" (forced tool as text), "skip"
+    kind: str  # "text", "tool" (ToolCallDelta), "json" (forced tool as text), "thinking", "skip"
     index: int = -1
     id: str = ""
     sent: bool = False
@@ -49,6 +59,7 @@ class StreamTranslator:
     done: bool = False
     _blocks: dict[int, _Block] = field(default_factory=dict)
     _tool_calls: int = 0
+    _thoughts: int = 0
     _message_id: str = ""
     _usage: dict[str, Any] = field(default_factory=dict)
     _stop_reason: str | None = None
@@ -116,8 +127,18 @@ class StreamTranslator:
             first = text(provider, block.get("text"), "content_block.text")
             if first:
                 return [stream_pb2.TextDelta(text=first)]
+        elif kind in ("thinking", "redacted_thinking"):
+            thought = self._blocks[index] = _Block("thinking", self._thoughts, sent=True)
+            self._thoughts += 1
+            delta = stream_pb2.ReasoningDelta(index=thought.index, format=_FORMAT)
+            if kind == "redacted_thinking":
+                delta.encrypted = text(provider, block.get("data"), "redacted_thinking.data")
+            else:
+                delta.text = text(provider, block.get("thinking"), "thinking.thinking")
+                delta.signature = text(provider, block.get("signature"), "thinking.signature")
+            return [delta]  # the part's place in the answer is here, even while empty
         else:
-            self._blocks[index] = _Block("skip")  # thinking, redacted_thinking, server tools
+            self._blocks[index] = _Block("skip")  # server tools and later block types
         return []
 
     def _delta(self, payload: dict[str, Any]) -> list[Event]:
@@ -140,7 +161,16 @@ class StreamTranslator:
             return [
                 stream_pb2.ToolCallDelta(index=block.index, id=block.id, arguments_json=fragment)
             ]
-        return []  # thinking_delta, signature_delta, citations_delta
+        if block.kind == "thinking" and kind in ("thinking_delta", "signature_delta"):
+            delta_of = stream_pb2.ReasoningDelta(index=block.index, format=_FORMAT)
+            if kind == "thinking_delta":
+                delta_of.text = text(provider, delta.get("thinking"), "thinking_delta.thinking")
+            else:
+                delta_of.signature = text(
+                    provider, delta.get("signature"), "signature_delta.signature"
+                )
+            return [delta_of] if delta_of.text or delta_of.signature else []
+        return []  # citations_delta and later delta types
 
     def _stop(self, payload: dict[str, Any]) -> list[Event]:
         """A tool with no arguments streams no fragments; send "{}" so the JSON is whole."""

@@ -108,7 +108,7 @@ class RuntimeConfig(Section):
     reasoning_input: Literal["strip", "reasoning_content", "reasoning"] = "strip"
     """Chat Completions runtimes only (kinds openai, openai_compatible, lmstudio): where the
     plain reasoning parts (format UNSPECIFIED) of assistant messages go back to the server.
-    `strip` (default): not sent, and counted in the answer's `metadata["reasoning_stripped"]`
+    `strip` (default): not sent, and named in the answer's `metadata["dropped_reasoning"]`
     (deepseek-reasoner refuses them in input); `reasoning_content`: DeepSeek thinking mode
     (required after tool calls), vLLM, llama.cpp; `reasoning`: OpenRouter, newer vLLM."""
     unsupported_params: Literal["error", "drop"] = "error"

@@ -19,7 +19,7 @@ from modelgate.app import Gateway
 from modelgate.config import CapabilityName, ModelConfig, PricingConfig, RuntimeConfig, Settings
 from modelgate.v1 import chat_pb2, content_pb2, gateway_pb2_grpc, generation_pb2
 from tests.fakes import FakeAnthropic, Reply, Thought, ToolCall
-from tests.rpc_helpers import decode, user
+from tests.rpc_helpers import user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub

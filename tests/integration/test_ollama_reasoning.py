@@ -117,4 +117,4 @@ async def test_thinking_goes_back_in_assistant_messages(served: Served, fake: Fa
     response = await served.stub.Chat(request)
     sent = fake.last_request.json["messages"][1]
     assert sent == {"role": "assistant", "content": "Hi.", "thinking": "Think first."}
-    assert response.metadata["reasoning_stripped"] == "1"
+    assert response.metadata["dropped_reasoning"] == "messages[1].parts[1]"

@@ -183,7 +183,7 @@ async def test_reasoning_is_stripped_by_default_and_the_answer_says_so(
     answer = await served.stub.Chat(_turns_with_reasoning("deepseek-reasoner"))
     sent = deepseek.last_request.json["messages"]
     assert all("reasoning_content" not in m and "reasoning" not in m for m in sent)
-    assert answer.metadata["reasoning_stripped"] == "2"
+    assert answer.metadata["dropped_reasoning"] == "messages[1].parts[0],messages[1].parts[1]"
 
 
 async def test_reasoning_goes_back_under_the_runtimes_key(served: Served, vllm: FakeOpenAI) -> None:
@@ -191,4 +191,4 @@ async def test_reasoning_goes_back_under_the_runtimes_key(served: Served, vllm: 
     answer = await served.stub.Chat(_turns_with_reasoning("qwen3"))
     assistant = vllm.last_request.json["messages"][1]
     assert assistant["reasoning_content"] == "I should look."
-    assert answer.metadata["reasoning_stripped"] == "1"  # the Anthropic-signed part
+    assert answer.metadata["dropped_reasoning"] == "messages[1].parts[1]"  # Anthropic-signed

@@ -125,7 +125,7 @@ async def test_reasoning_items_round_trip_across_turns_byte_for_byte(
         "assistant",
         "user",
     ]
-    assert "reasoning_stripped" not in second.metadata
+    assert "dropped_reasoning" not in second.metadata
 
 
 async def test_another_providers_reasoning_is_not_sent_and_the_answer_says_so(
@@ -141,4 +141,4 @@ async def test_another_providers_reasoning_is_not_sent_and_the_answer_says_so(
     request = chat_pb2.ChatRequest(model="o4-mini", messages=[user("hi"), answer, user("and?")])
     response = await served.stub.Chat(request)
     assert all(item["type"] != "reasoning" for item in fake.last_request.json["input"])
-    assert response.metadata["reasoning_stripped"] == "1"
+    assert response.metadata["dropped_reasoning"] == "messages[1].parts[0]"

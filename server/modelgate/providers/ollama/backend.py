@@ -53,7 +53,7 @@ from modelgate.providers.ollama.response import (
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.reasoning_parts import PLAIN, note_unsent, unsent_reasoning
+from modelgate.providers.reasoning_parts import is_plain, note_unsent, unsent_reasoning
 from modelgate.providers.upstream_errors import invalid_response, unavailable
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -107,7 +107,7 @@ class OllamaBackend(BackendDefaults):
         body = chat_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/chat", body, call)
         response = chat_response(target, self.runtime, data)
-        note_unsent(response.metadata, unsent_reasoning(request.messages, PLAIN))
+        note_unsent(response.metadata, unsent_reasoning(request.messages, is_plain))
         return response
 
     async def stream_chat(
@@ -120,7 +120,7 @@ class OllamaBackend(BackendDefaults):
                 target, self.runtime, ndjson_lines(response, call.max_line_bytes)
             ):
                 if event.HasField("end"):
-                    note_unsent(event.end.metadata, unsent_reasoning(request.messages, PLAIN))
+                    note_unsent(event.end.metadata, unsent_reasoning(request.messages, is_plain))
                 yield event
 
     @override

@@ -32,7 +32,7 @@ from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.providers.reasoning_parts import note_unsent, unsent_reasoning
+from modelgate.providers.reasoning_parts import is_plain, never, note_unsent, unsent_reasoning
 from modelgate.providers.upstream_errors import invalid_response
 from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint
@@ -141,10 +141,9 @@ class OpenAIBackend(BackendDefaults):
         note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
 
-    def _unsent(self, request: AnyChatRequest) -> int:
+    def _unsent(self, request: AnyChatRequest) -> list[str]:
         """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
-        sent = None if self.reasoning_key is None else content_pb2.REASONING_FORMAT_UNSPECIFIED
-        return unsent_reasoning(request.messages, sent)
+        return unsent_reasoning(request.messages, never if self.reasoning_key is None else is_plain)
 
     def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
         end.model = target.id

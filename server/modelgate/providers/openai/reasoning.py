@@ -7,7 +7,7 @@ both become Reasoning parts of format UNSPECIFIED, never text. Whether a plain
 reasoning part goes back to the server, and under which key, is the runtime's
 `reasoning_input` (DeepSeek's deepseek-reasoner refuses `reasoning_content` in
 input; its thinking mode wants it back after tool calls): a part not sent is
-counted in the answer's metadata (`reasoning_parts.STRIPPED_KEY`), never dropped unsaid.
+named in the answer's `metadata["dropped_reasoning"]`, never dropped unsaid.
 """
 
 from __future__ import annotations

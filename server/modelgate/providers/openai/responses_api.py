@@ -104,7 +104,7 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
     for part in message.parts:
         kind = part.WhichOneof("data")
         if kind == "reasoning":
-            if reasoning.replayable(part):
+            if reasoning.replayable(part.reasoning):
                 if blocks or (thoughts and thoughts[0].id != part.reasoning.id):
                     flush()
                 thoughts.append(part.reasoning)

@@ -23,6 +23,7 @@ from typing import Any
 
 from modelgate.providers.base import AnyChatRequest, Target
 from modelgate.providers.openai.reasoning import EFFORTS
+from modelgate.providers.reasoning_parts import unsent_reasoning
 from modelgate.providers.upstream_json import obj, objects, text
 from modelgate.v1 import content_pb2, stream_pb2
 
@@ -46,19 +47,14 @@ def request_fields(target: Target, request: AnyChatRequest, body: dict[str, Any]
             body["include"] = [*include, ENCRYPTED]
 
 
-def replayable(part: content_pb2.ContentPart) -> bool:
+def replayable(thought: content_pb2.Reasoning) -> bool:
     """Whether a reasoning part goes back to the Responses API (its own items, with an id)."""
-    return part.reasoning.format == FORMAT and bool(part.reasoning.id)
+    return thought.format == FORMAT and bool(thought.id)
 
 
-def unsent(messages: Iterable[content_pb2.Message]) -> int:
-    """How many reasoning parts of `messages` are not replayable here."""
-    return sum(
-        1
-        for message in messages
-        for part in message.parts
-        if part.WhichOneof("data") == "reasoning" and not replayable(part)
-    )
+def unsent(messages: Iterable[content_pb2.Message]) -> list[str]:
+    """Paths of the reasoning parts of `messages` not replayable here."""
+    return unsent_reasoning(messages, replayable)
 
 
 def input_item(parts: list[content_pb2.Reasoning]) -> dict[str, Any]:

@@ -125,7 +125,11 @@ async def test_deepseek_reasoning_content_is_a_reasoning_part_never_text(
     served: Served, deepseek: FakeOpenAI
 ) -> None:
     deepseek.script(Reply(text="Blue.", thoughts=THOUGHTS, cached_tokens=3))
-    answer = await served.stub.Chat(chat_request("deepseek-reasoner", "why is the sky blue"))
+    limit = generation_pb2.GenerationConfig(max_output_tokens=500)
+    request = chat_request("deepseek-reasoner", "why is the sky blue", generation=limit)
+    answer = await served.stub.Chat(request)
+    sent = deepseek.last_request.json
+    assert sent["max_tokens"] == 500 and "max_completion_tokens" not in sent  # DeepSeek's name
     assert [p.WhichOneof("data") for p in answer.content] == ["reasoning", "text"]
     thought = answer.content[0].reasoning
     assert (thought.text, thought.format) == (THOUGHT, content_pb2.REASONING_FORMAT_UNSPECIFIED)

@@ -91,7 +91,7 @@ class OpenAIBackend(BackendDefaults):
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
-        key = build.max_tokens_key(target)
+        key = build.max_tokens_key(target, self._compatible)
         if key != "max_tokens":
             return params.variant(params.api, max_output_tokens=key)
         return params
@@ -104,7 +104,7 @@ class OpenAIBackend(BackendDefaults):
         if target.api == "responses":
             response = await responses_api.chat(self.http, target, request, call)
         else:
-            body = build.chat_body(target, request, stream=False, reasoning_key=self.reasoning_key)
+            body = self._chat_body(target, request, stream=False)
             answer, _headers = await self.http.post_json("/chat/completions", body, call)
             response = _chat_response(answer, self.provider)
             note_unsent(response.metadata, self._unsent(request))
@@ -124,7 +124,7 @@ class OpenAIBackend(BackendDefaults):
                     self._stamp(event.end, target)
                 yield event
             return
-        body = build.chat_body(target, request, stream=True, reasoning_key=self.reasoning_key)
+        body = self._chat_body(target, request, stream=True)
         state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
         async with self.http.stream("/chat/completions", body, call) as response:
@@ -140,6 +140,15 @@ class OpenAIBackend(BackendDefaults):
         self._stamp(end, target)
         note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
+
+    def _chat_body(self, target: Target, request: AnyChatRequest, stream: bool) -> dict[str, Any]:
+        return build.chat_body(
+            target,
+            request,
+            stream=stream,
+            compatible=self._compatible,
+            reasoning_key=self.reasoning_key,
+        )
 
     def _unsent(self, request: AnyChatRequest) -> list[str]:
         """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""

@@ -180,19 +180,28 @@ def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | Non
     return None
 
 
-def max_tokens_key(target: Target) -> str:
-    """`max_completion_tokens` for reasoning models (OpenAI refuses `max_tokens` there) and
-    where the catalog asks for it, else `max_tokens` (what most compatible servers know)."""
-    if target.options.get("max_completion_tokens") or target.record.capabilities.reasoning:
+def max_tokens_key(target: Target, compatible: bool) -> str:
+    """`max_completion_tokens` where the catalog asks for it and for OpenAI's reasoning models
+    (OpenAI refuses `max_tokens` there), else `max_tokens`: what every compatible server
+    knows (DeepSeek documents no other, so its limit would be lost)."""
+    if target.options.get("max_completion_tokens"):
+        return "max_completion_tokens"
+    if target.record.capabilities.reasoning and not compatible:
         return "max_completion_tokens"
     return "max_tokens"
 
 
 def chat_body(
-    target: Target, request: AnyChatRequest, *, stream: bool, reasoning_key: str | None = None
+    target: Target,
+    request: AnyChatRequest,
+    *,
+    stream: bool,
+    compatible: bool = False,
+    reasoning_key: str | None = None,
 ) -> dict[str, Any]:
-    """The /chat/completions body for `request` on `target`; plain reasoning parts of assistant
-    messages go back under `reasoning_key` (None: not at all)."""
+    """The /chat/completions body for `request` on `target` (an OpenAI-`compatible` server or
+    OpenAI); plain reasoning parts of assistant messages go back under `reasoning_key`
+    (None: not at all)."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
         _convert_message(message, messages, reasoning_key)
@@ -200,7 +209,7 @@ def chat_body(
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(body, request.generation, max_tokens_key(target))
+        _generation(body, request.generation, max_tokens_key(target, compatible))
     if request.reasoning.effort in EFFORTS:
         body["reasoning_effort"] = EFFORTS[request.reasoning.effort]
     body.update(prompt_cache_fields(request.prompt_cache))

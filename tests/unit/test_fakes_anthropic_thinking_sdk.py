@@ -78,9 +78,9 @@ async def test_a_tool_loop_with_its_thinking_sent_back_is_accepted(
         model=MODEL, max_tokens=4096, thinking=THINKING, messages=USER
     )
     call = next(b for b in first.content if b.type == "tool_use")
-    history: list[MessageParam] = [
+    history: Any = [
         *USER,
-        {"role": "assistant", "content": [b.model_dump() for b in first.content]},  # type: ignore[misc]
+        {"role": "assistant", "content": [b.model_dump() for b in first.content]},
         {
             "role": "user",
             "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "sun"}],

@@ -49,7 +49,7 @@ def mark(block: dict[str, Any], path: str, holder: Any, out: Violations) -> None
     """Put `holder`'s breakpoint (if any) on `block`, refusing thinking blocks."""
     if not holder.HasField("cache_breakpoint"):
         return
-    if block["type"] in ("thinking", "redacted_thinking"):
+    if block.get("type") in ("thinking", "redacted_thinking"):
         out.append((f"{path}.cache_breakpoint", "Anthropic cannot cache-mark thinking blocks"))
         return
     block["cache_control"] = cache_control(f"{path}.cache_breakpoint", holder.cache_breakpoint, out)

@@ -49,8 +49,8 @@ OPTIONS = UpstreamParams(
         "extra": "(merged into the body; `options` key by key)",
     },
     {
-        "reasoning.effort": '`think` ("low", "medium", "high"; minimal: "low")',
-        "reasoning.include_thoughts": "`think` (true, when no effort is set)",
+        "reasoning.effort": 'think: "low", "medium", "high" (minimal: "low")',
+        "reasoning.include_thoughts": "think: true (when no effort is set)",
     },
 )
 """What `_options`, `_common` and `_think` send, for /api/chat and /api/generate alike.

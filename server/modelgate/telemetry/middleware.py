@@ -52,10 +52,12 @@ def _usage_of(message: Any) -> Any:
 
 
 def _is_token(event: Any) -> bool:
-    """A text or tool-call delta; PullModel's progress has no `event` oneof (WhichOneof raises)."""
+    """A text, tool-call or reasoning delta (reasoning is generated output too, so it ends
+    the time to first token); PullModel's progress has no `event` oneof (WhichOneof raises)."""
     return "event" in event.DESCRIPTOR.oneofs_by_name and event.WhichOneof("event") in (
         "text_delta",
         "tool_call_delta",
+        "reasoning_delta",
     )
 
 

@@ -16,6 +16,9 @@ from .scenario import FakeModel, Fault
 
 NDJSON = "application/x-ndjson"
 
+THINKING_FAMILIES = frozenset({"qwen3", "deepseek2", "gptoss"})
+"""Families whose models /api/show lists with the `thinking` capability."""
+
 
 class OllamaModelStore(FakeServer):
     """The model-management half of FakeOllama; the list lives in `self.models`."""
@@ -90,6 +93,8 @@ class OllamaModelStore(FakeServer):
         caps = ["embedding"] if found.kind == "embeddings" else ["completion", "tools"]
         if found.kind == "vlm":
             caps.append("vision")
+        if found.family in THINKING_FAMILIES:
+            caps.append("thinking")
         return self.json_response(
             request,
             {

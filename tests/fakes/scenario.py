@@ -68,7 +68,10 @@ class Reply:
     neutral name (stop, length, tool_calls, stop_sequence, content_filter) or a
     provider-native one (end_turn, max_tokens, tool_use); each fake maps it.
     Token counts default to deterministic word counts. Timing fields override the
-    fake's defaults for this one request.
+    fake's defaults for this one request. Plain-text reasoning providers (DeepSeek
+    `reasoning_content`, Ollama `thinking`, Responses API reasoning items) render
+    the `thoughts`' text as one thought, paragraphs apart, counted as reasoning
+    tokens unless `reasoning_tokens` says otherwise.
     """
 
     text: str | None = None

@@ -180,7 +180,8 @@ async def test_streamed_tool_calls_keep_their_call_ids(served: Served, strict: F
 async def test_reasoning_items_are_counted_but_not_returned(
     served: Served, strict: FakeOpenAI
 ) -> None:
-    """The contract has no part for reasoning items: only their token count comes back."""
+    """A reasoning item with no text and no encrypted content is not a part (nothing to show
+    or resume from): only its token count comes back."""
     strict.script(Reply(text="42", reasoning_tokens=7), Reply(text="42", reasoning_tokens=7))
     response = await served.stub.Chat(chat_request("local", "think"))
     assert [part.WhichOneof("data") for part in response.content] == ["text"]

@@ -27,7 +27,6 @@ from modelgate.providers.anthropic.request import (
 )
 from modelgate.providers.anthropic.response import chat_response, complete_response
 from modelgate.providers.anthropic.stream import Event, StreamTranslator, translate
-from modelgate.providers.anthropic.thinking import DROPPED_REASONING_KEY
 from modelgate.providers.base import (
     Backend,
     BackendDefaults,
@@ -36,6 +35,7 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import DROPPED_REASONING_KEY
 from modelgate.providers.upstream_errors import classify
 from modelgate.v1 import chat_pb2, completion_pb2, model_pb2, stream_pb2, tokens_pb2
 

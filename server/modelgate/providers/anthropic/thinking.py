@@ -35,8 +35,6 @@ EFFORT_BUDGETS: dict[int, int] = {
     generation_pb2.REASONING_EFFORT_HIGH: 32768,
 }
 """`budget_tokens` per effort (docs/reasoning.md has the table)."""
-DROPPED_REASONING_KEY = "dropped_reasoning"
-"""Answer metadata key: reasoning parts (`messages[1].parts[0]`) left out of the request."""
 FORMAT = content_pb2.REASONING_FORMAT_ANTHROPIC
 
 Violations = list[tuple[str, str]]

@@ -55,6 +55,7 @@ from modelgate.providers.ollama.response import (
 )
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import is_plain, note_unsent, unsent_reasoning
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
@@ -106,7 +107,9 @@ class OllamaBackend(BackendDefaults):
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/chat", body, call)
-        return chat_response(target, self.runtime, data)
+        response = chat_response(target, self.runtime, data)
+        note_unsent(response.metadata, unsent_reasoning(request.messages, is_plain))
+        return response
 
     async def stream_chat(
         self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
@@ -117,6 +120,8 @@ class OllamaBackend(BackendDefaults):
             async for event in chat_events(
                 target, self.runtime, ndjson_lines(response, call.max_line_bytes)
             ):
+                if event.HasField("end"):
+                    note_unsent(event.end.metadata, unsent_reasoning(request.messages, is_plain))
                 yield event
 
     @override

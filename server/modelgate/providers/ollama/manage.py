@@ -96,6 +96,7 @@ def capabilities(
             tools="tools" in caps,
             vision="vision" in caps,
             embedding="embedding" in caps,
+            reasoning="thinking" in caps,
         )
     families = _families(details)
     if "embed" in name.lower() or families & EMBEDDING_FAMILIES:

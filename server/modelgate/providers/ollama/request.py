@@ -25,6 +25,7 @@ from modelgate.providers.json_fields import (
     tool_result_text,
 )
 from modelgate.providers.params import UpstreamParams
+from modelgate.providers.reasoning_parts import PLAIN
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, embedding_pb2, generation_pb2
 
 _ROLES = {
@@ -47,8 +48,21 @@ OPTIONS = UpstreamParams(
         "seed": "options.seed",
         "extra": "(merged into the body; `options` key by key)",
     },
+    {
+        "reasoning.effort": 'think: "low", "medium", "high" (minimal: "low")',
+        "reasoning.include_thoughts": "think: true (when no effort is set)",
+    },
 )
-"""What `_options` and `_common` send, for /api/chat and /api/generate alike."""
+"""What `_options`, `_common` and `_think` send, for /api/chat and /api/generate alike.
+Ollama has no thinking budget and no prompt-cache parameters."""
+THINK_LEVELS = {
+    generation_pb2.REASONING_EFFORT_MINIMAL: "low",
+    generation_pb2.REASONING_EFFORT_LOW: "low",
+    generation_pb2.REASONING_EFFORT_MEDIUM: "medium",
+    generation_pb2.REASONING_EFFORT_HIGH: "high",
+}
+"""ReasoningEffort to Ollama's named `think` levels (it has none below "low"); a model
+without levels treats any of them as thinking on."""
 
 
 def _float32(value: float) -> float:
@@ -106,6 +120,7 @@ def _messages(request: chat_pb2.ChatRequest) -> list[dict[str, Any]]:
     bad: list[tuple[str, str]] = []
     for i, message in enumerate(request.messages):
         texts: list[str] = []
+        thoughts: list[str] = []
         images: list[str] = []
         calls: list[dict[str, Any]] = []
         results = 0
@@ -123,6 +138,8 @@ def _messages(request: chat_pb2.ChatRequest) -> list[dict[str, Any]]:
                     )
                 else:
                     images.append(base64.b64encode(part.image.data).decode())
+            elif kind == "reasoning" and part.reasoning.format == PLAIN:
+                thoughts.append(part.reasoning.text)
             elif kind == "tool_call":
                 call = part.tool_call
                 names[call.id] = call.name
@@ -141,6 +158,8 @@ def _messages(request: chat_pb2.ChatRequest) -> list[dict[str, Any]]:
         converted: dict[str, Any] = {"role": _ROLES[message.role], "content": "".join(texts)}
         if images:
             converted["images"] = images
+        if thoughts and message.role == content_pb2.ROLE_ASSISTANT:
+            converted["thinking"] = "".join(thoughts)
         if calls:
             converted["tool_calls"] = calls
         out.append(converted)
@@ -183,8 +202,19 @@ def chat_body(target: Target, request: chat_pb2.ChatRequest, *, stream: bool) ->
         body["format"] = "json"
     elif fmt.type == generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA:
         body["format"] = json_fragment(fmt, "schema")
+    think = _think(request.reasoning)
+    if think is not None:
+        body["think"] = think
     _common(body, target, request.generation)
     return body
+
+
+def _think(reasoning: generation_pb2.ReasoningConfig) -> str | bool | None:
+    """Ollama's `think` for a ReasoningConfig: the effort's level, else true when thoughts
+    are asked for, else unset (the model's default)."""
+    if reasoning.effort in THINK_LEVELS:
+        return THINK_LEVELS[reasoning.effort]
+    return True if reasoning.include_thoughts else None
 
 
 def generate_body(

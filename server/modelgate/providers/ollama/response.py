@@ -24,6 +24,7 @@ from modelgate.providers.json_fields import (
     tool_call,
     tool_result_text,
 )
+from modelgate.providers.reasoning_parts import reasoning_part
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text, wrong_type
 from modelgate.v1 import (
     chat_pb2,
@@ -88,14 +89,16 @@ def arguments_dict(function: dict[str, Any]) -> dict[str, Any]:
     return {} if raw is None else {RAW_ARGUMENTS_KEY: orjson.dumps(raw).decode()}
 
 
-def message_of(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The text and the tool calls (each with a `function` object) of an answer's message."""
+def message_of(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]], str]:
+    """The text, the tool calls (each with a `function` object) and the thinking of an
+    answer's message."""
     message = obj(PROVIDER, data.get("message"), "message")
     calls = objects(PROVIDER, message.get("tool_calls"), "message.tool_calls")
     for call in calls:
         if not isinstance(call.get("function"), dict):
             raise wrong_type(PROVIDER, "tool_calls[].function", call.get("function"), "an object")
-    return text(PROVIDER, message.get("content"), "message.content"), calls
+    thinking = text(PROVIDER, message.get("thinking"), "message.thinking")
+    return text(PROVIDER, message.get("content"), "message.content"), calls, thinking
 
 
 def function_name(call: dict[str, Any]) -> str:
@@ -123,8 +126,10 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
     data = obj(PROVIDER, data, "its answer")
     if data.get("message") is None:
         raise upstream_invalid_response(PROVIDER, "answered /api/chat without a message")
-    content, calls = message_of(data)
+    content, calls, thinking = message_of(data)
     parts: list[content_pb2.ContentPart] = []
+    if thinking:
+        parts.append(reasoning_part(thinking))
     if content:
         parts.append(content_pb2.ContentPart(text=content))
     parts.extend(tool_call_part(call, index) for index, call in enumerate(calls))

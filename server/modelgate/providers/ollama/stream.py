@@ -58,15 +58,19 @@ def truncated() -> GatewayError:
 async def chat_events(
     target: Target, runtime: str, lines: AsyncIterator[bytes]
 ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-    """Text and whole tool calls as deltas, then one `end` from the `done` line.
+    """Thinking, text and whole tool calls as deltas, then one `end` from the `done` line.
 
     Tool calls arrive complete, so each becomes one ToolCallDelta carrying its
     id, name and full arguments; `index` counts calls across the whole answer.
+    `message.thinking` pieces are one reasoning part (index 0), never text.
     """
     calls = 0
     async for line in lines:
         data = parse_line(line)
-        content, tool_calls = message_of(data)
+        content, tool_calls, thinking = message_of(data)
+        if thinking:
+            thought = stream_pb2.ReasoningDelta(text=thinking)
+            yield chat_pb2.StreamChatResponse(reasoning_delta=thought)
         if content:
             yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=content))
         for call in tool_calls:

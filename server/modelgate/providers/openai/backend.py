@@ -31,6 +31,7 @@ from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import is_plain, never, note_unsent, unsent_reasoning
 from modelgate.providers.upstream_json import count, items, obj, objects, text
 from modelgate.routing.records import public_endpoint
 from modelgate.v1 import (
@@ -77,6 +78,8 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._compatible = config.kind != "openai"
+        self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
+        """Where plain reasoning parts go back in assistant messages (None: not sent)."""
 
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
@@ -86,8 +89,9 @@ class OpenAIBackend(BackendDefaults):
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
-        if target.options.get("max_completion_tokens"):
-            return params.variant(params.api, max_output_tokens="max_completion_tokens")
+        key = build.max_tokens_key(target, self._compatible)
+        if key != "max_tokens":
+            return params.variant(params.api, max_output_tokens=key)
         return params
 
     async def chat(
@@ -98,10 +102,10 @@ class OpenAIBackend(BackendDefaults):
         if target.api == "responses":
             response = await responses_api.chat(self.http, target, request, call)
         else:
-            body, _headers = await self.http.post_json(
-                "/chat/completions", build.chat_body(target, request, stream=False), call
-            )
-            response = _chat_response(body, self.provider)
+            body = self._chat_body(target, request, stream=False)
+            answer, _headers = await self.http.post_json("/chat/completions", body, call)
+            response = _chat_response(answer, self.provider)
+            note_unsent(response.metadata, self._unsent(request))
         response.model = target.id
         response.provider = target.record.provider
         response.runtime = self.runtime
@@ -118,7 +122,7 @@ class OpenAIBackend(BackendDefaults):
                     self._stamp(event.end, target)
                 yield event
             return
-        body = build.chat_body(target, request, stream=True)
+        body = self._chat_body(target, request, stream=True)
         state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
         async with self.http.stream("/chat/completions", body, call) as response:
@@ -126,11 +130,29 @@ class OpenAIBackend(BackendDefaults):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
                         yield Event(text_delta=delta)
+                    elif isinstance(delta, stream_pb2.ReasoningDelta):
+                        yield Event(reasoning_delta=delta)
                     else:
                         yield Event(tool_call_delta=delta)
         end = state.end()
         self._stamp(end, target)
+        note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
+
+    def _chat_body(
+        self, target: Target, request: chat_pb2.ChatRequest, stream: bool
+    ) -> dict[str, Any]:
+        return build.chat_body(
+            target,
+            request,
+            stream=stream,
+            compatible=self._compatible,
+            reasoning_key=self.reasoning_key,
+        )
+
+    def _unsent(self, request: chat_pb2.ChatRequest) -> list[str]:
+        """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
+        return unsent_reasoning(request.messages, never if self.reasoning_key is None else is_plain)
 
     def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
         end.model = target.id

@@ -17,7 +17,13 @@ from modelgate.providers.json_fields import (
     json_value,
     tool_result_text,
 )
+from modelgate.providers.openai.reasoning import (
+    CACHED_AUTOMATICALLY,
+    EFFORTS,
+    prompt_cache_fields,
+)
 from modelgate.providers.params import MERGED, UpstreamParams
+from modelgate.providers.reasoning_parts import plain_reasoning
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 CHAT_COMPLETIONS = UpstreamParams(
@@ -32,12 +38,28 @@ CHAT_COMPLETIONS = UpstreamParams(
         "seed": "seed",
         "extra": MERGED,
     },
+    {
+        "reasoning.effort": "reasoning_effort",
+        "prompt_cache.key": "prompt_cache_key",
+        "prompt_cache.retention": "prompt_cache_retention",
+        "cache_breakpoint": CACHED_AUTOMATICALLY,
+    },
 )
-"""OpenAI's own API has no top_k (an unrecognized argument there is a 400)."""
-COMPLETIONS = CHAT_COMPLETIONS.variant("OpenAI Completions")
-COMPATIBLE_CHAT = CHAT_COMPLETIONS.variant("OpenAI-compatible Chat Completions", top_k="top_k")
-"""vLLM, llama.cpp, LM Studio, Together and others take top_k at the top level."""
-COMPATIBLE_COMPLETIONS = COMPATIBLE_CHAT.variant("OpenAI-compatible Completions")
+"""OpenAI's own API has no top_k (an unrecognized argument there is a 400), no thinking
+budget, and never returns thought text from Chat Completions (so include_thoughts is refused)."""
+COMPLETIONS = UpstreamParams("OpenAI Completions", CHAT_COMPLETIONS.sends)
+COMPATIBLE_CHAT = UpstreamParams(
+    "OpenAI-compatible Chat Completions",
+    {**CHAT_COMPLETIONS.sends, "top_k": "top_k"},
+    {
+        **CHAT_COMPLETIONS.takes,
+        "reasoning.include_thoughts": "(returned whenever the server sends them: "
+        "`reasoning_content` or `reasoning`)",
+    },
+)
+"""vLLM, llama.cpp, LM Studio, Together and others take top_k at the top level; DeepSeek,
+vLLM, llama.cpp and OpenRouter return thought text unasked."""
+COMPATIBLE_COMPLETIONS = UpstreamParams("OpenAI-compatible Completions", COMPATIBLE_CHAT.sends)
 
 _ROLES = {
     content_pb2.ROLE_SYSTEM: "system",
@@ -68,8 +90,11 @@ def _image_url(image: content_pb2.Image) -> dict[str, Any]:
     return {"type": "image_url", "image_url": block}
 
 
-def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) -> None:
-    """Append the OpenAI messages for one of ours (tool results become one message each)."""
+def _convert_message(
+    message: content_pb2.Message, out: list[dict[str, Any]], reasoning_key: str | None
+) -> None:
+    """Append the OpenAI messages for one of ours (tool results become one message each);
+    plain reasoning goes under `reasoning_key` when the runtime sends it back."""
     role = _ROLES[message.role]
     texts: list[str] = []
     blocks: list[dict[str, Any]] = []
@@ -113,6 +138,10 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
         entry["tool_calls"] = tool_calls
     if message.name:
         entry["name"] = message.name
+    if reasoning_key and role == "assistant":
+        thought = plain_reasoning(message)
+        if thought:
+            entry[reasoning_key] = thought
     out.append(entry)
 
 
@@ -151,22 +180,39 @@ def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | Non
     return None
 
 
-def chat_body(target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> dict[str, Any]:
-    """The /chat/completions body for `request` on `target`."""
+def max_tokens_key(target: Target, compatible: bool) -> str:
+    """`max_completion_tokens` where the catalog asks for it and for OpenAI's reasoning models
+    (OpenAI refuses `max_tokens` there), else `max_tokens`: what every compatible server
+    knows (DeepSeek documents no other, so its limit would be lost)."""
+    if target.options.get("max_completion_tokens"):
+        return "max_completion_tokens"
+    if target.record.capabilities.reasoning and not compatible:
+        return "max_completion_tokens"
+    return "max_tokens"
+
+
+def chat_body(
+    target: Target,
+    request: chat_pb2.ChatRequest,
+    *,
+    stream: bool,
+    compatible: bool = False,
+    reasoning_key: str | None = None,
+) -> dict[str, Any]:
+    """The /chat/completions body for `request` on `target` (an OpenAI-`compatible` server or
+    OpenAI); plain reasoning parts of assistant messages go back under `reasoning_key`
+    (None: not at all)."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
-        _convert_message(message, messages)
+        _convert_message(message, messages, reasoning_key)
     body: dict[str, Any] = {"model": target.upstream_name, "messages": messages}
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(
-            body,
-            request.generation,
-            "max_completion_tokens"
-            if target.options.get("max_completion_tokens")
-            else "max_tokens",
-        )
+        _generation(body, request.generation, max_tokens_key(target, compatible))
+    if request.reasoning.effort in EFFORTS:
+        body["reasoning_effort"] = EFFORTS[request.reasoning.effort]
+    body.update(prompt_cache_fields(request.prompt_cache))
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
     choice = request.tool_choice.WhichOneof("choice")

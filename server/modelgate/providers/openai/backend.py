@@ -29,6 +29,14 @@ from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
+from modelgate.providers.openai.preset_wiring import (
+    adapt_chat_body,
+    deployment_path,
+    key_header,
+    preset_params,
+    preset_query,
+)
+from modelgate.providers.openai.presets import PRESETS
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
@@ -64,14 +72,16 @@ class OpenAIBackend(BackendDefaults):
         fetch = bool(config.options.get("fetch_images", lmstudio))
         self.images = ImageFetcher() if fetch else None
         """Local runtimes get image bytes, never URLs they would fetch from inside our network."""
+        self.preset = PRESETS[config.preset] if config.preset else None
         headers = dict(config.headers)
         if self.api_key:
-            headers.setdefault("authorization", f"Bearer {self.api_key}")
+            headers.setdefault(*key_header(self.preset, self.api_key))
         self.http = HttpUpstream(
             self.provider,
             self.base_url,
             headers,
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
+            query=preset_query(self.preset, config.options),
         )
         self.embedding_encoding = str(
             config.options.get(
@@ -85,6 +95,8 @@ class OpenAIBackend(BackendDefaults):
         """What the body builder of the API `target` is called through sends."""
         if operation == "chat" and target.api == "responses":
             return responses_api.RESPONSES
+        if self.preset is not None:
+            return preset_params(self.preset, operation, target.options)
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
@@ -101,7 +113,9 @@ class OpenAIBackend(BackendDefaults):
             response = await responses_api.chat(self.http, target, request, call)
         else:
             body, _headers = await self.http.post_json(
-                "/chat/completions", build.chat_body(target, request, stream=False), call
+                self._path(target, "/chat/completions"),
+                self._chat_body(target, request, stream=False),
+                call,
             )
             response = _chat_response(body, self.provider)
         response.model = target.id
@@ -120,10 +134,11 @@ class OpenAIBackend(BackendDefaults):
                     self._stamp(event.end, target)
                 yield event
             return
-        body = build.chat_body(target, request, stream=True)
+        body = self._chat_body(target, request, stream=True)
         state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
-        async with self.http.stream("/chat/completions", body, call) as response:
+        path = self._path(target, "/chat/completions")
+        async with self.http.stream(path, body, call) as response:
             async for chunk in chunks(self.provider, response, call):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
@@ -133,6 +148,21 @@ class OpenAIBackend(BackendDefaults):
         end = state.end()
         self._stamp(end, target)
         yield Event(end=end)
+
+    def _path(self, target: Target, endpoint: str) -> str:
+        """`endpoint` under the preset's prefix (Azure: the model's deployment)."""
+        return deployment_path(self.preset, target.upstream_name, endpoint)
+
+    def _chat_body(self, target: Target, request: AnyChatRequest, *, stream: bool) -> Any:
+        declared = self.generation_params(target, "chat")
+        body = build.chat_body(target, request, stream=stream, declared=declared)
+        if self.preset is not None:
+            adapt_chat_body(self.preset, request, body)
+        return body
+
+    def _complete_body(self, target: Target, request: AnyCompleteRequest, *, stream: bool) -> Any:
+        declared = self.generation_params(target, "complete")
+        return build.completion_body(target, request, stream=stream, declared=declared)
 
     def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
         end.model = target.id
@@ -144,7 +174,9 @@ class OpenAIBackend(BackendDefaults):
         self, target: Target, request: AnyCompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         answer, _headers = await self.http.post_json(
-            "/completions", build.completion_body(target, request, stream=False), call
+            self._path(target, "/completions"),
+            self._complete_body(target, request, stream=False),
+            call,
         )
         body, choice = _first_choice(answer, self.provider)
         raw_finish = text(self.provider, choice.get("finish_reason"), "choices[0].finish_reason")
@@ -166,8 +198,9 @@ class OpenAIBackend(BackendDefaults):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         state = ChunkState(self.provider)
         Event = completion_pb2.StreamCompleteResponse
-        body = build.completion_body(target, request, stream=True)
-        async with self.http.stream("/completions", body, call) as response:
+        body = self._complete_body(target, request, stream=True)
+        path = self._path(target, "/completions")
+        async with self.http.stream(path, body, call) as response:
             async for chunk in chunks(self.provider, response, call):
                 text = completion_text(chunk, state)
                 if text:
@@ -189,7 +222,7 @@ class OpenAIBackend(BackendDefaults):
             body["dimensions"] = request.dimensions
         if request.user:
             body["user"] = request.user
-        answer, _headers = await self.http.post_json("/embeddings", body, call)
+        answer, _headers = await self.http.post_json(self._path(target, "/embeddings"), body, call)
         answer = obj(self.provider, answer, "its answer")
         response = embedding_pb2.EmbedResponse(
             model=target.id, provider=target.record.provider, runtime=self.runtime

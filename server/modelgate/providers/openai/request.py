@@ -8,7 +8,7 @@ tests keep them honest.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Literal, get_args
 
 from modelgate.providers.base import AnyChatRequest, AnyCompleteRequest, Target
 from modelgate.providers.json_fields import (
@@ -116,23 +116,32 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
     out.append(entry)
 
 
-def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_key: str) -> None:
-    if g.HasField("temperature"):
-        body["temperature"] = round(g.temperature, 6)
-    if g.HasField("top_p"):
-        body["top_p"] = round(g.top_p, 6)
-    if g.HasField("top_k"):  # only reaches here where declared (routing/admission.py)
-        body["top_k"] = g.top_k
-    if g.HasField("max_output_tokens"):
-        body[max_key] = g.max_output_tokens
-    if g.stop_sequences:
-        body["stop"] = list(g.stop_sequences)
-    if g.HasField("presence_penalty"):
-        body["presence_penalty"] = round(g.presence_penalty, 6)
-    if g.HasField("frequency_penalty"):
-        body["frequency_penalty"] = round(g.frequency_penalty, 6)
-    if g.HasField("seed"):
-        body["seed"] = g.seed
+_Scalar = Literal[
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_output_tokens",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+]
+_SIMPLE: tuple[_Scalar, ...] = get_args(_Scalar)
+_ROUNDED = frozenset({"temperature", "top_p", "presence_penalty", "frequency_penalty"})
+
+
+def _generation(
+    body: dict[str, Any], g: generation_pb2.GenerationConfig, declared: UpstreamParams
+) -> None:
+    """Each set field under the body key `declared` names for it (a preset may rename one,
+    as Mistral's `random_seed`); a field it does not name never gets here
+    (routing/admission.py refused or dropped it)."""
+    sends = declared.sends
+    for name in _SIMPLE:
+        if g.HasField(name) and name in sends:
+            value = getattr(g, name)
+            body[sends[name]] = round(value, 6) if name in _ROUNDED else value
+    if g.stop_sequences and "stop_sequences" in sends:
+        body[sends["stop_sequences"]] = list(g.stop_sequences)
     extra = json_value(g, "extra")
     if extra:
         body.update(extra)
@@ -151,8 +160,11 @@ def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | Non
     return None
 
 
-def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[str, Any]:
-    """The /chat/completions body for `request` on `target`."""
+def chat_body(
+    target: Target, request: AnyChatRequest, *, stream: bool, declared: UpstreamParams
+) -> dict[str, Any]:
+    """The /chat/completions body for `request` on `target`, generation fields where
+    `declared` (the backend's `generation_params`) puts them."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
         _convert_message(message, messages)
@@ -160,13 +172,7 @@ def chat_body(target: Target, request: AnyChatRequest, *, stream: bool) -> dict[
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(
-            body,
-            request.generation,
-            "max_completion_tokens"
-            if target.options.get("max_completion_tokens")
-            else "max_tokens",
-        )
+        _generation(body, request.generation, declared)
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
     choice = request.tool_choice.WhichOneof("choice")
@@ -204,7 +210,9 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
     return {"type": "function", "function": function}
 
 
-def completion_body(target: Target, request: AnyCompleteRequest, *, stream: bool) -> dict[str, Any]:
+def completion_body(
+    target: Target, request: AnyCompleteRequest, *, stream: bool, declared: UpstreamParams
+) -> dict[str, Any]:
     """The legacy /completions body."""
     body: dict[str, Any] = {"model": target.upstream_name, "prompt": request.prompt}
     if request.suffix:
@@ -212,7 +220,7 @@ def completion_body(target: Target, request: AnyCompleteRequest, *, stream: bool
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(body, request.generation, "max_tokens")
+        _generation(body, request.generation, declared)
     if request.user:
         body["user"] = request.user
     if target.extra:

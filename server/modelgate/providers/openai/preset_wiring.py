@@ -78,6 +78,8 @@ def adapt_chat_body(preset: Preset, request: AnyChatRequest, body: dict[str, Any
         if named:
             why = f"{preset.label} refuses message names (preset {preset.name!r})"
             raise invalid_argument([(f"messages[{index}].name", why) for index in named])
+    if not preset.stream_options:
+        body.pop("stream_options", None)
     if preset.tool_call_ids == "alnum9":
         for message in messages:
             for call in message.get("tool_calls") or ():

@@ -66,7 +66,9 @@ class Preset:
     tool_call_ids: Literal["any", "alnum9"] = "any"
     """`alnum9`: the provider accepts only 9-character [a-zA-Z0-9] tool-call ids (Mistral)."""
     message_names: bool = True
-    """False: `messages[].name` is refused by the provider (Groq answers 400)."""
+    """False: `messages[].name` is refused by the provider (Groq 400, Mistral 422)."""
+    stream_options: bool = True
+    """False: the provider refuses `stream_options` (Mistral, which always sends usage last)."""
     reasoning: str = ""
     """Where reasoning text arrives ("" when the provider returns none)."""
     reasoning_input: ReasoningInput = "send"
@@ -105,7 +107,8 @@ _ROWS = (
     ),
     # https://docs.mistral.ai/api/#tag/chat (random_seed, safe_prompt; unknown keys are
     # refused: https://docs.mistral.ai/resources/release-note/2024-01-11-strict-api-parameter-
-    # validation); errors: https://docs.mistral.ai/resources/error-glossary
+    # validation: `stream_options`, `messages[].name` are 422); errors:
+    # https://docs.mistral.ai/resources/error-glossary
     Preset(
         "mistral",
         "Mistral",
@@ -115,6 +118,8 @@ _ROWS = (
         params("Mistral Chat Completions", CHAT_COMPLETIONS, seed="random_seed"),
         embeddings=True,
         tool_call_ids="alnum9",
+        message_names=False,
+        stream_options=False,
         extras=("safe_prompt", "prompt_mode", "parallel_tool_calls"),
     ),
     # https://console.groq.com/docs/openai (messages[].name, logprobs, logit_bias: 400;

@@ -37,7 +37,11 @@ def fill_usage(provider: str, usage: generation_pb2.Usage, data: Any) -> None:
         "usage.total_tokens",
     )
     prompt = obj(provider, data.get("prompt_tokens_details"), "usage.prompt_tokens_details")
-    usage.cached_input_tokens = count(provider, prompt.get("cached_tokens"), "cached_tokens")
+    if "cached_tokens" in prompt:
+        usage.cached_input_tokens = count(provider, prompt["cached_tokens"], "cached_tokens")
+    else:  # DeepSeek: https://api-docs.deepseek.com/guides/kv_cache
+        hits = data.get("prompt_cache_hit_tokens")
+        usage.cached_input_tokens = count(provider, hits, "usage.prompt_cache_hit_tokens")
     output = obj(provider, data.get("completion_tokens_details"), "completion_tokens_details")
     usage.reasoning_tokens = count(provider, output.get("reasoning_tokens"), "reasoning_tokens")
 

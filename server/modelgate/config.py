@@ -51,6 +51,8 @@ _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
 ECHO_RUNTIME = ECHO_MODEL = "echo"
 """The built-in runtime and model that `echo: true` adds (names the catalog may use)."""
 
+CHAT_COMPLETIONS_KINDS = ("openai", "openai_compatible", "lmstudio")
+"""Runtime kinds served by the OpenAI backend (Chat Completions and the Responses API)."""
 OPENAI_API_HOST = "api.openai.com"
 """OpenAI's own API host: where `previous_response_id` is known to be kept upstream."""
 UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -103,6 +105,12 @@ class RuntimeConfig(Section):
     secret_headers: list[str] = Field(default_factory=list)
     """Further header names (of `headers`) whose values are secrets."""
     options: dict[str, Any] = Field(default_factory=dict)
+    reasoning_input: Literal["strip", "reasoning_content", "reasoning"] = "strip"
+    """Chat Completions runtimes only (kinds openai, openai_compatible, lmstudio): where the
+    plain reasoning parts (format UNSPECIFIED) of assistant messages go back to the server.
+    `strip` (default): not sent, and counted in the answer's `metadata["reasoning_stripped"]`
+    (deepseek-reasoner refuses them in input); `reasoning_content`: DeepSeek thinking mode
+    (required after tool calls), vLLM, llama.cpp; `reasoning`: OpenRouter, newer vLLM."""
     unsupported_params: Literal["error", "drop"] = "error"
     """A GenerationConfig field this runtime's API cannot take: refuse the request with
     INVALID_ARGUMENT naming it (`error`), or send without it and say so in the answer's
@@ -143,6 +151,17 @@ class RuntimeConfig(Section):
         ours = {k: v for k, v in preset.headers.items() if k.lower() not in mine}
         self.headers = {**ours, **self.headers}
         self.options = {**preset.options, **self.options}
+        if "reasoning_input" not in written:
+            self.reasoning_input = preset.reasoning_input
+        return self
+
+    @model_validator(mode="after")
+    def _reasoning_input_needs_chat_completions(self) -> Self:
+        if self.reasoning_input != "strip" and self.kind not in CHAT_COMPLETIONS_KINDS:
+            raise ValueError(
+                f"reasoning_input applies to kinds {', '.join(CHAT_COMPLETIONS_KINDS)} only "
+                f"(this runtime is kind {self.kind!r})"
+            )
         return self
 
     def resolved_base_url(self) -> str | None:

@@ -167,9 +167,9 @@ class CompatibleQuirks:
     ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await response.prepare(request)
-        head = {"id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion.chunk"}
-        head |= {"created": 1733000000, "model": body["model"]}
-        deltas = [{"role": "assistant", "content": ""}]
+        head: dict[str, Any] = {"id": f"chatcmpl-{next(self._ids)}"}
+        head |= {"object": "chat.completion.chunk", "created": 1733000000, "model": body["model"]}
+        deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         for key in ("reasoning_content", "reasoning"):
             if key in message:
                 deltas.append({key: message[key]})

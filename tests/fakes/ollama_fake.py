@@ -3,10 +3,14 @@
 Ollama has no SDK we depend on, so fidelity means matching the documented JSON
 lines, status codes and `{"error": "..."}` bodies a gateway adapter parses,
 including model management (pull/delete) that discovery tests exercise.
+`Reply.reasoning` comes back as `message.thinking` (streamed in lines of its own
+before the content) unless the request says `think: false`; `think` takes a
+boolean or "low"/"medium"/"high" and anything else is Ollama's 400.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -18,7 +22,7 @@ from .base import Frame, ndjson
 from .ollama_models import NDJSON, OllamaModelStore
 from .plan import Plan, make_plan, rid
 from .scenario import FakeModel, Fault
-from .text import all_text, count_words, embed, last_user_text
+from .text import all_text, count_words, embed, last_user_text, split_words
 
 _DEFAULT_MODELS = (
     FakeModel("llama3.2:latest", family="llama", parameter_size="3.2B", size=2_019_393_189),
@@ -189,7 +193,13 @@ class FakeOllama(OllamaModelStore):
                     "done": True,
                 },
             )
+        think = body.get("think")
+        if think not in (None, True, False, "low", "medium", "high"):
+            message = f"invalid think value: {json.dumps(think)}"
+            message += ' (must be "high", "medium", "low", true, or false)'
+            return self.error_response(request, Fault.http(400, message))
         plan = self._plan(request, body, last_user_text(messages), all_text(messages))
+        thinking = plan.reasoning if think is not False else ""
         calls = [
             {"id": c.id, "function": {"index": i, "name": c.name, "arguments": c.arguments}}
             for i, c in enumerate(plan.calls)
@@ -205,6 +215,8 @@ class FakeOllama(OllamaModelStore):
         if body.get("stream", True) is False:
             if calls:
                 final["message"]["tool_calls"] = calls
+            if thinking:
+                final["message"]["thinking"] = thinking
             return await self.unary(
                 request, final, timing=plan.timing, tokens=plan.output_tokens, fault=plan.fault
             )
@@ -220,7 +232,10 @@ class FakeOllama(OllamaModelStore):
                 }
             )
 
-        frames = [Frame(line({"content": p}), "token") for p in plan.pieces]
+        frames = [
+            Frame(line({"content": "", "thinking": p}), "token") for p in split_words(thinking)
+        ]
+        frames += [Frame(line({"content": p}), "token") for p in plan.pieces]
         if calls:
             frames.append(Frame(line({"content": "", "tool_calls": calls}), "token"))
         frames.append(Frame(line({"content": ""}, done=True), "end"))

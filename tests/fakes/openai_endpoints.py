@@ -1,6 +1,6 @@
-"""OpenAI legacy completions and embeddings for FakeOpenAI.
+"""OpenAI legacy completions and embeddings, and LM Studio's model listing, for FakeOpenAI.
 
-Both are simple request/response shapes; living here keeps openai_fake.py about
+All are simple request/response shapes; living here keeps openai_fake.py about
 chat completions, headers and errors.
 """
 
@@ -15,7 +15,7 @@ from aiohttp import web
 
 from .base import Frame, sse
 from .plan import HEX, rid
-from .scenario import Fault
+from .scenario import FakeModel, Fault
 from .text import count_words, embed
 
 if TYPE_CHECKING:
@@ -142,3 +142,67 @@ async def handle_embeddings(fake: FakeOpenAI, request: web.Request) -> web.Strea
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
     return await fake.unary(request, out, timing=fake.timing, tokens=1, fault=fault)
+
+
+def _lms_obj(m: FakeModel) -> dict[str, Any]:
+    return {
+        "id": m.name,
+        "object": "model",
+        "type": m.kind,
+        "publisher": "lmstudio-community",
+        "arch": m.family,
+        "compatibility_type": "gguf",
+        "quantization": m.quantization,
+        "state": "loaded" if m.loaded else "not-loaded",
+        "max_context_length": m.context_length,
+    }
+
+
+async def handle_lms_models(fake: FakeOpenAI, request: web.Request) -> web.StreamResponse:
+    """LM Studio's GET /api/v0/models."""
+    early = await fake.pre_fault(request, fake.listing_fault(request))
+    if early is not None:
+        return early
+    return fake.json_response(
+        request, {"object": "list", "data": [_lms_obj(m) for m in fake.models]}
+    )
+
+
+async def handle_lms_model(fake: FakeOpenAI, request: web.Request) -> web.StreamResponse:
+    """LM Studio's GET /api/v0/models/{model}."""
+    found = fake.find_model(request.match_info["model"])
+    if found is None:
+        return fake.json_response(request, {"error": "Model not found"}, status=404)
+    return fake.json_response(request, _lms_obj(found))
+
+
+def _model_obj(fake: FakeOpenAI, m: FakeModel) -> dict[str, Any]:
+    owner = "organization_owner" if fake.lmstudio else "system"
+    return {"id": m.name, "object": "model", "created": 1_700_000_000, "owned_by": owner}
+
+
+async def handle_models(fake: FakeOpenAI, request: web.Request) -> web.StreamResponse:
+    """GET /v1/models."""
+    early = await fake.pre_fault(request, fake.listing_fault(request))
+    if early is not None:
+        return early
+    return fake.json_response(
+        request, {"object": "list", "data": [_model_obj(fake, m) for m in fake.models]}
+    )
+
+
+async def handle_model(fake: FakeOpenAI, request: web.Request) -> web.StreamResponse:
+    """GET /v1/models/{model}: the model, or OpenAI's 404."""
+    found = fake.find_model(request.match_info["model"])
+    if found is None:
+        return fake.error_response(
+            request,
+            Fault.http(
+                404,
+                f"The model '{request.match_info['model']}' does not exist",
+                type="invalid_request_error",
+                code="model_not_found",
+                param="model",
+            ),
+        )
+    return fake.json_response(request, _model_obj(fake, found))

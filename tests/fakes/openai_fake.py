@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from typing_extensions import override
 
 from .base import FakeServer, Frame, sse
-from .openai_endpoints import handle_completions, handle_embeddings
+from .openai_endpoints import (
+    handle_completions,
+    handle_embeddings,
+    handle_lms_model,
+    handle_lms_models,
+    handle_model,
+    handle_models,
+)
+from .openai_reasoning import (
+    ReasoningField,
+    UsageDialect,
+    delta_pieces,
+    dialect_usage,
+    message_fields,
+    rejected_input,
+)
 from .openai_responses import handle_response_create, response_error_frame
 from .plan import HEX, Plan, make_plan, rid
 from .scenario import FakeModel, Fault
@@ -63,7 +79,9 @@ class FakeOpenAI(FakeServer):
 
     `responses="llama.cpp"` makes /v1/responses as strict as llama-server: input
     items need a determinable `type` and `previous_response_id` is refused (it
-    keeps no conversations); see `responses_input.py`.
+    keeps no conversations); see `responses_input.py`. `reasoning_field` names
+    where chat answers carry `Reply.reasoning` (None: nowhere, like OpenAI);
+    `usage_dialect` and `reasoning_input="rejected"` speak DeepSeek (`openai_reasoning.py`).
     """
 
     provider: ClassVar[str] = "openai"
@@ -74,27 +92,35 @@ class FakeOpenAI(FakeServer):
         models: Iterable[str | FakeModel] = _DEFAULT_MODELS,
         lmstudio: bool = False,
         responses: Literal["openai", "llama.cpp"] = "openai",
+        reasoning_field: ReasoningField | None = None,
+        usage_dialect: UsageDialect = "openai",
+        reasoning_input: Literal["ignored", "rejected"] = "ignored",
         **kwargs: Any,
     ) -> None:
         self.lmstudio = lmstudio
         self.responses = responses
+        self.reasoning_field: ReasoningField | None = reasoning_field
+        self.usage_dialect: UsageDialect = usage_dialect
+        self.reasoning_input = reasoning_input
         self.stored_responses: dict[str, dict[str, Any]] = {}
+        self.issued_reasoning: dict[str, str] = {}
+        """Reasoning item id -> its encrypted content ("" when not asked for)."""
         super().__init__(models=models, **kwargs)
 
     @override
     def _routes(self) -> list[web.RouteDef]:
         routes = [
             web.post("/v1/chat/completions", self._chat),
-            web.post("/v1/completions", self._completions),
-            web.post("/v1/embeddings", self._embeddings),
-            web.post("/v1/responses", self._responses),
-            web.get("/v1/models", self._models),
-            web.get("/v1/models/{model:.+}", self._model),
+            web.post("/v1/completions", partial(handle_completions, self)),
+            web.post("/v1/embeddings", partial(handle_embeddings, self)),
+            web.post("/v1/responses", partial(handle_response_create, self)),
+            web.get("/v1/models", partial(handle_models, self)),
+            web.get("/v1/models/{model:.+}", partial(handle_model, self)),
         ]
         if self.lmstudio:
             routes += [
-                web.get("/api/v0/models", self._lms_models),
-                web.get("/api/v0/models/{model:.+}", self._lms_model),
+                web.get("/api/v0/models", partial(handle_lms_models, self)),
+                web.get("/api/v0/models/{model:.+}", partial(handle_lms_model, self)),
             ]
         return routes
 
@@ -219,7 +245,7 @@ class FakeOpenAI(FakeServer):
             "total_tokens": plan.input_tokens + plan.output_tokens,
             "prompt_tokens_details": {"cached_tokens": r.cached_tokens, "audio_tokens": 0},
             "completion_tokens_details": {
-                "reasoning_tokens": r.reasoning_tokens,
+                "reasoning_tokens": plan.reasoning_tokens,
                 "audio_tokens": 0,
                 "accepted_prediction_tokens": 0,
                 "rejected_prediction_tokens": 0,
@@ -232,6 +258,9 @@ class FakeOpenAI(FakeServer):
         if bad is not None:
             return self.error_response(request, bad)
         messages = body["messages"]
+        rejected = rejected_input(messages) if self.reasoning_input == "rejected" else None
+        if rejected is not None:
+            return self.error_response(request, rejected)
         plan = self.plan(request, body, last_user_text(messages), all_text(messages))
         cid, created, fp = rid("chatcmpl-", 29), int(time.time()), rid("fp_", 10, HEX)
         finish = _FINISH.get(plan.finish, plan.finish)
@@ -241,6 +270,7 @@ class FakeOpenAI(FakeServer):
                 "content": plan.text if plan.text or not plan.calls else None,
                 "refusal": None,
                 "annotations": [],
+                **message_fields(self.reasoning_field, plan),
             }
             if plan.calls:
                 message["tool_calls"] = [
@@ -259,7 +289,7 @@ class FakeOpenAI(FakeServer):
                 "choices": [
                     {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
                 ],
-                "usage": self.usage(plan),
+                "usage": dialect_usage(self.usage_dialect, self.usage(plan)),
                 "service_tier": "default",
                 "system_fingerprint": fp,
             }
@@ -306,6 +336,7 @@ class FakeOpenAI(FakeServer):
                 )
             )
         ]
+        frames += [Frame(chunk(d), "token") for d in delta_pieces(self.reasoning_field, plan)]
         frames += [Frame(chunk({"content": p}), "token") for p in plan.pieces]
         for i, call in enumerate(plan.calls):
             frames.append(
@@ -332,80 +363,17 @@ class FakeOpenAI(FakeServer):
             ]
         frames.append(Frame(chunk({}, finish)))
         if include_usage:
-            frames.append(Frame(chunk(None, usage=self.usage(plan))))
+            usage = dialect_usage(self.usage_dialect, self.usage(plan))
+            frames.append(Frame(chunk(None, usage=usage)))
         frames.append(Frame(b"data: [DONE]\n\n", "end"))
         return await self.stream(
             request, frames, timing=plan.timing, fault=plan.fault, content_type="text/event-stream"
         )
 
-    async def _completions(self, request: web.Request) -> web.StreamResponse:
-        return await handle_completions(self, request)
-
-    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
-        return await handle_embeddings(self, request)
-
-    async def _responses(self, request: web.Request) -> web.StreamResponse:
-        return await handle_response_create(self, request)
-
-    # --------------------------------------------------------------------- models
-    def _model_obj(self, m: FakeModel) -> dict[str, Any]:
-        owner = "organization_owner" if self.lmstudio else "system"
-        return {"id": m.name, "object": "model", "created": 1_700_000_000, "owned_by": owner}
-
-    async def _models(self, request: web.Request) -> web.StreamResponse:
-        early = await self.pre_fault(request, self._listing_fault(request))
-        if early is not None:
-            return early
-        return self.json_response(
-            request, {"object": "list", "data": [self._model_obj(m) for m in self.models]}
-        )
-
-    async def _model(self, request: web.Request) -> web.StreamResponse:
-        found = self.find_model(request.match_info["model"])
-        if found is None:
-            return self.error_response(
-                request,
-                Fault.http(
-                    404,
-                    f"The model '{request.match_info['model']}' does not exist",
-                    type="invalid_request_error",
-                    code="model_not_found",
-                    param="model",
-                ),
-            )
-        return self.json_response(request, self._model_obj(found))
-
-    def _listing_fault(self, request: web.Request) -> Fault | None:
+    def listing_fault(self, request: web.Request) -> Fault | None:
+        """A fault scripted for this listing path (listings never eat inference scripts)."""
         behaviour = self.next_behaviour(request, inference=False)
         return behaviour if isinstance(behaviour, Fault) else None
-
-    @staticmethod
-    def _lms_obj(m: FakeModel) -> dict[str, Any]:
-        return {
-            "id": m.name,
-            "object": "model",
-            "type": m.kind,
-            "publisher": "lmstudio-community",
-            "arch": m.family,
-            "compatibility_type": "gguf",
-            "quantization": m.quantization,
-            "state": "loaded" if m.loaded else "not-loaded",
-            "max_context_length": m.context_length,
-        }
-
-    async def _lms_models(self, request: web.Request) -> web.StreamResponse:
-        early = await self.pre_fault(request, self._listing_fault(request))
-        if early is not None:
-            return early
-        return self.json_response(
-            request, {"object": "list", "data": [self._lms_obj(m) for m in self.models]}
-        )
-
-    async def _lms_model(self, request: web.Request) -> web.StreamResponse:
-        found = self.find_model(request.match_info["model"])
-        if found is None:
-            return self.json_response(request, {"error": "Model not found"}, status=404)
-        return self.json_response(request, self._lms_obj(found))
 
 
 __all__ = ["FakeOpenAI", "openai_error"]

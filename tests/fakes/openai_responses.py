@@ -3,8 +3,8 @@
 Kept apart from the chat endpoints because its object model (output items,
 typed SSE events with sequence numbers, stored responses for
 `previous_response_id`) shares nothing with chat completions but the transport.
-A reply with reasoning tokens starts its output with a `reasoning` item, as
-OpenAI's reasoning models do (summary empty unless asked for).
+A reply with reasoning starts its output with a `reasoning` item, as OpenAI's
+reasoning models do (see `responses_reasoning.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from aiohttp import web
 from .base import Frame, sse
 from .plan import HEX, Plan, rid
 from .responses_input import llama_cpp_error, llama_cpp_problem
+from .responses_reasoning import input_problem, reasoning_frames, reasoning_item
 from .scenario import Fault
 from .text import text_of
 
@@ -54,7 +55,7 @@ def _usage(plan: Plan) -> dict[str, Any]:
         "input_tokens": plan.input_tokens,
         "input_tokens_details": {"cached_tokens": r.cached_tokens, "cache_write_tokens": 0},
         "output_tokens": plan.output_tokens,
-        "output_tokens_details": {"reasoning_tokens": r.reasoning_tokens},
+        "output_tokens_details": {"reasoning_tokens": plan.reasoning_tokens},
         "total_tokens": plan.input_tokens + plan.output_tokens,
     }
 
@@ -91,6 +92,9 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
                 code="previous_response_not_found",
             ),
         )
+    bad = input_problem(fake, body)
+    if bad is not None:
+        return fake.error_response(request, bad)
     echo, prompt = _input_texts(body)
     plan = fake.plan(request, body, echo, prompt)
     incomplete = plan.finish == "length"
@@ -115,11 +119,9 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
         }
         for c in plan.calls
     ]
-    reasoning = [{"id": rid("rs_", 48, HEX), "type": "reasoning", "summary": []}]
+    reasoning = reasoning_item(fake, body, plan)
     output: list[dict[str, Any]] = (
-        (reasoning if plan.reply.reasoning_tokens else [])
-        + ([message] if plan.text or not calls else [])
-        + calls
+        ([reasoning] if reasoning else []) + ([message] if plan.text or not calls else []) + calls
     )
 
     def response(state: str, out: list[dict[str, Any]], usage: Any) -> dict[str, Any]:
@@ -140,8 +142,8 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
             "output": out,
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": prev,
-            "prompt_cache_key": None,
-            "reasoning": {"effort": None, "summary": None},
+            "prompt_cache_key": body.get("prompt_cache_key"),
+            "reasoning": {"effort": None, "summary": None, **(body.get("reasoning") or {})},
             "safety_identifier": None,
             "service_tier": "default",
             "store": body.get("store", True),
@@ -178,10 +180,7 @@ async def handle_response_create(fake: FakeOpenAI, request: web.Request) -> web.
     ]
     for index, item in enumerate(output):
         if item["type"] == "reasoning":
-            frames += [
-                ev("response.output_item.added", output_index=index, item=item),
-                ev("response.output_item.done", output_index=index, item=item),
-            ]
+            frames += reasoning_frames(ev, index, item)
             continue
         if item["type"] == "message":
             part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}

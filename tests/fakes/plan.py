@@ -38,6 +38,13 @@ class Plan:
     reply: Reply = field(default_factory=Reply)
     fault: Fault | None = None
     model: str = ""
+    reasoning: str = ""
+    """The thought text (`Reply.reasoning`), streamed as `split_words` pieces."""
+
+    @property
+    def reasoning_tokens(self) -> int:
+        """The scripted count, else the thought's words."""
+        return self.reply.reasoning_tokens or count_words(self.reasoning)
 
     def fragments(self, call: ToolCall, size: int = 8) -> list[str]:
         """Argument JSON of a call, split the way it is streamed."""
@@ -83,7 +90,8 @@ def make_plan(
         output = reply.output_tokens
     else:
         arg_tokens = sum(len(split_fragments(tool_args_json(c))) for c in calls)
-        output = count_words(text) + arg_tokens + reply.reasoning_tokens
+        output = count_words(text) + arg_tokens
+        output += reply.reasoning_tokens or count_words(reply.reasoning or "")
     return Plan(
         text=text,
         pieces=pieces,
@@ -95,4 +103,5 @@ def make_plan(
         reply=reply,
         fault=fault,
         model=reply.model or model,
+        reasoning=reply.reasoning or "",
     )

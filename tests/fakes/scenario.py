@@ -52,7 +52,10 @@ class Reply:
     neutral name (stop, length, tool_calls, stop_sequence, content_filter) or a
     provider-native one (end_turn, max_tokens, tool_use); each fake maps it.
     Token counts default to deterministic word counts. Timing fields override the
-    fake's defaults for this one request.
+    fake's defaults for this one request. `reasoning` is the model's thought text,
+    rendered in each provider's form (DeepSeek `reasoning_content`, Ollama
+    `thinking`, Responses API reasoning items) and counted as reasoning tokens
+    unless `reasoning_tokens` says otherwise.
     """
 
     text: str | None = None
@@ -66,6 +69,7 @@ class Reply:
     cached_tokens: int = 0
     cache_creation_tokens: int = 0
     reasoning_tokens: int = 0
+    reasoning: str | None = None
     latency_ms: float | None = None
     ttft_ms: float | None = None
     tokens_per_s: float | None = None

@@ -37,6 +37,7 @@ from modelgate.providers.openai.preset_wiring import (
     preset_query,
 )
 from modelgate.providers.openai.presets import PRESETS
+from modelgate.providers.openai.reasoning import note_unsent, unsent_reasoning
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
@@ -89,6 +90,8 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._compatible = config.kind != "openai"
+        self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
+        """Where plain reasoning parts go back in assistant messages (None: not sent)."""
 
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:
@@ -100,8 +103,9 @@ class OpenAIBackend(BackendDefaults):
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
-        if target.options.get("max_completion_tokens"):
-            return params.variant(params.api, max_output_tokens="max_completion_tokens")
+        key = build.max_tokens_key(target)
+        if key != "max_tokens":
+            return params.variant(params.api, max_output_tokens=key)
         return params
 
     async def chat(
@@ -112,12 +116,12 @@ class OpenAIBackend(BackendDefaults):
         if target.api == "responses":
             response = await responses_api.chat(self.http, target, request, call)
         else:
-            body, _headers = await self.http.post_json(
-                self._path(target, "/chat/completions"),
-                self._chat_body(target, request, stream=False),
-                call,
+            body = self._chat_body(target, request, stream=False)
+            answer, _headers = await self.http.post_json(
+                self._path(target, "/chat/completions"), body, call
             )
-            response = _chat_response(body, self.provider)
+            response = _chat_response(answer, self.provider)
+            note_unsent(response.metadata, self._unsent(request))
         response.model = target.id
         response.provider = target.record.provider
         response.runtime = self.runtime
@@ -143,10 +147,13 @@ class OpenAIBackend(BackendDefaults):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
                         yield Event(text_delta=delta)
+                    elif isinstance(delta, stream_pb2.ReasoningDelta):
+                        yield Event(reasoning_delta=delta)
                     else:
                         yield Event(tool_call_delta=delta)
         end = state.end()
         self._stamp(end, target)
+        note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
 
     def _path(self, target: Target, endpoint: str) -> str:
@@ -155,7 +162,9 @@ class OpenAIBackend(BackendDefaults):
 
     def _chat_body(self, target: Target, request: AnyChatRequest, *, stream: bool) -> Any:
         declared = self.generation_params(target, "chat")
-        body = build.chat_body(target, request, stream=stream, declared=declared)
+        body = build.chat_body(
+            target, request, stream=stream, declared=declared, reasoning_key=self.reasoning_key
+        )
         if self.preset is not None:
             adapt_chat_body(self.preset, request, body)
         return body
@@ -163,6 +172,11 @@ class OpenAIBackend(BackendDefaults):
     def _complete_body(self, target: Target, request: AnyCompleteRequest, *, stream: bool) -> Any:
         declared = self.generation_params(target, "complete")
         return build.completion_body(target, request, stream=stream, declared=declared)
+
+    def _unsent(self, request: AnyChatRequest) -> int:
+        """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
+        sent = None if self.reasoning_key is None else content_pb2.REASONING_FORMAT_UNSPECIFIED
+        return unsent_reasoning(request.messages, sent)
 
     def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
         end.model = target.id

@@ -23,7 +23,8 @@ from typing import Any, Literal
 from modelgate.providers.openai.request import CHAT_COMPLETIONS, COMPATIBLE_CHAT
 from modelgate.providers.params import UpstreamParams
 
-ReasoningInput = Literal["send", "strip"]
+ReasoningInput = Literal["strip", "reasoning_content", "reasoning"]
+"""The values of a runtime's `reasoning_input` (config.py)."""
 
 
 def params(
@@ -71,8 +72,9 @@ class Preset:
     """False: the provider refuses `stream_options` (Mistral, which always sends usage last)."""
     reasoning: str = ""
     """Where reasoning text arrives ("" when the provider returns none)."""
-    reasoning_input: ReasoningInput = "send"
-    """Whether earlier reasoning may be sent back in the history (`strip`: never)."""
+    reasoning_input: ReasoningInput = "strip"
+    """Where earlier reasoning goes back in the history (the runtime's `reasoning_input`):
+    `strip` unless the provider's docs say it takes it back, and under which key."""
     caching: str = ""
     """How prompt caching shows in usage ("" when it does not)."""
     json_schema: bool = True
@@ -89,8 +91,11 @@ class Preset:
 
 _ROWS = (
     # https://api-docs.deepseek.com/api/create-chat-completion (no seed, no top_k; json_object
-    # only); https://api-docs.deepseek.com/guides/reasoning_model (reasoning_content, not to
-    # be sent back); https://api-docs.deepseek.com/guides/kv_cache (prompt_cache_hit_tokens)
+    # only); https://api-docs.deepseek.com/guides/reasoning_model (reasoning_content; 400 when
+    # sent back to deepseek-reasoner); https://api-docs.deepseek.com/guides/kv_cache
+    # (prompt_cache_hit_tokens). Thinking mode after tool calls wants it back
+    # (https://api-docs.deepseek.com/guides/thinking_mode): `reasoning_input:
+    # reasoning_content` on the runtime says so.
     Preset(
         "deepseek",
         "DeepSeek",
@@ -177,6 +182,7 @@ _ROWS = (
         complete=params("OpenRouter Completions", COMPATIBLE_CHAT),
         headers={"X-Title": "modelgate"},
         reasoning="message.reasoning",
+        reasoning_input="reasoning",
         caching="provider's; usage.prompt_tokens_details.cached_tokens",
         extras=("reasoning", "provider", "models", "transforms", "min_p", "repetition_penalty"),
     ),
@@ -206,6 +212,7 @@ _ROWS = (
         complete=params("vLLM Completions", COMPATIBLE_CHAT),
         embeddings=True,
         reasoning="message.reasoning_content",
+        reasoning_input="reasoning_content",
         caching="automatic prefix caching (not reported in usage)",
         extras=("min_p", "repetition_penalty", "guided_json", "chat_template_kwargs"),
     ),
@@ -221,6 +228,7 @@ _ROWS = (
         complete=params("llama.cpp Completions", COMPATIBLE_CHAT),
         embeddings=True,
         reasoning="message.reasoning_content",
+        reasoning_input="reasoning_content",
         caching="prompt cache per slot (usage.prompt_tokens_details.cached_tokens)",
         extras=("min_p", "repeat_penalty", "typical_p", "grammar", "cache_prompt"),
     ),

@@ -17,6 +17,7 @@ from modelgate.providers.json_fields import (
     json_value,
     tool_result_text,
 )
+from modelgate.providers.openai.reasoning import EFFORTS, plain_reasoning, prompt_cache_fields
 from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.v1 import content_pb2, generation_pb2
 
@@ -68,8 +69,11 @@ def _image_url(image: content_pb2.Image) -> dict[str, Any]:
     return {"type": "image_url", "image_url": block}
 
 
-def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) -> None:
-    """Append the OpenAI messages for one of ours (tool results become one message each)."""
+def _convert_message(
+    message: content_pb2.Message, out: list[dict[str, Any]], reasoning_key: str | None
+) -> None:
+    """Append the OpenAI messages for one of ours (tool results become one message each);
+    plain reasoning goes under `reasoning_key` when the runtime sends it back."""
     role = _ROLES[message.role]
     texts: list[str] = []
     blocks: list[dict[str, Any]] = []
@@ -113,6 +117,10 @@ def _convert_message(message: content_pb2.Message, out: list[dict[str, Any]]) ->
         entry["tool_calls"] = tool_calls
     if message.name:
         entry["name"] = message.name
+    if reasoning_key and role == "assistant":
+        thought = plain_reasoning(message)
+        if thought:
+            entry[reasoning_key] = thought
     out.append(entry)
 
 
@@ -160,19 +168,36 @@ def _response_format(fmt: generation_pb2.ResponseFormat) -> dict[str, Any] | Non
     return None
 
 
+def max_tokens_key(target: Target) -> str:
+    """`max_completion_tokens` for reasoning models (OpenAI refuses `max_tokens` there) and
+    where the catalog asks for it, else `max_tokens` (what most compatible servers know)."""
+    if target.options.get("max_completion_tokens") or target.record.capabilities.reasoning:
+        return "max_completion_tokens"
+    return "max_tokens"
+
+
 def chat_body(
-    target: Target, request: AnyChatRequest, *, stream: bool, declared: UpstreamParams
+    target: Target,
+    request: AnyChatRequest,
+    *,
+    stream: bool,
+    declared: UpstreamParams,
+    reasoning_key: str | None = None,
 ) -> dict[str, Any]:
-    """The /chat/completions body for `request` on `target`, generation fields where
-    `declared` (the backend's `generation_params`) puts them."""
+    """The /chat/completions body for `request` on `target`: generation fields where
+    `declared` (the backend's `generation_params`) puts them; plain reasoning parts of
+    assistant messages go back under `reasoning_key` (None: not at all)."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
-        _convert_message(message, messages)
+        _convert_message(message, messages, reasoning_key)
     body: dict[str, Any] = {"model": target.upstream_name, "messages": messages}
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
         _generation(body, request.generation, declared)
+    if request.reasoning.effort in EFFORTS:
+        body["reasoning_effort"] = EFFORTS[request.reasoning.effort]
+    body.update(prompt_cache_fields(request.prompt_cache))
     if request.tools:
         body["tools"] = [_tool(tool) for tool in request.tools]
     choice = request.tool_choice.WhichOneof("choice")

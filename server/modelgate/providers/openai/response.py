@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelgate.providers.json_fields import tool_call
+from modelgate.providers.openai.reasoning import reasoning_part, thought_text
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import content_pb2, generation_pb2
 
@@ -37,18 +38,19 @@ def fill_usage(provider: str, usage: generation_pb2.Usage, data: Any) -> None:
         "usage.total_tokens",
     )
     prompt = obj(provider, data.get("prompt_tokens_details"), "usage.prompt_tokens_details")
-    if "cached_tokens" in prompt:
-        usage.cached_input_tokens = count(provider, prompt["cached_tokens"], "cached_tokens")
-    else:  # DeepSeek: https://api-docs.deepseek.com/guides/kv_cache
-        hits = data.get("prompt_cache_hit_tokens")
-        usage.cached_input_tokens = count(provider, hits, "usage.prompt_cache_hit_tokens")
+    cached = prompt.get("cached_tokens") or data.get("prompt_cache_hit_tokens")  # DeepSeek's
+    usage.cached_input_tokens = count(provider, cached, "cached_tokens")
     output = obj(provider, data.get("completion_tokens_details"), "completion_tokens_details")
     usage.reasoning_tokens = count(provider, output.get("reasoning_tokens"), "reasoning_tokens")
 
 
 def message_parts(provider: str, message: dict[str, Any]) -> list[content_pb2.ContentPart]:
-    """Text, then tool calls, of an assistant message."""
+    """Reasoning (`reasoning_content` or `reasoning`), text, then tool calls, of an assistant
+    message."""
     parts: list[content_pb2.ContentPart] = []
+    thought = thought_text(provider, message, "message")
+    if thought:
+        parts.append(reasoning_part(thought))
     content = text(provider, message.get("content"), "message.content")
     if content:
         parts.append(content_pb2.ContentPart(text=content))

@@ -11,8 +11,8 @@ without one. Assistant turns are `{"type": "message", "role": "assistant",
 "content": [{"type": "output_text", ...}]}` without id or status, the shape
 Codex CLI sends and both OpenAI and llama.cpp accept. The provider's `resp_...`
 id is our id only with `conversation: upstream`; otherwise the gateway mints its
-own and keeps the history itself. Reasoning output items are not returned: the
-contract has no part to carry them (their tokens are in `usage`).
+own and keeps the history itself. Reasoning items become Reasoning parts and go
+back as items (`responses_reasoning.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from modelgate.providers.json_fields import (
     tool_call,
     tool_result_text,
 )
+from modelgate.providers.openai import responses_reasoning as reasoning
+from modelgate.providers.openai.reasoning import note_unsent, prompt_cache_fields
 from modelgate.providers.params import MERGED, UpstreamParams
 from modelgate.providers.upstream_errors import classify, invalid_response, unavailable
 from modelgate.providers.upstream_json import count, nesting, obj, objects, parse_object, text
@@ -54,6 +56,7 @@ _INCOMPLETE = {
     "max_output_tokens": generation_pb2.FINISH_REASON_LENGTH,
     "content_filter": generation_pb2.FINISH_REASON_CONTENT_FILTER,
 }
+_THOUGHT_DELTAS = ("response.reasoning_summary_text.delta", "response.reasoning_text.delta")
 _TOOL_MODES = {
     content_pb2.TOOL_CHOICE_MODE_AUTO: "auto",
     content_pb2.TOOL_CHOICE_MODE_NONE: "none",
@@ -78,8 +81,12 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
     assistant = message.role == content_pb2.ROLE_ASSISTANT
     text_type = "output_text" if assistant else "input_text"
     blocks: list[dict[str, Any]] = []
+    thoughts: list[content_pb2.Reasoning] = []
 
     def flush() -> None:
+        if thoughts:
+            items.append(reasoning.input_item(thoughts))
+            thoughts.clear()
         if blocks:
             role = "assistant" if assistant else "user"
             items.append({"type": "message", "role": role, "content": blocks.copy()})
@@ -87,6 +94,15 @@ def _content(message: content_pb2.Message, items: list[dict[str, Any]], system: 
 
     for part in message.parts:
         kind = part.WhichOneof("data")
+        if kind == "reasoning":
+            if reasoning.replayable(part):
+                if blocks or (thoughts and thoughts[0].id != part.reasoning.id):
+                    flush()
+                thoughts.append(part.reasoning)
+            continue
+        if thoughts:
+            items.append(reasoning.input_item(thoughts))
+            thoughts.clear()
         if kind == "text":
             if message.role == content_pb2.ROLE_SYSTEM:
                 system.append(part.text)
@@ -166,6 +182,8 @@ def responses_body(target: Target, request: AnyChatRequest, *, stream: bool) -> 
         body["text"] = {"format": {"type": "json_object"}}
     if request.user:
         body["user"] = request.user
+    reasoning.request_fields(target, request, body)
+    body.update(prompt_cache_fields(request.prompt_cache))
     extra = json_value(g, "extra")
     if extra:
         body.update(extra)
@@ -253,6 +271,9 @@ def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
         elif kind == "function_call":
             has_calls = True
             result.content.add(tool_call=_call(provider, item, f"{RESPONSE}output[]"))
+        elif kind == "reasoning":
+            for part in reasoning.output_parts(provider, item, f"{RESPONSE}output[]"):
+                result.content.add(reasoning=part)
     result.finish_reason, result.raw_finish_reason = _finish(provider, body, has_calls)
     _usage(provider, body.get("usage"), result.usage)
     return result
@@ -263,7 +284,9 @@ async def chat(
 ) -> chat_pb2.ChatResponse:
     """One Responses API call."""
     body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
-    return _answer(http.provider, body, target.conversation == "upstream")
+    answer = _answer(http.provider, body, target.conversation == "upstream")
+    note_unsent(answer.metadata, reasoning.unsent(request.messages))
+    return answer
 
 
 async def _events(
@@ -280,6 +303,7 @@ async def stream_chat(
     Event = chat_pb2.StreamChatResponse
     provider = http.provider
     calls: dict[str, tuple[int, str]] = {}
+    thoughts = reasoning.ReasoningEvents(provider)
     body = responses_body(target, request, stream=True)
     async with http.stream(PATH, body, call) as response:
         async for event in _events(provider, response, call.max_line_bytes):
@@ -288,6 +312,15 @@ async def stream_chat(
             if kind == "response.output_text.delta":
                 delta = text(provider, event.get("delta"), f"{where}delta")
                 yield Event(text_delta=stream_pb2.TextDelta(text=delta))
+            elif kind in _THOUGHT_DELTAS:
+                summary = kind == "response.reasoning_summary_text.delta"
+                yield Event(reasoning_delta=thoughts.text(event, summary, where))
+            elif kind == "response.output_item.done":
+                item = obj(provider, event.get("item"), f"{where}item")
+                if reasoning.is_reasoning(provider, item, f"{where}item"):
+                    done = thoughts.done(item, where)
+                    if done is not None:
+                        yield Event(reasoning_delta=done)
             elif kind == "response.output_item.added":
                 item = obj(provider, event.get("item"), f"{where}item")
                 if text(provider, item.get("type"), f"{where}item.type") == "function_call":
@@ -324,6 +357,7 @@ async def stream_chat(
                     provider, final, bool(calls), fields
                 )
                 _usage(provider, final.get("usage"), end.usage, fields)
+                note_unsent(end.metadata, reasoning.unsent(request.messages))
                 yield Event(end=end)
                 return
             elif kind == "response.failed":

@@ -9,12 +9,13 @@ counting deltas.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import aiohttp
 
 from modelgate.providers.base import CallContext
 from modelgate.providers.http import sse_events
+from modelgate.providers.openai.reasoning import thought_text
 from modelgate.providers.openai.response import fill_usage, finish_reason
 from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.providers.upstream_json import count, items, obj, objects, parse_object, text
@@ -81,17 +82,24 @@ async def chunks(
     raise unavailable(provider, "stream ended without [DONE]")
 
 
-def chat_deltas(
-    chunk: dict[str, Any], state: ChunkState
-) -> list[stream_pb2.TextDelta | stream_pb2.ToolCallDelta]:
-    """The deltas of one chat chunk; updates `state` with finish reason and usage."""
+ChatDelta: TypeAlias = stream_pb2.TextDelta | stream_pb2.ToolCallDelta | stream_pb2.ReasoningDelta
+
+
+def chat_deltas(chunk: dict[str, Any], state: ChunkState) -> list[ChatDelta]:
+    """The deltas of one chat chunk; updates `state` with finish reason and usage.
+
+    Thought text (`reasoning_content` / `reasoning`) is one reasoning part, index 0.
+    """
     provider = state.provider
-    out: list[stream_pb2.TextDelta | stream_pb2.ToolCallDelta] = []
+    out: list[ChatDelta] = []
     for raw in state.common(chunk):
         choice = state.first_choice(raw)
         if choice is None:
             continue
         delta = obj(provider, choice.get("delta"), "choices[].delta")
+        thought = thought_text(provider, delta, "delta")
+        if thought:
+            out.append(stream_pb2.ReasoningDelta(text=thought))
         content = text(provider, delta.get("content"), "delta.content")
         if content:
             out.append(stream_pb2.TextDelta(text=content))

@@ -29,6 +29,7 @@ from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
+from modelgate.providers.openai.lmstudio_models import DEFAULT_POLL_SECONDS, LMStudioModels
 from modelgate.providers.openai.preset_wiring import (
     adapt_chat_body,
     deployment_path,
@@ -90,6 +91,8 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._compatible = config.kind != "openai"
+        poll = float(config.options.get("download_poll_seconds", DEFAULT_POLL_SECONDS))
+        self.lmstudio_models = LMStudioModels(runtime, self.http, poll) if lmstudio else None
         self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
         """Where plain reasoning parts go back in assistant messages (None: not sent)."""
 
@@ -251,6 +254,11 @@ class OpenAIBackend(BackendDefaults):
             response.embeddings.add(index=position).values.extend(vector)
         fill_usage(self.provider, response.usage, answer.get("usage"))
         return response
+
+    @override
+    def model_manager(self) -> LMStudioModels | None:
+        """LM Studio's download, load, unload and list-loaded (its REST API); none elsewhere."""
+        return self.lmstudio_models
 
     @override
     def token_counter(self) -> OpenAIBackend:

@@ -59,7 +59,7 @@ KINDS: dict[str, Features] = {
 
 def preset_features(preset: Preset) -> Features:
     """A preset row as the table shows it (its endpoints, quirks and reasoning key)."""
-    rpcs = ("Complete",) if preset.complete is not None else ()
+    rpcs: tuple[str, ...] = ("Complete",) if preset.complete is not None else ()
     rpcs += ("Embed",) if preset.embeddings else ()
     if preset.chat is None:
         rpcs = ("Embed",)

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_settings import (
     BaseSettings,
@@ -65,6 +73,13 @@ LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
     BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
 ]
+
+
+def _preset_names(schema: dict[str, Any]) -> None:
+    """The schema lists the preset names (read from the table when the schema is built)."""
+    from modelgate.providers.openai.presets import PRESETS
+
+    schema["anyOf"] = [{"enum": list(PRESETS), "type": "string"}, {"type": "null"}]
 
 
 class Section(BaseModel):
@@ -115,6 +130,45 @@ class RuntimeConfig(Section):
     """A GenerationConfig field this runtime's API cannot take: refuse the request with
     INVALID_ARGUMENT naming it (`error`), or send without it and say so in the answer's
     `metadata["dropped_params"]` and a WARNING log line (`drop`)."""
+    preset: str | None = Field(default=None, json_schema_extra=_preset_names)
+    """`kind: openai_compatible` only: a provider of the preset table (README "Providers")
+    that fills its base URL, key variable, headers and option defaults and declares its
+    quirks. Keys written here win: `base_url(_env)` and `api_key(_env)` replace the
+    preset's, `headers` and `options` are merged over its, name by name."""
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, name: str | None) -> str | None:
+        from modelgate.providers.openai.presets import PRESETS, unknown_preset
+
+        if name is not None and name not in PRESETS:
+            raise ValueError(unknown_preset(name))
+        return name
+
+    @model_validator(mode="after")
+    def _fill_from_preset(self) -> Self:
+        """The preset's values under every key the operator did not write."""
+        if self.preset is None:
+            return self
+        if self.kind != "openai_compatible":
+            raise ValueError(f"`preset` needs `kind: openai_compatible` (kind is {self.kind!r})")
+        from modelgate.providers.openai.presets import PRESETS
+
+        preset = PRESETS[self.preset]
+        written = self.model_fields_set
+        if not written & {"base_url", "base_url_env"}:
+            if preset.base_url is None:
+                raise ValueError(f"preset {preset.name!r} needs `base_url` ({preset.doc})")
+            self.base_url = preset.base_url
+        if not written & {"api_key", "api_key_env"}:
+            self.api_key_env = preset.api_key_env
+        mine = {name.lower() for name in self.headers}
+        ours = {k: v for k, v in preset.headers.items() if k.lower() not in mine}
+        self.headers = {**ours, **self.headers}
+        self.options = {**preset.options, **self.options}
+        if "reasoning_input" not in written:
+            self.reasoning_input = preset.reasoning_input
+        return self
 
     @model_validator(mode="after")
     def _reasoning_input_needs_chat_completions(self) -> Self:

@@ -48,7 +48,7 @@ DECLARED = {
     "echo": {"token_counter"},
     "openai": {"token_counter"},
     "openai_compatible": {"token_counter"},
-    "lmstudio": {"token_counter"},
+    "lmstudio": {"model_manager", "token_counter"},
     "anthropic": set(),
     "ollama": {"model_manager", "model_describer"},
 }

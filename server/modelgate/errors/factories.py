@@ -142,6 +142,16 @@ def runtime_cannot_manage(runtime: str, capable: Sequence[str]) -> GatewayError:
     )
 
 
+def management_not_offered(runtime: str, operation: str, why: str) -> GatewayError:
+    """UNIMPLEMENTED for one management RPC a runtime's API lacks (the others work)."""
+    return GatewayError(
+        _STATUS.UNIMPLEMENTED,
+        R.ERROR_REASON_OPERATION_NOT_SUPPORTED,
+        f"runtime {runtime!r} cannot {why}",
+        metadata={"runtime": runtime, "operation": operation},
+    )
+
+
 def provider_unavailable(model: str, runtime: str, why: str) -> GatewayError:
     """FAILED_PRECONDITION for a deployment whose provider is not configured (no key)."""
     return GatewayError(

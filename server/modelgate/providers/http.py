@@ -73,8 +73,11 @@ class HttpUpstream:
         headers: Mapping[str, str],
         *,
         connections: int = DEFAULT_CONNECTIONS,
+        query: Mapping[str, str] | None = None,
     ) -> None:
         self.provider = provider
+        self.query = dict(query or {}) or None
+        """URL query parameters on every request (Azure's `api-version`)."""
         self.base_url = base_url.rstrip("/")
         self.where = host_port(self.base_url)
         """host:port named in transport errors (never the URL: it may carry credentials)."""
@@ -119,6 +122,7 @@ class HttpUpstream:
                 method,
                 url,
                 data=data,
+                params=self.query,
                 timeout=self._timeout(call),
                 headers=call.trace_headers or None,
             ) as response:
@@ -154,6 +158,7 @@ class HttpUpstream:
             async with self.session().post(
                 self.base_url + path,
                 data=orjson.dumps(body),
+                params=self.query,
                 timeout=self._timeout(call),
                 headers=call.trace_headers or None,
             ) as response:

@@ -28,6 +28,15 @@ from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
+from modelgate.providers.openai.lmstudio_models import DEFAULT_POLL_SECONDS, LMStudioModels
+from modelgate.providers.openai.preset_wiring import (
+    adapt_chat_body,
+    deployment_path,
+    key_header,
+    preset_params,
+    preset_query,
+)
+from modelgate.providers.openai.presets import PRESETS
 from modelgate.providers.openai.response import fill_usage, finish_reason, message_parts
 from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, completion_text
 from modelgate.providers.params import Operation, UpstreamParams
@@ -63,14 +72,16 @@ class OpenAIBackend(BackendDefaults):
         fetch = bool(config.options.get("fetch_images", lmstudio))
         self.images = ImageFetcher() if fetch else None
         """Local runtimes get image bytes, never URLs they would fetch from inside our network."""
+        self.preset = PRESETS[config.preset] if config.preset else None
         headers = dict(config.headers)
         if self.api_key:
-            headers.setdefault("authorization", f"Bearer {self.api_key}")
+            headers.setdefault(*key_header(self.preset, self.api_key))
         self.http = HttpUpstream(
             self.provider,
             self.base_url,
             headers,
             connections=int(config.options.get("max_connections", DEFAULT_CONNECTIONS)),
+            query=preset_query(self.preset, config.options),
         )
         self.embedding_encoding = str(
             config.options.get(
@@ -78,6 +89,8 @@ class OpenAIBackend(BackendDefaults):
             )
         )
         self._compatible = config.kind != "openai"
+        poll = float(config.options.get("download_poll_seconds", DEFAULT_POLL_SECONDS))
+        self.lmstudio_models = LMStudioModels(runtime, self.http, poll) if lmstudio else None
         self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
         """Where plain reasoning parts go back in assistant messages (None: not sent)."""
 
@@ -86,6 +99,8 @@ class OpenAIBackend(BackendDefaults):
         """What the body builder of the API `target` is called through sends."""
         if operation == "chat" and target.api == "responses":
             return responses_api.RESPONSES
+        if self.preset is not None:
+            return preset_params(self.preset, operation, target.options)
         if operation == "complete":
             return build.COMPATIBLE_COMPLETIONS if self._compatible else build.COMPLETIONS
         params = build.COMPATIBLE_CHAT if self._compatible else build.CHAT_COMPLETIONS
@@ -103,7 +118,9 @@ class OpenAIBackend(BackendDefaults):
             response = await responses_api.chat(self.http, target, request, call)
         else:
             body = self._chat_body(target, request, stream=False)
-            answer, _headers = await self.http.post_json("/chat/completions", body, call)
+            answer, _headers = await self.http.post_json(
+                self._path(target, "/chat/completions"), body, call
+            )
             response = _chat_response(answer, self.provider)
             note_unsent(response.metadata, self._unsent(request))
         response.model = target.id
@@ -125,7 +142,8 @@ class OpenAIBackend(BackendDefaults):
         body = self._chat_body(target, request, stream=True)
         state = ChunkState(self.provider)
         Event = chat_pb2.StreamChatResponse
-        async with self.http.stream("/chat/completions", body, call) as response:
+        path = self._path(target, "/chat/completions")
+        async with self.http.stream(path, body, call) as response:
             async for chunk in chunks(self.provider, response, call):
                 for delta in chat_deltas(chunk, state):
                     if isinstance(delta, stream_pb2.TextDelta):
@@ -139,16 +157,24 @@ class OpenAIBackend(BackendDefaults):
         note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
 
-    def _chat_body(
-        self, target: Target, request: chat_pb2.ChatRequest, stream: bool
-    ) -> dict[str, Any]:
-        return build.chat_body(
-            target,
-            request,
-            stream=stream,
-            compatible=self._compatible,
-            reasoning_key=self.reasoning_key,
+    def _path(self, target: Target, endpoint: str) -> str:
+        """`endpoint` under the preset's prefix (Azure: the model's deployment)."""
+        return deployment_path(self.preset, target.upstream_name, endpoint)
+
+    def _chat_body(self, target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> Any:
+        declared = self.generation_params(target, "chat")
+        body = build.chat_body(
+            target, request, stream=stream, declared=declared, reasoning_key=self.reasoning_key
         )
+        if self.preset is not None:
+            adapt_chat_body(self.preset, request, body)
+        return body
+
+    def _complete_body(
+        self, target: Target, request: completion_pb2.CompleteRequest, *, stream: bool
+    ) -> Any:
+        declared = self.generation_params(target, "complete")
+        return build.completion_body(target, request, stream=stream, declared=declared)
 
     def _unsent(self, request: chat_pb2.ChatRequest) -> list[str]:
         """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
@@ -164,7 +190,9 @@ class OpenAIBackend(BackendDefaults):
         self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
         answer, _headers = await self.http.post_json(
-            "/completions", build.completion_body(target, request, stream=False), call
+            self._path(target, "/completions"),
+            self._complete_body(target, request, stream=False),
+            call,
         )
         body, choice = _first_choice(answer, self.provider)
         raw_finish = text(self.provider, choice.get("finish_reason"), "choices[0].finish_reason")
@@ -186,8 +214,9 @@ class OpenAIBackend(BackendDefaults):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         state = ChunkState(self.provider)
         Event = completion_pb2.StreamCompleteResponse
-        body = build.completion_body(target, request, stream=True)
-        async with self.http.stream("/completions", body, call) as response:
+        body = self._complete_body(target, request, stream=True)
+        path = self._path(target, "/completions")
+        async with self.http.stream(path, body, call) as response:
             async for chunk in chunks(self.provider, response, call):
                 text = completion_text(chunk, state)
                 if text:
@@ -209,7 +238,7 @@ class OpenAIBackend(BackendDefaults):
             body["dimensions"] = request.dimensions
         if request.user:
             body["user"] = request.user
-        answer, _headers = await self.http.post_json("/embeddings", body, call)
+        answer, _headers = await self.http.post_json(self._path(target, "/embeddings"), body, call)
         answer = obj(self.provider, answer, "its answer")
         response = embedding_pb2.EmbedResponse(
             model=target.id, provider=target.record.provider, runtime=self.runtime
@@ -224,6 +253,11 @@ class OpenAIBackend(BackendDefaults):
             response.embeddings.add(index=position).values.extend(vector)
         fill_usage(self.provider, response.usage, answer.get("usage"))
         return response
+
+    @override
+    def model_manager(self) -> LMStudioModels | None:
+        """LM Studio's download, load, unload and list-loaded (its REST API); none elsewhere."""
+        return self.lmstudio_models
 
     @override
     def token_counter(self) -> OpenAIBackend:

@@ -8,7 +8,7 @@ tests keep them honest.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Literal, get_args
 
 from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
@@ -145,23 +145,32 @@ def _convert_message(
     out.append(entry)
 
 
-def _generation(body: dict[str, Any], g: generation_pb2.GenerationConfig, max_key: str) -> None:
-    if g.HasField("temperature"):
-        body["temperature"] = round(g.temperature, 6)
-    if g.HasField("top_p"):
-        body["top_p"] = round(g.top_p, 6)
-    if g.HasField("top_k"):  # only reaches here where declared (routing/admission.py)
-        body["top_k"] = g.top_k
-    if g.HasField("max_output_tokens"):
-        body[max_key] = g.max_output_tokens
-    if g.stop_sequences:
-        body["stop"] = list(g.stop_sequences)
-    if g.HasField("presence_penalty"):
-        body["presence_penalty"] = round(g.presence_penalty, 6)
-    if g.HasField("frequency_penalty"):
-        body["frequency_penalty"] = round(g.frequency_penalty, 6)
-    if g.HasField("seed"):
-        body["seed"] = g.seed
+_Scalar = Literal[
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_output_tokens",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+]
+_SIMPLE: tuple[_Scalar, ...] = get_args(_Scalar)
+_ROUNDED = frozenset({"temperature", "top_p", "presence_penalty", "frequency_penalty"})
+
+
+def _generation(
+    body: dict[str, Any], g: generation_pb2.GenerationConfig, declared: UpstreamParams
+) -> None:
+    """Each set field under the body key `declared` names for it (a preset may rename one,
+    as Mistral's `random_seed`); a field it does not name never gets here
+    (routing/admission.py refused or dropped it)."""
+    sends = declared.sends
+    for name in _SIMPLE:
+        if g.HasField(name) and name in sends:
+            value = getattr(g, name)
+            body[sends[name]] = round(value, 6) if name in _ROUNDED else value
+    if g.stop_sequences and "stop_sequences" in sends:
+        body[sends["stop_sequences"]] = list(g.stop_sequences)
     extra = json_value(g, "extra")
     if extra:
         body.update(extra)
@@ -196,12 +205,12 @@ def chat_body(
     request: chat_pb2.ChatRequest,
     *,
     stream: bool,
-    compatible: bool = False,
+    declared: UpstreamParams,
     reasoning_key: str | None = None,
 ) -> dict[str, Any]:
-    """The /chat/completions body for `request` on `target` (an OpenAI-`compatible` server or
-    OpenAI); plain reasoning parts of assistant messages go back under `reasoning_key`
-    (None: not at all)."""
+    """The /chat/completions body for `request` on `target`: generation fields where
+    `declared` (the backend's `generation_params`) puts them; plain reasoning parts of
+    assistant messages go back under `reasoning_key` (None: not at all)."""
     messages: list[dict[str, Any]] = []
     for message in request.messages:
         _convert_message(message, messages, reasoning_key)
@@ -209,7 +218,7 @@ def chat_body(
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(body, request.generation, max_tokens_key(target, compatible))
+        _generation(body, request.generation, declared)
     if request.reasoning.effort in EFFORTS:
         body["reasoning_effort"] = EFFORTS[request.reasoning.effort]
     body.update(prompt_cache_fields(request.prompt_cache))
@@ -251,7 +260,11 @@ def _tool(tool: content_pb2.Tool) -> dict[str, Any]:
 
 
 def completion_body(
-    target: Target, request: completion_pb2.CompleteRequest, *, stream: bool
+    target: Target,
+    request: completion_pb2.CompleteRequest,
+    *,
+    stream: bool,
+    declared: UpstreamParams,
 ) -> dict[str, Any]:
     """The legacy /completions body."""
     body: dict[str, Any] = {"model": target.upstream_name, "prompt": request.prompt}
@@ -260,7 +273,7 @@ def completion_body(
     if target.defaults:
         body.update(target.defaults)
     if request.HasField("generation"):
-        _generation(body, request.generation, "max_tokens")
+        _generation(body, request.generation, declared)
     if request.user:
         body["user"] = request.user
     if target.extra:

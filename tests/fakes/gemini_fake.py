@@ -25,6 +25,7 @@ from .gemini_wire import (
     fault_body,
     finish_of,
     last_user_text,
+    pick,
     prompt_tokens,
     stream_error,
     thought_part,
@@ -151,7 +152,7 @@ class FakeGemini(FakeServer):
                 request,
                 Fault.http(400, "* GenerateContentRequest.contents: contents is not specified\n"),
             )
-        config = body.get("generationConfig") or {}
+        config = pick(body, "generationConfig") or {}
         behaviour = self.next_behaviour(request)
         reply = behaviour if isinstance(behaviour, GeminiReply) else GeminiReply()
         plan = make_plan(
@@ -162,10 +163,10 @@ class FakeGemini(FakeServer):
             timing=self.timing,
             call_id="",
             call_id_len=8,
-            max_tokens=config.get("maxOutputTokens"),
+            max_tokens=pick(config, "maxOutputTokens"),
         )
-        thinking = config.get("thinkingConfig") or {}
-        thoughts = reply.thoughts if thinking.get("includeThoughts") else None
+        thinking = pick(config, "thinkingConfig")
+        thoughts = reply.thoughts if pick(thinking, "includeThoughts") else None
         response_id = rid("", 22)
         if method == "streamGenerateContent":
             if request.query.get("alt") != "sse":
@@ -243,7 +244,7 @@ class FakeGemini(FakeServer):
         early = await self.pre_fault(request, self._own_fault(request))
         if early is not None:
             return early
-        inner = body.get("generateContentRequest")
+        inner = pick(body, "generateContentRequest")
         if "contents" in body and inner is not None:
             message = "contents and generate_content_request are mutually exclusive"
             return self.error_response(request, Fault.http(400, message))
@@ -266,7 +267,7 @@ class FakeGemini(FakeServer):
             if method == "batchEmbedContents" and entry.get("model") != f"models/{model}":
                 message = f"Model {entry.get('model')} differs from the model in the request."
                 return self.error_response(request, Fault.http(400, message))
-            dim = entry.get("outputDimensionality") or self.embedding_dim
+            dim = pick(entry, "outputDimensionality") or self.embedding_dim
             vectors.append({"values": embed(last_user_text([entry.get("content")]), dim)})
         behaviour = self.next_behaviour(request)
         if isinstance(behaviour, Fault) and behaviour.kind == "fewer_items":

@@ -6,6 +6,7 @@ converters (`models.py` `_*_from_mldev`); the fidelity test parses them with the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,16 @@ class GeminiReply(Reply):
     thought_signature: str | None = None
     call_ids: bool = False
     block_reason: str | None = None
+
+
+def pick(obj: Any, name: str) -> Any:
+    """`obj[name]` by its JSON name (lowerCamel) or its proto name (snake_case): Google's
+    JSON parsers accept both, and the SDK sends some fields (`thinking_budget`) snake."""
+    if not isinstance(obj, dict):
+        return None
+    if name in obj:
+        return obj[name]
+    return obj.get(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name))
 
 
 def error_body(status: int, message: str, *details: dict[str, Any]) -> dict[str, Any]:
@@ -194,11 +205,10 @@ def prompt_tokens(body: dict[str, Any]) -> int:
         declaration
         for tool in body.get("tools") or []
         if isinstance(tool, dict)
-        for declaration in tool.get("functionDeclarations") or []
+        for declaration in pick(tool, "functionDeclarations") or []
     ]
-    return count_words(texts(body.get("systemInstruction")), texts(body.get("contents"))) + len(
-        functions
-    )
+    system = texts(pick(body, "systemInstruction"))
+    return count_words(system, texts(body.get("contents"))) + len(functions)
 
 
 def usage(plan: Plan, output_tokens: int, thoughts: int) -> dict[str, Any]:

@@ -35,7 +35,15 @@ from modelgate.redactor import MIN_SECRET_CHARS, header_secrets, looks_like_cred
 from modelgate.state.guard import Bounds
 
 CapabilityName = Literal[
-    "chat", "completion", "embedding", "streaming", "tools", "vision", "json_schema"
+    "chat",
+    "completion",
+    "embedding",
+    "streaming",
+    "tools",
+    "vision",
+    "json_schema",
+    "reasoning",
+    "prompt_caching",
 ]
 
 _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
@@ -67,8 +75,15 @@ class PricingConfig(Section):
     """US dollars per million tokens."""
 
     input: float = 0.0
+    """Per million input tokens not read from or written to the prompt cache."""
     output: float = 0.0
+    """Per million output tokens other than reasoning ones."""
     cached_input: float = 0.0
+    """Per million input tokens read from the prompt cache (0: same as `input`)."""
+    cache_write: float = 0.0
+    """Per million input tokens written to the prompt cache (0: same as `input`)."""
+    reasoning: float = 0.0
+    """Per million reasoning tokens (0: same as `output`)."""
 
 
 class RuntimeConfig(Section):

@@ -17,6 +17,7 @@ from .scenario import (
     RecordedRequest,
     Reply,
     Scenario,
+    Thought,
     Timing,
     ToolCall,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Scenario",
+    "Thought",
     "Timing",
     "ToolCall",
     "anthropic_error",

@@ -45,6 +45,22 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class Thought:
+    """Reasoning the fake model shows before its answer, in each provider's form.
+
+    Anthropic: a `thinking` block with `signature` (made up when None), or a
+    `redacted_thinking` block when `redacted` is set; plain-text reasoning
+    providers send `text` only. `after_calls` places it after that many of the
+    reply's tool calls (interleaved thinking); None puts it before everything.
+    """
+
+    text: str = ""
+    signature: str | None = None
+    redacted: str | None = None
+    after_calls: int | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """A scripted successful answer.
 
@@ -66,6 +82,7 @@ class Reply:
     cached_tokens: int = 0
     cache_creation_tokens: int = 0
     reasoning_tokens: int = 0
+    thoughts: tuple[Thought, ...] = ()
     latency_ms: float | None = None
     ttft_ms: float | None = None
     tokens_per_s: float | None = None

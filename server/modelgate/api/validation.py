@@ -19,6 +19,11 @@ from modelgate.api.json_checks import (
     check_schema,
     check_tool_result,
 )
+from modelgate.api.reasoning_checks import (
+    check_breakpoint,
+    check_reasoning_part,
+    check_request_features,
+)
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument, quoted
 from modelgate.providers.addresses import url_refusal
@@ -94,11 +99,15 @@ def _check_messages(
             out.append((f"{path}.parts", "must have at least one part"))
         if message.ByteSize() > limits.max_message_bytes:
             out.append((path, f"is larger than {limits.max_message_bytes} bytes"))
+        check_breakpoint(out, path, message)
         for j, part in enumerate(message.parts):
             part_path = f"{path}.parts[{j}]"
+            check_breakpoint(out, part_path, part)
             kind = part.WhichOneof("data")
             if kind is None:
-                out.append((part_path, "set one of text, image, tool_call, tool_result"))
+                out.append((part_path, "set one of text, image, tool_call, tool_result, reasoning"))
+            elif kind == "reasoning":
+                check_reasoning_part(out, f"{part_path}.reasoning", message.role, part.reasoning)
             elif kind == "image":
                 _check_image(out, f"{part_path}.image", part.image, limits.allow_private_image_urls)
             elif kind == "tool_call":
@@ -220,6 +229,7 @@ def validate_chat(request: AnyChatRequest, limits: LimitsConfig) -> None:
         _check_tools(out, request, limits)
     if request.HasField("response_format"):
         _check_format(out, request.response_format)
+    check_request_features(out, request, limits)
     if out:
         raise invalid_argument(out)
 

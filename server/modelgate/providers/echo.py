@@ -33,7 +33,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.params import FIELDS, Operation, UpstreamParams
+from modelgate.providers.params import FEATURES, FIELDS, Operation, UpstreamParams
 from modelgate.providers.structs import message_text
 from modelgate.v1 import (
     chat_pb2,
@@ -94,6 +94,7 @@ ECHO_PARAMS = UpstreamParams(
         "extra": "(no effect: echo has no upstream)",
         "extra_json": "(no effect: echo has no upstream)",
     },
+    {name: "(no effect: echo neither reasons nor caches)" for name in FEATURES},
 )
 """Echo stands in for any provider, so it takes every field; see `_limit`."""
 

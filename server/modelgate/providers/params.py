@@ -6,6 +6,11 @@ one a deployment uses. The catalog folds that into a `ParamGate` per deployment
 at load time, and the router refuses or drops every other field the caller set
 (routing/admission.py), so a field never vanishes silently. A field the proto
 gains later is in no declaration until a builder sends it: refused, not lost.
+
+Chat requests also carry features outside GenerationConfig (reasoning, prompt
+caching, see `FEATURES`): an API declares where each lands in `takes`, and a
+deployment takes one only when its model's catalog entry also claims the
+capability the feature needs (`FEATURE_CAPABILITY`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ Operation: TypeAlias = Literal["chat", "complete"]
 """Chat and StreamChat, or Complete and StreamComplete (a stream uses its unary's body)."""
 
 MERGED = "(merged into the body)"
+
+FEATURES: tuple[str, ...] = (
+    "reasoning.effort",
+    "reasoning.budget_tokens",
+    "reasoning.include_thoughts",
+    "prompt_cache.key",
+    "prompt_cache.retention",
+    "cache_breakpoint",
+)
+"""Chat request features outside GenerationConfig, by field path (`cache_breakpoint`
+stands for every CacheBreakpoint of messages, parts and tools)."""
+FEATURE_CAPABILITY: Mapping[str, str] = MappingProxyType(
+    {name: "prompt_caching" if "cache" in name else "reasoning" for name in FEATURES}
+)
+"""The `Capabilities` flag a model's catalog entry must claim for each feature."""
 """Where `extra` goes for HTTP upstreams: its keys become top-level body fields."""
 
 
@@ -54,6 +74,8 @@ class UpstreamParams:
     api: str
     """The API's name, used in refusals and the README table."""
     sends: Mapping[str, str]
+    takes: Mapping[str, str] = field(default_factory=dict)
+    """Chat features (`FEATURES`) the API takes, each with where it lands."""
     refused: frozenset[str] = field(init=False)
     """The fields it cannot take: refused or dropped, per the runtime's policy."""
     _probes: tuple[tuple[str, bool], ...] = field(init=False, repr=False, compare=False)
@@ -62,6 +84,10 @@ class UpstreamParams:
         unknown = set(self.sends) - set(FIELDS)
         if unknown:
             raise ValueError(f"{self.api}: not GenerationConfig fields: {sorted(unknown)}")
+        unknown = set(self.takes) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"{self.api}: not chat features: {sorted(unknown)}")
+        object.__setattr__(self, "takes", MappingProxyType(dict(self.takes)))
         sends = dict(self.sends)
         for twin, original in JSON_TWINS.items():
             if original in sends:
@@ -84,12 +110,14 @@ class UpstreamParams:
         return found
 
     def variant(self, api: str, **changes: str) -> UpstreamParams:
-        """A related API: these fields added or renamed, the rest as here."""
-        return UpstreamParams(api, {**self.sends, **changes})
+        """A related API: these fields added or renamed, the rest (and `takes`) as here."""
+        return UpstreamParams(api, {**self.sends, **changes}, self.takes)
 
 
 PASSED_THROUGH = UpstreamParams(
-    "a plugin backend", {name: "(passed to the backend)" for name in FIELDS}
+    "a plugin backend",
+    {name: "(passed to the backend)" for name in FIELDS},
+    {name: "(passed to the backend)" for name in FEATURES},
 )
 """For backends that declare nothing: they get the whole request and own its fields."""
 
@@ -108,6 +136,8 @@ class ParamGate:
     complete: UpstreamParams = PASSED_THROUGH
     drop: bool = False
     """The runtime's `unsupported_params: drop`: send without the field instead of refusing."""
+    lacking: Mapping[str, str] = field(default_factory=dict)
+    """Chat features (`FEATURES`) this deployment cannot take -> why not (for refusals)."""
     warned: set[str] = field(default_factory=set, compare=False)
     """Fields already logged as dropped; one set per runtime, shared by its deployments."""
 
@@ -118,13 +148,28 @@ class ParamGate:
             if name not in self.warned:
                 self.warned.add(name)
                 log.warning(
-                    "runtime %s sends requests without generation.%s (%s has no such "
-                    "parameter; unsupported_params: drop)",
+                    "runtime %s sends requests without %s (%s; unsupported_params: drop)",
                     self.runtime,
                     name,
-                    api,
+                    self.lacking.get(name) or f"{api} has no such parameter",
                 )
 
 
 OPEN_GATE = ParamGate("")
 """Takes every field (deployments whose backend could not be created never run)."""
+
+
+def feature_gaps(params: UpstreamParams, capabilities: Message) -> dict[str, str]:
+    """The chat features a deployment lacks, each with why, decided once at catalog load.
+
+    A feature is taken when the API has a place for it (`params.takes`) and the
+    model's `Capabilities` claim what it needs (`FEATURE_CAPABILITY`).
+    """
+    gaps: dict[str, str] = {}
+    for name in FEATURES:
+        capability = FEATURE_CAPABILITY[name]
+        if name not in params.takes:
+            gaps[name] = f"{params.api} has no such parameter"
+        elif not getattr(capabilities, capability):
+            gaps[name] = f"its catalog entry does not list capability `{capability}`"
+    return gaps

@@ -17,7 +17,8 @@ def content_text(parts: Iterable[content_pb2.ContentPart]) -> str:
 
 
 def message_text(messages: Iterable[content_pb2.Message]) -> str:
-    """All text of messages (and text tool results) joined by newlines: what gets tokenized."""
+    """All text of messages (text tool results and reasoning text included) joined by
+    newlines: what gets tokenized."""
     pieces: list[str] = []
     for message in messages:
         for part in message.parts:
@@ -26,4 +27,6 @@ def message_text(messages: Iterable[content_pb2.Message]) -> str:
                 pieces.append(part.text)
             elif kind == "tool_result" and part.tool_result.WhichOneof("result") == "text":
                 pieces.append(part.tool_result.text)
+            elif kind == "reasoning" and part.reasoning.text:
+                pieces.append(part.reasoning.text)
     return "\n".join(pieces)

@@ -33,7 +33,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.params import OPEN_GATE, ParamGate, params_of
+from modelgate.providers.params import OPEN_GATE, ParamGate, feature_gaps, params_of
 from modelgate.providers.registry import create_backend
 from modelgate.routing.balancer import StatsBoard
 from modelgate.routing.records import (
@@ -345,11 +345,13 @@ def _gate(runtime: str, state: RuntimeState, target: Target) -> ParamGate:
     """The deployment's parameter declarations and policy, decided once, not per request."""
     if state.backend is None:
         return OPEN_GATE  # unavailable: refused before any parameter matters
+    chat = params_of(state.backend, target, "chat")
     return ParamGate(
         runtime,
-        params_of(state.backend, target, "chat"),
+        chat,
         params_of(state.backend, target, "complete"),
         drop=state.config.unsupported_params == "drop",
+        lacking=feature_gaps(chat, target.record.capabilities),
         warned=state.dropped_warned,
     )
 

@@ -1,22 +1,47 @@
-"""Cost of a call from the catalog's per-million-token prices."""
+"""Cost of a call from the catalog's per-million-token prices.
+
+What the token counts mean (generation.proto `Usage`, normalized by every
+backend): `input_tokens` is the whole prompt, cache reads
+(`cached_input_tokens`) and cache writes (`cache_creation_input_tokens`)
+included; `output_tokens` is everything generated, reasoning
+(`reasoning_tokens`) included. So each token is priced once:
+
+    fresh input  = input_tokens - cached_input_tokens - cache_creation_input_tokens
+    input_usd    = fresh * input + cached * cached_input + written * cache_write
+    output_usd   = (output_tokens - reasoning_tokens) * output + reasoning * reasoning
+
+A price left at 0 falls back to the base price of its side (cached_input and
+cache_write to input, reasoning to output), as Pricing documents.
+"""
 
 from __future__ import annotations
 
 from modelgate.v1 import generation_pb2, model_pb2
+
+PER = 1e6
+"""Prices are per million tokens."""
 
 
 def fill_cost(
     pricing: model_pb2.Pricing, usage: generation_pb2.Usage, cost: generation_pb2.Cost
 ) -> None:
     """Write the cost of `usage` into `cost` in place (no message copies on the hot path)."""
-    if not (pricing.input_per_million_usd or pricing.output_per_million_usd):
+    input_price = pricing.input_per_million_usd
+    output_price = pricing.output_per_million_usd
+    if not (input_price or output_price):
         return
     cached = usage.cached_input_tokens
-    cached_price = pricing.cached_input_per_million_usd or pricing.input_per_million_usd
-    input_usd = (
-        (usage.input_tokens - cached) * pricing.input_per_million_usd + cached * cached_price
-    ) / 1e6
-    output_usd = usage.output_tokens * pricing.output_per_million_usd / 1e6
+    written = usage.cache_creation_input_tokens
+    fresh = max(usage.input_tokens - cached - written, 0)
+    cache_read_usd = cached * (pricing.cached_input_per_million_usd or input_price) / PER
+    cache_write_usd = written * (pricing.cache_write_per_million_usd or input_price) / PER
+    input_usd = fresh * input_price / PER + cache_read_usd + cache_write_usd
+    reasoning = min(usage.reasoning_tokens, usage.output_tokens)
+    reasoning_usd = reasoning * (pricing.reasoning_per_million_usd or output_price) / PER
+    output_usd = (usage.output_tokens - reasoning) * output_price / PER + reasoning_usd
     cost.input_usd = input_usd
     cost.output_usd = output_usd
     cost.total_usd = input_usd + output_usd
+    cost.cache_read_usd = cache_read_usd
+    cost.cache_write_usd = cache_write_usd
+    cost.reasoning_usd = reasoning_usd

@@ -15,6 +15,8 @@ CAPABILITY_FIELDS: dict[int, str] = {
     model_pb2.CAPABILITY_TOOLS: "tools",
     model_pb2.CAPABILITY_VISION: "vision",
     model_pb2.CAPABILITY_JSON_SCHEMA: "json_schema",
+    model_pb2.CAPABILITY_REASONING: "reasoning",
+    model_pb2.CAPABILITY_PROMPT_CACHING: "prompt_caching",
 }
 
 
@@ -58,6 +60,8 @@ def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
             input_per_million_usd=model.pricing.input,
             output_per_million_usd=model.pricing.output,
             cached_input_per_million_usd=model.pricing.cached_input,
+            cache_write_per_million_usd=model.pricing.cache_write,
+            reasoning_per_million_usd=model.pricing.reasoning,
         ),
         availability=model_pb2.Availability(available=True),
     )

@@ -76,15 +76,8 @@ def invalid_output(text: str, found: list[tuple[str, str]], attempts: int) -> Ga
 
 
 def _add_usage(total: generation_pb2.Usage, more: generation_pb2.Usage) -> None:
-    for field in (
-        "input_tokens",
-        "output_tokens",
-        "total_tokens",
-        "cached_input_tokens",
-        "reasoning_tokens",
-        "cache_creation_input_tokens",
-    ):
-        setattr(total, field, getattr(total, field) + getattr(more, field))
+    for field in generation_pb2.Usage.DESCRIPTOR.fields:
+        setattr(total, field.name, getattr(total, field.name) + getattr(more, field.name))
 
 
 def _reask(request: Any, text: str, found: list[tuple[str, str]]) -> chat_pb2.ChatRequest:
@@ -135,6 +128,6 @@ async def enforce(
 
 
 def _add_cost(total: chat_pb2.ChatResponse, earlier: chat_pb2.ChatResponse) -> None:
-    total.cost.input_usd += earlier.cost.input_usd
-    total.cost.output_usd += earlier.cost.output_usd
-    total.cost.total_usd += earlier.cost.total_usd
+    for field in generation_pb2.Cost.DESCRIPTOR.fields:
+        name = field.name
+        setattr(total.cost, name, getattr(total.cost, name) + getattr(earlier.cost, name))

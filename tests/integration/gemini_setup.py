@@ -22,7 +22,15 @@ KEY = "gemini-test-key-0123456789abcdef"
 WRONG_KEY = "gemini-wrong-key-9876543210fedc"
 KEY_ENV = "GEMINI_TEST_API_KEY"
 UPSTREAM = "gemini-2.5-flash"
-CHAT_CAPS: Any = ["chat", "completion", "streaming", "tools", "vision", "json_schema"]
+CHAT_CAPS: Any = [
+    "chat",
+    "completion",
+    "streaming",
+    "tools",
+    "vision",
+    "json_schema",
+    "reasoning",
+]
 NO_RETRIES = RoutingConfig(max_attempts_per_deployment=1, max_attempts=1, breaker_min_requests=1000)
 SAFETY_OFF = {"category": "HARM_CATEGORY_HARASSMENT", "threshold": "OFF"}
 WEATHER = (

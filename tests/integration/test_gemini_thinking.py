@@ -217,3 +217,19 @@ async def test_streamed_thoughts_signatures_and_calls_rebuild_the_unary_answer(
     assert texts == "It is sunny"
     last_reasoning = [e.reasoning_delta for e in events if e.HasField("reasoning_delta")][-1]
     assert (last_reasoning.index, last_reasoning.signature) == (1, "dGV4dC1zaWc=")
+
+
+async def test_cache_breakpoints_are_refused_naming_the_gemini_api(
+    gemini: Stub, fake: FakeGemini
+) -> None:
+    marked = content_pb2.Message(
+        role=content_pb2.ROLE_USER,
+        parts=[content_pb2.ContentPart(text="x")],
+        cache_breakpoint=content_pb2.CacheBreakpoint(),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await gemini.Chat(chat_pb2.ChatRequest(model="gemini-test", messages=[marked]))
+    status = decode(caught.value)
+    assert status.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Gemini generateContent" in status.message
+    assert fake.requests == []

@@ -50,8 +50,15 @@ GENERATE_CONTENT = UpstreamParams(
         "seed": "generationConfig.seed",
         "extra": MERGED,
     },
+    {
+        "reasoning.effort": "generationConfig.thinkingConfig.thinkingLevel (or thinkingBudget)",
+        "reasoning.budget_tokens": "generationConfig.thinkingConfig.thinkingBudget",
+        "reasoning.include_thoughts": "generationConfig.thinkingConfig.includeThoughts",
+    },
 )
-"""What `_generation` sends, for Chat and Complete alike."""
+"""What `_generation` and `thinking_config` send, for Chat and Complete alike. Cache
+breakpoints and prompt-cache options are not taken: Gemini caches prompts implicitly
+and has no per-request cache controls (explicit caches are `cachedContents` resources)."""
 
 EFFORT_LEVELS = {
     generation_pb2.REASONING_EFFORT_MINIMAL: "MINIMAL",

@@ -32,7 +32,7 @@ from .gemini_wire import (
     usage,
 )
 from .plan import Plan, make_plan, rid
-from .scenario import FakeModel, Fault
+from .scenario import FakeModel, Fault, Thought
 from .text import count_words, embed, split_words
 
 _DEFAULT_MODELS = (
@@ -166,7 +166,7 @@ class FakeGemini(FakeServer):
             max_tokens=pick(config, "maxOutputTokens"),
         )
         thinking = pick(config, "thinkingConfig")
-        thoughts = reply.thoughts if pick(thinking, "includeThoughts") else None
+        thoughts = plan.reply.thoughts if pick(thinking, "includeThoughts") else ()
         response_id = rid("", 22)
         if method == "streamGenerateContent":
             if request.query.get("alt") != "sse":
@@ -186,14 +186,14 @@ class FakeGemini(FakeServer):
         return {**fields, "modelVersion": plan.model, "responseId": response_id}
 
     def _answer(
-        self, plan: Plan, reply: GeminiReply, thoughts: str | None, response_id: str
+        self, plan: Plan, reply: GeminiReply, thoughts: tuple[Thought, ...], response_id: str
     ) -> dict[str, Any]:
         meta = usage(plan, plan.output_tokens, plan.reply.reasoning_tokens)
         if reply.block_reason:
             blocked = {"promptTokenCount": plan.input_tokens, "totalTokenCount": plan.input_tokens}
             feedback = {"blockReason": reply.block_reason}
             return self._envelope(plan, response_id, promptFeedback=feedback, usageMetadata=blocked)
-        parts: list[dict[str, Any]] = [thought_part(thoughts, reply)] if thoughts else []
+        parts = [thought_part(t.text, t.signature) for t in thoughts]
         if plan.text:
             text_part: dict[str, Any] = {"text": plan.text}
             if reply.signature and not plan.calls:
@@ -205,7 +205,7 @@ class FakeGemini(FakeServer):
         )
 
     def _frames(
-        self, plan: Plan, reply: GeminiReply, thoughts: str | None, response_id: str
+        self, plan: Plan, reply: GeminiReply, thoughts: tuple[Thought, ...], response_id: str
     ) -> list[Frame]:
         thinking = plan.reply.reasoning_tokens
 
@@ -221,10 +221,11 @@ class FakeGemini(FakeServer):
             return [Frame(sse(self._answer(plan, reply, thoughts, response_id)), "end")]
         frames: list[Frame] = []
         sent = thinking
-        pieces = split_words(thoughts) if thoughts else []
-        for i, piece in enumerate(pieces):
-            part = thought_part(piece, reply, last=i == len(pieces) - 1)
-            frames.append(Frame(chunk([part], thinking), "token"))
+        for thought in thoughts:
+            pieces = split_words(thought.text)
+            for i, piece in enumerate(pieces):
+                signature = thought.signature if i == len(pieces) - 1 else None
+                frames.append(Frame(chunk([thought_part(piece, signature)], thinking), "token"))
         for piece in plan.pieces:
             sent += 1
             frames.append(Frame(chunk([{"text": piece}], sent), "token"))

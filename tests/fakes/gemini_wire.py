@@ -67,19 +67,17 @@ RATINGS = [
 
 @dataclass(frozen=True)
 class GeminiReply(Reply):
-    """A Reply with Gemini's own features.
+    """A Reply with Gemini's own features (any Reply works; its `thoughts` become
+    `thought: true` parts, each with its `signature`, when the request asks
+    `includeThoughts`).
 
-    `thoughts`: thought-summary text, sent as `thought: true` parts when the request asks
-    `includeThoughts`. `signature`: a `thoughtSignature`, on the first functionCall part,
-    else on the text (unary) or a last empty text part (streamed), as Gemini places it.
-    `thought_signature`: one on the thought part itself. `call_ids`: functionCall parts
-    carry ids (Gemini 3) or not (Gemini 2.x). `block_reason`: the prompt is blocked
-    (`promptFeedback.blockReason`, no candidates).
+    `signature`: a `thoughtSignature`, on the first functionCall part, else on the text
+    (unary) or a last empty text part (streamed), as Gemini places it. `call_ids`:
+    functionCall parts carry ids (Gemini 3) or not (Gemini 2.x). `block_reason`: the
+    prompt is blocked (`promptFeedback.blockReason`, no candidates).
     """
 
-    thoughts: str | None = None
     signature: str | None = None
-    thought_signature: str | None = None
     call_ids: bool = False
     block_reason: str | None = None
 
@@ -240,11 +238,11 @@ def call_parts(plan: Plan, reply: GeminiReply) -> list[dict[str, Any]]:
     return parts
 
 
-def thought_part(text: str, reply: GeminiReply, *, last: bool = True) -> dict[str, Any]:
-    """A thought-summary part; the thought's own signature on its last piece."""
+def thought_part(text: str, signature: str | None) -> dict[str, Any]:
+    """A thought-summary part, with the thought's own signature when it has one."""
     part: dict[str, Any] = {"text": text, "thought": True}
-    if last and reply.thought_signature:
-        part["thoughtSignature"] = reply.thought_signature
+    if signature:
+        part["thoughtSignature"] = signature
     return part
 
 

@@ -11,6 +11,7 @@ import pytest
 from modelgate.v1 import chat_pb2, completion_pb2, generation_pb2
 from tests.fakes import FakeGemini, Fault, Reply, ToolCall
 from tests.fakes.gemini_fake import GeminiReply
+from tests.fakes.scenario import Thought
 from tests.integration.gemini_setup import KEY, WEATHER, collect, gemini_gateway, path
 from tests.rpc_helpers import chat_request, decode, user
 
@@ -188,7 +189,7 @@ async def test_complete_and_stream_complete_send_the_prompt_as_one_user_turn(
     assert fake.requests[0].json["contents"] == [
         {"role": "user", "parts": [{"text": "Once upon a time"}]}
     ]
-    fake.script(GeminiReply(text="there was a fox", thoughts="hidden"))
+    fake.script(GeminiReply(text="there was a fox", thoughts=(Thought("hidden"),)))
     events, error = await collect(
         gemini.StreamComplete(completion_pb2.StreamCompleteRequest(model="gemini-test", prompt="x"))
     )

@@ -16,6 +16,7 @@ import pytest
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeGemini, ToolCall
 from tests.fakes.gemini_fake import GeminiReply
+from tests.fakes.scenario import Thought
 from tests.integration.gemini_setup import KEY, collect, gemini_gateway, message
 from tests.rpc_helpers import chat_request, decode, user
 
@@ -86,8 +87,7 @@ async def test_effort_with_a_budget_is_refused(gemini: Stub, fake: FakeGemini) -
 
 def _thinking_reply(**fields: Any) -> GeminiReply:
     return GeminiReply(
-        thoughts="Paris weather needed.",
-        thought_signature=THOUGHT_SIGNATURE,
+        thoughts=(Thought("Paris weather needed.", signature=THOUGHT_SIGNATURE),),
         reasoning_tokens=7,
         **fields,
     )

@@ -10,6 +10,7 @@ from google.genai import errors, types
 
 from tests.fakes import FakeGemini, FakeModel, Fault, ToolCall
 from tests.fakes.gemini_fake import GeminiReply
+from tests.fakes.scenario import Thought
 
 MODEL = "gemini-2.5-flash"
 KEY = "gemini-fidelity-key-123456"
@@ -61,7 +62,7 @@ async def test_function_calls_thoughts_and_signatures(
         GeminiReply(
             text="Checking.",
             tool_calls=[ToolCall("get_weather", {"city": "Paris", "days": 2})],
-            thoughts="The user wants weather.",
+            thoughts=(Thought("The user wants weather."),),
             signature="c2lnbmF0dXJlLWJ5dGVz",
             call_ids=True,
             reasoning_tokens=5,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
 import pytest
 
+from modelgate.providers.gemini.backend import GeminiBackend
+from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeGemini, ToolCall
+from tests.fakes.dns import StubResolver
 from tests.fakes.gemini_fake import GeminiReply
 from tests.integration.gemini_setup import (
     KEY,
@@ -25,7 +28,10 @@ from tests.integration.gemini_setup import (
     path,
     text,
 )
+from tests.integration.test_image_urls import RecordingTransport
 from tests.rpc_helpers import chat_request, decode, system, text_of, user
+from tests.unit.test_addresses import PNG as ADDRESS_PNG
+from tests.unit.test_addresses import PUBLIC_DNS
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -333,3 +339,20 @@ async def test_blocked_prompt_is_invalid_argument_content_filtered(
     assert (status.reason, status.domain) == ("CONTENT_FILTERED", "gemini")
     assert status.metadata["block_reason"] == "BLOCKLIST"
     assert len(fake.requests) == 1  # not retried
+
+
+async def test_an_image_url_of_unknown_type_is_fetched_by_the_gateway(fake: FakeGemini) -> None:
+    transport = RecordingTransport()
+    async with gemini_gateway(fake) as served:
+        backend = cast(GeminiBackend, served.gateway.catalog.runtimes["gemini"].backend)
+        backend.images = ImageFetcher(StubResolver(PUBLIC_DNS), transport)
+        image = content_pb2.Image(url="https://images.example.com/photo")  # no type, no extension
+        request = chat_pb2.ChatRequest(
+            model="gemini-test",
+            messages=[message(content_pb2.ROLE_USER, content_pb2.ContentPart(image=image))],
+        )
+        await served.stub.Chat(request)
+    assert [str(p.url) for p in transport.pinned] == ["https://images.example.com/photo"]
+    assert _only(fake)["contents"][0]["parts"] == [
+        {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(ADDRESS_PNG).decode()}}
+    ]

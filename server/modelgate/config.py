@@ -106,7 +106,9 @@ class PricingConfig(Section):
 class RuntimeConfig(Section):
     """One place models run: an API account, an Ollama host, an OpenAI-compatible server."""
 
-    kind: str = Field(description="backend kind: echo, openai, anthropic, ollama, lmstudio, ...")
+    kind: str = Field(
+        description="backend kind: echo, openai, anthropic, gemini, ollama, lmstudio, ..."
+    )
     base_url: str | None = None
     base_url_env: str | None = None
     api_key: str | None = Field(default=None, repr=False)

@@ -1,4 +1,4 @@
-"""Fake LLM provider upstreams (OpenAI/LM Studio, Anthropic, Ollama) for gateway tests.
+"""Fake LLM provider upstreams (OpenAI/LM Studio, Anthropic, Gemini, Ollama) for gateway tests.
 
 Each fake is a real HTTP server on a loopback port speaking the provider's exact
 wire format, so the gateway's adapters run unchanged against it; tests script
@@ -7,6 +7,7 @@ replies, timing and faults and assert on what the gateway sent upstream.
 
 from .anthropic_fake import FakeAnthropic, anthropic_error
 from .base import FakeServer, Frame
+from .gemini_fake import FakeGemini, GeminiReply
 from .ollama_fake import FakeOllama
 from .openai_fake import FakeOpenAI, openai_error
 from .scenario import (
@@ -25,12 +26,14 @@ from .text import embed, split_words
 __all__ = [
     "Behaviour",
     "FakeAnthropic",
+    "FakeGemini",
     "FakeModel",
     "FakeOllama",
     "FakeOpenAI",
     "FakeServer",
     "Fault",
     "Frame",
+    "GeminiReply",
     "RecordedRequest",
     "Reply",
     "Scenario",

@@ -13,10 +13,11 @@ from typing import Any
 
 from .anthropic_fake import FakeAnthropic
 from .base import FakeServer
+from .gemini_fake import FakeGemini
 from .ollama_fake import FakeOllama
 from .openai_fake import FakeOpenAI
 
-PROVIDERS = ("openai", "lmstudio", "anthropic", "ollama")
+PROVIDERS = ("openai", "lmstudio", "anthropic", "gemini", "ollama")
 
 
 def build(args: argparse.Namespace) -> FakeServer:
@@ -33,6 +34,8 @@ def build(args: argparse.Namespace) -> FakeServer:
         return FakeOpenAI(lmstudio=args.provider == "lmstudio" or args.lmstudio, **extra, **common)
     if args.provider == "anthropic":
         return FakeAnthropic(**extra, **common)
+    if args.provider == "gemini":
+        return FakeGemini(**extra, **common)
     return FakeOllama(**extra, **common)
 
 

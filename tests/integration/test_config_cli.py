@@ -44,7 +44,7 @@ BROKEN = {
     "unknown kind": (
         CATALOG.replace("kind: openai", "kind: opnai"),
         "error: `runtimes.openai.kind`: unknown provider kind 'opnai'; did you mean 'openai'? "
-        "(known: anthropic, echo, lmstudio, ollama, openai, openai_compatible)",
+        "(known: anthropic, echo, gemini, lmstudio, ollama, openai, openai_compatible)",
     ),
 }
 

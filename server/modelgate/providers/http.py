@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeAlias
 
 import aiohttp
 import orjson
@@ -57,6 +57,10 @@ and the type is named only when the body is not JSON (an HTML error page)."""
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/json"})
 """Ollama's NDJSON type; application/json too, since each line is checked anyway."""
 
+ErrorClassifier: TypeAlias = Callable[[str, bytes, int, Mapping[str, str]], GatewayError]
+"""(provider, raw body, HTTP status, headers) -> the failure: how an API's error bodies read
+(`classify_body` for OpenAI-style bodies, Gemini's google.rpc.Status in gemini/errors.py)."""
+
 
 class ProtocolFault(Exception):
     """A body that breaks its wire format, found where the provider is not known:
@@ -74,10 +78,12 @@ class HttpUpstream:
         *,
         connections: int = DEFAULT_CONNECTIONS,
         query: Mapping[str, str] | None = None,
+        errors: ErrorClassifier = classify_body,
     ) -> None:
         self.provider = provider
         self.query = dict(query or {}) or None
         """URL query parameters on every request (Azure's `api-version`)."""
+        self._classify = errors
         self.base_url = base_url.rstrip("/")
         self.where = host_port(self.base_url)
         """host:port named in transport errors (never the URL: it may carry credentials)."""
@@ -105,7 +111,7 @@ class HttpUpstream:
         return aiohttp.ClientTimeout(total=remaining)
 
     def _error(self, response: aiohttp.ClientResponse, raw: bytes) -> GatewayError:
-        return classify_body(self.provider, raw, response.status, response.headers)
+        return self._classify(self.provider, raw, response.status, response.headers)
 
     async def request_json(
         self, method: str, path: str, body: Any, call: CallContext

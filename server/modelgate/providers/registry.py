@@ -41,6 +41,7 @@ _BUILTIN: dict[str, str] = {
     "lmstudio": "modelgate.providers.openai.backend:create_lmstudio",
     "anthropic": "modelgate.providers.anthropic.backend:create",
     "ollama": "modelgate.providers.ollama.backend:create",
+    "gemini": "modelgate.providers.gemini.backend:create",
 }
 _registered: dict[str, BackendFactory] = {}
 

@@ -1,0 +1,149 @@
+"""Gemini failures: `google.rpc.Status` JSON bodies mapped onto the gateway's one error table.
+
+Gemini answers errors as `{"error": {"code", "message", "status", "details": [...]}}`,
+over HTTP and, after a 200, as a `data:` event of a stream. The HTTP code (or the body's
+`code`, mid-stream) picks the row of `upstream_errors`' table, with two Gemini rules:
+
+- A 400 whose ErrorInfo reason is API_KEY_INVALID (or API_KEY_SERVICE_BLOCKED...) and a
+  FAILED_PRECONDITION status (billing or region not enabled) are the operator's key or
+  account, not the caller's request: FAILED_PRECONDITION UPSTREAM_AUTH_FAILED.
+- The details are carried into our status: RetryInfo `retryDelay` ("3s", "0.5s") as our
+  RetryInfo and the router's wait before a retry; QuotaFailure violations (quotaId,
+  quotaMetric, quotaValue) as our QuotaFailure; ErrorInfo reason and domain as ErrorInfo
+  metadata (`upstream_reason`, `upstream_domain`); the status string as `upstream_status`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from modelgate.errors import GatewayError, upstream_failure
+from modelgate.providers.upstream_errors import MAX_MESSAGE_CHARS, classify
+from modelgate.v1.errors_pb2 import ErrorReason
+
+RPC_TYPE_PREFIX = "type.googleapis.com/google.rpc."
+_DURATION = re.compile(r"^(\d+(?:\.\d*)?)s$")
+_STATUS_TO_HTTP = {
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+    "OUT_OF_RANGE": 400,
+    "UNAUTHENTICATED": 401,
+    "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404,
+    "ABORTED": 409,
+    "ALREADY_EXISTS": 409,
+    "RESOURCE_EXHAUSTED": 429,
+    "CANCELLED": 499,
+    "INTERNAL": 500,
+    "UNKNOWN": 500,
+    "UNIMPLEMENTED": 501,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
+}
+"""google.rpc.Code names as the HTTP statuses Google maps them to (mid-stream errors
+carry `code` too; the name is the fallback)."""
+_KEY_REASONS = frozenset(
+    {
+        "API_KEY_INVALID",
+        "API_KEY_EXPIRED",
+        "API_KEY_SERVICE_BLOCKED",
+        "API_KEY_HTTP_REFERRER_BLOCKED",
+    }
+)
+"""ErrorInfo reasons that blame our key, whatever HTTP status carries them (400 today)."""
+MAX_QUOTA_VIOLATIONS = 8
+
+
+def duration_seconds(value: Any) -> float | None:
+    """A google.protobuf.Duration in its JSON form ("3s", "0.250s") as seconds, else None."""
+    if not isinstance(value, str):
+        return None
+    match = _DURATION.match(value.strip())
+    return float(match.group(1)) if match else None
+
+
+def _details(error: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The error's details by type name ("RetryInfo", "QuotaFailure", ...)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    details = error.get("details")
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and isinstance(detail.get("@type"), str):
+            name = detail["@type"].removeprefix(RPC_TYPE_PREFIX)
+            found.setdefault(name, []).append(detail)
+    return found
+
+
+def _quota_violations(details: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
+    """(subject, description) of each QuotaFailure violation: the quota's id and what it is."""
+    found: list[tuple[str, str]] = []
+    for failure in details.get("QuotaFailure", []):
+        violations = failure.get("violations")
+        for violation in violations if isinstance(violations, list) else []:
+            if not isinstance(violation, dict):
+                continue
+            subject = str(violation.get("quotaId") or violation.get("subject") or "")
+            described = [str(violation.get("quotaMetric") or violation.get("description") or "")]
+            if violation.get("quotaValue") is not None:
+                described.append(f"limit {violation['quotaValue']}")
+            dimensions = violation.get("quotaDimensions")
+            if isinstance(dimensions, dict) and dimensions:
+                described.append(", ".join(f"{k}={v}" for k, v in sorted(dimensions.items())))
+            found.append((subject, "; ".join(d for d in described if d)))
+    return found[:MAX_QUOTA_VIOLATIONS]
+
+
+def classify_status(
+    provider: str, http_status: int | None, body: Any, headers: Mapping[str, str] | None = None
+) -> GatewayError:
+    """The GatewayError for a Gemini error body, with its details carried over."""
+    headers = headers or {}
+    envelope = body.get("error") if isinstance(body, dict) else None
+    error: dict[str, Any] = envelope if isinstance(envelope, dict) else {}
+    raw_status = error.get("status")
+    status_name = raw_status if isinstance(raw_status, str) else ""
+    code = error.get("code")
+    if not http_status or http_status < 400:
+        http_status = code if isinstance(code, int) and code >= 400 else None
+        http_status = http_status or _STATUS_TO_HTTP.get(status_name, 500)
+    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    details = _details(error)
+    info = (details.get("ErrorInfo") or [{}])[0]
+    reason = info.get("reason") if isinstance(info.get("reason"), str) else ""
+    failure = classify(provider, http_status, {"error": {"message": message}}, headers)
+    if reason in _KEY_REASONS or status_name == "FAILED_PRECONDITION":
+        failure = upstream_failure(
+            provider,
+            ErrorReason.ERROR_REASON_UPSTREAM_AUTH_FAILED,
+            failure.message,
+            metadata=failure.metadata,
+            retry_after=None,
+            retryable=False,
+        )
+    if status_name:
+        failure.metadata["upstream_status"] = status_name
+    if reason:
+        failure.metadata["upstream_reason"] = reason
+    if isinstance(info.get("domain"), str) and info["domain"]:
+        failure.metadata["upstream_domain"] = info["domain"]
+    for retry in details.get("RetryInfo", []):
+        delay = duration_seconds(retry.get("retryDelay"))
+        if delay is not None:
+            failure.retry_after = max(delay, failure.retry_after or 0.0)
+    failure.quota_violations = tuple(_quota_violations(details))
+    return failure
+
+
+def classify_raw(
+    provider: str, raw: bytes, status: int, headers: Mapping[str, str]
+) -> GatewayError:
+    """Like `classify_status`, from raw bytes that may not be JSON (an HTML error page)."""
+    try:
+        body: Any = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        text = raw[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace")
+        body = {"error": {"message": text[:200]}}
+    return classify_status(provider, status, body, headers)

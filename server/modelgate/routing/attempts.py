@@ -34,10 +34,10 @@ import grpc
 from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext
+from modelgate.records import host_port
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
 from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
-from modelgate.routing.records import host_port
 from modelgate.v1 import stream_pb2
 
 log = logging.getLogger(__name__)

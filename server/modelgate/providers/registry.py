@@ -23,12 +23,17 @@ from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
 from modelgate.plugins import PROVIDERS
-from modelgate.providers.base import Backend, BackendDefaults, CallContext, Target
+from modelgate.providers.base import (
+    Backend,
+    BackendDefaults,
+    CallContext,
+    Target,
+    ability_accessors,
+)
 from modelgate.v1 import model_pb2
 
 BackendFactory = Callable[[str, RuntimeConfig], Backend]
 ENTRY_POINT_GROUP = PROVIDERS.group
-ABILITY_ACCESSORS = ("model_manager", "model_describer", "token_counter", "generation_params")
 log = logging.getLogger(__name__)
 
 
@@ -56,8 +61,9 @@ def factory_for(kind: str) -> BackendFactory:
 
 
 def _lacks_accessors(backend: Backend) -> list[str]:
-    """Accessors missing from a freshly created backend (checked once, before any wrapper)."""
-    return [name for name in ABILITY_ACCESSORS if not callable(getattr(backend, name, None))]
+    """Accessors missing from a freshly created backend (checked once, before any wrapper):
+    a plugin's conformance to the protocol at the boundary, not a lookup of an ability."""
+    return [name for name in ability_accessors() if not callable(getattr(backend, name, None))]
 
 
 def create_backend(name: str, config: RuntimeConfig) -> Backend:

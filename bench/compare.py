@@ -26,14 +26,8 @@ from typing import Any
 from bench import tools
 from bench.harness import QUICK, ROOT, Bench, Server, require_h2load
 from bench.procs import Processes
-from bench.scenarios import (
-    UNARY_PROMPT,
-    answer_size,
-    chat_request,
-    h2load_argv,
-    ok_call,
-    profile_one,
-)
+from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
+from bench.scenarios.profile import h2load_argv, profile_one
 from modelgate.v1 import chat_pb2
 
 

@@ -39,7 +39,7 @@ from bench.harness import (
     apt_tool,
 )
 from bench.procs import Processes
-from bench.report import ttft_breakdown_table
+from bench.report_scale import ttft_breakdown_table
 
 Row = dict[str, Any]
 

@@ -24,10 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import tools
-from bench.harness import QUICK, ROOT, Bench, Server, require_h2load
+from bench.harness import Bench
+from bench.modes import QUICK, ROOT
 from bench.procs import Processes
 from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
 from bench.scenarios.profile import h2load_argv, profile_one
+from bench.servers import Server
+from bench.tools import require_h2load
 from modelgate.v1 import chat_pb2
 
 

@@ -24,7 +24,8 @@ from types import FrameType
 from typing import Any
 
 from bench import tools, ttft_breakdown
-from bench.harness import (
+from bench.harness import Bench
+from bench.modes import (
     FULL,
     HOLD_TTFT_MS,
     PROVIDER_MODELS,
@@ -32,9 +33,7 @@ from bench.harness import (
     ROOT,
     STREAM_TOKENS_PER_S,
     STREAM_TTFT_MS,
-    Bench,
     Mode,
-    require_h2load,
 )
 from bench.procs import Processes, machine_cpu
 from bench.report import budget, budget_table, tables
@@ -47,6 +46,7 @@ from bench.scenarios.providers import scenario_providers
 from bench.scenarios.streaming import scenario_streaming, scenario_ttft_probe
 from bench.scenarios.unary import scenario_unary
 from bench.scenarios.workers import scenario_workers
+from bench.tools import require_h2load
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEEP_RUNS = 6

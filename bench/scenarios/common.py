@@ -7,11 +7,9 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from bench.harness import (
-    Bench,
-    Server,
-)
+from bench.harness import Bench
 from bench.load import H2Result, grpc_frame
+from bench.servers import Server
 from modelgate.v1 import chat_pb2, content_pb2
 
 UNARY_PROMPT = "hello world from the bench"

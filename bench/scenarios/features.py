@@ -17,16 +17,13 @@ from typing import Any
 import grpc
 from pydantic import BaseModel
 
-from bench.harness import (
-    Bench,
-    Server,
-    combine,
-)
-from bench.load import H2Result
+from bench.harness import Bench
+from bench.load import H2Result, combine
 from bench.procs import Proc, free_port, http_get
 from bench.scenarios.common import UNARY_PROMPT, Row, _f, answer_size, chat_request, print_progress
 from bench.scenarios.profile import h2load_argv, profile_one
 from bench.scenarios.unary import UnaryTargets
+from bench.servers import Server
 from bench.tools import Tool
 from modelgate.config import Settings
 from modelgate.v1 import chat_pb2, generation_pb2

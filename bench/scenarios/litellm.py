@@ -9,16 +9,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (
-    API_KEY,
-    Bench,
-    Server,
-    combine,
-)
-from bench.load import H2Result
+from bench.harness import Bench
+from bench.load import H2Result, combine
+from bench.modes import API_KEY
 from bench.procs import Proc, free_port, http_get
 from bench.scenarios.common import _QUIET_UVICORN, UNARY_PROMPT, _f, h2_row, print_progress
 from bench.scenarios.unary import UnaryTargets
+from bench.servers import Server
 from bench.tools import Tool
 
 # ------------------------------------------------------------------- 4. LiteLLM

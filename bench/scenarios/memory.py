@@ -4,9 +4,7 @@ by a silent upstream).
 
 from __future__ import annotations
 
-from bench.harness import (
-    Bench,
-)
+from bench.harness import Bench
 from bench.scenarios.common import Row, print_progress
 
 

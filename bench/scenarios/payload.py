@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import (
-    API_KEY,
-    Bench,
-    Server,
-)
+from bench.harness import Bench
 from bench.load import H2Result
+from bench.modes import API_KEY
 from bench.procs import rss_kib
 from bench.scenarios.common import (
     Row,
@@ -23,6 +20,7 @@ from bench.scenarios.common import (
     prompt_of_size,
 )
 from bench.scenarios.unary import unary_targets
+from bench.servers import Server
 from modelgate.v1 import embedding_pb2
 
 

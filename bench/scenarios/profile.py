@@ -8,13 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import (
-    Bench,
-    Server,
-)
+from bench.harness import Bench
 from bench.procs import CpuWindow
 from bench.profiling import analyse
 from bench.scenarios.unary import UnaryTargets
+from bench.servers import Server
 from bench.tools import Tool
 
 # ------------------------------------------------------------------- profile

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from bench.harness import (
-    API_KEY,
-    PROVIDER_MODELS,
-    PROVIDER_PATHS,
-    Bench,
-    Server,
-)
+from bench.harness import Bench
+from bench.modes import API_KEY, PROVIDER_MODELS, PROVIDER_PATHS
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
@@ -18,6 +13,7 @@ from bench.scenarios.common import (
     ok_call,
     print_progress,
 )
+from bench.servers import Server
 from modelgate.v1 import chat_pb2
 
 # ---------------------------------------------------------- 1b. per provider

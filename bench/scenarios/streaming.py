@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.harness import (
-    STREAM_TTFT_MS,
-    Bench,
-    Server,
-)
+from bench.harness import Bench
+from bench.modes import STREAM_TTFT_MS
 from bench.procs import CpuWindow
 from bench.scenarios.common import Row, _f, print_progress
+from bench.servers import Server
 
 
 # -------------------------------------------------------------------- 3. streaming

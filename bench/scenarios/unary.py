@@ -7,13 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import (
-    API_KEY,
-    Bench,
-    Server,
-    combine,
-)
-from bench.load import H2Result
+from bench.harness import Bench
+from bench.load import H2Result, combine
+from bench.modes import API_KEY
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
@@ -24,6 +20,7 @@ from bench.scenarios.common import (
     print_progress,
     repeats_for,
 )
+from bench.servers import Server
 from modelgate.v1 import chat_pb2
 
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from bench.harness import (
-    Bench,
-    Server,
-    combine,
-)
-from bench.load import H2Result
+from bench.harness import Bench
+from bench.load import H2Result, combine
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
@@ -19,6 +15,7 @@ from bench.scenarios.common import (
     repeats_for,
 )
 from bench.scenarios.unary import UnaryTargets
+from bench.servers import Server
 from modelgate.v1 import chat_pb2
 
 

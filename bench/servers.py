@@ -9,11 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.modes import API_KEY, PROVIDER_MODELS
-from bench.procs import (
-    Proc,
-    Processes,
-    http_get,
-)
+from bench.procs import Proc, Processes, http_get
 
 
 @dataclass

@@ -58,7 +58,7 @@ def answer_size(reply: Message) -> int:
     return len(grpc_frame(reply))
 
 
-def _f(value: float, digits: int = 3) -> float | None:
+def rounded(value: float, digits: int = 3) -> float | None:
     return None if value is None or math.isnan(value) else round(value, digits)
 
 
@@ -74,28 +74,28 @@ def h2_row(
     """One table row from an h2load result."""
     row: Row = {"target": target, "concurrency": result.concurrency, **extra}
     row.update(
-        rps=_f(result.rps, 1),
-        p50_ms=_f(result.p50_ms),
-        p99_ms=_f(result.p99_ms),
+        rps=rounded(result.rps, 1),
+        p50_ms=rounded(result.p50_ms),
+        p99_ms=rounded(result.p99_ms),
         requests=result.done,
     )
     if direct is not None and direct is not result:
-        row["added_p50_ms"] = _f(result.p50_ms - direct.p50_ms)
-        row["added_p99_ms"] = _f(result.p99_ms - direct.p99_ms)
+        row["added_p50_ms"] = rounded(result.p50_ms - direct.p50_ms)
+        row["added_p99_ms"] = rounded(result.p99_ms - direct.p99_ms)
     if reference is not None and reference is not result and reference.rps:
-        row["rps_vs_passthrough"] = _f(result.rps / reference.rps)
+        row["rps_vs_passthrough"] = rounded(result.rps / reference.rps)
         # Noise-robust companion on a shared machine: the inverse CPU-per-request ratio.
         mine, theirs = (
             result.cpu_us_per_request(server_key or ""),
             reference.cpu_us_per_request("server"),
         )
         if mine and theirs and not (math.isnan(mine) or math.isnan(theirs)):
-            row["cpu_ratio_vs_passthrough"] = _f(theirs / mine)
+            row["cpu_ratio_vs_passthrough"] = rounded(theirs / mine)
     row["server_cpu_us_per_req"] = (
-        _f(result.cpu_us_per_request(server_key), 1) if server_key else None
+        rounded(result.cpu_us_per_request(server_key), 1) if server_key else None
     )
-    row["fake_cpu_us_per_req"] = _f(result.cpu_us_per_request("fake"), 1)
-    row["foreign_cpu_pct"] = _f(100 * result.foreign_cpu_share(), 1)
+    row["fake_cpu_us_per_req"] = rounded(result.cpu_us_per_request("fake"), 1)
+    row["foreign_cpu_pct"] = rounded(100 * result.foreign_cpu_share(), 1)
     row["verified"] = result.verified
     if result.checks:
         row["checks"] = sorted(set(result.checks))

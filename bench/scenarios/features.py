@@ -20,7 +20,14 @@ from pydantic import BaseModel
 from bench.harness import Bench
 from bench.load import H2Result, combine
 from bench.procs import Proc, free_port, http_get
-from bench.scenarios.common import UNARY_PROMPT, Row, _f, answer_size, chat_request, print_progress
+from bench.scenarios.common import (
+    UNARY_PROMPT,
+    Row,
+    answer_size,
+    chat_request,
+    print_progress,
+    rounded,
+)
 from bench.scenarios.profile import h2load_argv, profile_one
 from bench.scenarios.unary import UnaryTargets
 from bench.servers import Server
@@ -335,12 +342,12 @@ def _measure_feature(
         "status": "measured" if not problem else f"measured, but {problem}",
         "active": not problem,
         "concurrency": c,
-        "rps_off": _f(off.rps, 1),
-        "rps_on": _f(on.rps, 1),
-        "throughput_cost_pct": _f(cost, 1),
-        "cpu_us_per_req_off": _f(off.cpu_us_per_request("server"), 1),
-        "cpu_us_per_req_on": _f(on.cpu_us_per_request("server"), 1),
-        "cpu_cost_pct": _f(
+        "rps_off": rounded(off.rps, 1),
+        "rps_on": rounded(on.rps, 1),
+        "throughput_cost_pct": rounded(cost, 1),
+        "cpu_us_per_req_off": rounded(off.cpu_us_per_request("server"), 1),
+        "cpu_us_per_req_on": rounded(on.cpu_us_per_request("server"), 1),
+        "cpu_cost_pct": rounded(
             100 * (on.cpu_us_per_request("server") / off.cpu_us_per_request("server") - 1), 1
         ),
         "budget_pct": feature.budget_pct,
@@ -348,9 +355,9 @@ def _measure_feature(
     measured = [off, on, *(singles or ())]
     if singles is not None:
         row.update(
-            p50_c1_off_ms=_f(singles[0].p50_ms),
-            p50_c1_on_ms=_f(singles[1].p50_ms),
-            added_p50_c1_ms=_f(singles[1].p50_ms - singles[0].p50_ms),
+            p50_c1_off_ms=rounded(singles[0].p50_ms),
+            p50_c1_on_ms=rounded(singles[1].p50_ms),
+            added_p50_c1_ms=rounded(singles[1].p50_ms - singles[0].p50_ms),
         )
     row["verified"] = all(r.verified for r in measured)
     checks = sorted({check for r in measured for check in r.checks})

@@ -13,7 +13,7 @@ from bench.harness import Bench
 from bench.load import H2Result, combine
 from bench.modes import API_KEY
 from bench.procs import Proc, free_port, http_get
-from bench.scenarios.common import _QUIET_UVICORN, UNARY_PROMPT, _f, h2_row, print_progress
+from bench.scenarios.common import _QUIET_UVICORN, UNARY_PROMPT, h2_row, print_progress, rounded
 from bench.scenarios.unary import UnaryTargets
 from bench.servers import Server
 from bench.tools import Tool
@@ -157,7 +157,7 @@ def scenario_litellm(
                 h2_row("passthrough", p),
                 h2_row("modelgate", m, reference=p),
             ]
-            rows[2]["rps_vs_litellm"] = _f(m.rps / lite.rps) if lite.rps else None
+            rows[2]["rps_vs_litellm"] = rounded(m.rps / lite.rps) if lite.rps else None
             info["rows"] += rows
             print_progress(rows)
     finally:

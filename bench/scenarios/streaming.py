@@ -7,7 +7,7 @@ from typing import Any
 from bench.harness import Bench
 from bench.modes import STREAM_TTFT_MS
 from bench.procs import CpuWindow
-from bench.scenarios.common import Row, _f, print_progress
+from bench.scenarios.common import Row, print_progress, rounded
 from bench.servers import Server
 
 
@@ -52,11 +52,11 @@ def _stream_point(
     direct = rows[0]
     for row in rows[1:]:
         if "ttft_p50_ms" in row and "ttft_p50_ms" in direct:
-            row["ttft_overhead_p50_ms"] = _f(row["ttft_p50_ms"] - direct["ttft_p50_ms"])
-            row["ttft_overhead_p99_ms"] = _f(row["ttft_p99_ms"] - direct["ttft_p99_ms"])
+            row["ttft_overhead_p50_ms"] = rounded(row["ttft_p50_ms"] - direct["ttft_p50_ms"])
+            row["ttft_overhead_p99_ms"] = rounded(row["ttft_p99_ms"] - direct["ttft_p99_ms"])
             base_rate = direct.get("tokens_per_s_per_stream_p50") or 0
             if base_rate and row.get("tokens_per_s_per_stream_p50"):
-                row["rate_vs_direct"] = _f(row["tokens_per_s_per_stream_p50"] / base_rate)
+                row["rate_vs_direct"] = rounded(row["tokens_per_s_per_stream_p50"] / base_rate)
     print_progress(rows)
     return rows
 

@@ -7,12 +7,12 @@ from bench.load import H2Result, combine
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
-    _f,
     chat_request,
     h2_row,
     ok_call,
     print_progress,
     repeats_for,
+    rounded,
 )
 from bench.scenarios.unary import UnaryTargets
 from bench.servers import Server
@@ -54,7 +54,7 @@ def scenario_workers(bench: Bench, gw: Server, pt: Server, targets: UnaryTargets
             rows.append(h2_row("passthrough", p, workers=1))
             rows.append(h2_row("modelgate", w1, reference=p, workers=1))
             row = h2_row("modelgate", w2, reference=p, workers=2)
-            row["rps_vs_1_worker"] = _f(w2.rps / w1.rps) if w1.rps else None
+            row["rps_vs_1_worker"] = rounded(w2.rps / w1.rps) if w1.rps else None
             rows.append(row)
             print_progress(rows[-3:])
     finally:

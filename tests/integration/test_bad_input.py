@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 
-from modelgate.v1 import (
-    chat_pb2,
-    generation_pb2,
-)
+from modelgate.v1 import chat_pb2, generation_pb2
 from tests.integration.bad_input_cases import CASES, Case, _chat
 from tests.rpc_helpers import decode, user
 from tests.waiting import RPC_S

@@ -10,11 +10,7 @@ from pathlib import Path
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from modelgate.config import (
-    ModelConfig,
-    PricingConfig,
-    TelemetryConfig,
-)
+from modelgate.config import ModelConfig, PricingConfig, TelemetryConfig
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, user

@@ -9,10 +9,7 @@ import pytest
 
 from modelgate.app import Gateway
 from modelgate.config import RoutingConfig
-from modelgate.v1 import (
-    chat_pb2,
-    gateway_pb2_grpc,
-)
+from modelgate.v1 import chat_pb2, gateway_pb2_grpc
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Fault, Reply
 from tests.integration.anthropic_backend.support import KEY, WRONG_KEY, _collect, _settings

@@ -7,12 +7,7 @@ from typing import TYPE_CHECKING
 import grpc
 import pytest
 
-from modelgate.v1 import (
-    completion_pb2,
-    embedding_pb2,
-    generation_pb2,
-    tokens_pb2,
-)
+from modelgate.v1 import completion_pb2, embedding_pb2, generation_pb2, tokens_pb2
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Fault, Reply
 from tests.integration.anthropic_backend.support import (

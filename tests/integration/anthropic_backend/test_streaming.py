@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING
 import grpc
 import pytest
 
-from modelgate.v1 import (
-    chat_pb2,
-    generation_pb2,
-)
+from modelgate.v1 import chat_pb2, generation_pb2
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Fault, Reply, ToolCall
 from tests.integration.anthropic_backend.support import _collect, _only_request, _weather_tools

@@ -8,11 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from google.protobuf import json_format
 
-from modelgate.v1 import (
-    chat_pb2,
-    content_pb2,
-    generation_pb2,
-)
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Reply, ToolCall
 from tests.integration.anthropic_backend.support import (

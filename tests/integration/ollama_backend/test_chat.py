@@ -8,11 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format, struct_pb2
 
-from modelgate.v1 import (
-    chat_pb2,
-    content_pb2,
-    generation_pb2,
-)
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes.base import ndjson
 from tests.fakes.ollama_fake import FakeOllama
 from tests.fakes.scenario import Fault, Reply, ToolCall

@@ -14,11 +14,7 @@ import pytest
 
 from modelgate.app import Gateway
 from modelgate.config import ModelConfig
-from modelgate.v1 import (
-    chat_pb2,
-    gateway_pb2_grpc,
-    model_pb2,
-)
+from modelgate.v1 import chat_pb2, gateway_pb2_grpc, model_pb2
 from tests.fakes.ollama_fake import FakeOllama
 from tests.fakes.scenario import FakeModel, Fault
 from tests.integration.ollama_backend.support import (

@@ -10,11 +10,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
-from modelgate.v1 import (
-    chat_pb2,
-    content_pb2,
-    generation_pb2,
-)
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeOpenAI, Reply, ToolCall
 from tests.gateways import Served
 from tests.integration.openai_backend.support import API_KEY

@@ -11,7 +11,9 @@ what make a 5 % difference visible on a noisy 2-core machine.
         sampled='{"telemetry": {"tracing": "otlp", "trace_sample_ratio": 0.1}}'
 
 A configuration that turns tracing on exports to a local OTLP sink
-(`bench.otlp_sink`), as in the feature scenario.
+(`bench.otlp_sink`), as in the feature scenario. `--header` adds metadata to every
+measured call (an API key for a configuration with auth on; the first configuration's
+check call goes without it).
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--profile", metavar="NAME", help="also py-spy this configuration")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        help="gRPC metadata on every measured call: 'authorization: Bearer <key>' (repeatable)",
+    )
     args = parser.parse_args()
     configs = [_parse(spec) for spec in args.configs]
     require_h2load()
@@ -92,6 +100,7 @@ def main() -> None:
                     answer_bytes=size,
                     concurrency=args.concurrency,
                     duration=args.seconds,
+                    headers=args.header,
                 )
                 rps[name].append(result.rps)
                 cpu[name].append(result.cpu_us_per_request("server"))

@@ -18,6 +18,10 @@ A configuration that turns tracing on exports to a local OTLP sink
 of a request-path refactor:
 
     uv run python -m bench.compare --rounds 7 --revision before=main before='{}' after='{}'
+
+`--header` adds metadata to every
+measured call (an API key for a configuration with auth on; the first configuration's
+check call goes without it).
 """
 
 from __future__ import annotations
@@ -33,16 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import tools
-from bench.harness import QUICK, ROOT, Bench, Server, require_h2load
+from bench.harness import Bench
+from bench.modes import QUICK, ROOT
 from bench.procs import Processes
-from bench.scenarios import (
-    UNARY_PROMPT,
-    answer_size,
-    chat_request,
-    h2load_argv,
-    ok_call,
-    profile_one,
-)
+from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
+from bench.scenarios.profile import h2load_argv, profile_one
+from bench.servers import Server
+from bench.tools import require_h2load
 from modelgate.v1 import chat_pb2
 
 
@@ -91,6 +92,12 @@ def main() -> None:
         metavar="NAME=REV",
         help="run configuration NAME on the server code of git revision REV",
     )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        help="gRPC metadata on every measured call: 'authorization: Bearer <key>' (repeatable)",
+    )
     args = parser.parse_args()
     configs = [_parse(spec) for spec in args.configs]
     revisions = dict(spec.partition("=")[::2] for spec in args.revision)
@@ -129,6 +136,7 @@ def main() -> None:
                     answer_bytes=size,
                     concurrency=args.concurrency,
                     duration=args.seconds,
+                    headers=args.header,
                 )
                 rps[name].append(result.rps)
                 cpu[name].append(result.cpu_us_per_request("server"))

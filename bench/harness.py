@@ -1,24 +1,23 @@
-"""The pieces every scenario uses: servers under test, calls, measured runs.
+"""The bench run every scenario uses: starting servers under test, calls, measured runs.
 
 A `Bench` owns the run directory, the child processes (stopped on exit) and
 the fakes, and measures one load point at a time while recording the CPU each
 process used, so results on a shared 2-core machine can be read as CPU per
 request as well as requests per second.
+
+Modes and shared constants are in modes.py, the servers' handles in servers.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import resource
-import shutil
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,176 +27,10 @@ import yaml
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.load import GRPC_HEADERS, H2Result, check_grpc, grpc_frame, percentile, run_h2load
-from bench.procs import (
-    CpuWindow,
-    Proc,
-    Processes,
-    free_port,
-    http_get,
-    machine_cpu,
-    tree_cpu_seconds,
-)
-
-ROOT = Path(__file__).resolve().parent.parent
-SERVICE = "/modelgate.v1.ModelGateway/"
-API_KEY = "bench-key"
-
-
-@dataclass(frozen=True)
-class Mode:
-    """Durations and sizes of one benchmark mode."""
-
-    name: str
-    duration: float
-    warmup: float
-    repeats: int
-    """A/B repetitions of the points that budgets depend on (median taken)."""
-    concurrency: tuple[int, ...]
-    stream_levels: tuple[int, ...]
-    stream_duration: float
-    stream_words: int
-    hold_streams: int
-    payload_kib: tuple[int, ...]
-    embed_inputs: tuple[int, ...]
-    litellm_concurrency: tuple[int, ...]
-    worker_concurrency: tuple[int, ...]
-    profile_seconds: float
-    quiet_wait: float
-    """Longest wait for the machine to be quiet (other users' CPU) before one run."""
-    quiet_budget: float
-    """Total quiet-waiting allowed in the whole run."""
-    noise_retries: int
-    """Re-runs of a load point whose window was busy with other processes' CPU."""
-    retry_budget: int
-    """Most noise re-runs in the whole run (keeps the total bounded on a busy machine)."""
-    feature_repeats: int
-    """A/B repetitions of each feature's on/off throughput point."""
-    feature_latency: bool
-    """Also measure each feature's p50 at concurrency 1."""
-    litellm_repeats: int
-    profile_features: bool
-    """Profile the gateway with a feature on when that feature costs over 10%."""
-    profile_streaming: bool
-    """Profile modelgate and the passthrough holding 100 streams."""
-    payload_concurrency: int = 16
-    embed_concurrency: int = 4
-    feature_concurrency: int = 64
-
-
-QUICK = Mode(
-    name="quick",
-    duration=0.8,
-    warmup=0.2,
-    repeats=1,
-    concurrency=(1, 16, 64, 256),
-    stream_levels=(1, 100, 1000),
-    stream_duration=1.0,
-    stream_words=8,
-    hold_streams=1000,
-    payload_kib=(1, 100, 1024),
-    embed_inputs=(1, 2048),
-    litellm_concurrency=(16, 64),
-    worker_concurrency=(64,),
-    profile_seconds=2.0,
-    quiet_wait=2.0,
-    quiet_budget=10.0,
-    noise_retries=0,
-    retry_budget=0,
-    feature_repeats=1,
-    feature_latency=False,
-    litellm_repeats=1,
-    profile_features=False,
-    profile_streaming=False,
-)
-FULL = Mode(
-    name="full",
-    duration=3.0,
-    warmup=1.0,
-    repeats=3,
-    concurrency=(1, 16, 64, 256),
-    stream_levels=(1, 100, 1000),
-    stream_duration=4.0,
-    stream_words=16,
-    hold_streams=1000,
-    payload_kib=(1, 100, 1024),
-    embed_inputs=(1, 64, 2048),
-    litellm_concurrency=(1, 16, 64, 256),
-    worker_concurrency=(64,),
-    profile_seconds=6.0,
-    quiet_wait=10.0,
-    quiet_budget=45.0,
-    noise_retries=2,
-    retry_budget=10,
-    feature_repeats=3,
-    feature_latency=True,
-    litellm_repeats=1,
-    profile_features=True,
-    profile_streaming=True,
-)
-
-# Other processes using more than this many CPUs make a window "noisy".
-QUIET_CPUS = 0.2
-NOISY_SHARE = 0.2
-
-# Scenario 1b: the other providers' fakes, the gateway model routed to each, its upstream name.
-PROVIDER_MODELS = {
-    "anthropic": ("claude-bench", "claude-sonnet-4-5"),
-    "ollama": ("llama-bench", "llama3.2:latest"),
-}
-PROVIDER_PATHS = {
-    "openai": "/v1/chat/completions",
-    "anthropic": "/v1/messages",
-    "ollama": "/api/chat",
-}
-
-# Upstream timing of the streaming fakes: TTFT, then a steady token rate.
-STREAM_TTFT_MS = 20.0
-STREAM_TOKENS_PER_S = 50.0
-HOLD_TTFT_MS = 600_000.0
-
-
-@dataclass
-class Server:
-    """A gRPC server under test (modelgate or the passthrough)."""
-
-    name: str
-    port: int
-    proc: Proc
-
-    @property
-    def pid(self) -> int:
-        """Pid of the serving process (the supervisor with --workers > 1)."""
-        return self.proc.pid
-
-    @property
-    def target(self) -> str:
-        """host:port for gRPC clients."""
-        return f"127.0.0.1:{self.port}"
-
-
-@dataclass
-class Fake:
-    """One fake upstream process."""
-
-    name: str
-    url: str
-    proc: Proc
-
-    @property
-    def base(self) -> str:
-        """The OpenAI base URL (with /v1)."""
-        return self.url + "/v1"
-
-    def counts(self) -> dict[str, int]:
-        """Requests served per path so far."""
-        stats = json.loads(http_get(self.url + "/bench/stats"))
-        counts: dict[str, int] = stats["counts"]
-        return counts
-
-    def last_body(self, path: str) -> bytes:
-        """The last raw body POSTed to `path`."""
-        return http_get(f"{self.url}/bench/last?path={path}", timeout=10)
+from bench.load import GRPC_HEADERS, H2Result, check_grpc, grpc_frame, run_h2load
+from bench.modes import NOISY_SHARE, QUIET_CPUS, ROOT, SERVICE, Mode
+from bench.procs import CpuWindow, Proc, Processes, free_port, machine_cpu, tree_cpu_seconds
+from bench.servers import Fake, Server, gateway_config
 
 
 @dataclass
@@ -271,68 +104,7 @@ class Bench:
 
     def gateway_config(self, overlay: dict[str, Any] | None = None) -> dict[str, Any]:
         """The catalog: one runtime per fake, models on them, the alias `pool`."""
-        fast, stream, hold = self.fakes["fast"], self.fakes["stream"], self.fakes["hold"]
-
-        def runtime(fake: Fake) -> dict[str, Any]:
-            return {"kind": "openai", "base_url": fake.base, "api_key": API_KEY}
-
-        config: dict[str, Any] = {
-            "echo": False,
-            "log_level": "WARNING",
-            "server": {"host": "127.0.0.1", "grace_seconds": 1},
-            "runtimes": {
-                "openai": runtime(fast),
-                "openai-stream": runtime(stream),
-                "openai-hold": runtime(hold),
-            },
-            "models": [
-                {
-                    "id": "gpt-4o",
-                    "runtime": "openai",
-                    "provider": "openai",
-                    "capabilities": ["chat", "streaming", "embedding"],
-                },
-                {
-                    "id": "text-embedding-3-small",
-                    "runtime": "openai",
-                    "provider": "openai",
-                    "capabilities": ["embedding"],
-                    "embedding_dimension": 1536,
-                },
-                {
-                    "id": "gpt-4o-stream",
-                    "runtime": "openai-stream",
-                    "upstream_name": "gpt-4o",
-                    "provider": "openai",
-                    "capabilities": ["chat", "streaming"],
-                },
-                {
-                    "id": "gpt-4o-hold",
-                    "runtime": "openai-hold",
-                    "upstream_name": "gpt-4o",
-                    "provider": "openai",
-                    "capabilities": ["chat", "streaming"],
-                },
-            ],
-            "aliases": {"pool": {"deployments": [{"model": "gpt-4o"}]}},
-        }
-        for kind, (model, upstream) in PROVIDER_MODELS.items():
-            if kind in self.fakes:  # the other providers' fakes (scenario 1b)
-                config["runtimes"][kind] = {
-                    "kind": kind,
-                    "base_url": self.fakes[kind].url,
-                    "api_key": API_KEY,
-                }
-                config["models"].append(
-                    {
-                        "id": model,
-                        "runtime": kind,
-                        "upstream_name": upstream,
-                        "provider": kind,
-                        "capabilities": ["chat", "streaming"],
-                    }
-                )
-        return deep_merge(config, overlay or {})
+        return gateway_config(self.fakes, overlay)
 
     def start_gateway(
         self,
@@ -588,76 +360,3 @@ class Bench:
             return {"error": proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]}
         result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
         return result
-
-
-def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """`base` updated recursively with `overlay` (new dict)."""
-    out = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def combine(results: Sequence[H2Result]) -> H2Result:
-    """Repeated runs of one point: median req/s, pooled latency percentiles, summed CPU."""
-    first = results[0]
-    if len(results) == 1:
-        return first
-    merged = H2Result(first.label, first.concurrency, sum(r.duration_s for r in results))
-    merged.rps = statistics.median(r.rps for r in results)
-    merged.done = sum(r.done for r in results)
-    merged.ok_2xx = sum(r.ok_2xx for r in results)
-    merged.failed = sum(r.failed for r in results)
-    merged.errored = sum(r.errored for r in results)
-    merged.timeouts = sum(r.timeouts for r in results)
-    merged.data_bytes = sum(r.data_bytes for r in results)
-    merged.window_s = sum(r.window_s for r in results)
-    merged.window_requests = sum(r.window_requests for r in results)
-    latencies = sorted(x for r in results for x in r.latencies_ms)
-    merged.latencies_ms = latencies
-    merged.p50_ms = percentile(latencies, 50)
-    merged.p90_ms = percentile(latencies, 90)
-    merged.p99_ms = percentile(latencies, 99)
-    merged.mean_ms = sum(latencies) / len(latencies) if latencies else math.nan
-    for r in results:
-        for name, used in r.cpu.items():
-            merged.cpu[name] = merged.cpu.get(name, 0.0) + used
-        merged.machine_busy_cpu += r.machine_busy_cpu
-        merged.checks += r.checks
-    return merged
-
-
-@contextlib.contextmanager
-def stopping(procs: Processes, *servers: Server) -> Iterator[None]:
-    """Stop the given servers when the block ends."""
-    try:
-        yield
-    finally:
-        for server in servers:
-            procs.stop(server.proc)
-
-
-def apt_tool(command: str, package: str) -> str | None:
-    """Path of `command`, installing the Debian `package` when missing (root only)."""
-    found = shutil.which(command)
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"{command} missing: apt-get install -y {package}", flush=True)
-        install = ["apt-get", "install", "-y", "-q", package]
-        if subprocess.run(install, check=False, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
-            subprocess.run(install, check=False, capture_output=True)
-        found = shutil.which(command)
-    return found
-
-
-def require_h2load() -> str:
-    """Path of h2load, installing Debian's nghttp2-client when missing (root only)."""
-    found = apt_tool("h2load", "nghttp2-client")
-    if not found:
-        raise SystemExit("h2load not found: install Debian's nghttp2-client (scripts/setup does)")
-    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import struct
 import subprocess
 from collections.abc import Sequence
@@ -204,3 +205,32 @@ def check_grpc(result: H2Result, answer_bytes: int, upstream_delta: int | None) 
         result.checks.append(
             f"only {upstream_delta} upstream requests for {result.done} answered calls"
         )
+
+
+def combine(results: Sequence[H2Result]) -> H2Result:
+    """Repeated runs of one point: median req/s, pooled latency percentiles, summed CPU."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    merged = H2Result(first.label, first.concurrency, sum(r.duration_s for r in results))
+    merged.rps = statistics.median(r.rps for r in results)
+    merged.done = sum(r.done for r in results)
+    merged.ok_2xx = sum(r.ok_2xx for r in results)
+    merged.failed = sum(r.failed for r in results)
+    merged.errored = sum(r.errored for r in results)
+    merged.timeouts = sum(r.timeouts for r in results)
+    merged.data_bytes = sum(r.data_bytes for r in results)
+    merged.window_s = sum(r.window_s for r in results)
+    merged.window_requests = sum(r.window_requests for r in results)
+    latencies = sorted(x for r in results for x in r.latencies_ms)
+    merged.latencies_ms = latencies
+    merged.p50_ms = percentile(latencies, 50)
+    merged.p90_ms = percentile(latencies, 90)
+    merged.p99_ms = percentile(latencies, 99)
+    merged.mean_ms = sum(latencies) / len(latencies) if latencies else math.nan
+    for r in results:
+        for name, used in r.cpu.items():
+            merged.cpu[name] = merged.cpu.get(name, 0.0) + used
+        merged.machine_busy_cpu += r.machine_busy_cpu
+        merged.checks += r.checks
+    return merged

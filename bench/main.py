@@ -24,7 +24,8 @@ from types import FrameType
 from typing import Any
 
 from bench import tools, ttft_breakdown
-from bench.harness import (
+from bench.harness import Bench
+from bench.modes import (
     FULL,
     HOLD_TTFT_MS,
     PROVIDER_MODELS,
@@ -32,26 +33,20 @@ from bench.harness import (
     ROOT,
     STREAM_TOKENS_PER_S,
     STREAM_TTFT_MS,
-    Bench,
     Mode,
-    require_h2load,
 )
 from bench.procs import Processes, machine_cpu
 from bench.report import budget, budget_table, tables
-from bench.scenarios import (
-    scenario_embeddings,
-    scenario_features,
-    scenario_litellm,
-    scenario_memory,
-    scenario_payload,
-    scenario_profile,
-    scenario_providers,
-    scenario_streaming,
-    scenario_ttft_probe,
-    scenario_unary,
-    scenario_workers,
-    start_litellm,
-)
+from bench.scenarios.features import scenario_features
+from bench.scenarios.litellm import scenario_litellm, start_litellm
+from bench.scenarios.memory import scenario_memory
+from bench.scenarios.payload import scenario_embeddings, scenario_payload
+from bench.scenarios.profile import scenario_profile
+from bench.scenarios.providers import scenario_providers
+from bench.scenarios.streaming import scenario_streaming, scenario_ttft_probe
+from bench.scenarios.unary import scenario_unary
+from bench.scenarios.workers import scenario_workers
+from bench.tools import require_h2load
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEEP_RUNS = 6

@@ -101,3 +101,26 @@ def _base_python(python: str) -> str:
     except (subprocess.SubprocessError, OSError):
         return python
     return out or python
+
+
+def apt_tool(command: str, package: str) -> str | None:
+    """Path of `command`, installing the Debian `package` when missing (root only)."""
+    found = shutil.which(command)
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"{command} missing: apt-get install -y {package}", flush=True)
+        install = ["apt-get", "install", "-y", "-q", package]
+        if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+            subprocess.run(install, check=False, capture_output=True)
+        found = shutil.which(command)
+    return found
+
+
+def require_h2load() -> str:
+    """Path of h2load, installing Debian's nghttp2-client when missing (root only)."""
+    found = apt_tool("h2load", "nghttp2-client")
+    if not found:
+        raise SystemExit("h2load not found: install Debian's nghttp2-client (scripts/setup does)")
+    return found

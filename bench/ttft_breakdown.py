@@ -28,18 +28,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.harness import (
-    QUICK,
-    ROOT,
-    STREAM_TOKENS_PER_S,
-    STREAM_TTFT_MS,
-    Bench,
-    Fake,
-    Server,
-    apt_tool,
-)
+from bench.harness import Bench
+from bench.modes import QUICK, ROOT, STREAM_TOKENS_PER_S, STREAM_TTFT_MS
 from bench.procs import Processes
-from bench.report import ttft_breakdown_table
+from bench.report_scale import ttft_breakdown_table
+from bench.servers import Fake, Server
+from bench.tools import apt_tool
 
 Row = dict[str, Any]
 

@@ -15,12 +15,15 @@ import logging
 import signal
 import sys
 from functools import partial
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from modelgate.api.decoding import TolerantRegistration
+from modelgate.api.auth import caller_key_id
+from modelgate.api.auth_gate import AuthGate
+from modelgate.api.decoding import HandlerWrapper, TolerantRegistration
 from modelgate.api.health import READINESS, GatewayHealth
 from modelgate.api.live import Routing, build_routing
 from modelgate.api.servicer import ModelGatewayServicer
@@ -109,17 +112,20 @@ class Gateway:
         if self.metrics is not None:
             self.metrics.registry.register(self.collector)
         self.middleware = None
-        if traced is not None or self.metrics is not None or self.routing.auth is not None:
+        if traced is not None or self.metrics is not None:
             self.middleware = RpcMiddleware(
                 tracer=traced[0] if traced else None,
                 metrics=self.metrics,
-                auth=self.routing.auth,
                 known_model=self.routing.catalog.knows,
+                caller=caller_key_id.get if self.routing.auth is not None else None,
             )
+        self.auth_gate = None
+        if self.routing.auth is not None:
+            refused = self.middleware.refused if self.middleware else None
+            self.auth_gate = AuthGate(self.routing.auth, on_refused=refused)
         self.health = GatewayHealth()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
-        wrapper = self.middleware.wrap if self.middleware else None
-        registration = TolerantRegistration(self.server, wrapper)
+        registration = TolerantRegistration(self.server, self._wrapper())
         self.servicer = ModelGatewayServicer(self.routing)
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
             self.servicer,
@@ -139,6 +145,24 @@ class Gateway:
         self._refresher: asyncio.Task[None] | None = None
         self.reloader = Reloader(self, load or partial(load_settings, settings.config))
 
+    def _wrapper(self) -> HandlerWrapper | None:
+        """What goes around each gateway handler, composed once here: auth outermost, so
+        telemetry records a call knowing its caller (and hears of the calls auth refuses)."""
+        layers: list[HandlerWrapper] = []
+        if self.middleware is not None:
+            layers.append(self.middleware.wrap)
+        if self.auth_gate is not None:
+            layers.append(self.auth_gate.wrap)
+        if not layers:
+            return None
+
+        def wrap(service: str, rpc: str, handler: Any) -> Any:
+            for layer in layers:  # innermost first
+                handler = layer(service, rpc, handler)
+            return handler
+
+        return wrap
+
     @property
     def catalog(self) -> Catalog:
         """The catalog in force (a reload replaces it)."""
@@ -157,8 +181,9 @@ class Gateway:
         old, self.routing, self.settings = self.routing, routing, routing.settings
         self.collector.catalog = routing.catalog
         if self.middleware is not None:
-            self.middleware.auth = routing.auth
             self.middleware.known_model = routing.catalog.knows
+        if self.auth_gate is not None and routing.auth is not None:
+            self.auth_gate.auth = routing.auth
         self.servicer.routing = routing
         self.ensure_refresher()
         return old

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelgate.config_paths import closest, dotted
-from modelgate.hooks.base import hook_factory, known_hooks
-from modelgate.providers.registry import known_kinds
+from modelgate.plugins import HOOKS, PROVIDERS
 from modelgate.state.factory import url_problem
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ def reference_problems(settings: Settings) -> list[Problem]:
     """Every dangling or contradictory name in `settings`, in file order."""
     names = _Names(settings)
     problems: list[Problem] = []
-    kinds = known_kinds()
+    kinds = PROVIDERS.names()
     for name, runtime in settings.runtimes.items():
         if runtime.kind not in kinds:
             problems.append(
@@ -129,14 +128,16 @@ def _model_problems(settings: Settings, names: _Names) -> list[Problem]:
 
 def _hook_problems(settings: Settings) -> list[Problem]:
     problems: list[Problem] = []
-    hooks = known_hooks()
+    hooks = HOOKS.names()
     for index, hook in enumerate(settings.hooks):
         if hook.name not in hooks:
             problems.append(
                 (dotted(("hooks", index, "name")), _unknown("hook", hook.name, hooks, None))
             )
             continue
-        parameters = inspect.signature(hook_factory(hook.name)).parameters
+        factory = HOOKS.factory(hook.name)
+        assert factory is not None  # the name is known
+        parameters = inspect.signature(factory).parameters
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
             continue  # the hook takes any option: its own constructor judges them
         known = [n for n, p in parameters.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]

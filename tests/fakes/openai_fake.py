@@ -7,7 +7,6 @@ rather than against our own assumptions.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -15,7 +14,8 @@ from typing import Any, ClassVar, Literal
 from aiohttp import web
 from typing_extensions import override
 
-from .base import FakeServer, Frame, sse
+from .base import FakeServer, sse
+from .openai_chat import handle_chat
 from .openai_endpoints import (
     handle_completions,
     handle_embeddings,
@@ -27,17 +27,12 @@ from .openai_endpoints import (
 from .openai_reasoning import (
     ReasoningField,
     UsageDialect,
-    delta_pieces,
-    dialect_usage,
-    message_fields,
-    rejected_input,
 )
 from .openai_responses import handle_response_create, response_error_frame
 from .plan import HEX, Plan, make_plan, rid
 from .scenario import FakeModel, Fault
-from .text import all_text, count_words, last_user_text
+from .text import all_text, count_words
 
-_FINISH = {"stop_sequence": "stop"}
 _DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small")
 _ERRORS: dict[int, tuple[str, str | None, str]] = {
     400: ("invalid_request_error", None, "Invalid request."),
@@ -254,121 +249,7 @@ class FakeOpenAI(FakeServer):
 
     # ---------------------------------------------------------- chat completions
     async def _chat(self, request: web.Request) -> web.StreamResponse:
-        body, bad = self.check(request, "model", "messages")
-        if bad is not None:
-            return self.error_response(request, bad)
-        messages = body["messages"]
-        rejected = rejected_input(messages) if self.reasoning_input == "rejected" else None
-        if rejected is not None:
-            return self.error_response(request, rejected)
-        plan = self.plan(request, body, last_user_text(messages), all_text(messages))
-        cid, created, fp = rid("chatcmpl-", 29), int(time.time()), rid("fp_", 10, HEX)
-        finish = _FINISH.get(plan.finish, plan.finish)
-        if not body.get("stream"):
-            message: dict[str, Any] = {
-                "role": "assistant",
-                "content": plan.text if plan.text or not plan.calls else None,
-                "refusal": None,
-                "annotations": [],
-                **message_fields(self.reasoning_field, plan),
-            }
-            if plan.calls:
-                message["tool_calls"] = [
-                    {
-                        "id": c.id,
-                        "type": "function",
-                        "function": {"name": c.name, "arguments": "".join(plan.fragments(c))},
-                    }
-                    for c in plan.calls
-                ]
-            out = {
-                "id": cid,
-                "object": "chat.completion",
-                "created": created,
-                "model": plan.model,
-                "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-                ],
-                "usage": dialect_usage(self.usage_dialect, self.usage(plan)),
-                "service_tier": "default",
-                "system_fingerprint": fp,
-            }
-            return await self.unary(
-                request, out, timing=plan.timing, tokens=plan.output_tokens, fault=plan.fault
-            )
-        opts = body.get("stream_options") or {}
-        include_usage = bool(opts.get("include_usage"))
-        obfuscate = opts.get("include_obfuscation", True) is not False
-
-        def chunk(
-            delta: dict[str, Any] | None,
-            reason: str | None = None,
-            usage: dict[str, Any] | None = None,
-        ) -> bytes:
-            choices = (
-                []
-                if delta is None
-                else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}]
-            )
-            data: dict[str, Any] = {
-                "id": cid,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": plan.model,
-                "service_tier": "default",
-                "system_fingerprint": fp,
-                "choices": choices,
-            }
-            if include_usage:
-                data["usage"] = usage
-            if obfuscate:
-                data["obfuscation"] = rid("", 4 + len(cid) % 7)
-            return sse(data)
-
-        frames = [
-            Frame(
-                chunk(
-                    {
-                        "role": "assistant",
-                        "content": "" if plan.text or not plan.calls else None,
-                        "refusal": None,
-                    }
-                )
-            )
-        ]
-        frames += [Frame(chunk(d), "token") for d in delta_pieces(self.reasoning_field, plan)]
-        frames += [Frame(chunk({"content": p}), "token") for p in plan.pieces]
-        for i, call in enumerate(plan.calls):
-            frames.append(
-                Frame(
-                    chunk(
-                        {
-                            "tool_calls": [
-                                {
-                                    "index": i,
-                                    "id": call.id,
-                                    "type": "function",
-                                    "function": {"name": call.name, "arguments": ""},
-                                }
-                            ]
-                        }
-                    )
-                )
-            )
-            frames += [
-                Frame(
-                    chunk({"tool_calls": [{"index": i, "function": {"arguments": frag}}]}), "token"
-                )
-                for frag in plan.fragments(call)
-            ]
-        frames.append(Frame(chunk({}, finish)))
-        if include_usage:
-            usage = dialect_usage(self.usage_dialect, self.usage(plan))
-            frames.append(Frame(chunk(None, usage=usage)))
-        frames.append(Frame(b"data: [DONE]\n\n", "end"))
-        return await self.stream(
-            request, frames, timing=plan.timing, fault=plan.fault, content_type="text/event-stream"
-        )
+        return await handle_chat(self, request)
 
     def listing_fault(self, request: web.Request) -> Fault | None:
         """A fault scripted for this listing path (listings never eat inference scripts)."""

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 
-from modelgate.config import ModelConfig, RuntimeConfig
-from modelgate.hooks.base import HookConfig, register_hook, veto
+from modelgate.config import HookConfig, ModelConfig, RuntimeConfig
+from modelgate.hooks.base import register_hook, veto
 from modelgate.v1 import chat_pb2, completion_pb2, embedding_pb2
 from tests.fakes import FakeOpenAI, Reply
 from tests.gateways import Served, serve, settings

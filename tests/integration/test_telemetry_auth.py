@@ -246,3 +246,29 @@ async def test_conversations_are_visible_only_to_the_key_that_created_them(authe
             metadata=_bearer("key-b-secret"),
         )
     assert decode(caught.value).reason == "RESPONSE_NOT_FOUND"
+
+
+async def test_refused_calls_are_counted_and_costs_are_labelled_by_the_callers_key(
+    fake: FakeOpenAI,
+) -> None:
+    """Auth runs outside telemetry, yet telemetry still records the calls it refuses, and
+    records admitted ones knowing the caller."""
+    keys = [_key("team-a", "key-a-secret")]
+    config = settings(
+        **_openai(fake),
+        auth=AuthConfig(enabled=True, keys=keys),
+        telemetry=TelemetryConfig(metrics=True),
+    )
+    async with serve(config) as running:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await running.stub.Chat(chat_request("gpt-4o", "x"))
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        await running.stub.Chat(chat_request("gpt-4o", "one two"), metadata=_bearer("key-a-secret"))
+        assert running.gateway.metrics is not None
+        registry = running.gateway.metrics.registry
+        refused = {"rpc": "Chat", "model": "gpt-4o", "provider": "", "code": "UNAUTHENTICATED"}
+        assert registry.get_sample_value("modelgate_requests_total", refused) == 1.0
+        admitted = {"rpc": "Chat", "model": "gpt-4o", "provider": "openai", "code": "OK"}
+        assert registry.get_sample_value("modelgate_requests_total", admitted) == 1.0
+        cost = {"model": "gpt-4o", "api_key": "team-a"}
+        assert (registry.get_sample_value("modelgate_cost_usd_total", cost) or 0) > 0

@@ -11,7 +11,7 @@ and a name nothing reads any more fails until removed.
 from __future__ import annotations
 
 from modelgate.config_sources import READ_BY_OTHER_PROGRAMS
-from tests.unit.test_docs_match_code import (
+from tests.unit.docs_names import (
     CODE_READS,
     CODE_ROOTS,
     PROGRAM_READ,

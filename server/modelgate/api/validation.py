@@ -27,6 +27,7 @@ from modelgate.api.reasoning_checks import (
 from modelgate.config import LimitsConfig
 from modelgate.errors import invalid_argument, quoted
 from modelgate.providers.addresses import url_refusal
+from modelgate.providers.structs import IMAGE_MAGIC
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -46,12 +47,6 @@ _FORMATS = frozenset(generation_pb2.ResponseFormatType.values())
 _CACHE_MODES = frozenset(generation_pb2.CacheMode.values())
 _DETAILS = frozenset(content_pb2.ImageDetail.values())
 _CAPABILITIES = frozenset(model_pb2.Capability.values())
-IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-}
 MAX_REASKS = 5
 
 

@@ -12,11 +12,11 @@ import os
 import signal
 import sys
 import threading
-from importlib import metadata
 
 from modelgate.cli import config, generation, info, serve
 from modelgate.cli.output import UsageError, report, stdout
 from modelgate.client import ModelGateError
+from modelgate.version import version
 
 COMMAND_GROUPS = (serve, config, generation, info)
 DESCRIPTION = "Serve the modelgate gateway, or call one."
@@ -28,14 +28,6 @@ EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: the reader of stdout went away (`modelgate models | head -1`)."""
 EXIT_INTERRUPTED = 130
 """128 + SIGINT: what a shell reports for Ctrl-C."""
-
-
-def version() -> str:
-    """The installed distribution's version."""
-    try:
-        return metadata.version("modelgate")
-    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
-        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,59 +6,39 @@ unary answers, and `on_chunk(request, event)` for every stream event. Every RPC
 that carries content runs them: Chat, StreamChat, Complete, StreamComplete and
 Embed (whose answer, vectors, holds no text but still passes `after`). Hooks are
 named in config (`hooks: [{name: redact, options: {...}}]`) and found among the
-built-ins, `register_hook()` calls and the `modelgate.hooks` entry-point group.
+built-ins, `register_hook()` calls and the `modelgate.hooks` entry-point group
+(`modelgate.plugins`); their config, `HookConfig`, is part of the settings.
 With no hooks configured the router holds no chain at all: zero cost.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from modelgate.config import HookConfig
 from modelgate.errors import GatewayError, request_rejected
+from modelgate.plugins import HOOKS
 
-ENTRY_POINT_GROUP = "modelgate.hooks"
-_BUILTIN = {"redact": "modelgate.hooks.redaction:RedactionHook"}
-_registered: dict[str, Callable[..., Any]] = {}
-
-
-class HookConfig(BaseModel):
-    """One configured hook."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    name: str
-    options: dict[str, Any] = Field(default_factory=dict)
+ENTRY_POINT_GROUP = HOOKS.group
 
 
 def register_hook(name: str, factory: Callable[..., Any]) -> None:
     """Make `name` usable in the `hooks` config; `factory(**options)` builds the hook."""
-    _registered[name] = factory
+    HOOKS.register(name, factory)
 
 
 def known_hooks() -> list[str]:
     """Every name that can appear in the `hooks` config: built-ins, registered, plugins."""
-    plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return sorted(set(_BUILTIN) | set(_registered) | plugins)
+    return HOOKS.names()
 
 
 def hook_factory(name: str) -> Callable[..., Any]:
     """What builds hook `name` from its options; ValueError naming the known hooks if none."""
-    if name in _registered:
-        return _registered[name]
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == name:
-            factory: Callable[..., Any] = ep.load()
-            return factory
-    if name in _BUILTIN:
-        module, attr = _BUILTIN[name].split(":")
-        built_in: Callable[..., Any] = getattr(importlib.import_module(module), attr)
-        return built_in
-    raise ValueError(f"unknown hook {name!r}; known: {', '.join(known_hooks())}")
+    factory = HOOKS.factory(name)
+    if factory is None:
+        raise ValueError(f"unknown hook {name!r}; known: {', '.join(known_hooks())}")
+    return factory
 
 
 def veto(message: str, **metadata: str) -> GatewayError:

@@ -77,8 +77,31 @@ class CallContext:
         return self.deadline - time.monotonic()
 
 
-class Backend(Protocol):
-    """One runtime instance (an API account, an Ollama host, ...)."""
+class BackendAbilities(Protocol):
+    """The optional abilities of a backend, each declared by an accessor that answers None
+    when the backend lacks it. A wrapper forwards every one explicitly."""
+
+    def model_manager(self) -> ModelManager | None:
+        """This runtime's model management (pull, delete, ...), or None when it has none."""
+        ...
+
+    def model_describer(self) -> ModelDescriber | None:
+        """Who reports model details for GetModel, or None."""
+        ...
+
+    def token_counter(self) -> TokenCounter | None:
+        """An exact local tokenizer for the context-window check, or None."""
+        ...
+
+    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
+        """The GenerationConfig fields this backend sends for `target` (providers/params.py),
+        or None when it takes the whole request and owns every field (plugins)."""
+        ...
+
+
+class Backend(BackendAbilities, Protocol):
+    """One runtime instance (an API account, an Ollama host, ...): the RPCs, and the
+    optional abilities of `BackendAbilities`."""
 
     runtime: str
     """The runtime name used in model records, e.g. "openai" or "ollama/127.0.0.1:11434"."""
@@ -127,22 +150,10 @@ class Backend(Protocol):
         """Release connections."""
         ...
 
-    def model_manager(self) -> ModelManager | None:
-        """This runtime's model management (pull, delete, ...), or None when it has none."""
-        ...
 
-    def model_describer(self) -> ModelDescriber | None:
-        """Who reports model details for GetModel, or None."""
-        ...
-
-    def token_counter(self) -> TokenCounter | None:
-        """An exact local tokenizer for the context-window check, or None."""
-        ...
-
-    def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
-        """The GenerationConfig fields this backend sends for `target` (providers/params.py),
-        or None when it takes the whole request and owns every field (plugins)."""
-        ...
+def ability_accessors() -> tuple[str, ...]:
+    """The accessor names `BackendAbilities` declares, in declaration order."""
+    return tuple(name for name in vars(BackendAbilities) if not name.startswith("_"))
 
 
 class BackendDefaults:

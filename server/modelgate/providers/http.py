@@ -39,7 +39,7 @@ from modelgate.errors import (
 from modelgate.providers.base import CallContext
 from modelgate.providers.upstream_errors import classify_body
 from modelgate.providers.upstream_json import parse
-from modelgate.routing.records import host_port
+from modelgate.records import host_port
 
 DEFAULT_CONNECTIONS = 4096
 """Pooled connections per runtime (runtime option `max_connections`). Each open stream

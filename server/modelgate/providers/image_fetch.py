@@ -25,7 +25,6 @@ import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from typing_extensions import override
 
-from modelgate.api.validation import IMAGE_MAGIC
 from modelgate.errors import invalid_argument, quoted, upstream_timeout
 from modelgate.providers.addresses import (
     IPAddress,
@@ -34,6 +33,7 @@ from modelgate.providers.addresses import (
     url_refusal,
 )
 from modelgate.providers.base import CallContext, Target
+from modelgate.providers.structs import IMAGE_MAGIC
 from modelgate.v1 import chat_pb2, content_pb2
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024

@@ -3,8 +3,8 @@
 A third-party package adds a backend kind either by calling
 `register_provider("mykind", MyBackend)` before the server starts, or by
 declaring an entry point in the `modelgate.providers` group whose object is
-the factory. A factory takes `(runtime_name, RuntimeConfig)` and returns a
-`Backend`.
+the factory (the lookup itself, and the built-ins' names, are in `modelgate.plugins`).
+A factory takes `(runtime_name, RuntimeConfig)` and returns a `Backend`.
 
 Optional abilities are declared by the accessors `model_manager()`,
 `model_describer()` and `token_counter()` (`BackendDefaults` answers None to
@@ -15,73 +15,55 @@ and it offers none of the optional abilities; a warning says what to add.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 from typing_extensions import override
 
 from modelgate.config import RuntimeConfig
-from modelgate.providers.base import Backend, BackendDefaults, CallContext, Target
+from modelgate.plugins import PROVIDERS
+from modelgate.providers.base import (
+    Backend,
+    BackendDefaults,
+    CallContext,
+    Target,
+    ability_accessors,
+)
 from modelgate.v1 import model_pb2
 
 BackendFactory = Callable[[str, RuntimeConfig], Backend]
-ENTRY_POINT_GROUP = "modelgate.providers"
-ABILITY_ACCESSORS = ("model_manager", "model_describer", "token_counter", "generation_params")
+ENTRY_POINT_GROUP = PROVIDERS.group
 log = logging.getLogger(__name__)
-
-# Built-ins are imported on first use so a gateway without Anthropic models
-# never imports the Anthropic SDK.
-_BUILTIN: dict[str, str] = {
-    "echo": "modelgate.providers.echo_factory:create",
-    "openai": "modelgate.providers.openai.backend:create",
-    "openai_compatible": "modelgate.providers.openai.backend:create",
-    "lmstudio": "modelgate.providers.openai.backend:create_lmstudio",
-    "anthropic": "modelgate.providers.anthropic.backend:create",
-    "ollama": "modelgate.providers.ollama.backend:create",
-    "gemini": "modelgate.providers.gemini.backend:create",
-}
-_registered: dict[str, BackendFactory] = {}
 
 
 def register_provider(kind: str, factory: BackendFactory) -> None:
     """Make runtimes of `kind` in the catalog use `factory`; overrides built-ins."""
-    _registered[kind] = factory
+    PROVIDERS.register(kind, factory)
 
 
 def builtin_kinds() -> tuple[str, ...]:
     """The kinds that ship with the gateway, in declaration order."""
-    return tuple(_BUILTIN)
+    return tuple(PROVIDERS.builtin)
 
 
 def known_kinds() -> list[str]:
     """Every kind that can be named in a runtime's `kind`."""
-    plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return sorted(set(_BUILTIN) | set(_registered) | plugins)
+    return PROVIDERS.names()
 
 
 def factory_for(kind: str) -> BackendFactory:
     """The factory for `kind`: registered, then entry point, then built-in."""
-    if kind in _registered:
-        return _registered[kind]
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == kind:
-            factory: BackendFactory = ep.load()
-            _registered[kind] = factory
-            return factory
-    if kind in _BUILTIN:
-        module_name, attr = _BUILTIN[kind].split(":")
-        factory = getattr(importlib.import_module(module_name), attr)
-        _registered[kind] = factory
-        return factory
-    raise KeyError(f"unknown provider kind {kind!r}; known: {', '.join(known_kinds())}")
+    factory: BackendFactory | None = PROVIDERS.factory(kind)
+    if factory is None:
+        raise KeyError(f"unknown provider kind {kind!r}; known: {', '.join(known_kinds())}")
+    return factory
 
 
 def _lacks_accessors(backend: Backend) -> list[str]:
-    """Accessors missing from a freshly created backend (checked once, before any wrapper)."""
-    return [name for name in ABILITY_ACCESSORS if not callable(getattr(backend, name, None))]
+    """Accessors missing from a freshly created backend (checked once, before any wrapper):
+    a plugin's conformance to the protocol at the boundary, not a lookup of an ability."""
+    return [name for name in ability_accessors() if not callable(getattr(backend, name, None))]
 
 
 def create_backend(name: str, config: RuntimeConfig) -> Backend:

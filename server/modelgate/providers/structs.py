@@ -1,4 +1,4 @@
-"""Shared content helpers: the text of messages and answers.
+"""Shared content helpers: the text of messages and answers, the image types accepted.
 
 The free-form JSON fields (tool parameters, schemas, arguments) are read and
 written by `modelgate.providers.json_fields`.
@@ -9,6 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from modelgate.v1 import content_pb2
+
+IMAGE_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+"""The image types the gateway accepts, by the bytes they start with (checked on request
+bytes by the api layer and on fetched images by the providers)."""
 
 
 def content_text(parts: Iterable[content_pb2.ContentPart]) -> str:

@@ -32,10 +32,10 @@ from collections.abc import Mapping, Sequence
 from modelgate.config import RoutingConfig
 from modelgate.errors import GatewayError, circuit_open, provider_unavailable
 from modelgate.providers.base import CallContext
+from modelgate.records import host_port
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
 from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
-from modelgate.routing.records import host_port
 from modelgate.v1 import stream_pb2
 from modelgate.v1.errors_pb2 import ErrorReason
 

@@ -36,13 +36,13 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.params import OPEN_GATE, ParamGate, feature_gaps, params_of
 from modelgate.providers.registry import create_backend
-from modelgate.routing.balancer import StatsBoard
-from modelgate.routing.records import (
+from modelgate.records import (
     CAPABILITY_FIELDS,
     has_capability,
     host_port,
     model_record,
 )
+from modelgate.routing.balancer import StatsBoard
 from modelgate.v1 import chat_pb2, model_pb2, tokens_pb2
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from modelgate.errors import (
 )
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import CallContext
+from modelgate.records import has_capability
 from modelgate.routing.admission import Admission, admit
 from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
@@ -30,7 +31,6 @@ from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.context_window import fit_plan
 from modelgate.routing.cost import fill_cost
 from modelgate.routing.memory import Memory, Transcript, replay
-from modelgate.routing.records import has_capability
 from modelgate.routing.structured import (
     enforce,
     invalid_output,

@@ -1,11 +1,13 @@
-"""The gateway's RPC middleware: auth, the SERVER span and per-RPC metrics.
+"""The gateway's RPC middleware: the SERVER span and per-RPC metrics.
 
 Applied only when one of them is enabled, and only to `modelgate.v1.ModelGateway`'s
 handlers: health and reflection stay open and untraced (Kubernetes probes send
 no metadata). The handlers are wrapped once, at registration, rather than by a
 `grpc.aio.ServerInterceptor`: grpc.aio runs an interceptor chain on every call,
 which measured ~25 us of CPU per call here (`python -m bench.compare`), more
-than the work the middleware itself does.
+than the work the middleware itself does. Auth is not its concern: it runs outside,
+in the api layer (`modelgate.api.auth_gate`), which reports the calls it refuses
+to `refused` and sets the caller's key id that `caller` reads for the cost metric.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from modelgate.api.auth import Authenticator, caller_key_id
-from modelgate.api.status import abort
 from modelgate.errors import GatewayError
+from modelgate.records import usage_holder
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import W3C
 
 SERVICE = "modelgate.v1.ModelGateway"
 Known = Callable[[str], bool]
+Caller = Callable[[], str]
+"""The key id of the current call ("" without auth)."""
 
 
 @dataclass(slots=True)
@@ -43,14 +46,6 @@ class _Call:
     key_id: str = ""
 
 
-def _usage_of(message: Any) -> Any:
-    if hasattr(message, "usage"):
-        return message
-    if hasattr(message, "end") and message.HasField("end"):
-        return message.end
-    return None
-
-
 def _is_token(event: Any) -> bool:
     """A text, tool-call or reasoning delta (reasoning is generated output too, so it ends
     the time to first token); PullModel's progress has no `event` oneof (WhichOneof raises)."""
@@ -62,20 +57,20 @@ def _is_token(event: Any) -> bool:
 
 
 class RpcMiddleware:
-    """Auth, tracing and metrics around every gateway RPC."""
+    """Tracing and metrics around every gateway RPC."""
 
     def __init__(
         self,
         *,
         tracer: trace.Tracer | None,
         metrics: Metrics | None,
-        auth: Authenticator | None,
         known_model: Known,
+        caller: Caller | None = None,
     ) -> None:
         self.tracer = tracer
         self.metrics = metrics
-        self.auth = auth
         self.known_model = known_model
+        self.caller = caller
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -90,7 +85,7 @@ class RpcMiddleware:
             behavior: Any = handler.unary_unary
 
             async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                call = await self._begin(rpc, request, context)
+                call = self._begin(rpc, request, context)
                 try:
                     response = await behavior(request, context)
                 except BaseException as error:
@@ -107,7 +102,7 @@ class RpcMiddleware:
         async def stream(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            call = await self._begin(rpc, request, context)
+            call = self._begin(rpc, request, context)
             last = None
             first_at = 0.0
             if self.metrics is not None:
@@ -132,12 +127,20 @@ class RpcMiddleware:
             stream, handler.request_deserializer, handler.response_serializer
         )
 
-    async def _begin(
-        self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> _Call:
+    def refused(
+        self,
+        rpc: str,
+        request: Any,
+        context: grpc.aio.ServicerContext[Any, Any],
+        error: GatewayError,
+    ) -> None:
+        """Record a call refused before it ran (by auth): counted and traced with its status."""
+        self._end(self._begin(rpc, request, context), context, error, None)
+
+    def _begin(self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> _Call:
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         model = requested if requested and self.known_model(requested) else "unknown"
-        call = _Call(rpc, model, time.perf_counter())
+        call = _Call(rpc, model, time.perf_counter(), key_id=self.caller() if self.caller else "")
         if self.tracer is not None:
             carrier = {
                 k: v
@@ -160,15 +163,6 @@ class RpcMiddleware:
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.
                 call.token = otel_context.attach(trace.set_span_in_context(call.span, parent))
-        if self.auth is not None:
-            try:
-                key = self.auth.identify(context.invocation_metadata())
-                await self.auth.admit(key, requested if isinstance(requested, str) else "")
-            except GatewayError as error:
-                self._end(call, context, error, None)
-                await abort(context, error)
-            call.key_id = key.id
-            caller_key_id.set(key.id)
         return call
 
     def _end(
@@ -186,9 +180,7 @@ class RpcMiddleware:
             code = context.code() or grpc.StatusCode.UNKNOWN
         else:
             code = grpc.StatusCode.OK
-        done = _usage_of(result) if result is not None else None
-        if self.auth is not None and done is not None and call.key_id:
-            self.auth.charge(call.key_id, done.usage.input_tokens + done.usage.output_tokens)
+        done = usage_holder(result) if result is not None else None
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:

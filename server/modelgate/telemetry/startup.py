@@ -16,9 +16,10 @@ from typing import Any
 
 from modelgate.config import Settings
 from modelgate.config_cli import without_password
+from modelgate.records import public_endpoint
 from modelgate.routing.catalog import Catalog, RuntimeState
-from modelgate.routing.records import public_endpoint
 from modelgate.telemetry.tracing import tracing_mode
+from modelgate.version import version
 
 log = logging.getLogger("modelgate.startup")
 
@@ -53,8 +54,6 @@ def _reachability(state: RuntimeState) -> str:
 
 def summary(settings: Settings, catalog: Catalog, host: str, port: int) -> dict[str, Any]:
     """The facts of the start-up record (no secret: URLs as host, port and path only)."""
-    from modelgate.cli import version  # the installed version, as `--version` reports it
-
     server, telemetry = settings.server, settings.telemetry
     tls = "off"
     if server.tls_cert_file is not None:

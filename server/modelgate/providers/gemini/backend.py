@@ -41,7 +41,7 @@ from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_even
 from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.upstream_json import count, items, obj, objects
-from modelgate.routing.records import public_endpoint
+from modelgate.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,

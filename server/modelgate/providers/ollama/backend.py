@@ -56,7 +56,7 @@ from modelgate.providers.ollama.response import (
 from modelgate.providers.ollama.stream import chat_events, generate_events, parse_line
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.reasoning_parts import is_plain, note_unsent, unsent_reasoning
-from modelgate.routing.records import public_endpoint
+from modelgate.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,

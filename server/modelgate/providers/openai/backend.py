@@ -42,7 +42,7 @@ from modelgate.providers.openai.stream import ChunkState, chat_deltas, chunks, c
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.reasoning_parts import is_plain, never, note_unsent, unsent_reasoning
 from modelgate.providers.upstream_json import count, items, obj, objects, text
-from modelgate.routing.records import public_endpoint
+from modelgate.records import public_endpoint
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,

@@ -1,7 +1,11 @@
-"""Turning catalog configuration into `modelgate.v1.Model` records (the proto is the model)."""
+"""Model records shared by routing and the providers: `modelgate.v1.Model` from the catalog
+configuration (the proto is the model), capability lookups, and how an upstream URL is
+named in public (its endpoint) and in logs (host:port). Below both layers, so a backend
+never imports routing."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from modelgate.config import ModelConfig, RuntimeConfig
@@ -71,3 +75,13 @@ def has_capability(record: model_pb2.Model, capability: int) -> bool:
     """Whether `record` has the `modelgate.v1.Capability` value `capability`."""
     name = CAPABILITY_FIELDS.get(capability)
     return name is None or bool(getattr(record.capabilities, name))
+
+
+def usage_holder(message: Any) -> Any:
+    """The message carrying a finished call's usage: a unary answer itself, or a stream's
+    `end` event; None for answers without usage and for stream events before the end."""
+    if hasattr(message, "usage"):
+        return message
+    if hasattr(message, "end") and message.HasField("end"):
+        return message.end
+    return None

@@ -1,0 +1,370 @@
+"""Scenario 6: the price of each hot-path feature, data-driven by `FEATURES`.
+
+To add a feature, append a `Feature` with the config key that turns it on, the overlay,
+any request metadata and a `verify` function that proves it is active.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from pydantic import BaseModel
+
+from bench.harness import Bench
+from bench.load import H2Result, combine
+from bench.procs import Proc, free_port, http_get
+from bench.scenarios.common import (
+    UNARY_PROMPT,
+    Row,
+    answer_size,
+    chat_request,
+    print_progress,
+    rounded,
+)
+from bench.scenarios.profile import h2load_argv, profile_one
+from bench.scenarios.unary import UnaryTargets
+from bench.servers import Server
+from bench.tools import Tool
+from modelgate.config import Settings
+from modelgate.v1 import chat_pb2, generation_pb2
+
+
+# ------------------------------------------------------------- 6. feature prices
+@dataclass
+class FeatureRun:
+    """What a feature scenario needs at run time."""
+
+    server: Server
+    request: chat_pb2.ChatRequest
+    metadata: tuple[tuple[str, str], ...] = ()
+    sink: str = ""
+    metrics_port: int = 0
+
+
+@dataclass
+class Feature:
+    """One hot-path feature, measured only when its config key exists.
+
+    `keys`: dotted paths into `Settings`; the first that exists selects the
+    overlay of the same index. A feature with an empty overlay and no sink or
+    metrics port runs on the baseline gateway itself (only the request differs).
+    `verify` returns "" when the feature is visibly active, else why not.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    overlays: tuple[dict[str, Any], ...] = ()
+    model: str = "gpt-4o"
+    metadata: tuple[tuple[str, str], ...] = ()
+    tweak: Callable[[chat_pb2.ChatRequest], None] | None = None
+    needs_sink: bool = False
+    needs_metrics_port: bool = False
+    expect_upstream: bool = True
+    verify: Callable[[Bench, FeatureRun], str] | None = None
+    budget_pct: float | None = None
+
+
+AUTH_KEY = "bench-caller-key"
+
+
+def _verify_tracing(bench: Bench, run: FeatureRun) -> str:
+    deadline = time.monotonic() + 8
+    spans = 0
+    while time.monotonic() < deadline:
+        spans = int(json.loads(http_get(run.sink + "/stats"))["spans"])
+        if spans:
+            return ""
+        time.sleep(0.25)
+    return "tracing key accepted but no span reached the OTLP sink"
+
+
+def _verify_auth(bench: Bench, run: FeatureRun) -> str:
+    _, code, _ = bench.call(run.server, "Chat", run.request, chat_pb2.ChatResponse)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return ""
+    return f"a call without a key was answered {code.name}, not UNAUTHENTICATED"
+
+
+def _verify_metrics(bench: Bench, run: FeatureRun) -> str:
+    try:
+        text = http_get(f"http://127.0.0.1:{run.metrics_port}/metrics").decode()
+    except OSError as exc:
+        return f"no Prometheus endpoint ({exc})"
+    return "" if "modelgate" in text else "Prometheus endpoint has no modelgate series"
+
+
+def _verify_cache(bench: Bench, run: FeatureRun) -> str:
+    reply, code, details = bench.call(
+        run.server, "Chat", run.request, chat_pb2.ChatResponse, metadata=run.metadata
+    )
+    if reply is None:
+        return f"{code.name}: {details}"
+    assert isinstance(reply, chat_pb2.ChatResponse)
+    hit = reply.metadata.get("cache", "")
+    return "" if hit == "hit" else f"second identical call was not a cache hit (cache={hit!r})"
+
+
+def _verify_alias(bench: Bench, run: FeatureRun) -> str:
+    reply, code, details = bench.call(run.server, "Chat", run.request, chat_pb2.ChatResponse)
+    if reply is None:
+        return f"{code.name}: {details}"
+    assert isinstance(reply, chat_pb2.ChatResponse)
+    return "" if reply.model == "gpt-4o" else f"alias answered by {reply.model!r}"
+
+
+def _cacheable(request: chat_pb2.ChatRequest) -> None:
+    request.cache_control.mode = generation_pb2.CACHE_MODE_USE
+    request.cache_control.allow_sampled = True
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "tracing (OTLP export)",
+        keys=("telemetry.tracing",),
+        overlays=({"telemetry": {"tracing": "otlp"}},),
+        needs_sink=True,
+        verify=_verify_tracing,
+        budget_pct=10.0,
+    ),
+    Feature(
+        "tracing, 10% of root traces sampled",
+        keys=("telemetry.trace_sample_ratio",),
+        overlays=({"telemetry": {"tracing": "otlp", "trace_sample_ratio": 0.1}},),
+        needs_sink=True,
+    ),
+    Feature(
+        "tracing on, no root trace sampled (the fixed cost)",
+        keys=("telemetry.trace_sample_ratio",),
+        overlays=({"telemetry": {"tracing": "otlp", "trace_sample_ratio": 0.0}},),
+        needs_sink=True,
+    ),
+    Feature(
+        "auth (API key)",
+        keys=("auth.enabled",),
+        overlays=(
+            {
+                "auth": {
+                    "enabled": True,
+                    "keys": [
+                        {"id": "bench", "sha256": hashlib.sha256(AUTH_KEY.encode()).hexdigest()}
+                    ],
+                }
+            },
+        ),
+        metadata=(("authorization", f"Bearer {AUTH_KEY}"),),
+        verify=_verify_auth,
+    ),
+    Feature(
+        "metrics (Prometheus)",
+        keys=("telemetry.metrics",),
+        overlays=({"telemetry": {"metrics": True}},),
+        needs_metrics_port=True,
+        verify=_verify_metrics,
+    ),
+    Feature(
+        "cache hit",
+        # The memory cache is always there; callers ask for it per request.
+        keys=("state.cache_entries", "cache", "state.cache"),
+        overlays=({}, {"cache": {"enabled": True}}, {"state": {"cache": {"enabled": True}}}),
+        tweak=_cacheable,
+        expect_upstream=False,
+        verify=_verify_cache,
+    ),
+    Feature(
+        "routing through an alias",
+        keys=("aliases",),
+        overlays=({},),
+        model="pool",
+        verify=_verify_alias,
+    ),
+)
+
+
+def config_key_exists(path: str) -> bool:
+    """True when `Settings` has the dotted field path (e.g. `telemetry.tracing`)."""
+    model: type[BaseModel] | None = Settings
+    for part in path.split("."):
+        if model is None or part not in model.model_fields:
+            return False
+        annotation = model.model_fields[part].annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return True
+
+
+def scenario_features(
+    bench: Bench, gw: Server, targets: UnaryTargets, pyspy: Tool | None = None
+) -> list[Row]:
+    """Each present feature on vs off, interleaved (its own gateway process when needed).
+
+    Every feature's gateway is started up front, in parallel, so the start-up
+    cost is paid once; idle gateways use no CPU while another one is measured.
+    A feature on its own gateway is compared with a twin started at the same
+    time with the baseline config, not with the long-running baseline gateway:
+    same-age processes (same heap, same conversation-store fill).
+    """
+    rows: list[Row] = []
+    setups: list[tuple[Feature, FeatureRun | str]] = []
+    extra: list[Proc] = []
+    twin = bench.start_gateway("modelgate-feature-off", wait=False)
+    extra.append(twin.proc)
+    try:
+        for feature in FEATURES:
+            index = next((i for i, k in enumerate(feature.keys) if config_key_exists(k)), None)
+            if index is None:
+                setups.append((feature, "n/a (feature not present)"))
+                continue
+            try:
+                started = _start_feature(bench, gw, feature, index, extra)
+            except Exception as exc:  # one feature must not sink the run
+                setups.append((feature, f"n/a ({type(exc).__name__}: {exc})"[:300]))
+                continue
+            setups.append((feature, started))
+        bench.wait_serving(twin)
+        for _, setup in setups:
+            if isinstance(setup, FeatureRun) and setup.server is not gw:
+                bench.wait_serving(setup.server)
+        for feature, setup in setups:
+            if isinstance(setup, str):
+                row: Row = {"feature": feature.name, "status": setup}
+            else:
+                off = twin if setup.server is not gw else gw
+                try:
+                    row = _measure_feature(
+                        bench, off, targets=targets, feature=feature, run=setup, pyspy=pyspy
+                    )
+                except Exception as exc:
+                    row = {"feature": feature.name, "status": f"n/a ({exc})"[:300]}
+                if setup.server is not gw:
+                    bench.procs.stop(setup.server.proc)
+            rows.append(row)
+            print_progress(rows[-1:])
+    finally:
+        for _, setup in setups:
+            if isinstance(setup, FeatureRun) and setup.server is not gw:
+                bench.procs.stop(setup.server.proc)
+        for proc in extra:
+            bench.procs.stop(proc)
+    return rows
+
+
+def _start_feature(
+    bench: Bench, gw: Server, feature: Feature, index: int, extra: list[Proc]
+) -> FeatureRun:
+    """Start what the feature needs (sink, gateway) without waiting for the gateway."""
+    request = chat_request(feature.model, UNARY_PROMPT)
+    if feature.tweak is not None:
+        feature.tweak(request)
+    run = FeatureRun(gw, request, feature.metadata)
+    overlay = dict(feature.overlays[index]) if feature.overlays else {}
+    env: dict[str, str] = {}
+    if feature.needs_sink:
+        sink = bench.procs.start("otlp-sink", bench.python("bench.otlp_sink"))
+        extra.append(sink)
+        run.sink = sink.first_line(30)
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": run.sink,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_SERVICE_NAME": "modelgate-bench",
+        }
+    if feature.needs_metrics_port:
+        run.metrics_port = free_port()
+        telemetry = {**overlay.get("telemetry", {}), "metrics_port": run.metrics_port}
+        overlay = {**overlay, "telemetry": telemetry}
+    if overlay or env:
+        name = f"modelgate-{feature.keys[index].replace('.', '-')}"
+        run.server = bench.start_gateway(name, overlay=overlay, env=env, wait=False)
+    return run
+
+
+def _measure_feature(
+    bench: Bench,
+    baseline: Server,
+    *,
+    targets: UnaryTargets,
+    feature: Feature,
+    run: FeatureRun,
+    pyspy: Tool | None,
+) -> Row:
+    server, request = run.server, run.request
+    reply, code, details = bench.call(
+        server, "Chat", request, chat_pb2.ChatResponse, metadata=feature.metadata
+    )
+    if reply is None:
+        return {"feature": feature.name, "status": f"n/a (call failed: {code.name} {details})"}
+    on_body = bench.grpc_body(request, "feature")
+    headers = tuple(f"{k}: {v}" for k, v in feature.metadata)
+    on_bytes = answer_size(reply)
+
+    def off_at(c: int) -> H2Result:
+        return bench.measure_grpc(
+            "feature-off",
+            baseline,
+            "Chat",
+            targets.gw_body,
+            answer_bytes=targets.gw_bytes,
+            concurrency=c,
+        )
+
+    def on_at(c: int) -> H2Result:
+        return bench.measure_grpc(
+            "feature-on",
+            server,
+            "Chat",
+            on_body,
+            answer_bytes=on_bytes,
+            concurrency=c,
+            headers=headers,
+            expect_upstream=feature.expect_upstream,
+        )
+
+    c = bench.mode.feature_concurrency
+    off_runs, on_runs = [], []
+    for _ in range(bench.mode.feature_repeats):
+        off_runs.append(off_at(c))
+        on_runs.append(on_at(c))
+    off, on = combine(off_runs), combine(on_runs)
+    singles = (off_at(1), on_at(1)) if bench.mode.feature_latency else None
+    problem = feature.verify(bench, run) if feature.verify else ""
+    cost = 100 * (1 - on.rps / off.rps) if off.rps else math.nan
+    row: Row = {
+        "feature": feature.name,
+        "status": "measured" if not problem else f"measured, but {problem}",
+        "active": not problem,
+        "concurrency": c,
+        "rps_off": rounded(off.rps, 1),
+        "rps_on": rounded(on.rps, 1),
+        "throughput_cost_pct": rounded(cost, 1),
+        "cpu_us_per_req_off": rounded(off.cpu_us_per_request("server"), 1),
+        "cpu_us_per_req_on": rounded(on.cpu_us_per_request("server"), 1),
+        "cpu_cost_pct": rounded(
+            100 * (on.cpu_us_per_request("server") / off.cpu_us_per_request("server") - 1), 1
+        ),
+        "budget_pct": feature.budget_pct,
+    }
+    measured = [off, on, *(singles or ())]
+    if singles is not None:
+        row.update(
+            p50_c1_off_ms=rounded(singles[0].p50_ms),
+            p50_c1_on_ms=rounded(singles[1].p50_ms),
+            added_p50_c1_ms=rounded(singles[1].p50_ms - singles[0].p50_ms),
+        )
+    row["verified"] = all(r.verified for r in measured)
+    checks = sorted({check for r in measured for check in r.checks})
+    if checks:
+        row["checks"] = checks
+    if cost > 10 and bench.mode.profile_features and pyspy is not None and pyspy.ok:
+        label = f"feature-{feature.name.split()[0]}"
+        load = h2load_argv(server, on_body, headers)
+        row["profile"] = profile_one(bench, label, server, pyspy, load=load)
+    return row

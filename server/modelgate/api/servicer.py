@@ -47,7 +47,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_chat(request, live.limits)
-            return await live.router.chat(request, call_context(context, live.limits))
+            return await live.pipeline.chat(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -59,7 +59,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_chat(request, live.limits)
-            events = live.router.stream_chat(request, call_context(context, live.limits))
+            events = live.pipeline.stream_chat(request, call_context(context, live.limits))
             async for event in capped_stream(events, live.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
@@ -73,7 +73,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_complete(request, live.limits)
-            return await live.router.complete(request, call_context(context, live.limits))
+            return await live.pipeline.complete(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 
@@ -85,7 +85,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_complete(request, live.limits)
-            events = live.router.stream_complete(request, call_context(context, live.limits))
+            events = live.pipeline.stream_complete(request, call_context(context, live.limits))
             async for event in capped_stream(events, live.limits.stream_max_seconds):
                 yield event
         except Exception as exc:
@@ -99,7 +99,7 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         try:
             ensure_decoded(request)
             validate_embed(request, live.limits)
-            return await live.router.embed(request, call_context(context, live.limits))
+            return await live.pipeline.embed(request, call_context(context, live.limits))
         except Exception as exc:
             await abort(context, exc)
 

@@ -72,6 +72,8 @@ class CallContext:
     """Headers (W3C trace context) to put on the upstream HTTP request."""
     max_line_bytes: int = UPSTREAM_MAX_LINE_BYTES
     """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
+    caller: str = ""
+    """The authenticated caller's key id ("" without auth): whose conversations and totals."""
 
     def remaining(self) -> float | None:
         """Seconds left before the caller's deadline (None: no deadline)."""

@@ -17,25 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import grpc
 
-from modelgate.api.auth import caller_key_id
 from modelgate.config import StateConfig
 from modelgate.errors import GatewayError, bounded, quoted, state_unavailable
-from modelgate.providers.json_fields import arguments_text, tool_call
-from modelgate.providers.structs import content_text
+from modelgate.providers.base import AnyChatRequest
 from modelgate.routing.catalog import Deployment
 from modelgate.state.cache import cache_key
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State
-from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 log = logging.getLogger(__name__)
-_USE = generation_pb2.CACHE_MODE_USE
-_REFRESH = generation_pb2.CACHE_MODE_REFRESH
-_BYPASS = generation_pb2.CACHE_MODE_BYPASS
+R = TypeVar("R", bound=AnyChatRequest)
+USE = generation_pb2.CACHE_MODE_USE
+BYPASS = generation_pb2.CACHE_MODE_BYPASS
 
 
 def _not_found(response_id: str) -> GatewayError:
@@ -60,38 +58,24 @@ class Memory:
         self.state = state
         self.config = config
 
-    async def continue_conversation(self, request: Any, plan: list[Deployment]) -> list[Deployment]:
-        """Prepend the stored history named by `previous_response_id` (in place).
-
-        The plan's first choice decides who holds the history. When its upstream
-        does, only deployments continuing on that same runtime stay in the plan:
-        elsewhere the id means nothing and the history would be lost.
-        """
+    async def with_history(self, request: R, caller: str) -> R:
+        """A copy of `request` continuing the stored conversation its `previous_response_id`
+        names (history first, then the new messages); the id is cleared on the copy."""
         previous = request.previous_response_id
-        if not previous:
-            return plan
-        first = plan[0]
-        if first.target.conversation == "upstream":
-            return [
-                d
-                for d in plan
-                if d.target.conversation == "upstream" and d.record.runtime == first.record.runtime
-            ]
         try:
-            history = await self.state.conversations.load(previous, caller_key_id.get())
+            history = await self.state.conversations.load(previous, caller)
         except StateUnavailableError as exc:
             raise state_unavailable("conversation store", exc) from exc
         if history is None:
             raise _not_found(previous)
-        current = list(request.messages)
-        del request.messages[:]
-        request.messages.extend(history)
-        request.messages.extend(current)
-        request.previous_response_id = ""
-        return plan
+        continued = type(request)(messages=history)
+        # Repeated fields append: the history, then the new messages.
+        continued.MergeFrom(cast(Any, request))
+        continued.previous_response_id = ""
+        return continued
 
     async def remember(
-        self, request: Any, response_id: str, content: Any, deployment: Deployment
+        self, request: Any, response_id: str, content: Any, deployment: Deployment, caller: str
     ) -> None:
         """Store the conversation including the answer under `response_id`."""
         if deployment.target.conversation == "upstream":
@@ -99,7 +83,7 @@ class Memory:
         answer = content_pb2.Message(role=content_pb2.ROLE_ASSISTANT, parts=content)
         try:
             await self.state.conversations.save(
-                response_id, caller_key_id.get(), [*request.messages, answer], deployment.record.id
+                response_id, caller, [*request.messages, answer], deployment.record.id
             )
         except StateUnavailableError as exc:
             # The answer exists and was paid for: deliver it; only its continuation is lost.
@@ -109,14 +93,14 @@ class Memory:
         """USE, REFRESH or BYPASS for this request on this deployment."""
         mode: int = request.cache_control.mode
         if mode == generation_pb2.CACHE_MODE_UNSPECIFIED:
-            mode = _USE if deployment.target.cache else _BYPASS
-        if mode != _BYPASS and not _reproducible(request):
-            return _BYPASS
+            mode = USE if deployment.target.cache else BYPASS
+        if mode != BYPASS and not _reproducible(request):
+            return BYPASS
         return mode
 
     async def cached(self, request: Any, deployment: Deployment) -> chat_pb2.ChatResponse | None:
         """A cached answer for the request, or None."""
-        if self.cache_mode(request, deployment) != _USE:
+        if self.cache_mode(request, deployment) != USE:
             return None
         try:
             raw = await self.state.cache.get(cache_key(deployment.record.id, request))
@@ -132,7 +116,7 @@ class Memory:
         self, request: Any, deployment: Deployment, response: chat_pb2.ChatResponse
     ) -> None:
         """Cache a fresh unary answer when the request's mode allows it."""
-        if self.cache_mode(request, deployment) == _BYPASS:
+        if self.cache_mode(request, deployment) == BYPASS:
             return
         key = cache_key(deployment.record.id, request)
         try:
@@ -142,91 +126,15 @@ class Memory:
         except StateUnavailableError as exc:
             log.warning("response not cached: %s", exc)
 
-    async def count(self, model: str, usage: generation_pb2.Usage, cost_usd: float) -> None:
+    async def count(
+        self, model: str, usage: generation_pb2.Usage, cost_usd: float, caller: str
+    ) -> None:
         """Add a call's usage to the per-model, per-key totals."""
         with contextlib.suppress(StateUnavailableError):  # reporting must not fail calls
             await self.state.totals.add(
                 model,
-                caller_key_id.get() or "anonymous",
+                caller or "anonymous",
                 usage.input_tokens,
                 usage.output_tokens,
                 cost_usd,
             )
-
-
-class Transcript:
-    """Rebuilds a streamed answer's content parts, so a stream can be remembered too."""
-
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.calls: dict[int, list[str]] = {}
-
-    def add(self, event: chat_pb2.StreamChatResponse) -> None:
-        """Fold one stream event in."""
-        kind = event.WhichOneof("event")
-        if kind == "text_delta":
-            self.text.append(event.text_delta.text)
-        elif kind == "tool_call_delta":
-            delta = event.tool_call_delta
-            parts = self.calls.setdefault(delta.index, [delta.id, delta.name])
-            parts[0] = parts[0] or delta.id
-            parts[1] = parts[1] or delta.name
-            parts.append(delta.arguments_json)
-
-    def content(self) -> list[content_pb2.ContentPart]:
-        """The answer as content parts: text first, then tool calls in index order."""
-        parts = [content_pb2.ContentPart(text="".join(self.text))] if self.text else []
-        for _index, (call_id, name, *fragments) in sorted(self.calls.items()):
-            parts.append(
-                content_pb2.ContentPart(tool_call=tool_call(call_id, name, "".join(fragments)))
-            )
-        return parts
-
-
-def replay(response: chat_pb2.ChatResponse) -> list[chat_pb2.StreamChatResponse]:
-    """A cached unary answer as stream events (text in one delta, whole tool calls)."""
-    Event = chat_pb2.StreamChatResponse
-    # The contract promises an attempt event first; a replay is the cache's "attempt".
-    events = [
-        Event(
-            attempt=stream_pb2.AttemptStarted(
-                attempt=1,
-                kind=stream_pb2.ATTEMPT_KIND_FIRST,
-                model=response.model,
-                provider=response.provider,
-                runtime=response.runtime,
-            )
-        )
-    ]
-    text = content_text(response.content)
-    if text:
-        events.append(Event(text_delta=stream_pb2.TextDelta(text=text)))
-    calls = [p.tool_call for p in response.content if p.WhichOneof("data") == "tool_call"]
-    for index, call in enumerate(calls):
-        events.append(
-            Event(
-                tool_call_delta=stream_pb2.ToolCallDelta(
-                    index=index,
-                    id=call.id,
-                    name=call.name,
-                    arguments_json=arguments_text(call),
-                )
-            )
-        )
-    end = stream_pb2.StreamEnd(
-        id=response.id,
-        model=response.model,
-        provider=response.provider,
-        runtime=response.runtime,
-        finish_reason=response.finish_reason,
-        raw_finish_reason=response.raw_finish_reason,
-        usage=response.usage,
-        cost=response.cost,
-        metadata=response.metadata,
-        provider_response_id=response.provider_response_id,
-    )
-    if response.HasField("structured_output"):
-        end.structured_output.CopyFrom(response.structured_output)
-    end.structured_output_json = response.structured_output_json
-    events.append(Event(end=end))
-    return events

@@ -18,7 +18,6 @@ from typing import Any, TypeAlias
 
 from modelgate.errors import GatewayError
 from modelgate.providers.anthropic.response import finish_reason, usage
-from modelgate.providers.base import Target
 from modelgate.providers.upstream_errors import classify, unavailable
 from modelgate.providers.upstream_json import count, obj, parse_object, text
 from modelgate.v1 import stream_pb2
@@ -41,8 +40,6 @@ class StreamTranslator:
     """Stateful translation of one stream's events; `done` once message_stop arrived."""
 
     provider: str
-    target: Target
-    runtime: str
     json_tool: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     """The stream's HTTP response headers: give in-stream errors their request-id."""
@@ -155,9 +152,6 @@ class StreamTranslator:
 
     def _end(self) -> stream_pb2.StreamEnd:
         return stream_pb2.StreamEnd(
-            model=self.target.id,
-            provider=self.target.record.provider,
-            runtime=self.runtime,
             finish_reason=finish_reason(self._stop_reason, self.json_tool),
             raw_finish_reason=self._stop_reason or "",
             usage=usage(self.provider, self._usage),

@@ -104,9 +104,6 @@ class OpenAIBackend(BackendDefaults):
                 "/chat/completions", build.chat_body(target, request, stream=False), call
             )
             response = _chat_response(body, self.provider)
-        response.model = target.id
-        response.provider = target.record.provider
-        response.runtime = self.runtime
         return response
 
     async def stream_chat(
@@ -116,8 +113,6 @@ class OpenAIBackend(BackendDefaults):
             request = await self.images.inline(target, request, call)
         if target.api == "responses":
             async for event in responses_api.stream_chat(self.http, target, request, call):
-                if event.HasField("end"):
-                    self._stamp(event.end, target)
                 yield event
             return
         body = build.chat_body(target, request, stream=True)
@@ -130,14 +125,7 @@ class OpenAIBackend(BackendDefaults):
                         yield Event(text_delta=delta)
                     else:
                         yield Event(tool_call_delta=delta)
-        end = state.end()
-        self._stamp(end, target)
-        yield Event(end=end)
-
-    def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
-        end.model = target.id
-        end.provider = target.record.provider
-        end.runtime = self.runtime
+        yield Event(end=state.end())
 
     @override
     async def complete(
@@ -149,9 +137,6 @@ class OpenAIBackend(BackendDefaults):
         body, choice = _first_choice(answer, self.provider)
         raw_finish = text(self.provider, choice.get("finish_reason"), "choices[0].finish_reason")
         response = completion_pb2.CompleteResponse(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             text=text(self.provider, choice.get("text"), "choices[0].text"),
             finish_reason=finish_reason(raw_finish),
             raw_finish_reason=raw_finish,
@@ -172,9 +157,7 @@ class OpenAIBackend(BackendDefaults):
                 text = completion_text(chunk, state)
                 if text:
                     yield Event(text_delta=stream_pb2.TextDelta(text=text))
-        end = state.end()
-        self._stamp(end, target)
-        yield Event(end=end)
+        yield Event(end=state.end())
 
     @override
     async def embed(
@@ -191,9 +174,7 @@ class OpenAIBackend(BackendDefaults):
             body["user"] = request.user
         answer, _headers = await self.http.post_json("/embeddings", body, call)
         answer = obj(self.provider, answer, "its answer")
-        response = embedding_pb2.EmbedResponse(
-            model=target.id, provider=target.record.provider, runtime=self.runtime
-        )
+        response = embedding_pb2.EmbedResponse()
         vectors = _vectors(self.provider, answer.get("data"))
         if len(vectors) != len(request.inputs):
             raise invalid_response(

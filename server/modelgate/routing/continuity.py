@@ -1,0 +1,108 @@
+"""Conversation continuity as a layer: `previous_response_id` on every provider.
+
+Before the call: the plan is made (a conversation its upstream holds keeps only
+deployments that can continue it, `Router.continuing`), and when the gateway holds
+the conversation the request passed on is a copy with the stored history first
+(the caller's request is left as it came); the plan is fitted to the request
+after that, the history counting too. After the call: the conversation with its
+answer is stored under the answer's id, per caller (`CallContext.caller`), for
+the next request to name; a stream's answer is rebuilt from its deltas.
+"""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+
+from typing_extensions import override
+
+from modelgate.providers.base import AnyChatRequest, CallContext
+from modelgate.providers.json_fields import tool_call
+from modelgate.routing.catalog import Deployment
+from modelgate.routing.context_window import fit_plan
+from modelgate.routing.layers import Calls, Layer, Plan, Stream
+from modelgate.routing.memory import Memory, R
+from modelgate.routing.router import CHAT, STREAM_CHAT, Capability, Router
+from modelgate.v1 import chat_pb2, content_pb2
+
+
+class Continuity(Layer):
+    """Continues stored conversations and stores each answered one (Chat, StreamChat)."""
+
+    def __init__(self, inner: Calls, memory: Memory, router: Router) -> None:
+        super().__init__(inner)
+        self.memory = memory
+        self.router = router
+
+    async def _continued(
+        self, request: R, call: CallContext, plan: Plan | None, capabilities: tuple[Capability, ...]
+    ) -> tuple[R, Plan]:
+        router = self.router
+        plan = router.continuing(
+            request, router.plan(request.model, *capabilities) if plan is None else plan
+        )
+        if request.previous_response_id and plan[0].target.conversation != "upstream":
+            request = await self.memory.with_history(request, call.caller)
+        return request, fit_plan(plan, request)
+
+    @override
+    async def chat(
+        self, request: AnyChatRequest, call: CallContext, plan: Plan | None = None
+    ) -> chat_pb2.ChatResponse:
+        request, plan = await self._continued(request, call, plan, CHAT)
+        response = await self.inner.chat(request, call, plan)
+        served = _served(plan, response.model)
+        await self.memory.remember(request, response.id, response.content, served, call.caller)
+        return response
+
+    @override
+    async def stream_chat(
+        self, request: AnyChatRequest, call: CallContext, plan: Plan | None = None
+    ) -> Stream[chat_pb2.StreamChatResponse]:
+        request, plan = await self._continued(request, call, plan, STREAM_CHAT)
+        transcript = Transcript()
+        async with aclosing(self.inner.stream_chat(request, call, plan)) as events:
+            async for event in events:
+                if event.HasField("end"):
+                    content = transcript.content()
+                    await self.memory.remember(request, event.end.id, content, plan[0], call.caller)
+                else:
+                    transcript.add(event)
+                yield event
+
+
+def _served(plan: Plan, model: str) -> Deployment:
+    """The deployment of `plan` that answered as `model` (the plan's first for a cached
+    answer from a deployment no longer in it)."""
+    for deployment in plan:
+        if deployment.record.id == model:
+            return deployment
+    return plan[0]
+
+
+class Transcript:
+    """Rebuilds a streamed answer's content parts, so a stream can be remembered too."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.calls: dict[int, list[str]] = {}
+
+    def add(self, event: chat_pb2.StreamChatResponse) -> None:
+        """Fold one stream event in."""
+        kind = event.WhichOneof("event")
+        if kind == "text_delta":
+            self.text.append(event.text_delta.text)
+        elif kind == "tool_call_delta":
+            delta = event.tool_call_delta
+            parts = self.calls.setdefault(delta.index, [delta.id, delta.name])
+            parts[0] = parts[0] or delta.id
+            parts[1] = parts[1] or delta.name
+            parts.append(delta.arguments_json)
+
+    def content(self) -> list[content_pb2.ContentPart]:
+        """The answer as content parts: text first, then tool calls in index order."""
+        parts = [content_pb2.ContentPart(text="".join(self.text))] if self.text else []
+        for _index, (call_id, name, *fragments) in sorted(self.calls.items()):
+            parts.append(
+                content_pb2.ContentPart(tool_call=tool_call(call_id, name, "".join(fragments)))
+            )
+        return parts

@@ -7,7 +7,8 @@ that carries content runs them: Chat, StreamChat, Complete, StreamComplete and
 Embed (whose answer, vectors, holds no text but still passes `after`). Hooks are
 named in config (`hooks: [{name: redact, options: {...}}]`) and found among the
 built-ins, `register_hook()` calls and the `modelgate.hooks` entry-point group.
-With no hooks configured the router holds no chain at all: zero cost.
+With no hooks configured no hook layer is assembled at all: zero cost
+(`modelgate.routing.hook_layers`).
 """
 
 from __future__ import annotations

@@ -83,7 +83,12 @@ class CallContext:
 
 
 class Backend(Protocol):
-    """One runtime instance (an API account, an Ollama host, ...)."""
+    """One runtime instance (an API account, an Ollama host, ...).
+
+    Answers carry what only the upstream knows (content, usage, finish reasons, the
+    provider's response id); the router stamps the rest once for every backend: who
+    served (model, provider, runtime), the gateway id, cost, latency and attempts.
+    """
 
     runtime: str
     """The runtime name used in model records, e.g. "openai" or "ollama/127.0.0.1:11434"."""
@@ -91,7 +96,7 @@ class Backend(Protocol):
     async def chat(
         self, target: Target, request: AnyChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
-        """One assistant message. The router fills id, latency and cost."""
+        """One assistant message."""
         ...
 
     def stream_chat(

@@ -98,13 +98,11 @@ class OpenAIBackend(BackendDefaults):
         if self.images is not None:
             request = await self.images.inline(target, request, call)
         if target.api == "responses":
-            response = await responses_api.chat(self.http, target, request, call)
-        else:
-            body, _headers = await self.http.post_json(
-                "/chat/completions", build.chat_body(target, request, stream=False), call
-            )
-            response = _chat_response(body, self.provider)
-        return response
+            return await responses_api.chat(self.http, target, request, call)
+        body, _headers = await self.http.post_json(
+            "/chat/completions", build.chat_body(target, request, stream=False), call
+        )
+        return _chat_response(body, self.provider)
 
     async def stream_chat(
         self, target: Target, request: AnyChatRequest, call: CallContext

@@ -11,8 +11,6 @@ the next request to name; a stream's answer is rebuilt from its deltas.
 
 from __future__ import annotations
 
-from contextlib import aclosing
-
 from typing_extensions import override
 
 from modelgate.providers.base import AnyChatRequest, CallContext
@@ -60,7 +58,8 @@ class Continuity(Layer):
     ) -> Stream[chat_pb2.StreamChatResponse]:
         request, plan = await self._continued(request, call, plan, STREAM_CHAT)
         transcript = Transcript()
-        async with aclosing(self.inner.stream_chat(request, call, plan)) as events:
+        events = self.inner.stream_chat(request, call, plan)
+        try:
             async for event in events:
                 if event.HasField("end"):
                     content = transcript.content()
@@ -68,6 +67,8 @@ class Continuity(Layer):
                 else:
                     transcript.add(event)
                 yield event
+        finally:
+            await events.aclose()
 
 
 def _served(plan: Plan, model: str) -> Deployment:

@@ -11,7 +11,6 @@ a hook for its side.
 
 from __future__ import annotations
 
-from contextlib import aclosing
 from typing import Any
 
 from typing_extensions import override
@@ -41,9 +40,12 @@ class BeforeHooks(Layer):
         self, request: AnyChatRequest, call: CallContext, plan: Plan | None = None
     ) -> Stream[chat_pb2.StreamChatResponse]:
         await self.hooks.before(request)
-        async with aclosing(self.inner.stream_chat(request, call, plan)) as events:
+        events = self.inner.stream_chat(request, call, plan)
+        try:
             async for event in events:
                 yield event
+        finally:
+            await events.aclose()
 
     @override
     async def complete(
@@ -57,9 +59,12 @@ class BeforeHooks(Layer):
         self, request: AnyCompleteRequest, call: CallContext, plan: Plan | None = None
     ) -> Stream[completion_pb2.StreamCompleteResponse]:
         await self.hooks.before(request)
-        async with aclosing(self.inner.stream_complete(request, call, plan)) as events:
+        events = self.inner.stream_complete(request, call, plan)
+        try:
             async for event in events:
                 yield event
+        finally:
+            await events.aclose()
 
     @override
     async def embed(
@@ -76,12 +81,14 @@ class AnswerHooks(Layer):
         super().__init__(inner)
         self.hooks = hooks
 
-    async def _chunks(self, request: Any, inner: Stream[Any]) -> Stream[Any]:
+    async def _chunks(self, request: Any, events: Stream[Any]) -> Stream[Any]:
         on_chunk = self.hooks.on_chunk
-        async with aclosing(inner) as events:
+        try:
             async for event in events:
                 on_chunk(request, event)
                 yield event
+        finally:
+            await events.aclose()
 
     @override
     async def chat(

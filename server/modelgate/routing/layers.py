@@ -19,6 +19,11 @@ on, so a call is planned once (an alias's weighted pick included) and the router
 uses the plan it is given. A layer may pass on a different request (a copy with
 the stored history) but never rewrites the caller's in place.
 
+A layer that iterates the next layer's stream closes it in a `finally`
+(`aclose`), so a caller who leaves closes every layer and the upstream request
+at once; a layer with nothing to do per event returns the inner stream itself
+(every generator hop costs each event ~0.3 us).
+
 Adding a cross-cutting feature (budgets, prompt templates, ...) means writing a
 `Layer` subclass that overrides the methods it cares about (the rest forward at
 no cost) and placing it in `assemble`; the router does not change.

@@ -12,7 +12,6 @@ and seen when it was made.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from contextlib import aclosing
 
 from typing_extensions import override
 
@@ -71,9 +70,12 @@ class ResponseCache(Layer):
             for event in replay(hit):
                 yield event
             return
-        async with aclosing(self.inner.stream_chat(request, call, plan)) as events:
+        events = self.inner.stream_chat(request, call, plan)
+        try:
             async for event in events:
                 yield event
+        finally:
+            await events.aclose()
 
     async def _hit(
         self, request: AnyChatRequest, first: Deployment

@@ -244,17 +244,18 @@ class Router:
             delivered = False
             try:
                 yield marker(_attempt(deployment, attempts))
-                event = await first
-                while event is not None:
-                    if not delivered:
-                        delivered = True
-                        attempts.succeeded()
-                    stream_event: Any = event  # StreamChat or StreamComplete response
-                    if stream_event.HasField("end"):
-                        admitted.note(deployment, stream_event.end.metadata)
-                        stamp_answer(stream_event.end, deployment, started, attempts.count)
+                event: Any = await first  # StreamChat or StreamComplete response
+                if event is None:
+                    return
+                delivered = True
+                attempts.succeeded()
+                if event.HasField("end"):
+                    _stamp_end(admitted, deployment, event.end, started, attempts.count)
+                yield event
+                async for event in events:
+                    if event.HasField("end"):
+                        _stamp_end(admitted, deployment, event.end, started, attempts.count)
                     yield event
-                    event = await anext(events, None)
                 return
             except GatewayError as error:
                 if delivered:
@@ -292,6 +293,13 @@ def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptSt
         runtime=record.runtime,
         previous_error_reason=previous,
     )
+
+
+def _stamp_end(
+    admitted: Admission[Any], deployment: Deployment, end: Any, started: float, count: int
+) -> None:
+    admitted.note(deployment, end.metadata)
+    stamp_answer(end, deployment, started, count)
 
 
 def _check_continuation(request: AnyChatRequest, deployment: Deployment) -> None:

@@ -13,7 +13,6 @@ new pass through hooks, cache or continuity.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import aclosing
 from typing import Any
 
 import grpc
@@ -184,11 +183,11 @@ class StructuredOutput(Layer):
 
 
 async def _checked(
-    request: AnyChatRequest, inner: Stream[chat_pb2.StreamChatResponse]
+    request: AnyChatRequest, events: Stream[chat_pb2.StreamChatResponse]
 ) -> Stream[chat_pb2.StreamChatResponse]:
     """The stream, its text validated at the end (never re-asked: it reached the caller)."""
     pieces: list[str] = []
-    async with aclosing(inner) as events:
+    try:
         async for event in events:
             if event.HasField("text_delta"):
                 pieces.append(event.text_delta.text)
@@ -199,3 +198,5 @@ async def _checked(
                     raise invalid_output(answer, found, 1)
                 set_structured(event.end, value, answer)
             yield event
+    finally:
+        await events.aclose()

@@ -8,8 +8,6 @@ they are not counted twice. A totals outage never fails a call (`Memory.count`).
 
 from __future__ import annotations
 
-from contextlib import aclosing
-
 from typing_extensions import override
 
 from modelgate.providers.base import AnyChatRequest, CallContext
@@ -39,9 +37,12 @@ class UsageTotals(Layer):
     async def stream_chat(
         self, request: AnyChatRequest, call: CallContext, plan: Plan | None = None
     ) -> Stream[chat_pb2.StreamChatResponse]:
-        async with aclosing(self.inner.stream_chat(request, call, plan)) as events:
+        events = self.inner.stream_chat(request, call, plan)
+        try:
             async for event in events:
                 if event.HasField("end"):
                     end = event.end
                     await self.memory.count(end.model, end.usage, end.cost.total_usd, call.caller)
                 yield event
+        finally:
+            await events.aclose()

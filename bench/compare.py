@@ -13,15 +13,16 @@ what make a 5 % difference visible on a noisy 2-core machine.
 A configuration that turns tracing on exports to a local OTLP sink
 (`bench.otlp_sink`), as in the feature scenario.
 
-`--revision NAME=REV` runs configuration NAME on the server code of git revision REV
-(exported under the run directory and put first on its PYTHONPATH), for the before/after
-of a request-path refactor:
+Two git revisions side by side (a request-path refactor's before/after): a name
+`NAME@REV` runs that gateway on the server code of revision REV (`git archive` of
+its server and client stubs into the run directory, first on its PYTHONPATH);
+`--ttft` adds the streaming TTFT probe of scenario 3a (one stream of 2-token
+answers against the paced fake) to every round.
 
-    uv run python -m bench.compare --rounds 7 --revision before=main before='{}' after='{}'
+    uv run python -m bench.compare --rounds 5 --ttft base@main='{}' head='{}'
 
-`--header` adds metadata to every
-measured call (an API key for a configuration with auth on; the first configuration's
-check call goes without it).
+`--header` adds metadata to every measured call (an API key for a configuration
+with auth on; the first configuration's check call goes without it).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import shutil
 import statistics
 import subprocess
 from pathlib import Path
@@ -38,7 +37,7 @@ from typing import Any
 
 from bench import tools
 from bench.harness import Bench
-from bench.modes import QUICK, ROOT
+from bench.modes import QUICK, ROOT, STREAM_TOKENS_PER_S, STREAM_TTFT_MS
 from bench.procs import Processes
 from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
 from bench.scenarios.profile import h2load_argv, profile_one
@@ -52,23 +51,42 @@ def _parse(spec: str) -> tuple[str, dict[str, Any]]:
     return name, json.loads(overlay or "{}")
 
 
+def _revision_env(name: str, run_dir: Path) -> dict[str, str]:
+    """For `NAME@REV`: PYTHONPATH with REV's server code first (extracted once)."""
+    _, _, rev = name.partition("@")
+    if not rev:
+        return {}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    tree = run_dir / f"rev-{commit}"
+    if not tree.exists():
+        tree.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "server", "clients/python"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    print(f"{name}: server code of {commit}")
+    # The revision's generated stubs too: its server code may predate today's contract.
+    return {"PYTHONPATH": f"{tree / 'server'}:{tree / 'clients' / 'python'}:{ROOT}"}
+
+
+def _ttft_p50(bench: Bench, server: Server, seconds: float) -> float:
+    """Scenario 3a's probe: median TTFT (ms) of back-to-back 2-token streams."""
+    out = bench.stream_client(
+        "load",
+        *("--kind", "grpc", "--target", server.target, "--model", "gpt-4o-stream"),
+        *("--streams", "1", "--words", "2", "--duration", str(seconds)),
+        timeout=seconds + 120,
+    )
+    return float(out["ttft_p50_ms"])
+
+
 def _tracing(overlay: dict[str, Any]) -> bool:
     return bool(overlay.get("telemetry", {}).get("tracing", "off") != "off")
-
-
-def _export(revision: str, into: Path) -> dict[str, str]:
-    """The server and client code of `revision` under `into`, as a child's PYTHONPATH."""
-    shutil.rmtree(into, ignore_errors=True)
-    into.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "archive", revision, "server", "clients/python"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    paths = [str(into / "server"), str(into / "clients" / "python"), str(ROOT)]
-    return {"PYTHONPATH": os.pathsep.join(paths)}
 
 
 def _profile(bench: Bench, server: Server, body: Path) -> None:
@@ -85,13 +103,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--profile", metavar="NAME", help="also py-spy this configuration")
-    parser.add_argument(
-        "--revision",
-        action="append",
-        default=[],
-        metavar="NAME=REV",
-        help="run configuration NAME on the server code of git revision REV",
-    )
+    parser.add_argument("--ttft", action="store_true", help="also probe streaming TTFT")
     parser.add_argument(
         "--header",
         action="append",
@@ -100,32 +112,34 @@ def main() -> None:
     )
     args = parser.parse_args()
     configs = [_parse(spec) for spec in args.configs]
-    revisions = dict(spec.partition("=")[::2] for spec in args.revision)
     require_h2load()
     run_dir = ROOT / "bench" / "results" / "compare"
     run_dir.mkdir(parents=True, exist_ok=True)
     with Processes(run_dir, Bench.child_env()) as procs:
         bench = Bench(dataclasses.replace(QUICK, profile_seconds=8.0), run_dir, procs)
         bench.wait_fake("fast", bench.start_fake("fake-fast"))
+        if args.ttft:
+            paced = ("--ttft-ms", str(STREAM_TTFT_MS), "--tokens-per-s", str(STREAM_TOKENS_PER_S))
+            bench.wait_fake("stream", bench.start_fake("fake-stream", *paced))
         bench.fakes.setdefault("stream", bench.fakes["fast"])
         bench.fakes.setdefault("hold", bench.fakes["fast"])
         servers: list[Server] = []
         for name, overlay in configs:
-            env: dict[str, str] = {}
-            if name in revisions:
-                env = _export(revisions[name], run_dir / f"src-{name}")
+            env = _revision_env(name, run_dir)
             if _tracing(overlay):
                 sink = procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
                 env |= {
                     "OTEL_EXPORTER_OTLP_ENDPOINT": sink.first_line(30),
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                 }
-            servers.append(bench.start_gateway(f"gw-{name}", overlay=overlay, env=env))
+            label = name.replace("@", "-at-")
+            servers.append(bench.start_gateway(f"gw-{label}", overlay=overlay, env=env))
         request = chat_request("gpt-4o", UNARY_PROMPT)
         body: Path = bench.grpc_body(request, "chat")
         size = answer_size(ok_call(bench, servers[0], "Chat", request, chat_pb2.ChatResponse))
         rps: dict[str, list[float]] = {name: [] for name, _ in configs}
         cpu: dict[str, list[float]] = {name: [] for name, _ in configs}
+        ttft: dict[str, list[float]] = {name: [] for name, _ in configs}
         for _ in range(args.rounds):
             for (name, _), server in zip(configs, servers, strict=True):
                 result = bench.measure_grpc(
@@ -140,12 +154,23 @@ def main() -> None:
                 )
                 rps[name].append(result.rps)
                 cpu[name].append(result.cpu_us_per_request("server"))
+                if args.ttft:
+                    bench.wait_quiet()
+                    ttft[name].append(_ttft_p50(bench, server, args.seconds))
         if args.profile:
             _profile(bench, servers[[n for n, _ in configs].index(args.profile)], body)
-    base_rps = statistics.median(rps[configs[0][0]])
-    base_cpu = statistics.median(cpu[configs[0][0]])
+    _report([name for name, _ in configs], rps, cpu, ttft)
+
+
+Samples = dict[str, list[float]]
+
+
+def _report(names: list[str], rps: Samples, cpu: Samples, ttft: Samples) -> None:
+    """Medians per configuration, each relative to the first; every run's figures."""
+    base_rps = statistics.median(rps[names[0]])
+    base_cpu = statistics.median(cpu[names[0]])
     print(f"{'config':<16} {'req/s':>8} {'vs first':>9} {'CPU us/call':>12} {'vs first':>9}")
-    for name, _ in configs:
+    for name in names:
         r, c = statistics.median(rps[name]), statistics.median(cpu[name])
         print(
             f"{name:<16} {r:>8.0f} {100 * (r / base_rps - 1):>+8.1f}% "
@@ -153,6 +178,13 @@ def main() -> None:
         )
         runs = zip(rps[name], cpu[name], strict=True)
         print(f"{'':<16} runs (req/s / CPU us): " + ", ".join(f"{x:.0f}/{y:.0f}" for x, y in runs))
+        if ttft[name]:
+            base_ttft = statistics.median(ttft[names[0]])
+            t = statistics.median(ttft[name])
+            print(
+                f"{'':<16} TTFT p50 {t:.3f} ms ({t - base_ttft:+.3f} ms vs first); runs: "
+                + ", ".join(f"{x:.3f}" for x in ttft[name])
+            )
 
 
 if __name__ == "__main__":

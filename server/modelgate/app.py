@@ -219,7 +219,7 @@ class Gateway:
             max_conversation_bytes=state.memory_max_bytes,
             bounds=state.bounds(),
         )
-        self.routing.attach(self.state)
+        self.swap(self.routing.with_state(self.state))
         await self.server.start()
         await self.catalog.refresh()
         self.ensure_refresher()

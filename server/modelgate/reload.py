@@ -116,11 +116,17 @@ class Reloader:
         """Load, validate, build and swap in the configuration; False when refused."""
         async with self._lock:
             old = self.gateway.routing
+            assert self.gateway.state is not None, "reloads start once the gateway serves"
             try:
                 loaded = await asyncio.to_thread(self.load)
                 REDACTOR.hold(secret for _, secret in loaded.held_secrets())
                 settings = in_force(old.settings, loaded)
-                routing = build_routing(settings, self.gateway.wrap, auth=old.auth is not None)
+                routing = build_routing(
+                    settings,
+                    self.gateway.wrap,
+                    auth=old.auth is not None,
+                    state=self.gateway.state,
+                )
             except ConfigError as exc:
                 return self._rejected(why, exc.lines)
             except Exception as exc:  # a reload must never take a serving gateway down
@@ -133,8 +139,6 @@ class Reloader:
                     why,
                     ", ".join(fixed),
                 )
-            assert self.gateway.state is not None, "reloads start once the gateway serves"
-            routing.attach(self.gateway.state, old.router.memory)
             await routing.catalog.refresh()
             self._retire(self.gateway.swap(routing))
             del old

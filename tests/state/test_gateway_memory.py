@@ -40,7 +40,7 @@ async def served(state_url: str) -> AsyncIterator[Served]:
 
 async def test_previous_response_id_replays_the_conversation(served: Served) -> None:
     first = await served.stub.Chat(chat_request("echo", "my name is Ada"))
-    history = await served.gateway.router.memory.state.conversations.load(first.id, "")  # type: ignore[union-attr]
+    history = await served.gateway.state.conversations.load(first.id, "")  # type: ignore[union-attr]
     assert [m.parts[0].text for m in history or []] == ["my name is Ada", "my name is Ada"]
     second = await served.stub.Chat(
         chat_request("echo", "what is my name?", previous_response_id=first.id)
@@ -90,7 +90,7 @@ async def test_cache_serves_reproducible_answers_and_honors_modes(served: Served
 async def test_usage_totals_accumulate_per_model_and_key(served: Served) -> None:
     await served.stub.Chat(chat_request("echo", "one two"))
     await served.stub.Chat(chat_request("echo", "three"))
-    totals = await served.gateway.router.memory.state.totals.totals()  # type: ignore[union-attr]
+    totals = await served.gateway.state.totals.totals()  # type: ignore[union-attr]
     assert totals[("echo", "anonymous")][:2] == (3, 3)
 
 

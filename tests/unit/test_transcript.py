@@ -9,7 +9,7 @@ come back changed.
 from __future__ import annotations
 
 from modelgate.providers.json_fields import tool_call
-from modelgate.routing.memory import Transcript, content_events
+from modelgate.routing.transcript import Transcript, content_events
 from modelgate.v1 import chat_pb2, content_pb2, stream_pb2
 
 ANTHROPIC = content_pb2.REASONING_FORMAT_ANTHROPIC

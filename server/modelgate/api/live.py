@@ -7,6 +7,7 @@ upstream connections are closed only when no call holds it any more (`modelgate.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ from modelgate.api.local_models import LocalModels
 from modelgate.config import LimitsConfig, Settings
 from modelgate.hooks.base import HookChain
 from modelgate.providers.base import Backend
+from modelgate.routing.assembly import assemble
 from modelgate.routing.catalog import Catalog
+from modelgate.routing.layers import Calls
 from modelgate.routing.memory import Memory
 from modelgate.routing.router import Router
 from modelgate.state.factory import State
@@ -23,28 +26,49 @@ from modelgate.state.factory import State
 
 @dataclass(slots=True, eq=False, weakref_slot=True)
 class Routing:
-    """Catalog, router, limits and caller keys built from one configuration."""
+    """Catalog, router, the layers in front of it, limits and caller keys of one configuration."""
 
     settings: Settings
     limits: LimitsConfig
     catalog: Catalog
     router: Router
+    pipeline: Calls
+    """What content RPCs call: the configured layers, ending at `router`."""
+    hooks: HookChain | None
     local_models: LocalModels
     auth: Authenticator | None
 
-    def attach(self, state: State, memory: Memory | None = None) -> None:
-        """Use the (process-wide) state backend: conversations, cache, shared rate limits."""
-        self.router.memory = memory or Memory(state, self.settings.state)
+    def with_state(self, state: State) -> Routing:
+        """This configuration over the opened (process-wide) state backend: the pipeline
+        reassembled with continuity, cache and totals, shared rate limits for the keys."""
         if self.auth is not None:
             fail_open = self.settings.state.limiter_on_failure == "open"
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
+        memory = Memory(state, self.settings.state)
+        return dataclasses.replace(self, pipeline=assemble(self.router, self.hooks, memory))
 
 
 def build_routing(
-    settings: Settings, wrap: Callable[[Backend], Backend] | None, *, auth: bool
+    settings: Settings,
+    wrap: Callable[[Backend], Backend] | None,
+    *,
+    auth: bool,
+    state: State | None = None,
 ) -> Routing:
-    """A routing snapshot for `settings` (backends created, nothing discovered yet)."""
+    """A routing snapshot for `settings` (backends created, nothing discovered yet); without
+    `state` its pipeline has no layer that needs one (`Routing.with_state` adds them)."""
     catalog = Catalog(settings, wrap=wrap)
-    router = Router(catalog, settings.routing, HookChain.from_config(settings.hooks))
+    router = Router(catalog, settings.routing)
+    hooks = HookChain.from_config(settings.hooks)
     authenticator = Authenticator(settings.auth) if auth else None
-    return Routing(settings, settings.limits, catalog, router, LocalModels(catalog), authenticator)
+    routing = Routing(
+        settings,
+        settings.limits,
+        catalog,
+        router,
+        assemble(router, hooks, None),
+        hooks,
+        LocalModels(catalog),
+        authenticator,
+    )
+    return routing if state is None else routing.with_state(state)

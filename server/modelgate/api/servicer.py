@@ -46,35 +46,35 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
     def Chat(
         self, live: Routing, request: chat_pb2.ChatRequest, call: CallContext
     ) -> Awaitable[chat_pb2.ChatResponse]:
-        return live.router.chat(request, call)
+        return live.pipeline.chat(request, call)
 
     @override
     @server_streaming(validate_chat)
     def StreamChat(  # type: ignore[override]  # decoded as ChatRequest: api/decoding.py
         self, live: Routing, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
-        return live.router.stream_chat(request, call)
+        return live.pipeline.stream_chat(request, call)
 
     @override
     @unary(validate_complete)
     def Complete(
         self, live: Routing, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> Awaitable[completion_pb2.CompleteResponse]:
-        return live.router.complete(request, call)
+        return live.pipeline.complete(request, call)
 
     @override
     @server_streaming(validate_complete)
     def StreamComplete(  # type: ignore[override]  # decoded as CompleteRequest: api/decoding.py
         self, live: Routing, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
-        return live.router.stream_complete(request, call)
+        return live.pipeline.stream_complete(request, call)
 
     @override
     @unary(validate_embed)
     def Embed(
         self, live: Routing, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> Awaitable[embedding_pb2.EmbedResponse]:
-        return live.router.embed(request, call)
+        return live.pipeline.embed(request, call)
 
     @override
     @unary(validate_list_models)

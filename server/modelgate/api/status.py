@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 import grpc
 
+from modelgate.api.auth import caller_key_id
 from modelgate.config import LimitsConfig
 from modelgate.errors import GatewayError, internal
 from modelgate.providers.base import CallContext
@@ -35,8 +36,12 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseExceptio
 
 
 def call_context(context: grpc.aio.ServicerContext[Any, Any], limits: LimitsConfig) -> CallContext:
-    """The backend's view of the call: the caller's deadline as an absolute monotonic time,
-    and what the upstream may send."""
+    """The call as the layers and backends see it: the caller's deadline as an absolute
+    monotonic time, what the upstream may send, and who the caller is (set by auth)."""
     remaining = context.time_remaining()
     deadline = None if remaining is None else time.monotonic() + remaining
-    return CallContext(deadline=deadline, max_line_bytes=limits.upstream_max_line_bytes)
+    return CallContext(
+        deadline=deadline,
+        max_line_bytes=limits.upstream_max_line_bytes,
+        caller=caller_key_id.get(),
+    )

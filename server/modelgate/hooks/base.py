@@ -8,7 +8,8 @@ Embed (whose answer, vectors, holds no text but still passes `after`). Hooks are
 named in config (`hooks: [{name: redact, options: {...}}]`) and found among the
 built-ins, `register_hook()` calls and the `modelgate.hooks` entry-point group
 (`modelgate.plugins`); their config, `HookConfig`, is part of the settings.
-With no hooks configured the router holds no chain at all: zero cost.
+With no hooks configured no hook layer is assembled at all: zero cost
+(`modelgate.routing.hook_layers`).
 """
 
 from __future__ import annotations

@@ -69,6 +69,8 @@ class CallContext:
     """Headers (W3C trace context) to put on the upstream HTTP request."""
     max_line_bytes: int = UPSTREAM_MAX_LINE_BYTES
     """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
+    caller: str = ""
+    """The authenticated caller's key id ("" without auth): whose conversations and totals."""
 
     def remaining(self) -> float | None:
         """Seconds left before the caller's deadline (None: no deadline)."""
@@ -101,7 +103,12 @@ class BackendAbilities(Protocol):
 
 class Backend(BackendAbilities, Protocol):
     """One runtime instance (an API account, an Ollama host, ...): the RPCs, and the
-    optional abilities of `BackendAbilities`."""
+    optional abilities of `BackendAbilities`.
+
+    Answers carry what only the upstream knows (content, usage, finish reasons, the
+    provider's response id); the router stamps the rest once for every backend: who
+    served (model, provider, runtime), the gateway id, cost, latency and attempts.
+    """
 
     runtime: str
     """The runtime name used in model records, e.g. "openai" or "ollama/127.0.0.1:11434"."""
@@ -109,7 +116,7 @@ class Backend(BackendAbilities, Protocol):
     async def chat(
         self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
-        """One assistant message. The router fills id, latency and cost."""
+        """One assistant message."""
         ...
 
     def stream_chat(

@@ -145,9 +145,6 @@ class EchoBackend(BackendDefaults):
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(_answer(request), request.generation)
         return chat_pb2.ChatResponse(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             content=[content_pb2.ContentPart(text="".join(tokens))],
             finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
@@ -171,9 +168,6 @@ class EchoBackend(BackendDefaults):
         self, target: Target, finish: Finish, prompt: str, produced: int
     ) -> stream_pb2.StreamEnd:
         return stream_pb2.StreamEnd(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
             usage=self._usage(prompt, produced),
@@ -186,9 +180,6 @@ class EchoBackend(BackendDefaults):
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(request.prompt, request.generation)
         return completion_pb2.CompleteResponse(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             text="".join(tokens),
             finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
@@ -221,9 +212,6 @@ class EchoBackend(BackendDefaults):
         ]
         input_tokens = sum(len(echo_tokens(text)) for text in request.inputs)
         return embedding_pb2.EmbedResponse(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             embeddings=embeddings,
             usage=generation_pb2.Usage(input_tokens=input_tokens, total_tokens=input_tokens),
         )

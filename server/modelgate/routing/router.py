@@ -1,27 +1,22 @@
-"""The call path from a validated request to backends and back.
+"""Planning and the one attempts loop: the innermost layer of the call path.
 
 Resolves the model or alias into a plan (deployments in strategy order, then
-fallbacks), runs the attempts of `Attempts` over it, and stamps what every
-response carries (gateway id, latency, cost, the model that served). Streams
-retry or fall back only before their first output reached the caller.
+fallbacks), runs the attempts of `Attempts` over it, and stamps the facts of
+the answer once, from the deployment that served (`routing.stamps`). Streams
+retry or fall back only before their first output reached the caller. Whatever
+else a call goes through (hooks, continuity, cache, structured output, usage
+totals) is a layer in front of the router (`routing.layers`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
 from modelgate.config import RoutingConfig
-from modelgate.errors import (
-    GatewayError,
-    alias_not_supported,
-    not_supported,
-    response_not_found,
-)
-from modelgate.hooks.base import HookChain
+from modelgate.errors import GatewayError, alias_not_supported, not_supported, response_not_found
 from modelgate.providers.base import CallContext
 from modelgate.records import has_capability
 from modelgate.routing.admission import Admission, admit
@@ -29,15 +24,8 @@ from modelgate.routing.attempts import Attempts
 from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.context_window import fit_plan
-from modelgate.routing.cost import fill_cost
-from modelgate.routing.memory import Memory, Transcript, replay
-from modelgate.routing.structured import (
-    enforce,
-    invalid_output,
-    set_structured,
-    violations,
-    wants_json,
-)
+from modelgate.routing.layers import Plan, Stream
+from modelgate.routing.stamps import stamp_answer, stamp_served
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -55,34 +43,21 @@ _OPERATION_NAMES: dict[int, str] = {
     model_pb2.CAPABILITY_EMBEDDING: "Embed",
     model_pb2.CAPABILITY_STREAMING: "streaming",
 }
-
-
-def new_response_id() -> str:
-    """A gateway response id: unguessable, so ids cannot be enumerated across callers."""
-    return "resp_" + secrets.token_hex(12)
-
-
-def set_latency(started: float, latency: object) -> None:
-    """Write the time since `started` into a Duration field in place."""
-    elapsed = time.perf_counter() - started
-    seconds = int(elapsed)
-    latency.seconds = seconds  # type: ignore[attr-defined]
-    latency.nanos = int((elapsed - seconds) * 1e9)  # type: ignore[attr-defined]
+CHAT = (model_pb2.CAPABILITY_CHAT,)
+STREAM_CHAT = (model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)
+COMPLETE = (model_pb2.CAPABILITY_COMPLETION,)
+STREAM_COMPLETE = (model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING)
+EMBED = (model_pb2.CAPABILITY_EMBEDDING,)
 
 
 class Router:
-    """Routes calls to deployments of the catalog."""
+    """Plans calls over the catalog's deployments and runs their attempts."""
 
-    def __init__(
-        self, catalog: Catalog, config: RoutingConfig | None = None, hooks: HookChain | None = None
-    ) -> None:
+    def __init__(self, catalog: Catalog, config: RoutingConfig | None = None) -> None:
         self.catalog = catalog
         self.config = config or RoutingConfig()
-        self.hooks = hooks
-        self.memory: Memory | None = None
-        """Set once the state backend is open (Gateway.start)."""
 
-    def plan(self, model: str, *capabilities: Capability) -> list[Deployment]:
+    def plan(self, model: str, *capabilities: Capability) -> Plan:
         """Deployments to try for `model`, in order; errors when nothing can serve."""
         alias = self.catalog.aliases.get(model)
         if alias is None:
@@ -98,7 +73,7 @@ class Router:
         else:
             weighted = [(d.model, d.weight) for d in alias.deployments]
             ids = [*order(alias.strategy, weighted, self.catalog.stats), *alias.fallbacks]
-        plan: list[Deployment] = []
+        plan: Plan = []
         for model_id in ids:
             deployment = self.catalog.resolve(model_id)
             capable = all(has_capability(deployment.record, c) for c in capabilities)
@@ -108,9 +83,36 @@ class Router:
             raise alias_not_supported(model)
         return plan
 
+    def continuing(self, request: chat_pb2.ChatRequest, plan: Plan) -> Plan:
+        """`plan` for a request continuing a conversation that its upstream may hold.
+
+        The plan's first choice decides who holds the history. When its upstream
+        does (`conversation: upstream`), only deployments continuing on that same
+        runtime stay in the plan: elsewhere the id means nothing and the history
+        would be lost.
+        """
+        first = plan[0]
+        if not request.previous_response_id or first.target.conversation != "upstream":
+            return plan
+        return [
+            d
+            for d in plan
+            if d.target.conversation == "upstream" and d.record.runtime == first.record.runtime
+        ]
+
+    def route_chat(self, request: chat_pb2.ChatRequest, *capabilities: Capability) -> Plan:
+        """The plan for a chat request no layer planned, fitted to its length.
+
+        A `previous_response_id` still set here is one only the upstream can continue
+        (the gateway's own store is the continuity layer's), else it is unknown.
+        """
+        plan = self.continuing(request, self.plan(request.model, *capabilities))
+        _check_continuation(request, plan[0])
+        return fit_plan(plan, request)
+
     async def _unary(
         self,
-        plan: list[Deployment],
+        plan: Plan,
         call: CallContext,
         invoke: Callable[[Deployment], Awaitable[T]],
         refusals: Mapping[str, GatewayError] | None = None,
@@ -129,111 +131,51 @@ class Router:
             attempts.succeeded()
             return result, deployment, attempts.count
 
-    async def chat(self, request: chat_pb2.ChatRequest, call: CallContext) -> chat_pb2.ChatResponse:
-        """One chat answer: hooks, continuity, cache, retries and fallbacks, JSON validation."""
-        admitted, hit = await self._prepare_chat(request, model_pb2.CAPABILITY_CHAT)
-        if hit is not None:
-            return hit
-        memory = self.memory
-        response, deployment = await self._chat_once(admitted, call)
-        if wants_json(request):
-            response = await enforce(
-                request, response, lambda again: self._chat_again(again, call, admitted.plan)
-            )
-        if self.hooks is not None:
-            await self.hooks.after(request, response)
-        if memory is not None:
-            # Keyed like the lookup in `_prepare_chat` (the plan's first choice), so
-            # the next identical request finds it even when a fallback answered.
-            await memory.store(request, admitted.plan[0], response)
-            await memory.remember(request, response.id, response.content, deployment)
-            await memory.count(deployment.record.id, response.usage, response.cost.total_usd)
-        return response
-
-    async def _prepare_chat(
-        self, request: chat_pb2.ChatRequest, *capabilities: Capability
-    ) -> tuple[Admission[chat_pb2.ChatRequest], chat_pb2.ChatResponse | None]:
-        """Hooks, plan, continuation, parameters and cache lookup shared by Chat and StreamChat."""
-        if self.hooks is not None:
-            await self.hooks.before(request)
-        plan = self.plan(request.model, *capabilities)
-        memory = self.memory
-        if memory is None:
-            _check_continuation(request, plan[0])
-            return admit(fit_plan(plan, request), request, "chat"), None
-        plan = await memory.continue_conversation(request, plan)
-        # After continuation: the replayed history counts too.
-        admitted = admit(fit_plan(plan, request), request, "chat")
-        hit = await memory.cached(request, admitted.plan[0])
-        if hit is not None:
-            hit.id = new_response_id()
-            await memory.remember(request, hit.id, hit.content, admitted.plan[0])
-        return admitted, hit
-
-    async def _chat_again(
-        self, request: chat_pb2.ChatRequest, call: CallContext, plan: list[Deployment]
+    async def chat(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan | None = None
     ) -> chat_pb2.ChatResponse:
-        """A structured-output re-ask over the call's own plan, continuation rules included."""
-        return (await self._chat_once(admit(fit_plan(plan, request), request, "chat"), call))[0]
-
-    async def _chat_once(
-        self, admitted: Admission[chat_pb2.ChatRequest], call: CallContext
-    ) -> tuple[chat_pb2.ChatResponse, Deployment]:
+        """One chat answer over `plan` (planned here when no layer did), with retries and
+        fallbacks."""
         started = time.perf_counter()
+        planned = self.route_chat(request, *CHAT) if plan is None else plan
+        admitted = admit(planned, request, "chat")
         response, deployment, count = await self._unary(
             admitted.plan,
             call,
             lambda d: d.backend.chat(d.target, admitted.request_for(d), call),
             admitted.refusals,
         )
-        if not response.id:
-            response.id = new_response_id()
         admitted.note(deployment, response.metadata)
-        _stamp_attempts(response.metadata, count)
-        fill_cost(deployment.record.pricing, response.usage, response.cost)
-        set_latency(started, response.latency)
-        return response, deployment
+        stamp_answer(response, deployment, started, count)
+        return response
 
     async def complete(
-        self, request: completion_pb2.CompleteRequest, call: CallContext
+        self, request: completion_pb2.CompleteRequest, call: CallContext, plan: Plan | None = None
     ) -> completion_pb2.CompleteResponse:
-        """One completion, through the hooks, retried and falling back per the routing rules."""
+        """One completion, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        if self.hooks is not None:
-            await self.hooks.before(request)
-        admitted = admit(
-            self.plan(request.model, model_pb2.CAPABILITY_COMPLETION), request, "complete"
-        )
+        planned = self.plan(request.model, *COMPLETE) if plan is None else plan
+        admitted = admit(planned, request, "complete")
         response, deployment, count = await self._unary(
             admitted.plan,
             call,
             lambda d: d.backend.complete(d.target, admitted.request_for(d), call),
             admitted.refusals,
         )
-        response.id = response.id or new_response_id()
         admitted.note(deployment, response.metadata)
-        _stamp_attempts(response.metadata, count)
-        fill_cost(deployment.record.pricing, response.usage, response.cost)
-        set_latency(started, response.latency)
-        if self.hooks is not None:
-            await self.hooks.after(request, response)
+        stamp_answer(response, deployment, started, count)
         return response
 
     async def embed(
-        self, request: embedding_pb2.EmbedRequest, call: CallContext
+        self, request: embedding_pb2.EmbedRequest, call: CallContext, plan: Plan | None = None
     ) -> embedding_pb2.EmbedResponse:
-        """Embeddings, through the hooks, retried and falling back per the routing rules."""
+        """Embeddings, retried and falling back per the routing rules."""
         started = time.perf_counter()
-        if self.hooks is not None:
-            await self.hooks.before(request)
-        plan = self.plan(request.model, model_pb2.CAPABILITY_EMBEDDING)
+        planned = self.plan(request.model, *EMBED) if plan is None else plan
         response, deployment, _count = await self._unary(
-            plan, call, lambda d: d.backend.embed(d.target, request, call)
+            planned, call, lambda d: d.backend.embed(d.target, request, call)
         )
-        fill_cost(deployment.record.pricing, response.usage, response.cost)
-        set_latency(started, response.latency)
-        if self.hooks is not None:
-            await self.hooks.after(request, response)
+        stamp_served(response, deployment, started)
         return response
 
     async def count_tokens(
@@ -246,70 +188,33 @@ class Router:
             response.context_window = deployment.record.context_window
         return response
 
-    async def stream_chat(
-        self, request: chat_pb2.ChatRequest, call: CallContext
-    ) -> AsyncGenerator[chat_pb2.StreamChatResponse, None]:
+    def stream_chat(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan | None = None
+    ) -> Stream[chat_pb2.StreamChatResponse]:
         """Attempt markers, deltas of the attempt that produced output, then the end."""
-        hooks = self.hooks
-        admitted, hit = await self._prepare_chat(
-            request, model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING
-        )
-        if hit is not None:
-            for event in replay(hit):
-                yield event
-            return
-        memory = self.memory
-        transcript = Transcript() if memory is not None else None
+        planned = self.route_chat(request, *STREAM_CHAT) if plan is None else plan
+        admitted = admit(planned, request, "chat")
         Event = chat_pb2.StreamChatResponse
-        check = wants_json(request)
-        pieces: list[str] = []
-        async for event in self._stream(
+        return self._stream(
             admitted,
             call,
             lambda d: d.backend.stream_chat(d.target, admitted.request_for(d), call),
             lambda attempt: Event(attempt=attempt),
-        ):
-            if check:
-                if event.HasField("text_delta"):
-                    pieces.append(event.text_delta.text)
-                elif event.HasField("end"):
-                    answer = "".join(pieces)
-                    value, found = violations(request, answer)
-                    if found:
-                        raise invalid_output(answer, found, 1)
-                    set_structured(event.end, value, answer)
-            if hooks is not None:
-                hooks.on_chunk(request, event)
-            if transcript is not None and memory is not None:
-                if event.HasField("end"):
-                    end = event.end
-                    await memory.remember(request, end.id, transcript.content(), admitted.plan[0])
-                    await memory.count(end.model, end.usage, end.cost.total_usd)
-                else:
-                    transcript.add(event)
-            yield event
-
-    async def stream_complete(
-        self, request: completion_pb2.CompleteRequest, call: CallContext
-    ) -> AsyncGenerator[completion_pb2.StreamCompleteResponse, None]:
-        """Attempt markers, text deltas and the end (every event through the chunk hooks)."""
-        hooks = self.hooks
-        if hooks is not None:
-            await hooks.before(request)
-        plan = self.plan(
-            request.model, model_pb2.CAPABILITY_COMPLETION, model_pb2.CAPABILITY_STREAMING
         )
-        admitted = admit(plan, request, "complete")
+
+    def stream_complete(
+        self, request: completion_pb2.CompleteRequest, call: CallContext, plan: Plan | None = None
+    ) -> Stream[completion_pb2.StreamCompleteResponse]:
+        """Attempt markers, text deltas of the attempt that produced output, then the end."""
+        planned = self.plan(request.model, *STREAM_COMPLETE) if plan is None else plan
+        admitted = admit(planned, request, "complete")
         Event = completion_pb2.StreamCompleteResponse
-        async for event in self._stream(
+        return self._stream(
             admitted,
             call,
             lambda d: d.backend.stream_complete(d.target, admitted.request_for(d), call),
             lambda attempt: Event(attempt=attempt),
-        ):
-            if hooks is not None:
-                hooks.on_chunk(request, event)
-            yield event
+        )
 
     async def _stream(
         self,
@@ -317,7 +222,7 @@ class Router:
         call: CallContext,
         open_stream: Callable[[Deployment], AsyncIterator[T]],
         marker: Callable[[stream_pb2.AttemptStarted], T],
-    ) -> AsyncIterator[T]:
+    ) -> Stream[T]:
         started = time.perf_counter()
         attempts = Attempts(admitted.plan, self.catalog.stats, self.config, call, admitted.refusals)
         while True:
@@ -332,17 +237,18 @@ class Router:
             delivered = False
             try:
                 yield marker(_attempt(deployment, attempts))
-                event = await first
-                while event is not None:
-                    if not delivered:
-                        delivered = True
-                        attempts.succeeded()
-                    stream_event: Any = event  # StreamChat or StreamComplete response
-                    if stream_event.HasField("end"):
-                        admitted.note(deployment, stream_event.end.metadata)
-                        _stamp_end(stream_event.end, deployment, started, attempts.count)
+                event: Any = await first  # StreamChat or StreamComplete response
+                if event is None:
+                    return
+                delivered = True
+                attempts.succeeded()
+                if event.HasField("end"):
+                    _stamp_end(admitted, deployment, event.end, started, attempts.count)
+                yield event
+                async for event in events:
+                    if event.HasField("end"):
+                        _stamp_end(admitted, deployment, event.end, started, attempts.count)
                     yield event
-                    event = await anext(events, None)
                 return
             except GatewayError as error:
                 if delivered:
@@ -382,22 +288,14 @@ def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptSt
     )
 
 
-def _stamp_attempts(metadata: object, count: int) -> None:
-    if count > 1:
-        metadata["attempts"] = str(count)  # type: ignore[index]
+def _stamp_end(
+    admitted: Admission[Any], deployment: Deployment, end: Any, started: float, count: int
+) -> None:
+    admitted.note(deployment, end.metadata)
+    stamp_answer(end, deployment, started, count)
 
 
 def _check_continuation(request: chat_pb2.ChatRequest, deployment: Deployment) -> None:
     """Continuation is native with `conversation: upstream`; the gateway's store serves the rest."""
     if request.previous_response_id and deployment.target.conversation != "upstream":
         raise response_not_found(request.previous_response_id)
-
-
-def _stamp_end(
-    end: stream_pb2.StreamEnd, deployment: Deployment, started: float, count: int
-) -> None:
-    if not end.id:
-        end.id = new_response_id()
-    _stamp_attempts(end.metadata, count)
-    fill_cost(deployment.record.pricing, end.usage, end.cost)
-    set_latency(started, end.latency)

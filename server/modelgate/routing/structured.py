@@ -4,8 +4,10 @@ Providers' native modes (OpenAI json_schema, Ollama format, Anthropic forced
 tool) make valid output likely, not certain, so the gateway validates every
 JSON answer with `jsonschema`. An invalid answer is re-asked up to N times with
 the validation errors fed back (the Instructor approach); usage and cost add
-up over all attempts. Streams are validated at the end but never re-asked:
-their text already reached the caller.
+up over all attempts, and a re-ask goes over the call's own plan. Streams are
+validated at the end but never re-asked: their text already reached the caller.
+The layer sits next to the router, so a re-ask is one more routed call, not a
+new pass through hooks, cache or continuity.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from typing import Any
 import jsonschema
 import orjson
 from google.protobuf import struct_pb2
+from typing_extensions import override
 
 from modelgate.errors import GatewayError, structured_output_invalid
+from modelgate.providers.base import CallContext
 from modelgate.providers.json_fields import json_value
 from modelgate.providers.structs import content_text
+from modelgate.routing.context_window import fit_plan
+from modelgate.routing.layers import Calls, Layer, Plan, Stream
+from modelgate.routing.router import CHAT, Router
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 
 DEFAULT_REASKS = 2
@@ -123,3 +130,58 @@ def _add_cost(total: chat_pb2.ChatResponse, earlier: chat_pb2.ChatResponse) -> N
     for field in generation_pb2.Cost.DESCRIPTOR.fields:
         name = field.name
         setattr(total.cost, name, getattr(total.cost, name) + getattr(earlier.cost, name))
+
+
+class StructuredOutput(Layer):
+    """Validates JSON answers (Chat: re-asked over the call's own plan; StreamChat: checked
+    at the end); requests that did not ask for JSON go straight through."""
+
+    def __init__(self, inner: Calls, router: Router) -> None:
+        super().__init__(inner)
+        self.router = router
+
+    @override
+    def chat(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan | None = None
+    ) -> Awaitable[chat_pb2.ChatResponse]:
+        if not wants_json(request):
+            return self.inner.chat(request, call, plan)
+        return self._enforced(request, call, plan)
+
+    async def _enforced(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan | None
+    ) -> chat_pb2.ChatResponse:
+        fitted = self.router.route_chat(request, *CHAT) if plan is None else plan
+        response = await self.inner.chat(request, call, fitted)
+
+        def ask(again: chat_pb2.ChatRequest) -> Awaitable[chat_pb2.ChatResponse]:
+            return self.inner.chat(again, call, fit_plan(fitted, again))
+
+        return await enforce(request, response, ask)
+
+    @override
+    def stream_chat(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan | None = None
+    ) -> Stream[chat_pb2.StreamChatResponse]:
+        events = self.inner.stream_chat(request, call, plan)
+        return _checked(request, events) if wants_json(request) else events
+
+
+async def _checked(
+    request: chat_pb2.ChatRequest, events: Stream[chat_pb2.StreamChatResponse]
+) -> Stream[chat_pb2.StreamChatResponse]:
+    """The stream, its text validated at the end (never re-asked: it reached the caller)."""
+    pieces: list[str] = []
+    try:
+        async for event in events:
+            if event.HasField("text_delta"):
+                pieces.append(event.text_delta.text)
+            elif event.HasField("end"):
+                answer = "".join(pieces)
+                value, found = violations(request, answer)
+                if found:
+                    raise invalid_output(answer, found, 1)
+                set_structured(event.end, value, answer)
+            yield event
+    finally:
+        await events.aclose()

@@ -77,7 +77,7 @@ class AnthropicBackend(BackendDefaults):
         """One Messages call."""
         plan = chat_call(target, request, stream=False)
         body, _ = await self.upstream.post_json(MESSAGES_PATH, plan.body, call)
-        response = chat_response(PROVIDER, target, self.runtime, body, plan.json_tool)
+        response = chat_response(PROVIDER, body, plan.json_tool)
         _note_dropped(plan, response.metadata)
         return response
 
@@ -85,7 +85,7 @@ class AnthropicBackend(BackendDefaults):
         self, target: Target, body: dict[str, Any], json_tool: str | None, call: CallContext
     ) -> AsyncIterator[Event]:
         """Our events of one streamed Messages call; the connection closes on exit."""
-        translator = StreamTranslator(PROVIDER, target, self.runtime, json_tool)
+        translator = StreamTranslator(PROVIDER, json_tool)
         async with self.upstream.stream(MESSAGES_PATH, body, call) as response:
             translator.headers = response.headers
             async for event in translate(translator, sse_events(response, call.max_line_bytes)):
@@ -114,7 +114,7 @@ class AnthropicBackend(BackendDefaults):
         """The prompt as one user turn; the answer's text is the completion."""
         plan = complete_call(target, request, stream=False)
         body, _ = await self.upstream.post_json(MESSAGES_PATH, plan.body, call)
-        return complete_response(PROVIDER, target, self.runtime, body)
+        return complete_response(PROVIDER, body)
 
     @override
     async def stream_complete(

@@ -18,7 +18,6 @@ import orjson
 
 from modelgate.errors import upstream_invalid_response
 from modelgate.providers.anthropic.thinking import thought_part
-from modelgate.providers.base import Target
 from modelgate.providers.json_fields import tool_call
 from modelgate.providers.upstream_json import count, nesting, obj, objects, text
 from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
@@ -129,16 +128,11 @@ def _checked(provider: str, body: Any) -> tuple[dict[str, Any], list[dict[str, A
     return message, objects(provider, message["content"], "content")
 
 
-def chat_response(
-    provider: str, target: Target, runtime: str, body: Any, json_tool: str | None
-) -> chat_pb2.ChatResponse:
+def chat_response(provider: str, body: Any, json_tool: str | None) -> chat_pb2.ChatResponse:
     """A ChatResponse from a /v1/messages answer."""
     message, blocks = _checked(provider, body)
     stop_reason = text(provider, message.get("stop_reason"), "stop_reason")
     return chat_pb2.ChatResponse(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         content=content_parts(provider, blocks, json_tool),
         finish_reason=finish_reason(stop_reason, json_tool),
         raw_finish_reason=stop_reason,
@@ -147,17 +141,12 @@ def chat_response(
     )
 
 
-def complete_response(
-    provider: str, target: Target, runtime: str, body: Any
-) -> completion_pb2.CompleteResponse:
+def complete_response(provider: str, body: Any) -> completion_pb2.CompleteResponse:
     """A CompleteResponse from a /v1/messages answer: its text blocks joined."""
     message, blocks = _checked(provider, body)
     stop_reason = text(provider, message.get("stop_reason"), "stop_reason")
     parts = content_parts(provider, blocks, None)
     return completion_pb2.CompleteResponse(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         text="".join(p.text for p in parts if p.HasField("text")),
         finish_reason=finish_reason(stop_reason, None),
         raw_finish_reason=stop_reason,

@@ -22,7 +22,6 @@ from typing import Any, TypeAlias
 
 from modelgate.errors import GatewayError, upstream_unavailable
 from modelgate.providers.anthropic.response import finish_reason, usage
-from modelgate.providers.base import Target
 from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, obj, parse_object, text
 from modelgate.v1 import content_pb2, stream_pb2
@@ -51,8 +50,6 @@ class StreamTranslator:
     """Stateful translation of one stream's events; `done` once message_stop arrived."""
 
     provider: str
-    target: Target
-    runtime: str
     json_tool: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     """The stream's HTTP response headers: give in-stream errors their request-id."""
@@ -185,9 +182,6 @@ class StreamTranslator:
 
     def _end(self) -> stream_pb2.StreamEnd:
         return stream_pb2.StreamEnd(
-            model=self.target.id,
-            provider=self.target.record.provider,
-            runtime=self.runtime,
             finish_reason=finish_reason(self._stop_reason, self.json_tool),
             raw_finish_reason=self._stop_reason or "",
             usage=usage(self.provider, self._usage),

@@ -11,7 +11,7 @@ wherever text leaves the process (`RuntimeConfig.held_secrets`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any
 
 from typing_extensions import override
 
@@ -55,23 +55,6 @@ PROVIDER = "gemini"
 """ErrorInfo domain of upstream failures, whatever the runtime is called."""
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 KEY_HEADER = "x-goog-api-key"
-
-Stamped = TypeVar(
-    "Stamped",
-    chat_pb2.ChatResponse,
-    completion_pb2.CompleteResponse,
-    embedding_pb2.EmbedResponse,
-    stream_pb2.StreamEnd,
-)
-
-
-def stamp(message: Stamped, target: Target, runtime: str) -> Stamped:
-    """Who served the call. The one place this backend writes these facts: the router
-    takes the job over (pipeline work), and then this returns `message` unchanged."""
-    message.model = target.id
-    message.provider = target.record.provider
-    message.runtime = runtime
-    return message
 
 
 class GeminiBackend(BackendDefaults):
@@ -129,7 +112,7 @@ class GeminiBackend(BackendDefaults):
             usage=answer.usage,
             provider_response_id=answer.response_id,
         )
-        return stamp(response, target, self.runtime)
+        return response
 
     async def _events(
         self, target: Target, plan: GenerateCall, call: CallContext
@@ -139,8 +122,6 @@ class GeminiBackend(BackendDefaults):
         async with self.upstream.stream(plan.path, plan.body, call) as response:
             translator.headers = response.headers
             async for event in translate(translator, sse_events(response, call.max_line_bytes)):
-                if isinstance(event, stream_pb2.StreamEnd):
-                    stamp(event, target, self.runtime)
                 yield event
 
     async def stream_chat(
@@ -174,7 +155,7 @@ class GeminiBackend(BackendDefaults):
             usage=answer.usage,
             provider_response_id=answer.response_id,
         )
-        return stamp(response, target, self.runtime)
+        return response
 
     @override
     async def stream_complete(
@@ -216,7 +197,7 @@ class GeminiBackend(BackendDefaults):
         meta = obj(PROVIDER, answer.get("usageMetadata"), "usageMetadata")
         tokens = count(PROVIDER, meta.get("promptTokenCount"), "usageMetadata.promptTokenCount")
         response.usage.input_tokens = response.usage.total_tokens = tokens
-        return stamp(response, target, self.runtime)
+        return response
 
     async def count_tokens(
         self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext

@@ -107,7 +107,7 @@ class OllamaBackend(BackendDefaults):
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/chat", body, call)
-        response = chat_response(target, self.runtime, data)
+        response = chat_response(data)
         note_unsent(response.metadata, unsent_reasoning(request.messages, is_plain))
         return response
 
@@ -117,9 +117,7 @@ class OllamaBackend(BackendDefaults):
         request = await self.images.inline(target, request, call)
         body = chat_body(target, request, stream=True)
         async with self.http.stream("/api/chat", body, call) as response:
-            async for event in chat_events(
-                target, self.runtime, ndjson_lines(response, call.max_line_bytes)
-            ):
+            async for event in chat_events(ndjson_lines(response, call.max_line_bytes)):
                 if event.HasField("end"):
                     note_unsent(event.end.metadata, unsent_reasoning(request.messages, is_plain))
                 yield event
@@ -130,7 +128,7 @@ class OllamaBackend(BackendDefaults):
     ) -> completion_pb2.CompleteResponse:
         body = generate_body(target, request, stream=False)
         data, _ = await self.http.post_json("/api/generate", body, call)
-        return complete_response(target, self.runtime, data)
+        return complete_response(data)
 
     @override
     async def stream_complete(
@@ -138,9 +136,7 @@ class OllamaBackend(BackendDefaults):
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
         body = generate_body(target, request, stream=True)
         async with self.http.stream("/api/generate", body, call) as response:
-            async for event in generate_events(
-                target, self.runtime, ndjson_lines(response, call.max_line_bytes)
-            ):
+            async for event in generate_events(ndjson_lines(response, call.max_line_bytes)):
                 yield event
 
     @override
@@ -148,7 +144,7 @@ class OllamaBackend(BackendDefaults):
         self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
         data, _ = await self.http.post_json("/api/embed", embed_body(target, request), call)
-        return embed_response(target, self.runtime, data, len(request.inputs))
+        return embed_response(data, len(request.inputs))
 
     async def count_tokens(
         self, target: Target, request: tokens_pb2.CountTokensRequest, call: CallContext

@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 
 from modelgate.errors import upstream_invalid_response
-from modelgate.providers.base import Target
 from modelgate.providers.json_fields import (
     RAW_ARGUMENTS_KEY,
     arguments_text,
@@ -121,7 +120,7 @@ def done_reason(data: dict[str, Any]) -> str:
     return text(PROVIDER, data.get("done_reason"), "done_reason")
 
 
-def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatResponse:
+def chat_response(data: Any) -> chat_pb2.ChatResponse:
     """A ChatResponse from a non-streamed /api/chat answer."""
     data = obj(PROVIDER, data, "its answer")
     if data.get("message") is None:
@@ -135,9 +134,6 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
     parts.extend(tool_call_part(call, index) for index, call in enumerate(calls))
     raw = done_reason(data)
     return chat_pb2.ChatResponse(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         content=parts,
         finish_reason=finish_reason(raw, bool(calls)),
         raw_finish_reason=raw,
@@ -145,15 +141,12 @@ def chat_response(target: Target, runtime: str, data: Any) -> chat_pb2.ChatRespo
     )
 
 
-def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2.CompleteResponse:
+def complete_response(data: Any) -> completion_pb2.CompleteResponse:
     """A CompleteResponse from a non-streamed /api/generate answer."""
     if not isinstance(data, dict):
         raise upstream_invalid_response(PROVIDER, "answered /api/generate with no object")
     raw = done_reason(data)
     return completion_pb2.CompleteResponse(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         text=text(PROVIDER, data.get("response"), "response"),
         finish_reason=finish_reason(raw, False),
         raw_finish_reason=raw,
@@ -161,9 +154,7 @@ def complete_response(target: Target, runtime: str, data: Any) -> completion_pb2
     )
 
 
-def embed_response(
-    target: Target, runtime: str, data: Any, expected: int
-) -> embedding_pb2.EmbedResponse:
+def embed_response(data: Any, expected: int) -> embedding_pb2.EmbedResponse:
     """An EmbedResponse from /api/embed; a count mismatch is a broken upstream, not a result."""
     vectors = data.get("embeddings") if isinstance(data, dict) else None
     if not isinstance(vectors, list) or len(vectors) != expected:
@@ -177,9 +168,6 @@ def embed_response(
             )
     input_tokens = count(PROVIDER, data.get("prompt_eval_count"), "prompt_eval_count")
     return embedding_pb2.EmbedResponse(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         embeddings=[
             embedding_pb2.Embedding(index=i, values=vector) for i, vector in enumerate(vectors)
         ],

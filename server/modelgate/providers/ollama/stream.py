@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 
 from modelgate.errors import GatewayError, upstream_unavailable
-from modelgate.providers.base import Target
 from modelgate.providers.ollama.response import (
     PROVIDER,
     arguments_dict,
@@ -38,12 +37,9 @@ def parse_line(line: bytes) -> dict[str, Any]:
     return data
 
 
-def _end(target: Target, runtime: str, data: dict[str, Any], called: bool) -> stream_pb2.StreamEnd:
+def _end(data: dict[str, Any], called: bool) -> stream_pb2.StreamEnd:
     raw = done_reason(data)
     return stream_pb2.StreamEnd(
-        model=target.id,
-        provider=target.record.provider,
-        runtime=runtime,
         finish_reason=finish_reason(raw, called),
         raw_finish_reason=raw,
         usage=usage(data),
@@ -56,7 +52,7 @@ def truncated() -> GatewayError:
 
 
 async def chat_events(
-    target: Target, runtime: str, lines: AsyncIterator[bytes]
+    lines: AsyncIterator[bytes],
 ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
     """Thinking, text and whole tool calls as deltas, then one `end` from the `done` line.
 
@@ -85,13 +81,13 @@ async def chat_events(
             calls += 1
             yield chat_pb2.StreamChatResponse(tool_call_delta=delta)
         if data.get("done") is True:
-            yield chat_pb2.StreamChatResponse(end=_end(target, runtime, data, calls > 0))
+            yield chat_pb2.StreamChatResponse(end=_end(data, calls > 0))
             return
     raise truncated()
 
 
 async def generate_events(
-    target: Target, runtime: str, lines: AsyncIterator[bytes]
+    lines: AsyncIterator[bytes],
 ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
     """/api/generate `response` pieces as text deltas, then one `end` from the `done` line."""
     async for line in lines:
@@ -100,6 +96,6 @@ async def generate_events(
         if piece:
             yield completion_pb2.StreamCompleteResponse(text_delta=stream_pb2.TextDelta(text=piece))
         if data.get("done") is True:
-            yield completion_pb2.StreamCompleteResponse(end=_end(target, runtime, data, False))
+            yield completion_pb2.StreamCompleteResponse(end=_end(data, False))
             return
     raise truncated()

@@ -123,9 +123,6 @@ class OpenAIBackend(BackendDefaults):
             )
             response = _chat_response(answer, self.provider)
             note_unsent(response.metadata, self._unsent(request))
-        response.model = target.id
-        response.provider = target.record.provider
-        response.runtime = self.runtime
         return response
 
     async def stream_chat(
@@ -135,8 +132,6 @@ class OpenAIBackend(BackendDefaults):
             request = await self.images.inline(target, request, call)
         if target.api == "responses":
             async for event in responses_api.stream_chat(self.http, target, request, call):
-                if event.HasField("end"):
-                    self._stamp(event.end, target)
                 yield event
             return
         body = self._chat_body(target, request, stream=True)
@@ -153,7 +148,6 @@ class OpenAIBackend(BackendDefaults):
                     else:
                         yield Event(tool_call_delta=delta)
         end = state.end()
-        self._stamp(end, target)
         note_unsent(end.metadata, self._unsent(request))
         yield Event(end=end)
 
@@ -180,11 +174,6 @@ class OpenAIBackend(BackendDefaults):
         """Reasoning parts the Chat Completions body leaves out (see `reasoning_input`)."""
         return unsent_reasoning(request.messages, never if self.reasoning_key is None else is_plain)
 
-    def _stamp(self, end: stream_pb2.StreamEnd, target: Target) -> None:
-        end.model = target.id
-        end.provider = target.record.provider
-        end.runtime = self.runtime
-
     @override
     async def complete(
         self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
@@ -197,9 +186,6 @@ class OpenAIBackend(BackendDefaults):
         body, choice = _first_choice(answer, self.provider)
         raw_finish = text(self.provider, choice.get("finish_reason"), "choices[0].finish_reason")
         response = completion_pb2.CompleteResponse(
-            model=target.id,
-            provider=target.record.provider,
-            runtime=self.runtime,
             text=text(self.provider, choice.get("text"), "choices[0].text"),
             finish_reason=finish_reason(raw_finish),
             raw_finish_reason=raw_finish,
@@ -221,9 +207,7 @@ class OpenAIBackend(BackendDefaults):
                 text = completion_text(chunk, state)
                 if text:
                     yield Event(text_delta=stream_pb2.TextDelta(text=text))
-        end = state.end()
-        self._stamp(end, target)
-        yield Event(end=end)
+        yield Event(end=state.end())
 
     @override
     async def embed(
@@ -240,9 +224,7 @@ class OpenAIBackend(BackendDefaults):
             body["user"] = request.user
         answer, _headers = await self.http.post_json(self._path(target, "/embeddings"), body, call)
         answer = obj(self.provider, answer, "its answer")
-        response = embedding_pb2.EmbedResponse(
-            model=target.id, provider=target.record.provider, runtime=self.runtime
-        )
+        response = embedding_pb2.EmbedResponse()
         vectors = _vectors(self.provider, answer.get("data"))
         if len(vectors) != len(request.inputs):
             raise upstream_invalid_response(

@@ -65,7 +65,7 @@ def preset_features(preset: Preset) -> Features:
         rpcs = ("Embed",)
     reasoning = preset.reasoning.removeprefix("message.")
     if reasoning:
-        sent_back = preset.reasoning_input != "strip"
+        sent_back = preset.config.reasoning_input != "strip"
         reasoning = f"`{reasoning}` ({'sent back' if sent_back else 'not sent back'})"
     return Features(
         rpcs,

@@ -52,7 +52,9 @@ KINDS: dict[str, Features] = {
                           "breakpoints", "exact (count_tokens API)"),
     "ollama": Features(("Complete", "Embed"), True, True, "native `format`", "`thinking`",
                        "—", ESTIMATE, "pull, delete, load, unload, list loaded"),
-    # gemini: one entry here once its backend is on this branch.
+    "gemini": Features(("Complete", "Embed"), True, True, "native `responseJsonSchema`",
+                       "`thinkingConfig`; thought parts, signed", "implicit; cached tokens",
+                       "exact (countTokens API)"),
 }  # fmt: skip
 """Every built-in kind's declaration, in the registry's order."""
 

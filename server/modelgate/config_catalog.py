@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from modelgate.config_presets import PRESET_DEFAULTS, ReasoningInput, unknown_preset
 from modelgate.config_sections import Section
 from modelgate.redactor import header_secrets, looks_like_credential, url_secrets
 
@@ -40,9 +41,7 @@ OPENAI_API_HOST = "api.openai.com"
 
 def _preset_names(schema: dict[str, Any]) -> None:
     """The schema lists the preset names (read from the table when the schema is built)."""
-    from modelgate.providers.openai.presets import PRESETS
-
-    schema["anyOf"] = [{"enum": list(PRESETS), "type": "string"}, {"type": "null"}]
+    schema["anyOf"] = [{"enum": list(PRESET_DEFAULTS), "type": "string"}, {"type": "null"}]
 
 
 class PricingConfig(Section):
@@ -79,7 +78,7 @@ class RuntimeConfig(Section):
     secret_headers: list[str] = Field(default_factory=list)
     """Further header names (of `headers`) whose values are secrets."""
     options: dict[str, Any] = Field(default_factory=dict)
-    reasoning_input: Literal["strip", "reasoning_content", "reasoning"] = "strip"
+    reasoning_input: ReasoningInput = "strip"
     """Chat Completions runtimes only (kinds openai, openai_compatible, lmstudio): where the
     plain reasoning parts (format UNSPECIFIED) of assistant messages go back to the server.
     `strip` (default): not sent, and named in the answer's `metadata["dropped_reasoning"]`
@@ -92,16 +91,15 @@ class RuntimeConfig(Section):
 
     preset: str | None = Field(default=None, json_schema_extra=_preset_names)
     """`kind: openai_compatible` only: a provider of the preset table (README "Providers")
-    that fills its base URL, key variable, headers and option defaults and declares its
-    quirks. Keys written here win: `base_url(_env)` and `api_key(_env)` replace the
-    preset's, `headers` and `options` are merged over its, name by name."""
+    that fills its base URL, key variable, headers, option defaults and `reasoning_input`
+    (config_presets.py) and declares its quirks. Keys written here win: `base_url(_env)`,
+    `api_key(_env)` and `reasoning_input` replace the preset's, `headers` and `options`
+    are merged over its, name by name."""
 
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, name: str | None) -> str | None:
-        from modelgate.providers.openai.presets import PRESETS, unknown_preset
-
-        if name is not None and name not in PRESETS:
+        if name is not None and name not in PRESET_DEFAULTS:
             raise ValueError(unknown_preset(name))
         return name
 
@@ -112,9 +110,7 @@ class RuntimeConfig(Section):
             return self
         if self.kind != "openai_compatible":
             raise ValueError(f"`preset` needs `kind: openai_compatible` (kind is {self.kind!r})")
-        from modelgate.providers.openai.presets import PRESETS
-
-        preset = PRESETS[self.preset]
+        preset = PRESET_DEFAULTS[self.preset]
         written = self.model_fields_set
         if not written & {"base_url", "base_url_env"}:
             if preset.base_url is None:

@@ -165,7 +165,7 @@ async def test_an_answer_sent_back_returns_each_signature_on_its_own_part(
     ]
 
 
-async def test_reasoning_of_other_providers_is_not_sent_to_gemini(
+async def test_reasoning_of_other_providers_is_not_sent_to_gemini_and_is_named(
     gemini: Stub, fake: FakeGemini
 ) -> None:
     foreign = content_pb2.ContentPart(
@@ -173,16 +173,23 @@ async def test_reasoning_of_other_providers_is_not_sent_to_gemini(
             text="hmm", signature="anthropic-sig", format=content_pb2.REASONING_FORMAT_ANTHROPIC
         )
     )
-    request = chat_pb2.ChatRequest(
-        model="gemini-test",
-        messages=[
-            user("a"),
-            message(content_pb2.ROLE_ASSISTANT, foreign, content_pb2.ContentPart(text="b")),
-            user("c"),
-        ],
+    own = content_pb2.ContentPart(
+        reasoning=content_pb2.Reasoning(signature=SIGNATURE, format=GEMINI)
     )
-    await gemini.Chat(request)
-    assert fake.requests[0].json["contents"][1]["parts"] == [{"text": "b"}]
+    messages = [
+        user("a"),
+        message(content_pb2.ROLE_ASSISTANT, foreign, own, content_pb2.ContentPart(text="b")),
+        user("c"),
+    ]
+    answer = await gemini.Chat(chat_pb2.ChatRequest(model="gemini-test", messages=messages))
+    sent = [{"text": "b", "thoughtSignature": SIGNATURE}]
+    assert fake.requests[0].json["contents"][1]["parts"] == sent
+    assert answer.metadata["dropped_reasoning"] == "messages[1].parts[0]"
+    stream = chat_pb2.StreamChatRequest(model="gemini-test", messages=messages)
+    events, error = await collect(gemini.StreamChat(stream))
+    assert error is None
+    assert fake.requests[1].json["contents"][1]["parts"] == sent
+    assert events[-1].end.metadata["dropped_reasoning"] == "messages[1].parts[0]"
 
 
 async def test_streamed_thoughts_signatures_and_calls_rebuild_the_unary_answer(

@@ -1,7 +1,8 @@
 """The presets' reasoning quirks: where thought text arrives, and whether it goes back.
 
 DeepSeek's `reasoning_content` comes back as a reasoning part and is never sent back
-(deepseek-reasoner answers 400 to it: the fake does too); vLLM and llama.cpp take it back
+(deepseek-reasoner answers 400 to it: the fake does too), named in the answer's
+`metadata["dropped_reasoning"]`; vLLM and llama.cpp take it back
 as `reasoning_content`, OpenRouter as `reasoning`. An operator's `reasoning_input` wins.
 """
 
@@ -92,7 +93,7 @@ async def test_deepseek_never_gets_reasoning_back_and_the_answer_says_so(
     answer = await served.stub.Chat(_history("deepseek"), timeout=20)
     [sent] = fake.sent("deepseek")
     assert all("reasoning_content" not in m for m in sent.body["messages"])
-    assert answer.metadata["reasoning_stripped"] == "1"
+    assert answer.metadata["dropped_reasoning"] == "messages[1].parts[0]"
 
 
 @pytest.mark.parametrize(
@@ -117,4 +118,4 @@ async def test_the_operators_reasoning_input_wins_over_the_preset(
     answer = await served.stub.Chat(_history("vllm_stripped"), timeout=20)
     [sent] = fake.sent("vllm")
     assert "reasoning_content" not in sent.body["messages"][1]
-    assert answer.metadata["reasoning_stripped"] == "1"
+    assert answer.metadata["dropped_reasoning"] == "messages[1].parts[0]"

@@ -9,12 +9,18 @@ import pytest
 
 from modelgate.config import RuntimeConfig, load_settings
 from modelgate.config_errors import ConfigError
+from modelgate.config_presets import PRESET_DEFAULTS
 from modelgate.providers.openai.presets import PRESETS
 from tests.fakes.compatible_quirks import REASONING, CompatibleQuirks
 
 
 def _runtime(**fields: object) -> RuntimeConfig:
     return RuntimeConfig(kind="openai_compatible", **fields)  # type: ignore[arg-type]
+
+
+def test_every_quirk_row_has_its_config_row_and_every_config_row_its_quirks() -> None:
+    assert list(PRESETS) == list(PRESET_DEFAULTS)
+    assert all(row.config is PRESET_DEFAULTS[name] for name, row in PRESETS.items())
 
 
 def test_a_preset_fills_base_url_key_variable_headers_and_options() -> None:
@@ -61,7 +67,7 @@ def test_a_key_in_the_presets_variable_is_a_secret_to_redact(
     [
         (
             "{kind: openai_compatible, preset: deepsek}",
-            "unknown preset 'deepsek'; presets: " + ", ".join(PRESETS),
+            "unknown preset 'deepsek'; presets: " + ", ".join(PRESET_DEFAULTS),
         ),
         ("{kind: openai, preset: groq}", "`preset` needs `kind: openai_compatible`"),
         (

@@ -3,11 +3,13 @@
 Each built-in backend declares in `UpstreamParams.takes` where the reasoning and
 prompt-cache features land (providers/params.py `FEATURES`); this renders that
 for every built-in kind and API and requires docs/reasoning.md to hold exactly
-the rendering. `uv run python -m tests.unit.test_reasoning_table` prints it.
+the rendering. `uv run python -m tests.unit.test_reasoning_table` prints it; with
+`--write` it rewrites the block in docs/reasoning.md.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from modelgate.providers.params import FEATURES, UpstreamParams
@@ -39,12 +41,24 @@ def render() -> str:
     return "\n".join([START, *lines, END])
 
 
+def rewrite(path: Path) -> None:
+    """Replace the block between the markers in `path` with `render()`."""
+    text = path.read_text()
+    start, end = text.index(START), text.index(END) + len(END)
+    path.write_text(text[:start] + render() + text[end:])
+
+
 def test_the_feature_table_matches_the_declarations() -> None:
     text = DOC.read_text()
     assert START in text and END in text, f"docs/reasoning.md needs the block:\n{render()}"
     current = text[text.index(START) : text.index(END) + len(END)]
-    assert current == render(), f"docs/reasoning.md is stale; replace its block with:\n{render()}"
+    assert current == render(), (
+        "docs/reasoning.md is stale: uv run python -m tests.unit.test_reasoning_table --write"
+    )
 
 
 if __name__ == "__main__":
-    print(render())
+    if sys.argv[1:] == ["--write"]:
+        rewrite(DOC)
+    else:
+        print(render())

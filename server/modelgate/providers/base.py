@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from modelgate.providers.params import Operation, UpstreamParams
 
 
+DISCOVERY_TIMEOUT_SECONDS = 5.0
+"""Bound on one model-listing call (`/models`) when a runtime discovers its models."""
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """One deployment: a catalog model as a runtime knows it."""

@@ -52,7 +52,9 @@ KINDS: dict[str, Features] = {
                           "breakpoints", "exact (count_tokens API)"),
     "ollama": Features(("Complete", "Embed"), True, True, "native `format`", "`thinking`",
                        "—", ESTIMATE, "pull, delete, load, unload, list loaded"),
-    # gemini: one entry here once its backend is on this branch.
+    "gemini": Features(("Complete", "Embed"), True, True, "native `responseJsonSchema`",
+                       "`thinkingConfig`; thought parts, signed", "implicit; cached tokens",
+                       "exact (countTokens API)"),
 }  # fmt: skip
 """Every built-in kind's declaration, in the registry's order."""
 
@@ -65,7 +67,7 @@ def preset_features(preset: Preset) -> Features:
         rpcs = ("Embed",)
     reasoning = preset.reasoning.removeprefix("message.")
     if reasoning:
-        sent_back = preset.reasoning_input != "strip"
+        sent_back = preset.config.reasoning_input != "strip"
         reasoning = f"`{reasoning}` ({'sent back' if sent_back else 'not sent back'})"
     return Features(
         rpcs,

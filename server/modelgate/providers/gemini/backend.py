@@ -23,7 +23,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
-from modelgate.providers.gemini.contents import url_mime_type
+from modelgate.providers.gemini.contents import sends_reasoning, url_mime_type
 from modelgate.providers.gemini.discovery import discover_models
 from modelgate.providers.gemini.errors import classify_raw
 from modelgate.providers.gemini.request import (
@@ -40,6 +40,7 @@ from modelgate.providers.gemini.stream import Event, StreamTranslator, translate
 from modelgate.providers.http import DEFAULT_CONNECTIONS, HttpUpstream, sse_events
 from modelgate.providers.image_fetch import ImageFetcher
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import note_unsent, unsent_reasoning
 from modelgate.providers.upstream_json import count, items, obj, objects
 from modelgate.records import public_endpoint
 from modelgate.v1 import (
@@ -112,6 +113,7 @@ class GeminiBackend(BackendDefaults):
             usage=answer.usage,
             provider_response_id=answer.response_id,
         )
+        note_unsent(response.metadata, unsent_reasoning(request.messages, sends_reasoning))
         return response
 
     async def _events(
@@ -138,6 +140,7 @@ class GeminiBackend(BackendDefaults):
             elif isinstance(event, stream_pb2.ToolCallDelta):
                 yield Response(tool_call_delta=event)
             else:
+                note_unsent(event.metadata, unsent_reasoning(request.messages, sends_reasoning))
                 yield Response(end=event)
 
     @override

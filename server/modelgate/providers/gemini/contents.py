@@ -12,7 +12,9 @@
 - Reasoning parts of format GEMINI go back as they came (see response.py): thought text
   as a `thought: true` part with its `thoughtSignature`; a signature-only part onto the
   part after it (a text or functionCall part), or alone when nothing follows. Reasoning
-  of other formats is not sent (the contract: opaque data only to its own provider).
+  of other formats is not sent (the contract: opaque data only to its own provider),
+  nor a GEMINI part with neither text nor signature; the backend names each one left
+  out in the answer's `metadata["dropped_reasoning"]` (`sends_reasoning`).
 - `Image.data` becomes `inlineData`; an image URL becomes `fileData` (Gemini fetches
   public and signed http(s) URLs itself) when its MIME type is known (given, or from
   the URL's extension); otherwise, and always under the runtime option
@@ -36,6 +38,12 @@ GENERATED_ID_PREFIX = "gemini-call-"
 
 Violations = list[tuple[str, str]]
 Part = dict[str, Any]
+
+
+def sends_reasoning(reasoning: content_pb2.Reasoning) -> bool:
+    """Whether a reasoning part goes to Gemini: its own format, with text or a signature."""
+    gemini = reasoning.format == content_pb2.REASONING_FORMAT_GEMINI
+    return gemini and bool(reasoning.text or reasoning.signature)
 
 
 def url_mime_type(image: content_pb2.Image) -> str:
@@ -105,7 +113,7 @@ class _Turns:
             kind = part.WhichOneof("data")
             if kind == "reasoning":
                 reasoning = part.reasoning
-                if reasoning.format != content_pb2.REASONING_FORMAT_GEMINI:
+                if not sends_reasoning(reasoning):
                     continue
                 if signature is not None:  # a signature with nothing after it to carry it
                     converted.append({"text": "", "thoughtSignature": signature})

@@ -17,10 +17,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from modelgate.errors import upstream_invalid_response
-from modelgate.providers.base import CallContext
+from modelgate.providers.base import DISCOVERY_TIMEOUT_SECONDS, CallContext
 from modelgate.providers.gemini.request import API_VERSION
 from modelgate.providers.http import HttpUpstream
-from modelgate.providers.openai.discovery import DISCOVERY_TIMEOUT_SECONDS
 from modelgate.providers.upstream_json import count, obj, objects, text
 from modelgate.v1 import model_pb2
 

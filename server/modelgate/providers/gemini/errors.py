@@ -7,6 +7,10 @@ over HTTP and, after a 200, as a `data:` event of a stream. The HTTP code (or th
 - A 400 whose ErrorInfo reason is API_KEY_INVALID (or API_KEY_SERVICE_BLOCKED...) and a
   FAILED_PRECONDITION status (billing or region not enabled) are the operator's key or
   account, not the caller's request: FAILED_PRECONDITION UPSTREAM_AUTH_FAILED.
+
+Google's names (`google.rpc.Code`, `google.api.ErrorReason`) are read from their enums
+in googleapis-common-protos: some are spelt like our ErrorReason values (INTERNAL,
+API_KEY_INVALID) but mean Google's, so none is typed here as a string.
 - The details are carried into our status: RetryInfo `retryDelay` ("3s", "0.5s") as our
   RetryInfo and the router's wait before a retry; QuotaFailure violations (quotaId,
   quotaMetric, quotaValue) as our QuotaFailure; ErrorInfo reason and domain as ErrorInfo
@@ -20,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from google.api.error_reason_pb2 import ErrorReason as GoogleReason
+from google.rpc.code_pb2 import Code
 
 from modelgate.errors import GatewayError, upstream_failure
 from modelgate.providers.upstream_errors import MAX_MESSAGE_CHARS, classify
@@ -27,34 +33,43 @@ from modelgate.v1.errors_pb2 import ErrorReason
 
 RPC_TYPE_PREFIX = "type.googleapis.com/google.rpc."
 _DURATION = re.compile(r"^(\d+(?:\.\d*)?)s$")
-_STATUS_TO_HTTP = {
-    "INVALID_ARGUMENT": 400,
-    "FAILED_PRECONDITION": 400,
-    "OUT_OF_RANGE": 400,
-    "UNAUTHENTICATED": 401,
-    "PERMISSION_DENIED": 403,
-    "NOT_FOUND": 404,
-    "ABORTED": 409,
-    "ALREADY_EXISTS": 409,
-    "RESOURCE_EXHAUSTED": 429,
-    "CANCELLED": 499,
-    "INTERNAL": 500,
-    "UNKNOWN": 500,
-    "UNIMPLEMENTED": 501,
-    "UNAVAILABLE": 503,
-    "DEADLINE_EXCEEDED": 504,
+_CODE_TO_HTTP = {
+    Code.INVALID_ARGUMENT: 400,
+    Code.FAILED_PRECONDITION: 400,
+    Code.OUT_OF_RANGE: 400,
+    Code.UNAUTHENTICATED: 401,
+    Code.PERMISSION_DENIED: 403,
+    Code.NOT_FOUND: 404,
+    Code.ABORTED: 409,
+    Code.ALREADY_EXISTS: 409,
+    Code.RESOURCE_EXHAUSTED: 429,
+    Code.CANCELLED: 499,
+    Code.INTERNAL: 500,
+    Code.UNKNOWN: 500,
+    Code.UNIMPLEMENTED: 501,
+    Code.UNAVAILABLE: 503,
+    Code.DEADLINE_EXCEEDED: 504,
 }
-"""google.rpc.Code names as the HTTP statuses Google maps them to (mid-stream errors
-carry `code` too; the name is the fallback)."""
+"""google.rpc.Code values as the HTTP statuses Google maps them to (mid-stream errors
+carry `code` too; the status name is the fallback)."""
+_STATUS_TO_HTTP = {Code.Name(code): http for code, http in _CODE_TO_HTTP.items()}
+"""The same by the name Google writes in the body's `status` (Google's names, not our
+ErrorReason values, though some are spelt alike: taken from the enum, never typed)."""
+_ACCOUNT_STATUS = Code.Name(Code.FAILED_PRECONDITION)
+"""Billing or region not enabled for the key's project: the operator's account."""
 _KEY_REASONS = frozenset(
-    {
-        "API_KEY_INVALID",
-        "API_KEY_EXPIRED",
-        "API_KEY_SERVICE_BLOCKED",
-        "API_KEY_HTTP_REFERRER_BLOCKED",
-    }
+    GoogleReason.Name(reason)
+    for reason in (
+        GoogleReason.API_KEY_INVALID,
+        GoogleReason.API_KEY_SERVICE_BLOCKED,
+        GoogleReason.API_KEY_HTTP_REFERRER_BLOCKED,
+        GoogleReason.API_KEY_IP_ADDRESS_BLOCKED,
+        GoogleReason.API_KEY_ANDROID_APP_BLOCKED,
+        GoogleReason.API_KEY_IOS_APP_BLOCKED,
+    )
 )
-"""ErrorInfo reasons that blame our key, whatever HTTP status carries them (400 today)."""
+"""google.api.ErrorReason values (ErrorInfo reasons of domain googleapis.com) that blame
+our key, whatever HTTP status carries them (400 today; an expired key is API_KEY_INVALID)."""
 MAX_QUOTA_VIOLATIONS = 8
 
 
@@ -114,7 +129,7 @@ def classify_status(
     info = (details.get("ErrorInfo") or [{}])[0]
     reason = info.get("reason") if isinstance(info.get("reason"), str) else ""
     failure = classify(provider, http_status, {"error": {"message": message}}, headers)
-    if reason in _KEY_REASONS or status_name == "FAILED_PRECONDITION":
+    if reason in _KEY_REASONS or status_name == _ACCOUNT_STATUS:
         failure = upstream_failure(
             provider,
             ErrorReason.ERROR_REASON_UPSTREAM_AUTH_FAILED,

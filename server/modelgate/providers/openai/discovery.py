@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from modelgate.providers.base import CallContext
+from modelgate.providers.base import DISCOVERY_TIMEOUT_SECONDS, CallContext
 from modelgate.providers.http import HttpUpstream
 from modelgate.v1 import model_pb2
-
-DISCOVERY_TIMEOUT_SECONDS = 5.0
 
 CONTEXT_KEYS = ("max_model_len", "context_length", "context_window", "max_context_length")
 """Where servers publish a model's context window in `/models`: vLLM, OpenRouter and

@@ -145,7 +145,9 @@ async def test_stream_text_yields_reasoning_only_when_asked_and_marks_it(
 ) -> None:
     answer = Reply(thoughts=(Thought("Rayleigh scattering."),), text="The sky is blue.")
     claude_fake.scenario.push(answer, answer)
-    plain = [p async for p in client.stream_text("claude-thinker", "Why?", reasoning={})]
+    plain = [
+        p async for p in client.stream_text("claude-thinker", "Why?", reasoning={"effort": "low"})
+    ]
     assert "".join(plain) == "The sky is blue."
     assert not any(isinstance(p, ReasoningText) for p in plain)
     stream = client.stream_text(

@@ -70,6 +70,8 @@ SAMPLES: dict[str, Any] = {
     "tool_choice": "required",
     "response_format": json_schema({"type": "object"}),
     "previous_response_id": "resp-1",
+    "reasoning": {"effort": "high", "budget_tokens": 2048, "include_thoughts": True},
+    "prompt_cache": {"key": "tenant-7", "retention": "extended"},
     "suffix": "tail",
 }
 

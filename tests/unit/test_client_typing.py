@@ -23,11 +23,12 @@ async def use(client: AsyncModelGate, blocking: ModelGate) -> None:
     await client.chat("echo", "hi", {temperature}=0.2, tags={{"team": "a"}})
     blocking.stream_chat("echo", "hi", {max_output_tokens}=5)
     await client.complete("echo", "p", {stop_sequences}=["x"])
+    await client.chat("echo", "hi", reasoning={{"{budget_tokens}": 5, "effort": "high"}})
     chat_pb2.ChatRequest({model}="echo")
     config = generation_pb2.GenerationConfig()
     config.{top_p} = 0.3
 """
-FIELDS = ["temperature", "max_output_tokens", "stop_sequences", "model", "top_p"]
+FIELDS = ["temperature", "max_output_tokens", "stop_sequences", "budget_tokens", "model", "top_p"]
 
 
 def test_the_client_distribution_declares_its_type_information() -> None:

@@ -9,72 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from typing_extensions import override
+
+from modelgate.client.transcript import Transcript as ClientTranscript
 from modelgate.providers.json_fields import arguments_text, tool_call
 from modelgate.v1 import chat_pb2, content_pb2, stream_pb2
 
 
-class Transcript:
-    """Rebuilds a streamed answer's content parts, so a stream can be remembered too.
+class Transcript(ClientTranscript):
+    """The client's stream folding (one source: `modelgate.client.transcript`), with tool
+    calls normalized as unary answers carry them: arguments that are not a JSON object
+    kept verbatim under `_raw_arguments`, and the deprecated Struct copy filled."""
 
-    Parts keep the order in which their first delta arrived (a reasoning part
-    before the text it led to, interleaved thinking between tool calls), with
-    reasoning signatures and encrypted data whole; consecutive text deltas are one part.
-    """
-
-    def __init__(self) -> None:
-        self.parts: list[content_pb2.ContentPart] = []
-        self.text: list[str] = []
-        """Pieces of the text part being built (the last of `parts`), joined at the end."""
-        self.calls: dict[int, tuple[content_pb2.ContentPart, list[str]]] = {}
-        self.thoughts: dict[int, content_pb2.Reasoning] = {}
-
-    def _close_text(self) -> None:
-        if self.text:
-            self.parts[-1].text = "".join(self.text)
-            self.text = []
-
-    def add(self, event: chat_pb2.StreamChatResponse) -> None:
-        """Fold one stream event in."""
-        kind = event.WhichOneof("event")
-        if kind == "text_delta":
-            if not self.text:
-                self.parts.append(content_pb2.ContentPart(text=""))
-            self.text.append(event.text_delta.text)
-        elif kind == "tool_call_delta":
-            delta = event.tool_call_delta
-            entry = self.calls.get(delta.index)
-            if entry is None:
-                self._close_text()
-                entry = (content_pb2.ContentPart(), [delta.id, delta.name])
-                self.calls[delta.index] = entry
-                self.parts.append(entry[0])
-            fragments = entry[1]
-            fragments[0] = fragments[0] or delta.id
-            fragments[1] = fragments[1] or delta.name
-            fragments.append(delta.arguments_json)
-        elif kind == "reasoning_delta":
-            self._reasoning(event.reasoning_delta)
-
-    def _reasoning(self, delta: stream_pb2.ReasoningDelta) -> None:
-        thought = self.thoughts.get(delta.index)
-        if thought is None:
-            self._close_text()
-            part = content_pb2.ContentPart(reasoning=content_pb2.Reasoning())
-            self.parts.append(part)
-            thought = self.thoughts[delta.index] = part.reasoning
-        thought.text += delta.text
-        thought.signature = delta.signature or thought.signature
-        thought.encrypted = delta.encrypted or thought.encrypted
-        thought.format = delta.format or thought.format
-        thought.id = delta.id or thought.id
-        thought.summary = delta.summary or thought.summary
-
-    def content(self) -> list[content_pb2.ContentPart]:
-        """The answer as content parts, in the order their first deltas arrived."""
-        self._close_text()
-        for part, (call_id, name, *fragments) in self.calls.values():
-            part.tool_call.CopyFrom(tool_call(call_id, name, "".join(fragments)))
-        return self.parts
+    @override
+    def tool_call(self, call_id: str, name: str, arguments_json: str) -> content_pb2.ToolCall:
+        return tool_call(call_id, name, arguments_json)
 
 
 def content_events(parts: Iterable[content_pb2.ContentPart]) -> list[chat_pb2.StreamChatResponse]:

@@ -12,11 +12,29 @@ checker catches a misspelled keyword. Responses are the generated protobuf messa
 `modelgate.v1`; failures raise `ModelGateError` subclasses chosen by status code.
 JSON answers (structured output, tool-call arguments) come as JSON text; read
 them as plain Python, integers as ints, with `structured_output_of()` and
-`arguments_of()`.
+`arguments_of()`. Reasoning models' thoughts come as reasoning parts
+(`reasoning_of()`, `reasoning_text_of()`); `message_of()` turns an answer, and
+`Transcript` a streamed one, back into the assistant turn to send on, unchanged.
 """
 
 from modelgate.client._deprecated import ModelGateClient, SyncModelGateClient
+from modelgate.client._requests import (
+    PromptCacheLike,
+    PromptCacheOptions,
+    ReasoningLike,
+    ReasoningOptions,
+)
 from modelgate.client.aio import AsyncModelGate, AsyncResponseStream, AsyncTextStream
+from modelgate.client.answers import (
+    AnswerLike,
+    arguments_of,
+    message_of,
+    reasoning_of,
+    reasoning_text_of,
+    structured_output_of,
+    text_of,
+    tool_calls_of,
+)
 from modelgate.client.errors import (
     AbortedError,
     AlreadyExistsError,
@@ -38,22 +56,20 @@ from modelgate.client.errors import (
     from_rpc_error,
 )
 from modelgate.client.messages import (
+    BreakpointLike,
     JsonObjectLike,
     MessageLike,
     MessagesLike,
     PartLike,
-    arguments_of,
     assistant,
+    cache_breakpoint,
     image,
     json_schema,
     message,
-    structured_output_of,
     system,
     text,
-    text_of,
     tool,
     tool_call,
-    tool_calls_of,
     tool_result,
     user,
 )
@@ -64,15 +80,18 @@ from modelgate.client.service_config import (
     build_service_config,
 )
 from modelgate.client.sync import ModelGate, ResponseStream, TextStream
+from modelgate.client.transcript import ReasoningText, Transcript
 
 __all__ = [
     "DEFAULT_SERVICE_CONFIG",
     "DEFAULT_TIMEOUTS",
     "AbortedError",
     "AlreadyExistsError",
+    "AnswerLike",
     "AsyncModelGate",
     "AsyncResponseStream",
     "AsyncTextStream",
+    "BreakpointLike",
     "CallCancelledError",
     "ChatOptions",
     "CompleteOptions",
@@ -92,11 +111,17 @@ __all__ = [
     "OutOfRangeError",
     "PartLike",
     "PermissionDeniedError",
+    "PromptCacheLike",
+    "PromptCacheOptions",
+    "ReasoningLike",
+    "ReasoningOptions",
+    "ReasoningText",
     "RequestOptions",
     "ResourceExhaustedError",
     "ResponseStream",
     "SyncModelGateClient",
     "TextStream",
+    "Transcript",
     "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
@@ -104,10 +129,14 @@ __all__ = [
     "arguments_of",
     "assistant",
     "build_service_config",
+    "cache_breakpoint",
     "from_rpc_error",
     "image",
     "json_schema",
     "message",
+    "message_of",
+    "reasoning_of",
+    "reasoning_text_of",
     "structured_output_of",
     "system",
     "text",

@@ -7,8 +7,15 @@ from datetime import timedelta
 from typing import Any, Literal, TypeAlias
 
 from google.protobuf import duration_pb2
+from typing_extensions import TypedDict
 
-from modelgate.client.messages import MessagesLike, json_text, system, to_messages
+from modelgate.client.messages import (
+    MessagesLike,
+    cache_breakpoint,
+    json_text,
+    system,
+    to_messages,
+)
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -19,8 +26,9 @@ from modelgate.v1 import (
 )
 
 ToolLike: TypeAlias = content_pb2.Tool | Mapping[str, Any]
-"""A `content_pb2.Tool`, or a dict {"name", "description", "parameters", "strict"}
-("parameters": a JSON Schema mapping or JSON text)."""
+"""A `content_pb2.Tool`, or a dict {"name", "description", "parameters", "strict",
+"cache_breakpoint"} ("parameters": a JSON Schema mapping or JSON text;
+"cache_breakpoint": see `BreakpointLike`)."""
 
 ToolChoiceLike: TypeAlias = content_pb2.ToolChoice | Literal["auto", "none", "required"] | str
 """A `ToolChoice`, a mode ("auto", "none", "required") or the name of the tool to call."""
@@ -30,6 +38,31 @@ ResponseFormatLike: TypeAlias = (
 )
 """A `ResponseFormat`, "text", "json_object", or a JSON Schema dict (named "response");
 use `json_schema()` to name the schema, pass it as JSON text or set strict/max_reasks."""
+
+EffortName: TypeAlias = Literal["minimal", "low", "medium", "high"]
+
+
+class ReasoningOptions(TypedDict, total=False):
+    """`ReasoningConfig` as a dict, e.g. {"effort": "high"} or {"budget_tokens": 2048}."""
+
+    effort: EffortName | generation_pb2.ReasoningEffort.ValueType
+    budget_tokens: int
+    include_thoughts: bool
+
+
+ReasoningLike: TypeAlias = generation_pb2.ReasoningConfig | ReasoningOptions
+"""A `ReasoningConfig`, or the same fields as a dict (`ReasoningOptions`)."""
+
+
+class PromptCacheOptions(TypedDict, total=False):
+    """`PromptCacheConfig` as a dict, e.g. {"key": "tenant-7", "retention": "extended"}."""
+
+    key: str
+    retention: Literal["in_memory", "extended"] | generation_pb2.PromptCacheRetention.ValueType
+
+
+PromptCacheLike: TypeAlias = generation_pb2.PromptCacheConfig | PromptCacheOptions
+"""A `PromptCacheConfig`, or the same fields as a dict (`PromptCacheOptions`)."""
 
 CacheLike: TypeAlias = generation_pb2.CacheControl | Literal["use", "bypass", "refresh"]
 """A `CacheControl`, or a cache mode name."""
@@ -57,7 +90,7 @@ def tool_proto(value: ToolLike) -> content_pb2.Tool:
     """A Tool from a proto or a dict."""
     if isinstance(value, content_pb2.Tool):
         return value
-    unknown = set(value) - {"name", "description", "parameters", "strict"}
+    unknown = set(value) - {"name", "description", "parameters", "strict", "cache_breakpoint"}
     if unknown:
         raise ValueError(f"unknown tool keys: {', '.join(sorted(unknown))}")
     out = content_pb2.Tool(
@@ -67,6 +100,59 @@ def tool_proto(value: ToolLike) -> content_pb2.Tool:
     )
     if value.get("parameters") is not None:
         out.parameters_json = json_text(value["parameters"])
+    breakpoint_ = cache_breakpoint(value.get("cache_breakpoint"))
+    if breakpoint_ is not None:
+        out.cache_breakpoint.CopyFrom(breakpoint_)
+    return out
+
+
+def _enum_value(enum: Any, prefix: str, name: str, field: str) -> Any:
+    """An enum value by its lower-case short name ("high" -> REASONING_EFFORT_HIGH)."""
+    try:
+        value = enum.Value(prefix + name.upper())
+    except ValueError:
+        known = ", ".join(n.removeprefix(prefix).lower() for n in enum.keys()[1:])
+        raise ValueError(f"unknown {field} {name!r}; expected one of {known}") from None
+    return value
+
+
+def _checked_keys(value: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(f"unknown {what} keys: {', '.join(unknown)}")
+
+
+def reasoning_proto(value: ReasoningLike) -> generation_pb2.ReasoningConfig:
+    """A ReasoningConfig from a proto or a dict; effort by name ("high") or enum value."""
+    if isinstance(value, generation_pb2.ReasoningConfig):
+        return value
+    _checked_keys(value, ReasoningOptions.__optional_keys__, "reasoning")
+    out = generation_pb2.ReasoningConfig(include_thoughts=value.get("include_thoughts", False))
+    effort = value.get("effort")
+    if isinstance(effort, str):
+        out.effort = _enum_value(
+            generation_pb2.ReasoningEffort, "REASONING_EFFORT_", effort, "effort"
+        )
+    elif effort is not None:
+        out.effort = effort
+    if "budget_tokens" in value:
+        out.budget_tokens = value["budget_tokens"]
+    return out
+
+
+def prompt_cache_proto(value: PromptCacheLike) -> generation_pb2.PromptCacheConfig:
+    """A PromptCacheConfig from a proto or a dict; retention by name ("extended")."""
+    if isinstance(value, generation_pb2.PromptCacheConfig):
+        return value
+    _checked_keys(value, PromptCacheOptions.__optional_keys__, "prompt_cache")
+    out = generation_pb2.PromptCacheConfig(key=value.get("key", ""))
+    retention = value.get("retention")
+    if isinstance(retention, str):
+        out.retention = _enum_value(
+            generation_pb2.PromptCacheRetention, "PROMPT_CACHE_RETENTION_", retention, "retention"
+        )
+    elif retention is not None:
+        out.retention = retention
     return out
 
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal, TypeAlias
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 
-from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
+# The readers moved to `answers`; importable from here as before.
+from modelgate.client.answers import arguments_of, structured_output_of, text_of, tool_calls_of
+from modelgate.v1 import content_pb2, generation_pb2
 
 __all__ = [
+    "BreakpointLike",
     "JsonObjectLike",
     "MessageLike",
     "MessagesLike",
@@ -25,6 +29,7 @@ __all__ = [
     "RoleLike",
     "arguments_of",
     "assistant",
+    "cache_breakpoint",
     "image",
     "json_schema",
     "json_text",
@@ -82,6 +87,10 @@ _DETAILS: Mapping[str, content_pb2.ImageDetail.ValueType] = {
 }
 
 
+BreakpointLike: TypeAlias = bool | float | timedelta | content_pb2.CacheBreakpoint
+"""A prompt-cache breakpoint: True (the provider's default lifetime), a lifetime in
+seconds or as a timedelta, or a `CacheBreakpoint`; False or None: none."""
+
 JsonObjectLike: TypeAlias = Mapping[str, Any] | str
 """A JSON object: a mapping (serialized in its own key order, ints kept) or JSON text,
 sent as written."""
@@ -127,9 +136,37 @@ def _role(role: RoleLike) -> content_pb2.Role.ValueType:
     return role
 
 
-def text(value: str) -> content_pb2.ContentPart:
-    """A text part."""
-    return content_pb2.ContentPart(text=value)
+def cache_breakpoint(value: BreakpointLike | None) -> content_pb2.CacheBreakpoint | None:
+    """A `CacheBreakpoint` from a BreakpointLike (None for False or None).
+
+    The provider may cache the prompt up to and including the element that carries it
+    (Anthropic `cache_control`); providers that cache by themselves ignore it.
+    """
+    if value is None or value is False:
+        return None
+    if isinstance(value, content_pb2.CacheBreakpoint):
+        return value
+    out = content_pb2.CacheBreakpoint()
+    if value is not True:
+        out.ttl.FromTimedelta(value if isinstance(value, timedelta) else timedelta(seconds=value))
+    return out
+
+
+def _mark(
+    element: content_pb2.ContentPart | content_pb2.Message | content_pb2.Tool,
+    value: BreakpointLike | None,
+) -> None:
+    """Put the breakpoint `value` names (if any) on `element`."""
+    breakpoint_ = cache_breakpoint(value)
+    if breakpoint_ is not None:
+        element.cache_breakpoint.CopyFrom(breakpoint_)
+
+
+def text(value: str, *, cache_breakpoint: BreakpointLike | None = None) -> content_pb2.ContentPart:
+    """A text part; `cache_breakpoint` marks the prompt up to it as cacheable."""
+    part = content_pb2.ContentPart(text=value)
+    _mark(part, cache_breakpoint)
+    return part
 
 
 def image(
@@ -138,6 +175,7 @@ def image(
     url: str | None = None,
     mime_type: str = "",
     detail: Literal["low", "high", "auto"] | content_pb2.ImageDetail.ValueType | None = None,
+    cache_breakpoint: BreakpointLike | None = None,
 ) -> content_pb2.ContentPart:
     """An image part, by bytes (`mime_type` required) or by http(s) URL."""
     if (data is None) == (url is None):
@@ -153,7 +191,9 @@ def image(
         img.detail = _DETAILS[detail]
     elif detail is not None:
         img.detail = detail
-    return content_pb2.ContentPart(image=img)
+    part = content_pb2.ContentPart(image=img)
+    _mark(part, cache_breakpoint)
+    return part
 
 
 def tool_call(
@@ -197,26 +237,41 @@ def _parts(content: str | PartLike | Iterable[PartLike]) -> list[content_pb2.Con
     return [_part(p) for p in content]
 
 
-def message(role: RoleLike, *parts: PartLike, name: str | None = None) -> content_pb2.Message:
-    """A message of `role` with the given parts, in order."""
+def message(
+    role: RoleLike,
+    *parts: PartLike,
+    name: str | None = None,
+    cache_breakpoint: BreakpointLike | None = None,
+) -> content_pb2.Message:
+    """A message of `role` with the given parts, in order; `cache_breakpoint` marks the
+    prompt up to its end as cacheable (e.g. a long system prompt)."""
     if not parts:
         raise ValueError("a message needs at least one part")
-    return content_pb2.Message(role=_role(role), parts=_parts(parts), name=name or "")
+    out = content_pb2.Message(role=_role(role), parts=_parts(parts), name=name or "")
+    _mark(out, cache_breakpoint)
+    return out
 
 
-def system(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
+def system(
+    *parts: PartLike, name: str | None = None, cache_breakpoint: BreakpointLike | None = None
+) -> content_pb2.Message:
     """A system message (instructions framing the conversation)."""
-    return message("system", *parts, name=name)
+    return message("system", *parts, name=name, cache_breakpoint=cache_breakpoint)
 
 
-def user(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
+def user(
+    *parts: PartLike, name: str | None = None, cache_breakpoint: BreakpointLike | None = None
+) -> content_pb2.Message:
     """A user message: text, images or both, e.g. user("What is this?", image(url=...))."""
-    return message("user", *parts, name=name)
+    return message("user", *parts, name=name, cache_breakpoint=cache_breakpoint)
 
 
-def assistant(*parts: PartLike, name: str | None = None) -> content_pb2.Message:
-    """An assistant message; `assistant(*response.content)` replays a ChatResponse."""
-    return message("assistant", *parts, name=name)
+def assistant(
+    *parts: PartLike, name: str | None = None, cache_breakpoint: BreakpointLike | None = None
+) -> content_pb2.Message:
+    """An assistant message written by hand; `message_of(response)` turns an answer
+    back into one unchanged (reasoning parts included)."""
+    return message("assistant", *parts, name=name, cache_breakpoint=cache_breakpoint)
 
 
 def tool_result(
@@ -225,6 +280,7 @@ def tool_result(
     *,
     is_error: bool = False,
     name: str | None = None,
+    cache_breakpoint: BreakpointLike | None = None,
 ) -> content_pb2.Message:
     """A tool-role message answering one tool call: text, or JSON (a mapping or a list,
     sent as JSON text in its own key order)."""
@@ -233,9 +289,11 @@ def tool_result(
         res.text = result
     else:
         res.json_text = json_text(result)
-    return content_pb2.Message(
+    out = content_pb2.Message(
         role=content_pb2.ROLE_TOOL, parts=[content_pb2.ContentPart(tool_result=res)]
     )
+    _mark(out, cache_breakpoint)
+    return out
 
 
 def tool(
@@ -244,12 +302,15 @@ def tool(
     parameters: JsonObjectLike | None = None,
     *,
     strict: bool = False,
+    cache_breakpoint: BreakpointLike | None = None,
 ) -> content_pb2.Tool:
     """A tool the model may call; `parameters` is the JSON Schema of its arguments
-    (a mapping or JSON text), sent with its properties in the order given."""
+    (a mapping or JSON text), sent with its properties in the order given. A
+    `cache_breakpoint` on the last tool caches all tool definitions."""
     out = content_pb2.Tool(name=name, description=description, strict=strict)
     if parameters is not None:
         out.parameters_json = json_text(parameters)
+    _mark(out, cache_breakpoint)
     return out
 
 
@@ -312,48 +373,3 @@ def to_messages(value: MessagesLike) -> list[content_pb2.Message]:
     if isinstance(value, str | content_pb2.Message):
         return [to_message(value)]
     return [to_message(m) for m in value]
-
-
-def text_of(
-    value: chat_pb2.ChatResponse | content_pb2.Message | Iterable[content_pb2.ContentPart],
-) -> str:
-    """The concatenated text parts of a response or message."""
-    if isinstance(value, chat_pb2.ChatResponse):
-        parts: Iterable[content_pb2.ContentPart] = value.content
-    elif isinstance(value, content_pb2.Message):
-        parts = value.parts
-    else:
-        parts = value
-    return "".join(p.text for p in parts if p.WhichOneof("data") == "text")
-
-
-def tool_calls_of(
-    value: chat_pb2.ChatResponse | content_pb2.Message | Iterable[content_pb2.ContentPart],
-) -> list[content_pb2.ToolCall]:
-    """The tool calls a response or message asks for, in order."""
-    if isinstance(value, chat_pb2.ChatResponse):
-        parts: Iterable[content_pb2.ContentPart] = value.content
-    elif isinstance(value, content_pb2.Message):
-        parts = value.parts
-    else:
-        parts = value
-    return [p.tool_call for p in parts if p.WhichOneof("data") == "tool_call"]
-
-
-def arguments_of(call: content_pb2.ToolCall) -> dict[str, Any]:
-    """A tool call's arguments as plain Python: dicts in the model's key order, integers
-    as ints (exact beyond 2^53)."""
-    if call.arguments_json:
-        arguments: dict[str, Any] = json.loads(call.arguments_json)
-        return arguments
-    return json_format.MessageToDict(call.arguments)  # a gateway older than arguments_json
-
-
-def structured_output_of(value: chat_pb2.ChatResponse | stream_pb2.StreamEnd) -> Any:
-    """The validated JSON answer of a response (or a stream's end) as plain Python:
-    dicts in the model's key order, integers as ints; None without a JSON response format."""
-    if value.structured_output_json:
-        return json.loads(value.structured_output_json)
-    if value.HasField("structured_output"):  # a gateway older than structured_output_json
-        return json_format.MessageToDict(value.structured_output)
-    return None

@@ -65,6 +65,13 @@ class ChatOptions(RequestOptions, total=False):
     tool_choice: rq.ToolChoiceLike | None
     response_format: rq.ResponseFormatLike | None
     previous_response_id: str | None
+    reasoning: rq.ReasoningLike | None
+    """Effort, budget and thought text for reasoning models: a `ReasoningConfig` or a dict
+    (`ReasoningOptions`), e.g. {"effort": "high"} or {"budget_tokens": 2048}."""
+    prompt_cache: rq.PromptCacheLike | None
+    """Automatic prompt caching (OpenAI): a `PromptCacheConfig` or a dict
+    (`PromptCacheOptions`), e.g. {"key": "tenant-7", "retention": "extended"}. Breakpoints
+    (Anthropic) go on messages, parts and tools: see `cache_breakpoint=` of the builders."""
 
 
 class CompleteOptions(RequestOptions, total=False):
@@ -165,6 +172,12 @@ def build_chat_request(
     previous_response_id = options.get("previous_response_id")
     if previous_response_id:
         request.previous_response_id = previous_response_id
+    reasoning = options.get("reasoning")
+    if reasoning is not None:
+        request.reasoning.CopyFrom(rq.reasoning_proto(reasoning))
+    prompt_cache = options.get("prompt_cache")
+    if prompt_cache is not None:
+        request.prompt_cache.CopyFrom(rq.prompt_cache_proto(prompt_cache))
     _apply_request_options(request, options)
     return request
 

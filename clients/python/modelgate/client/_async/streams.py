@@ -12,7 +12,8 @@ import grpc
 from modelgate.client._common import AsyncStreamCall
 from modelgate.client._io import AsyncIO
 from modelgate.client.errors import from_rpc_error
-from modelgate.v1 import chat_pb2, completion_pb2, stream_pb2
+from modelgate.client.transcript import ReasoningText, Transcript
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, stream_pb2
 
 __all__ = ["AsyncResponseStream", "AsyncTextStream"]
 
@@ -90,31 +91,49 @@ class AsyncResponseStream(Generic[T]):
 
 
 class AsyncTextStream:
-    """Only the text deltas of a chat or completion stream.
+    """The text of a chat or completion stream, piece by piece.
 
-    After iteration `end` holds the stream's `StreamEnd` (usage, finish
-    reason, response id). Closing behaves as for `AsyncResponseStream`.
+    Only the answer's text by default. With `include_reasoning`, the model's
+    reasoning text comes too, in stream order, as `ReasoningText` pieces (a
+    `str` subclass: test with `isinstance`). After iteration `end` holds the
+    stream's `StreamEnd` (usage, finish reason, response id), and for a chat
+    stream `message()` the whole answer (reasoning, text and tool calls) as the
+    assistant turn to send back. Closing behaves as for `AsyncResponseStream`.
     """
 
     def __init__(
         self,
         events: AsyncResponseStream[chat_pb2.StreamChatResponse]
         | AsyncResponseStream[completion_pb2.StreamCompleteResponse],
+        *,
+        include_reasoning: bool = False,
     ) -> None:
         self.events = events
+        self.include_reasoning = include_reasoning
         self.end: stream_pb2.StreamEnd | None = None
+        self.transcript = Transcript()
+        """Every chat event read so far, folded into the answer's content parts."""
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> str:
         async for event in self.events:
+            if isinstance(event, chat_pb2.StreamChatResponse):
+                self.transcript.add(event)
+                if self.include_reasoning and event.reasoning_delta.text:
+                    return ReasoningText(event.reasoning_delta.text)
             kind = event.WhichOneof("event")
             if kind == "text_delta" and event.text_delta.text:
                 return event.text_delta.text
             if kind == "end":
                 self.end = event.end
         raise StopAsyncIteration
+
+    def message(self) -> content_pb2.Message:
+        """The answer read so far (all of it after the loop) as an assistant message,
+        every part unchanged: append it to the conversation to continue."""
+        return self.transcript.message()
 
     def cancel(self) -> bool:
         """Cancel the call; iteration then stops."""

@@ -97,15 +97,20 @@ class SyncGenerationMethods(SyncClientBase):
         *,
         timeout: float | None = None,
         metadata: MetadataLike | None = None,
+        include_reasoning: bool = False,
         **options: Unpack[ChatOptions],
     ) -> TextStream:
         """Like `stream_chat`, yielding only the answer's text pieces.
 
-        After the loop, `.end` on the returned stream holds usage and the
-        finish reason.
+        With `include_reasoning`, the model's reasoning text too, in stream
+        order, as `ReasoningText` pieces (a `str` subclass). After the loop,
+        `.end` on the returned stream holds usage and the finish reason, and
+        `.message()` the whole answer (reasoning parts with their signatures,
+        text, tool calls) as the assistant turn to send back.
         """
         return TextStream(
-            self.stream_chat(model, messages, timeout=timeout, metadata=metadata, **options)
+            self.stream_chat(model, messages, timeout=timeout, metadata=metadata, **options),
+            include_reasoning=include_reasoning,
         )
 
     def complete(

@@ -95,6 +95,24 @@ async def test_openai_gets_effort_completion_tokens_and_cache_options_in_its_own
     assert [p.WhichOneof("data") for p in answer.content] == ["text"]
 
 
+async def test_prompt_cache_options_need_no_catalog_capability(
+    served: Served, openai_fake: FakeOpenAI
+) -> None:
+    """`gpt-4o` lists no `prompt_caching`: OpenAI caches prefixes for every model, so the
+    key and retention (hints) reach it all the same; breakpoints would still need it."""
+    openai_fake.script(Reply(text="ok"))
+    request = chat_request(
+        "gpt-4o",
+        "hi",
+        prompt_cache=generation_pb2.PromptCacheConfig(
+            key="tenant-8", retention=generation_pb2.PROMPT_CACHE_RETENTION_IN_MEMORY
+        ),
+    )
+    await served.stub.Chat(request)
+    sent = openai_fake.last_request.json
+    assert (sent["prompt_cache_key"], sent["prompt_cache_retention"]) == ("tenant-8", "in_memory")
+
+
 @pytest.mark.parametrize(
     ("field", "model"),
     [("reasoning.budget_tokens", "o4-mini"), ("reasoning.include_thoughts", "o4-mini")],

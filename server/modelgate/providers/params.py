@@ -45,6 +45,7 @@ Operation: TypeAlias = Literal["chat", "complete"]
 """Chat and StreamChat, or Complete and StreamComplete (a stream uses its unary's body)."""
 
 MERGED = "(merged into the body)"
+"""Where `extra` goes for HTTP upstreams: its keys become top-level body fields."""
 
 FEATURES: tuple[str, ...] = (
     "reasoning.effort",
@@ -56,11 +57,19 @@ FEATURES: tuple[str, ...] = (
 )
 """Chat request features outside GenerationConfig, by field path (`cache_breakpoint`
 stands for every CacheBreakpoint of messages, parts and tools)."""
-FEATURE_CAPABILITY: Mapping[str, str] = MappingProxyType(
-    {name: "prompt_caching" if "cache" in name else "reasoning" for name in FEATURES}
+FEATURE_CAPABILITY: Mapping[str, str | None] = MappingProxyType(
+    {
+        name: None
+        if name.startswith("prompt_cache.")
+        else "prompt_caching"
+        if name == "cache_breakpoint"
+        else "reasoning"
+        for name in FEATURES
+    }
 )
-"""The `Capabilities` flag a model's catalog entry must claim for each feature."""
-"""Where `extra` goes for HTTP upstreams: its keys become top-level body fields."""
+"""The `Capabilities` flag a model's catalog entry must claim for each feature. The
+automatic-cache options (`prompt_cache.*`, OpenAI) claim none: they are hints every
+model of an API that takes them accepts, so the API's declaration alone decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +179,6 @@ def feature_gaps(params: UpstreamParams, capabilities: Message) -> dict[str, str
         capability = FEATURE_CAPABILITY[name]
         if name not in params.takes:
             gaps[name] = f"{params.api} has no such parameter"
-        elif not getattr(capabilities, capability):
+        elif capability is not None and not getattr(capabilities, capability):
             gaps[name] = f"its catalog entry does not list capability `{capability}`"
     return gaps

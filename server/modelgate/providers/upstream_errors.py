@@ -127,15 +127,25 @@ def _summary(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return text[:limit] + "..." if len(text) > limit else text
 
 
+def _as_text(value: Any) -> str:
+    """A body field as text: structured values (Mistral's 422 `message` is an object with a
+    `detail` list) as compact JSON, never a Python repr."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str).decode()
+
+
 def _error_fields(body: Any) -> tuple[str, str, str]:
-    """(type, code, message) from OpenAI, Anthropic or Ollama error bodies."""
+    """(type, code, message) from OpenAI, Anthropic, Mistral or Ollama error bodies."""
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict):
             return (
-                str(error.get("type") or ""),
-                str(error.get("code") or ""),
-                str(error.get("message") or ""),
+                _as_text(error.get("type")),
+                _as_text(error.get("code")),
+                _as_text(error.get("message")),
             )
         if isinstance(error, str):
             return "", "", error

@@ -21,7 +21,6 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from modelgate.api.auth import caller_key_id
 from modelgate.api.auth_gate import AuthGate
 from modelgate.api.decoding import HandlerWrapper, TolerantRegistration
 from modelgate.api.health import READINESS, GatewayHealth
@@ -117,7 +116,6 @@ class Gateway:
                 tracer=traced[0] if traced else None,
                 metrics=self.metrics,
                 known_model=self.routing.catalog.knows,
-                caller=caller_key_id.get if self.routing.auth is not None else None,
             )
         self.auth_gate = None
         if self.routing.auth is not None:
@@ -147,7 +145,7 @@ class Gateway:
 
     def _wrapper(self) -> HandlerWrapper | None:
         """What goes around each gateway handler, composed once here: auth outermost, so
-        telemetry records a call knowing its caller (and hears of the calls auth refuses)."""
+        telemetry hears of the calls auth refuses."""
         layers: list[HandlerWrapper] = []
         if self.middleware is not None:
             layers.append(self.middleware.wrap)

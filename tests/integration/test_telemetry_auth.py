@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import generate_latest
 
 from modelgate.config import (
     ApiKeyConfig,
@@ -137,10 +138,10 @@ async def test_prometheus_endpoint_counts_requests_tokens_and_cost(fake: FakeOpe
     )
     assert 'rpc="StreamChat"' in page
     assert 'code="NOT_FOUND",model="unknown"' in page, "unknown names never become labels"
-    assert 'modelgate_tokens_total{direction="output",model="gpt-4o"} 5.0' in page
-    assert "modelgate_time_to_first_token_seconds_count" in page
+    assert 'gen_ai_token_type="output"} 5.0' in page
+    assert "gen_ai_server_time_to_first_token_seconds_count" in page
     assert "modelgate_cost_usd_total" in page
-    assert 'modelgate_breaker_state{model="gpt-4o"} 1.0' in page
+    assert 'modelgate_breaker_state{model="gpt-4o",state="closed"} 1.0' in page
     assert 'modelgate_upstream_attempts_total{model="gpt-4o"} 2.0' in page
     assert 'modelgate_deployment_in_flight{model="gpt-4o"} 0.0' in page
     assert PROVIDER_KEY not in page
@@ -248,11 +249,11 @@ async def test_conversations_are_visible_only_to_the_key_that_created_them(authe
     assert decode(caught.value).reason == "RESPONSE_NOT_FOUND"
 
 
-async def test_refused_calls_are_counted_and_costs_are_labelled_by_the_callers_key(
+async def test_refused_calls_are_counted_and_costs_are_never_labelled_by_the_callers_key(
     fake: FakeOpenAI,
 ) -> None:
     """Auth runs outside telemetry, yet telemetry still records the calls it refuses, and
-    records admitted ones knowing the caller."""
+    records admitted ones; cost is per model only (spend per key is the usage API's)."""
     keys = [_key("team-a", "key-a-secret")]
     config = settings(
         **_openai(fake),
@@ -270,5 +271,6 @@ async def test_refused_calls_are_counted_and_costs_are_labelled_by_the_callers_k
         assert registry.get_sample_value("modelgate_requests_total", refused) == 1.0
         admitted = {"rpc": "Chat", "model": "gpt-4o", "provider": "openai", "code": "OK"}
         assert registry.get_sample_value("modelgate_requests_total", admitted) == 1.0
-        cost = {"model": "gpt-4o", "api_key": "team-a"}
+        cost = {"model": "gpt-4o"}
         assert (registry.get_sample_value("modelgate_cost_usd_total", cost) or 0) > 0
+        assert "team-a" not in generate_latest(registry).decode()

@@ -28,7 +28,7 @@ SKIPPED_DIRS = {"node_modules", ".venv", "__pycache__", "results", "v1", "gen"}
 PREFIX = "MODELGATE_"
 
 ENV_TOKEN = re.compile(r"(?<![A-Za-z0-9_])MODELGATE_[A-Z0-9_]*")
-METRIC_TOKEN = re.compile(r"(?<![\w./-])(modelgate_[a-z0-9_]+)(\{[^}\n]*\})?")
+METRIC_TOKEN = re.compile(r"(?<![\w./-])((?:modelgate|gen_ai)_[a-z0-9_]+)(\{[^}\n]*\})?")
 INLINE_CODE = re.compile(r"`([^`\n]+)`")
 DOTTED = re.compile(r"[a-z_]+(?:\.(?:[a-z0-9_]+|\*))+")
 FENCE = re.compile(r"^([ \t]*)```[ \t]*([\w+-]*)[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)

@@ -21,6 +21,8 @@ class DeploymentStats:
     latency_ewma: float | None = None
     calls: int = 0
     failures: int = 0
+    cache_lookups: int = 0
+    cache_hits: int = 0
     alpha: float = field(default=0.2)
 
     def observe_latency(self, seconds: float) -> None:

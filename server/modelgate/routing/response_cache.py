@@ -45,7 +45,8 @@ class ResponseCache(Layer):
     async def _chat(
         self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan
     ) -> chat_pb2.ChatResponse:
-        hit = await self._hit(request, plan[0])
+        use = self.memory.cache_mode(request, plan[0]) == USE  # REFRESH stores, never looks up
+        hit = await self._hit(request, plan[0]) if use else None
         if hit is not None:
             return hit
         response = await self.inner.chat(request, call, plan)
@@ -79,7 +80,10 @@ class ResponseCache(Layer):
     async def _hit(
         self, request: chat_pb2.ChatRequest, first: Deployment
     ) -> chat_pb2.ChatResponse | None:
+        stats = self.router.catalog.stats.get(first.record.id)
+        stats.cache_lookups += 1  # counted here, read at scrape time (collector.py)
         hit = await self.memory.cached(request, first)
         if hit is not None:
+            stats.cache_hits += 1
             hit.id = new_response_id()
         return hit

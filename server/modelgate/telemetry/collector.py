@@ -1,4 +1,10 @@
-"""Routing state as Prometheus metrics, read at scrape time (nothing added to the hot path)."""
+"""Routing state as Prometheus metrics, read at scrape time (nothing added to the hot path).
+
+The breaker is a state set (one series per state, 1 for the current one; the
+Prometheus/OpenMetrics "StateSet" shape), so a dashboard filters `state="open"`
+instead of decoding numbers. Cache lookups and hits are both counted, so
+`rate(hits) / rate(lookups)` is the hit ratio.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,15 @@ from typing_extensions import override
 from modelgate.routing.catalog import Catalog
 from modelgate.v1 import model_pb2
 
+BREAKER_STATES = {
+    model_pb2.BREAKER_STATE_CLOSED: "closed",
+    model_pb2.BREAKER_STATE_OPEN: "open",
+    model_pb2.BREAKER_STATE_HALF_OPEN: "half_open",
+}
+
 
 class RoutingCollector(Collector):
-    """Breaker state, in-flight calls, attempts and failures per deployment."""
+    """Breaker state, in-flight calls, attempts, failures and cache use per deployment."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -23,8 +35,8 @@ class RoutingCollector(Collector):
         """One sample per deployment that has seen traffic."""
         breaker = GaugeMetricFamily(
             "modelgate_breaker_state",
-            "Circuit breaker state (1 closed, 2 open, 3 half-open)",
-            labels=["model"],
+            "Circuit breaker state: 1 for the current state, 0 for the others",
+            labels=["model", "state"],
         )
         in_flight = GaugeMetricFamily(
             "modelgate_deployment_in_flight", "Upstream calls in progress", labels=["model"]
@@ -37,13 +49,25 @@ class RoutingCollector(Collector):
             "Upstream attempts that failed retryably",
             labels=["model"],
         )
+        lookups = CounterMetricFamily(
+            "modelgate_cache_lookups",
+            "Response cache lookups (calls whose cache mode is USE)",
+            labels=["model"],
+        )
+        hits = CounterMetricFamily(
+            "modelgate_cache_hits", "Response cache lookups that found an answer", labels=["model"]
+        )
         for model_id in self.catalog.all_ids():
             stats = self.catalog.stats.peek(model_id)
             if stats is None:
                 continue
-            state = stats.breaker.state
-            breaker.add_metric([model_id], float(state or model_pb2.BREAKER_STATE_CLOSED))
+            current = stats.breaker.state or model_pb2.BREAKER_STATE_CLOSED
+            for state, name in BREAKER_STATES.items():
+                breaker.add_metric([model_id, name], 1.0 if state == current else 0.0)
             in_flight.add_metric([model_id], stats.in_flight)
             attempts.add_metric([model_id], stats.calls)
             failures.add_metric([model_id], stats.failures)
-        yield from (breaker, in_flight, attempts, failures)
+            if stats.cache_lookups:
+                lookups.add_metric([model_id], stats.cache_lookups)
+                hits.add_metric([model_id], stats.cache_hits)
+        yield from (breaker, in_flight, attempts, failures, lookups, hits)

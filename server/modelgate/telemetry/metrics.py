@@ -1,5 +1,11 @@
 """Prometheus metrics of the gateway (prometheus_client: cheapest per-call recording).
 
+The GenAI series follow the OpenTelemetry conventions (`genai_metrics.py`); the
+`modelgate_*` series are the gateway's own (RPC status codes, config reloads; routing
+state in `collector.py`); the standard `process_*` and `python_*` series come from
+prometheus_client's collectors. No series is labelled per caller key: spend by key is
+the usage API's, where cardinality costs nothing.
+
 Label values are bounded: `model` is a catalog id or alias, or "unknown" for
 names that resolve to nothing, so a caller cannot explode cardinality. They come
 from the catalog (discovered model names included), so the scrape passes them
@@ -11,11 +17,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import RestrictedRegistry
 
 from modelgate.redactor import redact
+from modelgate.telemetry.genai_metrics import GenAiMetrics
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -30,29 +46,15 @@ class Metrics:
         self.requests = Counter(
             "modelgate_requests", "RPCs handled", ["rpc", "model", "provider", "code"], registry=r
         )
-        self.latency = Histogram(
+        self.other_latency = Histogram(
             "modelgate_request_duration_seconds",
-            "RPC wall time",
+            "RPC wall time of the RPCs that are not GenAI operations (those: gen_ai_server_*)",
             ["rpc", "model"],
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.ttft = Histogram(
-            "modelgate_time_to_first_token_seconds",
-            "Streaming time to first delta",
-            ["rpc", "model"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
-        )
-        self.tokens = Counter(
-            "modelgate_tokens", "Tokens by direction", ["model", "direction"], registry=r
-        )
-        self.cost = Counter(
-            "modelgate_cost_usd", "Cost in US dollars", ["model", "api_key"], registry=r
-        )
-        self.cache_hits = Counter(
-            "modelgate_cache_hits", "Response cache hits", ["model"], registry=r
-        )
+        self.genai = GenAiMetrics(r)
+        self.cost = Counter("modelgate_cost_usd", "Cost in US dollars", ["model"], registry=r)
         self.streams = Gauge("modelgate_streams_in_flight", "Open streaming RPCs", registry=r)
         self.config_reloads = Counter(
             "modelgate_config_reloads",
@@ -73,6 +75,9 @@ class Metrics:
             ["sha256"],
             registry=r,
         )
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
         self.scrape = RedactedScrape(self.registry)
         """What /metrics serves: the registry with secrets cut out of label values."""
 

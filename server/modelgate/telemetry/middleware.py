@@ -7,7 +7,8 @@ no metadata). The handlers are wrapped once, at registration, rather than by a
 which measured ~25 us of CPU per call here (`python -m bench.compare`), more
 than the work the middleware itself does. Auth is not its concern: it runs outside,
 in the api layer (`modelgate.api.auth_gate`), which reports the calls it refuses
-to `refused` and sets the caller's key id that `caller` reads for the cost metric.
+to `refused`. No metric is labelled by the caller's key (cardinality): spend per key
+is the usage API's.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
+from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import W3C
 
 SERVICE = "modelgate.v1.ModelGateway"
 Known = Callable[[str], bool]
-Caller = Callable[[], str]
-"""The key id of the current call ("" without auth)."""
 
 
 @dataclass(slots=True)
@@ -43,7 +43,8 @@ class _Call:
     started: float
     span: Any = None
     token: Any = None
-    key_id: str = ""
+    first_at: float = 0.0
+    """When a stream's first output delta left (0: none, or a unary call)."""
 
 
 def _is_token(event: Any) -> bool:
@@ -65,12 +66,10 @@ class RpcMiddleware:
         tracer: trace.Tracer | None,
         metrics: Metrics | None,
         known_model: Known,
-        caller: Caller | None = None,
     ) -> None:
         self.tracer = tracer
         self.metrics = metrics
         self.known_model = known_model
-        self.caller = caller
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -119,8 +118,7 @@ class RpcMiddleware:
             finally:
                 if self.metrics is not None:
                     self.metrics.streams.dec()
-            if first_at and self.metrics is not None:
-                self.metrics.ttft.labels(rpc, call.model).observe(first_at - call.started)
+            call.first_at = first_at
             self._end(call, context, None, last)
 
         return grpc.unary_stream_rpc_method_handler(
@@ -140,7 +138,7 @@ class RpcMiddleware:
     def _begin(self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> _Call:
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         model = requested if requested and self.known_model(requested) else "unknown"
-        call = _Call(rpc, model, time.perf_counter(), key_id=self.caller() if self.caller else "")
+        call = _Call(rpc, model, time.perf_counter())
         if self.tracer is not None:
             carrier = {
                 k: v
@@ -195,13 +193,26 @@ class RpcMiddleware:
     def _record(self, call: _Call, code: grpc.StatusCode, done: Any) -> None:
         metrics = self.metrics
         assert metrics is not None
+        now = time.perf_counter()
         provider = getattr(done, "provider", "") if done is not None else ""
         metrics.requests.labels(call.rpc, call.model, provider, code.name).inc()
-        metrics.latency.labels(call.rpc, call.model).observe(time.perf_counter() - call.started)
-        if done is not None and getattr(done, "metadata", {}).get("cache") == "hit":
-            metrics.cache_hits.labels(call.model).inc()
-        if done is not None and hasattr(done, "usage"):
-            metrics.tokens.labels(call.model, "input").inc(done.usage.input_tokens)
-            metrics.tokens.labels(call.model, "output").inc(done.usage.output_tokens)
-            if hasattr(done, "cost") and done.cost.total_usd:
-                metrics.cost.labels(call.model, call.key_id or "anonymous").inc(done.cost.total_usd)
+        operation = OPERATIONS.get(call.rpc)
+        if operation is None:
+            metrics.other_latency.labels(call.rpc, call.model).observe(now - call.started)
+            return
+        failed = code != grpc.StatusCode.OK
+        response_model = getattr(done, "model", "") if done is not None else ""
+        key = (operation, provider, call.model, response_model, code.name if failed else "")
+        series = metrics.genai.series(key)
+        series.duration.observe(now - call.started)
+        if done is None or failed:
+            return
+        output_tokens = done.usage.output_tokens
+        series.input_tokens.observe(done.usage.input_tokens)
+        series.output_tokens.observe(output_tokens)
+        if call.first_at:
+            series.time_to_first_token.observe(call.first_at - call.started)
+            if output_tokens > 1:
+                series.time_per_output_token.observe((now - call.first_at) / (output_tokens - 1))
+        if hasattr(done, "cost") and done.cost.total_usd:
+            metrics.cost.labels(call.model).inc(done.cost.total_usd)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2, status_pb2
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
@@ -77,13 +78,33 @@ SERVER_ERRORS = frozenset(
 NOT_FOUND or INVALID_ARGUMENT among them, are the caller's mistakes, not the server's."""
 
 
-def _end_span(span: Any, code: grpc.StatusCode, error: BaseException | None) -> None:
-    """The status code always; on a failure `error.type` (our ErrorInfo reason, else the
-    code's name), and ERROR status only for the server's own failures."""
+def _error_type(
+    code: grpc.StatusCode, error: BaseException | None, context: grpc.aio.ServicerContext[Any, Any]
+) -> str:
+    """Our ErrorInfo reason (from the error, or the status the api layer aborted with),
+    else the code's name. Read only on failures."""
+    if isinstance(error, GatewayError):
+        return error.reason_name
+    raw = dict(context.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if isinstance(raw, bytes):
+        info = error_details_pb2.ErrorInfo()
+        for detail in status_pb2.Status.FromString(raw).details:
+            if detail.Unpack(info):
+                return str(info.reason)
+    return code.name
+
+
+def _end_span(
+    span: Any,
+    code: grpc.StatusCode,
+    error: BaseException | None,
+    context: grpc.aio.ServicerContext[Any, Any],
+) -> None:
+    """The status code always; on a failure `error.type`, and ERROR status only for the
+    server's own failures."""
     attributes: dict[str, Any] = {RPC_GRPC_STATUS_CODE: code.value[0]}
     if code != grpc.StatusCode.OK:
-        reason = error.reason_name if isinstance(error, GatewayError) else code.name
-        attributes[ERROR_TYPE] = reason
+        attributes[ERROR_TYPE] = _error_type(code, error, context)
         if code in SERVER_ERRORS:
             span.set_status(Status(StatusCode.ERROR, code.name))
     span.set_attributes(attributes)
@@ -218,7 +239,7 @@ class RpcMiddleware:
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
-            _end_span(call.span, code, error)
+            _end_span(call.span, code, error, context)
         if call.token is not None:
             otel_context.detach(call.token)
             call.token = None

@@ -102,7 +102,7 @@ class Gateway:
             tracer = traced[0]
 
             def wrap(backend: Backend) -> Backend:
-                return InstrumentedBackend(backend, tracer, telemetry.capture_content)
+                return InstrumentedBackend(backend, tracer, telemetry.capture_chars())
 
         self.wrap = wrap
         self.routing = build_routing(settings, wrap, auth=settings.auth.enabled)

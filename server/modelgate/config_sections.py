@@ -85,6 +85,13 @@ class TelemetryConfig(Section):
     (parent-based). OTEL_TRACES_SAMPLER, when set, wins."""
     capture_content: bool = False
     """Record prompts and completions on spans (GenAI conventions: opt-in only)."""
+    capture_content_max_chars: int = Field(default=16384, ge=1, le=1_000_000)
+    """With `capture_content`: the characters of content each content attribute keeps
+    (input messages, output messages, system instructions); longer content is cut."""
+
+    def capture_chars(self) -> int:
+        """Characters of content a span attribute keeps; 0 when capture is off."""
+        return self.capture_content_max_chars if self.capture_content else 0
 
     def scrape_host(self, server_host: str) -> str:
         """Where the metrics endpoint listens: `metrics_host`, else the server's own host."""

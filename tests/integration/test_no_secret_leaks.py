@@ -316,7 +316,7 @@ async def _scan(
         if canary in text
     ]
     assert leaks == []
-    assert "gen_ai.output.text" in places["span"], "content capture is on: answers are recorded"
+    assert "gen_ai.output.messages" in places["span"], "content capture is on: answers are recorded"
     assert "unhandled error" in places["log"], "the plugin's exception was logged"
     # The plugin names itself "leaky <token>", but who served is the router's to say (from
     # the catalog record), so the label is scraped without the plugin's text.

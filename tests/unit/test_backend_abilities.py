@@ -77,7 +77,7 @@ def statically_implements(obj: object, protocol: type) -> bool:
 
 def traced(backend: Backend) -> InstrumentedBackend:
     """The wrapper the gateway puts around every backend when tracing is on."""
-    return InstrumentedBackend(backend, NoOpTracer(), capture_content=False)
+    return InstrumentedBackend(backend, NoOpTracer(), capture=0)
 
 
 @pytest.mark.parametrize("kind", sorted(DECLARED))

@@ -34,7 +34,7 @@ from modelgate.v1 import model_pb2
 SERVER = Path(__file__).resolve().parents[2] / "server" / "modelgate"
 TARGET = Target(record=model_pb2.Model(id="m"), upstream_name="m")
 FORWARDING: dict[str, Callable[[Backend], Backend]] = {
-    "InstrumentedBackend": lambda inner: InstrumentedBackend(inner, NoOpTracer(), False),
+    "InstrumentedBackend": lambda inner: InstrumentedBackend(inner, NoOpTracer(), 0),
 }
 """Wrappers that must answer exactly what the wrapped backend answers."""
 WITHHOLDING: dict[str, Callable[[Backend], Backend]] = {"WithoutAbilities": WithoutAbilities}

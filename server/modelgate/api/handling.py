@@ -93,7 +93,7 @@ def unary(validate: Validate[Request] | None = None) -> Unary[Request] | AnyUnar
                 ensure_decoded(request)
                 if validate is not None:
                     validate(request, live.limits)
-                return await serve(self, live, request, call_context(context, live.limits))
+                return await serve(self, live, request, call_context(context, live.limits, request))
             except Exception as exc:
                 await abort(context, exc)
 
@@ -126,7 +126,7 @@ def server_streaming(
                 ensure_decoded(request)
                 if validate is not None:
                     validate(request, live.limits)
-                events = serve(self, live, request, call_context(context, live.limits))
+                events = serve(self, live, request, call_context(context, live.limits, request))
                 stream: AsyncIterator[Event] = (
                     capped_stream(events, live.limits.stream_max_seconds) if capped else events
                 )

@@ -35,13 +35,17 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], error: BaseExceptio
     raise AssertionError("context.abort returned")  # pragma: no cover
 
 
-def call_context(context: grpc.aio.ServicerContext[Any, Any], limits: LimitsConfig) -> CallContext:
+def call_context(
+    context: grpc.aio.ServicerContext[Any, Any], limits: LimitsConfig, request: Any
+) -> CallContext:
     """The call as the layers and backends see it: the caller's deadline as an absolute
-    monotonic time, what the upstream may send, and who the caller is (set by auth)."""
+    monotonic time, what the upstream may send, who the caller is (set by auth) and the
+    conversation it continues."""
     remaining = context.time_remaining()
     deadline = None if remaining is None else time.monotonic() + remaining
     return CallContext(
         deadline=deadline,
         max_line_bytes=limits.upstream_max_line_bytes,
         caller=caller_key_id.get(),
+        conversation_id=getattr(request, "previous_response_id", ""),
     )

@@ -75,6 +75,16 @@ class CallContext:
     """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
     caller: str = ""
     """The authenticated caller's key id ("" without auth): whose conversations and totals."""
+    conversation_id: str = ""
+    """The `previous_response_id` the caller continues ("" for a first turn): spans name the
+    conversation by it, since the continuity layer clears it on the request it passes on."""
+    response_id: str = ""
+    """The gateway id the answer will carry, chosen by the router before its attempts so
+    each attempt's span can name the conversation of a first turn."""
+    attempt: int = 0
+    """The router's current upstream attempt of this call (1-based; 0 outside the router)."""
+    attempt_reason: str = ""
+    """The error reason that led to the current attempt ("" for a first attempt)."""
 
     def remaining(self) -> float | None:
         """Seconds left before the caller's deadline (None: no deadline)."""

@@ -36,10 +36,12 @@ from modelgate.records import host_port
 from modelgate.routing.balancer import DeploymentStats, StatsBoard
 from modelgate.routing.breaker import Admission
 from modelgate.routing.catalog import Deployment
-from modelgate.v1 import stream_pb2
+from modelgate.v1 import model_pb2, stream_pb2
 from modelgate.v1.errors_pb2 import ErrorReason
 
 log = logging.getLogger(__name__)
+retry_log = logging.getLogger("modelgate.routing.retries")
+"""One line per call that needed retries or fallbacks (its own logger, to filter on)."""
 
 R = ErrorReason
 FALLBACK_REASONS = frozenset(
@@ -102,6 +104,8 @@ class Attempts:
         self._admission = Admission.CALL
         self._visit_failure = ""
         """Why the visit's last attempt failed retryably ("" when it did not)."""
+        self._record: model_pb2.Model | None = None
+        """The deployment of the latest attempt."""
 
     def next(self) -> Deployment:
         """The deployment for the next attempt; raises the last error when none is left."""
@@ -138,6 +142,9 @@ class Attempts:
             self.count += 1
             self._tries_here += 1
             self._stats = stats
+            self._record = deployment.record
+            self.call.attempt = self.count
+            self.call.attempt_reason = self.last_error.reason_name if self.last_error else ""
             stats.in_flight += 1
             stats.calls += 1
             self._started = time.perf_counter()
@@ -173,11 +180,32 @@ class Attempts:
         error.final = True
         if self.count > 1:
             error.metadata["attempts"] = str(self.count)
+            self._log_call(logging.WARNING, "failed", error)
         return error
+
+    def _log_call(self, level: int, outcome: str, cause: GatewayError) -> None:
+        """One line per call that needed retries or fallbacks, at most one per model per
+        window: which deployment it ended on, after how many attempts, and why."""
+        record = self._record
+        assert record is not None, "only a call with attempts needs retries"
+        self.board.failure_log.log(
+            retry_log,
+            level,
+            f"attempts:{record.id}",
+            "call %s after retries or fallbacks: runtime=%s model=%s attempt=%d kind=%s cause=%s",
+            outcome,
+            record.runtime,
+            record.id,
+            self.count,
+            stream_pb2.AttemptKind.Name(self.kind).removeprefix("ATTEMPT_KIND_").lower(),
+            cause.reason_name,
+        )
 
     def succeeded(self) -> None:
         """The attempt returned (or streamed its first output): record health and latency."""
         stats = self._finish()
+        if self.count > 1 and self.last_error is not None:
+            self._log_call(logging.INFO, "succeeded", self.last_error)
         stats.breaker.success(self._admission)
         self._visit = None
         self._visit_failure = ""

@@ -25,7 +25,7 @@ from modelgate.routing.balancer import order
 from modelgate.routing.catalog import Catalog, Deployment
 from modelgate.routing.context_window import fit_plan
 from modelgate.routing.layers import Plan, Stream
-from modelgate.routing.stamps import stamp_answer, stamp_served
+from modelgate.routing.stamps import new_response_id, stamp_answer, stamp_served
 from modelgate.v1 import (
     chat_pb2,
     completion_pb2,
@@ -137,6 +137,7 @@ class Router:
         """One chat answer over `plan` (planned here when no layer did), with retries and
         fallbacks."""
         started = time.perf_counter()
+        call.response_id = new_response_id()
         planned = self.route_chat(request, *CHAT) if plan is None else plan
         admitted = admit(planned, request, "chat")
         response, deployment, count = await self._unary(
@@ -146,7 +147,7 @@ class Router:
             admitted.refusals,
         )
         admitted.note(deployment, response.metadata)
-        stamp_answer(response, deployment, started, count)
+        stamp_answer(response, deployment, started, count, call.response_id)
         return response
 
     async def complete(
@@ -154,6 +155,7 @@ class Router:
     ) -> completion_pb2.CompleteResponse:
         """One completion, retried and falling back per the routing rules."""
         started = time.perf_counter()
+        call.response_id = new_response_id()
         planned = self.plan(request.model, *COMPLETE) if plan is None else plan
         admitted = admit(planned, request, "complete")
         response, deployment, count = await self._unary(
@@ -163,7 +165,7 @@ class Router:
             admitted.refusals,
         )
         admitted.note(deployment, response.metadata)
-        stamp_answer(response, deployment, started, count)
+        stamp_answer(response, deployment, started, count, call.response_id)
         return response
 
     async def embed(
@@ -224,6 +226,7 @@ class Router:
         marker: Callable[[stream_pb2.AttemptStarted], T],
     ) -> Stream[T]:
         started = time.perf_counter()
+        call.response_id = new_response_id()
         attempts = Attempts(admitted.plan, self.catalog.stats, self.config, call, admitted.refusals)
         while True:
             deployment = attempts.next()
@@ -243,11 +246,11 @@ class Router:
                 delivered = True
                 attempts.succeeded()
                 if event.HasField("end"):
-                    _stamp_end(admitted, deployment, event.end, started, attempts.count)
+                    _stamp_end(admitted, deployment, event.end, started, attempts)
                 yield event
                 async for event in events:
                     if event.HasField("end"):
-                        _stamp_end(admitted, deployment, event.end, started, attempts.count)
+                        _stamp_end(admitted, deployment, event.end, started, attempts)
                     yield event
                 return
             except GatewayError as error:
@@ -289,10 +292,10 @@ def _attempt(deployment: Deployment, attempts: Attempts) -> stream_pb2.AttemptSt
 
 
 def _stamp_end(
-    admitted: Admission[Any], deployment: Deployment, end: Any, started: float, count: int
+    admitted: Admission[Any], deployment: Deployment, end: Any, started: float, attempts: Attempts
 ) -> None:
     admitted.note(deployment, end.metadata)
-    stamp_answer(end, deployment, started, count)
+    stamp_answer(end, deployment, started, attempts.count, attempts.call.response_id)
 
 
 def _check_continuation(request: chat_pb2.ChatRequest, deployment: Deployment) -> None:

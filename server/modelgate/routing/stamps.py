@@ -38,12 +38,14 @@ def stamp_served(answer: Any, deployment: Deployment, started: float) -> None:
     set_latency(started, answer.latency)
 
 
-def stamp_answer(answer: Any, deployment: Deployment, started: float, attempts: int) -> None:
+def stamp_answer(
+    answer: Any, deployment: Deployment, started: float, attempts: int, response_id: str
+) -> None:
     """A chat or completion answer (unary, or a stream's end): `stamp_served`, plus the
-    gateway id (unless the upstream's id is ours: `conversation: upstream`) and the number
-    of attempts when it took more than one."""
+    gateway id `response_id` (unless the upstream's id is ours: `conversation: upstream`)
+    and the number of attempts when it took more than one."""
     if not answer.id:
-        answer.id = new_response_id()
+        answer.id = response_id
     if attempts > 1:
         answer.metadata["attempts"] = str(attempts)
     stamp_served(answer, deployment, started)

@@ -1,4 +1,4 @@
-"""Rate-limited WARNINGs for upstream and discovery failures.
+"""Rate-limited log lines for upstream and discovery failures, and retried calls.
 
 An outage fails every call; one line per failure would flood the log and hide
 everything else. Each key (a deployment id, or a runtime for discovery) gets at
@@ -38,6 +38,17 @@ class FailureLog:
 
     def warning(self, logger: logging.Logger, key: str, message: str, *args: object) -> bool:
         """Log `message % args` unless `key` logged within the window; True when logged."""
+        return self._log(logger, logging.WARNING, key, message, args)
+
+    def log(
+        self, logger: logging.Logger, level: int, key: str, message: str, *args: object
+    ) -> bool:
+        """`warning` at any `level` (a call that recovered is news, not a failure)."""
+        return self._log(logger, level, key, message, args)
+
+    def _log(
+        self, logger: logging.Logger, level: int, key: str, message: str, args: tuple[object, ...]
+    ) -> bool:
         now = self.clock()
         entry = self._entries.get(key)
         if entry is not None and now - entry.logged_at < self.window:
@@ -49,7 +60,7 @@ class FailureLog:
         if entry is None and len(self._entries) >= _MAX_KEYS:
             self._forget_quiet(now)
         self._entries[key] = _Entry(logged_at=now)
-        logger.warning(message, *args, stacklevel=2)
+        logger.log(level, message, *args, stacklevel=3)
         return True
 
     def _forget_quiet(self, now: float) -> None:

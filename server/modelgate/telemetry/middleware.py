@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.rpc import error_details_pb2, status_pb2
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
+    RPC_GRPC_STATUS_CODE,
+    RPC_METHOD,
+    RPC_SERVICE,
+    RPC_SYSTEM,
+)
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from modelgate.errors import GatewayError
@@ -55,6 +63,53 @@ def _is_token(event: Any) -> bool:
         "tool_call_delta",
         "reasoning_delta",
     )
+
+
+SERVER_ERRORS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
+"""The codes that mark a SERVER span as ERROR (the gRPC semantic conventions): the rest,
+NOT_FOUND or INVALID_ARGUMENT among them, are the caller's mistakes, not the server's."""
+
+
+def _error_type(
+    code: grpc.StatusCode, error: BaseException | None, context: grpc.aio.ServicerContext[Any, Any]
+) -> str:
+    """Our ErrorInfo reason (from the error, or the status the api layer aborted with),
+    else the code's name. Read only on failures."""
+    if isinstance(error, GatewayError):
+        return error.reason_name
+    raw = dict(context.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if isinstance(raw, bytes):
+        info = error_details_pb2.ErrorInfo()
+        for detail in status_pb2.Status.FromString(raw).details:
+            if detail.Unpack(info):
+                return str(info.reason)
+    return code.name
+
+
+def _end_span(
+    span: Any,
+    code: grpc.StatusCode,
+    error: BaseException | None,
+    context: grpc.aio.ServicerContext[Any, Any],
+) -> None:
+    """The status code always; on a failure `error.type`, and ERROR status only for the
+    server's own failures."""
+    attributes: dict[str, Any] = {RPC_GRPC_STATUS_CODE: code.value[0]}
+    if code != grpc.StatusCode.OK:
+        attributes[ERROR_TYPE] = _error_type(code, error, context)
+        if code in SERVER_ERRORS:
+            span.set_status(Status(StatusCode.ERROR, code.name))
+    span.set_attributes(attributes)
+    span.end()
 
 
 class RpcMiddleware:
@@ -151,9 +206,9 @@ class RpcMiddleware:
                 context=parent,
                 kind=SpanKind.SERVER,
                 attributes={
-                    "rpc.system": "grpc",
-                    "rpc.service": SERVICE,
-                    "rpc.method": rpc,
+                    RPC_SYSTEM: "grpc",
+                    RPC_SERVICE: SERVICE,
+                    RPC_METHOD: rpc,
                     "modelgate.requested_model": model,
                 },
             )
@@ -182,10 +237,7 @@ class RpcMiddleware:
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
-            call.span.set_attribute("rpc.grpc.status_code", code.value[0])
-            if code != grpc.StatusCode.OK:
-                call.span.set_status(Status(StatusCode.ERROR, code.name))
-            call.span.end()
+            _end_span(call.span, code, error, context)
         if call.token is not None:
             otel_context.detach(call.token)
             call.token = None

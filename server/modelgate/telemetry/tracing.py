@@ -26,6 +26,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
+    GEN_AI_INPUT_MESSAGES,
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_OUTPUT_MESSAGES,
+)
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -40,7 +46,11 @@ from modelgate.providers.base import (
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.routing.transcript import Transcript
+from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
+from modelgate.telemetry.span_attributes import request_attributes, result_attributes
 from modelgate.telemetry.span_redaction import RedactingExporter
+from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
 StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
@@ -88,87 +98,43 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
     return provider.get_tracer(TRACER_NAME), provider
 
 
-_OPERATIONS = {
-    "chat": "chat",
-    "stream_chat": "chat",
-    "complete": "text_completion",
-    "stream_complete": "text_completion",
-    "embed": "embeddings",
-}
-
-
-def _request_attributes(target: Target, request: Any, operation: str) -> dict[str, Any]:
-    attributes: dict[str, Any] = {
-        "gen_ai.operation.name": _OPERATIONS[operation],
-        "gen_ai.provider.name": target.record.provider,
-        "gen_ai.request.model": target.upstream_name,
-        "modelgate.model": target.id,  # the catalog id of the deployment that answered
-    }
-    generation = getattr(request, "generation", None)
-    if generation is not None:
-        for field, name in (
-            ("temperature", "temperature"),
-            ("top_p", "top_p"),
-            ("max_output_tokens", "max_tokens"),
-            ("seed", "seed"),
-            ("presence_penalty", "presence_penalty"),
-            ("frequency_penalty", "frequency_penalty"),
-            ("top_k", "top_k"),
-        ):
-            if generation.HasField(field):
-                attributes[f"gen_ai.request.{name}"] = getattr(generation, field)
-        if generation.stop_sequences:
-            attributes["gen_ai.request.stop_sequences"] = list(generation.stop_sequences)
-    return attributes
-
-
-def _record_result(span: Span, result: Any) -> None:
-    """The response attributes, set in one call (the SDK locks and validates per call)."""
-    attributes: dict[str, Any] = {}
-    usage = getattr(result, "usage", None)
-    if usage is not None:
-        attributes["gen_ai.usage.input_tokens"] = usage.input_tokens
-        attributes["gen_ai.usage.output_tokens"] = usage.output_tokens
-    if getattr(result, "provider_response_id", ""):
-        attributes["gen_ai.response.id"] = result.provider_response_id
-    raw_finish = getattr(result, "raw_finish_reason", "")
-    if raw_finish:
-        attributes["gen_ai.response.finish_reasons"] = (raw_finish,)
-    span.set_attributes(attributes)
+def _input_content(request: Any, max_chars: int) -> dict[str, str]:
+    """The opt-in input content attributes of a chat or completion request."""
+    if hasattr(request, "messages"):
+        return input_attributes(request.messages, max_chars)
+    if hasattr(request, "prompt"):
+        return {GEN_AI_INPUT_MESSAGES: prompt_messages(request.prompt, max_chars)}
+    return {}  # embeddings: inputs are not messages
 
 
 def _record_error(span: Span, error: BaseException) -> None:
     if isinstance(error, GatewayError):
-        span.set_attribute("error.type", error.reason_name)
+        span.set_attribute(ERROR_TYPE, error.reason_name)
         span.set_status(Status(StatusCode.ERROR, error.reason_name))
     else:
-        span.set_attribute("error.type", type(error).__name__)
+        span.set_attribute(ERROR_TYPE, type(error).__name__)
         span.set_status(Status(StatusCode.ERROR))
 
 
 class InstrumentedBackend:
     """Wraps a backend: one CLIENT span per upstream call, trace context on the HTTP request."""
 
-    def __init__(self, inner: Backend, tracer: trace.Tracer, capture_content: bool) -> None:
+    def __init__(self, inner: Backend, tracer: trace.Tracer, capture: int) -> None:
         self._inner = inner
         self._tracer = tracer
-        self._capture = capture_content
+        self._capture = capture
+        """Characters of content each content attribute may hold; 0: no content capture."""
         self.runtime = inner.runtime
 
     def _start(self, operation: str, target: Target, request: Any, call: CallContext) -> Span:
-        attributes = _request_attributes(target, request, operation)
-        name = f"{attributes['gen_ai.operation.name']} {target.upstream_name}"
+        attributes = request_attributes(target, request, operation, call)
+        if self._capture:
+            attributes.update(_input_content(request, self._capture))
+        name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         headers: dict[str, str] = {}
         W3C.inject(headers, context=trace.set_span_in_context(span))
         call.trace_headers = headers
-        if self._capture and hasattr(request, "messages"):
-            from google.protobuf import json_format
-
-            span.set_attribute(
-                "gen_ai.input.messages",
-                str([json_format.MessageToDict(m) for m in request.messages]),
-            )
         return span
 
     async def _unary(
@@ -184,9 +150,11 @@ class InstrumentedBackend:
             _record_error(span, error)
             span.end()
             raise
-        _record_result(span, result)
-        if self._capture and hasattr(result, "content"):
-            span.set_attribute("gen_ai.output.text", "".join(p.text for p in result.content))
+        attributes = result_attributes(target, result, call, operation)
+        if self._capture and operation != "embed":
+            content = result.content if operation == "chat" else [ContentPart(text=result.text)]
+            attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(content, result, self._capture)
+        span.set_attributes(attributes)  # in one call: the SDK locks and validates per call
         span.end()
         return result
 
@@ -198,10 +166,18 @@ class InstrumentedBackend:
                 yield event
             return
         span = self._start(operation, target, request, call)
+        transcript = Transcript() if self._capture else None
         try:
             async for event in method(target, request, call):
                 if event.HasField("end"):
-                    _record_result(span, event.end)
+                    attributes = result_attributes(target, event.end, call, operation)
+                    if transcript is not None:
+                        attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(
+                            transcript.content(), event.end, self._capture
+                        )
+                    span.set_attributes(attributes)
+                elif transcript is not None:
+                    transcript.add(event)
                 yield event
         except BaseException as error:
             _record_error(span, error)

@@ -1,0 +1,129 @@
+"""The attributes of an upstream attempt's CLIENT span, named by the semantic conventions.
+
+Names come from `opentelemetry-semantic-conventions` (GenAI, server, error), never
+string literals, so a renamed convention is one dependency bump. Sampling parameters
+are proto `float`s (float32): recorded as the shortest decimal that reads back as
+the same float32 (`0.2`, not `0.20000000298023224`). Everything here runs on the
+traced call, so it is plain dict building: no JSON, no URL parsing per call.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
+
+from modelgate.providers.base import CallContext, Target
+from modelgate.v1 import generation_pb2
+
+MODEL = "modelgate.model"
+"""The catalog id of the deployment this attempt called."""
+ATTEMPT = "modelgate.attempt"
+"""The attempt's number within its call (1-based: retries and fallbacks count on)."""
+ATTEMPT_REASON = "modelgate.attempt.reason"
+"""The ErrorInfo reason of the failure that led to this attempt (retries, fallbacks)."""
+
+Op = gen_ai.GenAiOperationNameValues
+OPERATIONS = {
+    "chat": Op.CHAT.value,
+    "stream_chat": Op.CHAT.value,
+    "complete": Op.TEXT_COMPLETION.value,
+    "stream_complete": Op.TEXT_COMPLETION.value,
+    "embed": Op.EMBEDDINGS.value,
+}
+_FLOATS = (
+    ("temperature", gen_ai.GEN_AI_REQUEST_TEMPERATURE),
+    ("top_p", gen_ai.GEN_AI_REQUEST_TOP_P),
+    ("presence_penalty", gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY),
+    ("frequency_penalty", gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY),
+)
+_INTEGERS = (
+    ("max_output_tokens", gen_ai.GEN_AI_REQUEST_MAX_TOKENS),
+    ("seed", gen_ai.GEN_AI_REQUEST_SEED),
+    ("top_k", gen_ai.GEN_AI_REQUEST_TOP_K),
+)
+_JSON_FORMATS = frozenset(
+    {
+        generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT,
+        generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
+    }
+)
+_TEXT, _JSON = gen_ai.GenAiOutputTypeValues.TEXT.value, gen_ai.GenAiOutputTypeValues.JSON.value
+
+
+def float32(value: float) -> float:
+    """A float32 as the shortest decimal that reads back as the same float32."""
+    return float(f"{value:.7g}")
+
+
+@functools.lru_cache(maxsize=256)
+def server_of(endpoint: str) -> tuple[str, int] | None:
+    """`server.address` and `server.port` of a runtime's public base URL (None without one)."""
+    parts = urlsplit(endpoint)
+    if not parts.hostname:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    return parts.hostname, port
+
+
+def request_attributes(
+    target: Target, request: Any, operation: str, call: CallContext
+) -> dict[str, Any]:
+    """What the span knows before the upstream answers."""
+    attributes: dict[str, Any] = {
+        gen_ai.GEN_AI_OPERATION_NAME: OPERATIONS[operation],
+        gen_ai.GEN_AI_PROVIDER_NAME: target.record.provider,
+        gen_ai.GEN_AI_REQUEST_MODEL: target.upstream_name,
+        MODEL: target.id,
+    }
+    server = server_of(target.record.endpoint) if target.record.endpoint else None
+    if server is not None:
+        attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
+    if call.attempt:
+        attributes[ATTEMPT] = call.attempt
+        if call.attempt_reason:
+            attributes[ATTEMPT_REASON] = call.attempt_reason
+    if operation == "embed":
+        return attributes
+    response_format = getattr(request, "response_format", None)
+    json_out = response_format is not None and response_format.type in _JSON_FORMATS
+    attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = _JSON if json_out else _TEXT
+    generation = request.generation
+    for field, name in _FLOATS:
+        if generation.HasField(field):
+            attributes[name] = float32(getattr(generation, field))
+    for field, name in _INTEGERS:
+        if generation.HasField(field):
+            attributes[name] = getattr(generation, field)
+    if generation.stop_sequences:
+        attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = list(generation.stop_sequences)
+    return attributes
+
+
+def result_attributes(
+    target: Target, result: Any, call: CallContext, operation: str
+) -> dict[str, Any]:
+    """What the answer (a response, or a stream's end) tells, for one `set_attributes`."""
+    attributes: dict[str, Any] = {gen_ai.GEN_AI_RESPONSE_MODEL: target.upstream_name}
+    usage = getattr(result, "usage", None)
+    if usage is not None:
+        attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+        attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if getattr(result, "provider_response_id", ""):
+        attributes[gen_ai.GEN_AI_RESPONSE_ID] = result.provider_response_id
+    raw_finish = getattr(result, "raw_finish_reason", "")
+    if raw_finish:
+        attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = (raw_finish,)
+    if operation in ("chat", "stream_chat"):
+        # The conversation: the answer the caller continues, else this answer's id (which
+        # the next turn will name); an upstream that keeps conversations names its own.
+        conversation = call.conversation_id or result.id or call.response_id
+        if conversation:
+            attributes[gen_ai.GEN_AI_CONVERSATION_ID] = conversation
+    return attributes

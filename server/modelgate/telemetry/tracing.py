@@ -35,6 +35,7 @@ from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from modelgate.client.transcript import Transcript
 from modelgate.config import TelemetryConfig
 from modelgate.errors import GatewayError
 from modelgate.providers.base import (
@@ -46,7 +47,6 @@ from modelgate.providers.base import (
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.routing.transcript import Transcript
 from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
 from modelgate.telemetry.span_attributes import request_attributes, result_attributes
 from modelgate.telemetry.span_redaction import RedactingExporter

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,7 +16,7 @@ import pytest
 from modelgate.config import ModelConfig, PricingConfig, RoutingConfig, RuntimeConfig
 from modelgate.v1 import content_pb2
 from tests.fakes import FakeGemini
-from tests.gateways import Served, serve, settings
+from tests.gateways import Fixture, Served, serve, settings
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -25,8 +25,6 @@ KEY = "gemini-test-key-0123456789abcdef"
 WRONG_KEY = "gemini-wrong-key-9876543210fedc"
 KEY_ENV = "GEMINI_TEST_API_KEY"
 UPSTREAM = "gemini-2.5-flash"
-Fixture = Callable[..., object]
-"""A function pytest registers as a fixture under the module attribute's name."""
 CHAT_CAPS: Any = [
     "chat",
     "completion",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,11 @@ from modelgate.v1 import gateway_pb2_grpc
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub
+
+Fixture = Callable[..., object]
+"""A function pytest registers as a fixture under the module attribute's name (a factory
+of fixtures returns these, so a module that assigns them gets them and no other does).
+"""
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -79,3 +80,14 @@ def chat_request(model: str, text: str, **fields: object) -> chat_pb2.ChatReques
 def text_of(response: chat_pb2.ChatResponse) -> str:
     """The concatenated text parts of a chat response."""
     return "".join(p.text for p in response.content if p.WhichOneof("data") == "text")
+
+
+async def collect(call: Any) -> tuple[list[Any], grpc.aio.AioRpcError | None]:
+    """Every event of a stream, and the error that ended it (None when it ended OK)."""
+    events: list[Any] = []
+    try:
+        async for event in call:
+            events.append(event)
+    except grpc.aio.AioRpcError as error:
+        return events, error
+    return events, None

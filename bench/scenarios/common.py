@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import Message
@@ -14,6 +16,18 @@ from modelgate.v1 import chat_pb2, content_pb2
 
 UNARY_PROMPT = "hello world from the bench"
 Row = dict[str, Any]
+
+
+@dataclass
+class UnaryTargets:
+    """Everything needed to fire the standard unary Chat at the three targets."""
+
+    gw_body: Path
+    pt_body: Path
+    direct_body: Path
+    gw_bytes: int
+    pt_bytes: int
+    direct_url: str
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -51,6 +65,26 @@ def ok_call(
     if reply is None:
         raise RuntimeError(f"{server.name} {method}: {code.name} {details}")
     return reply
+
+
+def measure_chat(
+    bench: Bench,
+    label: str,
+    server: Server,
+    targets: UnaryTargets,
+    concurrency: int,
+    *,
+    passthrough: bool = False,
+) -> H2Result:
+    """h2load of the targets' unary Chat at `server`: the passthrough's body and answer size
+    when `passthrough`, else modelgate's (the two answers differ in size, so the checks do).
+    """
+    body, answer = (
+        (targets.pt_body, targets.pt_bytes) if passthrough else (targets.gw_body, targets.gw_bytes)
+    )
+    return bench.measure_grpc(
+        label, server, "Chat", body, answer_bytes=answer, concurrency=concurrency
+    )
 
 
 def answer_size(reply: Message) -> int:

@@ -23,13 +23,14 @@ from bench.procs import Proc, free_port, http_get
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
+    UnaryTargets,
     answer_size,
     chat_request,
+    measure_chat,
     print_progress,
     rounded,
 )
 from bench.scenarios.profile import h2load_argv, profile_one
-from bench.scenarios.unary import UnaryTargets
 from bench.servers import Server
 from bench.tools import Tool
 from modelgate.config import Settings
@@ -307,14 +308,7 @@ def _measure_feature(
     on_bytes = answer_size(reply)
 
     def off_at(c: int) -> H2Result:
-        return bench.measure_grpc(
-            "feature-off",
-            baseline,
-            "Chat",
-            targets.gw_body,
-            answer_bytes=targets.gw_bytes,
-            concurrency=c,
-        )
+        return measure_chat(bench, "feature-off", baseline, targets, c)
 
     def on_at(c: int) -> H2Result:
         return bench.measure_grpc(

@@ -13,8 +13,15 @@ from bench.harness import Bench
 from bench.load import H2Result, combine
 from bench.modes import API_KEY
 from bench.procs import Proc, free_port, http_get
-from bench.scenarios.common import _QUIET_UVICORN, UNARY_PROMPT, h2_row, print_progress, rounded
-from bench.scenarios.unary import UnaryTargets
+from bench.scenarios.common import (
+    _QUIET_UVICORN,
+    UNARY_PROMPT,
+    UnaryTargets,
+    h2_row,
+    measure_chat,
+    print_progress,
+    rounded,
+)
 from bench.servers import Server
 from bench.tools import Tool
 
@@ -132,25 +139,9 @@ def scenario_litellm(
                     )
                 )
                 runs["passthrough"].append(
-                    bench.measure_grpc(
-                        "passthrough",
-                        pt,
-                        "Chat",
-                        targets.pt_body,
-                        answer_bytes=targets.pt_bytes,
-                        concurrency=c,
-                    )
+                    measure_chat(bench, "passthrough", pt, targets, c, passthrough=True)
                 )
-                runs["modelgate"].append(
-                    bench.measure_grpc(
-                        "modelgate",
-                        gw,
-                        "Chat",
-                        targets.gw_body,
-                        answer_bytes=targets.gw_bytes,
-                        concurrency=c,
-                    )
-                )
+                runs["modelgate"].append(measure_chat(bench, "modelgate", gw, targets, c))
             lite, p, m = (combine(runs[k]) for k in ("litellm", "passthrough", "modelgate"))
             rows = [
                 h2_row("LiteLLM proxy", lite, reference=p),

@@ -15,6 +15,7 @@ from bench.scenarios.common import (
     answer_size,
     chat_request,
     h2_row,
+    measure_chat,
     ok_call,
     print_progress,
     prompt_of_size,
@@ -38,12 +39,8 @@ def scenario_payload(bench: Bench, gw: Server, pt: Server) -> list[Row]:
             "direct", targets.direct_url, targets.direct_body, concurrency=c, headers=auth
         )
         rss = {name: rss_kib(server.pid) for name, server in (("pt", pt), ("gw", gw))}
-        p = bench.measure_grpc(
-            "passthrough", pt, "Chat", targets.pt_body, answer_bytes=targets.pt_bytes, concurrency=c
-        )
-        m = bench.measure_grpc(
-            "modelgate", gw, "Chat", targets.gw_body, answer_bytes=targets.gw_bytes, concurrency=c
-        )
+        p = measure_chat(bench, "passthrough", pt, targets, c, passthrough=True)
+        m = measure_chat(bench, "modelgate", gw, targets, c)
         new = [
             h2_row("direct HTTP/1.1", d, server_key=None, prompt=size),
             h2_row("passthrough", p, direct=d, prompt=size, **_rss_growth(pt, rss["pt"], p)),

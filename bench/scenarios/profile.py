@@ -11,7 +11,7 @@ from typing import Any
 from bench.harness import Bench
 from bench.procs import CpuWindow
 from bench.profiling import analyse
-from bench.scenarios.unary import UnaryTargets
+from bench.scenarios.common import UnaryTargets
 from bench.servers import Server
 from bench.tools import Tool
 

@@ -4,18 +4,17 @@ targets the workers scenario reuses).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from bench.harness import Bench
 from bench.load import H2Result, combine
 from bench.modes import API_KEY
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
+    UnaryTargets,
     answer_size,
     chat_request,
     h2_row,
+    measure_chat,
     ok_call,
     print_progress,
     repeats_for,
@@ -25,18 +24,6 @@ from modelgate.v1 import chat_pb2
 
 
 # ------------------------------------------------------------------ 1. unary Chat
-@dataclass
-class UnaryTargets:
-    """Everything needed to fire the standard unary Chat at the three targets."""
-
-    gw_body: Path
-    pt_body: Path
-    direct_body: Path
-    gw_bytes: int
-    pt_bytes: int
-    direct_url: str
-
-
 def unary_targets(
     bench: Bench, gw: Server, pt: Server, request: chat_pb2.ChatRequest
 ) -> UnaryTargets:
@@ -69,25 +56,9 @@ def scenario_unary(bench: Bench, gw: Server, pt: Server) -> tuple[list[Row], Una
                 )
             )
             runs["passthrough"].append(
-                bench.measure_grpc(
-                    "passthrough",
-                    pt,
-                    "Chat",
-                    targets.pt_body,
-                    answer_bytes=targets.pt_bytes,
-                    concurrency=c,
-                )
+                measure_chat(bench, "passthrough", pt, targets, c, passthrough=True)
             )
-            runs["modelgate"].append(
-                bench.measure_grpc(
-                    "modelgate",
-                    gw,
-                    "Chat",
-                    targets.gw_body,
-                    answer_bytes=targets.gw_bytes,
-                    concurrency=c,
-                )
-            )
+            runs["modelgate"].append(measure_chat(bench, "modelgate", gw, targets, c))
         d, p, m = (combine(runs[k]) for k in ("direct", "passthrough", "modelgate"))
         rows.append(h2_row("direct HTTP/1.1", d, server_key=None))
         rows.append(h2_row("passthrough", p, direct=d))

@@ -7,14 +7,15 @@ from bench.load import H2Result, combine
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
+    UnaryTargets,
     chat_request,
     h2_row,
+    measure_chat,
     ok_call,
     print_progress,
     repeats_for,
     rounded,
 )
-from bench.scenarios.unary import UnaryTargets
 from bench.servers import Server
 from modelgate.v1 import chat_pb2
 
@@ -30,26 +31,10 @@ def scenario_workers(bench: Bench, gw: Server, pt: Server, targets: UnaryTargets
             runs: dict[str, list[H2Result]] = {"pt": [], "w1": [], "w2": []}
             for _ in range(repeats_for(bench, c)):
                 runs["pt"].append(
-                    bench.measure_grpc(
-                        "passthrough",
-                        pt,
-                        "Chat",
-                        targets.pt_body,
-                        answer_bytes=targets.pt_bytes,
-                        concurrency=c,
-                    )
+                    measure_chat(bench, "passthrough", pt, targets, c, passthrough=True)
                 )
                 for key, server in (("w1", gw), ("w2", gw2)):
-                    runs[key].append(
-                        bench.measure_grpc(
-                            f"modelgate-{key}",
-                            server,
-                            "Chat",
-                            targets.gw_body,
-                            answer_bytes=targets.gw_bytes,
-                            concurrency=c,
-                        )
-                    )
+                    runs[key].append(measure_chat(bench, f"modelgate-{key}", server, targets, c))
             p, w1, w2 = (combine(runs[k]) for k in ("pt", "w1", "w2"))
             rows.append(h2_row("passthrough", p, workers=1))
             rows.append(h2_row("modelgate", w1, reference=p, workers=1))

@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import grpc
+import pytest
 
 from modelgate.config import ModelConfig, PricingConfig, RoutingConfig, RuntimeConfig
 from modelgate.v1 import content_pb2
 from tests.fakes import FakeGemini
-from tests.gateways import Served, serve, settings
+from tests.gateways import Fixture, Served, serve, settings
+
+if TYPE_CHECKING:
+    from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
 
 KEY = "gemini-test-key-0123456789abcdef"
 WRONG_KEY = "gemini-wrong-key-9876543210fedc"
@@ -93,6 +96,34 @@ async def gemini_gateway(fake: FakeGemini, **kwargs: Any) -> AsyncIterator[Serve
         os.environ.pop(KEY_ENV, None)
 
 
+def gemini_fixtures(**fake_options: Any) -> tuple[Fixture, Fixture, Fixture]:
+    """The fixtures `fake`, `fresh_fake` (autouse) and `gemini`, for one test module.
+
+    Assigned to those names at a module's top they serve that module only, as an import
+    says, where a conftest here would reach every integration test. `fake_options` go to
+    FakeGemini (e.g. `embedding_dim`).
+    """
+
+    @pytest.fixture(scope="module")
+    async def fake() -> AsyncIterator[FakeGemini]:
+        """The fake Gemini API, demanding our key like the real one."""
+        async with FakeGemini(required_api_key=KEY, **fake_options) as server:
+            yield server
+
+    @pytest.fixture(autouse=True)
+    def fresh_fake(fake: FakeGemini) -> None:
+        """Every test starts with no scripts and no recorded requests."""
+        fake.reset()
+
+    @pytest.fixture(scope="module")
+    async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
+        """A stub to a gateway whose router does not retry."""
+        async with gemini_gateway(fake) as served:
+            yield served.stub
+
+    return fake, fresh_fake, gemini
+
+
 def path(method: str, model: str = UPSTREAM) -> str:
     """The upstream path of a model method, e.g. `generateContent`."""
     return f"/v1beta/models/{model}:{method}"
@@ -106,14 +137,3 @@ def message(role: content_pb2.Role.ValueType, *parts: content_pb2.ContentPart) -
 def text(value: str) -> content_pb2.ContentPart:
     """A text part."""
     return content_pb2.ContentPart(text=value)
-
-
-async def collect(call: Any) -> tuple[list[Any], grpc.aio.AioRpcError | None]:
-    """Every event of a stream, and the error that ended it (None when it ended OK)."""
-    events: list[Any] = []
-    try:
-        async for event in call:
-            events.append(event)
-    except grpc.aio.AioRpcError as error:
-        return events, error
-    return events, None

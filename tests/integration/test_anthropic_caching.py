@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import grpc
 import pytest
 from google.protobuf import duration_pb2
 
-from modelgate.app import Gateway
-from modelgate.v1 import chat_pb2, content_pb2, gateway_pb2_grpc, generation_pb2
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeAnthropic, Reply
-from tests.integration.test_anthropic_reasoning import KEY, TOOL, _settings
+from tests.integration.test_anthropic_reasoning import TOOL, claude_fixtures
 from tests.rpc_helpers import decode, system, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(required_api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeAnthropic) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def claude(fake: FakeAnthropic) -> AsyncIterator[Stub]:
-    gateway = Gateway(_settings(fake.url))
-    await gateway.start(host="127.0.0.1", port=0)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
-        yield gateway_pb2_grpc.ModelGatewayStub(channel)
-    await gateway.stop(grace=1)
+fake, fresh_fake, claude = claude_fixtures()
 
 
 def _sent(fake: FakeAnthropic) -> dict:  # type: ignore[type-arg]

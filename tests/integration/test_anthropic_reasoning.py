@@ -19,6 +19,7 @@ from modelgate.app import Gateway
 from modelgate.config import CapabilityName, ModelConfig, PricingConfig, RuntimeConfig, Settings
 from modelgate.v1 import chat_pb2, content_pb2, gateway_pb2_grpc, generation_pb2
 from tests.fakes import FakeAnthropic, Reply, Thought, ToolCall
+from tests.gateways import Fixture
 from tests.rpc_helpers import user
 
 if TYPE_CHECKING:
@@ -57,24 +58,37 @@ def _settings(url: str) -> Settings:
     return Settings(runtimes=runtimes, models=models, _env_file=None)  # type: ignore[call-arg]
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(required_api_key=KEY) as server:
-        yield server
+def claude_fixtures() -> tuple[Fixture, Fixture, Fixture]:
+    """The fixtures `fake`, `fresh_fake` (autouse) and `claude` over `_settings`, for one module.
+
+    Assigned to those names at a module's top they serve that module only (this one and
+    test_anthropic_caching), without a conftest that every integration test would see.
+    """
+
+    @pytest.fixture(scope="module")
+    async def fake() -> AsyncIterator[FakeAnthropic]:
+        """The fake Anthropic API, demanding our key like the real one."""
+        async with FakeAnthropic(required_api_key=KEY) as server:
+            yield server
+
+    @pytest.fixture(autouse=True)
+    def fresh_fake(fake: FakeAnthropic) -> None:
+        """Every test starts with no scripts and no recorded requests."""
+        fake.reset()
+
+    @pytest.fixture(scope="module")
+    async def claude(fake: FakeAnthropic) -> AsyncIterator[Stub]:
+        """A stub to a gateway over the fake."""
+        gateway = Gateway(_settings(fake.url))
+        await gateway.start(host="127.0.0.1", port=0)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
+            yield gateway_pb2_grpc.ModelGatewayStub(channel)
+        await gateway.stop(grace=1)
+
+    return fake, fresh_fake, claude
 
 
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeAnthropic) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def claude(fake: FakeAnthropic) -> AsyncIterator[Stub]:
-    gateway = Gateway(_settings(fake.url))
-    await gateway.start(host="127.0.0.1", port=0)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{gateway.port}") as channel:
-        yield gateway_pb2_grpc.ModelGatewayStub(channel)
-    await gateway.stop(grace=1)
+fake, fresh_fake, claude = claude_fixtures()
 
 
 def _loop_replies() -> list[Reply]:

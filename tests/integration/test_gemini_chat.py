@@ -7,7 +7,6 @@ API received, so a mapping bug shows up on whichever side it lives.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
@@ -23,6 +22,7 @@ from tests.integration.gemini_setup import (
     KEY,
     SAFETY_OFF,
     WEATHER,
+    gemini_fixtures,
     gemini_gateway,
     message,
     path,
@@ -41,24 +41,7 @@ Generation = generation_pb2.GenerationConfig
 SIGNATURE = "Q2lRQmpQM2JBdGhvdWdodC1zaWduYXR1cmUtYnl0ZXM="
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeGemini]:
-    """The fake Gemini API, demanding our key like the real one."""
-    async with FakeGemini(required_api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeGemini) -> None:
-    """Every test starts with no scripts and no recorded requests."""
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
-    """A stub to a gateway whose router does not retry."""
-    async with gemini_gateway(fake) as served:
-        yield served.stub
+fake, fresh_fake, gemini = gemini_fixtures()
 
 
 def _only(fake: FakeGemini, method: str = "generateContent") -> dict[str, Any]:

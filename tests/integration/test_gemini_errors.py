@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -12,8 +11,8 @@ from modelgate.config import RoutingConfig
 from modelgate.v1 import chat_pb2, tokens_pb2
 from tests.fakes import FakeGemini, Fault, Reply
 from tests.fakes.gemini_wire import error_body
-from tests.integration.gemini_setup import KEY, WRONG_KEY, collect, gemini_gateway, path
-from tests.rpc_helpers import chat_request, decode, text_of, user
+from tests.integration.gemini_setup import KEY, WRONG_KEY, gemini_fixtures, gemini_gateway, path
+from tests.rpc_helpers import chat_request, collect, decode, text_of, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -21,21 +20,7 @@ if TYPE_CHECKING:
 OK = grpc.StatusCode
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini(required_api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeGemini) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
-    async with gemini_gateway(fake) as served:
-        yield served.stub
+fake, fresh_fake, gemini = gemini_fixtures()
 
 
 async def _failure(gemini: Stub, streaming: bool, model: str = "gemini-test") -> Any:

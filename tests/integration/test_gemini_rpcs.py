@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import grpc
@@ -13,7 +12,7 @@ from modelgate.v1 import content_pb2, embedding_pb2, model_pb2, tokens_pb2
 from tests.fakes import FakeGemini, FakeModel, Fault
 from tests.fakes.text import embed
 from tests.gateways import serve, settings
-from tests.integration.gemini_setup import KEY, WEATHER, gemini_gateway, path
+from tests.integration.gemini_setup import KEY, WEATHER, gemini_fixtures, path
 from tests.rpc_helpers import decode, system, user
 
 if TYPE_CHECKING:
@@ -22,21 +21,7 @@ if TYPE_CHECKING:
 EMBEDDER = "gemini-embedding-001"
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini(required_api_key=KEY, embedding_dim=6) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeGemini) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
-    async with gemini_gateway(fake) as served:
-        yield served.stub
+fake, fresh_fake, gemini = gemini_fixtures(embedding_dim=6)
 
 
 async def test_one_input_uses_embed_content(gemini: Stub, fake: FakeGemini) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import grpc
@@ -12,28 +11,14 @@ from modelgate.v1 import chat_pb2, completion_pb2, generation_pb2
 from tests.fakes import FakeGemini, Fault, Reply, ToolCall
 from tests.fakes.gemini_fake import GeminiReply
 from tests.fakes.scenario import Thought
-from tests.integration.gemini_setup import KEY, WEATHER, collect, gemini_gateway, path
-from tests.rpc_helpers import chat_request, decode, user
+from tests.integration.gemini_setup import WEATHER, gemini_fixtures, path
+from tests.rpc_helpers import chat_request, collect, decode, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini(required_api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeGemini) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
-    async with gemini_gateway(fake) as served:
-        yield served.stub
+fake, fresh_fake, gemini = gemini_fixtures()
 
 
 def _stream(text: str = "one two three", **fields: object) -> chat_pb2.StreamChatRequest:

@@ -7,7 +7,6 @@ on, unary or streamed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -17,8 +16,8 @@ from modelgate.v1 import chat_pb2, content_pb2, generation_pb2
 from tests.fakes import FakeGemini, ToolCall
 from tests.fakes.gemini_fake import GeminiReply
 from tests.fakes.scenario import Thought
-from tests.integration.gemini_setup import KEY, collect, gemini_gateway, message
-from tests.rpc_helpers import chat_request, decode, user
+from tests.integration.gemini_setup import gemini_fixtures, message
+from tests.rpc_helpers import chat_request, collect, decode, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -29,21 +28,7 @@ GEMINI = content_pb2.REASONING_FORMAT_GEMINI
 Reasoning = generation_pb2.ReasoningConfig
 
 
-@pytest.fixture(scope="module")
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini(required_api_key=KEY) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake: FakeGemini) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def gemini(fake: FakeGemini) -> AsyncIterator[Stub]:
-    async with gemini_gateway(fake) as served:
-        yield served.stub
+fake, fresh_fake, gemini = gemini_fixtures()
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,6 @@ from typing_extensions import override
 from modelgate.config import RuntimeConfig
 from modelgate.providers.base import (
     Backend,
-    BackendDefaults,
     CallContext,
     ModelDescriber,
     ModelManager,
@@ -37,6 +36,7 @@ from modelgate.providers.ollama.backend import OllamaBackend
 from modelgate.providers.registry import WithoutAbilities, create_backend, register_provider
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import chat_pb2, content_pb2, model_pb2
+from tests.unit.stand_in_backends import RpcLess
 
 SERVER = Path(__file__).resolve().parents[2] / "server" / "modelgate"
 ABILITIES: dict[str, type] = {
@@ -162,21 +162,11 @@ class LegacyPlugin:
         return 1
 
 
-class ManagingPlugin(BackendDefaults):
+class ManagingPlugin(RpcLess):
     """A plugin that declares model management the documented way."""
 
     def __init__(self, name: str) -> None:
         self.runtime = name
-
-    async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
-
-    async def stream_chat(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
-        yield
-
-    async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
 
     @override
     def model_manager(self) -> ModelManager | None:

@@ -19,7 +19,6 @@ from typing_extensions import override
 from modelgate.providers.base import (
     Backend,
     BackendDefaults,
-    CallContext,
     ModelDescriber,
     ModelManager,
     Target,
@@ -30,6 +29,7 @@ from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.registry import WithoutAbilities
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import model_pb2
+from tests.unit.stand_in_backends import RpcLess
 
 SERVER = Path(__file__).resolve().parents[2] / "server" / "modelgate"
 TARGET = Target(record=model_pb2.Model(id="m"), upstream_name="m")
@@ -41,22 +41,12 @@ WITHHOLDING: dict[str, Callable[[Backend], Backend]] = {"WithoutAbilities": With
 """The adapter for plugins that lack the accessors: it declares no ability, by design."""
 
 
-class Declaring(BackendDefaults):
+class Declaring(RpcLess):
     """Declares every ability, each answered by an object of its own."""
 
     def __init__(self) -> None:
         self.runtime = "declaring"
         self.answers: dict[str, Any] = {name: object() for name in ability_accessors()}
-
-    async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
-
-    async def stream_chat(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
-        yield
-
-    async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
-        raise NotImplementedError
 
     @override
     def model_manager(self) -> ModelManager | None:

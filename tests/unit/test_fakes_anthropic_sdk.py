@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import anthropic
@@ -12,21 +11,13 @@ import pytest
 from anthropic.types import ImageBlockParam, MessageParam
 
 from tests.fakes import FakeAnthropic, Fault, Reply, ToolCall
+from tests.unit.anthropic_sdk import anthropic_sdk_fixtures
 
 MODEL = "claude-sonnet-4-6"
 USER: list[MessageParam] = [{"role": "user", "content": "what is the weather"}]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(base_url=fake.url, api_key="k", max_retries=0) as c:
-        yield c
+fake, client = anthropic_sdk_fixtures()
 
 
 async def test_unary_echo_usage_and_request_id(

@@ -3,7 +3,6 @@ fake refuses what the API refuses (unsigned or altered thinking, tool loops with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
@@ -11,6 +10,7 @@ import pytest
 from anthropic.types import MessageParam
 
 from tests.fakes import FakeAnthropic, Reply, Thought, ToolCall
+from tests.unit.anthropic_sdk import anthropic_sdk_fixtures
 
 MODEL = "claude-sonnet-4-6"
 THINKING: Any = {"type": "enabled", "budget_tokens": 2048}
@@ -27,16 +27,7 @@ REPLY = Reply(
 )
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(fake: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    async with anthropic.AsyncAnthropic(base_url=fake.url, api_key="k", max_retries=0) as c:
-        yield c
+fake, client = anthropic_sdk_fixtures()
 
 
 async def test_unary_thinking_blocks_parse_in_order(

@@ -194,9 +194,14 @@ def classify_body(
     provider: str, raw: bytes, status: int, headers: Mapping[str, str]
 ) -> GatewayError:
     """Like `classify`, from raw response bytes that may not be JSON."""
+    return classify(provider, status, error_body(raw), headers)
+
+
+def error_body(raw: bytes) -> Any:
+    """An upstream error body parsed, or one that is not JSON (an HTML error page) as an
+    error whose message is its redacted start."""
     try:
-        body: Any = orjson.loads(raw) if raw else None
+        return orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
         text = raw[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace")
-        body = {"error": {"message": _summary(text, 200)}}
-    return classify(provider, status, body, headers)
+        return {"error": {"message": _summary(text, 200)}}

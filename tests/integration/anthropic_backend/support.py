@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import grpc
 from google.protobuf import struct_pb2
 
 from modelgate.config import ModelConfig, PricingConfig, RoutingConfig, RuntimeConfig, Settings
@@ -85,14 +84,3 @@ def _weather_tools() -> list[content_pb2.Tool]:
         ),
         content_pb2.Tool(name="get_time"),
     ]
-
-
-async def _collect(call: Any) -> tuple[list[Any], grpc.aio.AioRpcError | None]:
-    """Every event of a stream, and the error that ended it (None when it ended OK)."""
-    events: list[Any] = []
-    try:
-        async for event in call:
-            events.append(event)
-    except grpc.aio.AioRpcError as error:
-        return events, error
-    return events, None

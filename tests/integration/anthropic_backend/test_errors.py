@@ -12,8 +12,8 @@ from modelgate.config import RoutingConfig
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Fault, Reply
-from tests.integration.anthropic_backend.support import KEY, WRONG_KEY, _collect, _settings
-from tests.rpc_helpers import chat_request, decode, text_of, user
+from tests.integration.anthropic_backend.support import KEY, WRONG_KEY, _settings
+from tests.rpc_helpers import chat_request, collect, decode, text_of, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -45,7 +45,7 @@ async def test_overloaded_529_is_unavailable(
     fake.script(Fault.overloaded())
     if streaming:
         request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("hi")])
-        events, error = await _collect(claude.StreamChat(request))
+        events, error = await collect(claude.StreamChat(request))
         assert error is not None
         assert not [e for e in events if e.HasField("text_delta")]
     else:
@@ -105,7 +105,7 @@ async def test_error_event_mid_stream_ends_the_stream_unavailable_after_deltas(
     request = chat_pb2.StreamChatRequest(
         model="claude-test", messages=[user("one two three four five")]
     )
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is not None
     texts = [e.text_delta.text for e in events if e.HasField("text_delta")]
     assert "".join(texts) == "one two"
@@ -133,7 +133,7 @@ async def test_broken_streams_end_unavailable_never_ok(
 ) -> None:
     fake.script(fault)
     request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("a b c d")])
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is not None
     assert not [e for e in events if e.HasField("end")]
     status = decode(error)
@@ -149,7 +149,7 @@ async def test_connection_reset_is_unavailable(
     fake.script(Fault.reset())
     if streaming:
         request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("hi")])
-        _, error = await _collect(claude.StreamChat(request))
+        _, error = await collect(claude.StreamChat(request))
         assert error is not None
     else:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -187,7 +187,7 @@ async def test_router_retries_retryable_failures_but_never_after_the_first_delta
             fake.reset()
             fake.script(Fault.stream_error(after_chunks=1), Reply(text="must not be sent"))
             request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("a b c")])
-            events, error = await _collect(stub.StreamChat(request))
+            events, error = await collect(stub.StreamChat(request))
             assert error is not None and error.code() == grpc.StatusCode.UNAVAILABLE
             texts = [e.text_delta.text for e in events if e.HasField("text_delta")]
             assert "".join(texts) == "a"

@@ -13,11 +13,10 @@ from tests.fakes.scenario import Fault, Reply
 from tests.integration.anthropic_backend.support import (
     KEY,
     UPSTREAM,
-    _collect,
     _only_request,
     _weather_tools,
 )
-from tests.rpc_helpers import decode, system, user
+from tests.rpc_helpers import collect, decode, system, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -45,7 +44,7 @@ async def test_complete_sends_the_prompt_as_one_user_turn(
 
 async def test_stream_complete_streams_text_then_end(claude: Stub, fake: FakeAnthropic) -> None:
     fake.script(Reply(text="there was a fox", output_tokens=9))
-    events, error = await _collect(
+    events, error = await collect(
         claude.StreamComplete(
             completion_pb2.StreamCompleteRequest(model="claude-test", prompt="Once")
         )

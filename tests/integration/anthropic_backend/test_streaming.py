@@ -11,8 +11,8 @@ import pytest
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Fault, Reply, ToolCall
-from tests.integration.anthropic_backend.support import _collect, _only_request, _weather_tools
-from tests.rpc_helpers import chat_request, user
+from tests.integration.anthropic_backend.support import _only_request, _weather_tools
+from tests.rpc_helpers import chat_request, collect, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -27,7 +27,7 @@ async def test_stream_chat_text_with_exact_usage_from_message_delta(
     # message_start reports output_tokens=1; only message_delta's 7 is final.
     fake.script(Reply(text="alpha beta gamma", input_tokens=11, output_tokens=7, cached_tokens=5))
     request = chat_pb2.StreamChatRequest(model="claude-test", messages=[user("go")])
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is None
     assert [e.WhichOneof("event") for e in events] == [
         "attempt",
@@ -56,7 +56,7 @@ async def test_stream_chat_max_tokens_ends_with_length(claude: Stub, fake: FakeA
         messages=[user("one two three four five")],
         generation=generation_pb2.GenerationConfig(max_output_tokens=2),
     )
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is None
     assert "".join(e.text_delta.text for e in events if e.HasField("text_delta")) == "one two"
     assert events[-1].end.finish_reason == generation_pb2.FINISH_REASON_LENGTH
@@ -77,7 +77,7 @@ async def test_streamed_tool_calls_have_stable_indexes_ids_and_whole_arguments(
     request = chat_pb2.StreamChatRequest(
         model="claude-test", messages=[user("weather and time?")], tools=_weather_tools()
     )
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is None
     deltas = [e.tool_call_delta for e in events if e.HasField("tool_call_delta")]
     # Anthropic numbers the blocks 1 and 2 (text is 0); our index counts tool calls.

@@ -11,8 +11,8 @@ import pytest
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.fakes.anthropic_fake import FakeAnthropic
 from tests.fakes.scenario import Reply, ToolCall
-from tests.integration.anthropic_backend.support import _collect, _only_request, _struct
-from tests.rpc_helpers import chat_request, decode, text_of, user
+from tests.integration.anthropic_backend.support import _only_request, _struct
+from tests.rpc_helpers import chat_request, collect, decode, text_of, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
@@ -66,7 +66,7 @@ async def test_streamed_json_schema_arrives_as_text_deltas(
     request = chat_pb2.StreamChatRequest(
         model="claude-test", messages=[user("Weather?")], response_format=_schema_format()
     )
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is None
     kinds = {event.WhichOneof("event") for event in events}
     assert kinds == {"attempt", "text_delta", "end"}
@@ -99,7 +99,7 @@ async def test_streamed_json_answered_in_text_arrives_as_text_deltas(
     request = chat_pb2.StreamChatRequest(
         model="claude-test", messages=[user("Weather?")], response_format=_schema_format()
     )
-    events, error = await _collect(claude.StreamChat(request))
+    events, error = await collect(claude.StreamChat(request))
     assert error is None
     deltas = [event.text_delta.text for event in events if event.HasField("text_delta")]
     assert json.loads("".join(deltas)) == answer

@@ -23,12 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from google.api.error_reason_pb2 import ErrorReason as GoogleReason
 from google.rpc.code_pb2 import Code
 
 from modelgate.errors import GatewayError, upstream_failure
-from modelgate.providers.upstream_errors import MAX_MESSAGE_CHARS, classify
+from modelgate.providers.upstream_errors import classify, error_body
 from modelgate.v1.errors_pb2 import ErrorReason
 
 RPC_TYPE_PREFIX = "type.googleapis.com/google.rpc."
@@ -156,9 +155,4 @@ def classify_raw(
     provider: str, raw: bytes, status: int, headers: Mapping[str, str]
 ) -> GatewayError:
     """Like `classify_status`, from raw bytes that may not be JSON (an HTML error page)."""
-    try:
-        body: Any = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        text = raw[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace")
-        body = {"error": {"message": text[:200]}}
-    return classify_status(provider, status, body, headers)
+    return classify_status(provider, status, error_body(raw), headers)

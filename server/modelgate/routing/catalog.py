@@ -232,9 +232,14 @@ class Catalog:
         )
 
     def _live(self, record: model_pb2.Model) -> model_pb2.Model:
-        """The record with its breaker's current state."""
-        record.availability.breaker_state = self.stats.get(record.id).breaker.state
-        return record
+        """A copy of the record with its breaker's state and recent health now (the stored
+        record stays as configured or discovered)."""
+        stats = self.stats.get(record.id)
+        live = model_pb2.Model()
+        live.CopyFrom(record)
+        live.availability.breaker_state = stats.breaker.state
+        live.health.CopyFrom(stats.health.report(stats.in_flight))
+        return live
 
     def _alias_record(self, name: str, alias: AliasConfig) -> model_pb2.Model:
         """An alias as a model: the union of its deployments' capabilities."""

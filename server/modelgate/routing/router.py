@@ -224,7 +224,14 @@ class Router:
         marker: Callable[[stream_pb2.AttemptStarted], T],
     ) -> Stream[T]:
         started = time.perf_counter()
-        attempts = Attempts(admitted.plan, self.catalog.stats, self.config, call, admitted.refusals)
+        attempts = Attempts(
+            admitted.plan,
+            self.catalog.stats,
+            self.config,
+            call,
+            admitted.refusals,
+            streaming=True,
+        )
         while True:
             deployment = attempts.next()
             events = open_stream(deployment)

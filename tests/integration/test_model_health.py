@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from grpc_status import rpc_status
-from google.rpc import error_details_pb2
 
 from modelgate.config import (
     AliasConfig,
@@ -22,10 +20,10 @@ from modelgate.config import (
     RuntimeConfig,
 )
 from modelgate.routing.balancer import StatsBoard
-from modelgate.v1 import errors_pb2, model_pb2
+from modelgate.v1 import chat_pb2, errors_pb2, model_pb2
 from tests.fakes import FakeOpenAI, Fault
 from tests.gateways import Served, serve, settings
-from tests.rpc_helpers import chat_request
+from tests.rpc_helpers import chat_request, decode, user
 
 CAPS: list[CapabilityName] = ["chat", "streaming"]
 DELAY_MS = 100
@@ -49,7 +47,11 @@ async def served(fake: FakeOpenAI) -> AsyncIterator[Served]:
 
     def upstream(model_id: str) -> ModelConfig:
         return ModelConfig(
-            id=model_id, runtime="up", provider="test", upstream_name="gpt-4o-mini", capabilities=CAPS
+            id=model_id,
+            runtime="up",
+            provider="test",
+            upstream_name="gpt-4o-mini",
+            capabilities=CAPS,
         )
 
     models = [
@@ -78,17 +80,6 @@ async def _listed(served: Served, model_id: str) -> model_pb2.Model:
     return next(model for model in response.models if model.id == model_id)
 
 
-def _reason_of(error: grpc.aio.AioRpcError) -> str:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason
-    raise AssertionError("no ErrorInfo")
-
-
 def _seconds(duration: object) -> float:
     return duration.ToTimedelta().total_seconds()  # type: ignore[attr-defined,no-any-return]
 
@@ -97,7 +88,8 @@ async def test_list_models_shows_latency_and_ttft_of_served_calls(served: Served
     for _ in range(3):
         await served.stub.Chat(chat_request("slow-echo", "hello there"))
     for _ in range(2):
-        async for _event in served.stub.StreamChat(chat_request("slow-echo", "hello there")):
+        stream = chat_pb2.StreamChatRequest(model="slow-echo", messages=[user("hello there")])
+        async for _event in served.stub.StreamChat(stream):
             pass
     health = (await _listed(served, "slow-echo")).health
     assert (health.requests, health.errors, health.error_rate) == (5, 0, 0.0)
@@ -152,7 +144,7 @@ async def test_open_breaker_and_the_failure_reason_the_caller_saw(
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await served.stub.Chat(chat_request("doomed", "x"))
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
-        reasons.append(_reason_of(caught.value))
+        reasons.append(decode(caught.value).reason)
     listed = await _listed(served, "doomed")
     assert listed.availability.breaker_state == model_pb2.BREAKER_STATE_OPEN
     attempts = ROUTING.breaker_min_requests * ROUTING.max_attempts_per_deployment

@@ -217,13 +217,17 @@ class Catalog:
                 violations.append(("page_token", "is not a token returned by ListModels"))
         if violations:
             raise invalid_argument(violations)
-        records = [self._live(d.record) for d in self._deployments.values()]
+        records = [d.record for d in self._deployments.values()]
         records += [self._alias_record(name, alias) for name, alias in self.aliases.items()]
         records.sort(key=lambda record: record.id)
         matching = [record for record in records if _matches(record, request)]
         start = next((i for i, r in enumerate(matching) if r.id > after), len(matching))
         size = request.page_size or DEFAULT_PAGE_SIZE
-        page = matching[start : start + size]
+        # Live figures for the page only: each deployment's health is computed on demand.
+        page = [
+            self._live(r) if r.id in self._deployments else r
+            for r in matching[start : start + size]
+        ]
         token = ""
         if start + size < len(matching):
             token = base64.urlsafe_b64encode(page[-1].id.encode()).decode()

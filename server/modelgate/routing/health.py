@@ -96,18 +96,21 @@ class HealthWindow:
     def report(self, in_flight: int) -> model_pb2.DeploymentHealth:
         """The figures over the window, as the contract carries them."""
         now = self._clock()
+        cutoff = now - WINDOW_SECONDS
         oldest = now
         faults = 0
         latencies: list[float] = []
         firsts: list[float] = []
         for at, kind, seconds in zip(self._times, self._kinds, self._seconds, strict=True):
-            if now - at > WINDOW_SECONDS:
-                continue
+            if at < cutoff:
+                continue  # aged out, or a slot never written (-inf)
             oldest = min(oldest, at)
-            if kind == _FAULT:
-                faults += 1
+            if kind == _UNARY:
+                latencies.append(seconds)
+            elif kind == _STREAM:
+                firsts.append(seconds)
             else:
-                (firsts if kind == _STREAM else latencies).append(seconds)
+                faults += 1
         requests = faults + len(latencies) + len(firsts)
         health = model_pb2.DeploymentHealth(
             requests=requests,

@@ -8,11 +8,12 @@ only when ListModels or GetModel asks, over the samples at most
 fleet-wide figures come from the Prometheus metrics.
 
 Only failures on the upstream's side count as errors: what the breaker counts
-(retryable failures: 5xx, 429, timeouts, connection failures) plus upstream
-answers that no retry can fix but that say the deployment is broken for everyone
-(our key refused, the model name unknown upstream, an answer that breaks the
-provider's API). A caller's own mistake (a bad request, a context too long,
-filtered content) says nothing about the deployment and is not counted at all.
+(retryable failures: 5xx, 429, refused, reset or timed-out connections) plus
+upstream answers that no retry can fix but that say the deployment is broken for
+everyone (our key refused, the model name unknown upstream, an answer that breaks
+the provider's API). A caller's own mistake (a bad request, a context too long,
+filtered content) or deadline says nothing about the deployment and is not
+counted at all.
 """
 
 from __future__ import annotations

@@ -183,11 +183,12 @@ export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
  * answers (each replica reports its own calls; fleet-wide figures are the
  * Prometheus metrics'). The figures cover the last 256 attempts on the
  * deployment that are at most 5 minutes old. An attempt counts when it was
- * served or failed for the upstream's reasons (5xx, 429, timeouts, connection
- * failures, an unusable answer, our key or model name refused); attempts that
- * failed for the caller's own request (4xx such as a bad request or a context
- * too long) or were cancelled are not counted. The breaker state is
- * `Availability.breaker_state` of the same model.
+ * served or failed for the upstream's reasons (5xx, 429, refused, reset or
+ * timed-out connections, an unusable answer, our key or model name refused);
+ * attempts that failed for the caller's own request (4xx such as a bad request
+ * or a context too long), ran out of the caller's deadline or were cancelled
+ * are not counted (a deployment that hangs shows in `in_flight`). The breaker
+ * state is `Availability.breaker_state` of the same model.
  *
  * @generated from message modelgate.v1.DeploymentHealth
  */

@@ -85,8 +85,12 @@ class Attempts:
         config: RoutingConfig,
         call: CallContext,
         refusals: Mapping[str, GatewayError] | None = None,
+        *,
+        streaming: bool = False,
     ) -> None:
         self.plan = plan
+        self.streaming = streaming
+        """A stream's attempt succeeds at its first output: its latency is time to first token."""
         self.refusals = refusals
         """Model id -> why it cannot take this request's parameters (routing/admission.py)."""
         self.board = board
@@ -209,7 +213,7 @@ class Attempts:
         stats.breaker.success(self._admission)
         self._visit = None
         self._visit_failure = ""
-        stats.observe_latency(time.perf_counter() - self._started)
+        stats.observe_latency(time.perf_counter() - self._started, self.streaming)
 
     def ended_without_verdict(self) -> None:
         """The attempt ended saying nothing about the upstream (cancel); the visit's verdict
@@ -244,6 +248,7 @@ class Attempts:
     async def failed(self, error: GatewayError) -> None:
         """Decide after a failed attempt: wait and retry, fall back, or re-raise."""
         stats = self._finish()
+        stats.observe_failure(error)
         self._log_failure(error)
         self.last_error = error
         if error.retryable:

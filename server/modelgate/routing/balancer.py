@@ -8,7 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from modelgate.config import RoutingConfig
+from modelgate.errors import GatewayError
 from modelgate.routing.breaker import CircuitBreaker
+from modelgate.routing.health import HealthWindow
 from modelgate.telemetry.failure_log import FailureLog
 
 
@@ -17,6 +19,8 @@ class DeploymentStats:
     """What the router knows about one deployment's recent behaviour."""
 
     breaker: CircuitBreaker
+    health: HealthWindow = field(default_factory=HealthWindow)
+    """Recent latency and error rate, reported to callers by ListModels and GetModel."""
     in_flight: int = 0
     latency_ewma: float | None = None
     calls: int = 0
@@ -25,12 +29,18 @@ class DeploymentStats:
     cache_hits: int = 0
     alpha: float = field(default=0.2)
 
-    def observe_latency(self, seconds: float) -> None:
-        """Fold one successful call's latency into the moving average."""
+    def observe_latency(self, seconds: float, streaming: bool = False) -> None:
+        """Fold one successful attempt's latency (a stream's: to its first output) into the
+        moving average and the health window."""
         if self.latency_ewma is None:
             self.latency_ewma = seconds
         else:
             self.latency_ewma += self.alpha * (seconds - self.latency_ewma)
+        self.health.served(seconds, streaming)
+
+    def observe_failure(self, error: GatewayError) -> None:
+        """A failed attempt, for the health window (which ignores the caller's mistakes)."""
+        self.health.failed(error)
 
 
 class StatsBoard:
@@ -52,8 +62,11 @@ class StatsBoard:
         """The stats of `model_id`."""
         stats = self._stats.get(model_id)
         if stats is None:
-            breaker = CircuitBreaker(self.config, self.clock)
-            stats = DeploymentStats(breaker=breaker, alpha=self.config.latency_ewma_alpha)
+            stats = DeploymentStats(
+                breaker=CircuitBreaker(self.config, self.clock),
+                health=HealthWindow(self.clock),
+                alpha=self.config.latency_ewma_alpha,
+            )
             self._stats[model_id] = stats
         return stats
 

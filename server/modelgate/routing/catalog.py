@@ -217,13 +217,17 @@ class Catalog:
                 violations.append(("page_token", "is not a token returned by ListModels"))
         if violations:
             raise invalid_argument(violations)
-        records = [self._live(d.record) for d in self._deployments.values()]
+        records = [d.record for d in self._deployments.values()]
         records += [self._alias_record(name, alias) for name, alias in self.aliases.items()]
         records.sort(key=lambda record: record.id)
         matching = [record for record in records if _matches(record, request)]
         start = next((i for i, r in enumerate(matching) if r.id > after), len(matching))
         size = request.page_size or DEFAULT_PAGE_SIZE
-        page = matching[start : start + size]
+        # Live figures for the page only: each deployment's health is computed on demand.
+        page = [
+            self._live(r) if r.id in self._deployments else r
+            for r in matching[start : start + size]
+        ]
         token = ""
         if start + size < len(matching):
             token = base64.urlsafe_b64encode(page[-1].id.encode()).decode()
@@ -232,9 +236,14 @@ class Catalog:
         )
 
     def _live(self, record: model_pb2.Model) -> model_pb2.Model:
-        """The record with its breaker's current state."""
-        record.availability.breaker_state = self.stats.get(record.id).breaker.state
-        return record
+        """A copy of the record with its breaker's state and recent health now (the stored
+        record stays as configured or discovered)."""
+        stats = self.stats.get(record.id)
+        live = model_pb2.Model()
+        live.CopyFrom(record)
+        live.availability.breaker_state = stats.breaker.state
+        live.health.CopyFrom(stats.health.report(stats.in_flight))
+        return live
 
     def _alias_record(self, name: str, alias: AliasConfig) -> model_pb2.Model:
         """An alias as a model: the union of its deployments' capabilities."""

@@ -227,7 +227,14 @@ class Router:
     ) -> Stream[T]:
         started = time.perf_counter()
         call.response_id = new_response_id()
-        attempts = Attempts(admitted.plan, self.catalog.stats, self.config, call, admitted.refusals)
+        attempts = Attempts(
+            admitted.plan,
+            self.catalog.stats,
+            self.config,
+            call,
+            admitted.refusals,
+            streaming=True,
+        )
         while True:
             deployment = attempts.next()
             events = open_stream(deployment)

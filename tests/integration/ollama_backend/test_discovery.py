@@ -14,9 +14,10 @@ import pytest
 
 from modelgate.app import Gateway
 from modelgate.config import ModelConfig
+from modelgate.routing.balancer import StatsBoard
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc, model_pb2
 from tests.fakes.ollama_fake import FakeOllama
-from tests.fakes.scenario import FakeModel, Fault
+from tests.fakes.scenario import FakeModel, Fault, Reply
 from tests.integration.ollama_backend.support import (
     CHAT,
     LLAMA,
@@ -117,6 +118,20 @@ async def test_discovery_falls_back_to_the_name_heuristic_when_show_fails(
     assert len(fake.requests_to("/api/show")) == 2
     shown = await capabilities()
     assert shown.chat and shown.tools and not shown.embedding
+
+
+async def test_a_discovered_model_reports_its_health(
+    stub: Stub, gw: Gateway, fake: FakeOllama
+) -> None:
+    gw.catalog.stats = StatsBoard(gw.settings.routing)  # no samples from other tests
+    fake.script(Reply(latency_ms=100))  # slow by design: the p50 has a lower bound
+    await stub.Chat(chat_pb2.ChatRequest(model=LLAMA, messages=[user("hi")]))
+    got = (await stub.GetModel(model_pb2.GetModelRequest(id=LLAMA))).model
+    assert got.discovered
+    assert (got.health.requests, got.health.latency_samples) == (1, 1)
+    assert got.health.latency_p50.ToTimedelta().total_seconds() >= 0.1
+    listed = await stub.ListModels(model_pb2.ListModelsRequest(runtime="ollama"))
+    assert {m.id: m for m in listed.models}[LLAMA].health.latency_p50 == got.health.latency_p50
 
 
 async def test_short_name_resolves_to_the_only_runtime_serving_it(

@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from modelgate.v1 import errors_pb2 as _errors_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -226,6 +227,112 @@ class Availability(_message.Message):
 Global___Availability: _TypeAlias = Availability  # noqa: Y015
 
 @_typing.final
+class DeploymentHealth(_message.Message):
+    """How a deployment behaved recently, as measured by the gateway process that
+    answers (each replica reports its own calls; fleet-wide figures are the
+    Prometheus metrics'). The figures cover the last 256 attempts on the
+    deployment that are at most 5 minutes old. An attempt counts when it was
+    served or failed for the upstream's reasons (5xx, 429, refused, reset or
+    timed-out connections, an unusable answer, our key or model name refused);
+    attempts that failed for the caller's own request (4xx such as a bad request
+    or a context too long), ran out of the caller's deadline or were cancelled
+    are not counted (a deployment that hangs shows in `in_flight`). The breaker
+    state is `Availability.breaker_state` of the same model.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WINDOW_FIELD_NUMBER: _builtins.int
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    ERRORS_FIELD_NUMBER: _builtins.int
+    ERROR_RATE_FIELD_NUMBER: _builtins.int
+    LATENCY_SAMPLES_FIELD_NUMBER: _builtins.int
+    LATENCY_P50_FIELD_NUMBER: _builtins.int
+    LATENCY_P95_FIELD_NUMBER: _builtins.int
+    TIME_TO_FIRST_TOKEN_SAMPLES_FIELD_NUMBER: _builtins.int
+    TIME_TO_FIRST_TOKEN_P50_FIELD_NUMBER: _builtins.int
+    TIME_TO_FIRST_TOKEN_P95_FIELD_NUMBER: _builtins.int
+    IN_FLIGHT_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_REASON_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_TIME_FIELD_NUMBER: _builtins.int
+    requests: _builtins.int
+    """Output only. Attempts counted in the window, served or failed."""
+    errors: _builtins.int
+    """Output only. Attempts in the window that failed for the upstream's reasons."""
+    error_rate: _builtins.float
+    """Output only. `errors / requests` (0 when no attempt is counted)."""
+    latency_samples: _builtins.int
+    """Output only. Unary attempts (Chat, Complete, Embed) served in the window."""
+    time_to_first_token_samples: _builtins.int
+    """Output only. Streams (StreamChat, StreamComplete) that reached their first
+    output in the window.
+    """
+    in_flight: _builtins.int
+    """Output only. Calls in progress on the deployment now."""
+    last_error_reason: _errors_pb2.ErrorReason.ValueType
+    """Output only. Reason of the most recent upstream failure, even one older
+    than the window (unspecified: none since the process started).
+    """
+    last_error_message: _builtins.str
+    """Output only. Its message, as a caller of that call was told it."""
+    @_builtins.property
+    def window(self) -> _duration_pb2.Duration:
+        """Output only. How far back the figures reach: the age of the oldest attempt
+        counted (zero when none is).
+        """
+
+    @_builtins.property
+    def latency_p50(self) -> _duration_pb2.Duration:
+        """Output only. Median latency of those unary attempts, from the request to
+        the upstream to its whole answer (unset when there is none).
+        """
+
+    @_builtins.property
+    def latency_p95(self) -> _duration_pb2.Duration:
+        """Output only. 95th percentile of the same (nearest rank; unset when there is none)."""
+
+    @_builtins.property
+    def time_to_first_token_p50(self) -> _duration_pb2.Duration:
+        """Output only. Median time from the request to the upstream to a stream's
+        first output (unset when there is none).
+        """
+
+    @_builtins.property
+    def time_to_first_token_p95(self) -> _duration_pb2.Duration:
+        """Output only. 95th percentile of the same (nearest rank; unset when there is none)."""
+
+    @_builtins.property
+    def last_error_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. When it happened (unset: never)."""
+
+    def __init__(
+        self,
+        *,
+        window: _duration_pb2.Duration | None = ...,
+        requests: _builtins.int = ...,
+        errors: _builtins.int = ...,
+        error_rate: _builtins.float = ...,
+        latency_samples: _builtins.int = ...,
+        latency_p50: _duration_pb2.Duration | None = ...,
+        latency_p95: _duration_pb2.Duration | None = ...,
+        time_to_first_token_samples: _builtins.int = ...,
+        time_to_first_token_p50: _duration_pb2.Duration | None = ...,
+        time_to_first_token_p95: _duration_pb2.Duration | None = ...,
+        in_flight: _builtins.int = ...,
+        last_error_reason: _errors_pb2.ErrorReason.ValueType = ...,
+        last_error_message: _builtins.str = ...,
+        last_error_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_error_time", b"last_error_time", "latency_p50", b"latency_p50", "latency_p95", b"latency_p95", "time_to_first_token_p50", b"time_to_first_token_p50", "time_to_first_token_p95", b"time_to_first_token_p95", "window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error_rate", b"error_rate", "errors", b"errors", "in_flight", b"in_flight", "last_error_message", b"last_error_message", "last_error_reason", b"last_error_reason", "last_error_time", b"last_error_time", "latency_p50", b"latency_p50", "latency_p95", b"latency_p95", "latency_samples", b"latency_samples", "requests", b"requests", "time_to_first_token_p50", b"time_to_first_token_p50", "time_to_first_token_p95", b"time_to_first_token_p95", "time_to_first_token_samples", b"time_to_first_token_samples", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeploymentHealth: _TypeAlias = DeploymentHealth  # noqa: Y015
+
+@_typing.final
 class ModelDetails(_message.Message):
     """Details a local runtime reports about a model (Ollama /api/show)."""
 
@@ -306,6 +413,7 @@ class Model(_message.Message):
     DETAILS_FIELD_NUMBER: _builtins.int
     DEPLOYMENTS_FIELD_NUMBER: _builtins.int
     DISCOVERED_FIELD_NUMBER: _builtins.int
+    HEALTH_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Output only. Unique id, e.g. "gpt-4o" or "llama3.2:latest@ollama/127.0.0.1:11434"."""
     label: _builtins.str
@@ -348,6 +456,12 @@ class Model(_message.Message):
     def deployments(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Output only. For an alias: the deployment model ids it routes to."""
 
+    @_builtins.property
+    def health(self) -> Global___DeploymentHealth:
+        """Output only. Recent latency and error rate of this deployment (ListModels
+        and GetModel). Unset for an alias: its `deployments` are listed with their own.
+        """
+
     def __init__(
         self,
         *,
@@ -366,10 +480,11 @@ class Model(_message.Message):
         details: Global___ModelDetails | None = ...,
         deployments: _abc.Iterable[_builtins.str] | None = ...,
         discovered: _builtins.bool = ...,
+        health: Global___DeploymentHealth | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["availability", b"availability", "capabilities", b"capabilities", "details", b"details", "pricing", b"pricing"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["availability", b"availability", "capabilities", b"capabilities", "details", b"details", "health", b"health", "pricing", b"pricing"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aliases", b"aliases", "availability", b"availability", "capabilities", b"capabilities", "context_window", b"context_window", "deployments", b"deployments", "details", b"details", "discovered", b"discovered", "embedding_dimension", b"embedding_dimension", "endpoint", b"endpoint", "id", b"id", "label", b"label", "max_output_tokens", b"max_output_tokens", "pricing", b"pricing", "provider", b"provider", "runtime", b"runtime"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aliases", b"aliases", "availability", b"availability", "capabilities", b"capabilities", "context_window", b"context_window", "deployments", b"deployments", "details", b"details", "discovered", b"discovered", "embedding_dimension", b"embedding_dimension", "endpoint", b"endpoint", "health", b"health", "id", b"id", "label", b"label", "max_output_tokens", b"max_output_tokens", "pricing", b"pricing", "provider", b"provider", "runtime", b"runtime"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -605,6 +605,47 @@ private static final long serialVersionUID = 0L;
     return discovered_;
   }
 
+  public static final int HEALTH_FIELD_NUMBER = 16;
+  private modelgate.v1.DeploymentHealth health_;
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   * @return Whether the health field is set.
+   */
+  @java.lang.Override
+  public boolean hasHealth() {
+    return health_ != null;
+  }
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   * @return The health.
+   */
+  @java.lang.Override
+  public modelgate.v1.DeploymentHealth getHealth() {
+    return health_ == null ? modelgate.v1.DeploymentHealth.getDefaultInstance() : health_;
+  }
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.DeploymentHealthOrBuilder getHealthOrBuilder() {
+    return health_ == null ? modelgate.v1.DeploymentHealth.getDefaultInstance() : health_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -663,6 +704,9 @@ private static final long serialVersionUID = 0L;
     }
     if (discovered_ != false) {
       output.writeBool(15, discovered_);
+    }
+    if (health_ != null) {
+      output.writeMessage(16, getHealth());
     }
     getUnknownFields().writeTo(output);
   }
@@ -736,6 +780,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(15, discovered_);
     }
+    if (health_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(16, getHealth());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -793,6 +841,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getDeploymentsList())) return false;
     if (getDiscovered()
         != other.getDiscovered()) return false;
+    if (hasHealth() != other.hasHealth()) return false;
+    if (hasHealth()) {
+      if (!getHealth()
+          .equals(other.getHealth())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -847,6 +900,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + DISCOVERED_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getDiscovered());
+    if (hasHealth()) {
+      hash = (37 * hash) + HEALTH_FIELD_NUMBER;
+      hash = (53 * hash) + getHealth().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1013,6 +1070,11 @@ private static final long serialVersionUID = 0L;
       deployments_ = com.google.protobuf.LazyStringArrayList.EMPTY;
       bitField0_ = (bitField0_ & ~0x00002000);
       discovered_ = false;
+      health_ = null;
+      if (healthBuilder_ != null) {
+        healthBuilder_.dispose();
+        healthBuilder_ = null;
+      }
       return this;
     }
 
@@ -1106,6 +1168,11 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00004000) != 0)) {
         result.discovered_ = discovered_;
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.health_ = healthBuilder_ == null
+            ? health_
+            : healthBuilder_.build();
       }
     }
 
@@ -1222,6 +1289,9 @@ private static final long serialVersionUID = 0L;
       if (other.getDiscovered() != false) {
         setDiscovered(other.getDiscovered());
       }
+      if (other.hasHealth()) {
+        mergeHealth(other.getHealth());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1333,6 +1403,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00004000;
               break;
             } // case 120
+            case 130: {
+              input.readMessage(
+                  getHealthFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00008000;
+              break;
+            } // case 130
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2884,6 +2961,170 @@ private static final long serialVersionUID = 0L;
       discovered_ = false;
       onChanged();
       return this;
+    }
+
+    private modelgate.v1.DeploymentHealth health_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.DeploymentHealth, modelgate.v1.DeploymentHealth.Builder, modelgate.v1.DeploymentHealthOrBuilder> healthBuilder_;
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     * @return Whether the health field is set.
+     */
+    public boolean hasHealth() {
+      return ((bitField0_ & 0x00008000) != 0);
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     * @return The health.
+     */
+    public modelgate.v1.DeploymentHealth getHealth() {
+      if (healthBuilder_ == null) {
+        return health_ == null ? modelgate.v1.DeploymentHealth.getDefaultInstance() : health_;
+      } else {
+        return healthBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public Builder setHealth(modelgate.v1.DeploymentHealth value) {
+      if (healthBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        health_ = value;
+      } else {
+        healthBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public Builder setHealth(
+        modelgate.v1.DeploymentHealth.Builder builderForValue) {
+      if (healthBuilder_ == null) {
+        health_ = builderForValue.build();
+      } else {
+        healthBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public Builder mergeHealth(modelgate.v1.DeploymentHealth value) {
+      if (healthBuilder_ == null) {
+        if (((bitField0_ & 0x00008000) != 0) &&
+          health_ != null &&
+          health_ != modelgate.v1.DeploymentHealth.getDefaultInstance()) {
+          getHealthBuilder().mergeFrom(value);
+        } else {
+          health_ = value;
+        }
+      } else {
+        healthBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public Builder clearHealth() {
+      bitField0_ = (bitField0_ & ~0x00008000);
+      health_ = null;
+      if (healthBuilder_ != null) {
+        healthBuilder_.dispose();
+        healthBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public modelgate.v1.DeploymentHealth.Builder getHealthBuilder() {
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return getHealthFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    public modelgate.v1.DeploymentHealthOrBuilder getHealthOrBuilder() {
+      if (healthBuilder_ != null) {
+        return healthBuilder_.getMessageOrBuilder();
+      } else {
+        return health_ == null ?
+            modelgate.v1.DeploymentHealth.getDefaultInstance() : health_;
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Recent latency and error rate of this deployment (ListModels
+     * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+     * </pre>
+     *
+     * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.DeploymentHealth, modelgate.v1.DeploymentHealth.Builder, modelgate.v1.DeploymentHealthOrBuilder> 
+        getHealthFieldBuilder() {
+      if (healthBuilder_ == null) {
+        healthBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.DeploymentHealth, modelgate.v1.DeploymentHealth.Builder, modelgate.v1.DeploymentHealthOrBuilder>(
+                getHealth(),
+                getParentForChildren(),
+                isClean());
+        health_ = null;
+      }
+      return healthBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -336,4 +336,34 @@ public interface ModelOrBuilder extends
    * @return The discovered.
    */
   boolean getDiscovered();
+
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   * @return Whether the health field is set.
+   */
+  boolean hasHealth();
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   * @return The health.
+   */
+  modelgate.v1.DeploymentHealth getHealth();
+  /**
+   * <pre>
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   * </pre>
+   *
+   * <code>.modelgate.v1.DeploymentHealth health = 16 [json_name = "health"];</code>
+   */
+  modelgate.v1.DeploymentHealthOrBuilder getHealthOrBuilder();
 }

@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ErrorReason } from "./errors_pb.js";
+import { file_modelgate_v1_errors } from "./errors_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file modelgate/v1/model.proto.
  */
 export const file_modelgate_v1_model: GenFile = /*@__PURE__*/
-  fileDesc("Chhtb2RlbGdhdGUvdjEvbW9kZWwucHJvdG8SDG1vZGVsZ2F0ZS52MSK1AQoMQ2FwYWJpbGl0aWVzEgwKBGNoYXQYASABKAgSEgoKY29tcGxldGlvbhgCIAEoCBIRCgllbWJlZGRpbmcYAyABKAgSEQoJc3RyZWFtaW5nGAQgASgIEg0KBXRvb2xzGAUgASgIEg4KBnZpc2lvbhgGIAEoCBITCgtqc29uX3NjaGVtYRgHIAEoCBIRCglyZWFzb25pbmcYCCABKAgSFgoOcHJvbXB0X2NhY2hpbmcYCSABKAgitgEKB1ByaWNpbmcSHQoVaW5wdXRfcGVyX21pbGxpb25fdXNkGAEgASgBEh4KFm91dHB1dF9wZXJfbWlsbGlvbl91c2QYAiABKAESJAocY2FjaGVkX2lucHV0X3Blcl9taWxsaW9uX3VzZBgDIAEoARIjChtjYWNoZV93cml0ZV9wZXJfbWlsbGlvbl91c2QYBCABKAESIQoZcmVhc29uaW5nX3Blcl9taWxsaW9uX3VzZBgFIAEoASJkCgxBdmFpbGFiaWxpdHkSEQoJYXZhaWxhYmxlGAEgASgIEg4KBnJlYXNvbhgCIAEoCRIxCg1icmVha2VyX3N0YXRlGAMgASgOMhoubW9kZWxnYXRlLnYxLkJyZWFrZXJTdGF0ZSLwAQoMTW9kZWxEZXRhaWxzEg4KBmZhbWlseRgBIAEoCRIWCg5wYXJhbWV0ZXJfc2l6ZRgCIAEoCRIaChJxdWFudGl6YXRpb25fbGV2ZWwYAyABKAkSDgoGZm9ybWF0GAQgASgJEg4KBmRpZ2VzdBgFIAEoCRISCgpzaXplX2J5dGVzGAYgASgDEjEKDW1vZGlmaWVkX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2xpY2Vuc2UYCCABKAkSEgoKcGFyYW1ldGVycxgJIAEoCRIQCgh0ZW1wbGF0ZRgKIAEoCSKaAwoFTW9kZWwSCgoCaWQYASABKAkSDQoFbGFiZWwYAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSDwoHcnVudGltZRgEIAEoCRIQCghlbmRwb2ludBgFIAEoCRIwCgxjYXBhYmlsaXRpZXMYBiABKAsyGi5tb2RlbGdhdGUudjEuQ2FwYWJpbGl0aWVzEhYKDmNvbnRleHRfd2luZG93GAcgASgFEhkKEW1heF9vdXRwdXRfdG9rZW5zGAggASgFEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YCSABKAUSJgoHcHJpY2luZxgKIAEoCzIVLm1vZGVsZ2F0ZS52MS5QcmljaW5nEjAKDGF2YWlsYWJpbGl0eRgLIAEoCzIaLm1vZGVsZ2F0ZS52MS5BdmFpbGFiaWxpdHkSDwoHYWxpYXNlcxgMIAMoCRIrCgdkZXRhaWxzGA0gASgLMhoubW9kZWxnYXRlLnYxLk1vZGVsRGV0YWlscxITCgtkZXBsb3ltZW50cxgOIAMoCRISCgpkaXNjb3ZlcmVkGA8gASgIIqMBChFMaXN0TW9kZWxzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEiwKCmNhcGFiaWxpdHkYBSABKA4yGC5tb2RlbGdhdGUudjEuQ2FwYWJpbGl0eRIWCg5hdmFpbGFibGVfb25seRgGIAEoCCJmChJMaXN0TW9kZWxzUmVzcG9uc2USIwoGbW9kZWxzGAEgAygLMhMubW9kZWxnYXRlLnYxLk1vZGVsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIh0KD0dldE1vZGVsUmVxdWVzdBIKCgJpZBgBIAEoCSI2ChBHZXRNb2RlbFJlc3BvbnNlEiIKBW1vZGVsGAEgASgLMhMubW9kZWxnYXRlLnYxLk1vZGVsIqcBCgxSdW5uaW5nTW9kZWwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRISCgpzaXplX2J5dGVzGAMgASgDEhcKD3NpemVfdnJhbV9ieXRlcxgEIAEoAxIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGlnZXN0GAYgASgJEg8KB3J1bnRpbWUYByABKAkiQwoQUHVsbE1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkSEAoIaW5zZWN1cmUYAyABKAgiYQoRUHVsbE1vZGVsUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJEg4KBmRpZ2VzdBgCIAEoCRIXCg9jb21wbGV0ZWRfYnl0ZXMYAyABKAMSEwoLdG90YWxfYnl0ZXMYBCABKAMiMwoSRGVsZXRlTW9kZWxSZXF1ZXN0Eg8KB3J1bnRpbWUYASABKAkSDAoEbmFtZRgCIAEoCSIVChNEZWxldGVNb2RlbFJlc3BvbnNlIisKGExpc3RSdW5uaW5nTW9kZWxzUmVxdWVzdBIPCgdydW50aW1lGAEgASgJIkcKGUxpc3RSdW5uaW5nTW9kZWxzUmVzcG9uc2USKgoGbW9kZWxzGAEgAygLMhoubW9kZWxnYXRlLnYxLlJ1bm5pbmdNb2RlbCJgChBMb2FkTW9kZWxSZXF1ZXN0Eg8KB3J1bnRpbWUYASABKAkSDAoEbmFtZRgCIAEoCRItCgprZWVwX2FsaXZlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIhMKEUxvYWRNb2RlbFJlc3BvbnNlIjMKElVubG9hZE1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkiFQoTVW5sb2FkTW9kZWxSZXNwb25zZSqOAgoKQ2FwYWJpbGl0eRIaChZDQVBBQklMSVRZX1VOU1BFQ0lGSUVEEAASEwoPQ0FQQUJJTElUWV9DSEFUEAESGQoVQ0FQQUJJTElUWV9DT01QTEVUSU9OEAISGAoUQ0FQQUJJTElUWV9FTUJFRERJTkcQAxIYChRDQVBBQklMSVRZX1NUUkVBTUlORxAEEhQKEENBUEFCSUxJVFlfVE9PTFMQBRIVChFDQVBBQklMSVRZX1ZJU0lPThAGEhoKFkNBUEFCSUxJVFlfSlNPTl9TQ0hFTUEQBxIYChRDQVBBQklMSVRZX1JFQVNPTklORxAIEh0KGUNBUEFCSUxJVFlfUFJPTVBUX0NBQ0hJTkcQCSp8CgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEJSRUFLRVJfU1RBVEVfQ0xPU0VEEAESFgoSQlJFQUtFUl9TVEFURV9PUEVOEAISGwoXQlJFQUtFUl9TVEFURV9IQUxGX09QRU4QA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chhtb2RlbGdhdGUvdjEvbW9kZWwucHJvdG8SDG1vZGVsZ2F0ZS52MSK1AQoMQ2FwYWJpbGl0aWVzEgwKBGNoYXQYASABKAgSEgoKY29tcGxldGlvbhgCIAEoCBIRCgllbWJlZGRpbmcYAyABKAgSEQoJc3RyZWFtaW5nGAQgASgIEg0KBXRvb2xzGAUgASgIEg4KBnZpc2lvbhgGIAEoCBITCgtqc29uX3NjaGVtYRgHIAEoCBIRCglyZWFzb25pbmcYCCABKAgSFgoOcHJvbXB0X2NhY2hpbmcYCSABKAgitgEKB1ByaWNpbmcSHQoVaW5wdXRfcGVyX21pbGxpb25fdXNkGAEgASgBEh4KFm91dHB1dF9wZXJfbWlsbGlvbl91c2QYAiABKAESJAocY2FjaGVkX2lucHV0X3Blcl9taWxsaW9uX3VzZBgDIAEoARIjChtjYWNoZV93cml0ZV9wZXJfbWlsbGlvbl91c2QYBCABKAESIQoZcmVhc29uaW5nX3Blcl9taWxsaW9uX3VzZBgFIAEoASJkCgxBdmFpbGFiaWxpdHkSEQoJYXZhaWxhYmxlGAEgASgIEg4KBnJlYXNvbhgCIAEoCRIxCg1icmVha2VyX3N0YXRlGAMgASgOMhoubW9kZWxnYXRlLnYxLkJyZWFrZXJTdGF0ZSKjBAoQRGVwbG95bWVudEhlYWx0aBIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoIcmVxdWVzdHMYAiABKAUSDgoGZXJyb3JzGAMgASgFEhIKCmVycm9yX3JhdGUYBCABKAESFwoPbGF0ZW5jeV9zYW1wbGVzGAUgASgFEi4KC2xhdGVuY3lfcDUwGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC2xhdGVuY3lfcDk1GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiMKG3RpbWVfdG9fZmlyc3RfdG9rZW5fc2FtcGxlcxgIIAEoBRI6Chd0aW1lX3RvX2ZpcnN0X3Rva2VuX3A1MBgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI6Chd0aW1lX3RvX2ZpcnN0X3Rva2VuX3A5NRgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIRCglpbl9mbGlnaHQYCyABKAUSNAoRbGFzdF9lcnJvcl9yZWFzb24YDCABKA4yGS5tb2RlbGdhdGUudjEuRXJyb3JSZWFzb24SGgoSbGFzdF9lcnJvcl9tZXNzYWdlGA0gASgJEjMKD2xhc3RfZXJyb3JfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8AEKDE1vZGVsRGV0YWlscxIOCgZmYW1pbHkYASABKAkSFgoOcGFyYW1ldGVyX3NpemUYAiABKAkSGgoScXVhbnRpemF0aW9uX2xldmVsGAMgASgJEg4KBmZvcm1hdBgEIAEoCRIOCgZkaWdlc3QYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoAxIxCg1tb2RpZmllZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdsaWNlbnNlGAggASgJEhIKCnBhcmFtZXRlcnMYCSABKAkSEAoIdGVtcGxhdGUYCiABKAkiygMKBU1vZGVsEgoKAmlkGAEgASgJEg0KBWxhYmVsGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEg8KB3J1bnRpbWUYBCABKAkSEAoIZW5kcG9pbnQYBSABKAkSMAoMY2FwYWJpbGl0aWVzGAYgASgLMhoubW9kZWxnYXRlLnYxLkNhcGFiaWxpdGllcxIWCg5jb250ZXh0X3dpbmRvdxgHIAEoBRIZChFtYXhfb3V0cHV0X3Rva2VucxgIIAEoBRIbChNlbWJlZGRpbmdfZGltZW5zaW9uGAkgASgFEiYKB3ByaWNpbmcYCiABKAsyFS5tb2RlbGdhdGUudjEuUHJpY2luZxIwCgxhdmFpbGFiaWxpdHkYCyABKAsyGi5tb2RlbGdhdGUudjEuQXZhaWxhYmlsaXR5Eg8KB2FsaWFzZXMYDCADKAkSKwoHZGV0YWlscxgNIAEoCzIaLm1vZGVsZ2F0ZS52MS5Nb2RlbERldGFpbHMSEwoLZGVwbG95bWVudHMYDiADKAkSEgoKZGlzY292ZXJlZBgPIAEoCBIuCgZoZWFsdGgYECABKAsyHi5tb2RlbGdhdGUudjEuRGVwbG95bWVudEhlYWx0aCKjAQoRTGlzdE1vZGVsc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSDwoHcnVudGltZRgEIAEoCRIsCgpjYXBhYmlsaXR5GAUgASgOMhgubW9kZWxnYXRlLnYxLkNhcGFiaWxpdHkSFgoOYXZhaWxhYmxlX29ubHkYBiABKAgiZgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiMKBm1vZGVscxgBIAMoCzITLm1vZGVsZ2F0ZS52MS5Nb2RlbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIdCg9HZXRNb2RlbFJlcXVlc3QSCgoCaWQYASABKAkiNgoQR2V0TW9kZWxSZXNwb25zZRIiCgVtb2RlbBgBIAEoCzITLm1vZGVsZ2F0ZS52MS5Nb2RlbCKnAQoMUnVubmluZ01vZGVsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKc2l6ZV9ieXRlcxgDIAEoAxIXCg9zaXplX3ZyYW1fYnl0ZXMYBCABKAMSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRpZ2VzdBgGIAEoCRIPCgdydW50aW1lGAcgASgJIkMKEFB1bGxNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGluc2VjdXJlGAMgASgIImEKEVB1bGxNb2RlbFJlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCRIOCgZkaWdlc3QYAiABKAkSFwoPY29tcGxldGVkX2J5dGVzGAMgASgDEhMKC3RvdGFsX2J5dGVzGAQgASgDIjMKEkRlbGV0ZU1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkiFQoTRGVsZXRlTW9kZWxSZXNwb25zZSIrChhMaXN0UnVubmluZ01vZGVsc1JlcXVlc3QSDwoHcnVudGltZRgBIAEoCSJHChlMaXN0UnVubmluZ01vZGVsc1Jlc3BvbnNlEioKBm1vZGVscxgBIAMoCzIaLm1vZGVsZ2F0ZS52MS5SdW5uaW5nTW9kZWwiYAoQTG9hZE1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkSLQoKa2VlcF9hbGl2ZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiITChFMb2FkTW9kZWxSZXNwb25zZSIzChJVbmxvYWRNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJIhUKE1VubG9hZE1vZGVsUmVzcG9uc2UqjgIKCkNhcGFiaWxpdHkSGgoWQ0FQQUJJTElUWV9VTlNQRUNJRklFRBAAEhMKD0NBUEFCSUxJVFlfQ0hBVBABEhkKFUNBUEFCSUxJVFlfQ09NUExFVElPThACEhgKFENBUEFCSUxJVFlfRU1CRURESU5HEAMSGAoUQ0FQQUJJTElUWV9TVFJFQU1JTkcQBBIUChBDQVBBQklMSVRZX1RPT0xTEAUSFQoRQ0FQQUJJTElUWV9WSVNJT04QBhIaChZDQVBBQklMSVRZX0pTT05fU0NIRU1BEAcSGAoUQ0FQQUJJTElUWV9SRUFTT05JTkcQCBIdChlDQVBBQklMSVRZX1BST01QVF9DQUNISU5HEAkqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEANiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_modelgate_v1_errors]);
 
 /**
  * What a model can do.
@@ -177,6 +179,132 @@ export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
   messageDesc(file_modelgate_v1_model, 2);
 
 /**
+ * How a deployment behaved recently, as measured by the gateway process that
+ * answers (each replica reports its own calls; fleet-wide figures are the
+ * Prometheus metrics'). The figures cover the last 256 attempts on the
+ * deployment that are at most 5 minutes old. An attempt counts when it was
+ * served or failed for the upstream's reasons (5xx, 429, refused, reset or
+ * timed-out connections, an unusable answer, our key or model name refused);
+ * attempts that failed for the caller's own request (4xx such as a bad request
+ * or a context too long), ran out of the caller's deadline or were cancelled
+ * are not counted (a deployment that hangs shows in `in_flight`). The breaker
+ * state is `Availability.breaker_state` of the same model.
+ *
+ * @generated from message modelgate.v1.DeploymentHealth
+ */
+export type DeploymentHealth = Message<"modelgate.v1.DeploymentHealth"> & {
+  /**
+   * Output only. How far back the figures reach: the age of the oldest attempt
+   * counted (zero when none is).
+   *
+   * @generated from field: google.protobuf.Duration window = 1;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Output only. Attempts counted in the window, served or failed.
+   *
+   * @generated from field: int32 requests = 2;
+   */
+  requests: number;
+
+  /**
+   * Output only. Attempts in the window that failed for the upstream's reasons.
+   *
+   * @generated from field: int32 errors = 3;
+   */
+  errors: number;
+
+  /**
+   * Output only. `errors / requests` (0 when no attempt is counted).
+   *
+   * @generated from field: double error_rate = 4;
+   */
+  errorRate: number;
+
+  /**
+   * Output only. Unary attempts (Chat, Complete, Embed) served in the window.
+   *
+   * @generated from field: int32 latency_samples = 5;
+   */
+  latencySamples: number;
+
+  /**
+   * Output only. Median latency of those unary attempts, from the request to
+   * the upstream to its whole answer (unset when there is none).
+   *
+   * @generated from field: google.protobuf.Duration latency_p50 = 6;
+   */
+  latencyP50?: Duration | undefined;
+
+  /**
+   * Output only. 95th percentile of the same (nearest rank; unset when there is none).
+   *
+   * @generated from field: google.protobuf.Duration latency_p95 = 7;
+   */
+  latencyP95?: Duration | undefined;
+
+  /**
+   * Output only. Streams (StreamChat, StreamComplete) that reached their first
+   * output in the window.
+   *
+   * @generated from field: int32 time_to_first_token_samples = 8;
+   */
+  timeToFirstTokenSamples: number;
+
+  /**
+   * Output only. Median time from the request to the upstream to a stream's
+   * first output (unset when there is none).
+   *
+   * @generated from field: google.protobuf.Duration time_to_first_token_p50 = 9;
+   */
+  timeToFirstTokenP50?: Duration | undefined;
+
+  /**
+   * Output only. 95th percentile of the same (nearest rank; unset when there is none).
+   *
+   * @generated from field: google.protobuf.Duration time_to_first_token_p95 = 10;
+   */
+  timeToFirstTokenP95?: Duration | undefined;
+
+  /**
+   * Output only. Calls in progress on the deployment now.
+   *
+   * @generated from field: int32 in_flight = 11;
+   */
+  inFlight: number;
+
+  /**
+   * Output only. Reason of the most recent upstream failure, even one older
+   * than the window (unspecified: none since the process started).
+   *
+   * @generated from field: modelgate.v1.ErrorReason last_error_reason = 12;
+   */
+  lastErrorReason: ErrorReason;
+
+  /**
+   * Output only. Its message, as a caller of that call was told it.
+   *
+   * @generated from field: string last_error_message = 13;
+   */
+  lastErrorMessage: string;
+
+  /**
+   * Output only. When it happened (unset: never).
+   *
+   * @generated from field: google.protobuf.Timestamp last_error_time = 14;
+   */
+  lastErrorTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message modelgate.v1.DeploymentHealth.
+ * Use `create(DeploymentHealthSchema)` to create a new message.
+ */
+export const DeploymentHealthSchema: GenMessage<DeploymentHealth> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_model, 3);
+
+/**
  * Details a local runtime reports about a model (Ollama /api/show).
  *
  * @generated from message modelgate.v1.ModelDetails
@@ -258,7 +386,7 @@ export type ModelDetails = Message<"modelgate.v1.ModelDetails"> & {
  * Use `create(ModelDetailsSchema)` to create a new message.
  */
 export const ModelDetailsSchema: GenMessage<ModelDetails> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 3);
+  messageDesc(file_modelgate_v1_model, 4);
 
 /**
  * A model the gateway can route to.
@@ -370,6 +498,14 @@ export type Model = Message<"modelgate.v1.Model"> & {
    * @generated from field: bool discovered = 15;
    */
   discovered: boolean;
+
+  /**
+   * Output only. Recent latency and error rate of this deployment (ListModels
+   * and GetModel). Unset for an alias: its `deployments` are listed with their own.
+   *
+   * @generated from field: modelgate.v1.DeploymentHealth health = 16;
+   */
+  health?: DeploymentHealth | undefined;
 };
 
 /**
@@ -377,7 +513,7 @@ export type Model = Message<"modelgate.v1.Model"> & {
  * Use `create(ModelSchema)` to create a new message.
  */
 export const ModelSchema: GenMessage<Model> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 4);
+  messageDesc(file_modelgate_v1_model, 5);
 
 /**
  * Request of ListModels.
@@ -434,7 +570,7 @@ export type ListModelsRequest = Message<"modelgate.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 5);
+  messageDesc(file_modelgate_v1_model, 6);
 
 /**
  * Response of ListModels.
@@ -469,7 +605,7 @@ export type ListModelsResponse = Message<"modelgate.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 6);
+  messageDesc(file_modelgate_v1_model, 7);
 
 /**
  * Request of GetModel.
@@ -490,7 +626,7 @@ export type GetModelRequest = Message<"modelgate.v1.GetModelRequest"> & {
  * Use `create(GetModelRequestSchema)` to create a new message.
  */
 export const GetModelRequestSchema: GenMessage<GetModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 7);
+  messageDesc(file_modelgate_v1_model, 8);
 
 /**
  * Response of GetModel.
@@ -511,7 +647,7 @@ export type GetModelResponse = Message<"modelgate.v1.GetModelResponse"> & {
  * Use `create(GetModelResponseSchema)` to create a new message.
  */
 export const GetModelResponseSchema: GenMessage<GetModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 8);
+  messageDesc(file_modelgate_v1_model, 9);
 
 /**
  * A model loaded in a local runtime's memory (Ollama /api/ps).
@@ -574,7 +710,7 @@ export type RunningModel = Message<"modelgate.v1.RunningModel"> & {
  * Use `create(RunningModelSchema)` to create a new message.
  */
 export const RunningModelSchema: GenMessage<RunningModel> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 9);
+  messageDesc(file_modelgate_v1_model, 10);
 
 /**
  * Request of PullModel.
@@ -609,7 +745,7 @@ export type PullModelRequest = Message<"modelgate.v1.PullModelRequest"> & {
  * Use `create(PullModelRequestSchema)` to create a new message.
  */
 export const PullModelRequestSchema: GenMessage<PullModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 10);
+  messageDesc(file_modelgate_v1_model, 11);
 
 /**
  * Progress of PullModel.
@@ -651,7 +787,7 @@ export type PullModelResponse = Message<"modelgate.v1.PullModelResponse"> & {
  * Use `create(PullModelResponseSchema)` to create a new message.
  */
 export const PullModelResponseSchema: GenMessage<PullModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 11);
+  messageDesc(file_modelgate_v1_model, 12);
 
 /**
  * Request of DeleteModel.
@@ -679,7 +815,7 @@ export type DeleteModelRequest = Message<"modelgate.v1.DeleteModelRequest"> & {
  * Use `create(DeleteModelRequestSchema)` to create a new message.
  */
 export const DeleteModelRequestSchema: GenMessage<DeleteModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 12);
+  messageDesc(file_modelgate_v1_model, 13);
 
 /**
  * Response of DeleteModel.
@@ -694,7 +830,7 @@ export type DeleteModelResponse = Message<"modelgate.v1.DeleteModelResponse"> & 
  * Use `create(DeleteModelResponseSchema)` to create a new message.
  */
 export const DeleteModelResponseSchema: GenMessage<DeleteModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 13);
+  messageDesc(file_modelgate_v1_model, 14);
 
 /**
  * Request of ListRunningModels.
@@ -715,7 +851,7 @@ export type ListRunningModelsRequest = Message<"modelgate.v1.ListRunningModelsRe
  * Use `create(ListRunningModelsRequestSchema)` to create a new message.
  */
 export const ListRunningModelsRequestSchema: GenMessage<ListRunningModelsRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 14);
+  messageDesc(file_modelgate_v1_model, 15);
 
 /**
  * Response of ListRunningModels.
@@ -736,7 +872,7 @@ export type ListRunningModelsResponse = Message<"modelgate.v1.ListRunningModelsR
  * Use `create(ListRunningModelsResponseSchema)` to create a new message.
  */
 export const ListRunningModelsResponseSchema: GenMessage<ListRunningModelsResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 15);
+  messageDesc(file_modelgate_v1_model, 16);
 
 /**
  * Request of LoadModel.
@@ -771,7 +907,7 @@ export type LoadModelRequest = Message<"modelgate.v1.LoadModelRequest"> & {
  * Use `create(LoadModelRequestSchema)` to create a new message.
  */
 export const LoadModelRequestSchema: GenMessage<LoadModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 16);
+  messageDesc(file_modelgate_v1_model, 17);
 
 /**
  * Response of LoadModel.
@@ -786,7 +922,7 @@ export type LoadModelResponse = Message<"modelgate.v1.LoadModelResponse"> & {
  * Use `create(LoadModelResponseSchema)` to create a new message.
  */
 export const LoadModelResponseSchema: GenMessage<LoadModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 17);
+  messageDesc(file_modelgate_v1_model, 18);
 
 /**
  * Request of UnloadModel.
@@ -814,7 +950,7 @@ export type UnloadModelRequest = Message<"modelgate.v1.UnloadModelRequest"> & {
  * Use `create(UnloadModelRequestSchema)` to create a new message.
  */
 export const UnloadModelRequestSchema: GenMessage<UnloadModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 18);
+  messageDesc(file_modelgate_v1_model, 19);
 
 /**
  * Response of UnloadModel.
@@ -829,7 +965,7 @@ export type UnloadModelResponse = Message<"modelgate.v1.UnloadModelResponse"> & 
  * Use `create(UnloadModelResponseSchema)` to create a new message.
  */
 export const UnloadModelResponseSchema: GenMessage<UnloadModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 19);
+  messageDesc(file_modelgate_v1_model, 20);
 
 /**
  * A capability a model may have; used to filter ListModels.

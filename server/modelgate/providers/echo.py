@@ -90,7 +90,7 @@ def _answer(request: chat_pb2.ChatRequest) -> str:
 
 THOUGHT_PREFIX = "thinking about: "
 """Echo's thought is this prefix and the last user text (see `_thought`)."""
-_THINKS = "(a Reasoning part before the answer: `thinking about: <last user text>`)"
+_THINKS = f"(a Reasoning part before the answer: `{THOUGHT_PREFIX}<last user text>`)"
 
 
 def _thought(request: chat_pb2.ChatRequest) -> list[str]:

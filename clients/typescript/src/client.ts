@@ -41,7 +41,7 @@ import {
 import { Role, type ContentPart, type Message, MessageSchema } from "./gen/modelgate/v1/content_pb.js";
 import { EmbedRequestSchema, type EmbedResponse } from "./gen/modelgate/v1/embedding_pb.js";
 import { ModelGateway } from "./gen/modelgate/v1/gateway_pb.js";
-import { GenerationConfigSchema } from "./gen/modelgate/v1/generation_pb.js";
+import { GenerationConfigSchema, ReasoningConfigSchema } from "./gen/modelgate/v1/generation_pb.js";
 import {
   Capability,
   ListModelsRequestSchema,
@@ -211,9 +211,14 @@ function toMessages(messages: string | readonly MessageLike[], system?: string):
   return out;
 }
 
-/** The concatenated text parts of a chat answer. */
+/** The concatenated text parts of a chat answer (never its reasoning). */
 export function responseText(response: { content: ContentPart[] }): string {
   return response.content.map((p) => (p.data.case === "text" ? p.data.value : "")).join("");
+}
+
+/** The concatenated text of a chat answer's reasoning parts (send the parts back unchanged, not this). */
+export function responseReasoning(response: { content: ContentPart[] }): string {
+  return response.content.map((p) => (p.data.case === "reasoning" ? p.data.value.text : "")).join("");
 }
 
 // -- options --------------------------------------------------------------
@@ -241,6 +246,8 @@ export interface ChatOpts extends CallOpts {
   /** Sampling and length parameters; the shorthands above override its fields. */
   generation?: MessageInitShape<typeof GenerationConfigSchema>;
   previousResponseId?: string;
+  /** Reasoning options (`{ effort: ReasoningEffort.HIGH }`, `budgetTokens`, `includeThoughts`). */
+  reasoning?: MessageInitShape<typeof ReasoningConfigSchema>;
   /** The request's `metadata` map (caller tags recorded by the gateway; not gRPC metadata). */
   tags?: Record<string, string>;
   user?: string;
@@ -396,6 +403,7 @@ export class ModelGateClient {
       messages: [...toMessages(messages, opts.system), ...(opts.request?.messages ?? []).map((m) => create(MessageSchema, m))],
       generation,
       previousResponseId: opts.previousResponseId ?? opts.request?.previousResponseId ?? "",
+      reasoning: opts.reasoning ?? opts.request?.reasoning,
       metadata: { ...(opts.request?.metadata ?? {}), ...(opts.tags ?? {}) },
       user: opts.user ?? opts.request?.user ?? "",
     };
@@ -412,7 +420,7 @@ export class ModelGateClient {
     return this.unary((o) => this.raw.chat(request, o), opts);
   }
 
-  /** Streams the next assistant message as attempt, text_delta/tool_call_delta and end events. */
+  /** Streams the next assistant message as attempt, reasoning_delta/text_delta/tool_call_delta and end events. */
   streamChat(model: string, messages: string | readonly MessageLike[], opts?: ChatOpts): ResponseStream<StreamChatResponse> {
     const request = create(StreamChatRequestSchema, this.chatInit(model, messages, opts));
     return this.streamChatRequest(request, opts);

@@ -5,7 +5,9 @@ import {
   Code,
   ModelGateClient,
   ModelGateError,
+  ReasoningEffort,
   ResponseFormatType,
+  responseReasoning,
   responseText,
   type StreamChatResponse,
 } from "./client.js";
@@ -52,6 +54,18 @@ try {
     structured.structuredOutputJson === jsonAnswer,
     structured.structuredOutputJson,
   );
+
+  // Reasoning: the echo-thinker model answers with a thought part before the text part.
+  const thought = await client.chat("echo-thinker", input, { reasoning: { effort: ReasoningEffort.HIGH } });
+  const parts = thought.content.map((p) => p.data.case);
+  check("reasoning answer is a reasoning part, then a text part", parts.join(",") === "reasoning,text", parts.join(","));
+  check(
+    "reasoning part holds the thought",
+    responseReasoning(thought) === `thinking about: ${input}`,
+    JSON.stringify(responseReasoning(thought)),
+  );
+  check("text part holds the answer alone", responseText(thought) === input, JSON.stringify(responseText(thought)));
+  check("usage.reasoningTokens counts the thought", thought.usage?.reasoningTokens === 4, String(thought.usage?.reasoningTokens));
 
   // ListModels (all pages).
   const ids: string[] = [];

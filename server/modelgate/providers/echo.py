@@ -6,7 +6,12 @@ echoes the prompt, embeddings are unit vectors derived from the text, and
 tokens are whitespace-delimited words (`\\S+\\s*`), so counts are exact for
 its own tokenizer. It takes every GenerationConfig field: `max_output_tokens` and
 `stop_sequences` cut the answer, the sampling fields cannot change a deterministic
-answer. Per-model `options` (catalog) slow it down for tests:
+answer. A chat request whose `reasoning` sets any field (admission lets it through
+only to models listing capability `reasoning`) is answered with a plain Reasoning
+part before the text, `thinking about: <last user text>`, cut to
+`reasoning.budget_tokens` words when set (ReasoningDeltas, index 0, before the text
+deltas when streamed); `usage.reasoning_tokens` counts its words, and `output_tokens`
+includes them. Per-model `options` (catalog) slow it down for tests:
 `latency_ms` before answering, `token_interval_ms` between stream deltas, and
 `repeat_stream: true` streams the answer's words over and over and never ends (a stream that
 outlives any cap by construction, however fast the machine).
@@ -32,6 +37,7 @@ from modelgate.providers.base import (
     Target,
 )
 from modelgate.providers.params import FEATURES, FIELDS, Operation, UpstreamParams
+from modelgate.providers.reasoning_parts import reasoning_part
 from modelgate.providers.structs import message_text
 from modelgate.v1 import (
     chat_pb2,
@@ -82,6 +88,25 @@ def _answer(request: chat_pb2.ChatRequest) -> str:
     return text
 
 
+THOUGHT_PREFIX = "thinking about: "
+"""Echo's thought is this prefix and the last user text (see `_thought`)."""
+_THINKS = f"(a Reasoning part before the answer: `{THOUGHT_PREFIX}<last user text>`)"
+
+
+def _thought(request: chat_pb2.ChatRequest) -> list[str]:
+    """The thought's tokens when the request asks for reasoning, else none.
+
+    Any field of `reasoning` set means think: admission passes them only to models
+    listing capability `reasoning`, and clears those `unsupported_params: drop` drops.
+    """
+    reasoning = request.reasoning
+    budget = reasoning.budget_tokens if reasoning.HasField("budget_tokens") else None
+    if not (reasoning.effort or reasoning.include_thoughts or budget is not None):
+        return []
+    tokens = echo_tokens(THOUGHT_PREFIX + last_user_text(request.messages))
+    return tokens if budget is None else tokens[:budget]
+
+
 _NO_EFFECT = "(no effect: echo is deterministic)"
 ECHO_PARAMS = UpstreamParams(
     "echo",
@@ -92,7 +117,12 @@ ECHO_PARAMS = UpstreamParams(
         "extra": "(no effect: echo has no upstream)",
         "extra_json": "(no effect: echo has no upstream)",
     },
-    {name: "(no effect: echo neither reasons nor caches)" for name in FEATURES},
+    {
+        **{name: "(no effect: echo does not cache)" for name in FEATURES},
+        "reasoning.effort": _THINKS,
+        "reasoning.include_thoughts": _THINKS,
+        "reasoning.budget_tokens": "(a Reasoning part, cut to that many words)",
+    },
 )
 """Echo stands in for any provider, so it takes every field; see `_limit`."""
 
@@ -131,12 +161,17 @@ class EchoBackend(BackendDefaults):
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def _usage(self, prompt: str, output_tokens: int) -> generation_pb2.Usage:
+    def _usage(
+        self, prompt: str, output_tokens: int, reasoning_tokens: int = 0
+    ) -> generation_pb2.Usage:
+        """Word counts; `output_tokens` includes the thought's words, as providers count them."""
         input_tokens = len(echo_tokens(prompt))
+        output_tokens += reasoning_tokens
         return generation_pb2.Usage(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             total_tokens=input_tokens + output_tokens,
+            reasoning_tokens=reasoning_tokens,
         )
 
     async def chat(
@@ -144,11 +179,14 @@ class EchoBackend(BackendDefaults):
     ) -> chat_pb2.ChatResponse:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(_answer(request), request.generation)
+        thought = _thought(request)
+        content = [reasoning_part("".join(thought))] if thought else []
+        content.append(content_pb2.ContentPart(text="".join(tokens)))
         return chat_pb2.ChatResponse(
-            content=[content_pb2.ContentPart(text="".join(tokens))],
+            content=content,
             finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
-            usage=self._usage(message_text(request.messages), len(tokens)),
+            usage=self._usage(message_text(request.messages), len(tokens), len(thought)),
         )
 
     async def stream_chat(
@@ -156,21 +194,33 @@ class EchoBackend(BackendDefaults):
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
         await self._pause(target, "latency_ms")
         tokens, finish = _limit(_answer(request), request.generation)
-        for index, token in enumerate(_streamed(target, tokens)):
+        thought = _thought(request)
+        events = itertools.chain(
+            (
+                chat_pb2.StreamChatResponse(reasoning_delta=stream_pb2.ReasoningDelta(text=token))
+                for token in thought
+            ),
+            (
+                chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=token))
+                for token in _streamed(target, tokens)
+            ),
+        )
+        for index, event in enumerate(events):
             if index:
                 await self._pause(target, "token_interval_ms")
-            yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text=token))
+            yield event
+        prompt = message_text(request.messages)
         yield chat_pb2.StreamChatResponse(
-            end=self._end(target, finish, message_text(request.messages), len(tokens))
+            end=self._end(target, finish, prompt, len(tokens), len(thought))
         )
 
     def _end(
-        self, target: Target, finish: Finish, prompt: str, produced: int
+        self, target: Target, finish: Finish, prompt: str, produced: int, reasoned: int = 0
     ) -> stream_pb2.StreamEnd:
         return stream_pb2.StreamEnd(
             finish_reason=finish,
             raw_finish_reason="stop" if finish == _STOP else "length",
-            usage=self._usage(prompt, produced),
+            usage=self._usage(prompt, produced, reasoned),
         )
 
     @override

@@ -36,8 +36,8 @@ class Features:
 
 
 KINDS: dict[str, Features] = {
-    "echo": Features(("Complete", "Embed"), True, True, "native (echoes JSON)", "—", "—",
-                     "exact (its own tokenizer)"),
+    "echo": Features(("Complete", "Embed"), True, True, "native (echoes JSON)",
+                     "`thinking about: <last user text>`", "—", "exact (its own tokenizer)"),
     "openai": Features(("Complete", "Embed"), True, True, "native `json_schema`",
                        "`reasoning_effort`; Responses summaries", "automatic; cached tokens",
                        "exact (tiktoken) for OpenAI models"),

@@ -27,6 +27,8 @@ import modelgate.v1.ListModelsResponse;
 import modelgate.v1.Message;
 import modelgate.v1.Model;
 import modelgate.v1.ModelGatewayGrpc;
+import modelgate.v1.ReasoningConfig;
+import modelgate.v1.ReasoningEffort;
 import modelgate.v1.ResponseFormat;
 import modelgate.v1.ResponseFormatType;
 import modelgate.v1.Role;
@@ -100,6 +102,40 @@ public final class PolyglotTest {
         "structured_output_json is the answer as written",
         structured.getStructuredOutputJson().equals(JSON_ANSWER),
         structured.getStructuredOutputJson());
+
+    // Reasoning: the echo-thinker model answers with a thought part before the text part.
+    ChatResponse thought =
+        stub(channel, 5000, "polyglot-java-6")
+            .chat(
+                ChatRequest.newBuilder()
+                    .setModel("echo-thinker")
+                    .addMessages(user(INPUT))
+                    .setReasoning(
+                        ReasoningConfig.newBuilder()
+                            .setEffort(ReasoningEffort.REASONING_EFFORT_HIGH))
+                    .build());
+    List<String> shape = new ArrayList<>();
+    for (ContentPart p : thought.getContentList()) {
+      shape.add(p.getDataCase().name().toLowerCase());
+    }
+    String parts = String.join(",", shape);
+    check(
+        "reasoning answer is a reasoning part, then a text part",
+        parts.equals("reasoning,text"),
+        parts);
+    if (parts.equals("reasoning,text")) {
+      String thinking = thought.getContent(0).getReasoning().getText();
+      check(
+          "reasoning part holds the thought",
+          thinking.equals("thinking about: " + INPUT),
+          '"' + thinking + '"');
+    }
+    String answer = text(thought.getContentList());
+    check("text part holds the answer alone", answer.equals(INPUT), '"' + answer + '"');
+    check(
+        "usage.reasoning_tokens counts the thought",
+        thought.getUsage().getReasoningTokens() == 4,
+        String.valueOf(thought.getUsage().getReasoningTokens()));
 
     // StreamChat consumed to the end.
     Iterator<StreamChatResponse> events =

@@ -60,6 +60,22 @@ func responseText(parts []*modelgatev1.ContentPart) string {
 	return b.String()
 }
 
+// partKinds names each part's oneof case: "text", "reasoning", ...
+func partKinds(parts []*modelgatev1.ContentPart) string {
+	kinds := make([]string, 0, len(parts))
+	for _, p := range parts {
+		switch p.GetData().(type) {
+		case *modelgatev1.ContentPart_Text:
+			kinds = append(kinds, "text")
+		case *modelgatev1.ContentPart_Reasoning:
+			kinds = append(kinds, "reasoning")
+		default:
+			kinds = append(kinds, "other")
+		}
+	}
+	return strings.Join(kinds, ",")
+}
+
 // callContext is a per-call deadline plus per-call metadata.
 func callContext(timeout time.Duration, kv ...string) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -94,6 +110,29 @@ func run(client modelgatev1.ModelGatewayClient) error {
 	}
 	check("structured_output_json is the answer as written",
 		structured.GetStructuredOutputJson() == jsonAnswer, structured.GetStructuredOutputJson())
+
+	// Reasoning: the echo-thinker model answers with a thought part before the text part.
+	rctx, rcancel := callContext(5 * time.Second)
+	defer rcancel()
+	thought, err := client.Chat(rctx, &modelgatev1.ChatRequest{
+		Model:     "echo-thinker",
+		Messages:  userMessage(input),
+		Reasoning: &modelgatev1.ReasoningConfig{Effort: modelgatev1.ReasoningEffort_REASONING_EFFORT_HIGH},
+	})
+	if err != nil {
+		return fmt.Errorf("Chat (reasoning): %w", err)
+	}
+	shape := partKinds(thought.GetContent())
+	check("reasoning answer is a reasoning part, then a text part", shape == "reasoning,text", shape)
+	if shape == "reasoning,text" {
+		want := "thinking about: " + input
+		got := thought.GetContent()[0].GetReasoning().GetText()
+		check("reasoning part holds the thought", got == want, fmt.Sprintf("%q", got))
+	}
+	answer := responseText(thought.GetContent())
+	check("text part holds the answer alone", answer == input, fmt.Sprintf("%q", answer))
+	check("usage.reasoning_tokens counts the thought", thought.GetUsage().GetReasoningTokens() == 4,
+		fmt.Sprint(thought.GetUsage().GetReasoningTokens()))
 
 	// StreamChat consumed to the end.
 	sctx, scancel := callContext(10 * time.Second)

@@ -41,10 +41,10 @@ _SHOWN_CHARS = 60
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One option name of a kind: the value's type (checked strictly) and what it does."""
+    """One option name of a kind: the value's type and what it does."""
 
     type: Any
-    """An annotation pydantic validates in strict mode (`bool` refuses `1` and `"yes"`)."""
+    """An annotation pydantic validates (and converts: `"4"` from the environment is 4)."""
     doc: str
     preset_only: bool = False
     """Taken only with a preset whose defaults name it (Azure's `api_version`)."""
@@ -127,7 +127,7 @@ OPTIONS: Mapping[str, KindOptions] = MappingProxyType(
             },
             model={
                 "keep_alive": Option(
-                    str | float, "`keep_alive` of every request (`5m`, seconds, -1: forever)"
+                    str | int | float, "`keep_alive` of every request (`5m`, seconds, -1: forever)"
                 ),
             },
         ),
@@ -146,11 +146,12 @@ OPTIONS: Mapping[str, KindOptions] = MappingProxyType(
 
 
 def runtime_option_problems(name: str, runtime: RuntimeConfig) -> list[Problem]:
-    """The options of runtime `name` its kind does not read, or of the wrong type."""
+    """The options of runtime `name` its kind does not read, or of the wrong type; the
+    others are converted in place to their declared type."""
     declared = OPTIONS[runtime.kind]
     problems: list[Problem] = []
     known = declared.on_runtime()
-    for option, value in runtime.options.items():
+    for option in list(runtime.options):
         where = dotted(("runtimes", name, "options", option))
         spec = known.get(option)
         if spec is None:
@@ -160,19 +161,20 @@ def runtime_option_problems(name: str, runtime: RuntimeConfig) -> list[Problem]:
         if spec.preset_only and runtime.preset not in presets:
             problems.append((where, f"taken only with `preset`: {', '.join(presets)}"))
             continue
-        problems += _type_problems(where, spec, value)
+        problems += _coerce(runtime.options, option, where, spec)
     return problems
 
 
 def model_option_problems(index: int, model: ModelConfig, runtime: RuntimeConfig) -> list[Problem]:
-    """The options of `models[index]` its runtime's kind does not read per model."""
+    """The options of `models[index]` its runtime's kind does not read per model, or of the
+    wrong type; the others are converted in place to their declared type."""
     declared = OPTIONS[runtime.kind]
     problems: list[Problem] = []
-    for option, value in model.options.items():
+    for option in list(model.options):
         where = dotted(("models", index, "options", option))
         spec = declared.model.get(option)
         if spec is not None:
-            problems += _type_problems(where, spec, value)
+            problems += _coerce(model.options, option, where, spec)
         elif option in declared.runtime:
             message = (
                 f"a runtime option of kind {runtime.kind!r}, read once for the whole runtime: "
@@ -197,9 +199,15 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
-def _type_problems(where: str, spec: Option, value: object) -> list[Problem]:
+def _coerce(options: dict[str, Any], name: str, where: str, spec: Option) -> list[Problem]:
+    """Replace `options[name]` by its validated value, or say why it is not one.
+
+    Lax like every other setting, so a value from an environment variable (always text)
+    means what it says: `"false"` becomes False (a backend's `bool("false")` is True).
+    """
+    value = options[name]
     try:
-        _adapter(spec.type).validate_python(value, strict=True)
+        options[name] = _adapter(spec.type).validate_python(value)
     except ValidationError as exc:
         shown = repr(value)
         got = f" (got {shown})" if len(shown) <= _SHOWN_CHARS else ""

@@ -197,8 +197,9 @@ def test_every_declared_option_loads_and_builds_its_backend(load: Load) -> None:
             "for the whole runtime: set it on runtime 'o'",
         ),
         (
-            "runtimes: {a: {kind: openai, options: {fetch_images: 'yes'}}}",
-            "`runtimes.a.options.fetch_images`: Input should be a valid boolean (got 'yes')",
+            "runtimes: {a: {kind: openai, options: {fetch_images: 'maybe'}}}",
+            "`runtimes.a.options.fetch_images`: Input should be a valid boolean, unable to "
+            "interpret input (got 'maybe')",
         ),
         (
             "runtimes: {a: {kind: anthropic, options: {max_connections: 0}}}",
@@ -220,6 +221,21 @@ def test_an_option_its_kind_does_not_read_is_refused_with_the_closest_name(
     load: Load, text: str, line: str
 ) -> None:
     assert load(text) == [line]
+
+
+def test_options_from_the_environment_take_their_declared_type(
+    load: Load, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELGATE_RUNTIMES__LOCAL__KIND", "openai_compatible")
+    monkeypatch.setenv("MODELGATE_RUNTIMES__LOCAL__BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("MODELGATE_RUNTIMES__LOCAL__OPTIONS__FETCH_IMAGES", "false")
+    monkeypatch.setenv("MODELGATE_RUNTIMES__LOCAL__OPTIONS__MAX_CONNECTIONS", "4")
+    monkeypatch.setenv("MODELGATE_MODELS", '[{"id": "m", "runtime": "local"}]')
+    assert load("") == []
+    options = load_settings().runtimes["local"].options
+    assert options == {"fetch_images": False, "max_connections": 4}, "not the truthy 'false'"
+    backend = create_backend("local", RuntimeConfig(kind="openai_compatible", options=options))
+    assert getattr(backend, "images", "absent") is None, "no image fetching"
 
 
 def test_a_plugin_kind_and_a_builtin_taken_over_by_a_plugin_keep_free_form_options(

@@ -10,8 +10,9 @@ import os
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from modelgate.config_options import OPTIONS, options_schema
 from modelgate.config_presets import PRESET_DEFAULTS, ReasoningInput, unknown_preset
 from modelgate.config_sections import Section
 from modelgate.redactor import header_secrets, looks_like_credential, url_secrets
@@ -44,6 +45,17 @@ def _preset_names(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"enum": list(PRESET_DEFAULTS), "type": "string"}, {"type": "null"}]
 
 
+def _options_by_kind(schema: dict[str, Any]) -> None:
+    """Each built-in kind's `options` closed to the names it reads (a plugin's stay open)."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"properties": {"options": options_schema(kind)}},
+        }
+        for kind in OPTIONS
+    ]
+
+
 class PricingConfig(Section):
     """US dollars per million tokens."""
 
@@ -62,6 +74,8 @@ class PricingConfig(Section):
 class RuntimeConfig(Section):
     """One place models run: an API account, an Ollama host, an OpenAI-compatible server."""
 
+    model_config = ConfigDict(json_schema_extra=_options_by_kind)
+
     kind: str = Field(
         description="backend kind: echo, openai, anthropic, gemini, ollama, lmstudio, ..."
     )
@@ -78,6 +92,9 @@ class RuntimeConfig(Section):
     secret_headers: list[str] = Field(default_factory=list)
     """Further header names (of `headers`) whose values are secrets."""
     options: dict[str, Any] = Field(default_factory=dict)
+    """Backend settings: each built-in kind takes the names it reads, listed in
+    docs/operations.md "Runtime and model options" (config_options.py); a plugin kind's are
+    free-form. A model option set here is the default of the runtime's models."""
     reasoning_input: ReasoningInput = "strip"
     """Chat Completions runtimes only (kinds openai, openai_compatible, lmstudio): where the
     plain reasoning parts (format UNSPECIFIED) of assistant messages go back to the server.
@@ -218,6 +235,8 @@ class ModelConfig(Section):
     `upstream` for `api: responses` on OpenAI proper (`RuntimeConfig.is_openai_proper`),
     else `gateway`."""
     options: dict[str, Any] = Field(default_factory=dict)
+    """Per-model backend settings over the runtime's: the model options of the runtime's
+    kind (docs/operations.md "Runtime and model options"); free-form on a plugin kind."""
     fallbacks: list[str] = Field(default_factory=list)
     cache: bool = False
     """Cache this model's unary answers by default (callers can still bypass or refresh)."""

@@ -11,6 +11,7 @@ import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modelgate.config_options import model_option_problems, runtime_option_problems
 from modelgate.config_paths import closest, dotted
 from modelgate.plugins import HOOKS, PROVIDERS
 from modelgate.state.factory import url_problem
@@ -36,6 +37,8 @@ def reference_problems(settings: Settings) -> list[Problem]:
                     _unknown("provider kind", runtime.kind, kinds, None),
                 )
             )
+        elif PROVIDERS.is_builtin(runtime.kind):
+            problems += runtime_option_problems(name, runtime)
     problems += _model_problems(settings, names)
     for alias, config in settings.aliases.items():
         if alias in names.models:
@@ -121,6 +124,8 @@ def _model_problems(settings: Settings, names: _Names) -> list[Problem]:
                 model.resolved_conversation(runtime)
             except ValueError as exc:
                 problems.append((dotted(("models", index, "conversation")), str(exc)))
+            if PROVIDERS.is_builtin(runtime.kind):
+                problems += model_option_problems(index, model, runtime)
         for position, fallback in enumerate(model.fallbacks):
             problems += names.check(("models", index, "fallbacks", position), fallback)
     return problems

@@ -26,6 +26,7 @@ class PluginGroup:
         """Name -> "module:attribute" of the plugins that ship with the gateway."""
         self._cache = cache
         self._registered: dict[str, Callable[..., Any]] = {}
+        self._loaded: dict[str, Callable[..., Any]] = {}
 
     def register(self, name: str, factory: Callable[..., Any]) -> None:
         """Make `name` resolve to `factory`; overrides an entry point or built-in."""
@@ -36,10 +37,19 @@ class PluginGroup:
         plugins = {ep.name for ep in entry_points(group=self.group)}
         return sorted(set(self.builtin) | set(self._registered) | plugins)
 
+    def is_builtin(self, name: str) -> bool:
+        """Whether `name` is built by the gateway's own plugin (no registered or
+        entry-point plugin takes its place), so the gateway knows what it reads."""
+        if name not in self.builtin or name in self._registered:
+            return False
+        return not any(ep.name == name for ep in entry_points(group=self.group))
+
     def factory(self, name: str) -> Callable[..., Any] | None:
         """What builds plugin `name`, or None when no source knows it."""
         if name in self._registered:
             return self._registered[name]
+        if name in self._loaded:
+            return self._loaded[name]
         found: Callable[..., Any] | None = None
         for ep in entry_points(group=self.group):
             if ep.name == name:
@@ -49,7 +59,7 @@ class PluginGroup:
             module, attr = self.builtin[name].split(":")
             found = getattr(importlib.import_module(module), attr)
         if found is not None and self._cache:
-            self._registered[name] = found
+            self._loaded[name] = found
         return found
 
 

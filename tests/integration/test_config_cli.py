@@ -41,6 +41,13 @@ BROKEN = {
         "error: `aliases.smart.deployments[0].model`: unknown model 'gpt-4o-mini'; "
         "did you mean 'gpt-4o'? (known: echo, gpt-4o)",
     ),
+    "option typo": (
+        CATALOG.replace(
+            "MODELGATE_TEST_UNSET_KEY}", "MODELGATE_TEST_UNSET_KEY, options: {fetch_image: true}}"
+        ),
+        "error: `runtimes.openai.options.fetch_image`: unknown option of kind 'openai'; "
+        "did you mean `fetch_images`?",
+    ),
     "unknown kind": (
         CATALOG.replace("kind: openai", "kind: opnai"),
         "error: `runtimes.openai.kind`: unknown provider kind 'opnai'; did you mean 'openai'? "

@@ -56,6 +56,9 @@ INVALID = """
 models:
   - id: echo-orphan
     runtime: nowhere
+  - id: echo-typo
+    runtime: echo
+    options: {latency_msec: 5}
 """
 
 
@@ -127,6 +130,7 @@ async def test_sighup_adds_a_model_while_a_stream_finishes_and_an_invalid_config
             log_text = log_file.read_text()
             assert "config reload (SIGHUP) rejected" in log_text
             assert "nowhere" in log_text, "the log line says what is wrong"
+            assert "`models[1].options.latency_msec`: unknown option" in log_text
             assert {"echo-trickle", "echo-added"} <= await _model_ids(stub)
             assert text_of(await stub.Chat(added, timeout=GENEROUS)) == "new model"
         process.send_signal(signal.SIGTERM)

@@ -176,7 +176,7 @@ def test_variables_other_modelgate_programs_read_are_left_alone(load: Load) -> N
     assert (
         load(
             MODELGATE_RUNTIMES__OPENAI__KIND="openai",
-            MODELGATE_RUNTIMES__OPENAI__OPTIONS__ANY_THING="1",
+            MODELGATE_RUNTIMES__OPENAI__OPTIONS__MAX_CONNECTIONS="1",
         )
         == []
     )

@@ -156,8 +156,9 @@ class EchoBackend(BackendDefaults):
         """Every field, for every RPC (see ECHO_PARAMS)."""
         return ECHO_PARAMS
 
-    async def _pause(self, target: Target, key: str) -> None:
-        delay = float(target.options.get(key, 0)) / 1000
+    async def _pause(self, milliseconds: float) -> None:
+        """Sleep for an option's `*_ms` value (read by literal name: config_options.py)."""
+        delay = float(milliseconds) / 1000
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -177,7 +178,7 @@ class EchoBackend(BackendDefaults):
     async def chat(
         self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> chat_pb2.ChatResponse:
-        await self._pause(target, "latency_ms")
+        await self._pause(target.options.get("latency_ms", 0))
         tokens, finish = _limit(_answer(request), request.generation)
         thought = _thought(request)
         content = [reasoning_part("".join(thought))] if thought else []
@@ -192,7 +193,7 @@ class EchoBackend(BackendDefaults):
     async def stream_chat(
         self, target: Target, request: chat_pb2.ChatRequest, call: CallContext
     ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
-        await self._pause(target, "latency_ms")
+        await self._pause(target.options.get("latency_ms", 0))
         tokens, finish = _limit(_answer(request), request.generation)
         thought = _thought(request)
         events = itertools.chain(
@@ -207,7 +208,7 @@ class EchoBackend(BackendDefaults):
         )
         for index, event in enumerate(events):
             if index:
-                await self._pause(target, "token_interval_ms")
+                await self._pause(target.options.get("token_interval_ms", 0))
             yield event
         prompt = message_text(request.messages)
         yield chat_pb2.StreamChatResponse(
@@ -227,7 +228,7 @@ class EchoBackend(BackendDefaults):
     async def complete(
         self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> completion_pb2.CompleteResponse:
-        await self._pause(target, "latency_ms")
+        await self._pause(target.options.get("latency_ms", 0))
         tokens, finish = _limit(request.prompt, request.generation)
         return completion_pb2.CompleteResponse(
             text="".join(tokens),
@@ -240,11 +241,11 @@ class EchoBackend(BackendDefaults):
     async def stream_complete(
         self, target: Target, request: completion_pb2.CompleteRequest, call: CallContext
     ) -> AsyncIterator[completion_pb2.StreamCompleteResponse]:
-        await self._pause(target, "latency_ms")
+        await self._pause(target.options.get("latency_ms", 0))
         tokens, finish = _limit(request.prompt, request.generation)
         for index, token in enumerate(_streamed(target, tokens)):
             if index:
-                await self._pause(target, "token_interval_ms")
+                await self._pause(target.options.get("token_interval_ms", 0))
             yield completion_pb2.StreamCompleteResponse(text_delta=stream_pb2.TextDelta(text=token))
         yield completion_pb2.StreamCompleteResponse(
             end=self._end(target, finish, request.prompt, len(tokens))
@@ -254,7 +255,7 @@ class EchoBackend(BackendDefaults):
     async def embed(
         self, target: Target, request: embedding_pb2.EmbedRequest, call: CallContext
     ) -> embedding_pb2.EmbedResponse:
-        await self._pause(target, "latency_ms")
+        await self._pause(target.options.get("latency_ms", 0))
         dimension = request.dimensions if request.HasField("dimensions") else self.dimension
         embeddings = [
             embedding_pb2.Embedding(index=i, values=unit_vector(text, dimension))

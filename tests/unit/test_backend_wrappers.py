@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from opentelemetry.trace import NoOpTracer
+from prometheus_client import CollectorRegistry
 from typing_extensions import override
 
 from modelgate.providers.base import (
@@ -27,6 +28,8 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.registry import WithoutAbilities
+from modelgate.telemetry.genai_metrics import GenAiMetrics
+from modelgate.telemetry.metering import MeteredBackend
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import model_pb2
 from tests.unit.stand_in_backends import RpcLess
@@ -35,6 +38,7 @@ SERVER = Path(__file__).resolve().parents[2] / "server" / "modelgate"
 TARGET = Target(record=model_pb2.Model(id="m"), upstream_name="m")
 FORWARDING: dict[str, Callable[[Backend], Backend]] = {
     "InstrumentedBackend": lambda inner: InstrumentedBackend(inner, NoOpTracer(), 0),
+    "MeteredBackend": lambda inner: MeteredBackend(inner, GenAiMetrics(CollectorRegistry())),
 }
 """Wrappers that must answer exactly what the wrapped backend answers."""
 WITHHOLDING: dict[str, Callable[[Backend], Backend]] = {"WithoutAbilities": WithoutAbilities}

@@ -8,6 +8,13 @@ OTel-to-Prometheus rules map them: dots become underscores, the unit `s` adds
 prometheus_client rather than through the OTel SDK: a histogram observation costs
 ~1 us there, and the children of a label combination are looked up once and kept
 (prometheus_client's own `labels()` costs another ~1.4 us per call).
+
+Which side records what: the gateway serves its callers (`gen_ai.server.*`, one
+observation per RPC, recorded by the RPC middleware) and is the client of each
+upstream (`gen_ai.client.operation.duration`, one observation per upstream attempt,
+recorded by `metering.MeteredBackend`, so retries and fallbacks are separate
+observations). Token usage is recorded once, per RPC, from the usage the caller is
+billed: an attempt-side twin would count a call's tokens again.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as attributes
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as names
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 from prometheus_client import CollectorRegistry, Histogram
 
 TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
@@ -56,6 +64,18 @@ CALL_LABELS = (OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, ERROR)
 
 Key = tuple[str, str, str, str, str]
 """Values of CALL_LABELS, in order."""
+ATTEMPT_LABELS = (
+    OPERATION,
+    PROVIDER,
+    REQUEST_MODEL,
+    RESPONSE_MODEL,
+    prometheus_name(SERVER_ADDRESS),
+    prometheus_name(SERVER_PORT),
+    ERROR,
+)
+"""An upstream attempt's labels: the call's, plus the upstream's address ("" when unknown)."""
+AttemptKey = tuple[str, str, str, str, str, str, str]
+"""Values of ATTEMPT_LABELS, in order."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -112,7 +132,15 @@ class GenAiMetrics:
             CALL_LABELS,
             TIME_PER_OUTPUT_TOKEN_BUCKETS,
         )
+        self.client_duration = histogram(
+            names.GEN_AI_CLIENT_OPERATION_DURATION,
+            "s",
+            "GenAI operation duration as the gateway calls the upstream (per attempt).",
+            ATTEMPT_LABELS,
+            DURATION_BUCKETS,
+        )
         self._series: dict[Key, CallSeries] = {}
+        self._attempts: dict[AttemptKey, Histogram] = {}
 
     def series(self, key: Key) -> CallSeries:
         """The children for `key`, bound on first use."""
@@ -125,4 +153,11 @@ class GenAiMetrics:
                 self.time_to_first_token.labels(*key),
                 self.time_per_output_token.labels(*key),
             )
+        return found
+
+    def attempt(self, key: AttemptKey) -> Histogram:
+        """The client duration child for `key`, bound on first use."""
+        found = self._attempts.get(key)
+        if found is None:
+            found = self._attempts[key] = self.client_duration.labels(*key)
         return found

@@ -1,5 +1,6 @@
-"""The Prometheus endpoint of a real gateway: GenAI series to the OTel conventions, process
-series, cache lookups and hits, and a breaker state set that follows the breaker."""
+"""The Prometheus endpoint of a real gateway: GenAI series to the OTel conventions (the
+server side per RPC, the client side per upstream attempt), process series, cache lookups
+and hits, and a breaker state set that follows the breaker."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from modelgate.config import (
     TelemetryConfig,
 )
 from modelgate.routing.balancer import StatsBoard
-from modelgate.telemetry.genai_metrics import TIME_TO_FIRST_TOKEN_BUCKETS
+from modelgate.telemetry.genai_metrics import DURATION_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS
 from modelgate.v1 import chat_pb2, generation_pb2
-from tests.fakes import FakeOpenAI
+from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import serve, settings
 from tests.rpc_helpers import chat_request, user
 from tests.waiting import RPC_S
@@ -151,6 +152,49 @@ async def test_scrape_shows_genai_series_with_their_attributes_and_process_serie
     assert "process_resident_memory_bytes" in names
     assert "python_info" in names
     assert "python_gc_collections_total" in names
+
+
+async def test_client_duration_is_one_observation_per_upstream_attempt(fake: FakeOpenAI) -> None:
+    port = _free_port()
+    routing = RoutingConfig(backoff_initial_seconds=0.001, backoff_max_seconds=0.002)
+    upstream = fake.url.split("//")[1].split("/")[0].split(":")
+    attempt = {**OK, "server_address": upstream[0], "server_port": upstream[1]}
+    duration = "gen_ai_client_operation_duration_seconds"
+    async with serve(_config(fake, port, routing=routing)) as running:  # type: ignore[arg-type]
+        await running.stub.Chat(chat_request("gpt-4o", "one"))
+        after_chat = await _scrape(port)
+        # The first token at once, the next two 0.1 s apart: the stream lasts 0.2 s at least.
+        fake.script(Reply(text="a b c", ttft_ms=0, tokens_per_s=10))
+        request = chat_pb2.StreamChatRequest(model="gpt-4o", messages=[user("a b c")])
+        events = [e async for e in running.stub.StreamChat(request)]
+        assert events[-1].HasField("end")
+        after_stream = await _scrape(port)
+        fake.script(Fault.http(503))  # retried: the second attempt answers
+        retried = await running.stub.Chat(chat_request("gpt-4o", "two"))
+        assert retried.metadata["attempts"] == "2"
+        samples = await _scrape(port)
+
+    assert _value(after_chat, duration + "_count", **attempt, error_type="") == 1
+    assert _value(after_stream, duration + "_count", **attempt, error_type="") == 2
+    stream_seconds = (_value(after_stream, duration + "_sum", **attempt, error_type="") or 0) - (
+        _value(after_chat, duration + "_sum", **attempt, error_type="") or 0
+    )
+    assert stream_seconds >= 0.2, "a stream is timed until its end, not its first event"
+    assert _value(samples, duration + "_count", **attempt, error_type="") == 3
+    failed = {**attempt, "gen_ai_response_model": "", "error_type": "UPSTREAM_OVERLOADED"}
+    assert _value(samples, duration + "_count", **failed) == 1, "the 503 attempt"
+    served = "gen_ai_server_request_duration_seconds_count"
+    assert _value(samples, served, **OK, error_type="") == 3, "one per RPC, retries inside"
+    bounds = sorted(
+        float(s.labels["le"])
+        for s in samples
+        if s.name == duration + "_bucket" and s.labels["error_type"] == ""
+    )
+    assert bounds == [*DURATION_BUCKETS, float("inf")], "the conventions' buckets"
+    usage = {s.name for s in samples if "gen_ai_client_token_usage" in s.name}
+    assert {s.labels.get("server_address") for s in samples if s.name in usage} == {None}, (
+        "tokens are recorded per RPC only (no attempt-side twin)"
+    )
 
 
 class Clock:

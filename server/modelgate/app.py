@@ -93,7 +93,8 @@ def backend_wrapper(
 ) -> Callable[[Backend], Backend] | None:
     """What goes around each backend, or None: metering innermost (it times the upstream
     call, not the span work), tracing outside it. Two wrappers rather than one combined:
-    the extra layer measured ~0.3 us per call (`python -m bench.wrapper_cost`)."""
+    the extra layer is below the noise of `python -m bench.wrapper_cost` for a unary call
+    (~0.3 us per stream event), against ~60 us for the span work."""
     if tracer is None and metrics is None:
         return None
 

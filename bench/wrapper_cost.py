@@ -41,7 +41,8 @@ STREAM_WORDS = 32
 
 def _messages(words: int) -> list[content_pb2.Message]:
     text = " ".join(f"w{i}" for i in range(words))
-    return [content_pb2.Message(role=content_pb2.ROLE_USER, parts=[{"text": text}])]
+    part = content_pb2.ContentPart(text=text)
+    return [content_pb2.Message(role=content_pb2.ROLE_USER, parts=[part])]
 
 
 CHAT = chat_pb2.ChatRequest(model="echo", messages=_messages(3))

@@ -29,6 +29,7 @@ SCRIPT = "scripts/generate-sync-client"
 
 RENAMES = {
     "AsyncModelGate": "ModelGate",
+    "AsyncParseStream": "ParseStream",
     "AsyncResponseStream": "ResponseStream",
     "AsyncTextStream": "TextStream",
     "aclose": "close",

@@ -15,6 +15,8 @@ them as plain Python, integers as ints, with `structured_output_of()` and
 `arguments_of()`. Reasoning models' thoughts come as reasoning parts
 (`reasoning_of()`, `reasoning_text_of()`); `message_of()` turns an answer, and
 `Transcript` a streamed one, back into the assistant turn to send on, unchanged.
+With the `pydantic` extra, `parse()` returns an answer validated into a Pydantic
+type and `stream_parse()` streams it as partial objects.
 """
 
 from modelgate.client._deprecated import ModelGateClient, SyncModelGateClient
@@ -24,7 +26,12 @@ from modelgate.client._requests import (
     ReasoningLike,
     ReasoningOptions,
 )
-from modelgate.client.aio import AsyncModelGate, AsyncResponseStream, AsyncTextStream
+from modelgate.client.aio import (
+    AsyncModelGate,
+    AsyncParseStream,
+    AsyncResponseStream,
+    AsyncTextStream,
+)
 from modelgate.client.answers import (
     AnswerLike,
     arguments_of,
@@ -49,6 +56,7 @@ from modelgate.client.errors import (
     OutOfRangeError,
     PermissionDeniedError,
     ResourceExhaustedError,
+    StructuredOutputError,
     UnauthenticatedError,
     UnavailableError,
     UnimplementedError,
@@ -79,8 +87,9 @@ from modelgate.client.service_config import (
     DEFAULT_TIMEOUTS,
     build_service_config,
 )
-from modelgate.client.sync import ModelGate, ResponseStream, TextStream
+from modelgate.client.sync import ModelGate, ParseStream, ResponseStream, TextStream
 from modelgate.client.transcript import ReasoningText, Transcript
+from modelgate.client.typed_output import Parsed, Partial
 
 __all__ = [
     "DEFAULT_SERVICE_CONFIG",
@@ -89,6 +98,7 @@ __all__ = [
     "AlreadyExistsError",
     "AnswerLike",
     "AsyncModelGate",
+    "AsyncParseStream",
     "AsyncResponseStream",
     "AsyncTextStream",
     "BreakpointLike",
@@ -109,7 +119,10 @@ __all__ = [
     "ModelGateError",
     "NotFoundError",
     "OutOfRangeError",
+    "ParseStream",
+    "Parsed",
     "PartLike",
+    "Partial",
     "PermissionDeniedError",
     "PromptCacheLike",
     "PromptCacheOptions",
@@ -119,6 +132,7 @@ __all__ = [
     "RequestOptions",
     "ResourceExhaustedError",
     "ResponseStream",
+    "StructuredOutputError",
     "SyncModelGateClient",
     "TextStream",
     "Transcript",

@@ -32,6 +32,7 @@ __all__ = [
     "OutOfRangeError",
     "PermissionDeniedError",
     "ResourceExhaustedError",
+    "StructuredOutputError",
     "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
@@ -148,6 +149,37 @@ class InvalidArgumentError(ModelGateError):
     """INVALID_ARGUMENT: fix the request; `field_violations` lists every bad field."""
 
 
+class StructuredOutputError(InvalidArgumentError):
+    """The answer did not satisfy the response schema (reason STRUCTURED_OUTPUT_INVALID).
+
+    Raised when the gateway gave up after its re-asks (`domain` "modelgate"), and by
+    `parse()` when the gateway accepted the JSON but the Pydantic type rejected it (a
+    validator the JSON Schema cannot express; `domain` "modelgate.client", `reply` the
+    accepted response). `errors` are (path, message) pairs, paths written like the
+    gateway's (`output['pets'][0]['age']`); `last_output` is the model's last answer
+    (the gateway keeps its first 1,000 characters).
+    """
+
+    reply: Any = None
+    """The response the client-side validation rejected; None for the gateway's error."""
+
+    @property
+    def last_output(self) -> str:
+        """The model's last answer, as it wrote it."""
+        return self.metadata.get("last_output", "")
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """Where and why the answer was invalid: (path, message) pairs."""
+        return self.field_violations
+
+    @property
+    def attempts(self) -> int | None:
+        """How many answers the model gave (1 + re-asks); None when not reported."""
+        raw = self.metadata.get("attempts", "")
+        return int(raw) if raw.isdigit() else None
+
+
 class DeadlineExceededError(ModelGateError):
     """DEADLINE_EXCEEDED: the call's deadline passed (locally or in the gateway)."""
 
@@ -218,6 +250,12 @@ _BY_CODE: dict[grpc.StatusCode, type[ModelGateError]] = {
     grpc.StatusCode.DATA_LOSS: DataLossError,
     grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
 }
+
+
+_BY_REASON: dict[tuple[grpc.StatusCode, str | None], type[ModelGateError]] = {
+    (grpc.StatusCode.INVALID_ARGUMENT, "STRUCTURED_OUTPUT_INVALID"): StructuredOutputError,
+}
+"""Errors that have a class of their own for one reason (a subclass of the code's class)."""
 
 
 def decode_status(
@@ -296,7 +334,7 @@ def from_rpc_error(error: grpc.RpcError) -> ModelGateError:
             elif isinstance(detail, error_details_pb2.QuotaFailure):
                 quota_violations.extend((v.subject, v.description) for v in detail.violations)
 
-    cls = _BY_CODE.get(code, ModelGateError)
+    cls = _BY_REASON.get((code, reason)) or _BY_CODE.get(code, ModelGateError)
     return cls(
         code,
         message,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from modelgate.client._async.generation import AsyncGenerationMethods
 from modelgate.client._async.models import AsyncModelMethods
+from modelgate.client._async.parsing import AsyncParseMethods
 
 __all__ = ["AsyncModelGate"]
 
 
-class AsyncModelGate(AsyncGenerationMethods, AsyncModelMethods):
+class AsyncModelGate(AsyncParseMethods, AsyncModelMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

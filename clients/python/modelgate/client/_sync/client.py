@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from modelgate.client._sync.generation import SyncGenerationMethods
 from modelgate.client._sync.models import SyncModelMethods
+from modelgate.client._sync.parsing import SyncParseMethods
 
 __all__ = ["ModelGate"]
 
 
-class ModelGate(SyncGenerationMethods, SyncModelMethods):
+class ModelGate(SyncParseMethods, SyncModelMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

@@ -39,7 +39,7 @@ def _type_adapter(response_type: type[T]) -> TypeAdapter[T]:
     """A TypeAdapter for the type; ImportError naming the extra when pydantic is missing."""
     try:
         from pydantic import TypeAdapter
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
     return TypeAdapter(response_type)
 

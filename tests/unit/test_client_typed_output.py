@@ -56,6 +56,6 @@ def test_a_structured_output_error_survives_pickling_with_its_fields() -> None:
         field_violations=[("output['age']", "'old' is not of type 'integer'")],
     )
     copy = pickle.loads(pickle.dumps(error))
-    assert isinstance(copy, InvalidArgumentError)
+    assert isinstance(copy, StructuredOutputError) and isinstance(copy, InvalidArgumentError)
     assert (copy.last_output, copy.attempts) == ('{"age": "old"}', 3)
     assert copy.errors == [("output['age']", "'old' is not of type 'integer'")]

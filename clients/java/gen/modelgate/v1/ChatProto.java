@@ -62,70 +62,73 @@ public final class ChatProto {
       "\036google/protobuf/duration.proto\032\034google/" +
       "protobuf/struct.proto\032\032modelgate/v1/cont" +
       "ent.proto\032\035modelgate/v1/generation.proto" +
-      "\032\031modelgate/v1/stream.proto\"\314\005\n\013ChatRequ" +
-      "est\022\024\n\005model\030\001 \001(\tR\005model\0221\n\010messages\030\002 " +
-      "\003(\0132\025.modelgate.v1.MessageR\010messages\022(\n\005" +
-      "tools\030\003 \003(\0132\022.modelgate.v1.ToolR\005tools\0229" +
-      "\n\013tool_choice\030\004 \001(\0132\030.modelgate.v1.ToolC" +
-      "hoiceR\ntoolChoice\022>\n\ngeneration\030\005 \001(\0132\036." +
-      "modelgate.v1.GenerationConfigR\ngeneratio" +
-      "n\022E\n\017response_format\030\006 \001(\0132\034.modelgate.v" +
-      "1.ResponseFormatR\016responseFormat\0220\n\024prev" +
-      "ious_response_id\030\007 \001(\tR\022previousResponse" +
-      "Id\022?\n\rcache_control\030\010 \001(\0132\032.modelgate.v1" +
-      ".CacheControlR\014cacheControl\022C\n\010metadata\030" +
-      "\t \003(\0132\'.modelgate.v1.ChatRequest.Metadat" +
-      "aEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004user\022;\n\t" +
-      "reasoning\030\013 \001(\0132\035.modelgate.v1.Reasoning" +
-      "ConfigR\treasoning\022B\n\014prompt_cache\030\014 \001(\0132" +
-      "\037.modelgate.v1.PromptCacheConfigR\013prompt" +
-      "Cache\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\310\005\n\014ChatRespo" +
-      "nse\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005mode" +
-      "l\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime" +
-      "\030\004 \001(\tR\007runtime\0223\n\007content\030\005 \003(\0132\031.model" +
-      "gate.v1.ContentPartR\007content\022?\n\rfinish_r" +
-      "eason\030\006 \001(\0162\032.modelgate.v1.FinishReasonR" +
-      "\014finishReason\022*\n\021raw_finish_reason\030\007 \001(\t" +
-      "R\017rawFinishReason\022)\n\005usage\030\010 \001(\0132\023.model" +
-      "gate.v1.UsageR\005usage\022&\n\004cost\030\t \001(\0132\022.mod" +
-      "elgate.v1.CostR\004cost\0223\n\007latency\030\n \001(\0132\031." +
-      "google.protobuf.DurationR\007latency\022D\n\010met" +
-      "adata\030\013 \003(\0132(.modelgate.v1.ChatResponse." +
-      "MetadataEntryR\010metadata\0220\n\024provider_resp" +
-      "onse_id\030\014 \001(\tR\022providerResponseId\022G\n\021str" +
-      "uctured_output\030\r \001(\0132\026.google.protobuf.V" +
-      "alueB\002\030\001R\020structuredOutput\0224\n\026structured" +
-      "_output_json\030\016 \001(\tR\024structuredOutputJson" +
-      "\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005v" +
-      "alue\030\002 \001(\tR\005value:\0028\001\"\330\005\n\021StreamChatRequ" +
-      "est\022\024\n\005model\030\001 \001(\tR\005model\0221\n\010messages\030\002 " +
-      "\003(\0132\025.modelgate.v1.MessageR\010messages\022(\n\005" +
-      "tools\030\003 \003(\0132\022.modelgate.v1.ToolR\005tools\0229" +
-      "\n\013tool_choice\030\004 \001(\0132\030.modelgate.v1.ToolC" +
-      "hoiceR\ntoolChoice\022>\n\ngeneration\030\005 \001(\0132\036." +
-      "modelgate.v1.GenerationConfigR\ngeneratio" +
-      "n\022E\n\017response_format\030\006 \001(\0132\034.modelgate.v" +
-      "1.ResponseFormatR\016responseFormat\0220\n\024prev" +
-      "ious_response_id\030\007 \001(\tR\022previousResponse" +
-      "Id\022?\n\rcache_control\030\010 \001(\0132\032.modelgate.v1" +
-      ".CacheControlR\014cacheControl\022I\n\010metadata\030" +
-      "\t \003(\0132-.modelgate.v1.StreamChatRequest.M" +
-      "etadataEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004us" +
-      "er\022;\n\treasoning\030\013 \001(\0132\035.modelgate.v1.Rea" +
-      "soningConfigR\treasoning\022B\n\014prompt_cache\030" +
-      "\014 \001(\0132\037.modelgate.v1.PromptCacheConfigR\013" +
-      "promptCache\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(" +
-      "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\316\002\n\022Str" +
-      "eamChatResponse\0228\n\007attempt\030\001 \001(\0132\034.model" +
-      "gate.v1.AttemptStartedH\000R\007attempt\0228\n\ntex" +
-      "t_delta\030\002 \001(\0132\027.modelgate.v1.TextDeltaH\000" +
-      "R\ttextDelta\022E\n\017tool_call_delta\030\003 \001(\0132\033.m" +
-      "odelgate.v1.ToolCallDeltaH\000R\rtoolCallDel" +
-      "ta\022+\n\003end\030\004 \001(\0132\027.modelgate.v1.StreamEnd" +
-      "H\000R\003end\022G\n\017reasoning_delta\030\005 \001(\0132\034.model" +
-      "gate.v1.ReasoningDeltaH\000R\016reasoningDelta" +
-      "B\007\n\005eventB\rB\tChatProtoP\001b\006proto3"
+      "\032\031modelgate/v1/prompt.proto\032\031modelgate/v" +
+      "1/stream.proto\"\375\005\n\013ChatRequest\022\024\n\005model\030" +
+      "\001 \001(\tR\005model\0221\n\010messages\030\002 \003(\0132\025.modelga" +
+      "te.v1.MessageR\010messages\022(\n\005tools\030\003 \003(\0132\022" +
+      ".modelgate.v1.ToolR\005tools\0229\n\013tool_choice" +
+      "\030\004 \001(\0132\030.modelgate.v1.ToolChoiceR\ntoolCh" +
+      "oice\022>\n\ngeneration\030\005 \001(\0132\036.modelgate.v1." +
+      "GenerationConfigR\ngeneration\022E\n\017response" +
+      "_format\030\006 \001(\0132\034.modelgate.v1.ResponseFor" +
+      "matR\016responseFormat\0220\n\024previous_response" +
+      "_id\030\007 \001(\tR\022previousResponseId\022?\n\rcache_c" +
+      "ontrol\030\010 \001(\0132\032.modelgate.v1.CacheControl" +
+      "R\014cacheControl\022C\n\010metadata\030\t \003(\0132\'.model" +
+      "gate.v1.ChatRequest.MetadataEntryR\010metad" +
+      "ata\022\022\n\004user\030\n \001(\tR\004user\022;\n\treasoning\030\013 \001" +
+      "(\0132\035.modelgate.v1.ReasoningConfigR\treaso" +
+      "ning\022B\n\014prompt_cache\030\014 \001(\0132\037.modelgate.v" +
+      "1.PromptCacheConfigR\013promptCache\022/\n\006prom" +
+      "pt\030\r \001(\0132\027.modelgate.v1.PromptRefR\006promp" +
+      "t\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005" +
+      "value\030\002 \001(\tR\005value:\0028\001\"\310\005\n\014ChatResponse\022" +
+      "\016\n\002id\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005model\022\032\n" +
+      "\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime\030\004 \001" +
+      "(\tR\007runtime\0223\n\007content\030\005 \003(\0132\031.modelgate" +
+      ".v1.ContentPartR\007content\022?\n\rfinish_reaso" +
+      "n\030\006 \001(\0162\032.modelgate.v1.FinishReasonR\014fin" +
+      "ishReason\022*\n\021raw_finish_reason\030\007 \001(\tR\017ra" +
+      "wFinishReason\022)\n\005usage\030\010 \001(\0132\023.modelgate" +
+      ".v1.UsageR\005usage\022&\n\004cost\030\t \001(\0132\022.modelga" +
+      "te.v1.CostR\004cost\0223\n\007latency\030\n \001(\0132\031.goog" +
+      "le.protobuf.DurationR\007latency\022D\n\010metadat" +
+      "a\030\013 \003(\0132(.modelgate.v1.ChatResponse.Meta" +
+      "dataEntryR\010metadata\0220\n\024provider_response" +
+      "_id\030\014 \001(\tR\022providerResponseId\022G\n\021structu" +
+      "red_output\030\r \001(\0132\026.google.protobuf.Value" +
+      "B\002\030\001R\020structuredOutput\0224\n\026structured_out" +
+      "put_json\030\016 \001(\tR\024structuredOutputJson\032;\n\r" +
+      "MetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
+      "\030\002 \001(\tR\005value:\0028\001\"\211\006\n\021StreamChatRequest\022" +
+      "\024\n\005model\030\001 \001(\tR\005model\0221\n\010messages\030\002 \003(\0132" +
+      "\025.modelgate.v1.MessageR\010messages\022(\n\005tool" +
+      "s\030\003 \003(\0132\022.modelgate.v1.ToolR\005tools\0229\n\013to" +
+      "ol_choice\030\004 \001(\0132\030.modelgate.v1.ToolChoic" +
+      "eR\ntoolChoice\022>\n\ngeneration\030\005 \001(\0132\036.mode" +
+      "lgate.v1.GenerationConfigR\ngeneration\022E\n" +
+      "\017response_format\030\006 \001(\0132\034.modelgate.v1.Re" +
+      "sponseFormatR\016responseFormat\0220\n\024previous" +
+      "_response_id\030\007 \001(\tR\022previousResponseId\022?" +
+      "\n\rcache_control\030\010 \001(\0132\032.modelgate.v1.Cac" +
+      "heControlR\014cacheControl\022I\n\010metadata\030\t \003(" +
+      "\0132-.modelgate.v1.StreamChatRequest.Metad" +
+      "ataEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004user\022;" +
+      "\n\treasoning\030\013 \001(\0132\035.modelgate.v1.Reasoni" +
+      "ngConfigR\treasoning\022B\n\014prompt_cache\030\014 \001(" +
+      "\0132\037.modelgate.v1.PromptCacheConfigR\013prom" +
+      "ptCache\022/\n\006prompt\030\r \001(\0132\027.modelgate.v1.P" +
+      "romptRefR\006prompt\032;\n\rMetadataEntry\022\020\n\003key" +
+      "\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\316\002" +
+      "\n\022StreamChatResponse\0228\n\007attempt\030\001 \001(\0132\034." +
+      "modelgate.v1.AttemptStartedH\000R\007attempt\0228" +
+      "\n\ntext_delta\030\002 \001(\0132\027.modelgate.v1.TextDe" +
+      "ltaH\000R\ttextDelta\022E\n\017tool_call_delta\030\003 \001(" +
+      "\0132\033.modelgate.v1.ToolCallDeltaH\000R\rtoolCa" +
+      "llDelta\022+\n\003end\030\004 \001(\0132\027.modelgate.v1.Stre" +
+      "amEndH\000R\003end\022G\n\017reasoning_delta\030\005 \001(\0132\034." +
+      "modelgate.v1.ReasoningDeltaH\000R\016reasoning" +
+      "DeltaB\007\n\005eventB\rB\tChatProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -134,6 +137,7 @@ public final class ChatProto {
           com.google.protobuf.StructProto.getDescriptor(),
           modelgate.v1.ContentProto.getDescriptor(),
           modelgate.v1.GenerationProto.getDescriptor(),
+          modelgate.v1.PromptProto.getDescriptor(),
           modelgate.v1.StreamProto.getDescriptor(),
         });
     internal_static_modelgate_v1_ChatRequest_descriptor =
@@ -141,7 +145,7 @@ public final class ChatProto {
     internal_static_modelgate_v1_ChatRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ChatRequest_descriptor,
-        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", });
+        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", "Prompt", });
     internal_static_modelgate_v1_ChatRequest_MetadataEntry_descriptor =
       internal_static_modelgate_v1_ChatRequest_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_ChatRequest_MetadataEntry_fieldAccessorTable = new
@@ -165,7 +169,7 @@ public final class ChatProto {
     internal_static_modelgate_v1_StreamChatRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_StreamChatRequest_descriptor,
-        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", });
+        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", "Prompt", });
     internal_static_modelgate_v1_StreamChatRequest_MetadataEntry_descriptor =
       internal_static_modelgate_v1_StreamChatRequest_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_StreamChatRequest_MetadataEntry_fieldAccessorTable = new
@@ -182,6 +186,7 @@ public final class ChatProto {
     com.google.protobuf.StructProto.getDescriptor();
     modelgate.v1.ContentProto.getDescriptor();
     modelgate.v1.GenerationProto.getDescriptor();
+    modelgate.v1.PromptProto.getDescriptor();
     modelgate.v1.StreamProto.getDescriptor();
   }
 

@@ -658,6 +658,53 @@ java.lang.String defaultValue) {
     return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
   }
 
+  public static final int PROMPT_FIELD_NUMBER = 13;
+  private modelgate.v1.PromptRef prompt_;
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return Whether the prompt field is set.
+   */
+  @java.lang.Override
+  public boolean hasPrompt() {
+    return prompt_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return The prompt.
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptRef getPrompt() {
+    return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+  }
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptRefOrBuilder getPromptOrBuilder() {
+    return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -710,6 +757,9 @@ java.lang.String defaultValue) {
     }
     if (promptCache_ != null) {
       output.writeMessage(12, getPromptCache());
+    }
+    if (prompt_ != null) {
+      output.writeMessage(13, getPrompt());
     }
     getUnknownFields().writeTo(output);
   }
@@ -771,6 +821,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(12, getPromptCache());
     }
+    if (prompt_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(13, getPrompt());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -828,6 +882,11 @@ java.lang.String defaultValue) {
       if (!getPromptCache()
           .equals(other.getPromptCache())) return false;
     }
+    if (hasPrompt() != other.hasPrompt()) return false;
+    if (hasPrompt()) {
+      if (!getPrompt()
+          .equals(other.getPrompt())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -880,6 +939,10 @@ java.lang.String defaultValue) {
     if (hasPromptCache()) {
       hash = (37 * hash) + PROMPT_CACHE_FIELD_NUMBER;
       hash = (53 * hash) + getPromptCache().hashCode();
+    }
+    if (hasPrompt()) {
+      hash = (37 * hash) + PROMPT_FIELD_NUMBER;
+      hash = (53 * hash) + getPrompt().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1084,6 +1147,11 @@ java.lang.String defaultValue) {
         promptCacheBuilder_.dispose();
         promptCacheBuilder_ = null;
       }
+      prompt_ = null;
+      if (promptBuilder_ != null) {
+        promptBuilder_.dispose();
+        promptBuilder_ = null;
+      }
       return this;
     }
 
@@ -1181,6 +1249,11 @@ java.lang.String defaultValue) {
         result.promptCache_ = promptCacheBuilder_ == null
             ? promptCache_
             : promptCacheBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.prompt_ = promptBuilder_ == null
+            ? prompt_
+            : promptBuilder_.build();
       }
     }
 
@@ -1316,6 +1389,9 @@ java.lang.String defaultValue) {
       if (other.hasPromptCache()) {
         mergePromptCache(other.getPromptCache());
       }
+      if (other.hasPrompt()) {
+        mergePrompt(other.getPrompt());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1434,6 +1510,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000800;
               break;
             } // case 98
+            case 106: {
+              input.readMessage(
+                  getPromptFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3451,6 +3534,188 @@ java.lang.String defaultValue) {
         promptCache_ = null;
       }
       return promptCacheBuilder_;
+    }
+
+    private modelgate.v1.PromptRef prompt_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> promptBuilder_;
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * @return Whether the prompt field is set.
+     */
+    public boolean hasPrompt() {
+      return ((bitField0_ & 0x00001000) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * @return The prompt.
+     */
+    public modelgate.v1.PromptRef getPrompt() {
+      if (promptBuilder_ == null) {
+        return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+      } else {
+        return promptBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public Builder setPrompt(modelgate.v1.PromptRef value) {
+      if (promptBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        prompt_ = value;
+      } else {
+        promptBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public Builder setPrompt(
+        modelgate.v1.PromptRef.Builder builderForValue) {
+      if (promptBuilder_ == null) {
+        prompt_ = builderForValue.build();
+      } else {
+        promptBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public Builder mergePrompt(modelgate.v1.PromptRef value) {
+      if (promptBuilder_ == null) {
+        if (((bitField0_ & 0x00001000) != 0) &&
+          prompt_ != null &&
+          prompt_ != modelgate.v1.PromptRef.getDefaultInstance()) {
+          getPromptBuilder().mergeFrom(value);
+        } else {
+          prompt_ = value;
+        }
+      } else {
+        promptBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public Builder clearPrompt() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      prompt_ = null;
+      if (promptBuilder_ != null) {
+        promptBuilder_.dispose();
+        promptBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public modelgate.v1.PromptRef.Builder getPromptBuilder() {
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return getPromptFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    public modelgate.v1.PromptRefOrBuilder getPromptOrBuilder() {
+      if (promptBuilder_ != null) {
+        return promptBuilder_.getMessageOrBuilder();
+      } else {
+        return prompt_ == null ?
+            modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. A prompt template of the catalog: its rendered messages come
+     * before `messages`, and its defaults fill `model`, `generation` and
+     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> 
+        getPromptFieldBuilder() {
+      if (promptBuilder_ == null) {
+        promptBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder>(
+                getPrompt(),
+                getParentForChildren(),
+                isClean());
+        prompt_ = null;
+      }
+      return promptBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -379,4 +379,40 @@ java.lang.String defaultValue);
    * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
    */
   modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return Whether the prompt field is set.
+   */
+  boolean hasPrompt();
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return The prompt.
+   */
+  modelgate.v1.PromptRef getPrompt();
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   */
+  modelgate.v1.PromptRefOrBuilder getPromptOrBuilder();
 }

@@ -370,4 +370,31 @@ java.lang.String defaultValue);
    * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
    */
   modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return Whether the prompt field is set.
+   */
+  boolean hasPrompt();
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * @return The prompt.
+   */
+  modelgate.v1.PromptRef getPrompt();
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   */
+  modelgate.v1.PromptRefOrBuilder getPromptOrBuilder();
 }

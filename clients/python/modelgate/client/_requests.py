@@ -175,7 +175,7 @@ def prompt_proto(value: PromptLike) -> prompt_pb2.PromptRef:
     """A PromptRef from a proto or a dict; `variables` as a mapping or JSON text."""
     if isinstance(value, prompt_pb2.PromptRef):
         return value
-    _checked_keys(value, PromptOptions.__optional_keys__, "prompt")
+    _checked_keys(value, PromptOptions.__optional_keys__, "prompt_template")
     out = prompt_pb2.PromptRef(id=value.get("id", ""), version=value.get("version", 0))
     variables = value.get("variables")
     if variables is not None:

@@ -658,8 +658,8 @@ java.lang.String defaultValue) {
     return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
   }
 
-  public static final int PROMPT_FIELD_NUMBER = 13;
-  private modelgate.v1.PromptRef prompt_;
+  public static final int PROMPT_TEMPLATE_FIELD_NUMBER = 13;
+  private modelgate.v1.PromptRef promptTemplate_;
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
@@ -668,12 +668,12 @@ java.lang.String defaultValue) {
    * variables that fail the template's schema: INVALID_ARGUMENT.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-   * @return Whether the prompt field is set.
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return Whether the promptTemplate field is set.
    */
   @java.lang.Override
-  public boolean hasPrompt() {
-    return prompt_ != null;
+  public boolean hasPromptTemplate() {
+    return promptTemplate_ != null;
   }
   /**
    * <pre>
@@ -683,12 +683,12 @@ java.lang.String defaultValue) {
    * variables that fail the template's schema: INVALID_ARGUMENT.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-   * @return The prompt.
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return The promptTemplate.
    */
   @java.lang.Override
-  public modelgate.v1.PromptRef getPrompt() {
-    return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+  public modelgate.v1.PromptRef getPromptTemplate() {
+    return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
   }
   /**
    * <pre>
@@ -698,11 +698,11 @@ java.lang.String defaultValue) {
    * variables that fail the template's schema: INVALID_ARGUMENT.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
    */
   @java.lang.Override
-  public modelgate.v1.PromptRefOrBuilder getPromptOrBuilder() {
-    return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+  public modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder() {
+    return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -758,8 +758,8 @@ java.lang.String defaultValue) {
     if (promptCache_ != null) {
       output.writeMessage(12, getPromptCache());
     }
-    if (prompt_ != null) {
-      output.writeMessage(13, getPrompt());
+    if (promptTemplate_ != null) {
+      output.writeMessage(13, getPromptTemplate());
     }
     getUnknownFields().writeTo(output);
   }
@@ -821,9 +821,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(12, getPromptCache());
     }
-    if (prompt_ != null) {
+    if (promptTemplate_ != null) {
       size += com.google.protobuf.CodedOutputStream
-        .computeMessageSize(13, getPrompt());
+        .computeMessageSize(13, getPromptTemplate());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -882,10 +882,10 @@ java.lang.String defaultValue) {
       if (!getPromptCache()
           .equals(other.getPromptCache())) return false;
     }
-    if (hasPrompt() != other.hasPrompt()) return false;
-    if (hasPrompt()) {
-      if (!getPrompt()
-          .equals(other.getPrompt())) return false;
+    if (hasPromptTemplate() != other.hasPromptTemplate()) return false;
+    if (hasPromptTemplate()) {
+      if (!getPromptTemplate()
+          .equals(other.getPromptTemplate())) return false;
     }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
@@ -940,9 +940,9 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + PROMPT_CACHE_FIELD_NUMBER;
       hash = (53 * hash) + getPromptCache().hashCode();
     }
-    if (hasPrompt()) {
-      hash = (37 * hash) + PROMPT_FIELD_NUMBER;
-      hash = (53 * hash) + getPrompt().hashCode();
+    if (hasPromptTemplate()) {
+      hash = (37 * hash) + PROMPT_TEMPLATE_FIELD_NUMBER;
+      hash = (53 * hash) + getPromptTemplate().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1147,10 +1147,10 @@ java.lang.String defaultValue) {
         promptCacheBuilder_.dispose();
         promptCacheBuilder_ = null;
       }
-      prompt_ = null;
-      if (promptBuilder_ != null) {
-        promptBuilder_.dispose();
-        promptBuilder_ = null;
+      promptTemplate_ = null;
+      if (promptTemplateBuilder_ != null) {
+        promptTemplateBuilder_.dispose();
+        promptTemplateBuilder_ = null;
       }
       return this;
     }
@@ -1251,9 +1251,9 @@ java.lang.String defaultValue) {
             : promptCacheBuilder_.build();
       }
       if (((from_bitField0_ & 0x00001000) != 0)) {
-        result.prompt_ = promptBuilder_ == null
-            ? prompt_
-            : promptBuilder_.build();
+        result.promptTemplate_ = promptTemplateBuilder_ == null
+            ? promptTemplate_
+            : promptTemplateBuilder_.build();
       }
     }
 
@@ -1389,8 +1389,8 @@ java.lang.String defaultValue) {
       if (other.hasPromptCache()) {
         mergePromptCache(other.getPromptCache());
       }
-      if (other.hasPrompt()) {
-        mergePrompt(other.getPrompt());
+      if (other.hasPromptTemplate()) {
+        mergePromptTemplate(other.getPromptTemplate());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1512,7 +1512,7 @@ java.lang.String defaultValue) {
             } // case 98
             case 106: {
               input.readMessage(
-                  getPromptFieldBuilder().getBuilder(),
+                  getPromptTemplateFieldBuilder().getBuilder(),
                   extensionRegistry);
               bitField0_ |= 0x00001000;
               break;
@@ -3536,9 +3536,9 @@ java.lang.String defaultValue) {
       return promptCacheBuilder_;
     }
 
-    private modelgate.v1.PromptRef prompt_;
+    private modelgate.v1.PromptRef promptTemplate_;
     private com.google.protobuf.SingleFieldBuilderV3<
-        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> promptBuilder_;
+        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> promptTemplateBuilder_;
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
@@ -3547,10 +3547,10 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-     * @return Whether the prompt field is set.
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     * @return Whether the promptTemplate field is set.
      */
-    public boolean hasPrompt() {
+    public boolean hasPromptTemplate() {
       return ((bitField0_ & 0x00001000) != 0);
     }
     /**
@@ -3561,14 +3561,14 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-     * @return The prompt.
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     * @return The promptTemplate.
      */
-    public modelgate.v1.PromptRef getPrompt() {
-      if (promptBuilder_ == null) {
-        return prompt_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+    public modelgate.v1.PromptRef getPromptTemplate() {
+      if (promptTemplateBuilder_ == null) {
+        return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
       } else {
-        return promptBuilder_.getMessage();
+        return promptTemplateBuilder_.getMessage();
       }
     }
     /**
@@ -3579,16 +3579,16 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public Builder setPrompt(modelgate.v1.PromptRef value) {
-      if (promptBuilder_ == null) {
+    public Builder setPromptTemplate(modelgate.v1.PromptRef value) {
+      if (promptTemplateBuilder_ == null) {
         if (value == null) {
           throw new NullPointerException();
         }
-        prompt_ = value;
+        promptTemplate_ = value;
       } else {
-        promptBuilder_.setMessage(value);
+        promptTemplateBuilder_.setMessage(value);
       }
       bitField0_ |= 0x00001000;
       onChanged();
@@ -3602,14 +3602,14 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public Builder setPrompt(
+    public Builder setPromptTemplate(
         modelgate.v1.PromptRef.Builder builderForValue) {
-      if (promptBuilder_ == null) {
-        prompt_ = builderForValue.build();
+      if (promptTemplateBuilder_ == null) {
+        promptTemplate_ = builderForValue.build();
       } else {
-        promptBuilder_.setMessage(builderForValue.build());
+        promptTemplateBuilder_.setMessage(builderForValue.build());
       }
       bitField0_ |= 0x00001000;
       onChanged();
@@ -3623,19 +3623,19 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public Builder mergePrompt(modelgate.v1.PromptRef value) {
-      if (promptBuilder_ == null) {
+    public Builder mergePromptTemplate(modelgate.v1.PromptRef value) {
+      if (promptTemplateBuilder_ == null) {
         if (((bitField0_ & 0x00001000) != 0) &&
-          prompt_ != null &&
-          prompt_ != modelgate.v1.PromptRef.getDefaultInstance()) {
-          getPromptBuilder().mergeFrom(value);
+          promptTemplate_ != null &&
+          promptTemplate_ != modelgate.v1.PromptRef.getDefaultInstance()) {
+          getPromptTemplateBuilder().mergeFrom(value);
         } else {
-          prompt_ = value;
+          promptTemplate_ = value;
         }
       } else {
-        promptBuilder_.mergeFrom(value);
+        promptTemplateBuilder_.mergeFrom(value);
       }
       bitField0_ |= 0x00001000;
       onChanged();
@@ -3649,14 +3649,14 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public Builder clearPrompt() {
+    public Builder clearPromptTemplate() {
       bitField0_ = (bitField0_ & ~0x00001000);
-      prompt_ = null;
-      if (promptBuilder_ != null) {
-        promptBuilder_.dispose();
-        promptBuilder_ = null;
+      promptTemplate_ = null;
+      if (promptTemplateBuilder_ != null) {
+        promptTemplateBuilder_.dispose();
+        promptTemplateBuilder_ = null;
       }
       onChanged();
       return this;
@@ -3669,12 +3669,12 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public modelgate.v1.PromptRef.Builder getPromptBuilder() {
+    public modelgate.v1.PromptRef.Builder getPromptTemplateBuilder() {
       bitField0_ |= 0x00001000;
       onChanged();
-      return getPromptFieldBuilder().getBuilder();
+      return getPromptTemplateFieldBuilder().getBuilder();
     }
     /**
      * <pre>
@@ -3684,14 +3684,14 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
-    public modelgate.v1.PromptRefOrBuilder getPromptOrBuilder() {
-      if (promptBuilder_ != null) {
-        return promptBuilder_.getMessageOrBuilder();
+    public modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder() {
+      if (promptTemplateBuilder_ != null) {
+        return promptTemplateBuilder_.getMessageOrBuilder();
       } else {
-        return prompt_ == null ?
-            modelgate.v1.PromptRef.getDefaultInstance() : prompt_;
+        return promptTemplate_ == null ?
+            modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
       }
     }
     /**
@@ -3702,20 +3702,20 @@ java.lang.String defaultValue) {
      * variables that fail the template's schema: INVALID_ARGUMENT.
      * </pre>
      *
-     * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
      */
     private com.google.protobuf.SingleFieldBuilderV3<
         modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> 
-        getPromptFieldBuilder() {
-      if (promptBuilder_ == null) {
-        promptBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+        getPromptTemplateFieldBuilder() {
+      if (promptTemplateBuilder_ == null) {
+        promptTemplateBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
             modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder>(
-                getPrompt(),
+                getPromptTemplate(),
                 getParentForChildren(),
                 isClean());
-        prompt_ = null;
+        promptTemplate_ = null;
       }
-      return promptBuilder_;
+      return promptTemplateBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -373,28 +373,28 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
-   * Optional. See ChatRequest.prompt.
+   * Optional. See ChatRequest.prompt_template.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-   * @return Whether the prompt field is set.
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return Whether the promptTemplate field is set.
    */
-  boolean hasPrompt();
+  boolean hasPromptTemplate();
   /**
    * <pre>
-   * Optional. See ChatRequest.prompt.
+   * Optional. See ChatRequest.prompt_template.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
-   * @return The prompt.
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return The promptTemplate.
    */
-  modelgate.v1.PromptRef getPrompt();
+  modelgate.v1.PromptRef getPromptTemplate();
   /**
    * <pre>
-   * Optional. See ChatRequest.prompt.
+   * Optional. See ChatRequest.prompt_template.
    * </pre>
    *
-   * <code>.modelgate.v1.PromptRef prompt = 13 [json_name = "prompt"];</code>
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
    */
-  modelgate.v1.PromptRefOrBuilder getPromptOrBuilder();
+  modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder();
 }

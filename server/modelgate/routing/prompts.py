@@ -44,7 +44,8 @@ class CompiledPrompt:
     record: prompt_pb2.Prompt
     messages: tuple[tuple[content_pb2.Role.ValueType, Template], ...]
     reads: frozenset[str]
-    """Top-level names the messages read: each must be among the variables."""
+    """Top-level names the messages read that the schema does not declare: each must be
+    among the variables (a declared optional one is read guarded, `{% if x is defined %}`)."""
     schema: jsonschema.protocols.Validator
 
     @classmethod
@@ -71,6 +72,9 @@ class CompiledPrompt:
         reads: set[str] = set()
         for message in config.messages:
             reads |= meta.find_undeclared_variables(SANDBOX.parse(message.content))
+        declared = config.variables_schema.get("properties")
+        if isinstance(declared, dict):
+            reads -= declared.keys()
         validator_cls = jsonschema.validators.validator_for(config.variables_schema)
         return cls(
             record,

@@ -39,6 +39,7 @@ from modelgate.config_catalog import (
     RuntimeConfig,
 )
 from modelgate.config_errors import ConfigError, ReferenceProblems, explain, source_line
+from modelgate.config_prompts import PromptConfig, PromptMessageConfig, Prompts
 from modelgate.config_sections import (
     PORT_RANGE,
     UPSTREAM_MAX_LINE_BYTES,
@@ -75,6 +76,8 @@ __all__ = [
     "ModelConfig",
     "Port",
     "PricingConfig",
+    "PromptConfig",
+    "PromptMessageConfig",
     "RoutingConfig",
     "RuntimeConfig",
     "Section",
@@ -121,6 +124,8 @@ class Settings(BaseSettings):
     runtimes: dict[str, RuntimeConfig] = Field(default_factory=dict)
     models: list[ModelConfig] = Field(default_factory=list)
     aliases: dict[str, AliasConfig] = Field(default_factory=dict)
+    prompts: Prompts = Field(default_factory=list)
+    """Prompt templates callers name in `ChatRequest.prompt_template` (ListPrompts lists them)."""
     log_level: LogLevel = "INFO"
     log_format: Literal["json", "text"] = "json"
 

@@ -72,6 +72,7 @@ SAMPLES: dict[str, Any] = {
     "previous_response_id": "resp-1",
     "reasoning": {"effort": "high", "budget_tokens": 2048, "include_thoughts": True},
     "prompt_cache": {"key": "tenant-7", "retention": "extended"},
+    "prompt_template": {"id": "greet", "version": 2, "variables": {"name": "Ada"}},
     "suffix": "tail",
 }
 

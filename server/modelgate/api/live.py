@@ -20,6 +20,7 @@ from modelgate.routing.assembly import assemble
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.layers import Calls
 from modelgate.routing.memory import Memory
+from modelgate.routing.prompts import PromptCatalog
 from modelgate.routing.router import Router
 from modelgate.state.factory import State
 
@@ -35,6 +36,8 @@ class Routing:
     pipeline: Calls
     """What content RPCs call: the configured layers, ending at `router`."""
     hooks: HookChain | None
+    prompts: PromptCatalog
+    """The catalog's prompt templates (ListPrompts, GetPrompt, the template layer)."""
     local_models: LocalModels
     auth: Authenticator | None
 
@@ -45,7 +48,9 @@ class Routing:
             fail_open = self.settings.state.limiter_on_failure == "open"
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
         memory = Memory(state, self.settings.state)
-        return dataclasses.replace(self, pipeline=assemble(self.router, self.hooks, memory))
+        return dataclasses.replace(
+            self, pipeline=assemble(self.router, self.hooks, memory, self.prompts)
+        )
 
 
 def build_routing(
@@ -60,14 +65,16 @@ def build_routing(
     catalog = Catalog(settings, wrap=wrap)
     router = Router(catalog, settings.routing)
     hooks = HookChain.from_config(settings.hooks)
+    prompts = PromptCatalog(settings.prompts)
     authenticator = Authenticator(settings.auth) if auth else None
     routing = Routing(
         settings,
         settings.limits,
         catalog,
         router,
-        assemble(router, hooks, None),
+        assemble(router, hooks, None, prompts),
         hooks,
+        prompts,
         LocalModels(catalog),
         authenticator,
     )

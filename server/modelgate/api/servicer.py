@@ -19,6 +19,7 @@ from modelgate.api.validation import (
     validate_count_tokens,
     validate_embed,
     validate_get_model,
+    validate_get_prompt,
     validate_list_models,
 )
 from modelgate.providers.base import CallContext
@@ -28,6 +29,7 @@ from modelgate.v1 import (
     embedding_pb2,
     gateway_pb2_grpc,
     model_pb2,
+    prompt_pb2,
     tokens_pb2,
 )
 
@@ -89,6 +91,20 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, live: Routing, request: model_pb2.GetModelRequest, call: CallContext
     ) -> Awaitable[model_pb2.GetModelResponse]:
         return live.local_models.get_model(request.id, call)
+
+    @override
+    @unary()
+    async def ListPrompts(
+        self, live: Routing, request: prompt_pb2.ListPromptsRequest, call: CallContext
+    ) -> prompt_pb2.ListPromptsResponse:
+        return live.prompts.list_page(request)
+
+    @override
+    @unary(validate_get_prompt)
+    async def GetPrompt(
+        self, live: Routing, request: prompt_pb2.GetPromptRequest, call: CallContext
+    ) -> prompt_pb2.GetPromptResponse:
+        return live.prompts.get_prompt(request)
 
     @override
     @unary(validate_count_tokens)

@@ -35,6 +35,7 @@ from modelgate.v1 import (
     embedding_pb2,
     generation_pb2,
     model_pb2,
+    prompt_pb2,
     tokens_pb2,
 )
 
@@ -201,9 +202,15 @@ def _check_format(out: Violations, fmt: generation_pb2.ResponseFormat) -> None:
 
 
 def _check_common(
-    out: Violations, model: str, metadata: Any, cache_mode: int, limits: LimitsConfig
+    out: Violations,
+    model: str,
+    metadata: Any,
+    cache_mode: int,
+    limits: LimitsConfig,
+    *,
+    model_optional: bool = False,
 ) -> None:
-    if not model:
+    if not model and not model_optional:
         out.append(("model", "is required"))
     if len(metadata) > limits.max_metadata_entries:
         out.append(("metadata", f"at most {limits.max_metadata_entries} entries"))
@@ -211,12 +218,30 @@ def _check_common(
         out.append(("cache_control.mode", f"unknown value {cache_mode}"))
 
 
+def _check_prompt_ref(out: Violations, prompt: prompt_pb2.PromptRef) -> None:
+    if not prompt.id:
+        out.append(("prompt_template.id", "is required"))
+    if prompt.version < 0:
+        out.append(("prompt_template.version", "must be 0 (the latest) or a version number"))
+
+
 def validate_chat(request: chat_pb2.ChatRequest, limits: LimitsConfig) -> None:
     """Raise INVALID_ARGUMENT listing every problem of a Chat/StreamChat request."""
     out: Violations = []
-    _check_common(out, request.model, request.metadata, request.cache_control.mode, limits)
+    # A template may name the model and bring every message (routing/prompt_templates.py).
+    templated = request.HasField("prompt_template")
+    _check_common(
+        out,
+        request.model,
+        request.metadata,
+        request.cache_control.mode,
+        limits,
+        model_optional=templated,
+    )
+    if templated:
+        _check_prompt_ref(out, request.prompt_template)
     continuing = bool(request.previous_response_id)
-    if not request.messages and not continuing:
+    if not request.messages and not continuing and not templated:
         out.append(("messages", "at least one message is required"))
     _check_messages(out, request.messages, limits, continuing=continuing)
     if request.HasField("generation"):
@@ -287,3 +312,11 @@ def validate_get_model(request: model_pb2.GetModelRequest, limits: LimitsConfig)
     """Raise INVALID_ARGUMENT when no model id is given (no limit applies)."""
     if not request.id:
         raise invalid_argument([("id", "is required")])
+
+
+def validate_get_prompt(request: prompt_pb2.GetPromptRequest, limits: LimitsConfig) -> None:
+    """Raise INVALID_ARGUMENT for an empty id or a negative version (no limit applies)."""
+    out: Violations = []
+    _check_prompt_ref(out, prompt_pb2.PromptRef(id=request.id, version=request.version))
+    if out:
+        raise invalid_argument([(path.removeprefix("prompt_template."), why) for path, why in out])

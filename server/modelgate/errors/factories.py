@@ -215,6 +215,28 @@ def response_not_found(response_id: str) -> GatewayError:
     )
 
 
+def prompt_not_found(prompt_id: str, version: int, known: Sequence[str]) -> GatewayError:
+    """NOT_FOUND for a prompt template id or version the catalog does not have."""
+    which = f"version {version} of prompt" if version else "prompt"
+    hint = ", ".join(sorted(known)[:10]) or "none"
+    return GatewayError(
+        _STATUS.NOT_FOUND,
+        R.ERROR_REASON_PROMPT_NOT_FOUND,
+        f"{which} {quoted(prompt_id)} is not in the catalog; prompts: {hint}",
+        metadata={"prompt": bounded(prompt_id), "version": str(version)},
+    )
+
+
+def prompt_render_failed(prompt_id: str, version: int, why: str) -> GatewayError:
+    """FAILED_PRECONDITION for an operator's template the sandbox refused to render."""
+    return GatewayError(
+        _STATUS.FAILED_PRECONDITION,
+        R.ERROR_REASON_PROMPT_RENDER_FAILED,
+        f"prompt {quoted(prompt_id)} version {version} could not be rendered: {bounded(why)}",
+        metadata={"prompt": bounded(prompt_id), "version": str(version)},
+    )
+
+
 # -- the caller's key -----------------------------------------------------------------
 
 

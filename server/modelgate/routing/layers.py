@@ -1,6 +1,6 @@
 """The call path as layers: each wraps the next with the same unary and stream interface.
 
-    servicer -> BeforeHooks -> Continuity -> ResponseCache -> UsageTotals
+    servicer -> PromptTemplates -> BeforeHooks -> Continuity -> ResponseCache -> UsageTotals
              -> AnswerHooks -> StructuredOutput -> Router -> backend
 
 `Calls` is that interface; the `Router` (planning and the one attempts loop) is
@@ -24,7 +24,7 @@ A layer that iterates the next layer's stream closes it in a `finally`
 at once; a layer with nothing to do per event returns the inner stream itself
 (every generator hop costs each event ~0.3 us).
 
-Adding a cross-cutting feature (budgets, prompt templates, ...) means writing a
+Adding a cross-cutting feature (budgets, ...) means writing a
 `Layer` subclass that overrides the methods it cares about (the rest forward at
 no cost) and placing it in `assemble`; the router does not change.
 """

@@ -10,6 +10,7 @@ from google.protobuf import duration_pb2
 from typing_extensions import TypedDict
 
 from modelgate.client.messages import (
+    JsonObjectLike,
     MessagesLike,
     cache_breakpoint,
     json_text,
@@ -22,6 +23,7 @@ from modelgate.v1 import (
     content_pb2,
     generation_pb2,
     model_pb2,
+    prompt_pb2,
     tokens_pb2,
 )
 
@@ -63,6 +65,19 @@ class PromptCacheOptions(TypedDict, total=False):
 
 PromptCacheLike: TypeAlias = generation_pb2.PromptCacheConfig | PromptCacheOptions
 """A `PromptCacheConfig`, or the same fields as a dict (`PromptCacheOptions`)."""
+
+
+class PromptOptions(TypedDict, total=False):
+    """`PromptRef` as a dict, e.g. {"id": "greet", "variables": {"name": "Ada"}}."""
+
+    id: str
+    version: int
+    variables: JsonObjectLike
+    """A mapping (sent as JSON in its own key order) or JSON text."""
+
+
+PromptLike: TypeAlias = prompt_pb2.PromptRef | PromptOptions
+"""A `PromptRef`, or the same fields as a dict (`PromptOptions`)."""
 
 CacheLike: TypeAlias = generation_pb2.CacheControl | Literal["use", "bypass", "refresh"]
 """A `CacheControl`, or a cache mode name."""
@@ -153,6 +168,18 @@ def prompt_cache_proto(value: PromptCacheLike) -> generation_pb2.PromptCacheConf
         )
     elif retention is not None:
         out.retention = retention
+    return out
+
+
+def prompt_proto(value: PromptLike) -> prompt_pb2.PromptRef:
+    """A PromptRef from a proto or a dict; `variables` as a mapping or JSON text."""
+    if isinstance(value, prompt_pb2.PromptRef):
+        return value
+    _checked_keys(value, PromptOptions.__optional_keys__, "prompt_template")
+    out = prompt_pb2.PromptRef(id=value.get("id", ""), version=value.get("version", 0))
+    variables = value.get("variables")
+    if variables is not None:
+        out.variables_json = json_text(variables)
     return out
 
 

@@ -72,6 +72,10 @@ class ChatOptions(RequestOptions, total=False):
     """Automatic prompt caching (OpenAI): a `PromptCacheConfig` or a dict
     (`PromptCacheOptions`), e.g. {"key": "tenant-7", "retention": "extended"}. Breakpoints
     (Anthropic) go on messages, parts and tools: see `cache_breakpoint=` of the builders."""
+    prompt_template: rq.PromptLike | None
+    """A prompt template of the gateway's catalog: a `PromptRef` or a dict
+    (`PromptOptions`), e.g. {"id": "greet", "variables": {"name": "Ada"}}; its rendered
+    messages come before `messages`."""
 
 
 class CompleteOptions(RequestOptions, total=False):
@@ -178,6 +182,9 @@ def build_chat_request(
     prompt_cache = options.get("prompt_cache")
     if prompt_cache is not None:
         request.prompt_cache.CopyFrom(rq.prompt_cache_proto(prompt_cache))
+    prompt_template = options.get("prompt_template")
+    if prompt_template is not None:
+        request.prompt_template.CopyFrom(rq.prompt_proto(prompt_template))
     _apply_request_options(request, options)
     return request
 

@@ -11,6 +11,7 @@ from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 from modelgate.v1 import content_pb2 as _content_pb2
 from modelgate.v1 import generation_pb2 as _generation_pb2
+from modelgate.v1 import prompt_pb2 as _prompt_pb2
 from modelgate.v1 import stream_pb2 as _stream_pb2
 import builtins as _builtins
 import sys
@@ -66,6 +67,7 @@ class ChatRequest(_message.Message):
     USER_FIELD_NUMBER: _builtins.int
     REASONING_FIELD_NUMBER: _builtins.int
     PROMPT_CACHE_FIELD_NUMBER: _builtins.int
+    PROMPT_TEMPLATE_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Required. Model id or alias, e.g. "gpt-4o", "claude-sonnet-4-5",
     "llama3.2:latest@ollama" or "echo". See ListModels.
@@ -114,6 +116,14 @@ class ChatRequest(_message.Message):
     def prompt_cache(self) -> _generation_pb2.PromptCacheConfig:
         """Optional. Automatic prompt-cache options (OpenAI)."""
 
+    @_builtins.property
+    def prompt_template(self) -> _prompt_pb2.PromptRef:
+        """Optional. A prompt template of the catalog: its rendered messages come
+        before `messages`, and its defaults fill `model`, `generation` and
+        `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+        variables that fail the template's schema: INVALID_ARGUMENT.
+        """
+
     def __init__(
         self,
         *,
@@ -129,10 +139,11 @@ class ChatRequest(_message.Message):
         user: _builtins.str = ...,
         reasoning: _generation_pb2.ReasoningConfig | None = ...,
         prompt_cache: _generation_pb2.PromptCacheConfig | None = ...,
+        prompt_template: _prompt_pb2.PromptRef | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "prompt_template", b"prompt_template", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "prompt_template", b"prompt_template", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -291,6 +302,7 @@ class StreamChatRequest(_message.Message):
     USER_FIELD_NUMBER: _builtins.int
     REASONING_FIELD_NUMBER: _builtins.int
     PROMPT_CACHE_FIELD_NUMBER: _builtins.int
+    PROMPT_TEMPLATE_FIELD_NUMBER: _builtins.int
     model: _builtins.str
     """Required. See ChatRequest.model."""
     previous_response_id: _builtins.str
@@ -333,6 +345,10 @@ class StreamChatRequest(_message.Message):
     def prompt_cache(self) -> _generation_pb2.PromptCacheConfig:
         """Optional. See ChatRequest.prompt_cache."""
 
+    @_builtins.property
+    def prompt_template(self) -> _prompt_pb2.PromptRef:
+        """Optional. See ChatRequest.prompt_template."""
+
     def __init__(
         self,
         *,
@@ -348,10 +364,11 @@ class StreamChatRequest(_message.Message):
         user: _builtins.str = ...,
         reasoning: _generation_pb2.ReasoningConfig | None = ...,
         prompt_cache: _generation_pb2.PromptCacheConfig | None = ...,
+        prompt_template: _prompt_pb2.PromptRef | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "prompt_cache", b"prompt_cache", "prompt_template", b"prompt_template", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_control", b"cache_control", "generation", b"generation", "messages", b"messages", "metadata", b"metadata", "model", b"model", "previous_response_id", b"previous_response_id", "prompt_cache", b"prompt_cache", "prompt_template", b"prompt_template", "reasoning", b"reasoning", "response_format", b"response_format", "tool_choice", b"tool_choice", "tools", b"tools", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -80,6 +80,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
     Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
     """
+    ERROR_REASON_PROMPT_NOT_FOUND: _ErrorReason.ValueType  # 25
+    """NOT_FOUND: the request's `prompt` names a template id or version the catalog does
+    not have (ListPrompts lists them). ErrorInfo metadata `prompt` and `version`.
+    """
+    ERROR_REASON_PROMPT_RENDER_FAILED: _ErrorReason.ValueType  # 26
+    """FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
+    sandbox refused what it reads); fix the template in the configuration.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Reasons carried in `google.rpc.ErrorInfo.reason` of every error the gateway
@@ -145,5 +153,13 @@ ERROR_REASON_STATE_UNAVAILABLE: ErrorReason.ValueType  # 24
 within its timeout, or is skipped after repeated failures (then with RetryInfo).
 ErrorInfo metadata `dependency: state` and `backend` ("redis" or "sqlite") say which.
 Retrying later helps; no upstream was called. (Earlier versions said UPSTREAM_UNAVAILABLE.)
+"""
+ERROR_REASON_PROMPT_NOT_FOUND: ErrorReason.ValueType  # 25
+"""NOT_FOUND: the request's `prompt` names a template id or version the catalog does
+not have (ListPrompts lists them). ErrorInfo metadata `prompt` and `version`.
+"""
+ERROR_REASON_PROMPT_RENDER_FAILED: ErrorReason.ValueType  # 26
+"""FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
+sandbox refused what it reads); fix the template in the configuration.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

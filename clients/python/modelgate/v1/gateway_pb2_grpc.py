@@ -7,6 +7,7 @@ from modelgate.v1 import chat_pb2 as modelgate_dot_v1_dot_chat__pb2
 from modelgate.v1 import completion_pb2 as modelgate_dot_v1_dot_completion__pb2
 from modelgate.v1 import embedding_pb2 as modelgate_dot_v1_dot_embedding__pb2
 from modelgate.v1 import model_pb2 as modelgate_dot_v1_dot_model__pb2
+from modelgate.v1 import prompt_pb2 as modelgate_dot_v1_dot_prompt__pb2
 from modelgate.v1 import tokens_pb2 as modelgate_dot_v1_dot_tokens__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -110,6 +111,16 @@ class ModelGatewayStub:
                 '/modelgate.v1.ModelGateway/UnloadModel',
                 request_serializer=modelgate_dot_v1_dot_model__pb2.UnloadModelRequest.SerializeToString,
                 response_deserializer=modelgate_dot_v1_dot_model__pb2.UnloadModelResponse.FromString,
+                _registered_method=True)
+        self.ListPrompts = channel.unary_unary(
+                '/modelgate.v1.ModelGateway/ListPrompts',
+                request_serializer=modelgate_dot_v1_dot_prompt__pb2.ListPromptsRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_prompt__pb2.ListPromptsResponse.FromString,
+                _registered_method=True)
+        self.GetPrompt = channel.unary_unary(
+                '/modelgate.v1.ModelGateway/GetPrompt',
+                request_serializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.FromString,
                 _registered_method=True)
 
 
@@ -236,6 +247,22 @@ class ModelGatewayServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPrompts(self, request, context):
+        """Lists the catalog's prompt templates, every version, one page at a time.
+        Codes: INVALID_ARGUMENT (bad page size or token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPrompt(self, request, context):
+        """Returns one version of a prompt template (default the latest).
+        Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ModelGatewayServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -303,6 +330,16 @@ def add_ModelGatewayServicer_to_server(servicer, server):
                     servicer.UnloadModel,
                     request_deserializer=modelgate_dot_v1_dot_model__pb2.UnloadModelRequest.FromString,
                     response_serializer=modelgate_dot_v1_dot_model__pb2.UnloadModelResponse.SerializeToString,
+            ),
+            'ListPrompts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPrompts,
+                    request_deserializer=modelgate_dot_v1_dot_prompt__pb2.ListPromptsRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_prompt__pb2.ListPromptsResponse.SerializeToString,
+            ),
+            'GetPrompt': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPrompt,
+                    request_deserializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -664,6 +701,60 @@ class ModelGateway:
             '/modelgate.v1.ModelGateway/UnloadModel',
             modelgate_dot_v1_dot_model__pb2.UnloadModelRequest.SerializeToString,
             modelgate_dot_v1_dot_model__pb2.UnloadModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPrompts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modelgate.v1.ModelGateway/ListPrompts',
+            modelgate_dot_v1_dot_prompt__pb2.ListPromptsRequest.SerializeToString,
+            modelgate_dot_v1_dot_prompt__pb2.ListPromptsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPrompt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modelgate.v1.ModelGateway/GetPrompt',
+            modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.SerializeToString,
+            modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,6 +9,7 @@ from modelgate.v1 import chat_pb2 as _chat_pb2
 from modelgate.v1 import completion_pb2 as _completion_pb2
 from modelgate.v1 import embedding_pb2 as _embedding_pb2
 from modelgate.v1 import model_pb2 as _model_pb2
+from modelgate.v1 import prompt_pb2 as _prompt_pb2
 from modelgate.v1 import tokens_pb2 as _tokens_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -104,6 +105,14 @@ class ModelGatewayStub:
     """Unloads a model from a local runtime's memory.
     Codes: INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE.
     """
+    ListPrompts: _grpc.UnaryUnaryMultiCallable[_prompt_pb2.ListPromptsRequest, _prompt_pb2.ListPromptsResponse]
+    """Lists the catalog's prompt templates, every version, one page at a time.
+    Codes: INVALID_ARGUMENT (bad page size or token).
+    """
+    GetPrompt: _grpc.UnaryUnaryMultiCallable[_prompt_pb2.GetPromptRequest, _prompt_pb2.GetPromptResponse]
+    """Returns one version of a prompt template (default the latest).
+    Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+    """
 
 @_typing.type_check_only
 class ModelGatewayAsyncStub(ModelGatewayStub):
@@ -176,6 +185,14 @@ class ModelGatewayAsyncStub(ModelGatewayStub):
     UnloadModel: _aio.UnaryUnaryMultiCallable[_model_pb2.UnloadModelRequest, _model_pb2.UnloadModelResponse]  # type: ignore[assignment]
     """Unloads a model from a local runtime's memory.
     Codes: INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE.
+    """
+    ListPrompts: _aio.UnaryUnaryMultiCallable[_prompt_pb2.ListPromptsRequest, _prompt_pb2.ListPromptsResponse]  # type: ignore[assignment]
+    """Lists the catalog's prompt templates, every version, one page at a time.
+    Codes: INVALID_ARGUMENT (bad page size or token).
+    """
+    GetPrompt: _aio.UnaryUnaryMultiCallable[_prompt_pb2.GetPromptRequest, _prompt_pb2.GetPromptResponse]  # type: ignore[assignment]
+    """Returns one version of a prompt template (default the latest).
+    Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
     """
 
 class ModelGatewayServicer(metaclass=_abc_1.ABCMeta):
@@ -324,6 +341,26 @@ class ModelGatewayServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_model_pb2.UnloadModelResponse, _abc.Awaitable[_model_pb2.UnloadModelResponse]]:
         """Unloads a model from a local runtime's memory.
         Codes: INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE.
+        """
+
+    @_abc_1.abstractmethod
+    def ListPrompts(
+        self,
+        request: _prompt_pb2.ListPromptsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_prompt_pb2.ListPromptsResponse, _abc.Awaitable[_prompt_pb2.ListPromptsResponse]]:
+        """Lists the catalog's prompt templates, every version, one page at a time.
+        Codes: INVALID_ARGUMENT (bad page size or token).
+        """
+
+    @_abc_1.abstractmethod
+    def GetPrompt(
+        self,
+        request: _prompt_pb2.GetPromptRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_prompt_pb2.GetPromptResponse, _abc.Awaitable[_prompt_pb2.GetPromptResponse]]:
+        """Returns one version of a prompt template (default the latest).
+        Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
         """
 
 def add_ModelGatewayServicer_to_server(servicer: ModelGatewayServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -62,70 +62,74 @@ public final class ChatProto {
       "\036google/protobuf/duration.proto\032\034google/" +
       "protobuf/struct.proto\032\032modelgate/v1/cont" +
       "ent.proto\032\035modelgate/v1/generation.proto" +
-      "\032\031modelgate/v1/stream.proto\"\314\005\n\013ChatRequ" +
-      "est\022\024\n\005model\030\001 \001(\tR\005model\0221\n\010messages\030\002 " +
-      "\003(\0132\025.modelgate.v1.MessageR\010messages\022(\n\005" +
-      "tools\030\003 \003(\0132\022.modelgate.v1.ToolR\005tools\0229" +
-      "\n\013tool_choice\030\004 \001(\0132\030.modelgate.v1.ToolC" +
-      "hoiceR\ntoolChoice\022>\n\ngeneration\030\005 \001(\0132\036." +
-      "modelgate.v1.GenerationConfigR\ngeneratio" +
-      "n\022E\n\017response_format\030\006 \001(\0132\034.modelgate.v" +
-      "1.ResponseFormatR\016responseFormat\0220\n\024prev" +
-      "ious_response_id\030\007 \001(\tR\022previousResponse" +
-      "Id\022?\n\rcache_control\030\010 \001(\0132\032.modelgate.v1" +
-      ".CacheControlR\014cacheControl\022C\n\010metadata\030" +
-      "\t \003(\0132\'.modelgate.v1.ChatRequest.Metadat" +
-      "aEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004user\022;\n\t" +
-      "reasoning\030\013 \001(\0132\035.modelgate.v1.Reasoning" +
-      "ConfigR\treasoning\022B\n\014prompt_cache\030\014 \001(\0132" +
-      "\037.modelgate.v1.PromptCacheConfigR\013prompt" +
-      "Cache\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\310\005\n\014ChatRespo" +
-      "nse\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005model\030\002 \001(\tR\005mode" +
-      "l\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime" +
-      "\030\004 \001(\tR\007runtime\0223\n\007content\030\005 \003(\0132\031.model" +
-      "gate.v1.ContentPartR\007content\022?\n\rfinish_r" +
-      "eason\030\006 \001(\0162\032.modelgate.v1.FinishReasonR" +
-      "\014finishReason\022*\n\021raw_finish_reason\030\007 \001(\t" +
-      "R\017rawFinishReason\022)\n\005usage\030\010 \001(\0132\023.model" +
-      "gate.v1.UsageR\005usage\022&\n\004cost\030\t \001(\0132\022.mod" +
-      "elgate.v1.CostR\004cost\0223\n\007latency\030\n \001(\0132\031." +
-      "google.protobuf.DurationR\007latency\022D\n\010met" +
-      "adata\030\013 \003(\0132(.modelgate.v1.ChatResponse." +
-      "MetadataEntryR\010metadata\0220\n\024provider_resp" +
-      "onse_id\030\014 \001(\tR\022providerResponseId\022G\n\021str" +
-      "uctured_output\030\r \001(\0132\026.google.protobuf.V" +
-      "alueB\002\030\001R\020structuredOutput\0224\n\026structured" +
-      "_output_json\030\016 \001(\tR\024structuredOutputJson" +
-      "\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005v" +
-      "alue\030\002 \001(\tR\005value:\0028\001\"\330\005\n\021StreamChatRequ" +
-      "est\022\024\n\005model\030\001 \001(\tR\005model\0221\n\010messages\030\002 " +
-      "\003(\0132\025.modelgate.v1.MessageR\010messages\022(\n\005" +
-      "tools\030\003 \003(\0132\022.modelgate.v1.ToolR\005tools\0229" +
-      "\n\013tool_choice\030\004 \001(\0132\030.modelgate.v1.ToolC" +
-      "hoiceR\ntoolChoice\022>\n\ngeneration\030\005 \001(\0132\036." +
-      "modelgate.v1.GenerationConfigR\ngeneratio" +
-      "n\022E\n\017response_format\030\006 \001(\0132\034.modelgate.v" +
-      "1.ResponseFormatR\016responseFormat\0220\n\024prev" +
-      "ious_response_id\030\007 \001(\tR\022previousResponse" +
-      "Id\022?\n\rcache_control\030\010 \001(\0132\032.modelgate.v1" +
-      ".CacheControlR\014cacheControl\022I\n\010metadata\030" +
-      "\t \003(\0132-.modelgate.v1.StreamChatRequest.M" +
-      "etadataEntryR\010metadata\022\022\n\004user\030\n \001(\tR\004us" +
-      "er\022;\n\treasoning\030\013 \001(\0132\035.modelgate.v1.Rea" +
-      "soningConfigR\treasoning\022B\n\014prompt_cache\030" +
-      "\014 \001(\0132\037.modelgate.v1.PromptCacheConfigR\013" +
-      "promptCache\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(" +
-      "\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\316\002\n\022Str" +
-      "eamChatResponse\0228\n\007attempt\030\001 \001(\0132\034.model" +
-      "gate.v1.AttemptStartedH\000R\007attempt\0228\n\ntex" +
-      "t_delta\030\002 \001(\0132\027.modelgate.v1.TextDeltaH\000" +
-      "R\ttextDelta\022E\n\017tool_call_delta\030\003 \001(\0132\033.m" +
-      "odelgate.v1.ToolCallDeltaH\000R\rtoolCallDel" +
-      "ta\022+\n\003end\030\004 \001(\0132\027.modelgate.v1.StreamEnd" +
-      "H\000R\003end\022G\n\017reasoning_delta\030\005 \001(\0132\034.model" +
-      "gate.v1.ReasoningDeltaH\000R\016reasoningDelta" +
-      "B\007\n\005eventB\rB\tChatProtoP\001b\006proto3"
+      "\032\031modelgate/v1/prompt.proto\032\031modelgate/v" +
+      "1/stream.proto\"\216\006\n\013ChatRequest\022\024\n\005model\030" +
+      "\001 \001(\tR\005model\0221\n\010messages\030\002 \003(\0132\025.modelga" +
+      "te.v1.MessageR\010messages\022(\n\005tools\030\003 \003(\0132\022" +
+      ".modelgate.v1.ToolR\005tools\0229\n\013tool_choice" +
+      "\030\004 \001(\0132\030.modelgate.v1.ToolChoiceR\ntoolCh" +
+      "oice\022>\n\ngeneration\030\005 \001(\0132\036.modelgate.v1." +
+      "GenerationConfigR\ngeneration\022E\n\017response" +
+      "_format\030\006 \001(\0132\034.modelgate.v1.ResponseFor" +
+      "matR\016responseFormat\0220\n\024previous_response" +
+      "_id\030\007 \001(\tR\022previousResponseId\022?\n\rcache_c" +
+      "ontrol\030\010 \001(\0132\032.modelgate.v1.CacheControl" +
+      "R\014cacheControl\022C\n\010metadata\030\t \003(\0132\'.model" +
+      "gate.v1.ChatRequest.MetadataEntryR\010metad" +
+      "ata\022\022\n\004user\030\n \001(\tR\004user\022;\n\treasoning\030\013 \001" +
+      "(\0132\035.modelgate.v1.ReasoningConfigR\treaso" +
+      "ning\022B\n\014prompt_cache\030\014 \001(\0132\037.modelgate.v" +
+      "1.PromptCacheConfigR\013promptCache\022@\n\017prom" +
+      "pt_template\030\r \001(\0132\027.modelgate.v1.PromptR" +
+      "efR\016promptTemplate\032;\n\rMetadataEntry\022\020\n\003k" +
+      "ey\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"" +
+      "\310\005\n\014ChatResponse\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005mode" +
+      "l\030\002 \001(\tR\005model\022\032\n\010provider\030\003 \001(\tR\010provid" +
+      "er\022\030\n\007runtime\030\004 \001(\tR\007runtime\0223\n\007content\030" +
+      "\005 \003(\0132\031.modelgate.v1.ContentPartR\007conten" +
+      "t\022?\n\rfinish_reason\030\006 \001(\0162\032.modelgate.v1." +
+      "FinishReasonR\014finishReason\022*\n\021raw_finish" +
+      "_reason\030\007 \001(\tR\017rawFinishReason\022)\n\005usage\030" +
+      "\010 \001(\0132\023.modelgate.v1.UsageR\005usage\022&\n\004cos" +
+      "t\030\t \001(\0132\022.modelgate.v1.CostR\004cost\0223\n\007lat" +
+      "ency\030\n \001(\0132\031.google.protobuf.DurationR\007l" +
+      "atency\022D\n\010metadata\030\013 \003(\0132(.modelgate.v1." +
+      "ChatResponse.MetadataEntryR\010metadata\0220\n\024" +
+      "provider_response_id\030\014 \001(\tR\022providerResp" +
+      "onseId\022G\n\021structured_output\030\r \001(\0132\026.goog" +
+      "le.protobuf.ValueB\002\030\001R\020structuredOutput\022" +
+      "4\n\026structured_output_json\030\016 \001(\tR\024structu" +
+      "redOutputJson\032;\n\rMetadataEntry\022\020\n\003key\030\001 " +
+      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\232\006\n\021S" +
+      "treamChatRequest\022\024\n\005model\030\001 \001(\tR\005model\0221" +
+      "\n\010messages\030\002 \003(\0132\025.modelgate.v1.MessageR" +
+      "\010messages\022(\n\005tools\030\003 \003(\0132\022.modelgate.v1." +
+      "ToolR\005tools\0229\n\013tool_choice\030\004 \001(\0132\030.model" +
+      "gate.v1.ToolChoiceR\ntoolChoice\022>\n\ngenera" +
+      "tion\030\005 \001(\0132\036.modelgate.v1.GenerationConf" +
+      "igR\ngeneration\022E\n\017response_format\030\006 \001(\0132" +
+      "\034.modelgate.v1.ResponseFormatR\016responseF" +
+      "ormat\0220\n\024previous_response_id\030\007 \001(\tR\022pre" +
+      "viousResponseId\022?\n\rcache_control\030\010 \001(\0132\032" +
+      ".modelgate.v1.CacheControlR\014cacheControl" +
+      "\022I\n\010metadata\030\t \003(\0132-.modelgate.v1.Stream" +
+      "ChatRequest.MetadataEntryR\010metadata\022\022\n\004u" +
+      "ser\030\n \001(\tR\004user\022;\n\treasoning\030\013 \001(\0132\035.mod" +
+      "elgate.v1.ReasoningConfigR\treasoning\022B\n\014" +
+      "prompt_cache\030\014 \001(\0132\037.modelgate.v1.Prompt" +
+      "CacheConfigR\013promptCache\022@\n\017prompt_templ" +
+      "ate\030\r \001(\0132\027.modelgate.v1.PromptRefR\016prom" +
+      "ptTemplate\032;\n\rMetadataEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"\316\002\n\022Stre" +
+      "amChatResponse\0228\n\007attempt\030\001 \001(\0132\034.modelg" +
+      "ate.v1.AttemptStartedH\000R\007attempt\0228\n\ntext" +
+      "_delta\030\002 \001(\0132\027.modelgate.v1.TextDeltaH\000R" +
+      "\ttextDelta\022E\n\017tool_call_delta\030\003 \001(\0132\033.mo" +
+      "delgate.v1.ToolCallDeltaH\000R\rtoolCallDelt" +
+      "a\022+\n\003end\030\004 \001(\0132\027.modelgate.v1.StreamEndH" +
+      "\000R\003end\022G\n\017reasoning_delta\030\005 \001(\0132\034.modelg" +
+      "ate.v1.ReasoningDeltaH\000R\016reasoningDeltaB" +
+      "\007\n\005eventB\rB\tChatProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -134,6 +138,7 @@ public final class ChatProto {
           com.google.protobuf.StructProto.getDescriptor(),
           modelgate.v1.ContentProto.getDescriptor(),
           modelgate.v1.GenerationProto.getDescriptor(),
+          modelgate.v1.PromptProto.getDescriptor(),
           modelgate.v1.StreamProto.getDescriptor(),
         });
     internal_static_modelgate_v1_ChatRequest_descriptor =
@@ -141,7 +146,7 @@ public final class ChatProto {
     internal_static_modelgate_v1_ChatRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ChatRequest_descriptor,
-        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", });
+        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", "PromptTemplate", });
     internal_static_modelgate_v1_ChatRequest_MetadataEntry_descriptor =
       internal_static_modelgate_v1_ChatRequest_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_ChatRequest_MetadataEntry_fieldAccessorTable = new
@@ -165,7 +170,7 @@ public final class ChatProto {
     internal_static_modelgate_v1_StreamChatRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_StreamChatRequest_descriptor,
-        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", });
+        new java.lang.String[] { "Model", "Messages", "Tools", "ToolChoice", "Generation", "ResponseFormat", "PreviousResponseId", "CacheControl", "Metadata", "User", "Reasoning", "PromptCache", "PromptTemplate", });
     internal_static_modelgate_v1_StreamChatRequest_MetadataEntry_descriptor =
       internal_static_modelgate_v1_StreamChatRequest_descriptor.getNestedTypes().get(0);
     internal_static_modelgate_v1_StreamChatRequest_MetadataEntry_fieldAccessorTable = new
@@ -182,6 +187,7 @@ public final class ChatProto {
     com.google.protobuf.StructProto.getDescriptor();
     modelgate.v1.ContentProto.getDescriptor();
     modelgate.v1.GenerationProto.getDescriptor();
+    modelgate.v1.PromptProto.getDescriptor();
     modelgate.v1.StreamProto.getDescriptor();
   }
 

@@ -379,4 +379,40 @@ java.lang.String defaultValue);
    * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
    */
   modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return Whether the promptTemplate field is set.
+   */
+  boolean hasPromptTemplate();
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return The promptTemplate.
+   */
+  modelgate.v1.PromptRef getPromptTemplate();
+  /**
+   * <pre>
+   * Optional. A prompt template of the catalog: its rendered messages come
+   * before `messages`, and its defaults fill `model`, `generation` and
+   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
+   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   */
+  modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder();
 }

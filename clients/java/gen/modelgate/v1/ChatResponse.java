@@ -657,7 +657,7 @@ java.lang.String defaultValue) {
    *
    * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-   *     See modelgate/v1/chat.proto;l=70
+   *     See modelgate/v1/chat.proto;l=76
    * @return Whether the structuredOutput field is set.
    */
   @java.lang.Override
@@ -673,7 +673,7 @@ java.lang.String defaultValue) {
    *
    * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-   *     See modelgate/v1/chat.proto;l=70
+   *     See modelgate/v1/chat.proto;l=76
    * @return The structuredOutput.
    */
   @java.lang.Override
@@ -3085,7 +3085,7 @@ java.lang.String defaultValue) {
      *
      * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
      * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-     *     See modelgate/v1/chat.proto;l=70
+     *     See modelgate/v1/chat.proto;l=76
      * @return Whether the structuredOutput field is set.
      */
     @java.lang.Deprecated public boolean hasStructuredOutput() {
@@ -3100,7 +3100,7 @@ java.lang.String defaultValue) {
      *
      * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
      * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-     *     See modelgate/v1/chat.proto;l=70
+     *     See modelgate/v1/chat.proto;l=76
      * @return The structuredOutput.
      */
     @java.lang.Deprecated public com.google.protobuf.Value getStructuredOutput() {

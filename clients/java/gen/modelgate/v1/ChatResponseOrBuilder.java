@@ -334,7 +334,7 @@ java.lang.String defaultValue);
    *
    * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-   *     See modelgate/v1/chat.proto;l=70
+   *     See modelgate/v1/chat.proto;l=76
    * @return Whether the structuredOutput field is set.
    */
   @java.lang.Deprecated boolean hasStructuredOutput();
@@ -347,7 +347,7 @@ java.lang.String defaultValue);
    *
    * <code>.google.protobuf.Value structured_output = 13 [json_name = "structuredOutput", deprecated = true];</code>
    * @deprecated modelgate.v1.ChatResponse.structured_output is deprecated.
-   *     See modelgate/v1/chat.proto;l=70
+   *     See modelgate/v1/chat.proto;l=76
    * @return The structuredOutput.
    */
   @java.lang.Deprecated com.google.protobuf.Value getStructuredOutput();

@@ -220,6 +220,24 @@ public enum ErrorReason
    * <code>ERROR_REASON_STATE_UNAVAILABLE = 24;</code>
    */
   ERROR_REASON_STATE_UNAVAILABLE(24),
+  /**
+   * <pre>
+   * NOT_FOUND: the request's `prompt` names a template id or version the catalog does
+   * not have (ListPrompts lists them). ErrorInfo metadata `prompt` and `version`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PROMPT_NOT_FOUND = 25;</code>
+   */
+  ERROR_REASON_PROMPT_NOT_FOUND(25),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
+   * sandbox refused what it reads); fix the template in the configuration.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PROMPT_RENDER_FAILED = 26;</code>
+   */
+  ERROR_REASON_PROMPT_RENDER_FAILED(26),
   UNRECOGNIZED(-1),
   ;
 
@@ -428,6 +446,24 @@ public enum ErrorReason
    * <code>ERROR_REASON_STATE_UNAVAILABLE = 24;</code>
    */
   public static final int ERROR_REASON_STATE_UNAVAILABLE_VALUE = 24;
+  /**
+   * <pre>
+   * NOT_FOUND: the request's `prompt` names a template id or version the catalog does
+   * not have (ListPrompts lists them). ErrorInfo metadata `prompt` and `version`.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PROMPT_NOT_FOUND = 25;</code>
+   */
+  public static final int ERROR_REASON_PROMPT_NOT_FOUND_VALUE = 25;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
+   * sandbox refused what it reads); fix the template in the configuration.
+   * </pre>
+   *
+   * <code>ERROR_REASON_PROMPT_RENDER_FAILED = 26;</code>
+   */
+  public static final int ERROR_REASON_PROMPT_RENDER_FAILED_VALUE = 26;
 
 
   public final int getNumber() {
@@ -479,6 +515,8 @@ public enum ErrorReason
       case 22: return ERROR_REASON_INTERNAL;
       case 23: return ERROR_REASON_UPSTREAM_INVALID_RESPONSE;
       case 24: return ERROR_REASON_STATE_UNAVAILABLE;
+      case 25: return ERROR_REASON_PROMPT_NOT_FOUND;
+      case 26: return ERROR_REASON_PROMPT_RENDER_FAILED;
       default: return null;
     }
   }

@@ -27,34 +27,39 @@ public final class GatewayProto {
       "v1\032\027modelgate/v1/chat.proto\032\035modelgate/v" +
       "1/completion.proto\032\034modelgate/v1/embeddi" +
       "ng.proto\032\030modelgate/v1/model.proto\032\031mode" +
-      "lgate/v1/tokens.proto2\250\010\n\014ModelGateway\022=" +
-      "\n\004Chat\022\031.modelgate.v1.ChatRequest\032\032.mode" +
-      "lgate.v1.ChatResponse\022Q\n\nStreamChat\022\037.mo" +
-      "delgate.v1.StreamChatRequest\032 .modelgate" +
-      ".v1.StreamChatResponse0\001\022I\n\010Complete\022\035.m" +
-      "odelgate.v1.CompleteRequest\032\036.modelgate." +
-      "v1.CompleteResponse\022]\n\016StreamComplete\022#." +
-      "modelgate.v1.StreamCompleteRequest\032$.mod" +
-      "elgate.v1.StreamCompleteResponse0\001\022@\n\005Em" +
-      "bed\022\032.modelgate.v1.EmbedRequest\032\033.modelg" +
-      "ate.v1.EmbedResponse\022O\n\nListModels\022\037.mod" +
-      "elgate.v1.ListModelsRequest\032 .modelgate." +
-      "v1.ListModelsResponse\022I\n\010GetModel\022\035.mode" +
-      "lgate.v1.GetModelRequest\032\036.modelgate.v1." +
-      "GetModelResponse\022R\n\013CountTokens\022 .modelg" +
-      "ate.v1.CountTokensRequest\032!.modelgate.v1" +
-      ".CountTokensResponse\022N\n\tPullModel\022\036.mode" +
-      "lgate.v1.PullModelRequest\032\037.modelgate.v1" +
-      ".PullModelResponse0\001\022R\n\013DeleteModel\022 .mo" +
-      "delgate.v1.DeleteModelRequest\032!.modelgat" +
-      "e.v1.DeleteModelResponse\022d\n\021ListRunningM" +
-      "odels\022&.modelgate.v1.ListRunningModelsRe" +
-      "quest\032\'.modelgate.v1.ListRunningModelsRe" +
-      "sponse\022L\n\tLoadModel\022\036.modelgate.v1.LoadM" +
-      "odelRequest\032\037.modelgate.v1.LoadModelResp" +
-      "onse\022R\n\013UnloadModel\022 .modelgate.v1.Unloa" +
-      "dModelRequest\032!.modelgate.v1.UnloadModel" +
-      "ResponseB\020B\014GatewayProtoP\001b\006proto3"
+      "lgate/v1/prompt.proto\032\031modelgate/v1/toke" +
+      "ns.proto2\312\t\n\014ModelGateway\022=\n\004Chat\022\031.mode" +
+      "lgate.v1.ChatRequest\032\032.modelgate.v1.Chat" +
+      "Response\022Q\n\nStreamChat\022\037.modelgate.v1.St" +
+      "reamChatRequest\032 .modelgate.v1.StreamCha" +
+      "tResponse0\001\022I\n\010Complete\022\035.modelgate.v1.C" +
+      "ompleteRequest\032\036.modelgate.v1.CompleteRe" +
+      "sponse\022]\n\016StreamComplete\022#.modelgate.v1." +
+      "StreamCompleteRequest\032$.modelgate.v1.Str" +
+      "eamCompleteResponse0\001\022@\n\005Embed\022\032.modelga" +
+      "te.v1.EmbedRequest\032\033.modelgate.v1.EmbedR" +
+      "esponse\022O\n\nListModels\022\037.modelgate.v1.Lis" +
+      "tModelsRequest\032 .modelgate.v1.ListModels" +
+      "Response\022I\n\010GetModel\022\035.modelgate.v1.GetM" +
+      "odelRequest\032\036.modelgate.v1.GetModelRespo" +
+      "nse\022R\n\013CountTokens\022 .modelgate.v1.CountT" +
+      "okensRequest\032!.modelgate.v1.CountTokensR" +
+      "esponse\022N\n\tPullModel\022\036.modelgate.v1.Pull" +
+      "ModelRequest\032\037.modelgate.v1.PullModelRes" +
+      "ponse0\001\022R\n\013DeleteModel\022 .modelgate.v1.De" +
+      "leteModelRequest\032!.modelgate.v1.DeleteMo" +
+      "delResponse\022d\n\021ListRunningModels\022&.model" +
+      "gate.v1.ListRunningModelsRequest\032\'.model" +
+      "gate.v1.ListRunningModelsResponse\022L\n\tLoa" +
+      "dModel\022\036.modelgate.v1.LoadModelRequest\032\037" +
+      ".modelgate.v1.LoadModelResponse\022R\n\013Unloa" +
+      "dModel\022 .modelgate.v1.UnloadModelRequest" +
+      "\032!.modelgate.v1.UnloadModelResponse\022R\n\013L" +
+      "istPrompts\022 .modelgate.v1.ListPromptsReq" +
+      "uest\032!.modelgate.v1.ListPromptsResponse\022" +
+      "L\n\tGetPrompt\022\036.modelgate.v1.GetPromptReq" +
+      "uest\032\037.modelgate.v1.GetPromptResponseB\020B" +
+      "\014GatewayProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -63,12 +68,14 @@ public final class GatewayProto {
           modelgate.v1.CompletionProto.getDescriptor(),
           modelgate.v1.EmbeddingProto.getDescriptor(),
           modelgate.v1.ModelProto.getDescriptor(),
+          modelgate.v1.PromptProto.getDescriptor(),
           modelgate.v1.TokensProto.getDescriptor(),
         });
     modelgate.v1.ChatProto.getDescriptor();
     modelgate.v1.CompletionProto.getDescriptor();
     modelgate.v1.EmbeddingProto.getDescriptor();
     modelgate.v1.ModelProto.getDescriptor();
+    modelgate.v1.PromptProto.getDescriptor();
     modelgate.v1.TokensProto.getDescriptor();
   }
 

@@ -427,6 +427,68 @@ public final class ModelGatewayGrpc {
     return getUnloadModelMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.ListPromptsRequest,
+      modelgate.v1.ListPromptsResponse> getListPromptsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListPrompts",
+      requestType = modelgate.v1.ListPromptsRequest.class,
+      responseType = modelgate.v1.ListPromptsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<modelgate.v1.ListPromptsRequest,
+      modelgate.v1.ListPromptsResponse> getListPromptsMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.ListPromptsRequest, modelgate.v1.ListPromptsResponse> getListPromptsMethod;
+    if ((getListPromptsMethod = ModelGatewayGrpc.getListPromptsMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getListPromptsMethod = ModelGatewayGrpc.getListPromptsMethod) == null) {
+          ModelGatewayGrpc.getListPromptsMethod = getListPromptsMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.ListPromptsRequest, modelgate.v1.ListPromptsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListPrompts"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.ListPromptsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.ListPromptsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("ListPrompts"))
+              .build();
+        }
+      }
+    }
+    return getListPromptsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.GetPromptRequest,
+      modelgate.v1.GetPromptResponse> getGetPromptMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetPrompt",
+      requestType = modelgate.v1.GetPromptRequest.class,
+      responseType = modelgate.v1.GetPromptResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<modelgate.v1.GetPromptRequest,
+      modelgate.v1.GetPromptResponse> getGetPromptMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.GetPromptRequest, modelgate.v1.GetPromptResponse> getGetPromptMethod;
+    if ((getGetPromptMethod = ModelGatewayGrpc.getGetPromptMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getGetPromptMethod = ModelGatewayGrpc.getGetPromptMethod) == null) {
+          ModelGatewayGrpc.getGetPromptMethod = getGetPromptMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.GetPromptRequest, modelgate.v1.GetPromptResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetPrompt"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.GetPromptRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.GetPromptResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("GetPrompt"))
+              .build();
+        }
+      }
+    }
+    return getGetPromptMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -635,6 +697,28 @@ public final class ModelGatewayGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getUnloadModelMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Lists the catalog's prompt templates, every version, one page at a time.
+     * Codes: INVALID_ARGUMENT (bad page size or token).
+     * </pre>
+     */
+    public void listPrompts(modelgate.v1.ListPromptsRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.ListPromptsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListPromptsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns one version of a prompt template (default the latest).
+     * Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+     * </pre>
+     */
+    public void getPrompt(modelgate.v1.GetPromptRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.GetPromptResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetPromptMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -728,6 +812,20 @@ public final class ModelGatewayGrpc {
                 modelgate.v1.UnloadModelRequest,
                 modelgate.v1.UnloadModelResponse>(
                   this, METHODID_UNLOAD_MODEL)))
+          .addMethod(
+            getListPromptsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                modelgate.v1.ListPromptsRequest,
+                modelgate.v1.ListPromptsResponse>(
+                  this, METHODID_LIST_PROMPTS)))
+          .addMethod(
+            getGetPromptMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                modelgate.v1.GetPromptRequest,
+                modelgate.v1.GetPromptResponse>(
+                  this, METHODID_GET_PROMPT)))
           .build();
     }
   }
@@ -918,6 +1016,30 @@ public final class ModelGatewayGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getUnloadModelMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Lists the catalog's prompt templates, every version, one page at a time.
+     * Codes: INVALID_ARGUMENT (bad page size or token).
+     * </pre>
+     */
+    public void listPrompts(modelgate.v1.ListPromptsRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.ListPromptsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListPromptsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns one version of a prompt template (default the latest).
+     * Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+     * </pre>
+     */
+    public void getPrompt(modelgate.v1.GetPromptRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.GetPromptResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetPromptMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1096,6 +1218,28 @@ public final class ModelGatewayGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getUnloadModelMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Lists the catalog's prompt templates, every version, one page at a time.
+     * Codes: INVALID_ARGUMENT (bad page size or token).
+     * </pre>
+     */
+    public modelgate.v1.ListPromptsResponse listPrompts(modelgate.v1.ListPromptsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListPromptsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns one version of a prompt template (default the latest).
+     * Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+     * </pre>
+     */
+    public modelgate.v1.GetPromptResponse getPrompt(modelgate.v1.GetPromptRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetPromptMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1247,6 +1391,30 @@ public final class ModelGatewayGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getUnloadModelMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Lists the catalog's prompt templates, every version, one page at a time.
+     * Codes: INVALID_ARGUMENT (bad page size or token).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<modelgate.v1.ListPromptsResponse> listPrompts(
+        modelgate.v1.ListPromptsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListPromptsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns one version of a prompt template (default the latest).
+     * Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<modelgate.v1.GetPromptResponse> getPrompt(
+        modelgate.v1.GetPromptRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetPromptMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CHAT = 0;
@@ -1262,6 +1430,8 @@ public final class ModelGatewayGrpc {
   private static final int METHODID_LIST_RUNNING_MODELS = 10;
   private static final int METHODID_LOAD_MODEL = 11;
   private static final int METHODID_UNLOAD_MODEL = 12;
+  private static final int METHODID_LIST_PROMPTS = 13;
+  private static final int METHODID_GET_PROMPT = 14;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1331,6 +1501,14 @@ public final class ModelGatewayGrpc {
         case METHODID_UNLOAD_MODEL:
           serviceImpl.unloadModel((modelgate.v1.UnloadModelRequest) request,
               (io.grpc.stub.StreamObserver<modelgate.v1.UnloadModelResponse>) responseObserver);
+          break;
+        case METHODID_LIST_PROMPTS:
+          serviceImpl.listPrompts((modelgate.v1.ListPromptsRequest) request,
+              (io.grpc.stub.StreamObserver<modelgate.v1.ListPromptsResponse>) responseObserver);
+          break;
+        case METHODID_GET_PROMPT:
+          serviceImpl.getPrompt((modelgate.v1.GetPromptRequest) request,
+              (io.grpc.stub.StreamObserver<modelgate.v1.GetPromptResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1406,6 +1584,8 @@ public final class ModelGatewayGrpc {
               .addMethod(getListRunningModelsMethod())
               .addMethod(getLoadModelMethod())
               .addMethod(getUnloadModelMethod())
+              .addMethod(getListPromptsMethod())
+              .addMethod(getGetPromptMethod())
               .build();
         }
       }

@@ -651,6 +651,44 @@ java.lang.String defaultValue) {
     return promptCache_ == null ? modelgate.v1.PromptCacheConfig.getDefaultInstance() : promptCache_;
   }
 
+  public static final int PROMPT_TEMPLATE_FIELD_NUMBER = 13;
+  private modelgate.v1.PromptRef promptTemplate_;
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return Whether the promptTemplate field is set.
+   */
+  @java.lang.Override
+  public boolean hasPromptTemplate() {
+    return promptTemplate_ != null;
+  }
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return The promptTemplate.
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptRef getPromptTemplate() {
+    return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
+  }
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder() {
+    return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -703,6 +741,9 @@ java.lang.String defaultValue) {
     }
     if (promptCache_ != null) {
       output.writeMessage(12, getPromptCache());
+    }
+    if (promptTemplate_ != null) {
+      output.writeMessage(13, getPromptTemplate());
     }
     getUnknownFields().writeTo(output);
   }
@@ -764,6 +805,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(12, getPromptCache());
     }
+    if (promptTemplate_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(13, getPromptTemplate());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -821,6 +866,11 @@ java.lang.String defaultValue) {
       if (!getPromptCache()
           .equals(other.getPromptCache())) return false;
     }
+    if (hasPromptTemplate() != other.hasPromptTemplate()) return false;
+    if (hasPromptTemplate()) {
+      if (!getPromptTemplate()
+          .equals(other.getPromptTemplate())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -873,6 +923,10 @@ java.lang.String defaultValue) {
     if (hasPromptCache()) {
       hash = (37 * hash) + PROMPT_CACHE_FIELD_NUMBER;
       hash = (53 * hash) + getPromptCache().hashCode();
+    }
+    if (hasPromptTemplate()) {
+      hash = (37 * hash) + PROMPT_TEMPLATE_FIELD_NUMBER;
+      hash = (53 * hash) + getPromptTemplate().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1078,6 +1132,11 @@ java.lang.String defaultValue) {
         promptCacheBuilder_.dispose();
         promptCacheBuilder_ = null;
       }
+      promptTemplate_ = null;
+      if (promptTemplateBuilder_ != null) {
+        promptTemplateBuilder_.dispose();
+        promptTemplateBuilder_ = null;
+      }
       return this;
     }
 
@@ -1175,6 +1234,11 @@ java.lang.String defaultValue) {
         result.promptCache_ = promptCacheBuilder_ == null
             ? promptCache_
             : promptCacheBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.promptTemplate_ = promptTemplateBuilder_ == null
+            ? promptTemplate_
+            : promptTemplateBuilder_.build();
       }
     }
 
@@ -1310,6 +1374,9 @@ java.lang.String defaultValue) {
       if (other.hasPromptCache()) {
         mergePromptCache(other.getPromptCache());
       }
+      if (other.hasPromptTemplate()) {
+        mergePromptTemplate(other.getPromptTemplate());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1428,6 +1495,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000800;
               break;
             } // case 98
+            case 106: {
+              input.readMessage(
+                  getPromptTemplateFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3428,6 +3502,161 @@ java.lang.String defaultValue) {
         promptCache_ = null;
       }
       return promptCacheBuilder_;
+    }
+
+    private modelgate.v1.PromptRef promptTemplate_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> promptTemplateBuilder_;
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     * @return Whether the promptTemplate field is set.
+     */
+    public boolean hasPromptTemplate() {
+      return ((bitField0_ & 0x00001000) != 0);
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     * @return The promptTemplate.
+     */
+    public modelgate.v1.PromptRef getPromptTemplate() {
+      if (promptTemplateBuilder_ == null) {
+        return promptTemplate_ == null ? modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
+      } else {
+        return promptTemplateBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public Builder setPromptTemplate(modelgate.v1.PromptRef value) {
+      if (promptTemplateBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        promptTemplate_ = value;
+      } else {
+        promptTemplateBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public Builder setPromptTemplate(
+        modelgate.v1.PromptRef.Builder builderForValue) {
+      if (promptTemplateBuilder_ == null) {
+        promptTemplate_ = builderForValue.build();
+      } else {
+        promptTemplateBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public Builder mergePromptTemplate(modelgate.v1.PromptRef value) {
+      if (promptTemplateBuilder_ == null) {
+        if (((bitField0_ & 0x00001000) != 0) &&
+          promptTemplate_ != null &&
+          promptTemplate_ != modelgate.v1.PromptRef.getDefaultInstance()) {
+          getPromptTemplateBuilder().mergeFrom(value);
+        } else {
+          promptTemplate_ = value;
+        }
+      } else {
+        promptTemplateBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public Builder clearPromptTemplate() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      promptTemplate_ = null;
+      if (promptTemplateBuilder_ != null) {
+        promptTemplateBuilder_.dispose();
+        promptTemplateBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public modelgate.v1.PromptRef.Builder getPromptTemplateBuilder() {
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return getPromptTemplateFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    public modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder() {
+      if (promptTemplateBuilder_ != null) {
+        return promptTemplateBuilder_.getMessageOrBuilder();
+      } else {
+        return promptTemplate_ == null ?
+            modelgate.v1.PromptRef.getDefaultInstance() : promptTemplate_;
+      }
+    }
+    /**
+     * <pre>
+     * Optional. See ChatRequest.prompt_template.
+     * </pre>
+     *
+     * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder> 
+        getPromptTemplateFieldBuilder() {
+      if (promptTemplateBuilder_ == null) {
+        promptTemplateBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            modelgate.v1.PromptRef, modelgate.v1.PromptRef.Builder, modelgate.v1.PromptRefOrBuilder>(
+                getPromptTemplate(),
+                getParentForChildren(),
+                isClean());
+        promptTemplate_ = null;
+      }
+      return promptTemplateBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

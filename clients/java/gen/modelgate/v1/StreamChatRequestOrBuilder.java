@@ -370,4 +370,31 @@ java.lang.String defaultValue);
    * <code>.modelgate.v1.PromptCacheConfig prompt_cache = 12 [json_name = "promptCache"];</code>
    */
   modelgate.v1.PromptCacheConfigOrBuilder getPromptCacheOrBuilder();
+
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return Whether the promptTemplate field is set.
+   */
+  boolean hasPromptTemplate();
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   * @return The promptTemplate.
+   */
+  modelgate.v1.PromptRef getPromptTemplate();
+  /**
+   * <pre>
+   * Optional. See ChatRequest.prompt_template.
+   * </pre>
+   *
+   * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
+   */
+  modelgate.v1.PromptRefOrBuilder getPromptTemplateOrBuilder();
 }

@@ -12,6 +12,8 @@ import type { EmbedRequestSchema, EmbedResponseSchema } from "./embedding_pb.js"
 import { file_modelgate_v1_embedding } from "./embedding_pb.js";
 import type { DeleteModelRequestSchema, DeleteModelResponseSchema, GetModelRequestSchema, GetModelResponseSchema, ListModelsRequestSchema, ListModelsResponseSchema, ListRunningModelsRequestSchema, ListRunningModelsResponseSchema, LoadModelRequestSchema, LoadModelResponseSchema, PullModelRequestSchema, PullModelResponseSchema, UnloadModelRequestSchema, UnloadModelResponseSchema } from "./model_pb.js";
 import { file_modelgate_v1_model } from "./model_pb.js";
+import type { GetPromptRequestSchema, GetPromptResponseSchema, ListPromptsRequestSchema, ListPromptsResponseSchema } from "./prompt_pb.js";
+import { file_modelgate_v1_prompt } from "./prompt_pb.js";
 import type { CountTokensRequestSchema, CountTokensResponseSchema } from "./tokens_pb.js";
 import { file_modelgate_v1_tokens } from "./tokens_pb.js";
 
@@ -19,7 +21,7 @@ import { file_modelgate_v1_tokens } from "./tokens_pb.js";
  * Describes the file modelgate/v1/gateway.proto.
  */
 export const file_modelgate_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chptb2RlbGdhdGUvdjEvZ2F0ZXdheS5wcm90bxIMbW9kZWxnYXRlLnYxMqgICgxNb2RlbEdhdGV3YXkSPQoEQ2hhdBIZLm1vZGVsZ2F0ZS52MS5DaGF0UmVxdWVzdBoaLm1vZGVsZ2F0ZS52MS5DaGF0UmVzcG9uc2USUQoKU3RyZWFtQ2hhdBIfLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVxdWVzdBogLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEkAKBUVtYmVkEhoubW9kZWxnYXRlLnYxLkVtYmVkUmVxdWVzdBobLm1vZGVsZ2F0ZS52MS5FbWJlZFJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkkKCEdldE1vZGVsEh0ubW9kZWxnYXRlLnYxLkdldE1vZGVsUmVxdWVzdBoeLm1vZGVsZ2F0ZS52MS5HZXRNb2RlbFJlc3BvbnNlElIKC0NvdW50VG9rZW5zEiAubW9kZWxnYXRlLnYxLkNvdW50VG9rZW5zUmVxdWVzdBohLm1vZGVsZ2F0ZS52MS5Db3VudFRva2Vuc1Jlc3BvbnNlEk4KCVB1bGxNb2RlbBIeLm1vZGVsZ2F0ZS52MS5QdWxsTW9kZWxSZXF1ZXN0Gh8ubW9kZWxnYXRlLnYxLlB1bGxNb2RlbFJlc3BvbnNlMAESUgoLRGVsZXRlTW9kZWwSIC5tb2RlbGdhdGUudjEuRGVsZXRlTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkRlbGV0ZU1vZGVsUmVzcG9uc2USZAoRTGlzdFJ1bm5pbmdNb2RlbHMSJi5tb2RlbGdhdGUudjEuTGlzdFJ1bm5pbmdNb2RlbHNSZXF1ZXN0GicubW9kZWxnYXRlLnYxLkxpc3RSdW5uaW5nTW9kZWxzUmVzcG9uc2USTAoJTG9hZE1vZGVsEh4ubW9kZWxnYXRlLnYxLkxvYWRNb2RlbFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuTG9hZE1vZGVsUmVzcG9uc2USUgoLVW5sb2FkTW9kZWwSIC5tb2RlbGdhdGUudjEuVW5sb2FkTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLlVubG9hZE1vZGVsUmVzcG9uc2ViBnByb3RvMw", [file_modelgate_v1_chat, file_modelgate_v1_completion, file_modelgate_v1_embedding, file_modelgate_v1_model, file_modelgate_v1_tokens]);
+  fileDesc("Chptb2RlbGdhdGUvdjEvZ2F0ZXdheS5wcm90bxIMbW9kZWxnYXRlLnYxMsoJCgxNb2RlbEdhdGV3YXkSPQoEQ2hhdBIZLm1vZGVsZ2F0ZS52MS5DaGF0UmVxdWVzdBoaLm1vZGVsZ2F0ZS52MS5DaGF0UmVzcG9uc2USUQoKU3RyZWFtQ2hhdBIfLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVxdWVzdBogLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEkAKBUVtYmVkEhoubW9kZWxnYXRlLnYxLkVtYmVkUmVxdWVzdBobLm1vZGVsZ2F0ZS52MS5FbWJlZFJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkkKCEdldE1vZGVsEh0ubW9kZWxnYXRlLnYxLkdldE1vZGVsUmVxdWVzdBoeLm1vZGVsZ2F0ZS52MS5HZXRNb2RlbFJlc3BvbnNlElIKC0NvdW50VG9rZW5zEiAubW9kZWxnYXRlLnYxLkNvdW50VG9rZW5zUmVxdWVzdBohLm1vZGVsZ2F0ZS52MS5Db3VudFRva2Vuc1Jlc3BvbnNlEk4KCVB1bGxNb2RlbBIeLm1vZGVsZ2F0ZS52MS5QdWxsTW9kZWxSZXF1ZXN0Gh8ubW9kZWxnYXRlLnYxLlB1bGxNb2RlbFJlc3BvbnNlMAESUgoLRGVsZXRlTW9kZWwSIC5tb2RlbGdhdGUudjEuRGVsZXRlTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkRlbGV0ZU1vZGVsUmVzcG9uc2USZAoRTGlzdFJ1bm5pbmdNb2RlbHMSJi5tb2RlbGdhdGUudjEuTGlzdFJ1bm5pbmdNb2RlbHNSZXF1ZXN0GicubW9kZWxnYXRlLnYxLkxpc3RSdW5uaW5nTW9kZWxzUmVzcG9uc2USTAoJTG9hZE1vZGVsEh4ubW9kZWxnYXRlLnYxLkxvYWRNb2RlbFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuTG9hZE1vZGVsUmVzcG9uc2USUgoLVW5sb2FkTW9kZWwSIC5tb2RlbGdhdGUudjEuVW5sb2FkTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLlVubG9hZE1vZGVsUmVzcG9uc2USUgoLTGlzdFByb21wdHMSIC5tb2RlbGdhdGUudjEuTGlzdFByb21wdHNSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkxpc3RQcm9tcHRzUmVzcG9uc2USTAoJR2V0UHJvbXB0Eh4ubW9kZWxnYXRlLnYxLkdldFByb21wdFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuR2V0UHJvbXB0UmVzcG9uc2ViBnByb3RvMw", [file_modelgate_v1_chat, file_modelgate_v1_completion, file_modelgate_v1_embedding, file_modelgate_v1_model, file_modelgate_v1_prompt, file_modelgate_v1_tokens]);
 
 /**
  * One typed contract to every LLM provider.
@@ -184,6 +186,28 @@ export const ModelGateway: GenService<{
     methodKind: "unary";
     input: typeof UnloadModelRequestSchema;
     output: typeof UnloadModelResponseSchema;
+  },
+  /**
+   * Lists the catalog's prompt templates, every version, one page at a time.
+   * Codes: INVALID_ARGUMENT (bad page size or token).
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.ListPrompts
+   */
+  listPrompts: {
+    methodKind: "unary";
+    input: typeof ListPromptsRequestSchema;
+    output: typeof ListPromptsResponseSchema;
+  },
+  /**
+   * Returns one version of a prompt template (default the latest).
+   * Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.GetPrompt
+   */
+  getPrompt: {
+    methodKind: "unary";
+    input: typeof GetPromptRequestSchema;
+    output: typeof GetPromptResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_modelgate_v1_gateway, 0);

@@ -64,6 +64,12 @@ type ModelGatewayClient interface {
 	// Unloads a model from a local runtime's memory.
 	// Codes: INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE.
 	UnloadModel(ctx context.Context, in *UnloadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error)
+	// Lists the catalog's prompt templates, every version, one page at a time.
+	// Codes: INVALID_ARGUMENT (bad page size or token).
+	ListPrompts(ctx context.Context, in *ListPromptsRequest, opts ...grpc.CallOption) (*ListPromptsResponse, error)
+	// Returns one version of a prompt template (default the latest).
+	// Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+	GetPrompt(ctx context.Context, in *GetPromptRequest, opts ...grpc.CallOption) (*GetPromptResponse, error)
 }
 
 type modelGatewayClient struct {
@@ -260,6 +266,24 @@ func (c *modelGatewayClient) UnloadModel(ctx context.Context, in *UnloadModelReq
 	return out, nil
 }
 
+func (c *modelGatewayClient) ListPrompts(ctx context.Context, in *ListPromptsRequest, opts ...grpc.CallOption) (*ListPromptsResponse, error) {
+	out := new(ListPromptsResponse)
+	err := c.cc.Invoke(ctx, "/modelgate.v1.ModelGateway/ListPrompts", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelGatewayClient) GetPrompt(ctx context.Context, in *GetPromptRequest, opts ...grpc.CallOption) (*GetPromptResponse, error) {
+	out := new(GetPromptResponse)
+	err := c.cc.Invoke(ctx, "/modelgate.v1.ModelGateway/GetPrompt", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ModelGatewayServer is the server API for ModelGateway service.
 // All implementations must embed UnimplementedModelGatewayServer
 // for forward compatibility
@@ -311,6 +335,12 @@ type ModelGatewayServer interface {
 	// Unloads a model from a local runtime's memory.
 	// Codes: INVALID_ARGUMENT, NOT_FOUND, UNIMPLEMENTED, UNAVAILABLE.
 	UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error)
+	// Lists the catalog's prompt templates, every version, one page at a time.
+	// Codes: INVALID_ARGUMENT (bad page size or token).
+	ListPrompts(context.Context, *ListPromptsRequest) (*ListPromptsResponse, error)
+	// Returns one version of a prompt template (default the latest).
+	// Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+	GetPrompt(context.Context, *GetPromptRequest) (*GetPromptResponse, error)
 	mustEmbedUnimplementedModelGatewayServer()
 }
 
@@ -356,6 +386,12 @@ func (UnimplementedModelGatewayServer) LoadModel(context.Context, *LoadModelRequ
 }
 func (UnimplementedModelGatewayServer) UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UnloadModel not implemented")
+}
+func (UnimplementedModelGatewayServer) ListPrompts(context.Context, *ListPromptsRequest) (*ListPromptsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListPrompts not implemented")
+}
+func (UnimplementedModelGatewayServer) GetPrompt(context.Context, *GetPromptRequest) (*GetPromptResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetPrompt not implemented")
 }
 func (UnimplementedModelGatewayServer) mustEmbedUnimplementedModelGatewayServer() {}
 
@@ -613,6 +649,42 @@ func _ModelGateway_UnloadModel_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModelGateway_ListPrompts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPromptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelGatewayServer).ListPrompts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/modelgate.v1.ModelGateway/ListPrompts",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelGatewayServer).ListPrompts(ctx, req.(*ListPromptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelGateway_GetPrompt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPromptRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelGatewayServer).GetPrompt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/modelgate.v1.ModelGateway/GetPrompt",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelGatewayServer).GetPrompt(ctx, req.(*GetPromptRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _ModelGateway_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "modelgate.v1.ModelGateway",
 	HandlerType: (*ModelGatewayServer)(nil),
@@ -656,6 +728,14 @@ var _ModelGateway_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnloadModel",
 			Handler:    _ModelGateway_UnloadModel_Handler,
+		},
+		{
+			MethodName: "ListPrompts",
+			Handler:    _ModelGateway_ListPrompts_Handler,
+		},
+		{
+			MethodName: "GetPrompt",
+			Handler:    _ModelGateway_GetPrompt_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

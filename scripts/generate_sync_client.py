@@ -31,6 +31,7 @@ RENAMES = {
     "AsyncModelGate": "ModelGate",
     "AsyncParseStream": "ParseStream",
     "AsyncResponseStream": "ResponseStream",
+    "AsyncStreamView": "StreamView",
     "AsyncTextStream": "TextStream",
     "aclose": "close",
     "_async": "_sync",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from typing_extensions import Unpack
 
 from modelgate.client._async.generation import AsyncGenerationMethods
-from modelgate.client._async.streams import AsyncResponseStream
+from modelgate.client._async.streams import AsyncResponseStream, AsyncStreamView
 from modelgate.client._common import MetadataLike
 from modelgate.client.messages import MessagesLike
 from modelgate.client.options import ChatOptions
@@ -99,7 +98,7 @@ class AsyncParseMethods(AsyncGenerationMethods):
         return AsyncParseStream(events, output)
 
 
-class AsyncParseStream(Generic[T]):
+class AsyncParseStream(AsyncStreamView, Generic[T]):
     """A structured answer while it streams: `Partial[T]` items, then one `Parsed[T]`.
 
     A partial is yielded each time the JSON read so far changes; the last item is
@@ -134,22 +133,3 @@ class AsyncParseStream(Generic[T]):
                 self.result = self.output.parsed(event.end)
                 return self.result
         raise StopAsyncIteration
-
-    def cancel(self) -> bool:
-        """Cancel the call; iteration then stops."""
-        return self.events.cancel()
-
-    async def aclose(self) -> None:
-        """Cancel the call if it is still running."""
-        await self.events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -90,7 +90,36 @@ class AsyncResponseStream(Generic[T]):
                 self._call.cancel()
 
 
-class AsyncTextStream:
+class AsyncStreamView:
+    """A view over an `AsyncResponseStream` (`events`) that closes as the stream does:
+    `cancel`, `aclose` and `async with`, written once for every view."""
+
+    events: (
+        AsyncResponseStream[chat_pb2.StreamChatResponse]
+        | AsyncResponseStream[completion_pb2.StreamCompleteResponse]
+    )
+
+    def cancel(self) -> bool:
+        """Cancel the call; iteration then stops."""
+        return self.events.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel the call if it is still running."""
+        await self.events.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class AsyncTextStream(AsyncStreamView):
     """The text of a chat or completion stream, piece by piece.
 
     Only the answer's text by default. With `include_reasoning`, the model's
@@ -134,22 +163,3 @@ class AsyncTextStream:
         """The answer read so far (all of it after the loop) as an assistant message,
         every part unchanged: append it to the conversation to continue."""
         return self.transcript.message()
-
-    def cancel(self) -> bool:
-        """Cancel the call; iteration then stops."""
-        return self.events.cancel()
-
-    async def aclose(self) -> None:
-        """Cancel the call if it is still running."""
-        await self.events.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

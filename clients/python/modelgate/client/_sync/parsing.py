@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Generic, Self, TypeVar
 
 from typing_extensions import Unpack
 
 from modelgate.client._common import MetadataLike
 from modelgate.client._sync.generation import SyncGenerationMethods
-from modelgate.client._sync.streams import ResponseStream
+from modelgate.client._sync.streams import ResponseStream, StreamView
 from modelgate.client.messages import MessagesLike
 from modelgate.client.options import ChatOptions
 from modelgate.client.typed_output import OutputType, Parsed, Partial
@@ -101,7 +100,7 @@ class SyncParseMethods(SyncGenerationMethods):
         return ParseStream(events, output)
 
 
-class ParseStream(Generic[T]):
+class ParseStream(StreamView, Generic[T]):
     """A structured answer while it streams: `Partial[T]` items, then one `Parsed[T]`.
 
     A partial is yielded each time the JSON read so far changes; the last item is
@@ -136,22 +135,3 @@ class ParseStream(Generic[T]):
                 self.result = self.output.parsed(event.end)
                 return self.result
         raise StopIteration
-
-    def cancel(self) -> bool:
-        """Cancel the call; iteration then stops."""
-        return self.events.cancel()
-
-    def close(self) -> None:
-        """Cancel the call if it is still running."""
-        self.events.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -92,7 +92,36 @@ class ResponseStream(Generic[T]):
                 self._call.cancel()
 
 
-class TextStream:
+class StreamView:
+    """A view over an `ResponseStream` (`events`) that closes as the stream does:
+    `cancel`, `close` and `with`, written once for every view."""
+
+    events: (
+        ResponseStream[chat_pb2.StreamChatResponse]
+        | ResponseStream[completion_pb2.StreamCompleteResponse]
+    )
+
+    def cancel(self) -> bool:
+        """Cancel the call; iteration then stops."""
+        return self.events.cancel()
+
+    def close(self) -> None:
+        """Cancel the call if it is still running."""
+        self.events.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class TextStream(StreamView):
     """The text of a chat or completion stream, piece by piece.
 
     Only the answer's text by default. With `include_reasoning`, the model's
@@ -136,22 +165,3 @@ class TextStream:
         """The answer read so far (all of it after the loop) as an assistant message,
         every part unchanged: append it to the conversation to continue."""
         return self.transcript.message()
-
-    def cancel(self) -> bool:
-        """Cancel the call; iteration then stops."""
-        return self.events.cancel()
-
-    def close(self) -> None:
-        """Cancel the call if it is still running."""
-        self.events.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from modelgate.v1 import chat_pb2, completion_pb2, embedding_pb2
+
 PATTERNS: dict[str, str] = {
     "[email]": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
     "[api-key]": r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}\b",
@@ -44,14 +46,13 @@ class RedactionHook:
 
     async def before(self, request: Any) -> None:
         """Scrub request text: chat messages, a completion's prompt and suffix, embed inputs."""
-        if hasattr(request, "messages"):
+        if isinstance(request, chat_pb2.ChatRequest):
             for message in request.messages:
                 self._scrub_parts(message.parts)
-        if getattr(request, "prompt", ""):
+        elif isinstance(request, completion_pb2.CompleteRequest):
             request.prompt = self.redact(request.prompt)
-        if getattr(request, "suffix", ""):
             request.suffix = self.redact(request.suffix)
-        if hasattr(request, "inputs"):
+        elif isinstance(request, embedding_pb2.EmbedRequest):
             request.inputs[:] = [self.redact(text) for text in request.inputs]
 
     async def after(self, request: Any, response: Any) -> None:

@@ -24,7 +24,6 @@ from typing import Any
 
 from prometheus_client import Histogram
 
-from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
@@ -35,15 +34,10 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_metrics import GenAiMetrics
-from modelgate.telemetry.span_attributes import OPERATIONS, server_of
+from modelgate.telemetry.span_attributes import OPERATIONS, error_type, server_of
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
 StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
-
-
-def error_type(error: BaseException) -> str:
-    """`error.type` of a failed attempt, as its span spells it."""
-    return error.reason_name if isinstance(error, GatewayError) else type(error).__name__
 
 
 @dataclass(slots=True, frozen=True)

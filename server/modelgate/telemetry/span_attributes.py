@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 
+from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext, Target
 from modelgate.v1 import generation_pb2
 
@@ -127,3 +128,9 @@ def result_attributes(
         if conversation:
             attributes[gen_ai.GEN_AI_CONVERSATION_ID] = conversation
     return attributes
+
+
+def error_type(error: BaseException) -> str:
+    """`error.type` of a failed attempt (span and client metric alike): our ErrorInfo
+    reason, or the exception's class name for anything else."""
+    return error.reason_name if isinstance(error, GatewayError) else type(error).__name__

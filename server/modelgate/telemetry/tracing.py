@@ -48,8 +48,9 @@ from modelgate.providers.base import (
 )
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
-from modelgate.telemetry.span_attributes import request_attributes, result_attributes
+from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
 from modelgate.telemetry.span_redaction import RedactingExporter
+from modelgate.v1 import chat_pb2, completion_pb2
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
@@ -100,20 +101,17 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
 
 def _input_content(request: Any, max_chars: int) -> dict[str, str]:
     """The opt-in input content attributes of a chat or completion request."""
-    if hasattr(request, "messages"):
+    if isinstance(request, chat_pb2.ChatRequest):
         return input_attributes(request.messages, max_chars)
-    if hasattr(request, "prompt"):
+    if isinstance(request, completion_pb2.CompleteRequest):
         return {GEN_AI_INPUT_MESSAGES: prompt_messages(request.prompt, max_chars)}
     return {}  # embeddings: inputs are not messages
 
 
 def _record_error(span: Span, error: BaseException) -> None:
-    if isinstance(error, GatewayError):
-        span.set_attribute(ERROR_TYPE, error.reason_name)
-        span.set_status(Status(StatusCode.ERROR, error.reason_name))
-    else:
-        span.set_attribute(ERROR_TYPE, type(error).__name__)
-        span.set_status(Status(StatusCode.ERROR))
+    kind = error_type(error)
+    span.set_attribute(ERROR_TYPE, kind)
+    span.set_status(Status(StatusCode.ERROR, kind if isinstance(error, GatewayError) else None))
 
 
 class InstrumentedBackend:

@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _generated_dirs() -> list[str]:
-    python = re.search(r"^out=(\S+)$", (ROOT / "scripts/generate").read_text(), re.M)
+    python = re.search(r"^outs=\(([^)]+)\)$", (ROOT / "scripts/generate").read_text(), re.M)
     polyglot = re.findall(
         r"^\s+\[\w+\]=(\S+)$", (ROOT / "scripts/generate-polyglot").read_text(), re.M
     )
     assert python is not None and len(polyglot) == 3, "the generators' layout changed"
-    return [python.group(1), *polyglot]
+    return [*python.group(1).split(), *polyglot]
 
 
 def test_every_generated_file_is_marked_generated() -> None:

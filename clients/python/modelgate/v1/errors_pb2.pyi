@@ -88,6 +88,27 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
     sandbox refused what it reads); fix the template in the configuration.
     """
+    ERROR_REASON_BUDGET_EXHAUSTED: _ErrorReason.ValueType  # 27
+    """RESOURCE_EXHAUSTED: the caller key's spend (USD) or token budget for its period is
+    used up. QuotaFailure names the budget (`budget:<period>:usd|tokens`); RetryInfo says
+    when the period resets (absent for a total budget, which never resets).
+    """
+    ERROR_REASON_API_KEY_REVOKED: _ErrorReason.ValueType  # 28
+    """UNAUTHENTICATED: the caller's API key was revoked or has expired."""
+    ERROR_REASON_ADMIN_CREDENTIAL_INVALID: _ErrorReason.ValueType  # 29
+    """UNAUTHENTICATED or PERMISSION_DENIED: the admin API needs an admin credential;
+    caller keys are refused.
+    """
+    ERROR_REASON_KEY_NOT_FOUND: _ErrorReason.ValueType  # 30
+    """NOT_FOUND: the admin API has no key with this id."""
+    ERROR_REASON_KEY_READ_ONLY: _ErrorReason.ValueType  # 31
+    """FAILED_PRECONDITION: the key comes from the configuration file and is read-only
+    through the admin API; change it in the configuration.
+    """
+    ERROR_REASON_MEDIA_TOO_LARGE: _ErrorReason.ValueType  # 32
+    """OUT_OF_RANGE: a media upload or input is over the gateway's cap (bytes, audio
+    duration, text length); ErrorInfo metadata `limit` and `max` say which.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Reasons carried in `google.rpc.ErrorInfo.reason` of every error the gateway
@@ -161,5 +182,26 @@ not have (ListPrompts lists them). ErrorInfo metadata `prompt` and `version`.
 ERROR_REASON_PROMPT_RENDER_FAILED: ErrorReason.ValueType  # 26
 """FAILED_PRECONDITION: the operator's prompt template could not be rendered (the
 sandbox refused what it reads); fix the template in the configuration.
+"""
+ERROR_REASON_BUDGET_EXHAUSTED: ErrorReason.ValueType  # 27
+"""RESOURCE_EXHAUSTED: the caller key's spend (USD) or token budget for its period is
+used up. QuotaFailure names the budget (`budget:<period>:usd|tokens`); RetryInfo says
+when the period resets (absent for a total budget, which never resets).
+"""
+ERROR_REASON_API_KEY_REVOKED: ErrorReason.ValueType  # 28
+"""UNAUTHENTICATED: the caller's API key was revoked or has expired."""
+ERROR_REASON_ADMIN_CREDENTIAL_INVALID: ErrorReason.ValueType  # 29
+"""UNAUTHENTICATED or PERMISSION_DENIED: the admin API needs an admin credential;
+caller keys are refused.
+"""
+ERROR_REASON_KEY_NOT_FOUND: ErrorReason.ValueType  # 30
+"""NOT_FOUND: the admin API has no key with this id."""
+ERROR_REASON_KEY_READ_ONLY: ErrorReason.ValueType  # 31
+"""FAILED_PRECONDITION: the key comes from the configuration file and is read-only
+through the admin API; change it in the configuration.
+"""
+ERROR_REASON_MEDIA_TOO_LARGE: ErrorReason.ValueType  # 32
+"""OUT_OF_RANGE: a media upload or input is over the gateway's cap (bytes, audio
+duration, text length); ErrorInfo metadata `limit` and `max` say which.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

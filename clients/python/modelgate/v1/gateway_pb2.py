@@ -22,21 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from modelgate.v1 import audio_pb2 as modelgate_dot_v1_dot_audio__pb2
 from modelgate.v1 import chat_pb2 as modelgate_dot_v1_dot_chat__pb2
 from modelgate.v1 import completion_pb2 as modelgate_dot_v1_dot_completion__pb2
 from modelgate.v1 import embedding_pb2 as modelgate_dot_v1_dot_embedding__pb2
+from modelgate.v1 import image_pb2 as modelgate_dot_v1_dot_image__pb2
 from modelgate.v1 import model_pb2 as modelgate_dot_v1_dot_model__pb2
 from modelgate.v1 import prompt_pb2 as modelgate_dot_v1_dot_prompt__pb2
 from modelgate.v1 import tokens_pb2 as modelgate_dot_v1_dot_tokens__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amodelgate/v1/gateway.proto\x12\x0cmodelgate.v1\x1a\x17modelgate/v1/chat.proto\x1a\x1dmodelgate/v1/completion.proto\x1a\x1cmodelgate/v1/embedding.proto\x1a\x18modelgate/v1/model.proto\x1a\x19modelgate/v1/prompt.proto\x1a\x19modelgate/v1/tokens.proto2\xca\t\n\x0cModelGateway\x12=\n\x04\x43hat\x12\x19.modelgate.v1.ChatRequest\x1a\x1a.modelgate.v1.ChatResponse\x12Q\n\nStreamChat\x12\x1f.modelgate.v1.StreamChatRequest\x1a .modelgate.v1.StreamChatResponse0\x01\x12I\n\x08\x43omplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12@\n\x05\x45mbed\x12\x1a.modelgate.v1.EmbedRequest\x1a\x1b.modelgate.v1.EmbedResponse\x12O\n\nListModels\x12\x1f.modelgate.v1.ListModelsRequest\x1a .modelgate.v1.ListModelsResponse\x12I\n\x08GetModel\x12\x1d.modelgate.v1.GetModelRequest\x1a\x1e.modelgate.v1.GetModelResponse\x12R\n\x0b\x43ountTokens\x12 .modelgate.v1.CountTokensRequest\x1a!.modelgate.v1.CountTokensResponse\x12N\n\tPullModel\x12\x1e.modelgate.v1.PullModelRequest\x1a\x1f.modelgate.v1.PullModelResponse0\x01\x12R\n\x0b\x44\x65leteModel\x12 .modelgate.v1.DeleteModelRequest\x1a!.modelgate.v1.DeleteModelResponse\x12\x64\n\x11ListRunningModels\x12&.modelgate.v1.ListRunningModelsRequest\x1a\'.modelgate.v1.ListRunningModelsResponse\x12L\n\tLoadModel\x12\x1e.modelgate.v1.LoadModelRequest\x1a\x1f.modelgate.v1.LoadModelResponse\x12R\n\x0bUnloadModel\x12 .modelgate.v1.UnloadModelRequest\x1a!.modelgate.v1.UnloadModelResponse\x12R\n\x0bListPrompts\x12 .modelgate.v1.ListPromptsRequest\x1a!.modelgate.v1.ListPromptsResponse\x12L\n\tGetPrompt\x12\x1e.modelgate.v1.GetPromptRequest\x1a\x1f.modelgate.v1.GetPromptResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amodelgate/v1/gateway.proto\x12\x0cmodelgate.v1\x1a\x18modelgate/v1/audio.proto\x1a\x17modelgate/v1/chat.proto\x1a\x1dmodelgate/v1/completion.proto\x1a\x1cmodelgate/v1/embedding.proto\x1a\x18modelgate/v1/image.proto\x1a\x18modelgate/v1/model.proto\x1a\x19modelgate/v1/prompt.proto\x1a\x19modelgate/v1/tokens.proto2\xa4\x0c\n\x0cModelGateway\x12=\n\x04\x43hat\x12\x19.modelgate.v1.ChatRequest\x1a\x1a.modelgate.v1.ChatResponse\x12Q\n\nStreamChat\x12\x1f.modelgate.v1.StreamChatRequest\x1a .modelgate.v1.StreamChatResponse0\x01\x12I\n\x08\x43omplete\x12\x1d.modelgate.v1.CompleteRequest\x1a\x1e.modelgate.v1.CompleteResponse\x12]\n\x0eStreamComplete\x12#.modelgate.v1.StreamCompleteRequest\x1a$.modelgate.v1.StreamCompleteResponse0\x01\x12@\n\x05\x45mbed\x12\x1a.modelgate.v1.EmbedRequest\x1a\x1b.modelgate.v1.EmbedResponse\x12O\n\nListModels\x12\x1f.modelgate.v1.ListModelsRequest\x1a .modelgate.v1.ListModelsResponse\x12I\n\x08GetModel\x12\x1d.modelgate.v1.GetModelRequest\x1a\x1e.modelgate.v1.GetModelResponse\x12R\n\x0b\x43ountTokens\x12 .modelgate.v1.CountTokensRequest\x1a!.modelgate.v1.CountTokensResponse\x12N\n\tPullModel\x12\x1e.modelgate.v1.PullModelRequest\x1a\x1f.modelgate.v1.PullModelResponse0\x01\x12R\n\x0b\x44\x65leteModel\x12 .modelgate.v1.DeleteModelRequest\x1a!.modelgate.v1.DeleteModelResponse\x12\x64\n\x11ListRunningModels\x12&.modelgate.v1.ListRunningModelsRequest\x1a\'.modelgate.v1.ListRunningModelsResponse\x12L\n\tLoadModel\x12\x1e.modelgate.v1.LoadModelRequest\x1a\x1f.modelgate.v1.LoadModelResponse\x12R\n\x0bUnloadModel\x12 .modelgate.v1.UnloadModelRequest\x1a!.modelgate.v1.UnloadModelResponse\x12R\n\x0bListPrompts\x12 .modelgate.v1.ListPromptsRequest\x1a!.modelgate.v1.ListPromptsResponse\x12L\n\tGetPrompt\x12\x1e.modelgate.v1.GetPromptRequest\x1a\x1f.modelgate.v1.GetPromptResponse\x12Z\n\rGenerateImage\x12\".modelgate.v1.GenerateImageRequest\x1a#.modelgate.v1.GenerateImageResponse0\x01\x12Q\n\nTranscribe\x12\x1f.modelgate.v1.TranscribeRequest\x1a .modelgate.v1.TranscribeResponse(\x01\x12\x65\n\x10StreamTranscribe\x12%.modelgate.v1.StreamTranscribeRequest\x1a&.modelgate.v1.StreamTranscribeResponse(\x01\x30\x01\x12\x42\n\x05Speak\x12\x1a.modelgate.v1.SpeakRequest\x1a\x1b.modelgate.v1.SpeakResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modelgate.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODELGATEWAY']._serialized_start=211
-  _globals['_MODELGATEWAY']._serialized_end=1437
+  _globals['_MODELGATEWAY']._serialized_start=263
+  _globals['_MODELGATEWAY']._serialized_end=1835
 # @@protoc_insertion_point(module_scope)

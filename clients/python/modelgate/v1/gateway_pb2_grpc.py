@@ -3,9 +3,11 @@
 import grpc
 import warnings
 
+from modelgate.v1 import audio_pb2 as modelgate_dot_v1_dot_audio__pb2
 from modelgate.v1 import chat_pb2 as modelgate_dot_v1_dot_chat__pb2
 from modelgate.v1 import completion_pb2 as modelgate_dot_v1_dot_completion__pb2
 from modelgate.v1 import embedding_pb2 as modelgate_dot_v1_dot_embedding__pb2
+from modelgate.v1 import image_pb2 as modelgate_dot_v1_dot_image__pb2
 from modelgate.v1 import model_pb2 as modelgate_dot_v1_dot_model__pb2
 from modelgate.v1 import prompt_pb2 as modelgate_dot_v1_dot_prompt__pb2
 from modelgate.v1 import tokens_pb2 as modelgate_dot_v1_dot_tokens__pb2
@@ -121,6 +123,26 @@ class ModelGatewayStub:
                 '/modelgate.v1.ModelGateway/GetPrompt',
                 request_serializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.SerializeToString,
                 response_deserializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.FromString,
+                _registered_method=True)
+        self.GenerateImage = channel.unary_stream(
+                '/modelgate.v1.ModelGateway/GenerateImage',
+                request_serializer=modelgate_dot_v1_dot_image__pb2.GenerateImageRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_image__pb2.GenerateImageResponse.FromString,
+                _registered_method=True)
+        self.Transcribe = channel.stream_unary(
+                '/modelgate.v1.ModelGateway/Transcribe',
+                request_serializer=modelgate_dot_v1_dot_audio__pb2.TranscribeRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_audio__pb2.TranscribeResponse.FromString,
+                _registered_method=True)
+        self.StreamTranscribe = channel.stream_stream(
+                '/modelgate.v1.ModelGateway/StreamTranscribe',
+                request_serializer=modelgate_dot_v1_dot_audio__pb2.StreamTranscribeRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_audio__pb2.StreamTranscribeResponse.FromString,
+                _registered_method=True)
+        self.Speak = channel.unary_stream(
+                '/modelgate.v1.ModelGateway/Speak',
+                request_serializer=modelgate_dot_v1_dot_audio__pb2.SpeakRequest.SerializeToString,
+                response_deserializer=modelgate_dot_v1_dot_audio__pb2.SpeakResponse.FromString,
                 _registered_method=True)
 
 
@@ -263,6 +285,53 @@ class ModelGatewayServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GenerateImage(self, request, context):
+        """Generates images from a prompt, streamed back as image headers and chunks
+        of at most 1 MiB, then an end event with usage and cost.
+        Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+        option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+        FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+        once the first image byte was sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Transcribe(self, request_iterator, context):
+        """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+        audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+        does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+        longer than announced, audio the model cannot read), NOT_FOUND,
+        UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+        duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+        UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+        request is closed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamTranscribe(self, request_iterator, context):
+        """Transcribes an upload as Transcribe does, streaming the text as the model
+        produces it (models with `streaming`; others send one delta), then the
+        whole transcript. Codes: as Transcribe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Speak(self, request, context):
+        """Speaks text: the audio is streamed back in chunks as the upstream produces
+        it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+        0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+        (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+        FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+        an upstream failure ends the stream with its status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ModelGatewayServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -340,6 +409,26 @@ def add_ModelGatewayServicer_to_server(servicer, server):
                     servicer.GetPrompt,
                     request_deserializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.FromString,
                     response_serializer=modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.SerializeToString,
+            ),
+            'GenerateImage': grpc.unary_stream_rpc_method_handler(
+                    servicer.GenerateImage,
+                    request_deserializer=modelgate_dot_v1_dot_image__pb2.GenerateImageRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_image__pb2.GenerateImageResponse.SerializeToString,
+            ),
+            'Transcribe': grpc.stream_unary_rpc_method_handler(
+                    servicer.Transcribe,
+                    request_deserializer=modelgate_dot_v1_dot_audio__pb2.TranscribeRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_audio__pb2.TranscribeResponse.SerializeToString,
+            ),
+            'StreamTranscribe': grpc.stream_stream_rpc_method_handler(
+                    servicer.StreamTranscribe,
+                    request_deserializer=modelgate_dot_v1_dot_audio__pb2.StreamTranscribeRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_audio__pb2.StreamTranscribeResponse.SerializeToString,
+            ),
+            'Speak': grpc.unary_stream_rpc_method_handler(
+                    servicer.Speak,
+                    request_deserializer=modelgate_dot_v1_dot_audio__pb2.SpeakRequest.FromString,
+                    response_serializer=modelgate_dot_v1_dot_audio__pb2.SpeakResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -755,6 +844,114 @@ class ModelGateway:
             '/modelgate.v1.ModelGateway/GetPrompt',
             modelgate_dot_v1_dot_prompt__pb2.GetPromptRequest.SerializeToString,
             modelgate_dot_v1_dot_prompt__pb2.GetPromptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GenerateImage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modelgate.v1.ModelGateway/GenerateImage',
+            modelgate_dot_v1_dot_image__pb2.GenerateImageRequest.SerializeToString,
+            modelgate_dot_v1_dot_image__pb2.GenerateImageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Transcribe(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/modelgate.v1.ModelGateway/Transcribe',
+            modelgate_dot_v1_dot_audio__pb2.TranscribeRequest.SerializeToString,
+            modelgate_dot_v1_dot_audio__pb2.TranscribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamTranscribe(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/modelgate.v1.ModelGateway/StreamTranscribe',
+            modelgate_dot_v1_dot_audio__pb2.StreamTranscribeRequest.SerializeToString,
+            modelgate_dot_v1_dot_audio__pb2.StreamTranscribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Speak(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modelgate.v1.ModelGateway/Speak',
+            modelgate_dot_v1_dot_audio__pb2.SpeakRequest.SerializeToString,
+            modelgate_dot_v1_dot_audio__pb2.SpeakResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,9 +5,11 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from modelgate.v1 import audio_pb2 as _audio_pb2
 from modelgate.v1 import chat_pb2 as _chat_pb2
 from modelgate.v1 import completion_pb2 as _completion_pb2
 from modelgate.v1 import embedding_pb2 as _embedding_pb2
+from modelgate.v1 import image_pb2 as _image_pb2
 from modelgate.v1 import model_pb2 as _model_pb2
 from modelgate.v1 import prompt_pb2 as _prompt_pb2
 from modelgate.v1 import tokens_pb2 as _tokens_pb2
@@ -113,6 +115,37 @@ class ModelGatewayStub:
     """Returns one version of a prompt template (default the latest).
     Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
     """
+    GenerateImage: _grpc.UnaryStreamMultiCallable[_image_pb2.GenerateImageRequest, _image_pb2.GenerateImageResponse]
+    """Generates images from a prompt, streamed back as image headers and chunks
+    of at most 1 MiB, then an end event with usage and cost.
+    Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+    option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+    FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+    once the first image byte was sent.
+    """
+    Transcribe: _grpc.StreamUnaryMultiCallable[_audio_pb2.TranscribeRequest, _audio_pb2.TranscribeResponse]
+    """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+    audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+    does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+    longer than announced, audio the model cannot read), NOT_FOUND,
+    UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+    duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+    UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+    request is closed).
+    """
+    StreamTranscribe: _grpc.StreamStreamMultiCallable[_audio_pb2.StreamTranscribeRequest, _audio_pb2.StreamTranscribeResponse]
+    """Transcribes an upload as Transcribe does, streaming the text as the model
+    produces it (models with `streaming`; others send one delta), then the
+    whole transcript. Codes: as Transcribe.
+    """
+    Speak: _grpc.UnaryStreamMultiCallable[_audio_pb2.SpeakRequest, _audio_pb2.SpeakResponse]
+    """Speaks text: the audio is streamed back in chunks as the upstream produces
+    it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+    0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+    (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+    FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+    an upstream failure ends the stream with its status.
+    """
 
 @_typing.type_check_only
 class ModelGatewayAsyncStub(ModelGatewayStub):
@@ -193,6 +226,37 @@ class ModelGatewayAsyncStub(ModelGatewayStub):
     GetPrompt: _aio.UnaryUnaryMultiCallable[_prompt_pb2.GetPromptRequest, _prompt_pb2.GetPromptResponse]  # type: ignore[assignment]
     """Returns one version of a prompt template (default the latest).
     Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+    """
+    GenerateImage: _aio.UnaryStreamMultiCallable[_image_pb2.GenerateImageRequest, _image_pb2.GenerateImageResponse]  # type: ignore[assignment]
+    """Generates images from a prompt, streamed back as image headers and chunks
+    of at most 1 MiB, then an end event with usage and cost.
+    Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+    option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+    FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+    once the first image byte was sent.
+    """
+    Transcribe: _aio.StreamUnaryMultiCallable[_audio_pb2.TranscribeRequest, _audio_pb2.TranscribeResponse]  # type: ignore[assignment]
+    """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+    audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+    does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+    longer than announced, audio the model cannot read), NOT_FOUND,
+    UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+    duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+    UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+    request is closed).
+    """
+    StreamTranscribe: _aio.StreamStreamMultiCallable[_audio_pb2.StreamTranscribeRequest, _audio_pb2.StreamTranscribeResponse]  # type: ignore[assignment]
+    """Transcribes an upload as Transcribe does, streaming the text as the model
+    produces it (models with `streaming`; others send one delta), then the
+    whole transcript. Codes: as Transcribe.
+    """
+    Speak: _aio.UnaryStreamMultiCallable[_audio_pb2.SpeakRequest, _audio_pb2.SpeakResponse]  # type: ignore[assignment]
+    """Speaks text: the audio is streamed back in chunks as the upstream produces
+    it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+    0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+    (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+    FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+    an upstream failure ends the stream with its status.
     """
 
 class ModelGatewayServicer(metaclass=_abc_1.ABCMeta):
@@ -361,6 +425,61 @@ class ModelGatewayServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_prompt_pb2.GetPromptResponse, _abc.Awaitable[_prompt_pb2.GetPromptResponse]]:
         """Returns one version of a prompt template (default the latest).
         Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
+        """
+
+    @_abc_1.abstractmethod
+    def GenerateImage(
+        self,
+        request: _image_pb2.GenerateImageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_image_pb2.GenerateImageResponse], _abc.AsyncIterator[_image_pb2.GenerateImageResponse]]:
+        """Generates images from a prompt, streamed back as image headers and chunks
+        of at most 1 MiB, then an end event with usage and cost.
+        Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+        option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+        FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+        once the first image byte was sent.
+        """
+
+    @_abc_1.abstractmethod
+    def Transcribe(
+        self,
+        request_iterator: _MaybeAsyncIterator[_audio_pb2.TranscribeRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_audio_pb2.TranscribeResponse, _abc.Awaitable[_audio_pb2.TranscribeResponse]]:
+        """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+        audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+        does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+        longer than announced, audio the model cannot read), NOT_FOUND,
+        UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+        duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+        UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+        request is closed).
+        """
+
+    @_abc_1.abstractmethod
+    def StreamTranscribe(
+        self,
+        request_iterator: _MaybeAsyncIterator[_audio_pb2.StreamTranscribeRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_audio_pb2.StreamTranscribeResponse], _abc.AsyncIterator[_audio_pb2.StreamTranscribeResponse]]:
+        """Transcribes an upload as Transcribe does, streaming the text as the model
+        produces it (models with `streaming`; others send one delta), then the
+        whole transcript. Codes: as Transcribe.
+        """
+
+    @_abc_1.abstractmethod
+    def Speak(
+        self,
+        request: _audio_pb2.SpeakRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_audio_pb2.SpeakResponse], _abc.AsyncIterator[_audio_pb2.SpeakResponse]]:
+        """Speaks text: the audio is streamed back in chunks as the upstream produces
+        it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+        0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+        (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+        FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+        an upstream failure ends the stream with its status.
         """
 
 def add_ModelGatewayServicer_to_server(servicer: ModelGatewayServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -462,6 +462,7 @@ class Cost(_message.Message):
     CACHE_READ_USD_FIELD_NUMBER: _builtins.int
     CACHE_WRITE_USD_FIELD_NUMBER: _builtins.int
     REASONING_USD_FIELD_NUMBER: _builtins.int
+    MEDIA_USD_FIELD_NUMBER: _builtins.int
     input_usd: _builtins.float
     """Output only. Cost of the input tokens, in US dollars."""
     output_usd: _builtins.float
@@ -474,6 +475,10 @@ class Cost(_message.Message):
     """Output only. The part of `input_usd` spent on prompt-cache writes."""
     reasoning_usd: _builtins.float
     """Output only. The part of `output_usd` spent on reasoning tokens."""
+    media_usd: _builtins.float
+    """Output only. The part of `total_usd` billed per image, audio minute or
+    character rather than per token (then in neither input_usd nor output_usd).
+    """
     def __init__(
         self,
         *,
@@ -483,10 +488,11 @@ class Cost(_message.Message):
         cache_read_usd: _builtins.float = ...,
         cache_write_usd: _builtins.float = ...,
         reasoning_usd: _builtins.float = ...,
+        media_usd: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_usd", b"cache_read_usd", "cache_write_usd", b"cache_write_usd", "input_usd", b"input_usd", "output_usd", b"output_usd", "reasoning_usd", b"reasoning_usd", "total_usd", b"total_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_read_usd", b"cache_read_usd", "cache_write_usd", b"cache_write_usd", "input_usd", b"input_usd", "media_usd", b"media_usd", "output_usd", b"output_usd", "reasoning_usd", b"reasoning_usd", "total_usd", b"total_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

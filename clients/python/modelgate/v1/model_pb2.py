@@ -27,57 +27,59 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from modelgate.v1 import errors_pb2 as modelgate_dot_v1_dot_errors__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18modelgate/v1/model.proto\x12\x0cmodelgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19modelgate/v1/errors.proto\"\x92\x02\n\x0c\x43\x61pabilities\x12\x12\n\x04\x63hat\x18\x01 \x01(\x08R\x04\x63hat\x12\x1e\n\ncompletion\x18\x02 \x01(\x08R\ncompletion\x12\x1c\n\tembedding\x18\x03 \x01(\x08R\tembedding\x12\x1c\n\tstreaming\x18\x04 \x01(\x08R\tstreaming\x12\x14\n\x05tools\x18\x05 \x01(\x08R\x05tools\x12\x16\n\x06vision\x18\x06 \x01(\x08R\x06vision\x12\x1f\n\x0bjson_schema\x18\x07 \x01(\x08R\njsonSchema\x12\x1c\n\treasoning\x18\x08 \x01(\x08R\treasoning\x12%\n\x0eprompt_caching\x18\t \x01(\x08R\rpromptCaching\"\xaa\x02\n\x07Pricing\x12\x31\n\x15input_per_million_usd\x18\x01 \x01(\x01R\x12inputPerMillionUsd\x12\x33\n\x16output_per_million_usd\x18\x02 \x01(\x01R\x13outputPerMillionUsd\x12>\n\x1c\x63\x61\x63hed_input_per_million_usd\x18\x03 \x01(\x01R\x18\x63\x61\x63hedInputPerMillionUsd\x12<\n\x1b\x63\x61\x63he_write_per_million_usd\x18\x04 \x01(\x01R\x17\x63\x61\x63heWritePerMillionUsd\x12\x39\n\x19reasoning_per_million_usd\x18\x05 \x01(\x01R\x16reasoningPerMillionUsd\"\x85\x01\n\x0c\x41vailability\x12\x1c\n\tavailable\x18\x01 \x01(\x08R\tavailable\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\x12?\n\rbreaker_state\x18\x03 \x01(\x0e\x32\x1a.modelgate.v1.BreakerStateR\x0c\x62reakerState\"\xef\x05\n\x10\x44\x65ploymentHealth\x12\x31\n\x06window\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x06window\x12\x1a\n\x08requests\x18\x02 \x01(\x05R\x08requests\x12\x16\n\x06\x65rrors\x18\x03 \x01(\x05R\x06\x65rrors\x12\x1d\n\nerror_rate\x18\x04 \x01(\x01R\terrorRate\x12\'\n\x0flatency_samples\x18\x05 \x01(\x05R\x0elatencySamples\x12:\n\x0blatency_p50\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\nlatencyP50\x12:\n\x0blatency_p95\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\nlatencyP95\x12<\n\x1btime_to_first_token_samples\x18\x08 \x01(\x05R\x17timeToFirstTokenSamples\x12O\n\x17time_to_first_token_p50\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationR\x13timeToFirstTokenP50\x12O\n\x17time_to_first_token_p95\x18\n \x01(\x0b\x32\x19.google.protobuf.DurationR\x13timeToFirstTokenP95\x12\x1b\n\tin_flight\x18\x0b \x01(\x05R\x08inFlight\x12\x45\n\x11last_error_reason\x18\x0c \x01(\x0e\x32\x19.modelgate.v1.ErrorReasonR\x0flastErrorReason\x12,\n\x12last_error_message\x18\r \x01(\tR\x10lastErrorMessage\x12\x42\n\x0flast_error_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rlastErrorTime\"\xe2\x02\n\x0cModelDetails\x12\x16\n\x06\x66\x61mily\x18\x01 \x01(\tR\x06\x66\x61mily\x12%\n\x0eparameter_size\x18\x02 \x01(\tR\rparameterSize\x12-\n\x12quantization_level\x18\x03 \x01(\tR\x11quantizationLevel\x12\x16\n\x06\x66ormat\x18\x04 \x01(\tR\x06\x66ormat\x12\x16\n\x06\x64igest\x18\x05 \x01(\tR\x06\x64igest\x12\x1d\n\nsize_bytes\x18\x06 \x01(\x03R\tsizeBytes\x12?\n\rmodified_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0cmodifiedTime\x12\x18\n\x07license\x18\x08 \x01(\tR\x07license\x12\x1e\n\nparameters\x18\t \x01(\tR\nparameters\x12\x1a\n\x08template\x18\n \x01(\tR\x08template\"\xfe\x04\n\x05Model\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05label\x18\x02 \x01(\tR\x05label\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x1a\n\x08\x65ndpoint\x18\x05 \x01(\tR\x08\x65ndpoint\x12>\n\x0c\x63\x61pabilities\x18\x06 \x01(\x0b\x32\x1a.modelgate.v1.CapabilitiesR\x0c\x63\x61pabilities\x12%\n\x0e\x63ontext_window\x18\x07 \x01(\x05R\rcontextWindow\x12*\n\x11max_output_tokens\x18\x08 \x01(\x05R\x0fmaxOutputTokens\x12/\n\x13\x65mbedding_dimension\x18\t \x01(\x05R\x12\x65mbeddingDimension\x12/\n\x07pricing\x18\n \x01(\x0b\x32\x15.modelgate.v1.PricingR\x07pricing\x12>\n\x0c\x61vailability\x18\x0b \x01(\x0b\x32\x1a.modelgate.v1.AvailabilityR\x0c\x61vailability\x12\x18\n\x07\x61liases\x18\x0c \x03(\tR\x07\x61liases\x12\x34\n\x07\x64\x65tails\x18\r \x01(\x0b\x32\x1a.modelgate.v1.ModelDetailsR\x07\x64\x65tails\x12 \n\x0b\x64\x65ployments\x18\x0e \x03(\tR\x0b\x64\x65ployments\x12\x1e\n\ndiscovered\x18\x0f \x01(\x08R\ndiscovered\x12\x36\n\x06health\x18\x10 \x01(\x0b\x32\x1e.modelgate.v1.DeploymentHealthR\x06health\"\xe6\x01\n\x11ListModelsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x38\n\ncapability\x18\x05 \x01(\x0e\x32\x18.modelgate.v1.CapabilityR\ncapability\x12%\n\x0e\x61vailable_only\x18\x06 \x01(\x08R\ravailableOnly\"\x88\x01\n\x12ListModelsResponse\x12+\n\x06models\x18\x01 \x03(\x0b\x32\x13.modelgate.v1.ModelR\x06models\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"!\n\x0fGetModelRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"=\n\x10GetModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x13.modelgate.v1.ModelR\x05model\"\xe8\x01\n\x0cRunningModel\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n\nsize_bytes\x18\x03 \x01(\x03R\tsizeBytes\x12&\n\x0fsize_vram_bytes\x18\x04 \x01(\x03R\rsizeVramBytes\x12;\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x16\n\x06\x64igest\x18\x06 \x01(\tR\x06\x64igest\x12\x18\n\x07runtime\x18\x07 \x01(\tR\x07runtime\"\\\n\x10PullModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n\x08insecure\x18\x03 \x01(\x08R\x08insecure\"\x8d\x01\n\x11PullModelResponse\x12\x16\n\x06status\x18\x01 \x01(\tR\x06status\x12\x16\n\x06\x64igest\x18\x02 \x01(\tR\x06\x64igest\x12\'\n\x0f\x63ompleted_bytes\x18\x03 \x01(\x03R\x0e\x63ompletedBytes\x12\x1f\n\x0btotal_bytes\x18\x04 \x01(\x03R\ntotalBytes\"B\n\x12\x44\x65leteModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"\x15\n\x13\x44\x65leteModelResponse\"4\n\x18ListRunningModelsRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\"O\n\x19ListRunningModelsResponse\x12\x32\n\x06models\x18\x01 \x03(\x0b\x32\x1a.modelgate.v1.RunningModelR\x06models\"z\n\x10LoadModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x38\n\nkeep_alive\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\tkeepAlive\"\x13\n\x11LoadModelResponse\"B\n\x12UnloadModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"\x15\n\x13UnloadModelResponse*\x8e\x02\n\nCapability\x12\x1a\n\x16\x43\x41PABILITY_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43\x41PABILITY_CHAT\x10\x01\x12\x19\n\x15\x43\x41PABILITY_COMPLETION\x10\x02\x12\x18\n\x14\x43\x41PABILITY_EMBEDDING\x10\x03\x12\x18\n\x14\x43\x41PABILITY_STREAMING\x10\x04\x12\x14\n\x10\x43\x41PABILITY_TOOLS\x10\x05\x12\x15\n\x11\x43\x41PABILITY_VISION\x10\x06\x12\x1a\n\x16\x43\x41PABILITY_JSON_SCHEMA\x10\x07\x12\x18\n\x14\x43\x41PABILITY_REASONING\x10\x08\x12\x1d\n\x19\x43\x41PABILITY_PROMPT_CACHING\x10\t*|\n\x0c\x42reakerState\x12\x1d\n\x19\x42REAKER_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x42REAKER_STATE_CLOSED\x10\x01\x12\x16\n\x12\x42REAKER_STATE_OPEN\x10\x02\x12\x1b\n\x17\x42REAKER_STATE_HALF_OPEN\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18modelgate/v1/model.proto\x12\x0cmodelgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19modelgate/v1/errors.proto\"\xfb\x02\n\x0c\x43\x61pabilities\x12\x12\n\x04\x63hat\x18\x01 \x01(\x08R\x04\x63hat\x12\x1e\n\ncompletion\x18\x02 \x01(\x08R\ncompletion\x12\x1c\n\tembedding\x18\x03 \x01(\x08R\tembedding\x12\x1c\n\tstreaming\x18\x04 \x01(\x08R\tstreaming\x12\x14\n\x05tools\x18\x05 \x01(\x08R\x05tools\x12\x16\n\x06vision\x18\x06 \x01(\x08R\x06vision\x12\x1f\n\x0bjson_schema\x18\x07 \x01(\x08R\njsonSchema\x12\x1c\n\treasoning\x18\x08 \x01(\x08R\treasoning\x12%\n\x0eprompt_caching\x18\t \x01(\x08R\rpromptCaching\x12)\n\x10image_generation\x18\n \x01(\x08R\x0fimageGeneration\x12$\n\rtranscription\x18\x0b \x01(\x08R\rtranscription\x12\x16\n\x06speech\x18\x0c \x01(\x08R\x06speech\"\xf2\x03\n\x07Pricing\x12\x31\n\x15input_per_million_usd\x18\x01 \x01(\x01R\x12inputPerMillionUsd\x12\x33\n\x16output_per_million_usd\x18\x02 \x01(\x01R\x13outputPerMillionUsd\x12>\n\x1c\x63\x61\x63hed_input_per_million_usd\x18\x03 \x01(\x01R\x18\x63\x61\x63hedInputPerMillionUsd\x12<\n\x1b\x63\x61\x63he_write_per_million_usd\x18\x04 \x01(\x01R\x17\x63\x61\x63heWritePerMillionUsd\x12\x39\n\x19reasoning_per_million_usd\x18\x05 \x01(\x01R\x16reasoningPerMillionUsd\x12;\n\x0cimage_prices\x18\x06 \x03(\x0b\x32\x18.modelgate.v1.ImagePriceR\x0bimagePrices\x12?\n\x1ctranscription_per_minute_usd\x18\x07 \x01(\x01R\x19transcriptionPerMinuteUsd\x12H\n!speech_per_million_characters_usd\x18\x08 \x01(\x01R\x1dspeechPerMillionCharactersUsd\"^\n\nImagePrice\x12\x12\n\x04size\x18\x01 \x01(\tR\x04size\x12\x18\n\x07quality\x18\x02 \x01(\tR\x07quality\x12\"\n\rper_image_usd\x18\x03 \x01(\x01R\x0bperImageUsd\"\x85\x01\n\x0c\x41vailability\x12\x1c\n\tavailable\x18\x01 \x01(\x08R\tavailable\x12\x16\n\x06reason\x18\x02 \x01(\tR\x06reason\x12?\n\rbreaker_state\x18\x03 \x01(\x0e\x32\x1a.modelgate.v1.BreakerStateR\x0c\x62reakerState\"\xef\x05\n\x10\x44\x65ploymentHealth\x12\x31\n\x06window\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationR\x06window\x12\x1a\n\x08requests\x18\x02 \x01(\x05R\x08requests\x12\x16\n\x06\x65rrors\x18\x03 \x01(\x05R\x06\x65rrors\x12\x1d\n\nerror_rate\x18\x04 \x01(\x01R\terrorRate\x12\'\n\x0flatency_samples\x18\x05 \x01(\x05R\x0elatencySamples\x12:\n\x0blatency_p50\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\nlatencyP50\x12:\n\x0blatency_p95\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\nlatencyP95\x12<\n\x1btime_to_first_token_samples\x18\x08 \x01(\x05R\x17timeToFirstTokenSamples\x12O\n\x17time_to_first_token_p50\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationR\x13timeToFirstTokenP50\x12O\n\x17time_to_first_token_p95\x18\n \x01(\x0b\x32\x19.google.protobuf.DurationR\x13timeToFirstTokenP95\x12\x1b\n\tin_flight\x18\x0b \x01(\x05R\x08inFlight\x12\x45\n\x11last_error_reason\x18\x0c \x01(\x0e\x32\x19.modelgate.v1.ErrorReasonR\x0flastErrorReason\x12,\n\x12last_error_message\x18\r \x01(\tR\x10lastErrorMessage\x12\x42\n\x0flast_error_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rlastErrorTime\"\xe2\x02\n\x0cModelDetails\x12\x16\n\x06\x66\x61mily\x18\x01 \x01(\tR\x06\x66\x61mily\x12%\n\x0eparameter_size\x18\x02 \x01(\tR\rparameterSize\x12-\n\x12quantization_level\x18\x03 \x01(\tR\x11quantizationLevel\x12\x16\n\x06\x66ormat\x18\x04 \x01(\tR\x06\x66ormat\x12\x16\n\x06\x64igest\x18\x05 \x01(\tR\x06\x64igest\x12\x1d\n\nsize_bytes\x18\x06 \x01(\x03R\tsizeBytes\x12?\n\rmodified_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0cmodifiedTime\x12\x18\n\x07license\x18\x08 \x01(\tR\x07license\x12\x1e\n\nparameters\x18\t \x01(\tR\nparameters\x12\x1a\n\x08template\x18\n \x01(\tR\x08template\"\xfe\x04\n\x05Model\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n\x05label\x18\x02 \x01(\tR\x05label\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x1a\n\x08\x65ndpoint\x18\x05 \x01(\tR\x08\x65ndpoint\x12>\n\x0c\x63\x61pabilities\x18\x06 \x01(\x0b\x32\x1a.modelgate.v1.CapabilitiesR\x0c\x63\x61pabilities\x12%\n\x0e\x63ontext_window\x18\x07 \x01(\x05R\rcontextWindow\x12*\n\x11max_output_tokens\x18\x08 \x01(\x05R\x0fmaxOutputTokens\x12/\n\x13\x65mbedding_dimension\x18\t \x01(\x05R\x12\x65mbeddingDimension\x12/\n\x07pricing\x18\n \x01(\x0b\x32\x15.modelgate.v1.PricingR\x07pricing\x12>\n\x0c\x61vailability\x18\x0b \x01(\x0b\x32\x1a.modelgate.v1.AvailabilityR\x0c\x61vailability\x12\x18\n\x07\x61liases\x18\x0c \x03(\tR\x07\x61liases\x12\x34\n\x07\x64\x65tails\x18\r \x01(\x0b\x32\x1a.modelgate.v1.ModelDetailsR\x07\x64\x65tails\x12 \n\x0b\x64\x65ployments\x18\x0e \x03(\tR\x0b\x64\x65ployments\x12\x1e\n\ndiscovered\x18\x0f \x01(\x08R\ndiscovered\x12\x36\n\x06health\x18\x10 \x01(\x0b\x32\x1e.modelgate.v1.DeploymentHealthR\x06health\"\xe6\x01\n\x11ListModelsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1a\n\x08provider\x18\x03 \x01(\tR\x08provider\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x38\n\ncapability\x18\x05 \x01(\x0e\x32\x18.modelgate.v1.CapabilityR\ncapability\x12%\n\x0e\x61vailable_only\x18\x06 \x01(\x08R\ravailableOnly\"\x88\x01\n\x12ListModelsResponse\x12+\n\x06models\x18\x01 \x03(\x0b\x32\x13.modelgate.v1.ModelR\x06models\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"!\n\x0fGetModelRequest\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"=\n\x10GetModelResponse\x12)\n\x05model\x18\x01 \x01(\x0b\x32\x13.modelgate.v1.ModelR\x05model\"\xe8\x01\n\x0cRunningModel\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n\nsize_bytes\x18\x03 \x01(\x03R\tsizeBytes\x12&\n\x0fsize_vram_bytes\x18\x04 \x01(\x03R\rsizeVramBytes\x12;\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\x12\x16\n\x06\x64igest\x18\x06 \x01(\tR\x06\x64igest\x12\x18\n\x07runtime\x18\x07 \x01(\tR\x07runtime\"\\\n\x10PullModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n\x08insecure\x18\x03 \x01(\x08R\x08insecure\"\x8d\x01\n\x11PullModelResponse\x12\x16\n\x06status\x18\x01 \x01(\tR\x06status\x12\x16\n\x06\x64igest\x18\x02 \x01(\tR\x06\x64igest\x12\'\n\x0f\x63ompleted_bytes\x18\x03 \x01(\x03R\x0e\x63ompletedBytes\x12\x1f\n\x0btotal_bytes\x18\x04 \x01(\x03R\ntotalBytes\"B\n\x12\x44\x65leteModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"\x15\n\x13\x44\x65leteModelResponse\"4\n\x18ListRunningModelsRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\"O\n\x19ListRunningModelsResponse\x12\x32\n\x06models\x18\x01 \x03(\x0b\x32\x1a.modelgate.v1.RunningModelR\x06models\"z\n\x10LoadModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x38\n\nkeep_alive\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\tkeepAlive\"\x13\n\x11LoadModelResponse\"B\n\x12UnloadModelRequest\x12\x18\n\x07runtime\x18\x01 \x01(\tR\x07runtime\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"\x15\n\x13UnloadModelResponse*\xe4\x02\n\nCapability\x12\x1a\n\x16\x43\x41PABILITY_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43\x41PABILITY_CHAT\x10\x01\x12\x19\n\x15\x43\x41PABILITY_COMPLETION\x10\x02\x12\x18\n\x14\x43\x41PABILITY_EMBEDDING\x10\x03\x12\x18\n\x14\x43\x41PABILITY_STREAMING\x10\x04\x12\x14\n\x10\x43\x41PABILITY_TOOLS\x10\x05\x12\x15\n\x11\x43\x41PABILITY_VISION\x10\x06\x12\x1a\n\x16\x43\x41PABILITY_JSON_SCHEMA\x10\x07\x12\x18\n\x14\x43\x41PABILITY_REASONING\x10\x08\x12\x1d\n\x19\x43\x41PABILITY_PROMPT_CACHING\x10\t\x12\x1f\n\x1b\x43\x41PABILITY_IMAGE_GENERATION\x10\n\x12\x1c\n\x18\x43\x41PABILITY_TRANSCRIPTION\x10\x0b\x12\x15\n\x11\x43\x41PABILITY_SPEECH\x10\x0c*|\n\x0c\x42reakerState\x12\x1d\n\x19\x42REAKER_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x42REAKER_STATE_CLOSED\x10\x01\x12\x16\n\x12\x42REAKER_STATE_OPEN\x10\x02\x12\x1b\n\x17\x42REAKER_STATE_HALF_OPEN\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modelgate.v1.model_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CAPABILITY']._serialized_start=4006
-  _globals['_CAPABILITY']._serialized_end=4276
-  _globals['_BREAKERSTATE']._serialized_start=4278
-  _globals['_BREAKERSTATE']._serialized_end=4402
+  _globals['_CAPABILITY']._serialized_start=4407
+  _globals['_CAPABILITY']._serialized_end=4763
+  _globals['_BREAKERSTATE']._serialized_start=4765
+  _globals['_BREAKERSTATE']._serialized_end=4889
   _globals['_CAPABILITIES']._serialized_start=135
-  _globals['_CAPABILITIES']._serialized_end=409
-  _globals['_PRICING']._serialized_start=412
-  _globals['_PRICING']._serialized_end=710
-  _globals['_AVAILABILITY']._serialized_start=713
-  _globals['_AVAILABILITY']._serialized_end=846
-  _globals['_DEPLOYMENTHEALTH']._serialized_start=849
-  _globals['_DEPLOYMENTHEALTH']._serialized_end=1600
-  _globals['_MODELDETAILS']._serialized_start=1603
-  _globals['_MODELDETAILS']._serialized_end=1957
-  _globals['_MODEL']._serialized_start=1960
-  _globals['_MODEL']._serialized_end=2598
-  _globals['_LISTMODELSREQUEST']._serialized_start=2601
-  _globals['_LISTMODELSREQUEST']._serialized_end=2831
-  _globals['_LISTMODELSRESPONSE']._serialized_start=2834
-  _globals['_LISTMODELSRESPONSE']._serialized_end=2970
-  _globals['_GETMODELREQUEST']._serialized_start=2972
-  _globals['_GETMODELREQUEST']._serialized_end=3005
-  _globals['_GETMODELRESPONSE']._serialized_start=3007
-  _globals['_GETMODELRESPONSE']._serialized_end=3068
-  _globals['_RUNNINGMODEL']._serialized_start=3071
-  _globals['_RUNNINGMODEL']._serialized_end=3303
-  _globals['_PULLMODELREQUEST']._serialized_start=3305
-  _globals['_PULLMODELREQUEST']._serialized_end=3397
-  _globals['_PULLMODELRESPONSE']._serialized_start=3400
-  _globals['_PULLMODELRESPONSE']._serialized_end=3541
-  _globals['_DELETEMODELREQUEST']._serialized_start=3543
-  _globals['_DELETEMODELREQUEST']._serialized_end=3609
-  _globals['_DELETEMODELRESPONSE']._serialized_start=3611
-  _globals['_DELETEMODELRESPONSE']._serialized_end=3632
-  _globals['_LISTRUNNINGMODELSREQUEST']._serialized_start=3634
-  _globals['_LISTRUNNINGMODELSREQUEST']._serialized_end=3686
-  _globals['_LISTRUNNINGMODELSRESPONSE']._serialized_start=3688
-  _globals['_LISTRUNNINGMODELSRESPONSE']._serialized_end=3767
-  _globals['_LOADMODELREQUEST']._serialized_start=3769
-  _globals['_LOADMODELREQUEST']._serialized_end=3891
-  _globals['_LOADMODELRESPONSE']._serialized_start=3893
-  _globals['_LOADMODELRESPONSE']._serialized_end=3912
-  _globals['_UNLOADMODELREQUEST']._serialized_start=3914
-  _globals['_UNLOADMODELREQUEST']._serialized_end=3980
-  _globals['_UNLOADMODELRESPONSE']._serialized_start=3982
-  _globals['_UNLOADMODELRESPONSE']._serialized_end=4003
+  _globals['_CAPABILITIES']._serialized_end=514
+  _globals['_PRICING']._serialized_start=517
+  _globals['_PRICING']._serialized_end=1015
+  _globals['_IMAGEPRICE']._serialized_start=1017
+  _globals['_IMAGEPRICE']._serialized_end=1111
+  _globals['_AVAILABILITY']._serialized_start=1114
+  _globals['_AVAILABILITY']._serialized_end=1247
+  _globals['_DEPLOYMENTHEALTH']._serialized_start=1250
+  _globals['_DEPLOYMENTHEALTH']._serialized_end=2001
+  _globals['_MODELDETAILS']._serialized_start=2004
+  _globals['_MODELDETAILS']._serialized_end=2358
+  _globals['_MODEL']._serialized_start=2361
+  _globals['_MODEL']._serialized_end=2999
+  _globals['_LISTMODELSREQUEST']._serialized_start=3002
+  _globals['_LISTMODELSREQUEST']._serialized_end=3232
+  _globals['_LISTMODELSRESPONSE']._serialized_start=3235
+  _globals['_LISTMODELSRESPONSE']._serialized_end=3371
+  _globals['_GETMODELREQUEST']._serialized_start=3373
+  _globals['_GETMODELREQUEST']._serialized_end=3406
+  _globals['_GETMODELRESPONSE']._serialized_start=3408
+  _globals['_GETMODELRESPONSE']._serialized_end=3469
+  _globals['_RUNNINGMODEL']._serialized_start=3472
+  _globals['_RUNNINGMODEL']._serialized_end=3704
+  _globals['_PULLMODELREQUEST']._serialized_start=3706
+  _globals['_PULLMODELREQUEST']._serialized_end=3798
+  _globals['_PULLMODELRESPONSE']._serialized_start=3801
+  _globals['_PULLMODELRESPONSE']._serialized_end=3942
+  _globals['_DELETEMODELREQUEST']._serialized_start=3944
+  _globals['_DELETEMODELREQUEST']._serialized_end=4010
+  _globals['_DELETEMODELRESPONSE']._serialized_start=4012
+  _globals['_DELETEMODELRESPONSE']._serialized_end=4033
+  _globals['_LISTRUNNINGMODELSREQUEST']._serialized_start=4035
+  _globals['_LISTRUNNINGMODELSREQUEST']._serialized_end=4087
+  _globals['_LISTRUNNINGMODELSRESPONSE']._serialized_start=4089
+  _globals['_LISTRUNNINGMODELSRESPONSE']._serialized_end=4168
+  _globals['_LOADMODELREQUEST']._serialized_start=4170
+  _globals['_LOADMODELREQUEST']._serialized_end=4292
+  _globals['_LOADMODELRESPONSE']._serialized_start=4294
+  _globals['_LOADMODELRESPONSE']._serialized_end=4313
+  _globals['_UNLOADMODELREQUEST']._serialized_start=4315
+  _globals['_UNLOADMODELREQUEST']._serialized_end=4381
+  _globals['_UNLOADMODELRESPONSE']._serialized_start=4383
+  _globals['_UNLOADMODELRESPONSE']._serialized_end=4404
 # @@protoc_insertion_point(module_scope)

@@ -48,6 +48,12 @@ class _CapabilityEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Capability
     """Reasoning (thinking) before answering; accepts ReasoningConfig."""
     CAPABILITY_PROMPT_CACHING: _Capability.ValueType  # 9
     """Prompt-cache breakpoints (CacheBreakpoint) reach the provider."""
+    CAPABILITY_IMAGE_GENERATION: _Capability.ValueType  # 10
+    """GenerateImage."""
+    CAPABILITY_TRANSCRIPTION: _Capability.ValueType  # 11
+    """Transcribe and StreamTranscribe."""
+    CAPABILITY_SPEECH: _Capability.ValueType  # 12
+    """Speak."""
 
 class Capability(_Capability, metaclass=_CapabilityEnumTypeWrapper):
     """A capability a model may have; used to filter ListModels."""
@@ -72,6 +78,12 @@ CAPABILITY_REASONING: Capability.ValueType  # 8
 """Reasoning (thinking) before answering; accepts ReasoningConfig."""
 CAPABILITY_PROMPT_CACHING: Capability.ValueType  # 9
 """Prompt-cache breakpoints (CacheBreakpoint) reach the provider."""
+CAPABILITY_IMAGE_GENERATION: Capability.ValueType  # 10
+"""GenerateImage."""
+CAPABILITY_TRANSCRIPTION: Capability.ValueType  # 11
+"""Transcribe and StreamTranscribe."""
+CAPABILITY_SPEECH: Capability.ValueType  # 12
+"""Speak."""
 Global___Capability: _TypeAlias = Capability  # noqa: Y015
 
 class _BreakerState:
@@ -117,6 +129,9 @@ class Capabilities(_message.Message):
     JSON_SCHEMA_FIELD_NUMBER: _builtins.int
     REASONING_FIELD_NUMBER: _builtins.int
     PROMPT_CACHING_FIELD_NUMBER: _builtins.int
+    IMAGE_GENERATION_FIELD_NUMBER: _builtins.int
+    TRANSCRIPTION_FIELD_NUMBER: _builtins.int
+    SPEECH_FIELD_NUMBER: _builtins.int
     chat: _builtins.bool
     """Output only. Serves Chat and StreamChat."""
     completion: _builtins.bool
@@ -135,6 +150,12 @@ class Capabilities(_message.Message):
     """Output only. Can reason before answering (accepts ReasoningConfig)."""
     prompt_caching: _builtins.bool
     """Output only. Honours prompt-cache breakpoints."""
+    image_generation: _builtins.bool
+    """Output only. Serves GenerateImage."""
+    transcription: _builtins.bool
+    """Output only. Serves Transcribe (and StreamTranscribe when `streaming`)."""
+    speech: _builtins.bool
+    """Output only. Serves Speak."""
     def __init__(
         self,
         *,
@@ -147,10 +168,13 @@ class Capabilities(_message.Message):
         json_schema: _builtins.bool = ...,
         reasoning: _builtins.bool = ...,
         prompt_caching: _builtins.bool = ...,
+        image_generation: _builtins.bool = ...,
+        transcription: _builtins.bool = ...,
+        speech: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat", "completion", b"completion", "embedding", b"embedding", "json_schema", b"json_schema", "prompt_caching", b"prompt_caching", "reasoning", b"reasoning", "streaming", b"streaming", "tools", b"tools", "vision", b"vision"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat", b"chat", "completion", b"completion", "embedding", b"embedding", "image_generation", b"image_generation", "json_schema", b"json_schema", "prompt_caching", b"prompt_caching", "reasoning", b"reasoning", "speech", b"speech", "streaming", b"streaming", "tools", b"tools", "transcription", b"transcription", "vision", b"vision"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -167,6 +191,9 @@ class Pricing(_message.Message):
     CACHED_INPUT_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
     CACHE_WRITE_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
     REASONING_PER_MILLION_USD_FIELD_NUMBER: _builtins.int
+    IMAGE_PRICES_FIELD_NUMBER: _builtins.int
+    TRANSCRIPTION_PER_MINUTE_USD_FIELD_NUMBER: _builtins.int
+    SPEECH_PER_MILLION_CHARACTERS_USD_FIELD_NUMBER: _builtins.int
     input_per_million_usd: _builtins.float
     """Output only. Per million input tokens."""
     output_per_million_usd: _builtins.float
@@ -179,6 +206,14 @@ class Pricing(_message.Message):
     """
     reasoning_per_million_usd: _builtins.float
     """Output only. Per million reasoning tokens (0: same as output)."""
+    transcription_per_minute_usd: _builtins.float
+    """Output only. Per minute of transcribed audio (whisper-1)."""
+    speech_per_million_characters_usd: _builtins.float
+    """Output only. Per million characters of speech input (tts-1)."""
+    @_builtins.property
+    def image_prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___ImagePrice]:
+        """Output only. Per generated image, by size and quality (first match wins)."""
+
     def __init__(
         self,
         *,
@@ -187,14 +222,47 @@ class Pricing(_message.Message):
         cached_input_per_million_usd: _builtins.float = ...,
         cache_write_per_million_usd: _builtins.float = ...,
         reasoning_per_million_usd: _builtins.float = ...,
+        image_prices: _abc.Iterable[Global___ImagePrice] | None = ...,
+        transcription_per_minute_usd: _builtins.float = ...,
+        speech_per_million_characters_usd: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_write_per_million_usd", b"cache_write_per_million_usd", "cached_input_per_million_usd", b"cached_input_per_million_usd", "input_per_million_usd", b"input_per_million_usd", "output_per_million_usd", b"output_per_million_usd", "reasoning_per_million_usd", b"reasoning_per_million_usd"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cache_write_per_million_usd", b"cache_write_per_million_usd", "cached_input_per_million_usd", b"cached_input_per_million_usd", "image_prices", b"image_prices", "input_per_million_usd", b"input_per_million_usd", "output_per_million_usd", b"output_per_million_usd", "reasoning_per_million_usd", b"reasoning_per_million_usd", "speech_per_million_characters_usd", b"speech_per_million_characters_usd", "transcription_per_minute_usd", b"transcription_per_minute_usd"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Pricing: _TypeAlias = Pricing  # noqa: Y015
+
+@_typing.final
+class ImagePrice(_message.Message):
+    """Price of one generated image of a size and quality."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIZE_FIELD_NUMBER: _builtins.int
+    QUALITY_FIELD_NUMBER: _builtins.int
+    PER_IMAGE_USD_FIELD_NUMBER: _builtins.int
+    size: _builtins.str
+    """Output only. "WIDTHxHEIGHT", or empty for any size."""
+    quality: _builtins.str
+    """Output only. Quality name, or empty for any quality."""
+    per_image_usd: _builtins.float
+    """Output only. US dollars per image."""
+    def __init__(
+        self,
+        *,
+        size: _builtins.str = ...,
+        quality: _builtins.str = ...,
+        per_image_usd: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["per_image_usd", b"per_image_usd", "quality", b"quality", "size", b"size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ImagePrice: _TypeAlias = ImagePrice  # noqa: Y015
 
 @_typing.final
 class Availability(_message.Message):

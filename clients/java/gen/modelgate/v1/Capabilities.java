@@ -182,6 +182,51 @@ private static final long serialVersionUID = 0L;
     return promptCaching_;
   }
 
+  public static final int IMAGE_GENERATION_FIELD_NUMBER = 10;
+  private boolean imageGeneration_ = false;
+  /**
+   * <pre>
+   * Output only. Serves GenerateImage.
+   * </pre>
+   *
+   * <code>bool image_generation = 10 [json_name = "imageGeneration"];</code>
+   * @return The imageGeneration.
+   */
+  @java.lang.Override
+  public boolean getImageGeneration() {
+    return imageGeneration_;
+  }
+
+  public static final int TRANSCRIPTION_FIELD_NUMBER = 11;
+  private boolean transcription_ = false;
+  /**
+   * <pre>
+   * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+   * </pre>
+   *
+   * <code>bool transcription = 11 [json_name = "transcription"];</code>
+   * @return The transcription.
+   */
+  @java.lang.Override
+  public boolean getTranscription() {
+    return transcription_;
+  }
+
+  public static final int SPEECH_FIELD_NUMBER = 12;
+  private boolean speech_ = false;
+  /**
+   * <pre>
+   * Output only. Serves Speak.
+   * </pre>
+   *
+   * <code>bool speech = 12 [json_name = "speech"];</code>
+   * @return The speech.
+   */
+  @java.lang.Override
+  public boolean getSpeech() {
+    return speech_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -222,6 +267,15 @@ private static final long serialVersionUID = 0L;
     }
     if (promptCaching_ != false) {
       output.writeBool(9, promptCaching_);
+    }
+    if (imageGeneration_ != false) {
+      output.writeBool(10, imageGeneration_);
+    }
+    if (transcription_ != false) {
+      output.writeBool(11, transcription_);
+    }
+    if (speech_ != false) {
+      output.writeBool(12, speech_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -268,6 +322,18 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(9, promptCaching_);
     }
+    if (imageGeneration_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(10, imageGeneration_);
+    }
+    if (transcription_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(11, transcription_);
+    }
+    if (speech_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(12, speech_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -301,6 +367,12 @@ private static final long serialVersionUID = 0L;
         != other.getReasoning()) return false;
     if (getPromptCaching()
         != other.getPromptCaching()) return false;
+    if (getImageGeneration()
+        != other.getImageGeneration()) return false;
+    if (getTranscription()
+        != other.getTranscription()) return false;
+    if (getSpeech()
+        != other.getSpeech()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -339,6 +411,15 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + PROMPT_CACHING_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getPromptCaching());
+    hash = (37 * hash) + IMAGE_GENERATION_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getImageGeneration());
+    hash = (37 * hash) + TRANSCRIPTION_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getTranscription());
+    hash = (37 * hash) + SPEECH_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getSpeech());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -481,6 +562,9 @@ private static final long serialVersionUID = 0L;
       jsonSchema_ = false;
       reasoning_ = false;
       promptCaching_ = false;
+      imageGeneration_ = false;
+      transcription_ = false;
+      speech_ = false;
       return this;
     }
 
@@ -540,6 +624,15 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.promptCaching_ = promptCaching_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.imageGeneration_ = imageGeneration_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.transcription_ = transcription_;
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.speech_ = speech_;
       }
     }
 
@@ -614,6 +707,15 @@ private static final long serialVersionUID = 0L;
       if (other.getPromptCaching() != false) {
         setPromptCaching(other.getPromptCaching());
       }
+      if (other.getImageGeneration() != false) {
+        setImageGeneration(other.getImageGeneration());
+      }
+      if (other.getTranscription() != false) {
+        setTranscription(other.getTranscription());
+      }
+      if (other.getSpeech() != false) {
+        setSpeech(other.getSpeech());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -685,6 +787,21 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 72
+            case 80: {
+              imageGeneration_ = input.readBool();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
+            case 88: {
+              transcription_ = input.readBool();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 88
+            case 96: {
+              speech_ = input.readBool();
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 96
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1094,6 +1211,138 @@ private static final long serialVersionUID = 0L;
     public Builder clearPromptCaching() {
       bitField0_ = (bitField0_ & ~0x00000100);
       promptCaching_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean imageGeneration_ ;
+    /**
+     * <pre>
+     * Output only. Serves GenerateImage.
+     * </pre>
+     *
+     * <code>bool image_generation = 10 [json_name = "imageGeneration"];</code>
+     * @return The imageGeneration.
+     */
+    @java.lang.Override
+    public boolean getImageGeneration() {
+      return imageGeneration_;
+    }
+    /**
+     * <pre>
+     * Output only. Serves GenerateImage.
+     * </pre>
+     *
+     * <code>bool image_generation = 10 [json_name = "imageGeneration"];</code>
+     * @param value The imageGeneration to set.
+     * @return This builder for chaining.
+     */
+    public Builder setImageGeneration(boolean value) {
+      
+      imageGeneration_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Serves GenerateImage.
+     * </pre>
+     *
+     * <code>bool image_generation = 10 [json_name = "imageGeneration"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearImageGeneration() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      imageGeneration_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean transcription_ ;
+    /**
+     * <pre>
+     * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+     * </pre>
+     *
+     * <code>bool transcription = 11 [json_name = "transcription"];</code>
+     * @return The transcription.
+     */
+    @java.lang.Override
+    public boolean getTranscription() {
+      return transcription_;
+    }
+    /**
+     * <pre>
+     * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+     * </pre>
+     *
+     * <code>bool transcription = 11 [json_name = "transcription"];</code>
+     * @param value The transcription to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTranscription(boolean value) {
+      
+      transcription_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+     * </pre>
+     *
+     * <code>bool transcription = 11 [json_name = "transcription"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTranscription() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      transcription_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean speech_ ;
+    /**
+     * <pre>
+     * Output only. Serves Speak.
+     * </pre>
+     *
+     * <code>bool speech = 12 [json_name = "speech"];</code>
+     * @return The speech.
+     */
+    @java.lang.Override
+    public boolean getSpeech() {
+      return speech_;
+    }
+    /**
+     * <pre>
+     * Output only. Serves Speak.
+     * </pre>
+     *
+     * <code>bool speech = 12 [json_name = "speech"];</code>
+     * @param value The speech to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSpeech(boolean value) {
+      
+      speech_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Serves Speak.
+     * </pre>
+     *
+     * <code>bool speech = 12 [json_name = "speech"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSpeech() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      speech_ = false;
       onChanged();
       return this;
     }

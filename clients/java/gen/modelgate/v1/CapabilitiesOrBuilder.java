@@ -96,4 +96,34 @@ public interface CapabilitiesOrBuilder extends
    * @return The promptCaching.
    */
   boolean getPromptCaching();
+
+  /**
+   * <pre>
+   * Output only. Serves GenerateImage.
+   * </pre>
+   *
+   * <code>bool image_generation = 10 [json_name = "imageGeneration"];</code>
+   * @return The imageGeneration.
+   */
+  boolean getImageGeneration();
+
+  /**
+   * <pre>
+   * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+   * </pre>
+   *
+   * <code>bool transcription = 11 [json_name = "transcription"];</code>
+   * @return The transcription.
+   */
+  boolean getTranscription();
+
+  /**
+   * <pre>
+   * Output only. Serves Speak.
+   * </pre>
+   *
+   * <code>bool speech = 12 [json_name = "speech"];</code>
+   * @return The speech.
+   */
+  boolean getSpeech();
 }

@@ -92,6 +92,30 @@ public enum Capability
    * <code>CAPABILITY_PROMPT_CACHING = 9;</code>
    */
   CAPABILITY_PROMPT_CACHING(9),
+  /**
+   * <pre>
+   * GenerateImage.
+   * </pre>
+   *
+   * <code>CAPABILITY_IMAGE_GENERATION = 10;</code>
+   */
+  CAPABILITY_IMAGE_GENERATION(10),
+  /**
+   * <pre>
+   * Transcribe and StreamTranscribe.
+   * </pre>
+   *
+   * <code>CAPABILITY_TRANSCRIPTION = 11;</code>
+   */
+  CAPABILITY_TRANSCRIPTION(11),
+  /**
+   * <pre>
+   * Speak.
+   * </pre>
+   *
+   * <code>CAPABILITY_SPEECH = 12;</code>
+   */
+  CAPABILITY_SPEECH(12),
   UNRECOGNIZED(-1),
   ;
 
@@ -175,6 +199,30 @@ public enum Capability
    * <code>CAPABILITY_PROMPT_CACHING = 9;</code>
    */
   public static final int CAPABILITY_PROMPT_CACHING_VALUE = 9;
+  /**
+   * <pre>
+   * GenerateImage.
+   * </pre>
+   *
+   * <code>CAPABILITY_IMAGE_GENERATION = 10;</code>
+   */
+  public static final int CAPABILITY_IMAGE_GENERATION_VALUE = 10;
+  /**
+   * <pre>
+   * Transcribe and StreamTranscribe.
+   * </pre>
+   *
+   * <code>CAPABILITY_TRANSCRIPTION = 11;</code>
+   */
+  public static final int CAPABILITY_TRANSCRIPTION_VALUE = 11;
+  /**
+   * <pre>
+   * Speak.
+   * </pre>
+   *
+   * <code>CAPABILITY_SPEECH = 12;</code>
+   */
+  public static final int CAPABILITY_SPEECH_VALUE = 12;
 
 
   public final int getNumber() {
@@ -211,6 +259,9 @@ public enum Capability
       case 7: return CAPABILITY_JSON_SCHEMA;
       case 8: return CAPABILITY_REASONING;
       case 9: return CAPABILITY_PROMPT_CACHING;
+      case 10: return CAPABILITY_IMAGE_GENERATION;
+      case 11: return CAPABILITY_TRANSCRIPTION;
+      case 12: return CAPABILITY_SPEECH;
       default: return null;
     }
   }

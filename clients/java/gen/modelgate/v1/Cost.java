@@ -137,6 +137,22 @@ private static final long serialVersionUID = 0L;
     return reasoningUsd_;
   }
 
+  public static final int MEDIA_USD_FIELD_NUMBER = 7;
+  private double mediaUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. The part of `total_usd` billed per image, audio minute or
+   * character rather than per token (then in neither input_usd nor output_usd).
+   * </pre>
+   *
+   * <code>double media_usd = 7 [json_name = "mediaUsd"];</code>
+   * @return The mediaUsd.
+   */
+  @java.lang.Override
+  public double getMediaUsd() {
+    return mediaUsd_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -168,6 +184,9 @@ private static final long serialVersionUID = 0L;
     }
     if (java.lang.Double.doubleToRawLongBits(reasoningUsd_) != 0) {
       output.writeDouble(6, reasoningUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(mediaUsd_) != 0) {
+      output.writeDouble(7, mediaUsd_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -202,6 +221,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeDoubleSize(6, reasoningUsd_);
     }
+    if (java.lang.Double.doubleToRawLongBits(mediaUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(7, mediaUsd_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -235,6 +258,9 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToLongBits(getReasoningUsd())
         != java.lang.Double.doubleToLongBits(
             other.getReasoningUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getMediaUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getMediaUsd())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -264,6 +290,9 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + REASONING_USD_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         java.lang.Double.doubleToLongBits(getReasoningUsd()));
+    hash = (37 * hash) + MEDIA_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getMediaUsd()));
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -403,6 +432,7 @@ private static final long serialVersionUID = 0L;
       cacheReadUsd_ = 0D;
       cacheWriteUsd_ = 0D;
       reasoningUsd_ = 0D;
+      mediaUsd_ = 0D;
       return this;
     }
 
@@ -453,6 +483,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.reasoningUsd_ = reasoningUsd_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.mediaUsd_ = mediaUsd_;
       }
     }
 
@@ -518,6 +551,9 @@ private static final long serialVersionUID = 0L;
       if (other.getReasoningUsd() != 0D) {
         setReasoningUsd(other.getReasoningUsd());
       }
+      if (other.getMediaUsd() != 0D) {
+        setMediaUsd(other.getMediaUsd());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -574,6 +610,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 49
+            case 57: {
+              mediaUsd_ = input.readDouble();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 57
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -851,6 +892,53 @@ private static final long serialVersionUID = 0L;
     public Builder clearReasoningUsd() {
       bitField0_ = (bitField0_ & ~0x00000020);
       reasoningUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double mediaUsd_ ;
+    /**
+     * <pre>
+     * Output only. The part of `total_usd` billed per image, audio minute or
+     * character rather than per token (then in neither input_usd nor output_usd).
+     * </pre>
+     *
+     * <code>double media_usd = 7 [json_name = "mediaUsd"];</code>
+     * @return The mediaUsd.
+     */
+    @java.lang.Override
+    public double getMediaUsd() {
+      return mediaUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `total_usd` billed per image, audio minute or
+     * character rather than per token (then in neither input_usd nor output_usd).
+     * </pre>
+     *
+     * <code>double media_usd = 7 [json_name = "mediaUsd"];</code>
+     * @param value The mediaUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMediaUsd(double value) {
+      
+      mediaUsd_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. The part of `total_usd` billed per image, audio minute or
+     * character rather than per token (then in neither input_usd nor output_usd).
+     * </pre>
+     *
+     * <code>double media_usd = 7 [json_name = "mediaUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMediaUsd() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      mediaUsd_ = 0D;
       onChanged();
       return this;
     }

@@ -66,4 +66,15 @@ public interface CostOrBuilder extends
    * @return The reasoningUsd.
    */
   double getReasoningUsd();
+
+  /**
+   * <pre>
+   * Output only. The part of `total_usd` billed per image, audio minute or
+   * character rather than per token (then in neither input_usd nor output_usd).
+   * </pre>
+   *
+   * <code>double media_usd = 7 [json_name = "mediaUsd"];</code>
+   * @return The mediaUsd.
+   */
+  double getMediaUsd();
 }

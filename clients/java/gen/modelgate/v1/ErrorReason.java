@@ -238,6 +238,59 @@ public enum ErrorReason
    * <code>ERROR_REASON_PROMPT_RENDER_FAILED = 26;</code>
    */
   ERROR_REASON_PROMPT_RENDER_FAILED(26),
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the caller key's spend (USD) or token budget for its period is
+   * used up. QuotaFailure names the budget (`budget:&lt;period&gt;:usd|tokens`); RetryInfo says
+   * when the period resets (absent for a total budget, which never resets).
+   * </pre>
+   *
+   * <code>ERROR_REASON_BUDGET_EXHAUSTED = 27;</code>
+   */
+  ERROR_REASON_BUDGET_EXHAUSTED(27),
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's API key was revoked or has expired.
+   * </pre>
+   *
+   * <code>ERROR_REASON_API_KEY_REVOKED = 28;</code>
+   */
+  ERROR_REASON_API_KEY_REVOKED(28),
+  /**
+   * <pre>
+   * UNAUTHENTICATED or PERMISSION_DENIED: the admin API needs an admin credential;
+   * caller keys are refused.
+   * </pre>
+   *
+   * <code>ERROR_REASON_ADMIN_CREDENTIAL_INVALID = 29;</code>
+   */
+  ERROR_REASON_ADMIN_CREDENTIAL_INVALID(29),
+  /**
+   * <pre>
+   * NOT_FOUND: the admin API has no key with this id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_KEY_NOT_FOUND = 30;</code>
+   */
+  ERROR_REASON_KEY_NOT_FOUND(30),
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the key comes from the configuration file and is read-only
+   * through the admin API; change it in the configuration.
+   * </pre>
+   *
+   * <code>ERROR_REASON_KEY_READ_ONLY = 31;</code>
+   */
+  ERROR_REASON_KEY_READ_ONLY(31),
+  /**
+   * <pre>
+   * OUT_OF_RANGE: a media upload or input is over the gateway's cap (bytes, audio
+   * duration, text length); ErrorInfo metadata `limit` and `max` say which.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MEDIA_TOO_LARGE = 32;</code>
+   */
+  ERROR_REASON_MEDIA_TOO_LARGE(32),
   UNRECOGNIZED(-1),
   ;
 
@@ -464,6 +517,59 @@ public enum ErrorReason
    * <code>ERROR_REASON_PROMPT_RENDER_FAILED = 26;</code>
    */
   public static final int ERROR_REASON_PROMPT_RENDER_FAILED_VALUE = 26;
+  /**
+   * <pre>
+   * RESOURCE_EXHAUSTED: the caller key's spend (USD) or token budget for its period is
+   * used up. QuotaFailure names the budget (`budget:&lt;period&gt;:usd|tokens`); RetryInfo says
+   * when the period resets (absent for a total budget, which never resets).
+   * </pre>
+   *
+   * <code>ERROR_REASON_BUDGET_EXHAUSTED = 27;</code>
+   */
+  public static final int ERROR_REASON_BUDGET_EXHAUSTED_VALUE = 27;
+  /**
+   * <pre>
+   * UNAUTHENTICATED: the caller's API key was revoked or has expired.
+   * </pre>
+   *
+   * <code>ERROR_REASON_API_KEY_REVOKED = 28;</code>
+   */
+  public static final int ERROR_REASON_API_KEY_REVOKED_VALUE = 28;
+  /**
+   * <pre>
+   * UNAUTHENTICATED or PERMISSION_DENIED: the admin API needs an admin credential;
+   * caller keys are refused.
+   * </pre>
+   *
+   * <code>ERROR_REASON_ADMIN_CREDENTIAL_INVALID = 29;</code>
+   */
+  public static final int ERROR_REASON_ADMIN_CREDENTIAL_INVALID_VALUE = 29;
+  /**
+   * <pre>
+   * NOT_FOUND: the admin API has no key with this id.
+   * </pre>
+   *
+   * <code>ERROR_REASON_KEY_NOT_FOUND = 30;</code>
+   */
+  public static final int ERROR_REASON_KEY_NOT_FOUND_VALUE = 30;
+  /**
+   * <pre>
+   * FAILED_PRECONDITION: the key comes from the configuration file and is read-only
+   * through the admin API; change it in the configuration.
+   * </pre>
+   *
+   * <code>ERROR_REASON_KEY_READ_ONLY = 31;</code>
+   */
+  public static final int ERROR_REASON_KEY_READ_ONLY_VALUE = 31;
+  /**
+   * <pre>
+   * OUT_OF_RANGE: a media upload or input is over the gateway's cap (bytes, audio
+   * duration, text length); ErrorInfo metadata `limit` and `max` say which.
+   * </pre>
+   *
+   * <code>ERROR_REASON_MEDIA_TOO_LARGE = 32;</code>
+   */
+  public static final int ERROR_REASON_MEDIA_TOO_LARGE_VALUE = 32;
 
 
   public final int getNumber() {
@@ -517,6 +623,12 @@ public enum ErrorReason
       case 24: return ERROR_REASON_STATE_UNAVAILABLE;
       case 25: return ERROR_REASON_PROMPT_NOT_FOUND;
       case 26: return ERROR_REASON_PROMPT_RENDER_FAILED;
+      case 27: return ERROR_REASON_BUDGET_EXHAUSTED;
+      case 28: return ERROR_REASON_API_KEY_REVOKED;
+      case 29: return ERROR_REASON_ADMIN_CREDENTIAL_INVALID;
+      case 30: return ERROR_REASON_KEY_NOT_FOUND;
+      case 31: return ERROR_REASON_KEY_READ_ONLY;
+      case 32: return ERROR_REASON_MEDIA_TOO_LARGE;
       default: return null;
     }
   }

@@ -24,7 +24,7 @@ public final class ErrorsProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\031modelgate/v1/errors.proto\022\014modelgate.v" +
-      "1*\345\007\n\013ErrorReason\022\034\n\030ERROR_REASON_UNSPEC" +
+      "1*\267\t\n\013ErrorReason\022\034\n\030ERROR_REASON_UNSPEC" +
       "IFIED\020\000\022 \n\034ERROR_REASON_INVALID_REQUEST\020" +
       "\001\022 \n\034ERROR_REASON_MODEL_NOT_FOUND\020\002\022(\n$E" +
       "RROR_REASON_OPERATION_NOT_SUPPORTED\020\003\022\035\n" +
@@ -49,7 +49,12 @@ public final class ErrorsProto {
       "_RESPONSE\020\027\022\"\n\036ERROR_REASON_STATE_UNAVAI" +
       "LABLE\020\030\022!\n\035ERROR_REASON_PROMPT_NOT_FOUND" +
       "\020\031\022%\n!ERROR_REASON_PROMPT_RENDER_FAILED\020" +
-      "\032B\017B\013ErrorsProtoP\001b\006proto3"
+      "\032\022!\n\035ERROR_REASON_BUDGET_EXHAUSTED\020\033\022 \n\034" +
+      "ERROR_REASON_API_KEY_REVOKED\020\034\022)\n%ERROR_" +
+      "REASON_ADMIN_CREDENTIAL_INVALID\020\035\022\036\n\032ERR" +
+      "OR_REASON_KEY_NOT_FOUND\020\036\022\036\n\032ERROR_REASO" +
+      "N_KEY_READ_ONLY\020\037\022 \n\034ERROR_REASON_MEDIA_" +
+      "TOO_LARGE\020 B\017B\013ErrorsProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

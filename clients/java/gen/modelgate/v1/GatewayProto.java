@@ -24,56 +24,70 @@ public final class GatewayProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\032modelgate/v1/gateway.proto\022\014modelgate." +
-      "v1\032\027modelgate/v1/chat.proto\032\035modelgate/v" +
-      "1/completion.proto\032\034modelgate/v1/embeddi" +
-      "ng.proto\032\030modelgate/v1/model.proto\032\031mode" +
-      "lgate/v1/prompt.proto\032\031modelgate/v1/toke" +
-      "ns.proto2\312\t\n\014ModelGateway\022=\n\004Chat\022\031.mode" +
-      "lgate.v1.ChatRequest\032\032.modelgate.v1.Chat" +
-      "Response\022Q\n\nStreamChat\022\037.modelgate.v1.St" +
-      "reamChatRequest\032 .modelgate.v1.StreamCha" +
-      "tResponse0\001\022I\n\010Complete\022\035.modelgate.v1.C" +
-      "ompleteRequest\032\036.modelgate.v1.CompleteRe" +
-      "sponse\022]\n\016StreamComplete\022#.modelgate.v1." +
-      "StreamCompleteRequest\032$.modelgate.v1.Str" +
-      "eamCompleteResponse0\001\022@\n\005Embed\022\032.modelga" +
-      "te.v1.EmbedRequest\032\033.modelgate.v1.EmbedR" +
-      "esponse\022O\n\nListModels\022\037.modelgate.v1.Lis" +
-      "tModelsRequest\032 .modelgate.v1.ListModels" +
-      "Response\022I\n\010GetModel\022\035.modelgate.v1.GetM" +
-      "odelRequest\032\036.modelgate.v1.GetModelRespo" +
-      "nse\022R\n\013CountTokens\022 .modelgate.v1.CountT" +
-      "okensRequest\032!.modelgate.v1.CountTokensR" +
-      "esponse\022N\n\tPullModel\022\036.modelgate.v1.Pull" +
-      "ModelRequest\032\037.modelgate.v1.PullModelRes" +
-      "ponse0\001\022R\n\013DeleteModel\022 .modelgate.v1.De" +
-      "leteModelRequest\032!.modelgate.v1.DeleteMo" +
-      "delResponse\022d\n\021ListRunningModels\022&.model" +
-      "gate.v1.ListRunningModelsRequest\032\'.model" +
-      "gate.v1.ListRunningModelsResponse\022L\n\tLoa" +
-      "dModel\022\036.modelgate.v1.LoadModelRequest\032\037" +
-      ".modelgate.v1.LoadModelResponse\022R\n\013Unloa" +
-      "dModel\022 .modelgate.v1.UnloadModelRequest" +
-      "\032!.modelgate.v1.UnloadModelResponse\022R\n\013L" +
-      "istPrompts\022 .modelgate.v1.ListPromptsReq" +
-      "uest\032!.modelgate.v1.ListPromptsResponse\022" +
-      "L\n\tGetPrompt\022\036.modelgate.v1.GetPromptReq" +
-      "uest\032\037.modelgate.v1.GetPromptResponseB\020B" +
-      "\014GatewayProtoP\001b\006proto3"
+      "v1\032\030modelgate/v1/audio.proto\032\027modelgate/" +
+      "v1/chat.proto\032\035modelgate/v1/completion.p" +
+      "roto\032\034modelgate/v1/embedding.proto\032\030mode" +
+      "lgate/v1/image.proto\032\030modelgate/v1/model" +
+      ".proto\032\031modelgate/v1/prompt.proto\032\031model" +
+      "gate/v1/tokens.proto2\244\014\n\014ModelGateway\022=\n" +
+      "\004Chat\022\031.modelgate.v1.ChatRequest\032\032.model" +
+      "gate.v1.ChatResponse\022Q\n\nStreamChat\022\037.mod" +
+      "elgate.v1.StreamChatRequest\032 .modelgate." +
+      "v1.StreamChatResponse0\001\022I\n\010Complete\022\035.mo" +
+      "delgate.v1.CompleteRequest\032\036.modelgate.v" +
+      "1.CompleteResponse\022]\n\016StreamComplete\022#.m" +
+      "odelgate.v1.StreamCompleteRequest\032$.mode" +
+      "lgate.v1.StreamCompleteResponse0\001\022@\n\005Emb" +
+      "ed\022\032.modelgate.v1.EmbedRequest\032\033.modelga" +
+      "te.v1.EmbedResponse\022O\n\nListModels\022\037.mode" +
+      "lgate.v1.ListModelsRequest\032 .modelgate.v" +
+      "1.ListModelsResponse\022I\n\010GetModel\022\035.model" +
+      "gate.v1.GetModelRequest\032\036.modelgate.v1.G" +
+      "etModelResponse\022R\n\013CountTokens\022 .modelga" +
+      "te.v1.CountTokensRequest\032!.modelgate.v1." +
+      "CountTokensResponse\022N\n\tPullModel\022\036.model" +
+      "gate.v1.PullModelRequest\032\037.modelgate.v1." +
+      "PullModelResponse0\001\022R\n\013DeleteModel\022 .mod" +
+      "elgate.v1.DeleteModelRequest\032!.modelgate" +
+      ".v1.DeleteModelResponse\022d\n\021ListRunningMo" +
+      "dels\022&.modelgate.v1.ListRunningModelsReq" +
+      "uest\032\'.modelgate.v1.ListRunningModelsRes" +
+      "ponse\022L\n\tLoadModel\022\036.modelgate.v1.LoadMo" +
+      "delRequest\032\037.modelgate.v1.LoadModelRespo" +
+      "nse\022R\n\013UnloadModel\022 .modelgate.v1.Unload" +
+      "ModelRequest\032!.modelgate.v1.UnloadModelR" +
+      "esponse\022R\n\013ListPrompts\022 .modelgate.v1.Li" +
+      "stPromptsRequest\032!.modelgate.v1.ListProm" +
+      "ptsResponse\022L\n\tGetPrompt\022\036.modelgate.v1." +
+      "GetPromptRequest\032\037.modelgate.v1.GetPromp" +
+      "tResponse\022Z\n\rGenerateImage\022\".modelgate.v" +
+      "1.GenerateImageRequest\032#.modelgate.v1.Ge" +
+      "nerateImageResponse0\001\022Q\n\nTranscribe\022\037.mo" +
+      "delgate.v1.TranscribeRequest\032 .modelgate" +
+      ".v1.TranscribeResponse(\001\022e\n\020StreamTransc" +
+      "ribe\022%.modelgate.v1.StreamTranscribeRequ" +
+      "est\032&.modelgate.v1.StreamTranscribeRespo" +
+      "nse(\0010\001\022B\n\005Speak\022\032.modelgate.v1.SpeakReq" +
+      "uest\032\033.modelgate.v1.SpeakResponse0\001B\020B\014G" +
+      "atewayProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          modelgate.v1.AudioProto.getDescriptor(),
           modelgate.v1.ChatProto.getDescriptor(),
           modelgate.v1.CompletionProto.getDescriptor(),
           modelgate.v1.EmbeddingProto.getDescriptor(),
+          modelgate.v1.ImageProto.getDescriptor(),
           modelgate.v1.ModelProto.getDescriptor(),
           modelgate.v1.PromptProto.getDescriptor(),
           modelgate.v1.TokensProto.getDescriptor(),
         });
+    modelgate.v1.AudioProto.getDescriptor();
     modelgate.v1.ChatProto.getDescriptor();
     modelgate.v1.CompletionProto.getDescriptor();
     modelgate.v1.EmbeddingProto.getDescriptor();
+    modelgate.v1.ImageProto.getDescriptor();
     modelgate.v1.ModelProto.getDescriptor();
     modelgate.v1.PromptProto.getDescriptor();
     modelgate.v1.TokensProto.getDescriptor();

@@ -94,34 +94,35 @@ public final class GenerationProto {
       "R\021cachedInputTokens\022)\n\020reasoning_tokens\030" +
       "\005 \001(\005R\017reasoningTokens\022=\n\033cache_creation" +
       "_input_tokens\030\006 \001(\005R\030cacheCreationInputT" +
-      "okens\"\322\001\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010input" +
+      "okens\"\357\001\n\004Cost\022\033\n\tinput_usd\030\001 \001(\001R\010input" +
       "Usd\022\035\n\noutput_usd\030\002 \001(\001R\toutputUsd\022\033\n\tto" +
       "tal_usd\030\003 \001(\001R\010totalUsd\022$\n\016cache_read_us" +
       "d\030\004 \001(\001R\014cacheReadUsd\022&\n\017cache_write_usd" +
       "\030\005 \001(\001R\rcacheWriteUsd\022#\n\rreasoning_usd\030\006" +
-      " \001(\001R\014reasoningUsd\"`\n\014CacheControl\022+\n\004mo" +
-      "de\030\001 \001(\0162\027.modelgate.v1.CacheModeR\004mode\022" +
-      "#\n\rallow_sampled\030\002 \001(\010R\014allowSampled*\243\001\n" +
-      "\017ReasoningEffort\022 \n\034REASONING_EFFORT_UNS" +
-      "PECIFIED\020\000\022\034\n\030REASONING_EFFORT_MINIMAL\020\001" +
-      "\022\030\n\024REASONING_EFFORT_LOW\020\002\022\033\n\027REASONING_" +
-      "EFFORT_MEDIUM\020\003\022\031\n\025REASONING_EFFORT_HIGH" +
-      "\020\004*\211\001\n\024PromptCacheRetention\022&\n\"PROMPT_CA" +
-      "CHE_RETENTION_UNSPECIFIED\020\000\022$\n PROMPT_CA" +
-      "CHE_RETENTION_IN_MEMORY\020\001\022#\n\037PROMPT_CACH" +
-      "E_RETENTION_EXTENDED\020\002*\245\001\n\022ResponseForma" +
-      "tType\022$\n RESPONSE_FORMAT_TYPE_UNSPECIFIE" +
-      "D\020\000\022\035\n\031RESPONSE_FORMAT_TYPE_TEXT\020\001\022$\n RE" +
-      "SPONSE_FORMAT_TYPE_JSON_OBJECT\020\002\022$\n RESP" +
-      "ONSE_FORMAT_TYPE_JSON_SCHEMA\020\003*\270\001\n\014Finis" +
-      "hReason\022\035\n\031FINISH_REASON_UNSPECIFIED\020\000\022\026" +
-      "\n\022FINISH_REASON_STOP\020\001\022\030\n\024FINISH_REASON_" +
-      "LENGTH\020\002\022\034\n\030FINISH_REASON_TOOL_CALLS\020\003\022 " +
-      "\n\034FINISH_REASON_CONTENT_FILTER\020\004\022\027\n\023FINI" +
-      "SH_REASON_OTHER\020\005*j\n\tCacheMode\022\032\n\026CACHE_" +
-      "MODE_UNSPECIFIED\020\000\022\022\n\016CACHE_MODE_USE\020\001\022\025" +
-      "\n\021CACHE_MODE_BYPASS\020\002\022\026\n\022CACHE_MODE_REFR" +
-      "ESH\020\003B\023B\017GenerationProtoP\001b\006proto3"
+      " \001(\001R\014reasoningUsd\022\033\n\tmedia_usd\030\007 \001(\001R\010m" +
+      "ediaUsd\"`\n\014CacheControl\022+\n\004mode\030\001 \001(\0162\027." +
+      "modelgate.v1.CacheModeR\004mode\022#\n\rallow_sa" +
+      "mpled\030\002 \001(\010R\014allowSampled*\243\001\n\017ReasoningE" +
+      "ffort\022 \n\034REASONING_EFFORT_UNSPECIFIED\020\000\022" +
+      "\034\n\030REASONING_EFFORT_MINIMAL\020\001\022\030\n\024REASONI" +
+      "NG_EFFORT_LOW\020\002\022\033\n\027REASONING_EFFORT_MEDI" +
+      "UM\020\003\022\031\n\025REASONING_EFFORT_HIGH\020\004*\211\001\n\024Prom" +
+      "ptCacheRetention\022&\n\"PROMPT_CACHE_RETENTI" +
+      "ON_UNSPECIFIED\020\000\022$\n PROMPT_CACHE_RETENTI" +
+      "ON_IN_MEMORY\020\001\022#\n\037PROMPT_CACHE_RETENTION" +
+      "_EXTENDED\020\002*\245\001\n\022ResponseFormatType\022$\n RE" +
+      "SPONSE_FORMAT_TYPE_UNSPECIFIED\020\000\022\035\n\031RESP" +
+      "ONSE_FORMAT_TYPE_TEXT\020\001\022$\n RESPONSE_FORM" +
+      "AT_TYPE_JSON_OBJECT\020\002\022$\n RESPONSE_FORMAT" +
+      "_TYPE_JSON_SCHEMA\020\003*\270\001\n\014FinishReason\022\035\n\031" +
+      "FINISH_REASON_UNSPECIFIED\020\000\022\026\n\022FINISH_RE" +
+      "ASON_STOP\020\001\022\030\n\024FINISH_REASON_LENGTH\020\002\022\034\n" +
+      "\030FINISH_REASON_TOOL_CALLS\020\003\022 \n\034FINISH_RE" +
+      "ASON_CONTENT_FILTER\020\004\022\027\n\023FINISH_REASON_O" +
+      "THER\020\005*j\n\tCacheMode\022\032\n\026CACHE_MODE_UNSPEC" +
+      "IFIED\020\000\022\022\n\016CACHE_MODE_USE\020\001\022\025\n\021CACHE_MOD" +
+      "E_BYPASS\020\002\022\026\n\022CACHE_MODE_REFRESH\020\003B\023B\017Ge" +
+      "nerationProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -163,7 +164,7 @@ public final class GenerationProto {
     internal_static_modelgate_v1_Cost_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Cost_descriptor,
-        new java.lang.String[] { "InputUsd", "OutputUsd", "TotalUsd", "CacheReadUsd", "CacheWriteUsd", "ReasoningUsd", });
+        new java.lang.String[] { "InputUsd", "OutputUsd", "TotalUsd", "CacheReadUsd", "CacheWriteUsd", "ReasoningUsd", "MediaUsd", });
     internal_static_modelgate_v1_CacheControl_descriptor =
       getDescriptor().getMessageTypes().get(6);
     internal_static_modelgate_v1_CacheControl_fieldAccessorTable = new

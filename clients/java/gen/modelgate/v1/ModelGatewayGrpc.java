@@ -489,6 +489,130 @@ public final class ModelGatewayGrpc {
     return getGetPromptMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.GenerateImageRequest,
+      modelgate.v1.GenerateImageResponse> getGenerateImageMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GenerateImage",
+      requestType = modelgate.v1.GenerateImageRequest.class,
+      responseType = modelgate.v1.GenerateImageResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<modelgate.v1.GenerateImageRequest,
+      modelgate.v1.GenerateImageResponse> getGenerateImageMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.GenerateImageRequest, modelgate.v1.GenerateImageResponse> getGenerateImageMethod;
+    if ((getGenerateImageMethod = ModelGatewayGrpc.getGenerateImageMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getGenerateImageMethod = ModelGatewayGrpc.getGenerateImageMethod) == null) {
+          ModelGatewayGrpc.getGenerateImageMethod = getGenerateImageMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.GenerateImageRequest, modelgate.v1.GenerateImageResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GenerateImage"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.GenerateImageRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.GenerateImageResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("GenerateImage"))
+              .build();
+        }
+      }
+    }
+    return getGenerateImageMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.TranscribeRequest,
+      modelgate.v1.TranscribeResponse> getTranscribeMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "Transcribe",
+      requestType = modelgate.v1.TranscribeRequest.class,
+      responseType = modelgate.v1.TranscribeResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+  public static io.grpc.MethodDescriptor<modelgate.v1.TranscribeRequest,
+      modelgate.v1.TranscribeResponse> getTranscribeMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.TranscribeRequest, modelgate.v1.TranscribeResponse> getTranscribeMethod;
+    if ((getTranscribeMethod = ModelGatewayGrpc.getTranscribeMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getTranscribeMethod = ModelGatewayGrpc.getTranscribeMethod) == null) {
+          ModelGatewayGrpc.getTranscribeMethod = getTranscribeMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.TranscribeRequest, modelgate.v1.TranscribeResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "Transcribe"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.TranscribeRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.TranscribeResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("Transcribe"))
+              .build();
+        }
+      }
+    }
+    return getTranscribeMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.StreamTranscribeRequest,
+      modelgate.v1.StreamTranscribeResponse> getStreamTranscribeMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "StreamTranscribe",
+      requestType = modelgate.v1.StreamTranscribeRequest.class,
+      responseType = modelgate.v1.StreamTranscribeResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
+  public static io.grpc.MethodDescriptor<modelgate.v1.StreamTranscribeRequest,
+      modelgate.v1.StreamTranscribeResponse> getStreamTranscribeMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.StreamTranscribeRequest, modelgate.v1.StreamTranscribeResponse> getStreamTranscribeMethod;
+    if ((getStreamTranscribeMethod = ModelGatewayGrpc.getStreamTranscribeMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getStreamTranscribeMethod = ModelGatewayGrpc.getStreamTranscribeMethod) == null) {
+          ModelGatewayGrpc.getStreamTranscribeMethod = getStreamTranscribeMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.StreamTranscribeRequest, modelgate.v1.StreamTranscribeResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "StreamTranscribe"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.StreamTranscribeRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.StreamTranscribeResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("StreamTranscribe"))
+              .build();
+        }
+      }
+    }
+    return getStreamTranscribeMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<modelgate.v1.SpeakRequest,
+      modelgate.v1.SpeakResponse> getSpeakMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "Speak",
+      requestType = modelgate.v1.SpeakRequest.class,
+      responseType = modelgate.v1.SpeakResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<modelgate.v1.SpeakRequest,
+      modelgate.v1.SpeakResponse> getSpeakMethod() {
+    io.grpc.MethodDescriptor<modelgate.v1.SpeakRequest, modelgate.v1.SpeakResponse> getSpeakMethod;
+    if ((getSpeakMethod = ModelGatewayGrpc.getSpeakMethod) == null) {
+      synchronized (ModelGatewayGrpc.class) {
+        if ((getSpeakMethod = ModelGatewayGrpc.getSpeakMethod) == null) {
+          ModelGatewayGrpc.getSpeakMethod = getSpeakMethod =
+              io.grpc.MethodDescriptor.<modelgate.v1.SpeakRequest, modelgate.v1.SpeakResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "Speak"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.SpeakRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  modelgate.v1.SpeakResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ModelGatewayMethodDescriptorSupplier("Speak"))
+              .build();
+        }
+      }
+    }
+    return getSpeakMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -719,6 +843,65 @@ public final class ModelGatewayGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetPromptMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Generates images from a prompt, streamed back as image headers and chunks
+     * of at most 1 MiB, then an end event with usage and cost.
+     * Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+     * option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+     * once the first image byte was sent.
+     * </pre>
+     */
+    public void generateImage(modelgate.v1.GenerateImageRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.GenerateImageResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGenerateImageMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+     * audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+     * does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+     * longer than announced, audio the model cannot read), NOT_FOUND,
+     * UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+     * duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+     * UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+     * request is closed).
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<modelgate.v1.TranscribeRequest> transcribe(
+        io.grpc.stub.StreamObserver<modelgate.v1.TranscribeResponse> responseObserver) {
+      return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getTranscribeMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Transcribes an upload as Transcribe does, streaming the text as the model
+     * produces it (models with `streaming`; others send one delta), then the
+     * whole transcript. Codes: as Transcribe.
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<modelgate.v1.StreamTranscribeRequest> streamTranscribe(
+        io.grpc.stub.StreamObserver<modelgate.v1.StreamTranscribeResponse> responseObserver) {
+      return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getStreamTranscribeMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Speaks text: the audio is streamed back in chunks as the upstream produces
+     * it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+     * 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+     * (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+     * an upstream failure ends the stream with its status.
+     * </pre>
+     */
+    public void speak(modelgate.v1.SpeakRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.SpeakResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSpeakMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -826,6 +1009,34 @@ public final class ModelGatewayGrpc {
                 modelgate.v1.GetPromptRequest,
                 modelgate.v1.GetPromptResponse>(
                   this, METHODID_GET_PROMPT)))
+          .addMethod(
+            getGenerateImageMethod(),
+            io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+              new MethodHandlers<
+                modelgate.v1.GenerateImageRequest,
+                modelgate.v1.GenerateImageResponse>(
+                  this, METHODID_GENERATE_IMAGE)))
+          .addMethod(
+            getTranscribeMethod(),
+            io.grpc.stub.ServerCalls.asyncClientStreamingCall(
+              new MethodHandlers<
+                modelgate.v1.TranscribeRequest,
+                modelgate.v1.TranscribeResponse>(
+                  this, METHODID_TRANSCRIBE)))
+          .addMethod(
+            getStreamTranscribeMethod(),
+            io.grpc.stub.ServerCalls.asyncBidiStreamingCall(
+              new MethodHandlers<
+                modelgate.v1.StreamTranscribeRequest,
+                modelgate.v1.StreamTranscribeResponse>(
+                  this, METHODID_STREAM_TRANSCRIBE)))
+          .addMethod(
+            getSpeakMethod(),
+            io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+              new MethodHandlers<
+                modelgate.v1.SpeakRequest,
+                modelgate.v1.SpeakResponse>(
+                  this, METHODID_SPEAK)))
           .build();
     }
   }
@@ -1040,6 +1251,69 @@ public final class ModelGatewayGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetPromptMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Generates images from a prompt, streamed back as image headers and chunks
+     * of at most 1 MiB, then an end event with usage and cost.
+     * Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+     * option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+     * once the first image byte was sent.
+     * </pre>
+     */
+    public void generateImage(modelgate.v1.GenerateImageRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.GenerateImageResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getGenerateImageMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+     * audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+     * does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+     * longer than announced, audio the model cannot read), NOT_FOUND,
+     * UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+     * duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+     * UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+     * request is closed).
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<modelgate.v1.TranscribeRequest> transcribe(
+        io.grpc.stub.StreamObserver<modelgate.v1.TranscribeResponse> responseObserver) {
+      return io.grpc.stub.ClientCalls.asyncClientStreamingCall(
+          getChannel().newCall(getTranscribeMethod(), getCallOptions()), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Transcribes an upload as Transcribe does, streaming the text as the model
+     * produces it (models with `streaming`; others send one delta), then the
+     * whole transcript. Codes: as Transcribe.
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<modelgate.v1.StreamTranscribeRequest> streamTranscribe(
+        io.grpc.stub.StreamObserver<modelgate.v1.StreamTranscribeResponse> responseObserver) {
+      return io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+          getChannel().newCall(getStreamTranscribeMethod(), getCallOptions()), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Speaks text: the audio is streamed back in chunks as the upstream produces
+     * it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+     * 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+     * (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+     * an upstream failure ends the stream with its status.
+     * </pre>
+     */
+    public void speak(modelgate.v1.SpeakRequest request,
+        io.grpc.stub.StreamObserver<modelgate.v1.SpeakResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getSpeakMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1240,6 +1514,38 @@ public final class ModelGatewayGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetPromptMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Generates images from a prompt, streamed back as image headers and chunks
+     * of at most 1 MiB, then an end event with usage and cost.
+     * Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+     * option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+     * once the first image byte was sent.
+     * </pre>
+     */
+    public java.util.Iterator<modelgate.v1.GenerateImageResponse> generateImage(
+        modelgate.v1.GenerateImageRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getGenerateImageMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Speaks text: the audio is streamed back in chunks as the upstream produces
+     * it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+     * 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+     * (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+     * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+     * an upstream failure ends the stream with its status.
+     * </pre>
+     */
+    public java.util.Iterator<modelgate.v1.SpeakResponse> speak(
+        modelgate.v1.SpeakRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getSpeakMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1432,6 +1738,10 @@ public final class ModelGatewayGrpc {
   private static final int METHODID_UNLOAD_MODEL = 12;
   private static final int METHODID_LIST_PROMPTS = 13;
   private static final int METHODID_GET_PROMPT = 14;
+  private static final int METHODID_GENERATE_IMAGE = 15;
+  private static final int METHODID_SPEAK = 16;
+  private static final int METHODID_TRANSCRIBE = 17;
+  private static final int METHODID_STREAM_TRANSCRIBE = 18;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1510,6 +1820,14 @@ public final class ModelGatewayGrpc {
           serviceImpl.getPrompt((modelgate.v1.GetPromptRequest) request,
               (io.grpc.stub.StreamObserver<modelgate.v1.GetPromptResponse>) responseObserver);
           break;
+        case METHODID_GENERATE_IMAGE:
+          serviceImpl.generateImage((modelgate.v1.GenerateImageRequest) request,
+              (io.grpc.stub.StreamObserver<modelgate.v1.GenerateImageResponse>) responseObserver);
+          break;
+        case METHODID_SPEAK:
+          serviceImpl.speak((modelgate.v1.SpeakRequest) request,
+              (io.grpc.stub.StreamObserver<modelgate.v1.SpeakResponse>) responseObserver);
+          break;
         default:
           throw new AssertionError();
       }
@@ -1520,6 +1838,12 @@ public final class ModelGatewayGrpc {
     public io.grpc.stub.StreamObserver<Req> invoke(
         io.grpc.stub.StreamObserver<Resp> responseObserver) {
       switch (methodId) {
+        case METHODID_TRANSCRIBE:
+          return (io.grpc.stub.StreamObserver<Req>) serviceImpl.transcribe(
+              (io.grpc.stub.StreamObserver<modelgate.v1.TranscribeResponse>) responseObserver);
+        case METHODID_STREAM_TRANSCRIBE:
+          return (io.grpc.stub.StreamObserver<Req>) serviceImpl.streamTranscribe(
+              (io.grpc.stub.StreamObserver<modelgate.v1.StreamTranscribeResponse>) responseObserver);
         default:
           throw new AssertionError();
       }
@@ -1586,6 +1910,10 @@ public final class ModelGatewayGrpc {
               .addMethod(getUnloadModelMethod())
               .addMethod(getListPromptsMethod())
               .addMethod(getGetPromptMethod())
+              .addMethod(getGenerateImageMethod())
+              .addMethod(getTranscribeMethod())
+              .addMethod(getStreamTranscribeMethod())
+              .addMethod(getSpeakMethod())
               .build();
         }
       }

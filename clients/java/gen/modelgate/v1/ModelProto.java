@@ -25,6 +25,11 @@ public final class ModelProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_modelgate_v1_Pricing_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_modelgate_v1_ImagePrice_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_modelgate_v1_ImagePrice_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_modelgate_v1_Availability_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -131,114 +136,126 @@ public final class ModelProto {
       "\n\030modelgate/v1/model.proto\022\014modelgate.v1" +
       "\032\036google/protobuf/duration.proto\032\037google" +
       "/protobuf/timestamp.proto\032\031modelgate/v1/" +
-      "errors.proto\"\222\002\n\014Capabilities\022\022\n\004chat\030\001 " +
+      "errors.proto\"\373\002\n\014Capabilities\022\022\n\004chat\030\001 " +
       "\001(\010R\004chat\022\036\n\ncompletion\030\002 \001(\010R\ncompletio" +
       "n\022\034\n\tembedding\030\003 \001(\010R\tembedding\022\034\n\tstrea" +
       "ming\030\004 \001(\010R\tstreaming\022\024\n\005tools\030\005 \001(\010R\005to" +
       "ols\022\026\n\006vision\030\006 \001(\010R\006vision\022\037\n\013json_sche" +
       "ma\030\007 \001(\010R\njsonSchema\022\034\n\treasoning\030\010 \001(\010R" +
       "\treasoning\022%\n\016prompt_caching\030\t \001(\010R\rprom" +
-      "ptCaching\"\252\002\n\007Pricing\0221\n\025input_per_milli" +
-      "on_usd\030\001 \001(\001R\022inputPerMillionUsd\0223\n\026outp" +
-      "ut_per_million_usd\030\002 \001(\001R\023outputPerMilli" +
-      "onUsd\022>\n\034cached_input_per_million_usd\030\003 " +
-      "\001(\001R\030cachedInputPerMillionUsd\022<\n\033cache_w" +
-      "rite_per_million_usd\030\004 \001(\001R\027cacheWritePe" +
-      "rMillionUsd\0229\n\031reasoning_per_million_usd" +
-      "\030\005 \001(\001R\026reasoningPerMillionUsd\"\205\001\n\014Avail" +
-      "ability\022\034\n\tavailable\030\001 \001(\010R\tavailable\022\026\n" +
-      "\006reason\030\002 \001(\tR\006reason\022?\n\rbreaker_state\030\003" +
-      " \001(\0162\032.modelgate.v1.BreakerStateR\014breake" +
-      "rState\"\357\005\n\020DeploymentHealth\0221\n\006window\030\001 " +
-      "\001(\0132\031.google.protobuf.DurationR\006window\022\032" +
-      "\n\010requests\030\002 \001(\005R\010requests\022\026\n\006errors\030\003 \001" +
-      "(\005R\006errors\022\035\n\nerror_rate\030\004 \001(\001R\terrorRat" +
-      "e\022\'\n\017latency_samples\030\005 \001(\005R\016latencySampl" +
-      "es\022:\n\013latency_p50\030\006 \001(\0132\031.google.protobu" +
-      "f.DurationR\nlatencyP50\022:\n\013latency_p95\030\007 " +
-      "\001(\0132\031.google.protobuf.DurationR\nlatencyP" +
-      "95\022<\n\033time_to_first_token_samples\030\010 \001(\005R" +
-      "\027timeToFirstTokenSamples\022O\n\027time_to_firs" +
-      "t_token_p50\030\t \001(\0132\031.google.protobuf.Dura" +
-      "tionR\023timeToFirstTokenP50\022O\n\027time_to_fir" +
-      "st_token_p95\030\n \001(\0132\031.google.protobuf.Dur" +
-      "ationR\023timeToFirstTokenP95\022\033\n\tin_flight\030" +
-      "\013 \001(\005R\010inFlight\022E\n\021last_error_reason\030\014 \001" +
-      "(\0162\031.modelgate.v1.ErrorReasonR\017lastError" +
-      "Reason\022,\n\022last_error_message\030\r \001(\tR\020last" +
-      "ErrorMessage\022B\n\017last_error_time\030\016 \001(\0132\032." +
-      "google.protobuf.TimestampR\rlastErrorTime" +
-      "\"\342\002\n\014ModelDetails\022\026\n\006family\030\001 \001(\tR\006famil" +
-      "y\022%\n\016parameter_size\030\002 \001(\tR\rparameterSize" +
-      "\022-\n\022quantization_level\030\003 \001(\tR\021quantizati" +
-      "onLevel\022\026\n\006format\030\004 \001(\tR\006format\022\026\n\006diges" +
-      "t\030\005 \001(\tR\006digest\022\035\n\nsize_bytes\030\006 \001(\003R\tsiz" +
-      "eBytes\022?\n\rmodified_time\030\007 \001(\0132\032.google.p" +
-      "rotobuf.TimestampR\014modifiedTime\022\030\n\007licen" +
-      "se\030\010 \001(\tR\007license\022\036\n\nparameters\030\t \001(\tR\np" +
-      "arameters\022\032\n\010template\030\n \001(\tR\010template\"\376\004" +
-      "\n\005Model\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005label\030\002 \001(\tR\005" +
-      "label\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007run" +
-      "time\030\004 \001(\tR\007runtime\022\032\n\010endpoint\030\005 \001(\tR\010e" +
-      "ndpoint\022>\n\014capabilities\030\006 \001(\0132\032.modelgat" +
-      "e.v1.CapabilitiesR\014capabilities\022%\n\016conte" +
-      "xt_window\030\007 \001(\005R\rcontextWindow\022*\n\021max_ou" +
-      "tput_tokens\030\010 \001(\005R\017maxOutputTokens\022/\n\023em" +
-      "bedding_dimension\030\t \001(\005R\022embeddingDimens" +
-      "ion\022/\n\007pricing\030\n \001(\0132\025.modelgate.v1.Pric" +
-      "ingR\007pricing\022>\n\014availability\030\013 \001(\0132\032.mod" +
-      "elgate.v1.AvailabilityR\014availability\022\030\n\007" +
-      "aliases\030\014 \003(\tR\007aliases\0224\n\007details\030\r \001(\0132" +
-      "\032.modelgate.v1.ModelDetailsR\007details\022 \n\013" +
-      "deployments\030\016 \003(\tR\013deployments\022\036\n\ndiscov" +
-      "ered\030\017 \001(\010R\ndiscovered\0226\n\006health\030\020 \001(\0132\036" +
-      ".modelgate.v1.DeploymentHealthR\006health\"\346" +
-      "\001\n\021ListModelsRequest\022\033\n\tpage_size\030\001 \001(\005R" +
-      "\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken" +
-      "\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime\030" +
-      "\004 \001(\tR\007runtime\0228\n\ncapability\030\005 \001(\0162\030.mod" +
-      "elgate.v1.CapabilityR\ncapability\022%\n\016avai" +
-      "lable_only\030\006 \001(\010R\ravailableOnly\"\210\001\n\022List" +
-      "ModelsResponse\022+\n\006models\030\001 \003(\0132\023.modelga" +
-      "te.v1.ModelR\006models\022&\n\017next_page_token\030\002" +
-      " \001(\tR\rnextPageToken\022\035\n\ntotal_size\030\003 \001(\005R" +
-      "\ttotalSize\"!\n\017GetModelRequest\022\016\n\002id\030\001 \001(" +
-      "\tR\002id\"=\n\020GetModelResponse\022)\n\005model\030\001 \001(\013" +
-      "2\023.modelgate.v1.ModelR\005model\"\350\001\n\014Running" +
-      "Model\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004nam" +
-      "e\022\035\n\nsize_bytes\030\003 \001(\003R\tsizeBytes\022&\n\017size" +
-      "_vram_bytes\030\004 \001(\003R\rsizeVramBytes\022;\n\013expi" +
-      "re_time\030\005 \001(\0132\032.google.protobuf.Timestam" +
-      "pR\nexpireTime\022\026\n\006digest\030\006 \001(\tR\006digest\022\030\n" +
-      "\007runtime\030\007 \001(\tR\007runtime\"\\\n\020PullModelRequ" +
-      "est\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name\030\002 " +
-      "\001(\tR\004name\022\032\n\010insecure\030\003 \001(\010R\010insecure\"\215\001" +
-      "\n\021PullModelResponse\022\026\n\006status\030\001 \001(\tR\006sta" +
-      "tus\022\026\n\006digest\030\002 \001(\tR\006digest\022\'\n\017completed" +
-      "_bytes\030\003 \001(\003R\016completedBytes\022\037\n\013total_by" +
-      "tes\030\004 \001(\003R\ntotalBytes\"B\n\022DeleteModelRequ" +
-      "est\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name\030\002 " +
-      "\001(\tR\004name\"\025\n\023DeleteModelResponse\"4\n\030List" +
-      "RunningModelsRequest\022\030\n\007runtime\030\001 \001(\tR\007r" +
-      "untime\"O\n\031ListRunningModelsResponse\0222\n\006m" +
-      "odels\030\001 \003(\0132\032.modelgate.v1.RunningModelR" +
-      "\006models\"z\n\020LoadModelRequest\022\030\n\007runtime\030\001" +
-      " \001(\tR\007runtime\022\022\n\004name\030\002 \001(\tR\004name\0228\n\nkee" +
-      "p_alive\030\003 \001(\0132\031.google.protobuf.Duration" +
-      "R\tkeepAlive\"\023\n\021LoadModelResponse\"B\n\022Unlo" +
-      "adModelRequest\022\030\n\007runtime\030\001 \001(\tR\007runtime" +
-      "\022\022\n\004name\030\002 \001(\tR\004name\"\025\n\023UnloadModelRespo" +
-      "nse*\216\002\n\nCapability\022\032\n\026CAPABILITY_UNSPECI" +
-      "FIED\020\000\022\023\n\017CAPABILITY_CHAT\020\001\022\031\n\025CAPABILIT" +
-      "Y_COMPLETION\020\002\022\030\n\024CAPABILITY_EMBEDDING\020\003" +
-      "\022\030\n\024CAPABILITY_STREAMING\020\004\022\024\n\020CAPABILITY" +
-      "_TOOLS\020\005\022\025\n\021CAPABILITY_VISION\020\006\022\032\n\026CAPAB" +
-      "ILITY_JSON_SCHEMA\020\007\022\030\n\024CAPABILITY_REASON" +
-      "ING\020\010\022\035\n\031CAPABILITY_PROMPT_CACHING\020\t*|\n\014" +
-      "BreakerState\022\035\n\031BREAKER_STATE_UNSPECIFIE" +
-      "D\020\000\022\030\n\024BREAKER_STATE_CLOSED\020\001\022\026\n\022BREAKER" +
-      "_STATE_OPEN\020\002\022\033\n\027BREAKER_STATE_HALF_OPEN" +
-      "\020\003B\016B\nModelProtoP\001b\006proto3"
+      "ptCaching\022)\n\020image_generation\030\n \001(\010R\017ima" +
+      "geGeneration\022$\n\rtranscription\030\013 \001(\010R\rtra" +
+      "nscription\022\026\n\006speech\030\014 \001(\010R\006speech\"\362\003\n\007P" +
+      "ricing\0221\n\025input_per_million_usd\030\001 \001(\001R\022i" +
+      "nputPerMillionUsd\0223\n\026output_per_million_" +
+      "usd\030\002 \001(\001R\023outputPerMillionUsd\022>\n\034cached" +
+      "_input_per_million_usd\030\003 \001(\001R\030cachedInpu" +
+      "tPerMillionUsd\022<\n\033cache_write_per_millio" +
+      "n_usd\030\004 \001(\001R\027cacheWritePerMillionUsd\0229\n\031" +
+      "reasoning_per_million_usd\030\005 \001(\001R\026reasoni" +
+      "ngPerMillionUsd\022;\n\014image_prices\030\006 \003(\0132\030." +
+      "modelgate.v1.ImagePriceR\013imagePrices\022?\n\034" +
+      "transcription_per_minute_usd\030\007 \001(\001R\031tran" +
+      "scriptionPerMinuteUsd\022H\n!speech_per_mill" +
+      "ion_characters_usd\030\010 \001(\001R\035speechPerMilli" +
+      "onCharactersUsd\"^\n\nImagePrice\022\022\n\004size\030\001 " +
+      "\001(\tR\004size\022\030\n\007quality\030\002 \001(\tR\007quality\022\"\n\rp" +
+      "er_image_usd\030\003 \001(\001R\013perImageUsd\"\205\001\n\014Avai" +
+      "lability\022\034\n\tavailable\030\001 \001(\010R\tavailable\022\026" +
+      "\n\006reason\030\002 \001(\tR\006reason\022?\n\rbreaker_state\030" +
+      "\003 \001(\0162\032.modelgate.v1.BreakerStateR\014break" +
+      "erState\"\357\005\n\020DeploymentHealth\0221\n\006window\030\001" +
+      " \001(\0132\031.google.protobuf.DurationR\006window\022" +
+      "\032\n\010requests\030\002 \001(\005R\010requests\022\026\n\006errors\030\003 " +
+      "\001(\005R\006errors\022\035\n\nerror_rate\030\004 \001(\001R\terrorRa" +
+      "te\022\'\n\017latency_samples\030\005 \001(\005R\016latencySamp" +
+      "les\022:\n\013latency_p50\030\006 \001(\0132\031.google.protob" +
+      "uf.DurationR\nlatencyP50\022:\n\013latency_p95\030\007" +
+      " \001(\0132\031.google.protobuf.DurationR\nlatency" +
+      "P95\022<\n\033time_to_first_token_samples\030\010 \001(\005" +
+      "R\027timeToFirstTokenSamples\022O\n\027time_to_fir" +
+      "st_token_p50\030\t \001(\0132\031.google.protobuf.Dur" +
+      "ationR\023timeToFirstTokenP50\022O\n\027time_to_fi" +
+      "rst_token_p95\030\n \001(\0132\031.google.protobuf.Du" +
+      "rationR\023timeToFirstTokenP95\022\033\n\tin_flight" +
+      "\030\013 \001(\005R\010inFlight\022E\n\021last_error_reason\030\014 " +
+      "\001(\0162\031.modelgate.v1.ErrorReasonR\017lastErro" +
+      "rReason\022,\n\022last_error_message\030\r \001(\tR\020las" +
+      "tErrorMessage\022B\n\017last_error_time\030\016 \001(\0132\032" +
+      ".google.protobuf.TimestampR\rlastErrorTim" +
+      "e\"\342\002\n\014ModelDetails\022\026\n\006family\030\001 \001(\tR\006fami" +
+      "ly\022%\n\016parameter_size\030\002 \001(\tR\rparameterSiz" +
+      "e\022-\n\022quantization_level\030\003 \001(\tR\021quantizat" +
+      "ionLevel\022\026\n\006format\030\004 \001(\tR\006format\022\026\n\006dige" +
+      "st\030\005 \001(\tR\006digest\022\035\n\nsize_bytes\030\006 \001(\003R\tsi" +
+      "zeBytes\022?\n\rmodified_time\030\007 \001(\0132\032.google." +
+      "protobuf.TimestampR\014modifiedTime\022\030\n\007lice" +
+      "nse\030\010 \001(\tR\007license\022\036\n\nparameters\030\t \001(\tR\n" +
+      "parameters\022\032\n\010template\030\n \001(\tR\010template\"\376" +
+      "\004\n\005Model\022\016\n\002id\030\001 \001(\tR\002id\022\024\n\005label\030\002 \001(\tR" +
+      "\005label\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007ru" +
+      "ntime\030\004 \001(\tR\007runtime\022\032\n\010endpoint\030\005 \001(\tR\010" +
+      "endpoint\022>\n\014capabilities\030\006 \001(\0132\032.modelga" +
+      "te.v1.CapabilitiesR\014capabilities\022%\n\016cont" +
+      "ext_window\030\007 \001(\005R\rcontextWindow\022*\n\021max_o" +
+      "utput_tokens\030\010 \001(\005R\017maxOutputTokens\022/\n\023e" +
+      "mbedding_dimension\030\t \001(\005R\022embeddingDimen" +
+      "sion\022/\n\007pricing\030\n \001(\0132\025.modelgate.v1.Pri" +
+      "cingR\007pricing\022>\n\014availability\030\013 \001(\0132\032.mo" +
+      "delgate.v1.AvailabilityR\014availability\022\030\n" +
+      "\007aliases\030\014 \003(\tR\007aliases\0224\n\007details\030\r \001(\013" +
+      "2\032.modelgate.v1.ModelDetailsR\007details\022 \n" +
+      "\013deployments\030\016 \003(\tR\013deployments\022\036\n\ndisco" +
+      "vered\030\017 \001(\010R\ndiscovered\0226\n\006health\030\020 \001(\0132" +
+      "\036.modelgate.v1.DeploymentHealthR\006health\"" +
+      "\346\001\n\021ListModelsRequest\022\033\n\tpage_size\030\001 \001(\005" +
+      "R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToke" +
+      "n\022\032\n\010provider\030\003 \001(\tR\010provider\022\030\n\007runtime" +
+      "\030\004 \001(\tR\007runtime\0228\n\ncapability\030\005 \001(\0162\030.mo" +
+      "delgate.v1.CapabilityR\ncapability\022%\n\016ava" +
+      "ilable_only\030\006 \001(\010R\ravailableOnly\"\210\001\n\022Lis" +
+      "tModelsResponse\022+\n\006models\030\001 \003(\0132\023.modelg" +
+      "ate.v1.ModelR\006models\022&\n\017next_page_token\030" +
+      "\002 \001(\tR\rnextPageToken\022\035\n\ntotal_size\030\003 \001(\005" +
+      "R\ttotalSize\"!\n\017GetModelRequest\022\016\n\002id\030\001 \001" +
+      "(\tR\002id\"=\n\020GetModelResponse\022)\n\005model\030\001 \001(" +
+      "\0132\023.modelgate.v1.ModelR\005model\"\350\001\n\014Runnin" +
+      "gModel\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004na" +
+      "me\022\035\n\nsize_bytes\030\003 \001(\003R\tsizeBytes\022&\n\017siz" +
+      "e_vram_bytes\030\004 \001(\003R\rsizeVramBytes\022;\n\013exp" +
+      "ire_time\030\005 \001(\0132\032.google.protobuf.Timesta" +
+      "mpR\nexpireTime\022\026\n\006digest\030\006 \001(\tR\006digest\022\030" +
+      "\n\007runtime\030\007 \001(\tR\007runtime\"\\\n\020PullModelReq" +
+      "uest\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name\030\002" +
+      " \001(\tR\004name\022\032\n\010insecure\030\003 \001(\010R\010insecure\"\215" +
+      "\001\n\021PullModelResponse\022\026\n\006status\030\001 \001(\tR\006st" +
+      "atus\022\026\n\006digest\030\002 \001(\tR\006digest\022\'\n\017complete" +
+      "d_bytes\030\003 \001(\003R\016completedBytes\022\037\n\013total_b" +
+      "ytes\030\004 \001(\003R\ntotalBytes\"B\n\022DeleteModelReq" +
+      "uest\022\030\n\007runtime\030\001 \001(\tR\007runtime\022\022\n\004name\030\002" +
+      " \001(\tR\004name\"\025\n\023DeleteModelResponse\"4\n\030Lis" +
+      "tRunningModelsRequest\022\030\n\007runtime\030\001 \001(\tR\007" +
+      "runtime\"O\n\031ListRunningModelsResponse\0222\n\006" +
+      "models\030\001 \003(\0132\032.modelgate.v1.RunningModel" +
+      "R\006models\"z\n\020LoadModelRequest\022\030\n\007runtime\030" +
+      "\001 \001(\tR\007runtime\022\022\n\004name\030\002 \001(\tR\004name\0228\n\nke" +
+      "ep_alive\030\003 \001(\0132\031.google.protobuf.Duratio" +
+      "nR\tkeepAlive\"\023\n\021LoadModelResponse\"B\n\022Unl" +
+      "oadModelRequest\022\030\n\007runtime\030\001 \001(\tR\007runtim" +
+      "e\022\022\n\004name\030\002 \001(\tR\004name\"\025\n\023UnloadModelResp" +
+      "onse*\344\002\n\nCapability\022\032\n\026CAPABILITY_UNSPEC" +
+      "IFIED\020\000\022\023\n\017CAPABILITY_CHAT\020\001\022\031\n\025CAPABILI" +
+      "TY_COMPLETION\020\002\022\030\n\024CAPABILITY_EMBEDDING\020" +
+      "\003\022\030\n\024CAPABILITY_STREAMING\020\004\022\024\n\020CAPABILIT" +
+      "Y_TOOLS\020\005\022\025\n\021CAPABILITY_VISION\020\006\022\032\n\026CAPA" +
+      "BILITY_JSON_SCHEMA\020\007\022\030\n\024CAPABILITY_REASO" +
+      "NING\020\010\022\035\n\031CAPABILITY_PROMPT_CACHING\020\t\022\037\n" +
+      "\033CAPABILITY_IMAGE_GENERATION\020\n\022\034\n\030CAPABI" +
+      "LITY_TRANSCRIPTION\020\013\022\025\n\021CAPABILITY_SPEEC" +
+      "H\020\014*|\n\014BreakerState\022\035\n\031BREAKER_STATE_UNS" +
+      "PECIFIED\020\000\022\030\n\024BREAKER_STATE_CLOSED\020\001\022\026\n\022" +
+      "BREAKER_STATE_OPEN\020\002\022\033\n\027BREAKER_STATE_HA" +
+      "LF_OPEN\020\003B\016B\nModelProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -252,123 +269,129 @@ public final class ModelProto {
     internal_static_modelgate_v1_Capabilities_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Capabilities_descriptor,
-        new java.lang.String[] { "Chat", "Completion", "Embedding", "Streaming", "Tools", "Vision", "JsonSchema", "Reasoning", "PromptCaching", });
+        new java.lang.String[] { "Chat", "Completion", "Embedding", "Streaming", "Tools", "Vision", "JsonSchema", "Reasoning", "PromptCaching", "ImageGeneration", "Transcription", "Speech", });
     internal_static_modelgate_v1_Pricing_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_modelgate_v1_Pricing_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Pricing_descriptor,
-        new java.lang.String[] { "InputPerMillionUsd", "OutputPerMillionUsd", "CachedInputPerMillionUsd", "CacheWritePerMillionUsd", "ReasoningPerMillionUsd", });
-    internal_static_modelgate_v1_Availability_descriptor =
+        new java.lang.String[] { "InputPerMillionUsd", "OutputPerMillionUsd", "CachedInputPerMillionUsd", "CacheWritePerMillionUsd", "ReasoningPerMillionUsd", "ImagePrices", "TranscriptionPerMinuteUsd", "SpeechPerMillionCharactersUsd", });
+    internal_static_modelgate_v1_ImagePrice_descriptor =
       getDescriptor().getMessageTypes().get(2);
+    internal_static_modelgate_v1_ImagePrice_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_modelgate_v1_ImagePrice_descriptor,
+        new java.lang.String[] { "Size", "Quality", "PerImageUsd", });
+    internal_static_modelgate_v1_Availability_descriptor =
+      getDescriptor().getMessageTypes().get(3);
     internal_static_modelgate_v1_Availability_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Availability_descriptor,
         new java.lang.String[] { "Available", "Reason", "BreakerState", });
     internal_static_modelgate_v1_DeploymentHealth_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(4);
     internal_static_modelgate_v1_DeploymentHealth_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_DeploymentHealth_descriptor,
         new java.lang.String[] { "Window", "Requests", "Errors", "ErrorRate", "LatencySamples", "LatencyP50", "LatencyP95", "TimeToFirstTokenSamples", "TimeToFirstTokenP50", "TimeToFirstTokenP95", "InFlight", "LastErrorReason", "LastErrorMessage", "LastErrorTime", });
     internal_static_modelgate_v1_ModelDetails_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(5);
     internal_static_modelgate_v1_ModelDetails_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ModelDetails_descriptor,
         new java.lang.String[] { "Family", "ParameterSize", "QuantizationLevel", "Format", "Digest", "SizeBytes", "ModifiedTime", "License", "Parameters", "Template", });
     internal_static_modelgate_v1_Model_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(6);
     internal_static_modelgate_v1_Model_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_Model_descriptor,
         new java.lang.String[] { "Id", "Label", "Provider", "Runtime", "Endpoint", "Capabilities", "ContextWindow", "MaxOutputTokens", "EmbeddingDimension", "Pricing", "Availability", "Aliases", "Details", "Deployments", "Discovered", "Health", });
     internal_static_modelgate_v1_ListModelsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(7);
     internal_static_modelgate_v1_ListModelsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ListModelsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", "Provider", "Runtime", "Capability", "AvailableOnly", });
     internal_static_modelgate_v1_ListModelsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(7);
+      getDescriptor().getMessageTypes().get(8);
     internal_static_modelgate_v1_ListModelsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ListModelsResponse_descriptor,
         new java.lang.String[] { "Models", "NextPageToken", "TotalSize", });
     internal_static_modelgate_v1_GetModelRequest_descriptor =
-      getDescriptor().getMessageTypes().get(8);
+      getDescriptor().getMessageTypes().get(9);
     internal_static_modelgate_v1_GetModelRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_GetModelRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_modelgate_v1_GetModelResponse_descriptor =
-      getDescriptor().getMessageTypes().get(9);
+      getDescriptor().getMessageTypes().get(10);
     internal_static_modelgate_v1_GetModelResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_GetModelResponse_descriptor,
         new java.lang.String[] { "Model", });
     internal_static_modelgate_v1_RunningModel_descriptor =
-      getDescriptor().getMessageTypes().get(10);
+      getDescriptor().getMessageTypes().get(11);
     internal_static_modelgate_v1_RunningModel_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_RunningModel_descriptor,
         new java.lang.String[] { "Id", "Name", "SizeBytes", "SizeVramBytes", "ExpireTime", "Digest", "Runtime", });
     internal_static_modelgate_v1_PullModelRequest_descriptor =
-      getDescriptor().getMessageTypes().get(11);
+      getDescriptor().getMessageTypes().get(12);
     internal_static_modelgate_v1_PullModelRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_PullModelRequest_descriptor,
         new java.lang.String[] { "Runtime", "Name", "Insecure", });
     internal_static_modelgate_v1_PullModelResponse_descriptor =
-      getDescriptor().getMessageTypes().get(12);
+      getDescriptor().getMessageTypes().get(13);
     internal_static_modelgate_v1_PullModelResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_PullModelResponse_descriptor,
         new java.lang.String[] { "Status", "Digest", "CompletedBytes", "TotalBytes", });
     internal_static_modelgate_v1_DeleteModelRequest_descriptor =
-      getDescriptor().getMessageTypes().get(13);
+      getDescriptor().getMessageTypes().get(14);
     internal_static_modelgate_v1_DeleteModelRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_DeleteModelRequest_descriptor,
         new java.lang.String[] { "Runtime", "Name", });
     internal_static_modelgate_v1_DeleteModelResponse_descriptor =
-      getDescriptor().getMessageTypes().get(14);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_modelgate_v1_DeleteModelResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_DeleteModelResponse_descriptor,
         new java.lang.String[] { });
     internal_static_modelgate_v1_ListRunningModelsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(15);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_modelgate_v1_ListRunningModelsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ListRunningModelsRequest_descriptor,
         new java.lang.String[] { "Runtime", });
     internal_static_modelgate_v1_ListRunningModelsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_modelgate_v1_ListRunningModelsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_ListRunningModelsResponse_descriptor,
         new java.lang.String[] { "Models", });
     internal_static_modelgate_v1_LoadModelRequest_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_modelgate_v1_LoadModelRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_LoadModelRequest_descriptor,
         new java.lang.String[] { "Runtime", "Name", "KeepAlive", });
     internal_static_modelgate_v1_LoadModelResponse_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_modelgate_v1_LoadModelResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_LoadModelResponse_descriptor,
         new java.lang.String[] { });
     internal_static_modelgate_v1_UnloadModelRequest_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_modelgate_v1_UnloadModelRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_UnloadModelRequest_descriptor,
         new java.lang.String[] { "Runtime", "Name", });
     internal_static_modelgate_v1_UnloadModelResponse_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_modelgate_v1_UnloadModelResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_modelgate_v1_UnloadModelResponse_descriptor,

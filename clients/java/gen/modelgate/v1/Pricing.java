@@ -20,6 +20,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private Pricing() {
+    imagePrices_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -123,6 +124,97 @@ private static final long serialVersionUID = 0L;
     return reasoningPerMillionUsd_;
   }
 
+  public static final int IMAGE_PRICES_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private java.util.List<modelgate.v1.ImagePrice> imagePrices_;
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<modelgate.v1.ImagePrice> getImagePricesList() {
+    return imagePrices_;
+  }
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends modelgate.v1.ImagePriceOrBuilder> 
+      getImagePricesOrBuilderList() {
+    return imagePrices_;
+  }
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  @java.lang.Override
+  public int getImagePricesCount() {
+    return imagePrices_.size();
+  }
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.ImagePrice getImagePrices(int index) {
+    return imagePrices_.get(index);
+  }
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  @java.lang.Override
+  public modelgate.v1.ImagePriceOrBuilder getImagePricesOrBuilder(
+      int index) {
+    return imagePrices_.get(index);
+  }
+
+  public static final int TRANSCRIPTION_PER_MINUTE_USD_FIELD_NUMBER = 7;
+  private double transcriptionPerMinuteUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. Per minute of transcribed audio (whisper-1).
+   * </pre>
+   *
+   * <code>double transcription_per_minute_usd = 7 [json_name = "transcriptionPerMinuteUsd"];</code>
+   * @return The transcriptionPerMinuteUsd.
+   */
+  @java.lang.Override
+  public double getTranscriptionPerMinuteUsd() {
+    return transcriptionPerMinuteUsd_;
+  }
+
+  public static final int SPEECH_PER_MILLION_CHARACTERS_USD_FIELD_NUMBER = 8;
+  private double speechPerMillionCharactersUsd_ = 0D;
+  /**
+   * <pre>
+   * Output only. Per million characters of speech input (tts-1).
+   * </pre>
+   *
+   * <code>double speech_per_million_characters_usd = 8 [json_name = "speechPerMillionCharactersUsd"];</code>
+   * @return The speechPerMillionCharactersUsd.
+   */
+  @java.lang.Override
+  public double getSpeechPerMillionCharactersUsd() {
+    return speechPerMillionCharactersUsd_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -152,6 +244,15 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(reasoningPerMillionUsd_) != 0) {
       output.writeDouble(5, reasoningPerMillionUsd_);
     }
+    for (int i = 0; i < imagePrices_.size(); i++) {
+      output.writeMessage(6, imagePrices_.get(i));
+    }
+    if (java.lang.Double.doubleToRawLongBits(transcriptionPerMinuteUsd_) != 0) {
+      output.writeDouble(7, transcriptionPerMinuteUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(speechPerMillionCharactersUsd_) != 0) {
+      output.writeDouble(8, speechPerMillionCharactersUsd_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -180,6 +281,18 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToRawLongBits(reasoningPerMillionUsd_) != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeDoubleSize(5, reasoningPerMillionUsd_);
+    }
+    for (int i = 0; i < imagePrices_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, imagePrices_.get(i));
+    }
+    if (java.lang.Double.doubleToRawLongBits(transcriptionPerMinuteUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(7, transcriptionPerMinuteUsd_);
+    }
+    if (java.lang.Double.doubleToRawLongBits(speechPerMillionCharactersUsd_) != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeDoubleSize(8, speechPerMillionCharactersUsd_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -211,6 +324,14 @@ private static final long serialVersionUID = 0L;
     if (java.lang.Double.doubleToLongBits(getReasoningPerMillionUsd())
         != java.lang.Double.doubleToLongBits(
             other.getReasoningPerMillionUsd())) return false;
+    if (!getImagePricesList()
+        .equals(other.getImagePricesList())) return false;
+    if (java.lang.Double.doubleToLongBits(getTranscriptionPerMinuteUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getTranscriptionPerMinuteUsd())) return false;
+    if (java.lang.Double.doubleToLongBits(getSpeechPerMillionCharactersUsd())
+        != java.lang.Double.doubleToLongBits(
+            other.getSpeechPerMillionCharactersUsd())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -237,6 +358,16 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + REASONING_PER_MILLION_USD_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         java.lang.Double.doubleToLongBits(getReasoningPerMillionUsd()));
+    if (getImagePricesCount() > 0) {
+      hash = (37 * hash) + IMAGE_PRICES_FIELD_NUMBER;
+      hash = (53 * hash) + getImagePricesList().hashCode();
+    }
+    hash = (37 * hash) + TRANSCRIPTION_PER_MINUTE_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getTranscriptionPerMinuteUsd()));
+    hash = (37 * hash) + SPEECH_PER_MILLION_CHARACTERS_USD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        java.lang.Double.doubleToLongBits(getSpeechPerMillionCharactersUsd()));
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -375,6 +506,15 @@ private static final long serialVersionUID = 0L;
       cachedInputPerMillionUsd_ = 0D;
       cacheWritePerMillionUsd_ = 0D;
       reasoningPerMillionUsd_ = 0D;
+      if (imagePricesBuilder_ == null) {
+        imagePrices_ = java.util.Collections.emptyList();
+      } else {
+        imagePrices_ = null;
+        imagePricesBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000020);
+      transcriptionPerMinuteUsd_ = 0D;
+      speechPerMillionCharactersUsd_ = 0D;
       return this;
     }
 
@@ -401,9 +541,22 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public modelgate.v1.Pricing buildPartial() {
       modelgate.v1.Pricing result = new modelgate.v1.Pricing(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(modelgate.v1.Pricing result) {
+      if (imagePricesBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0)) {
+          imagePrices_ = java.util.Collections.unmodifiableList(imagePrices_);
+          bitField0_ = (bitField0_ & ~0x00000020);
+        }
+        result.imagePrices_ = imagePrices_;
+      } else {
+        result.imagePrices_ = imagePricesBuilder_.build();
+      }
     }
 
     private void buildPartial0(modelgate.v1.Pricing result) {
@@ -422,6 +575,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.reasoningPerMillionUsd_ = reasoningPerMillionUsd_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.transcriptionPerMinuteUsd_ = transcriptionPerMinuteUsd_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.speechPerMillionCharactersUsd_ = speechPerMillionCharactersUsd_;
       }
     }
 
@@ -484,6 +643,38 @@ private static final long serialVersionUID = 0L;
       if (other.getReasoningPerMillionUsd() != 0D) {
         setReasoningPerMillionUsd(other.getReasoningPerMillionUsd());
       }
+      if (imagePricesBuilder_ == null) {
+        if (!other.imagePrices_.isEmpty()) {
+          if (imagePrices_.isEmpty()) {
+            imagePrices_ = other.imagePrices_;
+            bitField0_ = (bitField0_ & ~0x00000020);
+          } else {
+            ensureImagePricesIsMutable();
+            imagePrices_.addAll(other.imagePrices_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.imagePrices_.isEmpty()) {
+          if (imagePricesBuilder_.isEmpty()) {
+            imagePricesBuilder_.dispose();
+            imagePricesBuilder_ = null;
+            imagePrices_ = other.imagePrices_;
+            bitField0_ = (bitField0_ & ~0x00000020);
+            imagePricesBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getImagePricesFieldBuilder() : null;
+          } else {
+            imagePricesBuilder_.addAllMessages(other.imagePrices_);
+          }
+        }
+      }
+      if (other.getTranscriptionPerMinuteUsd() != 0D) {
+        setTranscriptionPerMinuteUsd(other.getTranscriptionPerMinuteUsd());
+      }
+      if (other.getSpeechPerMillionCharactersUsd() != 0D) {
+        setSpeechPerMillionCharactersUsd(other.getSpeechPerMillionCharactersUsd());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -535,6 +726,29 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 41
+            case 50: {
+              modelgate.v1.ImagePrice m =
+                  input.readMessage(
+                      modelgate.v1.ImagePrice.parser(),
+                      extensionRegistry);
+              if (imagePricesBuilder_ == null) {
+                ensureImagePricesIsMutable();
+                imagePrices_.add(m);
+              } else {
+                imagePricesBuilder_.addMessage(m);
+              }
+              break;
+            } // case 50
+            case 57: {
+              transcriptionPerMinuteUsd_ = input.readDouble();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 57
+            case 65: {
+              speechPerMillionCharactersUsd_ = input.readDouble();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 65
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -771,6 +985,406 @@ private static final long serialVersionUID = 0L;
     public Builder clearReasoningPerMillionUsd() {
       bitField0_ = (bitField0_ & ~0x00000010);
       reasoningPerMillionUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<modelgate.v1.ImagePrice> imagePrices_ =
+      java.util.Collections.emptyList();
+    private void ensureImagePricesIsMutable() {
+      if (!((bitField0_ & 0x00000020) != 0)) {
+        imagePrices_ = new java.util.ArrayList<modelgate.v1.ImagePrice>(imagePrices_);
+        bitField0_ |= 0x00000020;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        modelgate.v1.ImagePrice, modelgate.v1.ImagePrice.Builder, modelgate.v1.ImagePriceOrBuilder> imagePricesBuilder_;
+
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public java.util.List<modelgate.v1.ImagePrice> getImagePricesList() {
+      if (imagePricesBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(imagePrices_);
+      } else {
+        return imagePricesBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public int getImagePricesCount() {
+      if (imagePricesBuilder_ == null) {
+        return imagePrices_.size();
+      } else {
+        return imagePricesBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public modelgate.v1.ImagePrice getImagePrices(int index) {
+      if (imagePricesBuilder_ == null) {
+        return imagePrices_.get(index);
+      } else {
+        return imagePricesBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder setImagePrices(
+        int index, modelgate.v1.ImagePrice value) {
+      if (imagePricesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureImagePricesIsMutable();
+        imagePrices_.set(index, value);
+        onChanged();
+      } else {
+        imagePricesBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder setImagePrices(
+        int index, modelgate.v1.ImagePrice.Builder builderForValue) {
+      if (imagePricesBuilder_ == null) {
+        ensureImagePricesIsMutable();
+        imagePrices_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        imagePricesBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder addImagePrices(modelgate.v1.ImagePrice value) {
+      if (imagePricesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureImagePricesIsMutable();
+        imagePrices_.add(value);
+        onChanged();
+      } else {
+        imagePricesBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder addImagePrices(
+        int index, modelgate.v1.ImagePrice value) {
+      if (imagePricesBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureImagePricesIsMutable();
+        imagePrices_.add(index, value);
+        onChanged();
+      } else {
+        imagePricesBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder addImagePrices(
+        modelgate.v1.ImagePrice.Builder builderForValue) {
+      if (imagePricesBuilder_ == null) {
+        ensureImagePricesIsMutable();
+        imagePrices_.add(builderForValue.build());
+        onChanged();
+      } else {
+        imagePricesBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder addImagePrices(
+        int index, modelgate.v1.ImagePrice.Builder builderForValue) {
+      if (imagePricesBuilder_ == null) {
+        ensureImagePricesIsMutable();
+        imagePrices_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        imagePricesBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder addAllImagePrices(
+        java.lang.Iterable<? extends modelgate.v1.ImagePrice> values) {
+      if (imagePricesBuilder_ == null) {
+        ensureImagePricesIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, imagePrices_);
+        onChanged();
+      } else {
+        imagePricesBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder clearImagePrices() {
+      if (imagePricesBuilder_ == null) {
+        imagePrices_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000020);
+        onChanged();
+      } else {
+        imagePricesBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public Builder removeImagePrices(int index) {
+      if (imagePricesBuilder_ == null) {
+        ensureImagePricesIsMutable();
+        imagePrices_.remove(index);
+        onChanged();
+      } else {
+        imagePricesBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public modelgate.v1.ImagePrice.Builder getImagePricesBuilder(
+        int index) {
+      return getImagePricesFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public modelgate.v1.ImagePriceOrBuilder getImagePricesOrBuilder(
+        int index) {
+      if (imagePricesBuilder_ == null) {
+        return imagePrices_.get(index);  } else {
+        return imagePricesBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public java.util.List<? extends modelgate.v1.ImagePriceOrBuilder> 
+         getImagePricesOrBuilderList() {
+      if (imagePricesBuilder_ != null) {
+        return imagePricesBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(imagePrices_);
+      }
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public modelgate.v1.ImagePrice.Builder addImagePricesBuilder() {
+      return getImagePricesFieldBuilder().addBuilder(
+          modelgate.v1.ImagePrice.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public modelgate.v1.ImagePrice.Builder addImagePricesBuilder(
+        int index) {
+      return getImagePricesFieldBuilder().addBuilder(
+          index, modelgate.v1.ImagePrice.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Output only. Per generated image, by size and quality (first match wins).
+     * </pre>
+     *
+     * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+     */
+    public java.util.List<modelgate.v1.ImagePrice.Builder> 
+         getImagePricesBuilderList() {
+      return getImagePricesFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        modelgate.v1.ImagePrice, modelgate.v1.ImagePrice.Builder, modelgate.v1.ImagePriceOrBuilder> 
+        getImagePricesFieldBuilder() {
+      if (imagePricesBuilder_ == null) {
+        imagePricesBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            modelgate.v1.ImagePrice, modelgate.v1.ImagePrice.Builder, modelgate.v1.ImagePriceOrBuilder>(
+                imagePrices_,
+                ((bitField0_ & 0x00000020) != 0),
+                getParentForChildren(),
+                isClean());
+        imagePrices_ = null;
+      }
+      return imagePricesBuilder_;
+    }
+
+    private double transcriptionPerMinuteUsd_ ;
+    /**
+     * <pre>
+     * Output only. Per minute of transcribed audio (whisper-1).
+     * </pre>
+     *
+     * <code>double transcription_per_minute_usd = 7 [json_name = "transcriptionPerMinuteUsd"];</code>
+     * @return The transcriptionPerMinuteUsd.
+     */
+    @java.lang.Override
+    public double getTranscriptionPerMinuteUsd() {
+      return transcriptionPerMinuteUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. Per minute of transcribed audio (whisper-1).
+     * </pre>
+     *
+     * <code>double transcription_per_minute_usd = 7 [json_name = "transcriptionPerMinuteUsd"];</code>
+     * @param value The transcriptionPerMinuteUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTranscriptionPerMinuteUsd(double value) {
+      
+      transcriptionPerMinuteUsd_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per minute of transcribed audio (whisper-1).
+     * </pre>
+     *
+     * <code>double transcription_per_minute_usd = 7 [json_name = "transcriptionPerMinuteUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTranscriptionPerMinuteUsd() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      transcriptionPerMinuteUsd_ = 0D;
+      onChanged();
+      return this;
+    }
+
+    private double speechPerMillionCharactersUsd_ ;
+    /**
+     * <pre>
+     * Output only. Per million characters of speech input (tts-1).
+     * </pre>
+     *
+     * <code>double speech_per_million_characters_usd = 8 [json_name = "speechPerMillionCharactersUsd"];</code>
+     * @return The speechPerMillionCharactersUsd.
+     */
+    @java.lang.Override
+    public double getSpeechPerMillionCharactersUsd() {
+      return speechPerMillionCharactersUsd_;
+    }
+    /**
+     * <pre>
+     * Output only. Per million characters of speech input (tts-1).
+     * </pre>
+     *
+     * <code>double speech_per_million_characters_usd = 8 [json_name = "speechPerMillionCharactersUsd"];</code>
+     * @param value The speechPerMillionCharactersUsd to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSpeechPerMillionCharactersUsd(double value) {
+      
+      speechPerMillionCharactersUsd_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Output only. Per million characters of speech input (tts-1).
+     * </pre>
+     *
+     * <code>double speech_per_million_characters_usd = 8 [json_name = "speechPerMillionCharactersUsd"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSpeechPerMillionCharactersUsd() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      speechPerMillionCharactersUsd_ = 0D;
       onChanged();
       return this;
     }

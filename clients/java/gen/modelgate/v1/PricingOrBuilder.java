@@ -57,4 +57,68 @@ public interface PricingOrBuilder extends
    * @return The reasoningPerMillionUsd.
    */
   double getReasoningPerMillionUsd();
+
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  java.util.List<modelgate.v1.ImagePrice> 
+      getImagePricesList();
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  modelgate.v1.ImagePrice getImagePrices(int index);
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  int getImagePricesCount();
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  java.util.List<? extends modelgate.v1.ImagePriceOrBuilder> 
+      getImagePricesOrBuilderList();
+  /**
+   * <pre>
+   * Output only. Per generated image, by size and quality (first match wins).
+   * </pre>
+   *
+   * <code>repeated .modelgate.v1.ImagePrice image_prices = 6 [json_name = "imagePrices"];</code>
+   */
+  modelgate.v1.ImagePriceOrBuilder getImagePricesOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Output only. Per minute of transcribed audio (whisper-1).
+   * </pre>
+   *
+   * <code>double transcription_per_minute_usd = 7 [json_name = "transcriptionPerMinuteUsd"];</code>
+   * @return The transcriptionPerMinuteUsd.
+   */
+  double getTranscriptionPerMinuteUsd();
+
+  /**
+   * <pre>
+   * Output only. Per million characters of speech input (tts-1).
+   * </pre>
+   *
+   * <code>double speech_per_million_characters_usd = 8 [json_name = "speechPerMillionCharactersUsd"];</code>
+   * @return The speechPerMillionCharactersUsd.
+   */
+  double getSpeechPerMillionCharactersUsd();
 }

@@ -4,12 +4,16 @@
 
 import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { SpeakRequestSchema, SpeakResponseSchema, StreamTranscribeRequestSchema, StreamTranscribeResponseSchema, TranscribeRequestSchema, TranscribeResponseSchema } from "./audio_pb.js";
+import { file_modelgate_v1_audio } from "./audio_pb.js";
 import type { ChatRequestSchema, ChatResponseSchema, StreamChatRequestSchema, StreamChatResponseSchema } from "./chat_pb.js";
 import { file_modelgate_v1_chat } from "./chat_pb.js";
 import type { CompleteRequestSchema, CompleteResponseSchema, StreamCompleteRequestSchema, StreamCompleteResponseSchema } from "./completion_pb.js";
 import { file_modelgate_v1_completion } from "./completion_pb.js";
 import type { EmbedRequestSchema, EmbedResponseSchema } from "./embedding_pb.js";
 import { file_modelgate_v1_embedding } from "./embedding_pb.js";
+import type { GenerateImageRequestSchema, GenerateImageResponseSchema } from "./image_pb.js";
+import { file_modelgate_v1_image } from "./image_pb.js";
 import type { DeleteModelRequestSchema, DeleteModelResponseSchema, GetModelRequestSchema, GetModelResponseSchema, ListModelsRequestSchema, ListModelsResponseSchema, ListRunningModelsRequestSchema, ListRunningModelsResponseSchema, LoadModelRequestSchema, LoadModelResponseSchema, PullModelRequestSchema, PullModelResponseSchema, UnloadModelRequestSchema, UnloadModelResponseSchema } from "./model_pb.js";
 import { file_modelgate_v1_model } from "./model_pb.js";
 import type { GetPromptRequestSchema, GetPromptResponseSchema, ListPromptsRequestSchema, ListPromptsResponseSchema } from "./prompt_pb.js";
@@ -21,7 +25,7 @@ import { file_modelgate_v1_tokens } from "./tokens_pb.js";
  * Describes the file modelgate/v1/gateway.proto.
  */
 export const file_modelgate_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Chptb2RlbGdhdGUvdjEvZ2F0ZXdheS5wcm90bxIMbW9kZWxnYXRlLnYxMsoJCgxNb2RlbEdhdGV3YXkSPQoEQ2hhdBIZLm1vZGVsZ2F0ZS52MS5DaGF0UmVxdWVzdBoaLm1vZGVsZ2F0ZS52MS5DaGF0UmVzcG9uc2USUQoKU3RyZWFtQ2hhdBIfLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVxdWVzdBogLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEkAKBUVtYmVkEhoubW9kZWxnYXRlLnYxLkVtYmVkUmVxdWVzdBobLm1vZGVsZ2F0ZS52MS5FbWJlZFJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkkKCEdldE1vZGVsEh0ubW9kZWxnYXRlLnYxLkdldE1vZGVsUmVxdWVzdBoeLm1vZGVsZ2F0ZS52MS5HZXRNb2RlbFJlc3BvbnNlElIKC0NvdW50VG9rZW5zEiAubW9kZWxnYXRlLnYxLkNvdW50VG9rZW5zUmVxdWVzdBohLm1vZGVsZ2F0ZS52MS5Db3VudFRva2Vuc1Jlc3BvbnNlEk4KCVB1bGxNb2RlbBIeLm1vZGVsZ2F0ZS52MS5QdWxsTW9kZWxSZXF1ZXN0Gh8ubW9kZWxnYXRlLnYxLlB1bGxNb2RlbFJlc3BvbnNlMAESUgoLRGVsZXRlTW9kZWwSIC5tb2RlbGdhdGUudjEuRGVsZXRlTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkRlbGV0ZU1vZGVsUmVzcG9uc2USZAoRTGlzdFJ1bm5pbmdNb2RlbHMSJi5tb2RlbGdhdGUudjEuTGlzdFJ1bm5pbmdNb2RlbHNSZXF1ZXN0GicubW9kZWxnYXRlLnYxLkxpc3RSdW5uaW5nTW9kZWxzUmVzcG9uc2USTAoJTG9hZE1vZGVsEh4ubW9kZWxnYXRlLnYxLkxvYWRNb2RlbFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuTG9hZE1vZGVsUmVzcG9uc2USUgoLVW5sb2FkTW9kZWwSIC5tb2RlbGdhdGUudjEuVW5sb2FkTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLlVubG9hZE1vZGVsUmVzcG9uc2USUgoLTGlzdFByb21wdHMSIC5tb2RlbGdhdGUudjEuTGlzdFByb21wdHNSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkxpc3RQcm9tcHRzUmVzcG9uc2USTAoJR2V0UHJvbXB0Eh4ubW9kZWxnYXRlLnYxLkdldFByb21wdFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuR2V0UHJvbXB0UmVzcG9uc2ViBnByb3RvMw", [file_modelgate_v1_chat, file_modelgate_v1_completion, file_modelgate_v1_embedding, file_modelgate_v1_model, file_modelgate_v1_prompt, file_modelgate_v1_tokens]);
+  fileDesc("Chptb2RlbGdhdGUvdjEvZ2F0ZXdheS5wcm90bxIMbW9kZWxnYXRlLnYxMqQMCgxNb2RlbEdhdGV3YXkSPQoEQ2hhdBIZLm1vZGVsZ2F0ZS52MS5DaGF0UmVxdWVzdBoaLm1vZGVsZ2F0ZS52MS5DaGF0UmVzcG9uc2USUQoKU3RyZWFtQ2hhdBIfLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVxdWVzdBogLm1vZGVsZ2F0ZS52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJJCghDb21wbGV0ZRIdLm1vZGVsZ2F0ZS52MS5Db21wbGV0ZVJlcXVlc3QaHi5tb2RlbGdhdGUudjEuQ29tcGxldGVSZXNwb25zZRJdCg5TdHJlYW1Db21wbGV0ZRIjLm1vZGVsZ2F0ZS52MS5TdHJlYW1Db21wbGV0ZVJlcXVlc3QaJC5tb2RlbGdhdGUudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABEkAKBUVtYmVkEhoubW9kZWxnYXRlLnYxLkVtYmVkUmVxdWVzdBobLm1vZGVsZ2F0ZS52MS5FbWJlZFJlc3BvbnNlEk8KCkxpc3RNb2RlbHMSHy5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1JlcXVlc3QaIC5tb2RlbGdhdGUudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEkkKCEdldE1vZGVsEh0ubW9kZWxnYXRlLnYxLkdldE1vZGVsUmVxdWVzdBoeLm1vZGVsZ2F0ZS52MS5HZXRNb2RlbFJlc3BvbnNlElIKC0NvdW50VG9rZW5zEiAubW9kZWxnYXRlLnYxLkNvdW50VG9rZW5zUmVxdWVzdBohLm1vZGVsZ2F0ZS52MS5Db3VudFRva2Vuc1Jlc3BvbnNlEk4KCVB1bGxNb2RlbBIeLm1vZGVsZ2F0ZS52MS5QdWxsTW9kZWxSZXF1ZXN0Gh8ubW9kZWxnYXRlLnYxLlB1bGxNb2RlbFJlc3BvbnNlMAESUgoLRGVsZXRlTW9kZWwSIC5tb2RlbGdhdGUudjEuRGVsZXRlTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkRlbGV0ZU1vZGVsUmVzcG9uc2USZAoRTGlzdFJ1bm5pbmdNb2RlbHMSJi5tb2RlbGdhdGUudjEuTGlzdFJ1bm5pbmdNb2RlbHNSZXF1ZXN0GicubW9kZWxnYXRlLnYxLkxpc3RSdW5uaW5nTW9kZWxzUmVzcG9uc2USTAoJTG9hZE1vZGVsEh4ubW9kZWxnYXRlLnYxLkxvYWRNb2RlbFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuTG9hZE1vZGVsUmVzcG9uc2USUgoLVW5sb2FkTW9kZWwSIC5tb2RlbGdhdGUudjEuVW5sb2FkTW9kZWxSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLlVubG9hZE1vZGVsUmVzcG9uc2USUgoLTGlzdFByb21wdHMSIC5tb2RlbGdhdGUudjEuTGlzdFByb21wdHNSZXF1ZXN0GiEubW9kZWxnYXRlLnYxLkxpc3RQcm9tcHRzUmVzcG9uc2USTAoJR2V0UHJvbXB0Eh4ubW9kZWxnYXRlLnYxLkdldFByb21wdFJlcXVlc3QaHy5tb2RlbGdhdGUudjEuR2V0UHJvbXB0UmVzcG9uc2USWgoNR2VuZXJhdGVJbWFnZRIiLm1vZGVsZ2F0ZS52MS5HZW5lcmF0ZUltYWdlUmVxdWVzdBojLm1vZGVsZ2F0ZS52MS5HZW5lcmF0ZUltYWdlUmVzcG9uc2UwARJRCgpUcmFuc2NyaWJlEh8ubW9kZWxnYXRlLnYxLlRyYW5zY3JpYmVSZXF1ZXN0GiAubW9kZWxnYXRlLnYxLlRyYW5zY3JpYmVSZXNwb25zZSgBEmUKEFN0cmVhbVRyYW5zY3JpYmUSJS5tb2RlbGdhdGUudjEuU3RyZWFtVHJhbnNjcmliZVJlcXVlc3QaJi5tb2RlbGdhdGUudjEuU3RyZWFtVHJhbnNjcmliZVJlc3BvbnNlKAEwARJCCgVTcGVhaxIaLm1vZGVsZ2F0ZS52MS5TcGVha1JlcXVlc3QaGy5tb2RlbGdhdGUudjEuU3BlYWtSZXNwb25zZTABYgZwcm90bzM", [file_modelgate_v1_audio, file_modelgate_v1_chat, file_modelgate_v1_completion, file_modelgate_v1_embedding, file_modelgate_v1_image, file_modelgate_v1_model, file_modelgate_v1_prompt, file_modelgate_v1_tokens]);
 
 /**
  * One typed contract to every LLM provider.
@@ -208,6 +212,65 @@ export const ModelGateway: GenService<{
     methodKind: "unary";
     input: typeof GetPromptRequestSchema;
     output: typeof GetPromptResponseSchema;
+  },
+  /**
+   * Generates images from a prompt, streamed back as image headers and chunks
+   * of at most 1 MiB, then an end event with usage and cost.
+   * Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+   * option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+   * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+   * once the first image byte was sent.
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.GenerateImage
+   */
+  generateImage: {
+    methodKind: "server_streaming";
+    input: typeof GenerateImageRequestSchema;
+    output: typeof GenerateImageResponseSchema;
+  },
+  /**
+   * Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+   * audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+   * does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+   * longer than announced, audio the model cannot read), NOT_FOUND,
+   * UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+   * duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+   * UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+   * request is closed).
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.Transcribe
+   */
+  transcribe: {
+    methodKind: "client_streaming";
+    input: typeof TranscribeRequestSchema;
+    output: typeof TranscribeResponseSchema;
+  },
+  /**
+   * Transcribes an upload as Transcribe does, streaming the text as the model
+   * produces it (models with `streaming`; others send one delta), then the
+   * whole transcript. Codes: as Transcribe.
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.StreamTranscribe
+   */
+  streamTranscribe: {
+    methodKind: "bidi_streaming";
+    input: typeof StreamTranscribeRequestSchema;
+    output: typeof StreamTranscribeResponseSchema;
+  },
+  /**
+   * Speaks text: the audio is streamed back in chunks as the upstream produces
+   * it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+   * 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+   * (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+   * FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+   * an upstream failure ends the stream with its status.
+   *
+   * @generated from rpc modelgate.v1.ModelGateway.Speak
+   */
+  speak: {
+    methodKind: "server_streaming";
+    input: typeof SpeakRequestSchema;
+    output: typeof SpeakResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_modelgate_v1_gateway, 0);

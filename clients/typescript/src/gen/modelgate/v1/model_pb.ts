@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file modelgate/v1/model.proto.
  */
 export const file_modelgate_v1_model: GenFile = /*@__PURE__*/
-  fileDesc("Chhtb2RlbGdhdGUvdjEvbW9kZWwucHJvdG8SDG1vZGVsZ2F0ZS52MSK1AQoMQ2FwYWJpbGl0aWVzEgwKBGNoYXQYASABKAgSEgoKY29tcGxldGlvbhgCIAEoCBIRCgllbWJlZGRpbmcYAyABKAgSEQoJc3RyZWFtaW5nGAQgASgIEg0KBXRvb2xzGAUgASgIEg4KBnZpc2lvbhgGIAEoCBITCgtqc29uX3NjaGVtYRgHIAEoCBIRCglyZWFzb25pbmcYCCABKAgSFgoOcHJvbXB0X2NhY2hpbmcYCSABKAgitgEKB1ByaWNpbmcSHQoVaW5wdXRfcGVyX21pbGxpb25fdXNkGAEgASgBEh4KFm91dHB1dF9wZXJfbWlsbGlvbl91c2QYAiABKAESJAocY2FjaGVkX2lucHV0X3Blcl9taWxsaW9uX3VzZBgDIAEoARIjChtjYWNoZV93cml0ZV9wZXJfbWlsbGlvbl91c2QYBCABKAESIQoZcmVhc29uaW5nX3Blcl9taWxsaW9uX3VzZBgFIAEoASJkCgxBdmFpbGFiaWxpdHkSEQoJYXZhaWxhYmxlGAEgASgIEg4KBnJlYXNvbhgCIAEoCRIxCg1icmVha2VyX3N0YXRlGAMgASgOMhoubW9kZWxnYXRlLnYxLkJyZWFrZXJTdGF0ZSKjBAoQRGVwbG95bWVudEhlYWx0aBIpCgZ3aW5kb3cYASABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEAoIcmVxdWVzdHMYAiABKAUSDgoGZXJyb3JzGAMgASgFEhIKCmVycm9yX3JhdGUYBCABKAESFwoPbGF0ZW5jeV9zYW1wbGVzGAUgASgFEi4KC2xhdGVuY3lfcDUwGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC2xhdGVuY3lfcDk1GAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiMKG3RpbWVfdG9fZmlyc3RfdG9rZW5fc2FtcGxlcxgIIAEoBRI6Chd0aW1lX3RvX2ZpcnN0X3Rva2VuX3A1MBgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhI6Chd0aW1lX3RvX2ZpcnN0X3Rva2VuX3A5NRgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIRCglpbl9mbGlnaHQYCyABKAUSNAoRbGFzdF9lcnJvcl9yZWFzb24YDCABKA4yGS5tb2RlbGdhdGUudjEuRXJyb3JSZWFzb24SGgoSbGFzdF9lcnJvcl9tZXNzYWdlGA0gASgJEjMKD2xhc3RfZXJyb3JfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8AEKDE1vZGVsRGV0YWlscxIOCgZmYW1pbHkYASABKAkSFgoOcGFyYW1ldGVyX3NpemUYAiABKAkSGgoScXVhbnRpemF0aW9uX2xldmVsGAMgASgJEg4KBmZvcm1hdBgEIAEoCRIOCgZkaWdlc3QYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoAxIxCg1tb2RpZmllZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdsaWNlbnNlGAggASgJEhIKCnBhcmFtZXRlcnMYCSABKAkSEAoIdGVtcGxhdGUYCiABKAkiygMKBU1vZGVsEgoKAmlkGAEgASgJEg0KBWxhYmVsGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEg8KB3J1bnRpbWUYBCABKAkSEAoIZW5kcG9pbnQYBSABKAkSMAoMY2FwYWJpbGl0aWVzGAYgASgLMhoubW9kZWxnYXRlLnYxLkNhcGFiaWxpdGllcxIWCg5jb250ZXh0X3dpbmRvdxgHIAEoBRIZChFtYXhfb3V0cHV0X3Rva2VucxgIIAEoBRIbChNlbWJlZGRpbmdfZGltZW5zaW9uGAkgASgFEiYKB3ByaWNpbmcYCiABKAsyFS5tb2RlbGdhdGUudjEuUHJpY2luZxIwCgxhdmFpbGFiaWxpdHkYCyABKAsyGi5tb2RlbGdhdGUudjEuQXZhaWxhYmlsaXR5Eg8KB2FsaWFzZXMYDCADKAkSKwoHZGV0YWlscxgNIAEoCzIaLm1vZGVsZ2F0ZS52MS5Nb2RlbERldGFpbHMSEwoLZGVwbG95bWVudHMYDiADKAkSEgoKZGlzY292ZXJlZBgPIAEoCBIuCgZoZWFsdGgYECABKAsyHi5tb2RlbGdhdGUudjEuRGVwbG95bWVudEhlYWx0aCKjAQoRTGlzdE1vZGVsc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSDwoHcnVudGltZRgEIAEoCRIsCgpjYXBhYmlsaXR5GAUgASgOMhgubW9kZWxnYXRlLnYxLkNhcGFiaWxpdHkSFgoOYXZhaWxhYmxlX29ubHkYBiABKAgiZgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiMKBm1vZGVscxgBIAMoCzITLm1vZGVsZ2F0ZS52MS5Nb2RlbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIdCg9HZXRNb2RlbFJlcXVlc3QSCgoCaWQYASABKAkiNgoQR2V0TW9kZWxSZXNwb25zZRIiCgVtb2RlbBgBIAEoCzITLm1vZGVsZ2F0ZS52MS5Nb2RlbCKnAQoMUnVubmluZ01vZGVsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKc2l6ZV9ieXRlcxgDIAEoAxIXCg9zaXplX3ZyYW1fYnl0ZXMYBCABKAMSLwoLZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRpZ2VzdBgGIAEoCRIPCgdydW50aW1lGAcgASgJIkMKEFB1bGxNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJEhAKCGluc2VjdXJlGAMgASgIImEKEVB1bGxNb2RlbFJlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCRIOCgZkaWdlc3QYAiABKAkSFwoPY29tcGxldGVkX2J5dGVzGAMgASgDEhMKC3RvdGFsX2J5dGVzGAQgASgDIjMKEkRlbGV0ZU1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkiFQoTRGVsZXRlTW9kZWxSZXNwb25zZSIrChhMaXN0UnVubmluZ01vZGVsc1JlcXVlc3QSDwoHcnVudGltZRgBIAEoCSJHChlMaXN0UnVubmluZ01vZGVsc1Jlc3BvbnNlEioKBm1vZGVscxgBIAMoCzIaLm1vZGVsZ2F0ZS52MS5SdW5uaW5nTW9kZWwiYAoQTG9hZE1vZGVsUmVxdWVzdBIPCgdydW50aW1lGAEgASgJEgwKBG5hbWUYAiABKAkSLQoKa2VlcF9hbGl2ZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiITChFMb2FkTW9kZWxSZXNwb25zZSIzChJVbmxvYWRNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJIhUKE1VubG9hZE1vZGVsUmVzcG9uc2UqjgIKCkNhcGFiaWxpdHkSGgoWQ0FQQUJJTElUWV9VTlNQRUNJRklFRBAAEhMKD0NBUEFCSUxJVFlfQ0hBVBABEhkKFUNBUEFCSUxJVFlfQ09NUExFVElPThACEhgKFENBUEFCSUxJVFlfRU1CRURESU5HEAMSGAoUQ0FQQUJJTElUWV9TVFJFQU1JTkcQBBIUChBDQVBBQklMSVRZX1RPT0xTEAUSFQoRQ0FQQUJJTElUWV9WSVNJT04QBhIaChZDQVBBQklMSVRZX0pTT05fU0NIRU1BEAcSGAoUQ0FQQUJJTElUWV9SRUFTT05JTkcQCBIdChlDQVBBQklMSVRZX1BST01QVF9DQUNISU5HEAkqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEANiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_modelgate_v1_errors]);
+  fileDesc("Chhtb2RlbGdhdGUvdjEvbW9kZWwucHJvdG8SDG1vZGVsZ2F0ZS52MSL2AQoMQ2FwYWJpbGl0aWVzEgwKBGNoYXQYASABKAgSEgoKY29tcGxldGlvbhgCIAEoCBIRCgllbWJlZGRpbmcYAyABKAgSEQoJc3RyZWFtaW5nGAQgASgIEg0KBXRvb2xzGAUgASgIEg4KBnZpc2lvbhgGIAEoCBITCgtqc29uX3NjaGVtYRgHIAEoCBIRCglyZWFzb25pbmcYCCABKAgSFgoOcHJvbXB0X2NhY2hpbmcYCSABKAgSGAoQaW1hZ2VfZ2VuZXJhdGlvbhgKIAEoCBIVCg10cmFuc2NyaXB0aW9uGAsgASgIEg4KBnNwZWVjaBgMIAEoCCK3AgoHUHJpY2luZxIdChVpbnB1dF9wZXJfbWlsbGlvbl91c2QYASABKAESHgoWb3V0cHV0X3Blcl9taWxsaW9uX3VzZBgCIAEoARIkChxjYWNoZWRfaW5wdXRfcGVyX21pbGxpb25fdXNkGAMgASgBEiMKG2NhY2hlX3dyaXRlX3Blcl9taWxsaW9uX3VzZBgEIAEoARIhChlyZWFzb25pbmdfcGVyX21pbGxpb25fdXNkGAUgASgBEi4KDGltYWdlX3ByaWNlcxgGIAMoCzIYLm1vZGVsZ2F0ZS52MS5JbWFnZVByaWNlEiQKHHRyYW5zY3JpcHRpb25fcGVyX21pbnV0ZV91c2QYByABKAESKQohc3BlZWNoX3Blcl9taWxsaW9uX2NoYXJhY3RlcnNfdXNkGAggASgBIkIKCkltYWdlUHJpY2USDAoEc2l6ZRgBIAEoCRIPCgdxdWFsaXR5GAIgASgJEhUKDXBlcl9pbWFnZV91c2QYAyABKAEiZAoMQXZhaWxhYmlsaXR5EhEKCWF2YWlsYWJsZRgBIAEoCBIOCgZyZWFzb24YAiABKAkSMQoNYnJlYWtlcl9zdGF0ZRgDIAEoDjIaLm1vZGVsZ2F0ZS52MS5CcmVha2VyU3RhdGUiowQKEERlcGxveW1lbnRIZWFsdGgSKQoGd2luZG93GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhAKCHJlcXVlc3RzGAIgASgFEg4KBmVycm9ycxgDIAEoBRISCgplcnJvcl9yYXRlGAQgASgBEhcKD2xhdGVuY3lfc2FtcGxlcxgFIAEoBRIuCgtsYXRlbmN5X3A1MBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgtsYXRlbmN5X3A5NRgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIjCht0aW1lX3RvX2ZpcnN0X3Rva2VuX3NhbXBsZXMYCCABKAUSOgoXdGltZV90b19maXJzdF90b2tlbl9wNTAYCSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SOgoXdGltZV90b19maXJzdF90b2tlbl9wOTUYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEQoJaW5fZmxpZ2h0GAsgASgFEjQKEWxhc3RfZXJyb3JfcmVhc29uGAwgASgOMhkubW9kZWxnYXRlLnYxLkVycm9yUmVhc29uEhoKEmxhc3RfZXJyb3JfbWVzc2FnZRgNIAEoCRIzCg9sYXN0X2Vycm9yX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvABCgxNb2RlbERldGFpbHMSDgoGZmFtaWx5GAEgASgJEhYKDnBhcmFtZXRlcl9zaXplGAIgASgJEhoKEnF1YW50aXphdGlvbl9sZXZlbBgDIAEoCRIOCgZmb3JtYXQYBCABKAkSDgoGZGlnZXN0GAUgASgJEhIKCnNpemVfYnl0ZXMYBiABKAMSMQoNbW9kaWZpZWRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbGljZW5zZRgIIAEoCRISCgpwYXJhbWV0ZXJzGAkgASgJEhAKCHRlbXBsYXRlGAogASgJIsoDCgVNb2RlbBIKCgJpZBgBIAEoCRINCgVsYWJlbBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIPCgdydW50aW1lGAQgASgJEhAKCGVuZHBvaW50GAUgASgJEjAKDGNhcGFiaWxpdGllcxgGIAEoCzIaLm1vZGVsZ2F0ZS52MS5DYXBhYmlsaXRpZXMSFgoOY29udGV4dF93aW5kb3cYByABKAUSGQoRbWF4X291dHB1dF90b2tlbnMYCCABKAUSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgJIAEoBRImCgdwcmljaW5nGAogASgLMhUubW9kZWxnYXRlLnYxLlByaWNpbmcSMAoMYXZhaWxhYmlsaXR5GAsgASgLMhoubW9kZWxnYXRlLnYxLkF2YWlsYWJpbGl0eRIPCgdhbGlhc2VzGAwgAygJEisKB2RldGFpbHMYDSABKAsyGi5tb2RlbGdhdGUudjEuTW9kZWxEZXRhaWxzEhMKC2RlcGxveW1lbnRzGA4gAygJEhIKCmRpc2NvdmVyZWQYDyABKAgSLgoGaGVhbHRoGBAgASgLMh4ubW9kZWxnYXRlLnYxLkRlcGxveW1lbnRIZWFsdGgiowEKEUxpc3RNb2RlbHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEg8KB3J1bnRpbWUYBCABKAkSLAoKY2FwYWJpbGl0eRgFIAEoDjIYLm1vZGVsZ2F0ZS52MS5DYXBhYmlsaXR5EhYKDmF2YWlsYWJsZV9vbmx5GAYgASgIImYKEkxpc3RNb2RlbHNSZXNwb25zZRIjCgZtb2RlbHMYASADKAsyEy5tb2RlbGdhdGUudjEuTW9kZWwSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiHQoPR2V0TW9kZWxSZXF1ZXN0EgoKAmlkGAEgASgJIjYKEEdldE1vZGVsUmVzcG9uc2USIgoFbW9kZWwYASABKAsyEy5tb2RlbGdhdGUudjEuTW9kZWwipwEKDFJ1bm5pbmdNb2RlbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCnNpemVfYnl0ZXMYAyABKAMSFwoPc2l6ZV92cmFtX2J5dGVzGAQgASgDEi8KC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZkaWdlc3QYBiABKAkSDwoHcnVudGltZRgHIAEoCSJDChBQdWxsTW9kZWxSZXF1ZXN0Eg8KB3J1bnRpbWUYASABKAkSDAoEbmFtZRgCIAEoCRIQCghpbnNlY3VyZRgDIAEoCCJhChFQdWxsTW9kZWxSZXNwb25zZRIOCgZzdGF0dXMYASABKAkSDgoGZGlnZXN0GAIgASgJEhcKD2NvbXBsZXRlZF9ieXRlcxgDIAEoAxITCgt0b3RhbF9ieXRlcxgEIAEoAyIzChJEZWxldGVNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJIhUKE0RlbGV0ZU1vZGVsUmVzcG9uc2UiKwoYTGlzdFJ1bm5pbmdNb2RlbHNSZXF1ZXN0Eg8KB3J1bnRpbWUYASABKAkiRwoZTGlzdFJ1bm5pbmdNb2RlbHNSZXNwb25zZRIqCgZtb2RlbHMYASADKAsyGi5tb2RlbGdhdGUudjEuUnVubmluZ01vZGVsImAKEExvYWRNb2RlbFJlcXVlc3QSDwoHcnVudGltZRgBIAEoCRIMCgRuYW1lGAIgASgJEi0KCmtlZXBfYWxpdmUYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iEwoRTG9hZE1vZGVsUmVzcG9uc2UiMwoSVW5sb2FkTW9kZWxSZXF1ZXN0Eg8KB3J1bnRpbWUYASABKAkSDAoEbmFtZRgCIAEoCSIVChNVbmxvYWRNb2RlbFJlc3BvbnNlKuQCCgpDYXBhYmlsaXR5EhoKFkNBUEFCSUxJVFlfVU5TUEVDSUZJRUQQABITCg9DQVBBQklMSVRZX0NIQVQQARIZChVDQVBBQklMSVRZX0NPTVBMRVRJT04QAhIYChRDQVBBQklMSVRZX0VNQkVERElORxADEhgKFENBUEFCSUxJVFlfU1RSRUFNSU5HEAQSFAoQQ0FQQUJJTElUWV9UT09MUxAFEhUKEUNBUEFCSUxJVFlfVklTSU9OEAYSGgoWQ0FQQUJJTElUWV9KU09OX1NDSEVNQRAHEhgKFENBUEFCSUxJVFlfUkVBU09OSU5HEAgSHQoZQ0FQQUJJTElUWV9QUk9NUFRfQ0FDSElORxAJEh8KG0NBUEFCSUxJVFlfSU1BR0VfR0VORVJBVElPThAKEhwKGENBUEFCSUxJVFlfVFJBTlNDUklQVElPThALEhUKEUNBUEFCSUxJVFlfU1BFRUNIEAwqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEANiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_modelgate_v1_errors]);
 
 /**
  * What a model can do.
@@ -84,6 +84,27 @@ export type Capabilities = Message<"modelgate.v1.Capabilities"> & {
    * @generated from field: bool prompt_caching = 9;
    */
   promptCaching: boolean;
+
+  /**
+   * Output only. Serves GenerateImage.
+   *
+   * @generated from field: bool image_generation = 10;
+   */
+  imageGeneration: boolean;
+
+  /**
+   * Output only. Serves Transcribe (and StreamTranscribe when `streaming`).
+   *
+   * @generated from field: bool transcription = 11;
+   */
+  transcription: boolean;
+
+  /**
+   * Output only. Serves Speak.
+   *
+   * @generated from field: bool speech = 12;
+   */
+  speech: boolean;
 };
 
 /**
@@ -134,6 +155,27 @@ export type Pricing = Message<"modelgate.v1.Pricing"> & {
    * @generated from field: double reasoning_per_million_usd = 5;
    */
   reasoningPerMillionUsd: number;
+
+  /**
+   * Output only. Per generated image, by size and quality (first match wins).
+   *
+   * @generated from field: repeated modelgate.v1.ImagePrice image_prices = 6;
+   */
+  imagePrices: ImagePrice[];
+
+  /**
+   * Output only. Per minute of transcribed audio (whisper-1).
+   *
+   * @generated from field: double transcription_per_minute_usd = 7;
+   */
+  transcriptionPerMinuteUsd: number;
+
+  /**
+   * Output only. Per million characters of speech input (tts-1).
+   *
+   * @generated from field: double speech_per_million_characters_usd = 8;
+   */
+  speechPerMillionCharactersUsd: number;
 };
 
 /**
@@ -142,6 +184,41 @@ export type Pricing = Message<"modelgate.v1.Pricing"> & {
  */
 export const PricingSchema: GenMessage<Pricing> = /*@__PURE__*/
   messageDesc(file_modelgate_v1_model, 1);
+
+/**
+ * Price of one generated image of a size and quality.
+ *
+ * @generated from message modelgate.v1.ImagePrice
+ */
+export type ImagePrice = Message<"modelgate.v1.ImagePrice"> & {
+  /**
+   * Output only. "WIDTHxHEIGHT", or empty for any size.
+   *
+   * @generated from field: string size = 1;
+   */
+  size: string;
+
+  /**
+   * Output only. Quality name, or empty for any quality.
+   *
+   * @generated from field: string quality = 2;
+   */
+  quality: string;
+
+  /**
+   * Output only. US dollars per image.
+   *
+   * @generated from field: double per_image_usd = 3;
+   */
+  perImageUsd: number;
+};
+
+/**
+ * Describes the message modelgate.v1.ImagePrice.
+ * Use `create(ImagePriceSchema)` to create a new message.
+ */
+export const ImagePriceSchema: GenMessage<ImagePrice> = /*@__PURE__*/
+  messageDesc(file_modelgate_v1_model, 2);
 
 /**
  * Whether a model can be called now.
@@ -176,7 +253,7 @@ export type Availability = Message<"modelgate.v1.Availability"> & {
  * Use `create(AvailabilitySchema)` to create a new message.
  */
 export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 2);
+  messageDesc(file_modelgate_v1_model, 3);
 
 /**
  * How a deployment behaved recently, as measured by the gateway process that
@@ -302,7 +379,7 @@ export type DeploymentHealth = Message<"modelgate.v1.DeploymentHealth"> & {
  * Use `create(DeploymentHealthSchema)` to create a new message.
  */
 export const DeploymentHealthSchema: GenMessage<DeploymentHealth> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 3);
+  messageDesc(file_modelgate_v1_model, 4);
 
 /**
  * Details a local runtime reports about a model (Ollama /api/show).
@@ -386,7 +463,7 @@ export type ModelDetails = Message<"modelgate.v1.ModelDetails"> & {
  * Use `create(ModelDetailsSchema)` to create a new message.
  */
 export const ModelDetailsSchema: GenMessage<ModelDetails> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 4);
+  messageDesc(file_modelgate_v1_model, 5);
 
 /**
  * A model the gateway can route to.
@@ -513,7 +590,7 @@ export type Model = Message<"modelgate.v1.Model"> & {
  * Use `create(ModelSchema)` to create a new message.
  */
 export const ModelSchema: GenMessage<Model> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 5);
+  messageDesc(file_modelgate_v1_model, 6);
 
 /**
  * Request of ListModels.
@@ -570,7 +647,7 @@ export type ListModelsRequest = Message<"modelgate.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 6);
+  messageDesc(file_modelgate_v1_model, 7);
 
 /**
  * Response of ListModels.
@@ -605,7 +682,7 @@ export type ListModelsResponse = Message<"modelgate.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 7);
+  messageDesc(file_modelgate_v1_model, 8);
 
 /**
  * Request of GetModel.
@@ -626,7 +703,7 @@ export type GetModelRequest = Message<"modelgate.v1.GetModelRequest"> & {
  * Use `create(GetModelRequestSchema)` to create a new message.
  */
 export const GetModelRequestSchema: GenMessage<GetModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 8);
+  messageDesc(file_modelgate_v1_model, 9);
 
 /**
  * Response of GetModel.
@@ -647,7 +724,7 @@ export type GetModelResponse = Message<"modelgate.v1.GetModelResponse"> & {
  * Use `create(GetModelResponseSchema)` to create a new message.
  */
 export const GetModelResponseSchema: GenMessage<GetModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 9);
+  messageDesc(file_modelgate_v1_model, 10);
 
 /**
  * A model loaded in a local runtime's memory (Ollama /api/ps).
@@ -710,7 +787,7 @@ export type RunningModel = Message<"modelgate.v1.RunningModel"> & {
  * Use `create(RunningModelSchema)` to create a new message.
  */
 export const RunningModelSchema: GenMessage<RunningModel> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 10);
+  messageDesc(file_modelgate_v1_model, 11);
 
 /**
  * Request of PullModel.
@@ -745,7 +822,7 @@ export type PullModelRequest = Message<"modelgate.v1.PullModelRequest"> & {
  * Use `create(PullModelRequestSchema)` to create a new message.
  */
 export const PullModelRequestSchema: GenMessage<PullModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 11);
+  messageDesc(file_modelgate_v1_model, 12);
 
 /**
  * Progress of PullModel.
@@ -787,7 +864,7 @@ export type PullModelResponse = Message<"modelgate.v1.PullModelResponse"> & {
  * Use `create(PullModelResponseSchema)` to create a new message.
  */
 export const PullModelResponseSchema: GenMessage<PullModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 12);
+  messageDesc(file_modelgate_v1_model, 13);
 
 /**
  * Request of DeleteModel.
@@ -815,7 +892,7 @@ export type DeleteModelRequest = Message<"modelgate.v1.DeleteModelRequest"> & {
  * Use `create(DeleteModelRequestSchema)` to create a new message.
  */
 export const DeleteModelRequestSchema: GenMessage<DeleteModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 13);
+  messageDesc(file_modelgate_v1_model, 14);
 
 /**
  * Response of DeleteModel.
@@ -830,7 +907,7 @@ export type DeleteModelResponse = Message<"modelgate.v1.DeleteModelResponse"> & 
  * Use `create(DeleteModelResponseSchema)` to create a new message.
  */
 export const DeleteModelResponseSchema: GenMessage<DeleteModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 14);
+  messageDesc(file_modelgate_v1_model, 15);
 
 /**
  * Request of ListRunningModels.
@@ -851,7 +928,7 @@ export type ListRunningModelsRequest = Message<"modelgate.v1.ListRunningModelsRe
  * Use `create(ListRunningModelsRequestSchema)` to create a new message.
  */
 export const ListRunningModelsRequestSchema: GenMessage<ListRunningModelsRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 15);
+  messageDesc(file_modelgate_v1_model, 16);
 
 /**
  * Response of ListRunningModels.
@@ -872,7 +949,7 @@ export type ListRunningModelsResponse = Message<"modelgate.v1.ListRunningModelsR
  * Use `create(ListRunningModelsResponseSchema)` to create a new message.
  */
 export const ListRunningModelsResponseSchema: GenMessage<ListRunningModelsResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 16);
+  messageDesc(file_modelgate_v1_model, 17);
 
 /**
  * Request of LoadModel.
@@ -907,7 +984,7 @@ export type LoadModelRequest = Message<"modelgate.v1.LoadModelRequest"> & {
  * Use `create(LoadModelRequestSchema)` to create a new message.
  */
 export const LoadModelRequestSchema: GenMessage<LoadModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 17);
+  messageDesc(file_modelgate_v1_model, 18);
 
 /**
  * Response of LoadModel.
@@ -922,7 +999,7 @@ export type LoadModelResponse = Message<"modelgate.v1.LoadModelResponse"> & {
  * Use `create(LoadModelResponseSchema)` to create a new message.
  */
 export const LoadModelResponseSchema: GenMessage<LoadModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 18);
+  messageDesc(file_modelgate_v1_model, 19);
 
 /**
  * Request of UnloadModel.
@@ -950,7 +1027,7 @@ export type UnloadModelRequest = Message<"modelgate.v1.UnloadModelRequest"> & {
  * Use `create(UnloadModelRequestSchema)` to create a new message.
  */
 export const UnloadModelRequestSchema: GenMessage<UnloadModelRequest> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 19);
+  messageDesc(file_modelgate_v1_model, 20);
 
 /**
  * Response of UnloadModel.
@@ -965,7 +1042,7 @@ export type UnloadModelResponse = Message<"modelgate.v1.UnloadModelResponse"> & 
  * Use `create(UnloadModelResponseSchema)` to create a new message.
  */
 export const UnloadModelResponseSchema: GenMessage<UnloadModelResponse> = /*@__PURE__*/
-  messageDesc(file_modelgate_v1_model, 20);
+  messageDesc(file_modelgate_v1_model, 21);
 
 /**
  * A capability a model may have; used to filter ListModels.
@@ -1042,6 +1119,27 @@ export enum Capability {
    * @generated from enum value: CAPABILITY_PROMPT_CACHING = 9;
    */
   PROMPT_CACHING = 9,
+
+  /**
+   * GenerateImage.
+   *
+   * @generated from enum value: CAPABILITY_IMAGE_GENERATION = 10;
+   */
+  IMAGE_GENERATION = 10,
+
+  /**
+   * Transcribe and StreamTranscribe.
+   *
+   * @generated from enum value: CAPABILITY_TRANSCRIPTION = 11;
+   */
+  TRANSCRIPTION = 11,
+
+  /**
+   * Speak.
+   *
+   * @generated from enum value: CAPABILITY_SPEECH = 12;
+   */
+  SPEECH = 12,
 }
 
 /**

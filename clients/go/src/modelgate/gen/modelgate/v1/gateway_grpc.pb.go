@@ -70,6 +70,33 @@ type ModelGatewayClient interface {
 	// Returns one version of a prompt template (default the latest).
 	// Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
 	GetPrompt(ctx context.Context, in *GetPromptRequest, opts ...grpc.CallOption) (*GetPromptResponse, error)
+	// Generates images from a prompt, streamed back as image headers and chunks
+	// of at most 1 MiB, then an end event with usage and cost.
+	// Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+	// option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+	// FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+	// once the first image byte was sent.
+	GenerateImage(ctx context.Context, in *GenerateImageRequest, opts ...grpc.CallOption) (ModelGateway_GenerateImageClient, error)
+	// Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+	// audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+	// does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+	// longer than announced, audio the model cannot read), NOT_FOUND,
+	// UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+	// duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+	// UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+	// request is closed).
+	Transcribe(ctx context.Context, opts ...grpc.CallOption) (ModelGateway_TranscribeClient, error)
+	// Transcribes an upload as Transcribe does, streaming the text as the model
+	// produces it (models with `streaming`; others send one delta), then the
+	// whole transcript. Codes: as Transcribe.
+	StreamTranscribe(ctx context.Context, opts ...grpc.CallOption) (ModelGateway_StreamTranscribeClient, error)
+	// Speaks text: the audio is streamed back in chunks as the upstream produces
+	// it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+	// 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+	// (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+	// FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+	// an upstream failure ends the stream with its status.
+	Speak(ctx context.Context, in *SpeakRequest, opts ...grpc.CallOption) (ModelGateway_SpeakClient, error)
 }
 
 type modelGatewayClient struct {
@@ -284,6 +311,135 @@ func (c *modelGatewayClient) GetPrompt(ctx context.Context, in *GetPromptRequest
 	return out, nil
 }
 
+func (c *modelGatewayClient) GenerateImage(ctx context.Context, in *GenerateImageRequest, opts ...grpc.CallOption) (ModelGateway_GenerateImageClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_ModelGateway_serviceDesc.Streams[3], "/modelgate.v1.ModelGateway/GenerateImage", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &modelGatewayGenerateImageClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type ModelGateway_GenerateImageClient interface {
+	Recv() (*GenerateImageResponse, error)
+	grpc.ClientStream
+}
+
+type modelGatewayGenerateImageClient struct {
+	grpc.ClientStream
+}
+
+func (x *modelGatewayGenerateImageClient) Recv() (*GenerateImageResponse, error) {
+	m := new(GenerateImageResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *modelGatewayClient) Transcribe(ctx context.Context, opts ...grpc.CallOption) (ModelGateway_TranscribeClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_ModelGateway_serviceDesc.Streams[4], "/modelgate.v1.ModelGateway/Transcribe", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &modelGatewayTranscribeClient{stream}
+	return x, nil
+}
+
+type ModelGateway_TranscribeClient interface {
+	Send(*TranscribeRequest) error
+	CloseAndRecv() (*TranscribeResponse, error)
+	grpc.ClientStream
+}
+
+type modelGatewayTranscribeClient struct {
+	grpc.ClientStream
+}
+
+func (x *modelGatewayTranscribeClient) Send(m *TranscribeRequest) error {
+	return x.ClientStream.SendMsg(m)
+}
+
+func (x *modelGatewayTranscribeClient) CloseAndRecv() (*TranscribeResponse, error) {
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	m := new(TranscribeResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *modelGatewayClient) StreamTranscribe(ctx context.Context, opts ...grpc.CallOption) (ModelGateway_StreamTranscribeClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_ModelGateway_serviceDesc.Streams[5], "/modelgate.v1.ModelGateway/StreamTranscribe", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &modelGatewayStreamTranscribeClient{stream}
+	return x, nil
+}
+
+type ModelGateway_StreamTranscribeClient interface {
+	Send(*StreamTranscribeRequest) error
+	Recv() (*StreamTranscribeResponse, error)
+	grpc.ClientStream
+}
+
+type modelGatewayStreamTranscribeClient struct {
+	grpc.ClientStream
+}
+
+func (x *modelGatewayStreamTranscribeClient) Send(m *StreamTranscribeRequest) error {
+	return x.ClientStream.SendMsg(m)
+}
+
+func (x *modelGatewayStreamTranscribeClient) Recv() (*StreamTranscribeResponse, error) {
+	m := new(StreamTranscribeResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *modelGatewayClient) Speak(ctx context.Context, in *SpeakRequest, opts ...grpc.CallOption) (ModelGateway_SpeakClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_ModelGateway_serviceDesc.Streams[6], "/modelgate.v1.ModelGateway/Speak", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &modelGatewaySpeakClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type ModelGateway_SpeakClient interface {
+	Recv() (*SpeakResponse, error)
+	grpc.ClientStream
+}
+
+type modelGatewaySpeakClient struct {
+	grpc.ClientStream
+}
+
+func (x *modelGatewaySpeakClient) Recv() (*SpeakResponse, error) {
+	m := new(SpeakResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // ModelGatewayServer is the server API for ModelGateway service.
 // All implementations must embed UnimplementedModelGatewayServer
 // for forward compatibility
@@ -341,6 +497,33 @@ type ModelGatewayServer interface {
 	// Returns one version of a prompt template (default the latest).
 	// Codes: INVALID_ARGUMENT (empty id, negative version), NOT_FOUND.
 	GetPrompt(context.Context, *GetPromptRequest) (*GetPromptResponse, error)
+	// Generates images from a prompt, streamed back as image headers and chunks
+	// of at most 1 MiB, then an end event with usage and cost.
+	// Codes: INVALID_ARGUMENT (empty prompt, count out of 1-10, bad size or
+	// option), NOT_FOUND, UNIMPLEMENTED (the model cannot generate images),
+	// FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. Nothing is retried
+	// once the first image byte was sent.
+	GenerateImage(*GenerateImageRequest, ModelGateway_GenerateImageServer) error
+	// Transcribes an uploaded audio file: first a TranscriptionConfig, then the
+	// audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+	// does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
+	// longer than announced, audio the model cannot read), NOT_FOUND,
+	// UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
+	// duration over the gateway's cap), FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
+	// UNAVAILABLE, CANCELLED (the caller cancelled the upload; the upstream
+	// request is closed).
+	Transcribe(ModelGateway_TranscribeServer) error
+	// Transcribes an upload as Transcribe does, streaming the text as the model
+	// produces it (models with `streaming`; others send one delta), then the
+	// whole transcript. Codes: as Transcribe.
+	StreamTranscribe(ModelGateway_StreamTranscribeServer) error
+	// Speaks text: the audio is streamed back in chunks as the upstream produces
+	// it, never buffered whole. Codes: INVALID_ARGUMENT (empty text, speed out of
+	// 0.25-4, unknown voice or format for the model), NOT_FOUND, UNIMPLEMENTED
+	// (the model cannot speak), OUT_OF_RANGE (text over the model's input cap),
+	// FAILED_PRECONDITION, RESOURCE_EXHAUSTED, UNAVAILABLE. After the first chunk
+	// an upstream failure ends the stream with its status.
+	Speak(*SpeakRequest, ModelGateway_SpeakServer) error
 	mustEmbedUnimplementedModelGatewayServer()
 }
 
@@ -392,6 +575,18 @@ func (UnimplementedModelGatewayServer) ListPrompts(context.Context, *ListPrompts
 }
 func (UnimplementedModelGatewayServer) GetPrompt(context.Context, *GetPromptRequest) (*GetPromptResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetPrompt not implemented")
+}
+func (UnimplementedModelGatewayServer) GenerateImage(*GenerateImageRequest, ModelGateway_GenerateImageServer) error {
+	return status.Errorf(codes.Unimplemented, "method GenerateImage not implemented")
+}
+func (UnimplementedModelGatewayServer) Transcribe(ModelGateway_TranscribeServer) error {
+	return status.Errorf(codes.Unimplemented, "method Transcribe not implemented")
+}
+func (UnimplementedModelGatewayServer) StreamTranscribe(ModelGateway_StreamTranscribeServer) error {
+	return status.Errorf(codes.Unimplemented, "method StreamTranscribe not implemented")
+}
+func (UnimplementedModelGatewayServer) Speak(*SpeakRequest, ModelGateway_SpeakServer) error {
+	return status.Errorf(codes.Unimplemented, "method Speak not implemented")
 }
 func (UnimplementedModelGatewayServer) mustEmbedUnimplementedModelGatewayServer() {}
 
@@ -685,6 +880,100 @@ func _ModelGateway_GetPrompt_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModelGateway_GenerateImage_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GenerateImageRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModelGatewayServer).GenerateImage(m, &modelGatewayGenerateImageServer{stream})
+}
+
+type ModelGateway_GenerateImageServer interface {
+	Send(*GenerateImageResponse) error
+	grpc.ServerStream
+}
+
+type modelGatewayGenerateImageServer struct {
+	grpc.ServerStream
+}
+
+func (x *modelGatewayGenerateImageServer) Send(m *GenerateImageResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func _ModelGateway_Transcribe_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ModelGatewayServer).Transcribe(&modelGatewayTranscribeServer{stream})
+}
+
+type ModelGateway_TranscribeServer interface {
+	SendAndClose(*TranscribeResponse) error
+	Recv() (*TranscribeRequest, error)
+	grpc.ServerStream
+}
+
+type modelGatewayTranscribeServer struct {
+	grpc.ServerStream
+}
+
+func (x *modelGatewayTranscribeServer) SendAndClose(m *TranscribeResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func (x *modelGatewayTranscribeServer) Recv() (*TranscribeRequest, error) {
+	m := new(TranscribeRequest)
+	if err := x.ServerStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func _ModelGateway_StreamTranscribe_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ModelGatewayServer).StreamTranscribe(&modelGatewayStreamTranscribeServer{stream})
+}
+
+type ModelGateway_StreamTranscribeServer interface {
+	Send(*StreamTranscribeResponse) error
+	Recv() (*StreamTranscribeRequest, error)
+	grpc.ServerStream
+}
+
+type modelGatewayStreamTranscribeServer struct {
+	grpc.ServerStream
+}
+
+func (x *modelGatewayStreamTranscribeServer) Send(m *StreamTranscribeResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func (x *modelGatewayStreamTranscribeServer) Recv() (*StreamTranscribeRequest, error) {
+	m := new(StreamTranscribeRequest)
+	if err := x.ServerStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func _ModelGateway_Speak_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(SpeakRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModelGatewayServer).Speak(m, &modelGatewaySpeakServer{stream})
+}
+
+type ModelGateway_SpeakServer interface {
+	Send(*SpeakResponse) error
+	grpc.ServerStream
+}
+
+type modelGatewaySpeakServer struct {
+	grpc.ServerStream
+}
+
+func (x *modelGatewaySpeakServer) Send(m *SpeakResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
 var _ModelGateway_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "modelgate.v1.ModelGateway",
 	HandlerType: (*ModelGatewayServer)(nil),
@@ -752,6 +1041,27 @@ var _ModelGateway_serviceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "PullModel",
 			Handler:       _ModelGateway_PullModel_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "GenerateImage",
+			Handler:       _ModelGateway_GenerateImage_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Transcribe",
+			Handler:       _ModelGateway_Transcribe_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "StreamTranscribe",
+			Handler:       _ModelGateway_StreamTranscribe_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Speak",
+			Handler:       _ModelGateway_Speak_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -31,6 +31,7 @@ from modelgate.v1 import (
 )
 
 if TYPE_CHECKING:
+    from modelgate.providers.media import MediaBackend
     from modelgate.providers.params import Operation, UpstreamParams
 
 
@@ -112,6 +113,10 @@ class BackendAbilities(Protocol):
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
         """The GenerationConfig fields this backend sends for `target` (providers/params.py),
         or None when it takes the whole request and owns every field (plugins)."""
+        ...
+
+    def media(self) -> MediaBackend | None:
+        """Image generation, transcription and speech (providers/media.py), or None."""
         ...
 
 
@@ -221,6 +226,9 @@ class BackendDefaults:
         return None
 
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
+        return None
+
+    def media(self) -> MediaBackend | None:
         return None
 
 

@@ -32,6 +32,7 @@ from modelgate.providers.base import (
     Target,
     TokenCounter,
 )
+from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_metrics import GenAiMetrics
 from modelgate.telemetry.span_attributes import OPERATIONS, error_type, server_of
@@ -157,3 +158,7 @@ class MeteredBackend:
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
         """The wrapped backend's parameter declaration."""
         return self._inner.generation_params(target, operation)
+
+    def media(self) -> MediaBackend | None:
+        """The wrapped backend's media ability (not metered or traced per call yet)."""
+        return self._inner.media()

@@ -46,6 +46,7 @@ from modelgate.providers.base import (
     Target,
     TokenCounter,
 )
+from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
@@ -232,3 +233,7 @@ class InstrumentedBackend:
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
         """The wrapped backend's parameter declaration."""
         return self._inner.generation_params(target, operation)
+
+    def media(self) -> MediaBackend | None:
+        """The wrapped backend's media ability (not metered or traced per call yet)."""
+        return self._inner.media()

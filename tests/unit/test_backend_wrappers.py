@@ -26,6 +26,7 @@ from modelgate.providers.base import (
     TokenCounter,
     ability_accessors,
 )
+from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.registry import WithoutAbilities
 from modelgate.telemetry.genai_metrics import GenAiMetrics
@@ -67,6 +68,10 @@ class Declaring(RpcLess):
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams | None:
         return self.answers["generation_params"]  # type: ignore[no-any-return]
+
+    @override
+    def media(self) -> MediaBackend | None:
+        return self.answers["media"]  # type: ignore[no-any-return]
 
 
 def _ask(backend: Backend, accessor: str) -> object:

@@ -20,13 +20,13 @@ from typing_extensions import override
 from modelgate.providers.base import (
     Backend,
     BackendDefaults,
+    MediaBackend,
     ModelDescriber,
     ModelManager,
     Target,
     TokenCounter,
     ability_accessors,
 )
-from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.registry import WithoutAbilities
 from modelgate.telemetry.genai_metrics import GenAiMetrics

@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from modelgate.config import UPSTREAM_MAX_LINE_BYTES
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
+    audio_pb2,
     chat_pb2,
     completion_pb2,
     content_pb2,
     embedding_pb2,
+    image_pb2,
     model_pb2,
     tokens_pb2,
 )
 
 if TYPE_CHECKING:
-    from modelgate.providers.media import MediaBackend
     from modelgate.providers.params import Operation, UpstreamParams
 
 
@@ -116,7 +117,7 @@ class BackendAbilities(Protocol):
         ...
 
     def media(self) -> MediaBackend | None:
-        """Image generation, transcription and speech (providers/media.py), or None."""
+        """Image generation, transcription and speech (`MediaBackend`), or None."""
         ...
 
 
@@ -275,4 +276,56 @@ class TokenCounter(Protocol):
         self, target: Target, messages: Iterable[content_pb2.Message]
     ) -> int | None:
         """Exact input tokens of `messages`, or None when this model's tokenizer is unknown."""
+        ...
+
+
+# The media ability: images, transcription and speech. Every method speaks the proto
+# and streams where the payload can be large, so no answer or upload is held whole in
+# the gateway: image bytes and speech audio go out as chunks as they arrive, and an
+# upload is an async iterator of the caller's chunks. What only the upstream knows is
+# in the events a backend yields (bytes, revised prompts, transcript text, timings,
+# usage); the media layer stamps the rest once (id, model, provider, runtime, cost,
+# latency).
+
+MEDIA_CHUNK_BYTES = 1 << 20
+"""Largest `bytes` piece in one streamed media message (1 MiB), well under gRPC's
+default 4 MiB message cap."""
+
+
+class MediaBackend(Protocol):
+    """Image generation, transcription and speech of one runtime."""
+
+    def generate_image(
+        self, target: Target, request: image_pb2.GenerateImageRequest, call: CallContext
+    ) -> AsyncIterator[image_pb2.GenerateImageResponse]:
+        """For each image: an `image` event, then its bytes as `chunk`s of at most
+        MEDIA_CHUNK_BYTES; last an `end` with the usage (other end fields are stamped)."""
+        ...
+
+    async def transcribe(
+        self,
+        target: Target,
+        config: audio_pb2.TranscriptionConfig,
+        audio: AsyncIterator[bytes],
+        call: CallContext,
+    ) -> audio_pb2.TranscribeResponse:
+        """The transcript of `audio`, read chunk by chunk and relayed as it is read."""
+        ...
+
+    def stream_transcribe(
+        self,
+        target: Target,
+        config: audio_pb2.TranscriptionConfig,
+        audio: AsyncIterator[bytes],
+        call: CallContext,
+    ) -> AsyncIterator[audio_pb2.StreamTranscribeResponse]:
+        """Transcript `delta`s as the model produces them, then the whole transcript
+        as `end`."""
+        ...
+
+    def speak(
+        self, target: Target, request: audio_pb2.SpeakRequest, call: CallContext
+    ) -> AsyncIterator[audio_pb2.SpeakResponse]:
+        """`started`, then audio `chunk`s of at most MEDIA_CHUNK_BYTES as the upstream
+        sends them, then `end` with the usage."""
         ...

@@ -27,12 +27,12 @@ from prometheus_client import Histogram
 from modelgate.providers.base import (
     Backend,
     CallContext,
+    MediaBackend,
     ModelDescriber,
     ModelManager,
     Target,
     TokenCounter,
 )
-from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_metrics import GenAiMetrics
 from modelgate.telemetry.span_attributes import OPERATIONS, error_type, server_of

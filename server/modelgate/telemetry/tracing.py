@@ -41,12 +41,12 @@ from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
+    MediaBackend,
     ModelDescriber,
     ModelManager,
     Target,
     TokenCounter,
 )
-from modelgate.providers.media import MediaBackend
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes

@@ -96,13 +96,16 @@ def problems(guide: Guide) -> list[str]:
             found.append(f"{where}: config {block.label!r} is not a yaml block")
     for kind in ("snippet", "config", "output"):
         names = [b.label.split(" ")[0] for b in guide.blocks if b.kind == kind]
-        found += [f"{kind} {n!r} is defined twice" for n in sorted(set(names)) if names.count(n) > 1]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        found += [f"{kind} {n!r} is defined twice" for n in twice]
     for name, (config, _) in guide.snippets.items():
         if config != ECHO and config not in guide.configs:
             found.append(f"snippet {name!r} runs on config {config!r}, which the guide lacks")
         if name not in guide.outputs:
             found.append(f"snippet {name!r} has no output block")
-    found += [f"output {n!r} belongs to no snippet" for n in guide.outputs if n not in guide.snippets]
+    found += [
+        f"output {n!r} belongs to no snippet" for n in guide.outputs if n not in guide.snippets
+    ]
     used = {config for config, _ in guide.snippets.values()}
-    found += [f"config {name!r} is used by no snippet" for name in guide.configs if name not in used]
+    found += [f"config {n!r} is used by no snippet" for n in guide.configs if n not in used]
     return found

@@ -168,9 +168,11 @@ async def test_snippet_prints_its_output(
     config, code = GUIDE.snippets[name]
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     settings = load_settings(_config_file(config, fakes, tmp_path), _env_file=None)
-    SCRIPTS.get(name, lambda _: None)(fakes)
+    if name in SCRIPTS:
+        SCRIPTS[name](fakes)
     async with serve(settings) as served:
         code_, out, err = await _run(code, served.target, tmp_path)
     assert code_ == 0, f"snippet {name!r} failed:\n{err}"
     assert out.rstrip("\n") == GUIDE.outputs[name].rstrip("\n"), f"stderr:\n{err}"
-    UPSTREAM.get(name, lambda _: None)(fakes)
+    if name in UPSTREAM:
+        UPSTREAM[name](fakes)

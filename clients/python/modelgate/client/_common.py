@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from typing import Protocol, TypeAlias, TypeVar
 
-from modelgate.v1 import chat_pb2, completion_pb2, embedding_pb2, model_pb2, tokens_pb2
+from modelgate.v1 import (
+    chat_pb2,
+    completion_pb2,
+    embedding_pb2,
+    model_pb2,
+    prompt_pb2,
+    tokens_pb2,
+)
 
 MetadataLike: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str | bytes]]
 """gRPC metadata: a mapping or (key, value) pairs; keys lower-case, `-bin` keys take bytes."""
@@ -60,6 +67,8 @@ class AsyncGatewayStub(Protocol):
     ]
     LoadModel: AsyncUnary[model_pb2.LoadModelRequest, model_pb2.LoadModelResponse]
     UnloadModel: AsyncUnary[model_pb2.UnloadModelRequest, model_pb2.UnloadModelResponse]
+    ListPrompts: AsyncUnary[prompt_pb2.ListPromptsRequest, prompt_pb2.ListPromptsResponse]
+    GetPrompt: AsyncUnary[prompt_pb2.GetPromptRequest, prompt_pb2.GetPromptResponse]
 
 
 class SyncUnary(Protocol[Req_contra, Resp_co]):
@@ -101,6 +110,8 @@ class SyncGatewayStub(Protocol):
     ]
     LoadModel: SyncUnary[model_pb2.LoadModelRequest, model_pb2.LoadModelResponse]
     UnloadModel: SyncUnary[model_pb2.UnloadModelRequest, model_pb2.UnloadModelResponse]
+    ListPrompts: SyncUnary[prompt_pb2.ListPromptsRequest, prompt_pb2.ListPromptsResponse]
+    GetPrompt: SyncUnary[prompt_pb2.GetPromptRequest, prompt_pb2.GetPromptResponse]
 
 
 def _pairs(metadata: MetadataLike | None) -> list[tuple[str, str | bytes]]:

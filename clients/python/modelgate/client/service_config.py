@@ -68,6 +68,8 @@ DEFAULT_TIMEOUTS: Final[Mapping[str, float | None]] = {
     "GetModel": 10.0,
     "CountTokens": 10.0,
     "ListRunningModels": 10.0,
+    "ListPrompts": 10.0,
+    "GetPrompt": 10.0,
     # Local runtime management: loading a large model into memory is slow;
     # pulls download gigabytes, so they get no default (pass a per-call timeout).
     "PullModel": None,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from modelgate.client._async.models import AsyncModelMethods
 from modelgate.client._async.parsing import AsyncParseMethods
+from modelgate.client._async.prompts import AsyncPromptMethods
 
 __all__ = ["AsyncModelGate"]
 
 
-class AsyncModelGate(AsyncParseMethods, AsyncModelMethods):
+class AsyncModelGate(AsyncParseMethods, AsyncModelMethods, AsyncPromptMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

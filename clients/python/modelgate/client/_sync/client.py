@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from modelgate.client._sync.models import SyncModelMethods
 from modelgate.client._sync.parsing import SyncParseMethods
+from modelgate.client._sync.prompts import SyncPromptMethods
 
 __all__ = ["ModelGate"]
 
 
-class ModelGate(SyncParseMethods, SyncModelMethods):
+class ModelGate(SyncParseMethods, SyncModelMethods, SyncPromptMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

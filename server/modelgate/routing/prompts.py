@@ -87,16 +87,19 @@ class CompiledPrompt:
         """The messages with `variables_json` filled in; INVALID_ARGUMENT naming each
         missing or wrong variable (`prompt_template.variables.<path>`)."""
         variables = _parse_variables(variables_json)
-        violations = [
-            (_path(error.absolute_path), bounded(error.message))
-            for error in self.schema.iter_errors(variables)
-        ]
-        violations += [
-            (f"{_VARIABLES}.{name}", "is required by the template")
-            for name in sorted(self.reads - variables.keys())
-        ]
+        violations: dict[str, str] = {}
+        for error in self.schema.iter_errors(variables):
+            if error.validator == "required" and isinstance(error.instance, dict):
+                # The field path names the missing variable itself, not its parent object.
+                for name in error.validator_value:
+                    if name not in error.instance:
+                        violations[_path([*error.absolute_path, name])] = "is required"
+            else:
+                violations[_path(error.absolute_path)] = bounded(error.message)
+        for name in sorted(self.reads - variables.keys()):
+            violations.setdefault(f"{_VARIABLES}.{name}", "is required by the template")
         if violations:
-            raise invalid_argument(violations)
+            raise invalid_argument(list(violations.items()))
         try:
             return [_message(role, template.render(variables)) for role, template in self.messages]
         except SecurityError as exc:

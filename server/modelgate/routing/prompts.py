@@ -89,9 +89,10 @@ class CompiledPrompt:
         variables = _parse_variables(variables_json)
         violations: dict[str, str] = {}
         for error in self.schema.iter_errors(variables):
+            required = error.validator_value
             if error.validator == "required" and isinstance(error.instance, dict):
                 # The field path names the missing variable itself, not its parent object.
-                for name in error.validator_value:
+                for name in required if isinstance(required, list) else ():
                     if name not in error.instance:
                         violations[_path([*error.absolute_path, name])] = "is required"
             else:

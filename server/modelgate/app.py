@@ -23,6 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.trace import Tracer
 
+from modelgate.api.auth import caller_key_id
 from modelgate.api.auth_gate import AuthGate
 from modelgate.api.decoding import HandlerWrapper, TolerantRegistration
 from modelgate.api.health import READINESS, GatewayHealth
@@ -141,6 +142,7 @@ class Gateway:
                 metrics=self.metrics,
                 known_model=self.routing.catalog.knows,
                 access=self.access_log,
+                caller=caller_key_id.get,
             )
         self.auth_gate = None
         if self.routing.auth is not None:

@@ -8,8 +8,9 @@ when a request names it in `previous_response_id`, so the upstream never sees
 the id.
 
 The cache is exact-match over the canonical request (see state.cache.cache_key),
-per caller key unless `state.cache_scope` is `shared`, and only for answers that are reproducible: greedy (temperature 0) or seeded,
-unless the caller opts in with `allow_sampled`. Unary answers are stored;
+per caller key unless `state.cache_scope` is `shared`, and only for answers that
+are reproducible: greedy (temperature 0) or seeded, unless the caller opts in with
+`allow_sampled`. Unary answers are stored;
 streams can be served from the cache as a replayed stream.
 """
 

@@ -34,7 +34,6 @@ from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from modelgate.api.auth import caller_key_id
 from modelgate.client.transcript import Transcript
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
@@ -48,6 +47,12 @@ SERVICE = "modelgate.v1.ModelGateway"
 OK = grpc.StatusCode.OK
 _NO_FAILURE: Mapping[str, str] = {}
 Known = Callable[[str], bool]
+Caller = Callable[[], str]
+"""The calling key's id ("" without auth): the api layer knows it, telemetry is told."""
+
+
+def _no_caller() -> str:
+    return ""
 
 
 @dataclass(slots=True)
@@ -133,11 +138,13 @@ class RpcMiddleware:
         metrics: Metrics | None,
         known_model: Known,
         access: AccessLog | None = None,
+        caller: Caller = _no_caller,
     ) -> None:
         self.tracer = tracer
         self.metrics = metrics
         self.known_model = known_model
         self.access = access
+        self.caller = caller
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -281,7 +288,7 @@ class RpcMiddleware:
                 rpc=call.rpc,
                 requested=call.requested,
                 known=call.model != "unknown",
-                key_id=caller_key_id.get() or failure.get("api_key", ""),
+                key_id=self.caller() or failure.get("api_key", ""),
                 trace_id=call.trace_id,
                 started=call.started,
                 first_at=call.first_at,
@@ -306,7 +313,7 @@ class RpcMiddleware:
         failed = code != grpc.StatusCode.OK
         response_model = getattr(done, "model", "") if done is not None else ""
         key = (operation, provider, call.model, response_model, code.name if failed else "")
-        key_id = caller_key_id.get() if metrics.key_label else None
+        key_id = self.caller() if metrics.key_label else None
         series = metrics.genai.series(key, key_id)
         series.duration.observe(now - call.started)
         if done is None or failed:

@@ -33,16 +33,17 @@ class AccessFormatter(logging.Formatter):
 
     @override
     def format(self, record: logging.LogRecord) -> str:
+        done: str | None = getattr(record, "line", None)
+        if done is not None:  # the rotating handler formats once to size it, then to write
+            return done
         fields: dict[str, Any] = record.access  # type: ignore[attr-defined]
-        seconds = fields.pop("time")
+        seconds = fields["time"]
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-        line = {
-            "time": f"{stamp}.{int(seconds % 1 * 1000):03d}Z",
-            "level": "INFO",
-            "logger": LOGGER,
-            **fields,
-        }
-        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+        line = {"time": "", "level": "INFO", "logger": LOGGER}
+        line.update(fields)
+        line["time"] = f"{stamp}.{int(seconds % 1 * 1000):03d}Z"
+        record.line = text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+        return text
 
 
 class _Writer(QueueListener):

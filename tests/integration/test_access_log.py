@@ -17,7 +17,7 @@ import grpc
 import pytest
 
 from modelgate.config import AccessLogConfig, ApiKeyConfig, AuthConfig, ModelConfig
-from modelgate.v1 import chat_pb2, completion_pb2, embedding_pb2
+from modelgate.v1 import completion_pb2, embedding_pb2
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request
 from tests.waiting import RPC_S, eventually

@@ -17,7 +17,7 @@ import grpc
 import pytest
 
 from modelgate.config import AccessLogConfig, ApiKeyConfig, AuthConfig, ModelConfig
-from modelgate.v1 import completion_pb2, embedding_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, embedding_pb2
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request
 from tests.waiting import RPC_S, eventually
@@ -32,6 +32,10 @@ ENDLESS = ModelConfig(
     capabilities=["chat", "streaming"],
     options={"repeat_stream": True, "token_interval_ms": 20},
 )
+
+
+def _streamed(model: str, text: str) -> chat_pb2.StreamChatRequest:
+    return chat_pb2.StreamChatRequest(model=model, messages=chat_request(model, text).messages)
 
 
 def _settings(access: AccessLogConfig) -> Any:
@@ -70,7 +74,7 @@ async def test_one_line_per_unary_and_streamed_call_with_what_served_it(
     events = [
         e
         async for e in served.stub.StreamChat(
-            chat_request("echo", PROMPT), metadata=AUTH, timeout=RPC_S
+            _streamed("echo", PROMPT), metadata=AUTH, timeout=RPC_S
         )
     ]
     await served.stub.Complete(
@@ -124,7 +128,7 @@ async def test_failed_calls_are_logged_with_their_status_and_reason(
 
 async def test_a_cancelled_stream_is_logged_cancelled(logged: tuple[Served, Path]) -> None:
     served, path = logged
-    call = served.stub.StreamChat(chat_request("echo-endless", PROMPT), metadata=AUTH)
+    call = served.stub.StreamChat(_streamed("echo-endless", PROMPT), metadata=AUTH)
     async for event in call:
         if event.HasField("text_delta"):
             break
@@ -172,9 +176,10 @@ async def test_content_only_when_asked_and_redacted(tmp_path: Path) -> None:
     path = tmp_path / "access.log"
     access = AccessLogConfig(file=path, include_content=True)
     async with serve(_settings(access)) as served:
-        quoting = chat_request("echo", f"{PROMPT}; my key is {SECRET}")
-        await served.stub.Chat(quoting, metadata=AUTH, timeout=RPC_S)
-        async for _ in served.stub.StreamChat(quoting, metadata=AUTH, timeout=RPC_S):
+        quoting = f"{PROMPT}; my key is {SECRET}"
+        await served.stub.Chat(chat_request("echo", quoting), metadata=AUTH, timeout=RPC_S)
+        streamed = _streamed("echo", quoting)
+        async for _ in served.stub.StreamChat(streamed, metadata=AUTH, timeout=RPC_S):
             pass
         unary, stream = await _wait_lines(path, 2)
     for line in (unary, stream):

@@ -36,8 +36,8 @@ def main() -> None:
     done = chat_pb2.ChatResponse(model="gpt-4o", provider="openai")
     done.usage.input_tokens, done.usage.output_tokens = 10, 20
     done.cost.total_usd = 0.01
-    unary = _Call("Chat", "gpt-4o", time.perf_counter())
-    stream = _Call("StreamChat", "gpt-4o", time.perf_counter())
+    unary = _Call("Chat", "gpt-4o", "gpt-4o", time.perf_counter())
+    stream = _Call("StreamChat", "gpt-4o", "gpt-4o", time.perf_counter())
     stream.first_at = stream.started + 0.01
     print(f"Chat:       {per_call_us(middleware, unary, done):.2f} us per call")
     print(f"StreamChat: {per_call_us(middleware, stream, done):.2f} us per call")

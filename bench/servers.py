@@ -86,6 +86,9 @@ def gateway_config(fakes: dict[str, Fake], overlay: dict[str, Any] | None = None
     config: dict[str, Any] = {
         "echo": False,
         "log_level": "WARNING",
+        # Off, as LiteLLM's per-request log is, so runs stay comparable with earlier
+        # ones; `python -m bench.compare` measures it on (README "Access log").
+        "access_log": {"enabled": False},
         "server": {"host": "127.0.0.1", "grace_seconds": 1},
         "runtimes": {
             "openai": runtime(fast),

@@ -23,6 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.trace import Tracer
 
+from modelgate.api.auth import caller_key_id
 from modelgate.api.auth_gate import AuthGate
 from modelgate.api.decoding import HandlerWrapper, TolerantRegistration
 from modelgate.api.health import READINESS, GatewayHealth
@@ -36,6 +37,7 @@ from modelgate.routing.catalog import Catalog
 from modelgate.routing.router import Router
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State, build_state
+from modelgate.telemetry.access_log import AccessLog
 from modelgate.telemetry.collector import RoutingCollector
 from modelgate.telemetry.metering import MeteredBackend
 from modelgate.telemetry.metrics import Metrics
@@ -120,7 +122,12 @@ class Gateway:
         telemetry = settings.telemetry
         traced = setup_tracer(telemetry)
         self.tracer_provider = traced[1] if traced else None
-        self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
+        self.metrics = (
+            Metrics(key_label=telemetry.metrics_key_label)
+            if telemetry.metrics or telemetry.metrics_port
+            else None
+        )
+        self.access_log = AccessLog(settings.access_log) if settings.access_log.enabled else None
         self.wrap = backend_wrapper(
             traced[0] if traced else None, telemetry.capture_chars(), self.metrics
         )
@@ -129,11 +136,13 @@ class Gateway:
         if self.metrics is not None:
             self.metrics.registry.register(self.collector)
         self.middleware = None
-        if traced is not None or self.metrics is not None:
+        if traced is not None or self.metrics is not None or self.access_log is not None:
             self.middleware = RpcMiddleware(
                 tracer=traced[0] if traced else None,
                 metrics=self.metrics,
                 known_model=self.routing.catalog.knows,
+                access=self.access_log,
+                caller=caller_key_id.get,
             )
         self.auth_gate = None
         if self.routing.auth is not None:
@@ -238,6 +247,8 @@ class Gateway:
             bounds=state.bounds(),
         )
         self.swap(self.routing.with_state(self.state))
+        if self.access_log is not None:
+            self.access_log.start()
         await self.server.start()
         await self.catalog.refresh()
         self.ensure_refresher()
@@ -278,6 +289,8 @@ class Gateway:
         await self.reloader.close_retired()
         if self.metrics is not None:
             await asyncio.to_thread(self.metrics.close)
+        if self.access_log is not None:
+            await asyncio.to_thread(self.access_log.close)  # writes the lines still queued
         if self.state is not None:
             await self.state.aclose()
         if self.tracer_provider is not None:

@@ -43,6 +43,7 @@ from modelgate.config_prompts import PromptConfig, PromptMessageConfig, Prompts
 from modelgate.config_sections import (
     PORT_RANGE,
     UPSTREAM_MAX_LINE_BYTES,
+    AccessLogConfig,
     ApiKeyConfig,
     AuthConfig,
     HookConfig,
@@ -64,6 +65,7 @@ __all__ = [
     "OPENAI_API_HOST",
     "PORT_RANGE",
     "UPSTREAM_MAX_LINE_BYTES",
+    "AccessLogConfig",
     "AliasConfig",
     "ApiKeyConfig",
     "AuthConfig",
@@ -113,6 +115,7 @@ class Settings(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
+    access_log: AccessLogConfig = Field(default_factory=AccessLogConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     hooks: list[HookConfig] = Field(default_factory=list)
     state: StateConfig = Field(default_factory=StateConfig)

@@ -88,6 +88,9 @@ class TelemetryConfig(Section):
     capture_content_max_chars: int = Field(default=16384, ge=1, le=1_000_000)
     """With `capture_content`: the characters of content each content attribute keeps
     (input messages, output messages, system instructions); longer content is cut."""
+    metrics_key_label: bool = False
+    """Label the token and cost series with `api_key_id` (series grow with keys x models:
+    for small fleets; per-key spend is otherwise the usage totals' to tell)."""
 
     def capture_chars(self) -> int:
         """Characters of content a span attribute keeps; 0 when capture is off."""
@@ -96,6 +99,28 @@ class TelemetryConfig(Section):
     def scrape_host(self, server_host: str) -> str:
         """Where the metrics endpoint listens: `metrics_host`, else the server's own host."""
         return self.metrics_host or server_host
+
+
+class AccessLogConfig(Section):
+    """One JSON line per generating call (`modelgate.access`), on its own switch: it does not
+    follow `log_level` (docs/operations.md "Access log")."""
+
+    enabled: bool = True
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of successful calls logged; a failed or cancelled call is always logged."""
+    file: Path | None = None
+    """Write to this file (rotated by size) instead of stdout."""
+    file_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    """With `file`: rotate when the file would pass this size."""
+    file_backups: int = Field(default=5, ge=1, le=100)
+    """With `file`: rotated files kept (`access.log.1` ...); older ones are deleted."""
+    include_content: bool = False
+    """Add the prompt and the answer (redacted like captured spans): opt-in only."""
+    content_max_chars: int = Field(default=4096, ge=1, le=1_000_000)
+    """With `include_content`: characters of content the input and the output each keep."""
+    queue_lines: int = Field(default=10_000, ge=1)
+    """Lines waiting for the writer thread; past it lines are dropped, and counted on the
+    next line written (`dropped_before`): a stalled stdout never stalls calls."""
 
 
 class ApiKeyConfig(Section):
@@ -127,6 +152,9 @@ class StateConfig(Section):
     max_history: int = 256
     cache_entries: int = 10_000
     cache_ttl_seconds: float = 3600.0
+    cache_scope: Literal["key", "shared"] = "key"
+    """`key`: a cached answer is served only to the key that caused it; `shared`: to any
+    caller (more hits, but a caller can tell from the latency what another one asked)."""
     memory_max_bytes: int = 256 * 1024 * 1024
     """Memory backend only: total bytes of stored conversations (oldest evicted first)."""
     operation_timeout_seconds: float = Field(default=Bounds.operation_timeout, gt=0, le=60)

@@ -39,7 +39,7 @@ Loader = Callable[[], Settings]
 
 WATCH_EVERY_S = 2.0
 """How often `server.reload_on_change` looks at the config file."""
-FIXED_SECTIONS = ("server", "telemetry", "state")
+FIXED_SECTIONS = ("server", "telemetry", "state", "access_log")
 LIVE_SERVER_FIELDS = ("grace_seconds", "reload_on_change")
 """The only `server.*` settings a reload changes; the rest shape the listening socket."""
 
@@ -67,6 +67,7 @@ def in_force(old: Settings, new: Settings) -> Settings:
             "server": old.server.model_copy(update=live),
             "telemetry": old.telemetry,
             "state": old.state,
+            "access_log": old.access_log,
             "auth": new.auth.model_copy(update={"enabled": old.auth.enabled}),
             "log_level": old.log_level,
             "log_format": old.log_format,

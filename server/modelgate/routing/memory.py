@@ -7,9 +7,10 @@ answered conversation under its own response id, per caller key, and replays it
 when a request names it in `previous_response_id`, so the upstream never sees
 the id.
 
-The cache is exact-match over the canonical request (see state.cache.cache_key)
-and only for answers that are reproducible: greedy (temperature 0) or seeded,
-unless the caller opts in with `allow_sampled`. Unary answers are stored;
+The cache is exact-match over the canonical request (see state.cache.cache_key),
+per caller key unless `state.cache_scope` is `shared`, and only for answers that
+are reproducible: greedy (temperature 0) or seeded, unless the caller opts in with
+`allow_sampled`. Unary answers are stored;
 streams can be served from the cache as a replayed stream.
 """
 
@@ -86,12 +87,19 @@ class Memory:
             return BYPASS
         return mode
 
-    async def cached(self, request: Any, deployment: Deployment) -> chat_pb2.ChatResponse | None:
-        """A cached answer for the request, or None."""
+    def _cache_key(self, request: Any, deployment: Deployment, caller: str) -> str:
+        """The entry of `request` on `deployment`, in `caller`'s scope unless it is shared."""
+        scope = "" if self.config.cache_scope == "shared" else caller
+        return cache_key(deployment.record.id, request, scope)
+
+    async def cached(
+        self, request: Any, deployment: Deployment, caller: str
+    ) -> chat_pb2.ChatResponse | None:
+        """A cached answer for the request, as `caller` may be served it, or None."""
         if self.cache_mode(request, deployment) != USE:
             return None
         try:
-            raw = await self.state.cache.get(cache_key(deployment.record.id, request))
+            raw = await self.state.cache.get(self._cache_key(request, deployment, caller))
         except StateUnavailableError:
             return None  # a cache outage is a miss, never a failed call
         if raw is None:
@@ -101,12 +109,12 @@ class Memory:
         return response
 
     async def store(
-        self, request: Any, deployment: Deployment, response: chat_pb2.ChatResponse
+        self, request: Any, deployment: Deployment, response: chat_pb2.ChatResponse, caller: str
     ) -> None:
-        """Cache a fresh unary answer when the request's mode allows it."""
+        """Cache a fresh unary answer, in `caller`'s scope, when the request's mode allows it."""
         if self.cache_mode(request, deployment) == BYPASS:
             return
-        key = cache_key(deployment.record.id, request)
+        key = self._cache_key(request, deployment, caller)
         try:
             await self.state.cache.set(
                 key, response.SerializeToString(), self.config.cache_ttl_seconds

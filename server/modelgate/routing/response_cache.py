@@ -6,7 +6,8 @@ an answer a fallback gave), only when the request's cache mode allows it
 goes straight to the next layer. Unary answers are stored; a stream is served from
 the cache as a replayed stream and is never stored. A cached answer gets a fresh id
 and skips the layers inside this one (usage totals, answer hooks): it was counted
-and seen when it was made.
+and seen when it was made. Entries are per caller key (`CallContext.caller`) unless
+`state.cache_scope` is `shared`.
 """
 
 from __future__ import annotations
@@ -46,11 +47,11 @@ class ResponseCache(Layer):
         self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan
     ) -> chat_pb2.ChatResponse:
         use = self.memory.cache_mode(request, plan[0]) == USE  # REFRESH stores, never looks up
-        hit = await self._hit(request, plan[0]) if use else None
+        hit = await self._hit(request, plan[0], call.caller) if use else None
         if hit is not None:
             return hit
         response = await self.inner.chat(request, call, plan)
-        await self.memory.store(request, plan[0], response)
+        await self.memory.store(request, plan[0], response, call.caller)
         return response
 
     @override
@@ -65,7 +66,7 @@ class ResponseCache(Layer):
     async def _stream_chat(
         self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan
     ) -> Stream[chat_pb2.StreamChatResponse]:
-        hit = await self._hit(request, plan[0])
+        hit = await self._hit(request, plan[0], call.caller)
         if hit is not None:
             for event in replay(hit):
                 yield event
@@ -78,11 +79,11 @@ class ResponseCache(Layer):
             await events.aclose()
 
     async def _hit(
-        self, request: chat_pb2.ChatRequest, first: Deployment
+        self, request: chat_pb2.ChatRequest, first: Deployment, caller: str
     ) -> chat_pb2.ChatResponse | None:
         stats = self.router.catalog.stats.get(first.record.id)
         stats.cache_lookups += 1  # counted here, read at scrape time (collector.py)
-        hit = await self.memory.cached(request, first)
+        hit = await self.memory.cached(request, first, caller)
         if hit is not None:
             stats.cache_hits += 1
             hit.id = new_response_id()

@@ -17,7 +17,8 @@ DEFAULT_MAX_ENTRIES = 1024
 CALLER_ONLY_FIELDS = ("metadata", "user", "cache_control")
 """Fields that describe the caller or the cache itself, never the answer."""
 
-_KEY_VERSION = b"modelgate.cache.v1"
+_KEY_VERSION = b"modelgate.cache.v2"
+"""v2: keys carry a scope (the caller key, unless shared); v1 entries simply miss."""
 
 
 class ResponseCache(Protocol):
@@ -36,12 +37,12 @@ class ResponseCache(Protocol):
         ...
 
 
-def cache_key(model: str, request: Message) -> str:
+def cache_key(model: str, request: Message, scope: str = "") -> str:
     """SHA-256 hex key of `model` and everything in `request` that shapes the answer.
 
     The request is copied with the caller-only fields (`metadata`, `user`,
-    `cache_control`) cleared, so two callers asking the same thing share an
-    entry, then serialized with `deterministic=True`: without it, map fields
+    `cache_control`) cleared, so two requests differing only there share an
+    entry (within one `scope`), then serialized with `deterministic=True`: without it, map fields
     (the deprecated `google.protobuf.Struct` twins of the JSON text fields)
     may serialize in any order and equal requests would miss. JSON text
     fields are keyed as written: the same JSON spelt differently (key order,
@@ -55,7 +56,9 @@ def cache_key(model: str, request: Message) -> str:
     a chat and a completion never collide; StreamChat and Chat share one (a StreamChat
     request is decoded as a ChatRequest, `modelgate.api.decoding`), as a cached unary
     answer can be replayed as a stream.
-    The request passed in is not modified.
+    `scope` keeps callers apart: the caller's key id with `state.cache_scope: key` (the
+    default), so one key is never served what another asked (nor can time it); "" shares
+    entries across keys (`shared`). The request passed in is not modified.
     """
     clean = type(request)()
     clean.CopyFrom(request)
@@ -69,6 +72,7 @@ def cache_key(model: str, request: Message) -> str:
         _KEY_VERSION,
         kind.encode(),
         model.encode(),
+        scope.encode(),
         clean.SerializeToString(deterministic=True),
     ):
         digest.update(len(part).to_bytes(8, "big"))

@@ -27,7 +27,7 @@ from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
 
 from modelgate.providers.json_fields import arguments_text, tool_result_text
 from modelgate.redactor import REDACTOR
-from modelgate.v1 import content_pb2, generation_pb2
+from modelgate.v1 import chat_pb2, completion_pb2, content_pb2, generation_pb2
 
 ELLIPSIS = "…"
 _ROLES = {
@@ -140,6 +140,16 @@ def prompt_messages(prompt: str, max_chars: int) -> str:
     """`gen_ai.input.messages` of a text completion: its prompt as one user message."""
     part = {"type": "text", "content": _Budget(max_chars).take(prompt)}
     return _dumps([{"role": "user", "parts": [part]}])
+
+
+def input_content(request: Any, max_chars: int) -> dict[str, str]:
+    """The input content attributes of a chat or completion request (embeddings: none,
+    their inputs are not messages); spans and access lines take the same."""
+    if isinstance(request, chat_pb2.ChatRequest):
+        return input_attributes(request.messages, max_chars)
+    if isinstance(request, completion_pb2.CompleteRequest):
+        return {GEN_AI_INPUT_MESSAGES: prompt_messages(request.prompt, max_chars)}
+    return {}
 
 
 def output_messages(parts: Iterable[content_pb2.ContentPart], answer: Any, max_chars: int) -> str:

@@ -62,6 +62,9 @@ TOKEN_TYPE = prometheus_name(attributes.GEN_AI_TOKEN_TYPE)
 CALL_LABELS = (OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, ERROR)
 """Every GenAI series carries these; `error_type` is empty on success (absent to PromQL)."""
 
+KEY_LABEL = "api_key_id"
+"""The caller's key id, on the token series (and the cost counter) only when the operator
+opts in (`telemetry.metrics_key_label`); "" for calls without auth."""
 Key = tuple[str, str, str, str, str]
 """Values of CALL_LABELS, in order."""
 ATTEMPT_LABELS = (
@@ -92,11 +95,11 @@ class CallSeries:
 class GenAiMetrics:
     """The GenAI instruments in a registry, with their children cached per label combination.
 
-    Label values are bounded (catalog ids, provider names, status code names), so the
-    cache is bounded by the same cardinality as the series themselves.
+    Label values are bounded (catalog ids, provider names, status code names; key ids when
+    the operator opted in), so the cache is bounded by the same cardinality as the series.
     """
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, *, key_label: bool = False) -> None:
         def histogram(
             name: str, unit: str, doc: str, labels: tuple[str, ...], buckets: tuple[float, ...]
         ) -> Histogram:
@@ -115,7 +118,7 @@ class GenAiMetrics:
             names.GEN_AI_CLIENT_TOKEN_USAGE,
             "{token}",
             "Number of input and output tokens used (billable, as the provider reported).",
-            (*CALL_LABELS, TOKEN_TYPE),
+            (*CALL_LABELS, TOKEN_TYPE, KEY_LABEL) if key_label else (*CALL_LABELS, TOKEN_TYPE),
             TOKEN_BUCKETS,
         )
         self.time_to_first_token = histogram(
@@ -139,17 +142,20 @@ class GenAiMetrics:
             ATTEMPT_LABELS,
             DURATION_BUCKETS,
         )
-        self._series: dict[Key, CallSeries] = {}
+        self._series: dict[tuple[Key, str | None], CallSeries] = {}
         self._attempts: dict[AttemptKey, Histogram] = {}
 
-    def series(self, key: Key) -> CallSeries:
-        """The children for `key`, bound on first use."""
-        found = self._series.get(key)
+    def series(self, key: Key, key_id: str | None = None) -> CallSeries:
+        """The children for `key` (token series: and `key_id`, when not None: the key
+        label is on), bound on first use."""
+        found = self._series.get((key, key_id))
         if found is None:
-            found = self._series[key] = CallSeries(
+            tokens = (*key, INPUT) if key_id is None else (*key, INPUT, key_id)
+            output = (*key, OUTPUT) if key_id is None else (*key, OUTPUT, key_id)
+            found = self._series[key, key_id] = CallSeries(
                 self.server_duration.labels(*key),
-                self.token_usage.labels(*key, INPUT),
-                self.token_usage.labels(*key, OUTPUT),
+                self.token_usage.labels(*tokens),
+                self.token_usage.labels(*output),
                 self.time_to_first_token.labels(*key),
                 self.time_per_output_token.labels(*key),
             )

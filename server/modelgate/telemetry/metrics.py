@@ -4,7 +4,8 @@ The GenAI series follow the OpenTelemetry conventions (`genai_metrics.py`); the
 `modelgate_*` series are the gateway's own (RPC status codes, config reloads; routing
 state in `collector.py`); the standard `process_*` and `python_*` series come from
 prometheus_client's collectors. No series is labelled per caller key: spend by key is
-the usage API's, where cardinality costs nothing.
+the usage totals', where cardinality costs nothing, unless the operator opts in
+(`telemetry.metrics_key_label`: `api_key_id` on the token and cost series, for small fleets).
 
 Label values are bounded: `model` is a catalog id or alias, or "unknown" for
 names that resolve to nothing, so a caller cannot explode cardinality. They come
@@ -31,7 +32,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import RestrictedRegistry
 
 from modelgate.redactor import redact
-from modelgate.telemetry.genai_metrics import GenAiMetrics
+from modelgate.telemetry.genai_metrics import KEY_LABEL, GenAiMetrics
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -39,8 +40,10 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 class Metrics:
     """All instruments, in their own registry (several gateways may share a process in tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, key_label: bool = False) -> None:
         self.registry = CollectorRegistry()
+        self.key_label = key_label
+        """`telemetry.metrics_key_label`: token and cost series carry `api_key_id`."""
         self._endpoint: WSGIServer | None = None
         r = self.registry
         self.requests = Counter(
@@ -53,8 +56,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.genai = GenAiMetrics(r)
-        self.cost = Counter("modelgate_cost_usd", "Cost in US dollars", ["model"], registry=r)
+        self.genai = GenAiMetrics(r, key_label=key_label)
+        self.cost = Counter(
+            "modelgate_cost_usd",
+            "Cost in US dollars",
+            ["model", KEY_LABEL] if key_label else ["model"],
+            registry=r,
+        )
         self.streams = Gauge("modelgate_streams_in_flight", "Open streaming RPCs", registry=r)
         self.config_reloads = Counter(
             "modelgate_config_reloads",
@@ -80,6 +88,10 @@ class Metrics:
         GCCollector(registry=r)
         self.scrape = RedactedScrape(self.registry)
         """What /metrics serves: the registry with secrets cut out of label values."""
+
+    def cost_of(self, model: str, key_id: str | None) -> Counter:
+        """The cost child of `model` (and of `key_id` when the key label is on)."""
+        return self.cost.labels(model, key_id or "") if self.key_label else self.cost.labels(model)
 
     def serve(self, port: int, host: str) -> None:
         """Expose /metrics on `host:port` (a daemon thread of prometheus_client)."""

@@ -1,21 +1,23 @@
-"""The gateway's RPC middleware: the SERVER span and per-RPC metrics.
+"""The gateway's RPC middleware: the SERVER span, per-RPC metrics and the access log.
 
-Applied only when one of them is enabled, and only to `modelgate.v1.ModelGateway`'s
-handlers: health and reflection stay open and untraced (Kubernetes probes send
-no metadata). The handlers are wrapped once, at registration, rather than by a
-`grpc.aio.ServerInterceptor`: grpc.aio runs an interceptor chain on every call,
+The one place that sees every call's outcome (answer, failure, auth refusal,
+cancellation), so all three record from it. Applied only when one of them is enabled
+(the access log alone: only around the generating RPCs), and only to
+`modelgate.v1.ModelGateway`'s handlers: health and reflection stay open and untraced
+(Kubernetes probes send no metadata). The handlers are wrapped once, at registration,
+rather than by a `grpc.aio.ServerInterceptor`: grpc.aio runs an interceptor chain on every call,
 which measured ~25 us of CPU per call here (`python -m bench.compare`), more
 than the work the middleware itself does. Auth is not its concern: it runs outside,
 in the api layer (`modelgate.api.auth_gate`), which reports the calls it refuses
-to `refused`. No metric is labelled by the caller's key (cardinality): spend per key
-is the usage API's.
+to `refused`. No metric is labelled by the caller's key (cardinality) unless the operator
+opts in (`telemetry.metrics_key_label`): spend per key is the usage totals'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +34,25 @@ from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from modelgate.client.transcript import Transcript
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
+from modelgate.telemetry.access_log import AccessLog
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import W3C
+from modelgate.v1.content_pb2 import ContentPart
 
 SERVICE = "modelgate.v1.ModelGateway"
+OK = grpc.StatusCode.OK
+_NO_FAILURE: Mapping[str, str] = {}
 Known = Callable[[str], bool]
+Caller = Callable[[], str]
+"""The calling key's id ("" without auth): the api layer knows it, telemetry is told."""
+
+
+def _no_caller() -> str:
+    return ""
 
 
 @dataclass(slots=True)
@@ -47,12 +60,20 @@ class _Call:
     """What the middleware tracks for one RPC."""
 
     rpc: str
+    requested: str
     model: str
+    """`requested` when the catalog knows it, else "unknown" (the metrics' bounded label)."""
     started: float
+    request: Any = None
+    """Kept only for an access log with content."""
     span: Any = None
     token: Any = None
+    trace_id: str = ""
+    """The call's trace when it is exported (its own sampled span, or the caller's)."""
     first_at: float = 0.0
     """When a stream's first output delta left (0: none, or a unary call)."""
+    transcript: Transcript | None = None
+    """A stream's answer so far, folded only for an access log with content."""
 
 
 def _is_token(event: Any) -> bool:
@@ -79,33 +100,28 @@ SERVER_ERRORS = frozenset(
 NOT_FOUND or INVALID_ARGUMENT among them, are the caller's mistakes, not the server's."""
 
 
-def _error_type(
+def _failure(
     code: grpc.StatusCode, error: BaseException | None, context: grpc.aio.ServicerContext[Any, Any]
-) -> str:
-    """Our ErrorInfo reason (from the error, or the status the api layer aborted with),
-    else the code's name. Read only on failures."""
+) -> tuple[str, Mapping[str, str]]:
+    """Our ErrorInfo reason and metadata (from the error, or the status the api layer aborted
+    with), else the code's name and nothing. Read only on failures."""
     if isinstance(error, GatewayError):
-        return error.reason_name
+        return error.reason_name, error.metadata
     raw = dict(context.trailing_metadata() or ()).get("grpc-status-details-bin")
     if isinstance(raw, bytes):
         info = error_details_pb2.ErrorInfo()
         for detail in status_pb2.Status.FromString(raw).details:
             if detail.Unpack(info):
-                return str(info.reason)
-    return code.name
+                return str(info.reason), dict(info.metadata)
+    return code.name, {}
 
 
-def _end_span(
-    span: Any,
-    code: grpc.StatusCode,
-    error: BaseException | None,
-    context: grpc.aio.ServicerContext[Any, Any],
-) -> None:
-    """The status code always; on a failure `error.type`, and ERROR status only for the
-    server's own failures."""
+def _end_span(span: Any, code: grpc.StatusCode, reason: str) -> None:
+    """The status code always; on a failure `error.type` (`reason`), and ERROR status only
+    for the server's own failures."""
     attributes: dict[str, Any] = {RPC_GRPC_STATUS_CODE: code.value[0]}
     if code != grpc.StatusCode.OK:
-        attributes[ERROR_TYPE] = _error_type(code, error, context)
+        attributes[ERROR_TYPE] = reason
         if code in SERVER_ERRORS:
             span.set_status(Status(StatusCode.ERROR, code.name))
     span.set_attributes(attributes)
@@ -113,7 +129,7 @@ def _end_span(
 
 
 class RpcMiddleware:
-    """Tracing and metrics around every gateway RPC."""
+    """Tracing, metrics and the access log around every gateway RPC."""
 
     def __init__(
         self,
@@ -121,16 +137,28 @@ class RpcMiddleware:
         tracer: trace.Tracer | None,
         metrics: Metrics | None,
         known_model: Known,
+        access: AccessLog | None = None,
+        caller: Caller = _no_caller,
     ) -> None:
         self.tracer = tracer
         self.metrics = metrics
         self.known_model = known_model
+        self.access = access
+        self.caller = caller
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
     ) -> grpc.RpcMethodHandler[Any, Any]:
-        """The handler of `service`/`rpc` with the middleware around it (other services as is)."""
-        return self._wrap(rpc, handler) if service == SERVICE else handler
+        """The handler of `service`/`rpc` with the middleware around it (other services, and
+        RPCs only the access log would see but it does not log, as is)."""
+        return self._wrap(rpc, handler) if self._sees(service, rpc) else handler
+
+    def _sees(self, service: str, rpc: str) -> bool:
+        """Whether anything records `rpc` of `service`."""
+        if service != SERVICE:
+            return False
+        logged = self.access is not None and self.access.logs(rpc)
+        return logged or self.tracer is not None or self.metrics is not None
 
     def _wrap(
         self, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -157,6 +185,9 @@ class RpcMiddleware:
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             call = self._begin(rpc, request, context)
+            if call.request is not None:  # an access log with content: fold the answer
+                call.transcript = Transcript()
+            transcript = call.transcript
             last = None
             first_at = 0.0
             if self.metrics is not None:
@@ -165,9 +196,12 @@ class RpcMiddleware:
                 async for event in behavior_stream(request, context):
                     if not first_at and _is_token(event):
                         first_at = time.perf_counter()
+                    if transcript is not None:
+                        transcript.add(event)
                     last = event
                     yield event
             except BaseException as error:
+                call.first_at = first_at
                 self._end(call, context, error, last)
                 raise
             finally:
@@ -187,13 +221,18 @@ class RpcMiddleware:
         context: grpc.aio.ServicerContext[Any, Any],
         error: GatewayError,
     ) -> None:
-        """Record a call refused before it ran (by auth): counted and traced with its status."""
-        self._end(self._begin(rpc, request, context), context, error, None)
+        """Record a call refused before it ran (by auth): counted, traced and logged with its
+        status."""
+        if self._sees(SERVICE, rpc):
+            self._end(self._begin(rpc, request, context), context, error, None)
 
     def _begin(self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> _Call:
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         model = requested if requested and self.known_model(requested) else "unknown"
-        call = _Call(rpc, model, time.perf_counter())
+        call = _Call(rpc, requested, model, time.perf_counter())
+        access = self.access
+        if access is not None and access.content_chars and access.logs(rpc):
+            call.request = request
         if self.tracer is not None:
             carrier = {
                 k: v
@@ -216,6 +255,7 @@ class RpcMiddleware:
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.
                 call.token = otel_context.attach(trace.set_span_in_context(call.span, parent))
+                call.trace_id = format(call.span.get_span_context().trace_id, "032x")
         return call
 
     def _end(
@@ -233,14 +273,32 @@ class RpcMiddleware:
             code = context.code() or grpc.StatusCode.UNKNOWN
         else:
             code = grpc.StatusCode.OK
+        reason, failure = ("", _NO_FAILURE) if code == OK else _failure(code, error, context)
         done = usage_holder(result) if result is not None else None
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
-            _end_span(call.span, code, error, context)
+            _end_span(call.span, code, reason)
         if call.token is not None:
             otel_context.detach(call.token)
             call.token = None
+        access = self.access
+        if access is not None and access.logs(call.rpc) and not access.skips(code != OK):
+            access.record(
+                rpc=call.rpc,
+                requested=call.requested,
+                known=call.model != "unknown",
+                key_id=self.caller() or failure.get("api_key", ""),
+                trace_id=call.trace_id,
+                started=call.started,
+                first_at=call.first_at,
+                status=code.name,
+                reason=reason,
+                failure=failure,
+                done=done,
+                request=call.request,
+                parts=_answer_parts(call, result),
+            )
 
     def _record(self, call: _Call, code: grpc.StatusCode, done: Any) -> None:
         metrics = self.metrics
@@ -255,7 +313,8 @@ class RpcMiddleware:
         failed = code != grpc.StatusCode.OK
         response_model = getattr(done, "model", "") if done is not None else ""
         key = (operation, provider, call.model, response_model, code.name if failed else "")
-        series = metrics.genai.series(key)
+        key_id = self.caller() if metrics.key_label else None
+        series = metrics.genai.series(key, key_id)
         series.duration.observe(now - call.started)
         if done is None or failed:
             return
@@ -267,4 +326,17 @@ class RpcMiddleware:
             if output_tokens > 1:
                 series.time_per_output_token.observe((now - call.first_at) / (output_tokens - 1))
         if hasattr(done, "cost") and done.cost.total_usd:
-            metrics.cost.labels(call.model).inc(done.cost.total_usd)
+            metrics.cost_of(call.model, key_id).inc(done.cost.total_usd)
+
+
+def _answer_parts(call: _Call, result: Any) -> Any:
+    """The answer's content parts, for an access log with content (else None)."""
+    if call.request is None or result is None:
+        return None
+    if call.transcript is not None:
+        return call.transcript.content()
+    if hasattr(result, "content"):
+        return result.content
+    if hasattr(result, "text"):
+        return [ContentPart(text=result.text)]
+    return None

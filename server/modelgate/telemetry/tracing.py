@@ -27,7 +27,6 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
-    GEN_AI_INPUT_MESSAGES,
     GEN_AI_OPERATION_NAME,
     GEN_AI_OUTPUT_MESSAGES,
 )
@@ -48,10 +47,9 @@ from modelgate.providers.base import (
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
-from modelgate.telemetry.genai_content import input_attributes, output_messages, prompt_messages
+from modelgate.telemetry.genai_content import input_content, output_messages
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
 from modelgate.telemetry.span_redaction import RedactingExporter
-from modelgate.v1 import chat_pb2, completion_pb2
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
@@ -100,15 +98,6 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider]
     return provider.get_tracer(TRACER_NAME), provider
 
 
-def _input_content(request: Any, max_chars: int) -> dict[str, str]:
-    """The opt-in input content attributes of a chat or completion request."""
-    if isinstance(request, chat_pb2.ChatRequest):
-        return input_attributes(request.messages, max_chars)
-    if isinstance(request, completion_pb2.CompleteRequest):
-        return {GEN_AI_INPUT_MESSAGES: prompt_messages(request.prompt, max_chars)}
-    return {}  # embeddings: inputs are not messages
-
-
 def _record_error(span: Span, error: BaseException) -> None:
     kind = error_type(error)
     span.set_attribute(ERROR_TYPE, kind)
@@ -128,7 +117,7 @@ class InstrumentedBackend:
     def _start(self, operation: str, target: Target, request: Any, call: CallContext) -> Span:
         attributes = request_attributes(target, request, operation, call)
         if self._capture:
-            attributes.update(_input_content(request, self._capture))
+            attributes.update(input_content(request, self._capture))
         name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         headers: dict[str, str] = {}

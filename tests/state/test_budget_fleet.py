@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 import pytest
@@ -23,6 +24,9 @@ from modelgate.v1 import gateway_pb2_grpc, generation_pb2
 from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
 from tests.rpc_helpers import chat_request, decode
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S, RPC_S
+
+if TYPE_CHECKING:
+    from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub
 
 BUDGET_SECRET = "fleet-budget-secret"
 RATE_SECRET = "fleet-rate-secret"
@@ -76,7 +80,7 @@ async def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
         await asyncio.to_thread(process.wait, PROCESS_S)
 
 
-async def _call(stub: gateway_pb2_grpc.ModelGatewayStub, secret: str) -> str:
+async def _call(stub: ModelGatewayAsyncStub, secret: str) -> str:
     """ "ok", or the refusal's reason."""
     try:
         await stub.Chat(
@@ -104,7 +108,7 @@ async def test_two_processes_enforce_one_budget_and_one_token_rate(
             grpc.aio.insecure_channel(targets[0]) as a_channel,
             grpc.aio.insecure_channel(targets[1]) as b_channel,
         ):
-            stubs = [
+            stubs: list[ModelGatewayAsyncStub] = [
                 gateway_pb2_grpc.ModelGatewayStub(a_channel),
                 gateway_pb2_grpc.ModelGatewayStub(b_channel),
             ]

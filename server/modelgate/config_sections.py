@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from modelgate.admin.v1 import admin_pb2
 from modelgate.state.guard import Bounds
 
 UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -123,6 +124,30 @@ class AccessLogConfig(Section):
     next line written (`dropped_before`): a stalled stdout never stalls calls."""
 
 
+class BudgetConfig(Section):
+    """A spend and/or token cap of one key per UTC day, UTC month or in total."""
+
+    period: Literal["day", "month", "total"]
+    max_cost_usd: float = Field(default=0, ge=0)
+    """Most US dollars per period, priced with the catalog's `pricing` (0: no spend cap)."""
+    max_tokens: int = Field(default=0, ge=0)
+    """Most input + output tokens per period (0: no token cap)."""
+
+    @model_validator(mode="after")
+    def _has_a_cap(self) -> BudgetConfig:
+        if self.max_cost_usd <= 0 and self.max_tokens <= 0:
+            raise ValueError("a budget needs max_cost_usd or max_tokens above 0")
+        return self
+
+    def to_proto(self) -> admin_pb2.Budget:
+        """The budget as the admin API models it."""
+        return admin_pb2.Budget(
+            period=admin_pb2.BudgetPeriod.Value(f"BUDGET_PERIOD_{self.period.upper()}"),
+            max_cost_usd=self.max_cost_usd,
+            max_tokens=self.max_tokens,
+        )
+
+
 class ApiKeyConfig(Section):
     """One caller key, stored as its SHA-256 hex digest (never the key itself)."""
 
@@ -133,7 +158,20 @@ class ApiKeyConfig(Section):
     requests_per_minute: float = 0
     """Token-bucket request rate (0: unlimited)."""
     tokens_per_minute: float = 0
-    """Token-bucket budget of input + output tokens (0: unlimited)."""
+    """Token-bucket budget of input + output tokens (0: unlimited), shared through the state
+    backend; a call's tokens are debited when it ends."""
+    budgets: list[BudgetConfig] = Field(default_factory=list)
+    """Spend and token budgets per period, at most one per period (docs/operations.md
+    "Budgets")."""
+
+    @field_validator("budgets")
+    @classmethod
+    def _one_budget_per_period(cls, budgets: list[BudgetConfig]) -> list[BudgetConfig]:
+        periods = [budget.period for budget in budgets]
+        repeated = sorted({p for p in periods if periods.count(p) > 1})
+        if repeated:
+            raise ValueError(f"at most one budget per period; repeated: {', '.join(repeated)}")
+        return budgets
 
 
 class AuthConfig(Section):

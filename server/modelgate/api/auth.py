@@ -15,6 +15,8 @@ import logging
 import time
 from typing import Any
 
+from modelgate.admin.v1 import admin_pb2
+from modelgate.api.budget_gate import BudgetGate, Hold
 from modelgate.config import ApiKeyConfig, AuthConfig
 from modelgate.errors import (
     api_key_missing,
@@ -80,6 +82,12 @@ class Authenticator:
         """Admit a call whose shared rate limit cannot be checked (else UNAVAILABLE)."""
         self._requests: dict[str, TokenBucket] = {}
         self._tokens: dict[str, TokenBucket] = {}
+        self.budgets: dict[str, list[admin_pb2.Budget]] = {
+            key.id: [budget.to_proto() for budget in key.budgets] for key in config.keys
+        }
+        """Each key's spend and token budgets."""
+        self.budget_gate: BudgetGate | None = None
+        """Reserves and settles budgets, set when the state backend opens."""
         self._held: set[str] = set()
         """Ids of keys whose raw value the redactor holds (learnt on first use)."""
         for key in config.keys:
@@ -91,22 +99,26 @@ class Authenticator:
                     key.tokens_per_minute / 60, key.tokens_per_minute
                 )
 
+    def use_budgets(self, gate: BudgetGate) -> None:
+        """Enforce the keys' budgets through `gate` (the state backend's budget store)."""
+        self.budget_gate = gate
+
     def use_limiter(self, limiter: RateLimiter, *, fail_open: bool) -> None:
         """Check request rates with the shared `limiter`; `fail_open` when it is unavailable."""
         self.limiter = limiter
         self.limiter_fails_open = fail_open
 
     async def _shared_wait(
-        self, limiter: RateLimiter, key: ApiKeyConfig, bucket: TokenBucket
+        self, limiter: RateLimiter, name: str, cost: float, key: ApiKeyConfig, bucket: TokenBucket
     ) -> float:
-        """The shared bucket's answer; when the backend fails, the `state.limiter_on_failure`
-        policy: admit (0) or UNAVAILABLE."""
+        """The shared bucket `name`'s answer; when the backend fails, the
+        `state.limiter_on_failure` policy: admit (0) or UNAVAILABLE."""
         try:
-            return await limiter.acquire(f"rpm:{key.id}", 1, bucket.rate, bucket.burst)
+            return await limiter.acquire(name, cost, bucket.rate, bucket.burst)
         except StateUnavailableError as exc:
             if not self.limiter_fails_open:
                 raise state_unavailable("rate limiter", exc) from exc
-            log.warning("request rate of API key %r not checked, call admitted: %s", key.id, exc)
+            log.warning("rate of API key %r not checked, call admitted: %s", key.id, exc)
             return 0.0
 
     def identify(self, metadata: Any) -> ApiKeyConfig:
@@ -135,28 +147,50 @@ class Authenticator:
     async def admit(self, key: ApiKeyConfig, model: str) -> None:
         """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota.
 
-        The request rate is a shared token bucket when a state backend is set
-        (Redis: fleet-wide); the token budget is charged after the fact, which
-        the shared bucket cannot express, so it stays per process.
+        Request rate and token rate are token buckets shared through the state backend
+        once it is set (Redis: fleet-wide). A call's tokens are known only when it ends,
+        so the token bucket is debited then and may go negative; a key is admitted while
+        its token bucket is not overdrawn.
         """
         if key.models and model and model not in key.models:
             raise model_not_allowed(key.id, model)
         bucket = self._requests.get(key.id)
         if bucket is not None:
             if self.limiter is not None:
-                wait = await self._shared_wait(self.limiter, key, bucket)
+                wait = await self._shared_wait(self.limiter, f"rpm:{key.id}", 1, key, bucket)
             else:
                 wait = bucket.wait_time(1)
             if wait:
                 raise quota_exceeded(key.id, "request rate", wait)
         tokens = self._tokens.get(key.id)
         if tokens is not None:
-            wait = tokens.deficit_wait()
+            if self.limiter is not None:
+                wait = await self._shared_wait(self.limiter, f"tpm:{key.id}", 0, key, tokens)
+            else:
+                wait = tokens.deficit_wait()
             if wait:
                 raise quota_exceeded(key.id, "token budget", wait)
 
-    def charge(self, key_id: str, tokens_used: int) -> None:
-        """Spend a finished call's tokens from the key's budget."""
+    async def reserve(self, rpc: str, key: ApiKeyConfig, request: Any) -> Hold | None:
+        """Hold an estimate of the call on the key's budgets (see `api.budget_gate`)."""
+        budgets = self.budgets.get(key.id)
+        if not budgets or self.budget_gate is None:
+            return None
+        return await self.budget_gate.reserve(rpc, key.id, budgets, request)
+
+    async def settle(self, key_id: str, hold: Hold | None, done: Any) -> None:
+        """Settle the call's budget hold and debit its tokens from the key's token rate;
+        `done` is the call's usage holder (None: it ended without one)."""
+        if hold is not None and self.budget_gate is not None:
+            await self.budget_gate.settle(hold, done)
+        used = done.usage.input_tokens + done.usage.output_tokens if done is not None else 0
         bucket = self._tokens.get(key_id)
-        if bucket is not None and tokens_used:
-            bucket.spend(tokens_used)
+        if bucket is None or not used:
+            return
+        if self.limiter is None:
+            bucket.spend(used)
+            return
+        try:
+            await self.limiter.debit(f"tpm:{key_id}", used, bucket.rate, bucket.burst)
+        except StateUnavailableError as exc:
+            log.warning("%d tokens not debited from API key %r's token rate: %s", used, key_id, exc)

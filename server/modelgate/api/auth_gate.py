@@ -5,8 +5,10 @@ middleware: the key is identified and admitted before anything else runs, and th
 call runs on with the key id set (`caller_key_id`), so telemetry records it already
 knowing the caller. A refused call never reaches the servicer; `on_refused` (the
 telemetry middleware's `refused`, wired in app.py) still counts and traces it with
-its status, then it ends with that status. A finished call's tokens are charged to
-the key's budget. Like the telemetry middleware, it wraps each handler once at
+its status, then it ends with that status. A generating call reserves an estimate on
+the key's budgets when admitted and settles its real usage when it ends, however it
+ends (answered, failed, cancelled mid-stream: a `finally`); its tokens are debited
+from the key's shared token rate. Like the telemetry middleware, it wraps each handler once at
 registration instead of running as a per-call `grpc.aio.ServerInterceptor`, and
 health and reflection are never wrapped (Kubernetes probes send no metadata).
 """
@@ -19,6 +21,7 @@ from typing import Any
 import grpc
 
 from modelgate.api.auth import Authenticator, caller_key_id
+from modelgate.api.budget_gate import Hold
 from modelgate.api.status import abort
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
@@ -44,10 +47,13 @@ class AuthGate:
             behavior: Any = handler.unary_unary
 
             async def unary(request: Any, context: Context) -> Any:
-                auth = await self._admit(rpc, request, context)
-                response = await behavior(request, context)
-                self._charge(auth, response)
-                return response
+                auth, hold = await self._admit(rpc, request, context)
+                response = None
+                try:
+                    response = await behavior(request, context)
+                    return response
+                finally:
+                    await self._settle(auth, hold, response)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary, handler.request_deserializer, handler.response_serializer
@@ -55,34 +61,43 @@ class AuthGate:
         behavior_stream: Any = handler.unary_stream
 
         async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
-            auth = await self._admit(rpc, request, context)
+            auth, hold = await self._admit(rpc, request, context)
             last = None
-            async for event in behavior_stream(request, context):
-                last = event
-                yield event
-            self._charge(auth, last)
+            try:
+                async for event in behavior_stream(request, context):
+                    last = event
+                    if hold is not None:
+                        hold.see(event)
+                    yield event
+            finally:
+                await self._settle(auth, hold, last)
 
         return grpc.unary_stream_rpc_method_handler(
             stream, handler.request_deserializer, handler.response_serializer
         )
 
-    async def _admit(self, rpc: str, request: Any, context: Context) -> Authenticator:
+    async def _admit(
+        self, rpc: str, request: Any, context: Context
+    ) -> tuple[Authenticator, Hold | None]:
         """The authenticator that admitted the call (fixed for the call, whatever a reload
-        does meanwhile), with `caller_key_id` set; else the call ends with auth's status."""
+        does meanwhile) and the call's budget hold, with `caller_key_id` set; else the call
+        ends with auth's status."""
         auth = self.auth
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         try:
             key = auth.identify(context.invocation_metadata())
             await auth.admit(key, requested if isinstance(requested, str) else "")
+            hold = await auth.reserve(rpc, key, request)
         except GatewayError as error:
             if self.on_refused is not None:
                 self.on_refused(rpc, request, context, error)
             await abort(context, error)
         caller_key_id.set(key.id)
-        return auth
+        return auth, hold
 
     @staticmethod
-    def _charge(auth: Authenticator, result: Any) -> None:
+    async def _settle(auth: Authenticator, hold: Hold | None, result: Any) -> None:
+        """Settle the call's budgets and token rate with its usage: a unary answer's, a
+        stream's end event's, or none for a call that failed or was cut short."""
         done = usage_holder(result) if result is not None else None
-        if done is not None:
-            auth.charge(caller_key_id.get(), done.usage.input_tokens + done.usage.output_tokens)
+        await auth.settle(caller_key_id.get(), hold, done)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from modelgate.api.auth import Authenticator
+from modelgate.api.budget_gate import BudgetGate
 from modelgate.api.local_models import LocalModels
 from modelgate.config import LimitsConfig, Settings
 from modelgate.hooks.base import HookChain
@@ -43,10 +44,12 @@ class Routing:
 
     def with_state(self, state: State) -> Routing:
         """This configuration over the opened (process-wide) state backend: the pipeline
-        reassembled with continuity, cache and totals, shared rate limits for the keys."""
+        reassembled with continuity, cache and totals, shared rate limits and budgets for the
+        keys."""
         if self.auth is not None:
             fail_open = self.settings.state.limiter_on_failure == "open"
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
+            self.auth.use_budgets(BudgetGate(state.budgets, self.catalog, fail_open=fail_open))
         memory = Memory(state, self.settings.state)
         return dataclasses.replace(
             self, pipeline=assemble(self.router, self.hooks, memory, self.prompts)

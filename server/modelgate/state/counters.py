@@ -26,6 +26,12 @@ class RateLimiter(Protocol):
         """
         ...
 
+    async def debit(self, key: str, cost: float, rate_per_s: float, burst: float) -> None:
+        """Take `cost` tokens whatever the level, which may go negative: for costs known
+        only after the fact (a call's tokens). An overdrawn bucket answers `acquire` with
+        the wait until it is back above the cost asked."""
+        ...
+
     async def aclose(self) -> None:
         """Release the backend."""
         ...
@@ -71,11 +77,20 @@ def check_bucket(cost: float, rate_per_s: float, burst: float) -> None:
 
 
 def take(
-    old: tuple[float, float] | None, now: float, cost: float, rate_per_s: float, burst: float
+    old: tuple[float, float] | None,
+    now: float,
+    cost: float,
+    rate_per_s: float,
+    burst: float,
+    *,
+    debit: bool = False,
 ) -> Bucket:
     """Refill a bucket (`old` = (tokens, stamp), None: new and full) to `now`, then take
-    `cost` if it is there."""
+    `cost` if it is there (`debit`: take it anyway, going negative)."""
     level = burst if old is None else min(burst, old[0] + max(0.0, now - old[1]) * rate_per_s)
+    if debit:
+        level -= cost
+        return Bucket(level, 0.0, (burst - level) / rate_per_s)
     if cost > burst:
         return Bucket(level, math.inf, (burst - level) / rate_per_s)
     if level >= cost:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from modelgate.state import conversations as conv
 from modelgate.state import memory, sqlite
 from modelgate.state import redis as redis_state
+from modelgate.state.budgets import BudgetStore, MemoryBudgetStore
+from modelgate.state.budgets_redis import RedisBudgetStore
+from modelgate.state.budgets_sqlite import SqliteBudgetStore
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES, ResponseCache
 from modelgate.state.conversations import ConversationStore
 from modelgate.state.counters import RateLimiter, UsageTotals
@@ -33,6 +36,7 @@ class State:
     cache: ResponseCache
     limiter: RateLimiter
     totals: UsageTotals
+    budgets: BudgetStore
 
     async def aclose(self) -> None:
         """Close every part; the shared connection closes with the last one.
@@ -40,7 +44,7 @@ class State:
         A backend that fails or hangs while closing is logged, never raised: shutdown
         goes on (the process is about to drop its connections anyway).
         """
-        for part in (self.conversations, self.cache, self.limiter, self.totals):
+        for part in (self.conversations, self.cache, self.limiter, self.totals, self.budgets):
             try:
                 await part.aclose()
             except StateUnavailableError as exc:
@@ -84,6 +88,7 @@ async def build_state(
             memory.MemoryResponseCache(cache_entries),
             memory.MemoryRateLimiter(),
             memory.MemoryUsageTotals(),
+            MemoryBudgetStore(),
         )
     if scheme == "sqlite":
         db = await sqlite.SqliteDb.open(url[len("sqlite://") :], bounds)
@@ -93,6 +98,7 @@ async def build_state(
             sqlite.SqliteResponseCache(db, cache_entries),
             sqlite.SqliteRateLimiter(db),
             sqlite.SqliteUsageTotals(db),
+            await SqliteBudgetStore.open(db),
         )
     if scheme in _REDIS_SCHEMES:
         backend = await redis_state.RedisBackend.open(url, namespace, bounds)
@@ -102,6 +108,7 @@ async def build_state(
             redis_state.RedisResponseCache(backend),
             redis_state.RedisRateLimiter(backend),
             redis_state.RedisUsageTotals(backend),
+            RedisBudgetStore(backend),
         )
     raise AssertionError(f"url_problem() let scheme {scheme!r} through")
 

@@ -150,10 +150,19 @@ class MemoryRateLimiter:
 
     async def acquire(self, key: str, cost: float, rate_per_s: float, burst: float) -> float:
         """See `RateLimiter.acquire`."""
+        return self._take(key, cost, rate_per_s, burst, debit=False)
+
+    async def debit(self, key: str, cost: float, rate_per_s: float, burst: float) -> None:
+        """See `RateLimiter.debit`."""
+        self._take(key, cost, rate_per_s, burst, debit=True)
+
+    def _take(
+        self, key: str, cost: float, rate_per_s: float, burst: float, *, debit: bool
+    ) -> float:
         check_bucket(cost, rate_per_s, burst)
         now = time.monotonic()
         old = self._buckets.pop(key, None)
-        bucket = take(old[:2] if old else None, now, cost, rate_per_s, burst)
+        bucket = take(old[:2] if old else None, now, cost, rate_per_s, burst, debit=debit)
         self._buckets[key] = (bucket.tokens, now, now + bucket.full_in)
         if len(self._buckets) > self.max_buckets:
             self._sweep(now)

@@ -48,7 +48,8 @@ if state[1] then
   level = math.min(burst, tonumber(state[1]) + elapsed * rate)
 end
 local wait = 0
-if level >= cost then level = level - cost else wait = (cost - level) / rate end
+if level >= cost or ARGV[4] == 'debit' then level = level - cost
+else wait = (cost - level) / rate end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', level),
            'stamp', string.format('%.17g', now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - level) / rate * 1000) + 1000)
@@ -220,8 +221,18 @@ class RedisRateLimiter(_Store):
         check_bucket(cost, rate_per_s, burst)
         if cost > burst:
             return math.inf
+        return await self._run(key, cost, rate_per_s, burst, "take")
+
+    async def debit(self, key: str, cost: float, rate_per_s: float, burst: float) -> None:
+        """See `RateLimiter.debit`: the same script, told to take whatever the level."""
+        check_bucket(cost, rate_per_s, burst)
+        await self._run(key, cost, rate_per_s, burst, "debit")
+
+    async def _run(
+        self, key: str, cost: float, rate_per_s: float, burst: float, mode: str
+    ) -> float:
         keys = [self.backend.key("rate", key)]
-        args = [repr(cost), repr(rate_per_s), repr(burst)]
+        args = [repr(cost), repr(rate_per_s), repr(burst), mode]
         wait = await self.guard.call(lambda: self._script(keys=keys, args=args))
         return float(wait)
 

@@ -258,6 +258,15 @@ class SqliteRateLimiter(_Store):
 
     async def acquire(self, key: str, cost: float, rate_per_s: float, burst: float) -> float:
         """See `RateLimiter.acquire`."""
+        return await self._take(key, cost, rate_per_s, burst, debit=False)
+
+    async def debit(self, key: str, cost: float, rate_per_s: float, burst: float) -> None:
+        """See `RateLimiter.debit`."""
+        await self._take(key, cost, rate_per_s, burst, debit=True)
+
+    async def _take(
+        self, key: str, cost: float, rate_per_s: float, burst: float, *, debit: bool
+    ) -> float:
         check_bucket(cost, rate_per_s, burst)
 
         def step(c: sqlite3.Connection) -> float:
@@ -265,7 +274,7 @@ class SqliteRateLimiter(_Store):
             row = c.execute(
                 "SELECT tokens, stamp FROM rate_buckets WHERE key = ?", (key,)
             ).fetchone()
-            bucket = take(row, now, cost, rate_per_s, burst)
+            bucket = take(row, now, cost, rate_per_s, burst, debit=debit)
             c.execute("DELETE FROM rate_buckets WHERE full_at <= ?", (now,))
             c.execute(
                 "INSERT OR REPLACE INTO rate_buckets VALUES (?, ?, ?, ?)",

@@ -105,9 +105,9 @@ class ApiKeyConfig(Section):
     sha256: str = Field(repr=False)
     models: list[str] = Field(default_factory=list)
     """Models and aliases the key may use (empty: all)."""
-    requests_per_minute: float = 0
-    """Token-bucket request rate (0: unlimited)."""
-    tokens_per_minute: float = 0
+    requests_per_minute: int = Field(default=0, ge=0, le=2**31 - 1)
+    """Token-bucket request rate (0: unlimited); whole requests, as the admin API's `ApiKey`."""
+    tokens_per_minute: int = Field(default=0, ge=0)
     """Token-bucket budget of input + output tokens (0: unlimited)."""
 
 

@@ -1,7 +1,9 @@
 """Caller API keys: who is calling, which models they may use, how fast.
 
-Keys are configured as SHA-256 digests, so the config file holds nothing that
-authenticates. The key's id (never the key) is what logs, metrics and
+A key is a `modelgate.admin.v1.ApiKey` (the proto is the domain model): the
+config file's keys are converted once, at load, into read-only ones
+(`KEY_SOURCE_CONFIG`). Keys are configured as SHA-256 digests, so the config
+file holds nothing that authenticates. The key's id (never the key) is what logs, metrics and
 conversation ownership see. The raw key a caller sends is held like any other
 secret from its first successful use on: redacted wherever text leaves (a prompt
 that quotes it on a captured span, an upstream error that echoes it).
@@ -15,6 +17,7 @@ import logging
 import time
 from typing import Any
 
+from modelgate.admin.v1 import admin_pb2
 from modelgate.config import ApiKeyConfig, AuthConfig
 from modelgate.errors import (
     api_key_missing,
@@ -69,11 +72,32 @@ class TokenBucket:
         self._tokens -= cost
 
 
+def config_key(config: ApiKeyConfig) -> admin_pb2.ApiKey:
+    """The read-only `ApiKey` of one `auth.keys` entry."""
+    return admin_pb2.ApiKey(
+        id=config.id,
+        source=admin_pb2.KEY_SOURCE_CONFIG,
+        allowed_models=config.models,
+        requests_per_minute=config.requests_per_minute,
+        tokens_per_minute=config.tokens_per_minute,
+    )
+
+
+def _bucket(buckets: dict[str, TokenBucket], key_id: str, per_minute: int) -> TokenBucket:
+    """The key's bucket for a rate of `per_minute`, new (full) when the rate changed."""
+    rate = per_minute / 60
+    bucket = buckets.get(key_id)
+    if bucket is None or bucket.rate != rate:
+        bucket = buckets[key_id] = TokenBucket(rate, max(1.0, per_minute))
+    return bucket
+
+
 class Authenticator:
     """Checks `authorization: Bearer <key>` and the key's model list and quotas."""
 
     def __init__(self, config: AuthConfig) -> None:
-        self.keys = {key.sha256.lower(): key for key in config.keys}
+        self.keys = {key.sha256.lower(): config_key(key) for key in config.keys}
+        """SHA-256 hex digest -> the config file's key."""
         self.limiter: RateLimiter | None = None
         """The shared rate limiter, set when the state backend opens."""
         self.limiter_fails_open = True
@@ -82,14 +106,6 @@ class Authenticator:
         self._tokens: dict[str, TokenBucket] = {}
         self._held: set[str] = set()
         """Ids of keys whose raw value the redactor holds (learnt on first use)."""
-        for key in config.keys:
-            if key.requests_per_minute:
-                rate = key.requests_per_minute / 60
-                self._requests[key.id] = TokenBucket(rate, max(1.0, key.requests_per_minute))
-            if key.tokens_per_minute:
-                self._tokens[key.id] = TokenBucket(
-                    key.tokens_per_minute / 60, key.tokens_per_minute
-                )
 
     def use_limiter(self, limiter: RateLimiter, *, fail_open: bool) -> None:
         """Check request rates with the shared `limiter`; `fail_open` when it is unavailable."""
@@ -97,7 +113,7 @@ class Authenticator:
         self.limiter_fails_open = fail_open
 
     async def _shared_wait(
-        self, limiter: RateLimiter, key: ApiKeyConfig, bucket: TokenBucket
+        self, limiter: RateLimiter, key: admin_pb2.ApiKey, bucket: TokenBucket
     ) -> float:
         """The shared bucket's answer; when the backend fails, the `state.limiter_on_failure`
         policy: admit (0) or UNAVAILABLE."""
@@ -109,7 +125,7 @@ class Authenticator:
             log.warning("request rate of API key %r not checked, call admitted: %s", key.id, exc)
             return 0.0
 
-    def identify(self, metadata: Any) -> ApiKeyConfig:
+    async def identify(self, metadata: Any) -> admin_pb2.ApiKey:
         """The key of the call; UNAUTHENTICATED when missing or unknown."""
         header = ""
         for name, value in metadata or ():
@@ -132,26 +148,25 @@ class Authenticator:
             self._held.add(key.id)
         return key
 
-    async def admit(self, key: ApiKeyConfig, model: str) -> None:
+    async def admit(self, key: admin_pb2.ApiKey, model: str) -> None:
         """PERMISSION_DENIED for disallowed models, RESOURCE_EXHAUSTED over quota.
 
         The request rate is a shared token bucket when a state backend is set
         (Redis: fleet-wide); the token budget is charged after the fact, which
         the shared bucket cannot express, so it stays per process.
         """
-        if key.models and model and model not in key.models:
+        if key.allowed_models and model and model not in key.allowed_models:
             raise model_not_allowed(key.id, model)
-        bucket = self._requests.get(key.id)
-        if bucket is not None:
+        if key.requests_per_minute:
+            bucket = _bucket(self._requests, key.id, key.requests_per_minute)
             if self.limiter is not None:
                 wait = await self._shared_wait(self.limiter, key, bucket)
             else:
                 wait = bucket.wait_time(1)
             if wait:
                 raise quota_exceeded(key.id, "request rate", wait)
-        tokens = self._tokens.get(key.id)
-        if tokens is not None:
-            wait = tokens.deficit_wait()
+        if key.tokens_per_minute:
+            wait = _bucket(self._tokens, key.id, key.tokens_per_minute).deficit_wait()
             if wait:
                 raise quota_exceeded(key.id, "token budget", wait)
 

@@ -72,7 +72,7 @@ class AuthGate:
         auth = self.auth
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         try:
-            key = auth.identify(context.invocation_metadata())
+            key = await auth.identify(context.invocation_metadata())
             await auth.admit(key, requested if isinstance(requested, str) else "")
         except GatewayError as error:
             if self.on_refused is not None:

@@ -43,6 +43,8 @@ from modelgate.config_prompts import PromptConfig, PromptMessageConfig, Prompts
 from modelgate.config_sections import (
     PORT_RANGE,
     UPSTREAM_MAX_LINE_BYTES,
+    AdminConfig,
+    AdminKeyConfig,
     ApiKeyConfig,
     AuthConfig,
     HookConfig,
@@ -64,6 +66,8 @@ __all__ = [
     "OPENAI_API_HOST",
     "PORT_RANGE",
     "UPSTREAM_MAX_LINE_BYTES",
+    "AdminConfig",
+    "AdminKeyConfig",
     "AliasConfig",
     "ApiKeyConfig",
     "AuthConfig",
@@ -114,6 +118,7 @@ class Settings(BaseSettings):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    admin: AdminConfig = Field(default_factory=AdminConfig)
     hooks: list[HookConfig] = Field(default_factory=list)
     state: StateConfig = Field(default_factory=StateConfig)
     echo: bool = True

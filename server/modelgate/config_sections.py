@@ -118,6 +118,20 @@ class AuthConfig(Section):
     keys: list[ApiKeyConfig] = Field(default_factory=list)
 
 
+class AdminKeyConfig(Section):
+    """One admin credential, stored as its SHA-256 hex digest (never the key itself)."""
+
+    id: str = Field(min_length=1)
+    sha256: str = Field(repr=False, pattern="^[0-9a-fA-F]{64}$")
+
+
+class AdminConfig(Section):
+    """The admin API (`modelgate.admin.v1.AdminService`, same port): served only to these
+    keys, whether caller auth is on or off; with none, every admin call is refused."""
+
+    keys: list[AdminKeyConfig] = Field(default_factory=list)
+
+
 class StateConfig(Section):
     """Shared state: conversations, response cache, usage totals (memory, SQLite or Redis)."""
 
@@ -140,6 +154,8 @@ class StateConfig(Section):
     """Consecutive failed or timed-out state operations that make the gateway skip the
     backend (calls degrade at once) for `breaker_cooldown_seconds`, then probe it."""
     breaker_cooldown_seconds: float = Field(default=Bounds.breaker_cooldown, gt=0)
+    usage_retention_days: int = Field(default=90, ge=1, le=3660)
+    """How long hourly usage (the admin API's GetUsage) is kept; older hours are dropped."""
     limiter_on_failure: Literal["open", "closed"] = "open"
     """Shared request-rate limit when the backend fails: `open` admits the call (WARNING
     log), `closed` refuses it with UNAVAILABLE."""

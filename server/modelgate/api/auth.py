@@ -15,6 +15,7 @@ import contextvars
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from modelgate.admin.v1 import admin_pb2
@@ -27,11 +28,19 @@ from modelgate.errors import (
     quota_exceeded,
     state_unavailable,
 )
+from modelgate.errors.key_factories import api_key_revoked
 from modelgate.redactor import MIN_SECRET_CHARS, REDACTOR
 from modelgate.state.counters import RateLimiter
 from modelgate.state.errors import StateUnavailableError
+from modelgate.state.keys import MAX_KEYS, KeyStore
 
 log = logging.getLogger(__name__)
+
+STORE_LOOKUP_SECONDS = 0.5
+"""How long a key read from the key store is trusted: a revoke or update made on another
+replica is seen here within this (the contract promises within a second)."""
+_MAX_LOOKUPS = 2 * MAX_KEYS
+"""Remembered store answers (unknown digests included), least recently used out first."""
 
 caller_key_id: contextvars.ContextVar[str] = contextvars.ContextVar("caller_key_id", default="")
 """The authenticated key id of the current call ("" when auth is off)."""
@@ -106,11 +115,45 @@ class Authenticator:
         self._tokens: dict[str, TokenBucket] = {}
         self._held: set[str] = set()
         """Ids of keys whose raw value the redactor holds (learnt on first use)."""
+        self.store: KeyStore | None = None
+        """Keys made through the admin API, set when the state backend opens."""
+        self._lookups: OrderedDict[str, tuple[float, admin_pb2.ApiKey | None]] = OrderedDict()
+        """digest -> (monotonic time read, the stored key or None)."""
 
     def use_limiter(self, limiter: RateLimiter, *, fail_open: bool) -> None:
         """Check request rates with the shared `limiter`; `fail_open` when it is unavailable."""
         self.limiter = limiter
         self.limiter_fails_open = fail_open
+
+    def use_store(self, store: KeyStore) -> None:
+        """Look keys the configuration lacks up in `store` (the admin API's keys)."""
+        self.store = store
+        self._lookups.clear()
+
+    def forget(self, key_id: str) -> None:
+        """Drop what this replica remembers of `key_id` (changed here: seen at once)."""
+        for digest in [d for d, (_, key) in self._lookups.items() if key and key.id == key_id]:
+            del self._lookups[digest]
+
+    async def _stored(self, digest: str) -> admin_pb2.ApiKey | None:
+        """The store's key for `digest`, as read at most `STORE_LOOKUP_SECONDS` ago;
+        UNAVAILABLE when the store cannot answer (an unknown key is never admitted)."""
+        if self.store is None:
+            return None
+        now = time.monotonic()
+        seen = self._lookups.get(digest)
+        if seen is not None and now - seen[0] < STORE_LOOKUP_SECONDS:
+            self._lookups.move_to_end(digest)
+            return seen[1]
+        try:
+            key = await self.store.find(digest)
+        except StateUnavailableError as exc:
+            raise state_unavailable("key store", exc) from exc
+        self._lookups[digest] = (now, key)
+        self._lookups.move_to_end(digest)
+        while len(self._lookups) > _MAX_LOOKUPS:
+            self._lookups.popitem(last=False)
+        return key
 
     async def _shared_wait(
         self, limiter: RateLimiter, key: admin_pb2.ApiKey, bucket: TokenBucket
@@ -126,7 +169,8 @@ class Authenticator:
             return 0.0
 
     async def identify(self, metadata: Any) -> admin_pb2.ApiKey:
-        """The key of the call; UNAUTHENTICATED when missing or unknown."""
+        """The key of the call (the configuration's, else the key store's); UNAUTHENTICATED
+        when missing, unknown, revoked or expired."""
         header = ""
         for name, value in metadata or ():
             if name == "authorization":
@@ -138,9 +182,14 @@ class Authenticator:
         secret = secret.strip()
         # A dict lookup: timing can only reveal how much of a SHA-256 digest
         # matched, which says nothing about the secret behind it.
-        key = self.keys.get(hashlib.sha256(secret.encode()).hexdigest())
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        key = self.keys.get(digest) or await self._stored(digest)
         if key is None:
             raise api_key_unknown()
+        if key.HasField("revoke_time"):
+            raise api_key_revoked(key.id, "was revoked")
+        if key.HasField("expire_time") and key.expire_time.ToNanoseconds() <= time.time_ns():
+            raise api_key_revoked(key.id, "has expired")
         if key.id not in self._held:
             if len(secret) < MIN_SECRET_CHARS:  # configured as a digest: known only now
                 raise api_key_too_short(key.id, MIN_SECRET_CHARS)

@@ -171,7 +171,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
 def _usage(args: argparse.Namespace) -> int:
     request = admin_pb2.GetUsageRequest(
-        key_id=args.key or "", model=args.model or "", granularity=_GRANULARITY[args.by]
+        key_id=args.key_id or "", model=args.model or "", granularity=_GRANULARITY[args.by]
     )
     for field, text in (("start_time", args.start), ("end_time", args.end)):
         stamp = _stamp(text)
@@ -233,7 +233,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     update.set_defaults(func=_update)
 
     usage = commands.add_parser("usage", parents=[_admin_options()], help="usage by key and model")
-    usage.add_argument("--key", help="only this key id")
+    usage.add_argument("--key-id", help="only this key id")
     usage.add_argument("--model", help="only this model")
     usage.add_argument("--start", metavar="ISO8601", help="window start (default: first record)")
     usage.add_argument("--end", metavar="ISO8601", help="window end, exclusive (default: now)")

@@ -23,6 +23,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.trace import Tracer
 
+from modelgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from modelgate.api.admin import AdminServicer
 from modelgate.api.auth import caller_key_id
 from modelgate.api.auth_gate import AuthGate
 from modelgate.api.decoding import HandlerWrapper, TolerantRegistration
@@ -159,9 +161,12 @@ class Gateway:
             registration,  # type: ignore[arg-type]  # duck-typed on purpose
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        # Its own credential check (admin keys, never caller keys), so not behind the auth gate.
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(self), self.server)
         reflection.enable_server_reflection(
             (
                 SERVICE_NAME,
+                admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -245,6 +250,7 @@ class Gateway:
             cache_entries=state.cache_entries,
             max_conversation_bytes=state.memory_max_bytes,
             bounds=state.bounds(),
+            usage_retention_hours=state.usage_retention_days * 24,
         )
         self.swap(self.routing.with_state(self.state))
         if self.access_log is not None:

@@ -44,6 +44,8 @@ from modelgate.config_sections import (
     PORT_RANGE,
     UPSTREAM_MAX_LINE_BYTES,
     AccessLogConfig,
+    AdminConfig,
+    AdminKeyConfig,
     ApiKeyConfig,
     AuthConfig,
     BudgetConfig,
@@ -67,6 +69,8 @@ __all__ = [
     "PORT_RANGE",
     "UPSTREAM_MAX_LINE_BYTES",
     "AccessLogConfig",
+    "AdminConfig",
+    "AdminKeyConfig",
     "AliasConfig",
     "ApiKeyConfig",
     "AuthConfig",
@@ -119,6 +123,7 @@ class Settings(BaseSettings):
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
     access_log: AccessLogConfig = Field(default_factory=AccessLogConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    admin: AdminConfig = Field(default_factory=AdminConfig)
     hooks: list[HookConfig] = Field(default_factory=list)
     state: StateConfig = Field(default_factory=StateConfig)
     echo: bool = True

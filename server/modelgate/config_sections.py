@@ -155,9 +155,9 @@ class ApiKeyConfig(Section):
     sha256: str = Field(repr=False)
     models: list[str] = Field(default_factory=list)
     """Models and aliases the key may use (empty: all)."""
-    requests_per_minute: float = 0
-    """Token-bucket request rate (0: unlimited)."""
-    tokens_per_minute: float = 0
+    requests_per_minute: int = Field(default=0, ge=0, le=2**31 - 1)
+    """Token-bucket request rate (0: unlimited); whole requests, as the admin API's `ApiKey`."""
+    tokens_per_minute: int = Field(default=0, ge=0)
     """Token-bucket budget of input + output tokens (0: unlimited), shared through the state
     backend; a call's tokens are debited when it ends."""
     budgets: list[BudgetConfig] = Field(default_factory=list)
@@ -179,6 +179,20 @@ class AuthConfig(Section):
 
     enabled: bool = False
     keys: list[ApiKeyConfig] = Field(default_factory=list)
+
+
+class AdminKeyConfig(Section):
+    """One admin credential, stored as its SHA-256 hex digest (never the key itself)."""
+
+    id: str = Field(min_length=1)
+    sha256: str = Field(repr=False, pattern="^[0-9a-fA-F]{64}$")
+
+
+class AdminConfig(Section):
+    """The admin API (`modelgate.admin.v1.AdminService`, same port): served only to these
+    keys, whether caller auth is on or off; with none, every admin call is refused."""
+
+    keys: list[AdminKeyConfig] = Field(default_factory=list)
 
 
 class StateConfig(Section):
@@ -206,6 +220,8 @@ class StateConfig(Section):
     """Consecutive failed or timed-out state operations that make the gateway skip the
     backend (calls degrade at once) for `breaker_cooldown_seconds`, then probe it."""
     breaker_cooldown_seconds: float = Field(default=Bounds.breaker_cooldown, gt=0)
+    usage_retention_days: int = Field(default=90, ge=1, le=3660)
+    """How long hourly usage (the admin API's GetUsage) is kept; older hours are dropped."""
     limiter_on_failure: Literal["open", "closed"] = "open"
     """Shared request-rate limit when the backend fails: `open` admits the call (WARNING
     log), `closed` refuses it with UNAVAILABLE."""

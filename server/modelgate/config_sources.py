@@ -30,6 +30,7 @@ from modelgate.config_paths import DOTENV_LABEL, ENV_PREFIX, env_name_problem
 READ_BY_OTHER_PROGRAMS = frozenset(
     {
         "MODELGATE_API_KEY",  # the CLI's and callers' key (docs: clients/python/README.md)
+        "MODELGATE_ADMIN_KEY",  # the admin credential of `modelgate keys` and `usage`
         "MODELGATE_TARGET",  # the gateway address of the CLI, clients and polyglot tests
         "MODELGATE_BENCH_CACHE",  # bench/
         "MODELGATE_TOOLS_CACHE",  # scripts/check-deploy

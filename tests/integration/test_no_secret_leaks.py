@@ -377,13 +377,13 @@ def test_a_marked_header_must_exist() -> None:
         settings(runtimes={"oa": RuntimeConfig(kind="openai", secret_headers=["x-tenant"])})
 
 
-def test_a_caller_key_too_short_to_redact_is_turned_away() -> None:
+async def test_a_caller_key_too_short_to_redact_is_turned_away() -> None:
     short = "abc1234"
     digest = hashlib.sha256(short.encode()).hexdigest()
     authenticator = Authenticator(
         AuthConfig(enabled=True, keys=[ApiKeyConfig(id="tiny", sha256=digest)])
     )
     with pytest.raises(GatewayError) as caught:
-        authenticator.identify([("authorization", f"Bearer {short}")])
+        await authenticator.identify([("authorization", f"Bearer {short}")])
     assert caught.value.code == grpc.StatusCode.UNAUTHENTICATED
     assert "'tiny' is shorter than 8 characters" in caught.value.message

@@ -13,8 +13,10 @@ import redis
 
 from modelgate.state import Bounds, State, StateUnavailableError, build_state
 from modelgate.state.redis import RETRIES
+from modelgate.state.usage import DEFAULT_RETENTION_HOURS
 from modelgate.v1 import content_pb2
 from tests.state.conftest import OwnRedis
+from tests.state.usage_helpers import FOREVER, call, totals
 
 
 def hello() -> list[content_pb2.Message]:
@@ -32,13 +34,13 @@ async def _exchange(writer: State, reader: State) -> None:
     await writer.cache.set("entry", b"cached", ttl=60)
     # 100 s a token: the reader's wait below is ~100 s however long the calls in between take.
     assert await writer.limiter.acquire("key-a", 2, rate_per_s=0.01, burst=2) == 0
-    await writer.totals.add("echo", "key-a", 3, 4, 0.5)
+    await writer.totals.add(call("echo", "key-a", 3, 4, 0.5))
 
     assert await reader.conversations.load("resp_shared", "key-a") == hello()
     assert await reader.conversations.load("resp_shared", "key-b") is None
     assert await reader.cache.get("entry") == b"cached"
     assert await reader.limiter.acquire("key-a", 1, rate_per_s=0.01, burst=2) > 50
-    assert await reader.totals.totals() == {("echo", "key-a"): (3, 4, 0.5)}
+    assert await totals(reader) == {("echo", "key-a"): (3, 4, 0.5)}
 
 
 @pytest.mark.redis
@@ -58,7 +60,7 @@ async def test_redis_keys_are_namespaced_and_growing_ones_expire(fresh_redis_url
         await state.conversations.save("resp_1", "", hello(), "echo")
         await state.cache.set("entry", b"v", ttl=30)
         await state.limiter.acquire("key-a", 1, rate_per_s=0.001, burst=10)
-        await state.totals.add("echo", "key-a", 1, 1, 0.0)
+        await state.totals.add(call("echo", "key-a", 1, 1, 0.0))
     finally:
         await state.aclose()
     with redis.Redis.from_url(fresh_redis_url) as client:
@@ -69,7 +71,10 @@ async def test_redis_keys_are_namespaced_and_growing_ones_expire(fresh_redis_url
     assert 0 < keys["modelgate:cache:entry"] <= 30_000
     # full again after 1000 s (one token at 0.001/s), plus 1 s margin
     assert 900_000 < keys["modelgate:rate:key-a"] <= 1_001_000
-    assert all(ttl == -1 for k, ttl in keys.items() if k.startswith("modelgate:usage:"))
+    usage = [ttl for k, ttl in keys.items() if k.startswith("modelgate:usage:")]
+    assert len(usage) == 2, "one hour's hash and the index of hours"
+    retention = DEFAULT_RETENTION_HOURS * 3600_000
+    assert all(retention < ttl <= retention + 2 * 3600_000 for ttl in usage)
 
 
 @pytest.mark.redis
@@ -125,7 +130,7 @@ async def test_sqlite_state_survives_closing_and_reopening_the_file(tmp_path: Pa
     await first.conversations.save("resp_1", "key-a", hello(), "echo")
     await first.cache.set("entry", b"cached", ttl=60)
     assert await first.limiter.acquire("key-a", 2, rate_per_s=0.01, burst=2) == 0
-    await first.totals.add("echo", "key-a", 3, 4, 0.5)
+    await first.totals.add(call("echo", "key-a", 3, 4, 0.5))
     await first.aclose()
 
     second = await build_state(url)
@@ -133,7 +138,7 @@ async def test_sqlite_state_survives_closing_and_reopening_the_file(tmp_path: Pa
         assert await second.conversations.load("resp_1", "key-a") == hello()
         assert await second.cache.get("entry") == b"cached"
         assert await second.limiter.acquire("key-a", 1, rate_per_s=0.01, burst=2) > 50
-        assert await second.totals.totals() == {("echo", "key-a"): (3, 4, 0.5)}
+        assert await totals(second) == {("echo", "key-a"): (3, 4, 0.5)}
     finally:
         await second.aclose()
 
@@ -261,8 +266,8 @@ async def test_every_operation_on_a_frozen_redis_fails_at_the_operation_timeout(
         lambda: state.cache.get("entry"),
         lambda: state.cache.set("entry", b"v", ttl=60),
         lambda: state.limiter.acquire("key-a", 1, rate_per_s=1, burst=10),
-        lambda: state.totals.add("echo", "key-a", 1, 1, 0.0),
-        state.totals.totals,
+        lambda: state.totals.add(call("echo", "key-a", 1, 1, 0.0)),
+        lambda: state.totals.rows(0, FOREVER),
     ]
     try:
         for operation in operations:

@@ -10,6 +10,7 @@ import pytest
 
 from modelgate.state import State
 from modelgate.state.memory import MemoryRateLimiter
+from tests.state import usage_helpers
 
 SLOW = 0.1
 """Tokens per second slow enough (10 s a token) that the time a few calls take refills
@@ -84,12 +85,14 @@ async def test_meaningless_bucket_arguments_are_rejected(
 
 
 async def test_usage_totals_accumulate_per_model_and_key(state: State) -> None:
-    assert await state.totals.totals() == {}
-    await state.totals.add("gpt-4o", "key-a", 10, 5, 0.25)
-    await state.totals.add("gpt-4o", "key-a", 1, 2, 0.5)
-    await state.totals.add("gpt-4o", "key-b", 100, 0, 0.125)
-    await state.totals.add("llama3.2:latest@ollama/10.0.0.5:11434", "", 7, 8, 0.0)
-    totals = await state.totals.totals()
+    assert await usage_helpers.totals(state) == {}
+    await state.totals.add(usage_helpers.call("gpt-4o", "key-a", 10, 5, 0.25))
+    await state.totals.add(usage_helpers.call("gpt-4o", "key-a", 1, 2, 0.5))
+    await state.totals.add(usage_helpers.call("gpt-4o", "key-b", 100, 0, 0.125))
+    await state.totals.add(
+        usage_helpers.call("llama3.2:latest@ollama/10.0.0.5:11434", "", 7, 8, 0.0)
+    )
+    totals = await usage_helpers.totals(state)
     assert set(totals) == {
         ("gpt-4o", "key-a"),
         ("gpt-4o", "key-b"),

@@ -15,6 +15,7 @@ import grpc
 import pytest
 
 from modelgate.config import ModelConfig, StateConfig
+from modelgate.state.usage import aggregate
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc, generation_pb2
 from tests.gateways import Served, serve, settings
 from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
@@ -90,8 +91,12 @@ async def test_cache_serves_reproducible_answers_and_honors_modes(served: Served
 async def test_usage_totals_accumulate_per_model_and_key(served: Served) -> None:
     await served.stub.Chat(chat_request("echo", "one two"))
     await served.stub.Chat(chat_request("echo", "three"))
-    totals = await served.gateway.state.totals.totals()  # type: ignore[union-attr]
-    assert totals[("echo", "anonymous")][:2] == (3, 3)
+    state = served.gateway.state
+    assert state is not None
+    rows = aggregate(await state.totals.rows(0, 2**40))
+    assert [(r.key_id, r.model, r.requests, r.input_tokens, r.output_tokens) for r in rows] == [
+        ("", "echo", 2, 3, 3)
+    ]
 
 
 CONFIG = """

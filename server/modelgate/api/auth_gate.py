@@ -85,7 +85,7 @@ class AuthGate:
         auth = self.auth
         requested = getattr(request, "model", "") or getattr(request, "id", "")
         try:
-            key = auth.identify(context.invocation_metadata())
+            key = await auth.identify(context.invocation_metadata())
             await auth.admit(key, requested if isinstance(requested, str) else "")
             hold = await auth.reserve(rpc, key, request)
         except GatewayError as error:

@@ -50,6 +50,7 @@ class Routing:
             fail_open = self.settings.state.limiter_on_failure == "open"
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
             self.auth.use_budgets(BudgetGate(state.budgets, self.catalog, fail_open=fail_open))
+            self.auth.use_store(state.keys)
         memory = Memory(state, self.settings.state)
         return dataclasses.replace(
             self, pipeline=assemble(self.router, self.hooks, memory, self.prompts)

@@ -16,10 +16,10 @@ streams can be served from the cache as a replayed stream.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any, TypeVar, cast
 
+from modelgate.admin.v1 import admin_pb2
 from modelgate.config import StateConfig
 from modelgate.errors import response_not_found, state_unavailable
 from modelgate.routing.catalog import Deployment
@@ -125,12 +125,18 @@ class Memory:
     async def count(
         self, model: str, usage: generation_pb2.Usage, cost_usd: float, caller: str
     ) -> None:
-        """Add a call's usage to the per-model, per-key totals."""
-        with contextlib.suppress(StateUnavailableError):  # reporting must not fail calls
-            await self.state.totals.add(
-                model,
-                caller or "anonymous",
-                usage.input_tokens,
-                usage.output_tokens,
-                cost_usd,
-            )
+        """Add one answered call to its hour's usage for (caller key, model)."""
+        row = admin_pb2.UsageRow(
+            key_id=caller,
+            model=model,
+            requests=1,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost_usd=cost_usd,
+        )
+        try:
+            await self.state.totals.add(row)
+        except StateUnavailableError as exc:  # reporting must not fail calls
+            log.warning("usage not recorded: %s", exc)

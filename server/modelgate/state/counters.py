@@ -1,4 +1,4 @@
-"""Per-key token buckets and usage totals.
+"""Per-key token buckets (usage lives in `state.usage`).
 
 The bucket arithmetic lives here once (`take`) for the memory and SQLite
 limiters; the Redis limiter runs the same arithmetic as a Lua script so that
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import math
 from typing import NamedTuple, Protocol
-
-Totals = dict[tuple[str, str], tuple[int, int, float]]
-"""(model, api_key_id) -> (input tokens, output tokens, cost in US dollars)."""
 
 
 class RateLimiter(Protocol):
@@ -30,24 +27,6 @@ class RateLimiter(Protocol):
         """Take `cost` tokens whatever the level, which may go negative: for costs known
         only after the fact (a call's tokens). An overdrawn bucket answers `acquire` with
         the wait until it is back above the cost asked."""
-        ...
-
-    async def aclose(self) -> None:
-        """Release the backend."""
-        ...
-
-
-class UsageTotals(Protocol):
-    """Token and cost totals per (model, API key id), for reporting and budgets."""
-
-    async def add(
-        self, model: str, api_key_id: str, input_tokens: int, output_tokens: int, cost_usd: float
-    ) -> None:
-        """Add one call's usage to its (model, key) totals."""
-        ...
-
-    async def totals(self) -> Totals:
-        """Every (model, key) pair seen, with its totals."""
         ...
 
     async def aclose(self) -> None:
@@ -97,9 +76,3 @@ def take(
         level -= cost
         return Bucket(level, 0.0, (burst - level) / rate_per_s)
     return Bucket(level, (cost - level) / rate_per_s, (burst - level) / rate_per_s)
-
-
-def add_totals(totals: Totals, key: tuple[str, str], inp: int, out: int, cost: float) -> None:
-    """Accumulate one call into an in-memory totals dict."""
-    old_in, old_out, old_cost = totals.get(key, (0, 0, 0.0))
-    totals[key] = (old_in + inp, old_out + out, old_cost + cost)

@@ -12,16 +12,18 @@ import logging
 from dataclasses import dataclass
 
 from modelgate.state import conversations as conv
-from modelgate.state import memory, sqlite
+from modelgate.state import keys_backends, memory, sqlite, usage_backends
 from modelgate.state import redis as redis_state
 from modelgate.state.budgets import BudgetStore, MemoryBudgetStore
 from modelgate.state.budgets_redis import RedisBudgetStore
 from modelgate.state.budgets_sqlite import SqliteBudgetStore
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES, ResponseCache
 from modelgate.state.conversations import ConversationStore
-from modelgate.state.counters import RateLimiter, UsageTotals
+from modelgate.state.counters import RateLimiter
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.guard import Bounds
+from modelgate.state.keys import KeyStore, MemoryKeyStore
+from modelgate.state.usage import DEFAULT_RETENTION_HOURS, MemoryUsageTotals, UsageTotals
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,11 @@ class State:
     cache: ResponseCache
     limiter: RateLimiter
     totals: UsageTotals
+    """Hourly usage per key and model (the usage layer writes, GetUsage reads)."""
     budgets: BudgetStore
+    """Spend and token budgets per key and period."""
+    keys: KeyStore
+    """Caller keys made through the admin API."""
 
     async def aclose(self) -> None:
         """Close every part; the shared connection closes with the last one.
@@ -44,7 +50,14 @@ class State:
         A backend that fails or hangs while closing is logged, never raised: shutdown
         goes on (the process is about to drop its connections anyway).
         """
-        for part in (self.conversations, self.cache, self.limiter, self.totals, self.budgets):
+        for part in (
+            self.conversations,
+            self.cache,
+            self.limiter,
+            self.totals,
+            self.budgets,
+            self.keys,
+        ):
             try:
                 await part.aclose()
             except StateUnavailableError as exc:
@@ -61,15 +74,17 @@ async def build_state(
     max_conversation_bytes: int = memory.DEFAULT_MAX_BYTES,
     namespace: str = "modelgate",
     bounds: Bounds | None = None,
+    usage_retention_hours: int = DEFAULT_RETENTION_HOURS,
 ) -> State:
     """Open the backend named by `url` (async: SQLite creates its schema, Redis is PINGed).
 
-    `ttl_seconds` and `max_history` bound conversations everywhere;
-    `cache_entries` bounds the memory and SQLite caches (Redis: `maxmemory`);
-    `max_conversations` bounds the memory store only (the others expire by TTL);
-    `namespace` prefixes Redis keys; `bounds` limits every SQLite and Redis call in
-    time (opening included) and sets their breaker. Raises ValueError for an unknown
-    scheme and `StateUnavailableError` when the backend cannot be opened in time.
+        `ttl_seconds` and `max_history` bound conversations everywhere;
+        `cache_entries` bounds the memory and SQLite caches (Redis: `maxmemory`);
+        `max_conversations` bounds the memory store only (the others expire by TTL);
+        `namespace` prefixes Redis keys; `bounds` limits every SQLite and Redis call in
+        time (opening included) and sets their breaker; usage hours older than
+    `usage_retention_hours` are dropped. Raises ValueError for an unknown
+        scheme and `StateUnavailableError` when the backend cannot be opened in time.
     """
     conv.check_settings(ttl_seconds, max_history)
     if cache_entries < 1 or max_conversations < 1:
@@ -87,8 +102,9 @@ async def build_state(
             ),
             memory.MemoryResponseCache(cache_entries),
             memory.MemoryRateLimiter(),
-            memory.MemoryUsageTotals(),
+            MemoryUsageTotals(usage_retention_hours),
             MemoryBudgetStore(),
+            MemoryKeyStore(),
         )
     if scheme == "sqlite":
         db = await sqlite.SqliteDb.open(url[len("sqlite://") :], bounds)
@@ -97,8 +113,9 @@ async def build_state(
             sqlite.SqliteConversationStore(db, ttl_seconds, max_history),
             sqlite.SqliteResponseCache(db, cache_entries),
             sqlite.SqliteRateLimiter(db),
-            sqlite.SqliteUsageTotals(db),
+            usage_backends.SqliteUsageTotals(db, usage_retention_hours),
             await SqliteBudgetStore.open(db),
+            keys_backends.SqliteKeyStore(db),
         )
     if scheme in _REDIS_SCHEMES:
         backend = await redis_state.RedisBackend.open(url, namespace, bounds)
@@ -107,8 +124,9 @@ async def build_state(
             redis_state.RedisConversationStore(backend, ttl_seconds, max_history),
             redis_state.RedisResponseCache(backend),
             redis_state.RedisRateLimiter(backend),
-            redis_state.RedisUsageTotals(backend),
+            usage_backends.RedisUsageTotals(backend, usage_retention_hours),
             RedisBudgetStore(backend),
+            keys_backends.RedisKeyStore(backend),
         )
     raise AssertionError(f"url_problem() let scheme {scheme!r} through")
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from modelgate.state import conversations as conv
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES
-from modelgate.state.counters import Totals, add_totals, check_bucket, take
+from modelgate.state.counters import check_bucket, take
 from modelgate.v1 import content_pb2
 
 DEFAULT_MAX_CONVERSATIONS = 10_000
@@ -178,23 +178,3 @@ class MemoryRateLimiter:
     async def aclose(self) -> None:
         """Drop every bucket."""
         self._buckets.clear()
-
-
-class MemoryUsageTotals:
-    """Totals in a dict; bounded by the number of models times API keys."""
-
-    def __init__(self) -> None:
-        self._totals: Totals = {}
-
-    async def add(
-        self, model: str, api_key_id: str, input_tokens: int, output_tokens: int, cost_usd: float
-    ) -> None:
-        """See `UsageTotals.add`."""
-        add_totals(self._totals, (model, api_key_id), input_tokens, output_tokens, cost_usd)
-
-    async def totals(self) -> Totals:
-        """A copy of the totals."""
-        return dict(self._totals)
-
-    async def aclose(self) -> None:
-        """Nothing to release; totals stay readable."""

@@ -3,8 +3,9 @@
 Keys are namespaced `modelgate:{kind}:...` so one Redis can host other data,
 and every key that can grow with traffic carries a TTL (EX/PX), so Redis frees
 it without a sweeper: conversations and cache entries by their TTL, a token
-bucket once it would be full again (a missing bucket is a full one). Usage
-totals are lifetime counters and have none; they are bounded by models x keys.
+bucket once it would be full again (a missing bucket is a full one), a usage hour
+after the retention (`usage_backends`). Keys made by the admin API have none: there
+are at most `keys.MAX_KEYS` of them (`keys_backends`).
 
 The token bucket is one Lua script (read, refill, take, write, expire) run
 atomically by Redis against the server's own clock (`TIME`), so gateways with
@@ -13,7 +14,6 @@ skewed clocks still share one consistent bucket.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,7 +26,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from modelgate.state import conversations as conv
-from modelgate.state.counters import Totals, check_bucket
+from modelgate.state.counters import check_bucket
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.guard import Bounds, Guard
 from modelgate.v1 import content_pb2
@@ -55,7 +55,6 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', level),
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - level) / rate * 1000) + 1000)
 return string.format('%.17g', wait)
 """
-_USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd")
 
 
 def redact(url: str) -> str:
@@ -235,42 +234,3 @@ class RedisRateLimiter(_Store):
         args = [repr(cost), repr(rate_per_s), repr(burst), mode]
         wait = await self.guard.call(lambda: self._script(keys=keys, args=args))
         return float(wait)
-
-
-class RedisUsageTotals(_Store):
-    """Three hashes (input tokens, output tokens, cost) keyed by JSON `[model, key]`.
-
-    JSON keeps the field unambiguous: model ids contain ':', '/' and '@'.
-    """
-
-    async def add(
-        self, model: str, api_key_id: str, input_tokens: int, output_tokens: int, cost_usd: float
-    ) -> None:
-        """HINCRBY / HINCRBYFLOAT in one MULTI/EXEC, so a reader never sees half a call."""
-        field = json.dumps([model, api_key_id])
-        keys = [self.backend.key("usage", name) for name in _USAGE_FIELDS]
-
-        def queue(pipe: Pipeline) -> None:
-            pipe.hincrby(keys[0], field, input_tokens)
-            pipe.hincrby(keys[1], field, output_tokens)
-            pipe.hincrbyfloat(keys[2], field, cost_usd)
-
-        await self._transaction(queue)
-
-    async def totals(self) -> Totals:
-        """Every (model, key) pair, read in one MULTI/EXEC."""
-
-        def queue(pipe: Pipeline) -> None:
-            for name in _USAGE_FIELDS:
-                pipe.hgetall(self.backend.key("usage", name))
-
-        inputs, outputs, costs = await self._transaction(queue)
-        result: Totals = {}
-        for field in set(inputs) | set(outputs) | set(costs):
-            model, api_key_id = json.loads(field)
-            result[(model, api_key_id)] = (
-                int(inputs.get(field, 0)),
-                int(outputs.get(field, 0)),
-                float(costs.get(field, 0.0)),
-            )
-        return result

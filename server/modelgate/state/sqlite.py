@@ -27,14 +27,15 @@ from typing import TypeVar
 
 from modelgate.state import conversations as conv
 from modelgate.state.cache import DEFAULT_MAX_ENTRIES
-from modelgate.state.counters import Totals, check_bucket, take
+from modelgate.state.counters import check_bucket, take
 from modelgate.state.errors import StateUnavailableError
 from modelgate.state.guard import Bounds, Guard
 from modelgate.v1 import content_pb2
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: hourly usage (`usage_hours`, replacing lifetime `usage_totals`) and `api_keys`."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, history BLOB NOT NULL, expires_at REAL NOT NULL);
@@ -45,9 +46,13 @@ CREATE INDEX IF NOT EXISTS cache_expiry ON cache (expires_at);
 CREATE TABLE IF NOT EXISTS rate_buckets (
     key TEXT PRIMARY KEY, tokens REAL NOT NULL, stamp REAL NOT NULL, full_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS rate_buckets_full ON rate_buckets (full_at);
-CREATE TABLE IF NOT EXISTS usage_totals (
-    model TEXT NOT NULL, api_key_id TEXT NOT NULL, input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, PRIMARY KEY (model, api_key_id));
+CREATE TABLE IF NOT EXISTS usage_hours (
+    hour INTEGER NOT NULL, api_key_id TEXT NOT NULL, model TEXT NOT NULL,
+    requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL, PRIMARY KEY (hour, api_key_id, model));
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key BLOB NOT NULL);
 """
 
 
@@ -283,27 +288,3 @@ class SqliteRateLimiter(_Store):
             return bucket.wait
 
         return await self.db.transaction(step)
-
-
-class SqliteUsageTotals(_Store):
-    """Durable totals, one upserted row per (model, key)."""
-
-    async def add(
-        self, model: str, api_key_id: str, input_tokens: int, output_tokens: int, cost_usd: float
-    ) -> None:
-        """See `UsageTotals.add`."""
-        await self.db.run(
-            lambda c: c.execute(
-                "INSERT INTO usage_totals VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (model, api_key_id) DO UPDATE SET "
-                "input_tokens = input_tokens + excluded.input_tokens, "
-                "output_tokens = output_tokens + excluded.output_tokens, "
-                "cost_usd = cost_usd + excluded.cost_usd",
-                (model, api_key_id, input_tokens, output_tokens, cost_usd),
-            )
-        )
-
-    async def totals(self) -> Totals:
-        """Every (model, key) row."""
-        rows = await self.db.run(lambda c: c.execute("SELECT * FROM usage_totals").fetchall())
-        return {(m, k): (int(i), int(o), float(usd)) for m, k, i, o, usd in rows}

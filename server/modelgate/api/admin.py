@@ -33,8 +33,8 @@ from modelgate.errors.key_factories import (
     key_revoked_unchangeable,
     key_store_full,
 )
-from modelgate.state.errors import StateUnavailableError
 from modelgate.state.budgets import budget_states
+from modelgate.state.errors import StateUnavailableError
 from modelgate.state.factory import State
 from modelgate.state.keys import KeyExistsError, KeyStoreFullError
 from modelgate.state.usage import HOUR, aggregate, hour_of

@@ -35,6 +35,7 @@ from modelgate.config_catalog import (
     CapabilityName,
     DeploymentConfig,
     ModelConfig,
+    ImagePriceConfig,
     PricingConfig,
     RuntimeConfig,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "LogLevel",
     "ModelConfig",
     "Port",
+    "ImagePriceConfig",
     "PricingConfig",
     "PromptConfig",
     "PromptMessageConfig",

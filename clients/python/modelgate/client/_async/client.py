@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from modelgate.client._async.media import AsyncMediaMethods
 from modelgate.client._async.models import AsyncModelMethods
 from modelgate.client._async.parsing import AsyncParseMethods
 
 __all__ = ["AsyncModelGate"]
 
 
-class AsyncModelGate(AsyncParseMethods, AsyncModelMethods):
+class AsyncModelGate(AsyncParseMethods, AsyncModelMethods, AsyncMediaMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+from modelgate.client._sync.media import SyncMediaMethods
 from modelgate.client._sync.models import SyncModelMethods
 from modelgate.client._sync.parsing import SyncParseMethods
 
 __all__ = ["ModelGate"]
 
 
-class ModelGate(SyncParseMethods, SyncModelMethods):
+class ModelGate(SyncParseMethods, SyncModelMethods, SyncMediaMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

@@ -5,12 +5,11 @@ middleware: the key is identified and admitted before anything else runs, and th
 call runs on with the key id set (`caller_key_id`), so telemetry records it already
 knowing the caller. A refused call never reaches the servicer; `on_refused` (the
 telemetry middleware's `refused`, wired in app.py) still counts and traces it with
-its status, then it ends with that status. A generating call reserves an estimate on
-the key's budgets when admitted and settles its real usage when it ends, however it
-ends (answered, failed, cancelled mid-stream: a `finally`); its tokens are debited
-from the key's shared token rate. Like the telemetry middleware, it wraps each handler once at
+its status, then it ends with that status. A finished call's tokens are charged to
+the key's budget. Like the telemetry middleware, it wraps each handler once at
 registration instead of running as a per-call `grpc.aio.ServerInterceptor`, and
-health and reflection are never wrapped (Kubernetes probes send no metadata).
+health and reflection are never wrapped (Kubernetes probes send no metadata). An upload
+(client-streaming or bidi) is admitted on its first message, the config naming the model.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from modelgate.api.budget_gate import Hold
 from modelgate.api.status import abort
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
+from modelgate.request_streams import first_of, requested_model
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Refused = Callable[[str, Any, Context, GatewayError], None]
@@ -58,23 +58,58 @@ class AuthGate:
             return grpc.unary_unary_rpc_method_handler(
                 unary, handler.request_deserializer, handler.response_serializer
             )
-        behavior_stream: Any = handler.unary_stream
+        if handler.unary_stream is not None:
+            behavior_stream: Any = handler.unary_stream
 
-        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
-            auth, hold = await self._admit(rpc, request, context)
-            last = None
-            try:
-                async for event in behavior_stream(request, context):
-                    last = event
-                    if hold is not None:
-                        hold.see(event)
+            async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+                auth, hold = await self._admit(rpc, request, context)
+                async for event in self._metered(auth, hold, behavior_stream(request, context)):
                     yield event
-            finally:
-                await self._settle(auth, hold, last)
 
-        return grpc.unary_stream_rpc_method_handler(
-            stream, handler.request_deserializer, handler.response_serializer
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.stream_unary is not None:
+            behavior_upload: Any = handler.stream_unary
+
+            async def upload(requests: AsyncIterator[Any], context: Context) -> Any:
+                first, whole = await first_of(requests)
+                auth, hold = await self._admit(rpc, first, context)
+                response = None
+                try:
+                    response = await behavior_upload(whole, context)
+                    return response
+                finally:
+                    await self._settle(auth, hold, response)
+
+            return grpc.stream_unary_rpc_method_handler(
+                upload, handler.request_deserializer, handler.response_serializer
+            )
+        behavior_bidi: Any = handler.stream_stream
+
+        async def bidi(requests: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+            first, whole = await first_of(requests)
+            auth, hold = await self._admit(rpc, first, context)
+            async for event in self._metered(auth, hold, behavior_bidi(whole, context)):
+                yield event
+
+        return grpc.stream_stream_rpc_method_handler(
+            bidi, handler.request_deserializer, handler.response_serializer
         )
+
+    async def _metered(
+        self, auth: Authenticator, hold: Hold | None, events: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """`events` passed through; the hold sees each, and is settled however they end."""
+        last = None
+        try:
+            async for event in events:
+                last = event
+                if hold is not None:
+                    hold.see(event)
+                yield event
+        finally:
+            await self._settle(auth, hold, last)
 
     async def _admit(
         self, rpc: str, request: Any, context: Context
@@ -83,10 +118,9 @@ class AuthGate:
         does meanwhile) and the call's budget hold, with `caller_key_id` set; else the call
         ends with auth's status."""
         auth = self.auth
-        requested = getattr(request, "model", "") or getattr(request, "id", "")
         try:
             key = await auth.identify(context.invocation_metadata())
-            await auth.admit(key, requested if isinstance(requested, str) else "")
+            await auth.admit(key, requested_model(request))
             hold = await auth.reserve(rpc, key, request)
         except GatewayError as error:
             if self.on_refused is not None:

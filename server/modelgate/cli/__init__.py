@@ -13,12 +13,12 @@ import signal
 import sys
 import threading
 
-from modelgate.cli import admin, config, generation, info, serve
+from modelgate.cli import admin, config, generation, info, media, serve
 from modelgate.cli.output import UsageError, report, stdout
 from modelgate.client import ModelGateError
 from modelgate.version import version
 
-COMMAND_GROUPS = (serve, config, generation, info, admin)
+COMMAND_GROUPS = (serve, config, generation, media, info, admin)
 DESCRIPTION = "Serve the modelgate gateway, or call one."
 
 EXIT_FAILED = 1

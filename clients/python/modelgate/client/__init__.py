@@ -63,6 +63,7 @@ from modelgate.client.errors import (
     UnknownError,
     from_rpc_error,
 )
+from modelgate.client.media import GeneratedImage, ImageResult
 from modelgate.client.messages import (
     BreakpointLike,
     JsonObjectLike,
@@ -108,7 +109,9 @@ __all__ = [
     "DataLossError",
     "DeadlineExceededError",
     "FailedPreconditionError",
+    "GeneratedImage",
     "GenerationOptions",
+    "ImageResult",
     "InternalError",
     "InvalidArgumentError",
     "JsonObjectLike",

@@ -7,13 +7,15 @@ keeps request/response types checked end to end.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
 from typing import Protocol, TypeAlias, TypeVar
 
 from modelgate.v1 import (
+    audio_pb2,
     chat_pb2,
     completion_pb2,
     embedding_pb2,
+    image_pb2,
     model_pb2,
     prompt_pb2,
     tokens_pb2,
@@ -47,6 +49,26 @@ class AsyncServerStream(Protocol[Req_contra, Item_co]):
     ) -> AsyncStreamCall[Item_co]: ...
 
 
+class AsyncUpload(Protocol[Req_contra, Resp_co]):
+    def __call__(
+        self,
+        requests: AsyncIterator[Req_contra],
+        *,
+        timeout: float | None = ...,
+        metadata: Metadata | None = ...,
+    ) -> Awaitable[Resp_co]: ...
+
+
+class AsyncUploadStream(Protocol[Req_contra, Item_co]):
+    def __call__(
+        self,
+        requests: AsyncIterator[Req_contra],
+        *,
+        timeout: float | None = ...,
+        metadata: Metadata | None = ...,
+    ) -> AsyncStreamCall[Item_co]: ...
+
+
 class AsyncGatewayStub(Protocol):
     """The grpc.aio ModelGatewayStub, as used by AsyncModelGate."""
 
@@ -69,6 +91,14 @@ class AsyncGatewayStub(Protocol):
     UnloadModel: AsyncUnary[model_pb2.UnloadModelRequest, model_pb2.UnloadModelResponse]
     ListPrompts: AsyncUnary[prompt_pb2.ListPromptsRequest, prompt_pb2.ListPromptsResponse]
     GetPrompt: AsyncUnary[prompt_pb2.GetPromptRequest, prompt_pb2.GetPromptResponse]
+    GenerateImage: AsyncServerStream[
+        image_pb2.GenerateImageRequest, image_pb2.GenerateImageResponse
+    ]
+    Transcribe: AsyncUpload[audio_pb2.TranscribeRequest, audio_pb2.TranscribeResponse]
+    StreamTranscribe: AsyncUploadStream[
+        audio_pb2.StreamTranscribeRequest, audio_pb2.StreamTranscribeResponse
+    ]
+    Speak: AsyncServerStream[audio_pb2.SpeakRequest, audio_pb2.SpeakResponse]
 
 
 class SyncUnary(Protocol[Req_contra, Resp_co]):
@@ -87,6 +117,26 @@ class SyncStreamCall(Protocol[Item_co]):
 class SyncServerStream(Protocol[Req_contra, Item_co]):
     def __call__(
         self, request: Req_contra, *, timeout: float | None = ..., metadata: Metadata | None = ...
+    ) -> SyncStreamCall[Item_co]: ...
+
+
+class SyncUpload(Protocol[Req_contra, Resp_co]):
+    def __call__(
+        self,
+        requests: Iterator[Req_contra],
+        *,
+        timeout: float | None = ...,
+        metadata: Metadata | None = ...,
+    ) -> Resp_co: ...
+
+
+class SyncUploadStream(Protocol[Req_contra, Item_co]):
+    def __call__(
+        self,
+        requests: Iterator[Req_contra],
+        *,
+        timeout: float | None = ...,
+        metadata: Metadata | None = ...,
     ) -> SyncStreamCall[Item_co]: ...
 
 
@@ -112,6 +162,12 @@ class SyncGatewayStub(Protocol):
     UnloadModel: SyncUnary[model_pb2.UnloadModelRequest, model_pb2.UnloadModelResponse]
     ListPrompts: SyncUnary[prompt_pb2.ListPromptsRequest, prompt_pb2.ListPromptsResponse]
     GetPrompt: SyncUnary[prompt_pb2.GetPromptRequest, prompt_pb2.GetPromptResponse]
+    GenerateImage: SyncServerStream[image_pb2.GenerateImageRequest, image_pb2.GenerateImageResponse]
+    Transcribe: SyncUpload[audio_pb2.TranscribeRequest, audio_pb2.TranscribeResponse]
+    StreamTranscribe: SyncUploadStream[
+        audio_pb2.StreamTranscribeRequest, audio_pb2.StreamTranscribeResponse
+    ]
+    Speak: SyncServerStream[audio_pb2.SpeakRequest, audio_pb2.SpeakResponse]
 
 
 def _pairs(metadata: MetadataLike | None) -> list[tuple[str, str | bytes]]:

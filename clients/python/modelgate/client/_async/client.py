@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelgate.client._async.media import AsyncMediaMethods
 from modelgate.client._async.models import AsyncModelMethods
 from modelgate.client._async.parsing import AsyncParseMethods
 from modelgate.client._async.prompts import AsyncPromptMethods
@@ -9,7 +10,7 @@ from modelgate.client._async.prompts import AsyncPromptMethods
 __all__ = ["AsyncModelGate"]
 
 
-class AsyncModelGate(AsyncParseMethods, AsyncModelMethods, AsyncPromptMethods):
+class AsyncModelGate(AsyncParseMethods, AsyncModelMethods, AsyncPromptMethods, AsyncMediaMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from modelgate.client._sync.media import SyncMediaMethods
 from modelgate.client._sync.models import SyncModelMethods
 from modelgate.client._sync.parsing import SyncParseMethods
 from modelgate.client._sync.prompts import SyncPromptMethods
@@ -11,7 +12,7 @@ from modelgate.client._sync.prompts import SyncPromptMethods
 __all__ = ["ModelGate"]
 
 
-class ModelGate(SyncParseMethods, SyncModelMethods, SyncPromptMethods):
+class ModelGate(SyncParseMethods, SyncModelMethods, SyncPromptMethods, SyncMediaMethods):
     """Client of `modelgate.v1.ModelGateway`.
 
     Close it when done:

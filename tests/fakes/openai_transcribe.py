@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, StreamReader, web
 
 from .base import Frame, sse
 from .media_bytes import wav_seconds
@@ -51,6 +51,13 @@ class MediaUpload:
     """The body came with `Transfer-Encoding: chunked` (its length unknown in advance)."""
     complete: bool = False
     """The multipart body was read to its closing boundary."""
+    body: StreamReader | None = field(default=None, repr=False)
+
+    @property
+    def received(self) -> int:
+        """Body bytes that reached the fake so far (the multipart parser reads one piece
+        ahead of what it hands out, so `size` lags behind this)."""
+        return self.body.total_bytes if self.body is not None else 0
 
     def field(self, name: str) -> str | None:
         """The single value of a form field, or None."""
@@ -61,6 +68,7 @@ class MediaUpload:
 async def read_upload(request: web.Request, upload: MediaUpload) -> None:
     """Parse the multipart body into `upload`, keeping only the audio's first bytes."""
     upload.chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+    upload.body = request.content
     reader = await request.multipart()
     async for part in reader:
         if not isinstance(part, BodyPartReader) or part.name is None:

@@ -3,7 +3,6 @@ chunks of at most 1 MiB, URL answers, usage and upstream faults."""
 
 from __future__ import annotations
 
-
 import grpc
 import pytest
 
@@ -77,7 +76,8 @@ async def test_a_large_image_arrives_in_chunks_of_at_most_one_mib(media: Media) 
     assert (started.mime_type, started.size_bytes) == ("image/png", len(expected))
     end = events[-1].end
     assert end.image_count == 1
-    assert (end.usage.input_tokens, end.usage.output_tokens, end.usage.total_tokens) == (1, 272, 273)
+    usage = end.usage
+    assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (1, 272, 273)
 
 
 async def test_each_image_is_announced_then_chunked_in_order(media: Media) -> None:

@@ -4,7 +4,7 @@ mapped (timings, usage), upstream faults, and uploads that fail or are cancelled
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import grpc
 import pytest
@@ -79,9 +79,10 @@ async def test_timings_ask_for_verbose_json_and_come_back_as_segments_and_words(
     assert upload.field("response_format") == "verbose_json"
     assert upload.fields["timestamp_granularities[]"] == ["word", "segment"]
     assert answer.language == "english" and answer.duration.ToMilliseconds() == 2000
-    assert [(s.index, s.start.ToMilliseconds(), s.end.ToMilliseconds()) for s in answer.segments] == [
-        (0, 0, 2000)
+    segments = [
+        (s.index, s.start.ToMilliseconds(), s.end.ToMilliseconds()) for s in answer.segments
     ]
+    assert segments == [(0, 0, 2000)]
     words = [(w.word, w.start.ToMilliseconds(), w.end.ToMilliseconds()) for w in answer.words]
     assert words == [("hello", 0, 667), ("big", 667, 1333), ("world", 1333, 2000)]
 
@@ -193,5 +194,6 @@ async def test_cancel_while_the_transcript_streams_closes_the_upstream(
     )
     first = await anext(aiter(events))
     assert first.HasField("delta")
+    assert isinstance(events, AsyncGenerator)
     await events.aclose()  # what the servicer does when its caller cancels
     await fake.wait_for_disconnect()

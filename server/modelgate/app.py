@@ -142,9 +142,7 @@ class Gateway:
         self.health = GatewayHealth()
         self.server = grpc.aio.server(options=server_options(settings, reuse_port=reuse_port))
         registration = TolerantRegistration(self.server, self._wrapper())
-        # The media RPCs (GenerateImage, Transcribe, StreamTranscribe, Speak) are in the
-        # contract ahead of their layer: until it lands, the generated base answers UNIMPLEMENTED.
-        self.servicer = ModelGatewayServicer(self.routing)  # type: ignore[abstract]
+        self.servicer = ModelGatewayServicer(self.routing)
         gateway_pb2_grpc.add_ModelGatewayServicer_to_server(
             self.servicer,
             registration,  # type: ignore[arg-type]  # duck-typed on purpose

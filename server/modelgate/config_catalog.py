@@ -27,6 +27,9 @@ CapabilityName = Literal[
     "json_schema",
     "reasoning",
     "prompt_caching",
+    "image_generation",
+    "transcription",
+    "speech",
 ]
 
 _DEFAULT_CAPABILITIES: list[CapabilityName] = ["chat", "streaming"]
@@ -56,8 +59,18 @@ def _options_by_kind(schema: dict[str, Any]) -> None:
     ]
 
 
+class ImagePriceConfig(Section):
+    """US dollars per generated image of a size and quality."""
+
+    size: str = ""
+    """"WIDTHxHEIGHT", or empty for any size."""
+    quality: str = ""
+    """Quality name ("standard", "hd", "low", ...), or empty for any quality."""
+    per_image: float = Field(ge=0)
+
+
 class PricingConfig(Section):
-    """US dollars per million tokens."""
+    """US dollars per million tokens, and per unit for media billed so."""
 
     input: float = 0.0
     """Per million input tokens not read from or written to the prompt cache."""
@@ -69,6 +82,12 @@ class PricingConfig(Section):
     """Per million input tokens written to the prompt cache (0: same as `input`)."""
     reasoning: float = 0.0
     """Per million reasoning tokens (0: same as `output`)."""
+    images: list[ImagePriceConfig] = Field(default_factory=list)
+    """Per generated image by size and quality; the first matching row prices an image."""
+    transcription_per_minute: float = 0.0
+    """Per minute of transcribed audio (whisper-1)."""
+    speech_per_million_characters: float = 0.0
+    """Per million characters of speech input (tts-1)."""
 
 
 class RuntimeConfig(Section):

@@ -93,7 +93,9 @@ OPTIONS: Mapping[str, KindOptions] = MappingProxyType(
             runtime={"dimension": Option(_Positive, "length of the embedding vectors")},
             model={
                 "latency_ms": Option(_Millis, "wait before answering"),
-                "token_interval_ms": Option(_Millis, "wait between stream deltas"),
+                "token_interval_ms": Option(
+                    _Millis, "wait between stream deltas (and speech chunks, transcript words)"
+                ),
                 "repeat_stream": Option(bool, "streams repeat the answer and never end"),
             },
         ),

@@ -45,6 +45,13 @@ class LimitsConfig(Section):
     allow_private_image_urls: bool = False
     """Let image URLs name internal hosts, in requests and in the gateway's own fetches for
     local runtimes (off: only public addresses, see `providers.addresses`)."""
+    media_max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    """One Transcribe upload, in bytes (OpenAI's own cap is 25 MB): OUT_OF_RANGE
+    `MEDIA_TOO_LARGE` as soon as the upload passes it, before it is read whole."""
+    media_max_audio_seconds: float = Field(default=3600.0, gt=0)
+    """Audio duration of one upload, where the gateway can know it (a WAV header)."""
+    speech_max_chars: int = Field(default=4096, ge=1)
+    """Characters of one Speak text (OpenAI's `input` takes at most 4096)."""
     upstream_max_line_bytes: int = Field(default=UPSTREAM_MAX_LINE_BYTES, ge=1024)
     """Longest SSE/NDJSON line (and SSE event) taken from an upstream: a stream holds at most
     about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""

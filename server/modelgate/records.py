@@ -21,6 +21,9 @@ CAPABILITY_FIELDS: dict[int, str] = {
     model_pb2.CAPABILITY_JSON_SCHEMA: "json_schema",
     model_pb2.CAPABILITY_REASONING: "reasoning",
     model_pb2.CAPABILITY_PROMPT_CACHING: "prompt_caching",
+    model_pb2.CAPABILITY_IMAGE_GENERATION: "image_generation",
+    model_pb2.CAPABILITY_TRANSCRIPTION: "transcription",
+    model_pb2.CAPABILITY_SPEECH: "speech",
 }
 
 
@@ -66,6 +69,12 @@ def model_record(model: ModelConfig, runtime: RuntimeConfig) -> model_pb2.Model:
             cached_input_per_million_usd=model.pricing.cached_input,
             cache_write_per_million_usd=model.pricing.cache_write,
             reasoning_per_million_usd=model.pricing.reasoning,
+            image_prices=[
+                model_pb2.ImagePrice(size=p.size, quality=p.quality, per_image_usd=p.per_image)
+                for p in model.pricing.images
+            ],
+            transcription_per_minute_usd=model.pricing.transcription_per_minute,
+            speech_per_million_characters_usd=model.pricing.speech_per_million_characters,
         ),
         availability=model_pb2.Availability(available=True),
     )

@@ -8,7 +8,8 @@ telemetry middleware's `refused`, wired in app.py) still counts and traces it wi
 its status, then it ends with that status. A finished call's tokens are charged to
 the key's budget. Like the telemetry middleware, it wraps each handler once at
 registration instead of running as a per-call `grpc.aio.ServerInterceptor`, and
-health and reflection are never wrapped (Kubernetes probes send no metadata).
+health and reflection are never wrapped (Kubernetes probes send no metadata). An upload
+(client-streaming or bidi) is admitted on its first message, the config naming the model.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from modelgate.api.auth import Authenticator, caller_key_id
 from modelgate.api.status import abort
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
+from modelgate.request_streams import first_of, requested_model
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Refused = Callable[[str, Any, Context, GatewayError], None]
@@ -52,28 +54,55 @@ class AuthGate:
             return grpc.unary_unary_rpc_method_handler(
                 unary, handler.request_deserializer, handler.response_serializer
             )
-        behavior_stream: Any = handler.unary_stream
+        if handler.unary_stream is not None:
+            behavior_stream: Any = handler.unary_stream
 
-        async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
-            auth = await self._admit(rpc, request, context)
+            async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+                auth = await self._admit(rpc, request, context)
+                last = None
+                async for event in behavior_stream(request, context):
+                    last = event
+                    yield event
+                self._charge(auth, last)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.stream_unary is not None:
+            behavior_upload: Any = handler.stream_unary
+
+            async def upload(requests: AsyncIterator[Any], context: Context) -> Any:
+                first, whole = await first_of(requests)
+                auth = await self._admit(rpc, first, context)
+                response = await behavior_upload(whole, context)
+                self._charge(auth, response)
+                return response
+
+            return grpc.stream_unary_rpc_method_handler(
+                upload, handler.request_deserializer, handler.response_serializer
+            )
+        behavior_bidi: Any = handler.stream_stream
+
+        async def bidi(requests: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+            first, whole = await first_of(requests)
+            auth = await self._admit(rpc, first, context)
             last = None
-            async for event in behavior_stream(request, context):
+            async for event in behavior_bidi(whole, context):
                 last = event
                 yield event
             self._charge(auth, last)
 
-        return grpc.unary_stream_rpc_method_handler(
-            stream, handler.request_deserializer, handler.response_serializer
+        return grpc.stream_stream_rpc_method_handler(
+            bidi, handler.request_deserializer, handler.response_serializer
         )
 
     async def _admit(self, rpc: str, request: Any, context: Context) -> Authenticator:
         """The authenticator that admitted the call (fixed for the call, whatever a reload
         does meanwhile), with `caller_key_id` set; else the call ends with auth's status."""
         auth = self.auth
-        requested = getattr(request, "model", "") or getattr(request, "id", "")
         try:
             key = auth.identify(context.invocation_metadata())
-            await auth.admit(key, requested if isinstance(requested, str) else "")
+            await auth.admit(key, requested_model(request))
         except GatewayError as error:
             if self.on_refused is not None:
                 self.on_refused(rpc, request, context, error)

@@ -5,6 +5,7 @@ rejects undecodable bytes, validates, builds the backend's call context, caps
 streams and ends any failure with its status (`abort`). The decorated method gets
 that snapshot and the call context and returns what the RPC answers: an awaitable
 for unary RPCs (no extra coroutine on the hot path), an async generator for streams.
+Upload RPCs (client-streaming, bidi) get the caller's `Upload` in place of a request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import grpc
 
 from modelgate.api.decoding import ensure_decoded
 from modelgate.api.live import Routing
+from modelgate.api.media_upload import Upload
 from modelgate.api.status import abort, call_context
 from modelgate.api.stream_cap import capped_stream
 from modelgate.config import LimitsConfig
@@ -139,3 +141,49 @@ def server_streaming(
         return handler
 
     return wrap
+
+
+UploadUnary: TypeAlias = Callable[[Any, Routing, Upload, CallContext], Awaitable[Response]]
+UploadStream: TypeAlias = Callable[[Any, Routing, Upload, CallContext], AsyncGenerator[Event, None]]
+
+
+def client_streaming(
+    serve: UploadUnary[Response],
+) -> Callable[[Any, AsyncIterator[Any], Context], Coroutine[Any, Any, Response]]:
+    """A client-streaming (upload) RPC handler: the first message is read and validated as
+    the config (`Upload.read_config`), then `serve` reads the audio as the backend asks."""
+
+    async def handler(self: Serving, requests: AsyncIterator[Any], context: Context) -> Response:
+        live = self.routing
+        try:
+            upload = Upload(requests, live.limits)
+            await upload.read_config()
+            return await serve(self, live, upload, call_context(context, live.limits, None))
+        except Exception as exc:
+            await abort(context, exc)
+
+    handler.__name__ = handler.__qualname__ = serve.__name__
+    return handler
+
+
+def bidi_streaming(
+    serve: UploadStream[Event],
+) -> Callable[[Any, AsyncIterator[Any], Context], AsyncIterator[Event]]:
+    """A bidi (upload in, events out) RPC handler: as `client_streaming`, with the answer
+    streamed under `limits.stream_max_seconds`."""
+
+    async def handler(
+        self: Serving, requests: AsyncIterator[Any], context: Context
+    ) -> AsyncIterator[Event]:
+        live = self.routing
+        try:
+            upload = Upload(requests, live.limits)
+            await upload.read_config()
+            events = serve(self, live, upload, call_context(context, live.limits, None))
+            async for event in capped_stream(events, live.limits.stream_max_seconds):
+                yield event
+        except Exception as exc:
+            await abort(context, exc)
+
+    handler.__name__ = handler.__qualname__ = serve.__name__
+    return handler

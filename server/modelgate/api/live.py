@@ -19,6 +19,7 @@ from modelgate.providers.base import Backend
 from modelgate.routing.assembly import assemble
 from modelgate.routing.catalog import Catalog
 from modelgate.routing.layers import Calls
+from modelgate.routing.media import MediaRouter
 from modelgate.routing.memory import Memory
 from modelgate.routing.prompts import PromptCatalog
 from modelgate.routing.router import Router
@@ -40,6 +41,8 @@ class Routing:
     """The catalog's prompt templates (ListPrompts, GetPrompt, the template layer)."""
     local_models: LocalModels
     auth: Authenticator | None
+    media: MediaRouter
+    """What the media RPCs call: the router's plans and attempts, and the usage totals."""
 
     def with_state(self, state: State) -> Routing:
         """This configuration over the opened (process-wide) state backend: the pipeline
@@ -49,7 +52,9 @@ class Routing:
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
         memory = Memory(state, self.settings.state)
         return dataclasses.replace(
-            self, pipeline=assemble(self.router, self.hooks, memory, self.prompts)
+            self,
+            pipeline=assemble(self.router, self.hooks, memory, self.prompts),
+            media=MediaRouter(self.router, memory),
         )
 
 
@@ -77,5 +82,6 @@ def build_routing(
         prompts,
         LocalModels(catalog),
         authenticator,
+        MediaRouter(router, None),
     )
     return routing if state is None else routing.with_state(state)

@@ -11,8 +11,10 @@ from collections.abc import AsyncGenerator, Awaitable
 
 from typing_extensions import override
 
-from modelgate.api.handling import server_streaming, unary
+from modelgate.api.handling import bidi_streaming, client_streaming, server_streaming, unary
 from modelgate.api.live import Routing
+from modelgate.api.media_checks import validate_generate_image, validate_speak
+from modelgate.api.media_upload import Upload
 from modelgate.api.validation import (
     validate_chat,
     validate_complete,
@@ -24,10 +26,12 @@ from modelgate.api.validation import (
 )
 from modelgate.providers.base import CallContext
 from modelgate.v1 import (
+    audio_pb2,
     chat_pb2,
     completion_pb2,
     embedding_pb2,
     gateway_pb2_grpc,
+    image_pb2,
     model_pb2,
     prompt_pb2,
     tokens_pb2,
@@ -147,3 +151,31 @@ class ModelGatewayServicer(gateway_pb2_grpc.ModelGatewayServicer):
         self, live: Routing, request: model_pb2.UnloadModelRequest, call: CallContext
     ) -> Awaitable[model_pb2.UnloadModelResponse]:
         return live.local_models.unload(request, call)
+
+    @override
+    @server_streaming(validate_generate_image)
+    def GenerateImage(
+        self, live: Routing, request: image_pb2.GenerateImageRequest, call: CallContext
+    ) -> AsyncGenerator[image_pb2.GenerateImageResponse, None]:
+        return live.media.generate_image(request, call)
+
+    @override
+    @client_streaming
+    def Transcribe(
+        self, live: Routing, upload: Upload, call: CallContext
+    ) -> Awaitable[audio_pb2.TranscribeResponse]:
+        return live.media.transcribe(upload, call)
+
+    @override
+    @bidi_streaming
+    def StreamTranscribe(
+        self, live: Routing, upload: Upload, call: CallContext
+    ) -> AsyncGenerator[audio_pb2.StreamTranscribeResponse, None]:
+        return live.media.stream_transcribe(upload, call)
+
+    @override
+    @server_streaming(validate_speak)
+    def Speak(
+        self, live: Routing, request: audio_pb2.SpeakRequest, call: CallContext
+    ) -> AsyncGenerator[audio_pb2.SpeakResponse, None]:
+        return live.media.speak(request, call)

@@ -66,6 +66,16 @@ def stream_too_long(seconds: float) -> GatewayError:
     )
 
 
+def media_too_large(limit: str, maximum: float, unit: str) -> GatewayError:
+    """OUT_OF_RANGE for a media upload or input over the gateway's cap `limits.<limit>`."""
+    return GatewayError(
+        _STATUS.OUT_OF_RANGE,
+        R.ERROR_REASON_MEDIA_TOO_LARGE,
+        f"media over the gateway's cap: at most {maximum:g} {unit} (limits.{limit})",
+        metadata={"limit": limit, "max": f"{maximum:g}"},
+    )
+
+
 # -- models and runtimes --------------------------------------------------------------
 
 

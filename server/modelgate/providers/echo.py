@@ -14,7 +14,8 @@ deltas when streamed); `usage.reasoning_tokens` counts its words, and `output_to
 includes them. Per-model `options` (catalog) slow it down for tests:
 `latency_ms` before answering, `token_interval_ms` between stream deltas, and
 `repeat_stream: true` streams the answer's words over and over and never ends (a stream that
-outlives any cap by construction, however fast the machine).
+outlives any cap by construction, however fast the machine). Images, transcripts and
+speech are `providers.echo_media`'s.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from modelgate.providers.base import (
     CallContext,
     Target,
 )
+from modelgate.providers.echo_media import EchoMedia
 from modelgate.providers.params import FEATURES, FIELDS, Operation, UpstreamParams
 from modelgate.providers.reasoning_parts import reasoning_part
 from modelgate.providers.structs import message_text
@@ -150,6 +152,12 @@ class EchoBackend(BackendDefaults):
     def __init__(self, runtime: str = "echo", dimension: int = 16) -> None:
         self.runtime = runtime
         self.dimension = dimension
+        self.media_ability = EchoMedia()
+
+    @override
+    def media(self) -> EchoMedia:
+        """Images, transcripts and speech (providers/echo_media.py)."""
+        return self.media_ability
 
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:

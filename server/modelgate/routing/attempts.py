@@ -245,6 +245,19 @@ class Attempts:
             error.message,
         )
 
+    def failed_without_retry(self, error: GatewayError) -> GatewayError:
+        """A failed attempt that must not be retried (it consumed input that cannot be
+        replayed: a streamed upload): recorded like any failure; returns the final error."""
+        stats = self._finish()
+        stats.observe_failure(error)
+        self._log_failure(error)
+        self.last_error = error
+        if error.retryable:
+            stats.failures += 1
+            self._visit_failure = error.message
+        self._end_visit()
+        return self._final(error)
+
     async def failed(self, error: GatewayError) -> None:
         """Decide after a failed attempt: wait and retry, fall back, or re-raise."""
         stats = self._finish()

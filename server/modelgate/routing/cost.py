@@ -12,6 +12,12 @@ included; `output_tokens` is everything generated, reasoning
 
 A price left at 0 falls back to the base price of its side (cached_input and
 cache_write to input, reasoning to output), as Pricing documents.
+
+Media is billed per unit where the provider bills so (`media_usd`, a part of
+`total_usd` in neither input nor output): per image by size and quality (the first
+matching `image_prices` row), per minute of transcribed audio, per million characters
+of speech input. Token-billed media (gpt-image-1, gpt-4o-transcribe) is priced by its
+usage with the token prices, like any other call; a model may have both.
 """
 
 from __future__ import annotations
@@ -45,3 +51,33 @@ def fill_cost(
     cost.cache_read_usd = cache_read_usd
     cost.cache_write_usd = cache_write_usd
     cost.reasoning_usd = reasoning_usd
+
+
+def image_usd(pricing: model_pb2.Pricing, size: str, quality: str, count: int) -> float:
+    """`count` images of `size` and `quality` at the first matching per-image price."""
+    for row in pricing.image_prices:
+        if row.size in ("", size) and row.quality in ("", quality):
+            return count * row.per_image_usd
+    return 0.0
+
+
+def transcription_usd(pricing: model_pb2.Pricing, seconds: float) -> float:
+    """Per-minute price of `seconds` of transcribed audio."""
+    return seconds / 60 * pricing.transcription_per_minute_usd
+
+
+def speech_usd(pricing: model_pb2.Pricing, characters: int) -> float:
+    """Per-million-characters price of a speech input of `characters`."""
+    return characters * pricing.speech_per_million_characters_usd / PER
+
+
+def fill_media_cost(
+    pricing: model_pb2.Pricing,
+    usage: generation_pb2.Usage,
+    cost: generation_pb2.Cost,
+    media_usd: float,
+) -> None:
+    """`fill_cost` for the tokens of `usage`, plus `media_usd` billed per unit."""
+    fill_cost(pricing, usage, cost)
+    cost.media_usd = media_usd
+    cost.total_usd = cost.input_usd + cost.output_usd + media_usd

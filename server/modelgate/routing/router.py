@@ -42,6 +42,9 @@ _OPERATION_NAMES: dict[int, str] = {
     model_pb2.CAPABILITY_COMPLETION: "Complete",
     model_pb2.CAPABILITY_EMBEDDING: "Embed",
     model_pb2.CAPABILITY_STREAMING: "streaming",
+    model_pb2.CAPABILITY_IMAGE_GENERATION: "GenerateImage",
+    model_pb2.CAPABILITY_TRANSCRIPTION: "Transcribe",
+    model_pb2.CAPABILITY_SPEECH: "Speak",
 }
 CHAT = (model_pb2.CAPABILITY_CHAT,)
 STREAM_CHAT = (model_pb2.CAPABILITY_CHAT, model_pb2.CAPABILITY_STREAMING)

@@ -8,7 +8,8 @@ which measured ~25 us of CPU per call here (`python -m bench.compare`), more
 than the work the middleware itself does. Auth is not its concern: it runs outside,
 in the api layer (`modelgate.api.auth_gate`), which reports the calls it refuses
 to `refused`. No metric is labelled by the caller's key (cardinality): spend per key
-is the usage API's.
+is the usage API's. Uploads (client-streaming and bidi RPCs) are labelled by the model
+their first message names.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
+from modelgate.request_streams import first_of, requested_model
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.tracing import W3C
@@ -151,18 +153,52 @@ class RpcMiddleware:
             return grpc.unary_unary_rpc_method_handler(
                 unary, handler.request_deserializer, handler.response_serializer
             )
-        behavior_stream: Any = handler.unary_stream
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(rpc, handler.unary_stream, upload=False),
+                handler.request_deserializer,
+                handler.response_serializer,
+            )
+        if handler.stream_unary is not None:
+            behavior_upload: Any = handler.stream_unary
 
-        async def stream(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            call = self._begin(rpc, request, context)
+            async def upload(
+                requests: AsyncIterator[Any], context: grpc.aio.ServicerContext[Any, Any]
+            ) -> Any:
+                first, whole = await first_of(requests)
+                call = self._begin(rpc, first, context)
+                try:
+                    response = await behavior_upload(whole, context)
+                except BaseException as error:
+                    self._end(call, context, error, None)
+                    raise
+                self._end(call, context, None, response)
+                return response
+
+            return grpc.stream_unary_rpc_method_handler(
+                upload, handler.request_deserializer, handler.response_serializer
+            )
+        return grpc.stream_stream_rpc_method_handler(
+            self._streaming(rpc, handler.stream_stream, upload=True),
+            handler.request_deserializer,
+            handler.response_serializer,
+        )
+
+    def _streaming(self, rpc: str, behavior: Any, *, upload: bool) -> Any:
+        """A server-streaming handler (`upload`: a bidi one, whose first request names
+        the model) with the span, the open-streams gauge and the first-token time."""
+
+        async def stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            first = request
+            if upload:
+                first, request = await first_of(request)
+            call = self._begin(rpc, first, context)
             last = None
             first_at = 0.0
             if self.metrics is not None:
                 self.metrics.streams.inc()
             try:
-                async for event in behavior_stream(request, context):
+                async for event in behavior(request, context):
                     if not first_at and _is_token(event):
                         first_at = time.perf_counter()
                     last = event
@@ -176,9 +212,7 @@ class RpcMiddleware:
             call.first_at = first_at
             self._end(call, context, None, last)
 
-        return grpc.unary_stream_rpc_method_handler(
-            stream, handler.request_deserializer, handler.response_serializer
-        )
+        return stream
 
     def refused(
         self,
@@ -191,7 +225,7 @@ class RpcMiddleware:
         self._end(self._begin(rpc, request, context), context, error, None)
 
     def _begin(self, rpc: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> _Call:
-        requested = getattr(request, "model", "") or getattr(request, "id", "")
+        requested = requested_model(request)
         model = requested if requested and self.known_model(requested) else "unknown"
         call = _Call(rpc, model, time.perf_counter())
         if self.tracer is not None:

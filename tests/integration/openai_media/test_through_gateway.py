@@ -112,7 +112,8 @@ async def test_a_caller_who_cancels_speak_closes_the_upstream(
 ) -> None:
     fake.script(Fault.hang(after_chunks=1))
     call = served.stub.Speak(audio_pb2.SpeakRequest(model="tts-1", text="x" * 1000), timeout=RPC_S)
-    assert (await call.read()).HasField("started")
-    assert (await call.read()).chunk
+    started, first = await call.read(), await call.read()
+    assert isinstance(started, audio_pb2.SpeakResponse) and started.HasField("started")
+    assert isinstance(first, audio_pb2.SpeakResponse) and first.chunk
     call.cancel()
     await fake.wait_for_disconnect()

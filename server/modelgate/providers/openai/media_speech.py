@@ -19,6 +19,7 @@ from typing import Any
 from modelgate.errors import invalid_argument, upstream_invalid_response
 from modelgate.providers.base import MEDIA_CHUNK_BYTES, CallContext, Target
 from modelgate.providers.http import HttpUpstream
+from modelgate.providers.params import DROPPED_PARAMS_KEY
 from modelgate.v1 import audio_pb2
 
 DEFAULT_VOICE = "alloy"
@@ -71,8 +72,6 @@ async def speak(
     drop_unsupported: bool,
 ) -> AsyncIterator[audio_pb2.SpeakResponse]:
     """`started`, the audio as it arrives, then `end` with its size."""
-    from modelgate.routing.admission import DROPPED_KEY  # routing imports the providers
-
     provider = http.provider
     body, dropped = speech_body(target, request, drop_unsupported=drop_unsupported)
     audio_format = request.format or DEFAULT_FORMAT
@@ -91,5 +90,5 @@ async def speak(
         raise upstream_invalid_response(provider, "answered a speech request without audio")
     end = audio_pb2.SpeechEnd(audio_size_bytes=sent)
     if dropped:
-        end.metadata[DROPPED_KEY] = ",".join(dropped)
+        end.metadata[DROPPED_PARAMS_KEY] = ",".join(dropped)
     yield Event(end=end)

@@ -37,6 +37,9 @@ class FakeServer(Delivery):
     provider: ClassVar[str] = "fake"
     #: Auth headers the provider accepts besides `Authorization: Bearer`.
     key_headers: ClassVar[tuple[str, ...]] = ()
+    #: Paths whose handler reads the body itself as it arrives (uploads): the recording
+    #: middleware leaves it unread and records `body` None until the handler fills it.
+    streamed_paths: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -198,8 +201,9 @@ class FakeServer(Delivery):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        raw = await request.read()
-        body: Any = raw
+        streamed = request.path in self.streamed_paths
+        raw = b"" if streamed else await request.read()
+        body: Any = None if streamed else raw
         if raw:
             try:
                 body = json.loads(raw)

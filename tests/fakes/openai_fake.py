@@ -24,11 +24,14 @@ from .openai_endpoints import (
     handle_model,
     handle_models,
 )
+from .openai_media import handle_hosted_file, handle_images, handle_speech
 from .openai_reasoning import (
     ReasoningField,
     UsageDialect,
 )
 from .openai_responses import handle_response_create, response_error_frame
+from .openai_transcribe import PATH as TRANSCRIPTIONS
+from .openai_transcribe import MediaUpload, handle_transcriptions
 from .plan import HEX, Plan, make_plan, rid
 from .scenario import FakeModel, Fault
 from .text import all_text, count_words
@@ -80,6 +83,7 @@ class FakeOpenAI(FakeServer):
     """
 
     provider: ClassVar[str] = "openai"
+    streamed_paths: ClassVar[frozenset[str]] = frozenset({TRANSCRIPTIONS})
 
     def __init__(
         self,
@@ -100,6 +104,10 @@ class FakeOpenAI(FakeServer):
         self.stored_responses: dict[str, dict[str, Any]] = {}
         self.issued_reasoning: dict[str, str] = {}
         """Reasoning item id -> its encrypted content ("" when not asked for)."""
+        self.uploads: list[MediaUpload] = []
+        """Transcription uploads as received (fields, sizes, reads; never the audio)."""
+        self.hosted_files: dict[str, bytes] = {}
+        """Images a DALL-E `url` answer points at (GET /fake-files/{name})."""
         super().__init__(models=models, **kwargs)
 
     @override
@@ -109,6 +117,10 @@ class FakeOpenAI(FakeServer):
             web.post("/v1/completions", partial(handle_completions, self)),
             web.post("/v1/embeddings", partial(handle_embeddings, self)),
             web.post("/v1/responses", partial(handle_response_create, self)),
+            web.post("/v1/images/generations", partial(handle_images, self)),
+            web.post(TRANSCRIPTIONS, partial(handle_transcriptions, self)),
+            web.post("/v1/audio/speech", partial(handle_speech, self)),
+            web.get("/fake-files/{name}", partial(handle_hosted_file, self)),
             web.get("/v1/models", partial(handle_models, self)),
             web.get("/v1/models/{model:.+}", partial(handle_model, self)),
         ]

@@ -153,20 +153,29 @@ class HttpUpstream:
 
     @contextlib.asynccontextmanager
     async def stream(
-        self, path: str, body: Any, call: CallContext
+        self,
+        path: str,
+        body: Any,
+        call: CallContext,
+        *,
+        form: aiohttp.MultipartWriter | None = None,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """POST and yield the open response once headers are in (status already checked).
 
-        Leaving the block closes the connection, so a cancelled caller stops
-        the upstream generation immediately.
+        `body` goes as JSON, or `form` (multipart/form-data, its parts written as they are
+        produced: an upload streamed from the caller) instead. Leaving the block closes the
+        connection, so a cancelled caller stops the upstream generation immediately.
         """
+        headers = dict(call.trace_headers)
+        if form is not None:
+            headers["content-type"] = form.content_type  # the session's default is JSON
         try:
             async with self.session().post(
                 self.base_url + path,
-                data=orjson.dumps(body),
+                data=orjson.dumps(body) if form is None else form,
                 params=self.query,
                 timeout=self._timeout(call),
-                headers=call.trace_headers or None,
+                headers=headers or None,
             ) as response:
                 if response.status >= 400:
                     raise self._error(response, await response.read())

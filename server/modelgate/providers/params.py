@@ -136,6 +136,11 @@ def params_of(backend: Backend, target: Target, operation: Operation) -> Upstrea
     return backend.generation_params(target, operation) or PASSED_THROUGH
 
 
+DROPPED_PARAMS_KEY = "dropped_params"
+"""Answer metadata key: the fields (`generation.seed,reasoning.effort`, `user`) a runtime
+with `unsupported_params: drop` was sent without."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParamGate:
     """What one deployment does with GenerationConfig fields, decided at catalog load."""

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from modelgate.errors import GatewayError, invalid_argument
-from modelgate.providers.params import Operation, ParamGate
+from modelgate.providers.params import DROPPED_PARAMS_KEY, Operation, ParamGate
 from modelgate.routing.catalog import Deployment
 from modelgate.v1 import chat_pb2, completion_pb2
 
 R = TypeVar("R", bound=chat_pb2.ChatRequest | completion_pb2.CompleteRequest)
-DROPPED_KEY = "dropped_params"
-"""Answer metadata key: the fields (`generation.seed,reasoning.effort`) sent without."""
+DROPPED_KEY = DROPPED_PARAMS_KEY
 BREAKPOINT: Final = "cache_breakpoint"
 _STEP = re.compile(r"(\w+)(?:\[(\d+)\])?")
 

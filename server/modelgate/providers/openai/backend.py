@@ -1,4 +1,5 @@
-"""The OpenAI backend: Chat Completions, legacy Completions, Embeddings, Responses API.
+"""The OpenAI backend: Chat Completions, legacy Completions, Embeddings, Responses API,
+and the media endpoints (images, transcription, speech: `media.py`).
 
 One class serves OpenAI itself and every OpenAI-compatible server (LM Studio,
 vLLM, Groq, DeepSeek, Mistral, OpenRouter, Gemini's compatible endpoint,
@@ -29,6 +30,7 @@ from modelgate.providers.openai import request as build
 from modelgate.providers.openai import responses_api
 from modelgate.providers.openai.discovery import discover_models
 from modelgate.providers.openai.lmstudio_models import DEFAULT_POLL_SECONDS, LMStudioModels
+from modelgate.providers.openai.media import OpenAIMedia
 from modelgate.providers.openai.preset_wiring import (
     adapt_chat_body,
     deployment_path,
@@ -93,6 +95,13 @@ class OpenAIBackend(BackendDefaults):
         self.lmstudio_models = LMStudioModels(runtime, self.http, poll) if lmstudio else None
         self.reasoning_key = None if config.reasoning_input == "strip" else config.reasoning_input
         """Where plain reasoning parts go back in assistant messages (None: not sent)."""
+        drop = config.unsupported_params == "drop"
+        self._media = OpenAIMedia(self.http, self._path, drop_unsupported=drop)
+
+    @override
+    def media(self) -> OpenAIMedia:
+        """Images, transcription and speech (providers/openai/media.py)."""
+        return self._media
 
     @override
     def generation_params(self, target: Target, operation: Operation) -> UpstreamParams:

@@ -319,7 +319,7 @@ class Bench:
         fake: str,
     ) -> H2Result:
         upstream = self.fakes[fake]
-        before = upstream.counts().get(upstream_path, 0) if upstream_path else 0
+        before = upstream.counts() if upstream_path else None
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         with CpuWindow({**watch, "fake": upstream.proc.pid}) as window:
             result = run_h2load(
@@ -335,7 +335,13 @@ class Bench:
             )
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if upstream_path:
-            result.window_requests = upstream.counts().get(upstream_path, 0) - before
+            after = upstream.counts()
+            if before is None or after is None:  # reported, never guessed
+                result.checks.append(
+                    f"upstream request count missing: the {fake} fake's /bench/stats did not answer"
+                )
+            else:
+                result.window_requests = after.get(upstream_path, 0) - before.get(upstream_path, 0)
         result.window_s = window.wall
         result.cpu = dict(window.used)
         result.cpu["h2load"] = (

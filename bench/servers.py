@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +33,32 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
 
+STATS_TIMEOUT_S = 10.0
+STATS_ATTEMPTS = 3
+
+
+def fetch_stats(
+    url: str, *, timeout: float = STATS_TIMEOUT_S, attempts: int = STATS_ATTEMPTS
+) -> dict[str, Any] | None:
+    """The fake at `url`'s `/bench/stats`, or None (the reason on stderr) when `attempts`
+    tries of `timeout` s each got no answer: on a busy machine a fake can be slow to
+    answer, which must cost the run one statistic (reported missing), never the run."""
+    problem = ""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.2 * attempt)
+        try:
+            stats = json.loads(http_get(url + "/bench/stats", timeout=timeout))
+        except (OSError, ValueError) as exc:  # refused, timed out, cut, not JSON
+            problem = f"{type(exc).__name__}: {exc}"
+            continue
+        if isinstance(stats, dict) and isinstance(stats.get("counts"), dict):
+            return stats
+        problem = f"unexpected answer {str(stats)[:80]!r}"
+    print(f"bench: {url}/bench/stats unavailable ({attempts} tries): {problem}", file=sys.stderr)
+    return None
+
+
 @dataclass
 class Fake:
     """One fake upstream process."""
@@ -44,11 +72,11 @@ class Fake:
         """The OpenAI base URL (with /v1)."""
         return self.url + "/v1"
 
-    def counts(self) -> dict[str, int]:
-        """Requests served per path so far."""
-        stats = json.loads(http_get(self.url + "/bench/stats"))
-        counts: dict[str, int] = stats["counts"]
-        return counts
+    def counts(self) -> dict[str, int] | None:
+        """Requests served per path so far; None when the fake did not answer (see
+        `fetch_stats`)."""
+        stats = fetch_stats(self.url, timeout=STATS_TIMEOUT_S, attempts=STATS_ATTEMPTS)
+        return None if stats is None else dict(stats["counts"])
 
     def last_body(self, path: str) -> bytes:
         """The last raw body POSTed to `path`."""

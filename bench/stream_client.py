@@ -242,10 +242,17 @@ async def run_load(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def _fake_open(session: aiohttp.ClientSession, fake: str) -> int:
-    async with session.get(fake.rstrip("/") + "/bench/stats") as response:
-        stats = await response.json()
-    return int(stats["active_streams"])
+async def _fake_open(session: aiohttp.ClientSession, fake: str) -> int | None:
+    """Streams open at the fake; None when it did not answer within 10 s (a busy machine):
+    the caller keeps polling until its deadline instead of crashing."""
+    try:
+        async with session.get(
+            fake.rstrip("/") + "/bench/stats", timeout=aiohttp.ClientTimeout(total=10)
+        ) as response:
+            stats = await response.json()
+        return int(stats["active_streams"])
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError):
+        return None
 
 
 async def _until_open(
@@ -261,7 +268,10 @@ async def _until_open(
     while time.perf_counter() < deadline:
         await asyncio.sleep(0.1)
         opened = sum(e.is_set() for e in events)
-        upstream = await _fake_open(probe, fake)
+        answered = await _fake_open(probe, fake)
+        if answered is None:
+            continue  # unknown this round; the deadline still bounds the wait
+        upstream = answered
         if upstream != last_upstream:
             stable_since, last_upstream = time.perf_counter(), upstream
         all_open = opened == len(events) or upstream >= len(events)

@@ -118,7 +118,7 @@ def profile_one(
     )
     try:
         time.sleep(settle)
-        before = upstream.counts().get("/v1/chat/completions", 0)
+        before = upstream.counts()
         with CpuWindow({"server": server.pid}) as window:
             spy = subprocess.run(
                 [
@@ -143,7 +143,7 @@ def profile_one(
                 timeout=seconds + 60,
                 check=False,
             )
-        units = (upstream.counts().get("/v1/chat/completions", 0) - before) * units_per_request
+        after = upstream.counts()
     finally:
         driver.terminate()
         try:
@@ -153,6 +153,10 @@ def profile_one(
             driver.wait()
     if spy.returncode != 0 or not raw.is_file():
         return {"status": f"py-spy failed: {(spy.stderr or spy.stdout).strip()[-300:]}"}
+    if before is None or after is None:
+        return {"status": "upstream request count missing: the fake's /bench/stats did not answer"}
+    path = "/v1/chat/completions"
+    units = (after.get(path, 0) - before.get(path, 0)) * units_per_request
     cpu_per_unit = window.used["server"] / units * 1e6 if units else 0.0
     summary = analyse(raw).summary(cpu_us_per_req=cpu_per_unit)
     summary.update(status="ok", raw=raw.name, requests=units, rps=round(units / window.wall))

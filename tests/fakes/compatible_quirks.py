@@ -5,7 +5,8 @@ Each prefix enforces what the provider's docs say it refuses (the page is cited 
 the rule) and answers in its shape: DeepSeek's `reasoning_content` and cache-hit usage,
 Mistral's strict body and 9-character tool-call ids, Groq's refusal of message names,
 OpenRouter's `reasoning` field, vLLM's and llama.cpp's `/v1/models` metadata, Azure's
-deployment URLs, `api-version` and `api-key` header. The bodies are OpenAI chat
+deployment URLs, `api-version` and `api-key` header (its resource-scoped Responses API:
+`azure_responses.py`). The bodies are OpenAI chat
 completions plus those fields, so the `openai` SDK parses them (fidelity test).
 """
 
@@ -18,6 +19,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from . import azure_responses
+from .azure_responses import AZURE_RESPONSES_API_VERSION
 from .delivery import sse
 from .text import last_user_text
 
@@ -84,6 +87,7 @@ class CompatibleQuirks:
                 web.post("/{prefix}/v1/embeddings", self._embeddings),
                 web.get("/{prefix}/v1/models", self._models),
                 web.post("/{prefix}/openai/deployments/{deployment}/{endpoint:.+}", self._azure),
+                web.post("/{prefix}/openai/responses", self._azure_responses),
             ]
         )
         self.app = app
@@ -227,9 +231,10 @@ class CompatibleQuirks:
             }
         return web.json_response({"object": "list", "data": [entry]})
 
-    async def _azure(self, request: web.Request) -> web.StreamResponse:
+    def _azure_refusal(
+        self, request: web.Request, version: str, deployment: str
+    ) -> web.Response | None:
         """https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference"""
-        seen = await self._record(request)
         if request.headers.get("api-key") != self.azure_key:
             message = (
                 "Access denied due to invalid subscription key or wrong API endpoint. Make "
@@ -237,16 +242,33 @@ class CompatibleQuirks:
                 "regional API endpoint for your resource."
             )
             return _error(401, {"error": {"code": "401", "message": message}})
-        if request.query.get("api-version") != AZURE_API_VERSION:
+        if request.query.get("api-version") != version:
             message = "Unsupported api-version. Please refer to the API reference."
             return _openai_error(400, message, "BadRequest")
-        if request.match_info["deployment"] not in AZURE_DEPLOYMENTS:
+        if deployment not in AZURE_DEPLOYMENTS:
             message = "The API deployment for this resource does not exist."
             return _error(404, {"error": {"code": "DeploymentNotFound", "message": message}})
+        return None
+
+    async def _azure(self, request: web.Request) -> web.StreamResponse:
+        seen = await self._record(request)
+        deployment = request.match_info["deployment"]
+        refusal = self._azure_refusal(request, AZURE_API_VERSION, deployment)
+        if refusal is not None:
+            return refusal
         if request.match_info["endpoint"] != "chat/completions":
             return _openai_error(404, "Resource not found", "404")
         seen.prefix = "azure"
         return await self._chat_answer(request, seen)
+
+    async def _azure_responses(self, request: web.Request) -> web.StreamResponse:
+        seen = await self._record(request)
+        model = seen.body.get("model") if isinstance(seen.body, dict) else None
+        refusal = self._azure_refusal(request, AZURE_RESPONSES_API_VERSION, str(model))
+        if refusal is not None:
+            return refusal
+        seen.prefix = "azure"
+        return await azure_responses.answer(request, seen.body)
 
     async def _chat_answer(self, request: web.Request, seen: Seen) -> web.StreamResponse:
         body = seen.body

@@ -225,6 +225,13 @@ def _check_prompt_ref(out: Violations, prompt: prompt_pb2.PromptRef) -> None:
         out.append(("prompt_template.version", "must be 0 (the latest) or a version number"))
 
 
+_TEMPLATE_ON_CONTINUED_TURN = (
+    "cannot be combined with previous_response_id: the conversation already holds the "
+    "messages the template rendered on its first turn; continue without prompt_template, "
+    "naming the first answer's model"
+)
+
+
 def validate_chat(request: chat_pb2.ChatRequest, limits: LimitsConfig) -> None:
     """Raise INVALID_ARGUMENT listing every problem of a Chat/StreamChat request."""
     out: Violations = []
@@ -238,9 +245,11 @@ def validate_chat(request: chat_pb2.ChatRequest, limits: LimitsConfig) -> None:
         limits,
         model_optional=templated,
     )
+    continuing = bool(request.previous_response_id)
     if templated:
         _check_prompt_ref(out, request.prompt_template)
-    continuing = bool(request.previous_response_id)
+        if continuing:  # its rendered messages are in the conversation since its first turn
+            out.append(("prompt_template", _TEMPLATE_ON_CONTINUED_TURN))
     if not request.messages and not continuing and not templated:
         out.append(("messages", "at least one message is required"))
     _check_messages(out, request.messages, limits, continuing=continuing)

@@ -13,6 +13,7 @@ from modelgate.client.messages import (
     JsonObjectLike,
     MessagesLike,
     cache_breakpoint,
+    checked_keys,
     json_text,
     system,
     to_messages,
@@ -101,13 +102,14 @@ _CACHE_MODES: Mapping[str, generation_pb2.CacheMode.ValueType] = {
 }
 
 
+_TOOL_KEYS = frozenset({"name", "description", "parameters", "strict", "cache_breakpoint"})
+
+
 def tool_proto(value: ToolLike) -> content_pb2.Tool:
     """A Tool from a proto or a dict."""
     if isinstance(value, content_pb2.Tool):
         return value
-    unknown = set(value) - {"name", "description", "parameters", "strict", "cache_breakpoint"}
-    if unknown:
-        raise ValueError(f"unknown tool keys: {', '.join(sorted(unknown))}")
+    checked_keys(value, _TOOL_KEYS, "tool")
     out = content_pb2.Tool(
         name=str(value["name"]),
         description=str(value.get("description", "")),
@@ -131,17 +133,11 @@ def _enum_value(enum: Any, prefix: str, name: str, field: str) -> Any:
     return value
 
 
-def _checked_keys(value: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ValueError(f"unknown {what} keys: {', '.join(unknown)}")
-
-
 def reasoning_proto(value: ReasoningLike) -> generation_pb2.ReasoningConfig:
     """A ReasoningConfig from a proto or a dict; effort by name ("high") or enum value."""
     if isinstance(value, generation_pb2.ReasoningConfig):
         return value
-    _checked_keys(value, ReasoningOptions.__optional_keys__, "reasoning")
+    checked_keys(value, ReasoningOptions.__optional_keys__, "reasoning")
     out = generation_pb2.ReasoningConfig(include_thoughts=value.get("include_thoughts", False))
     effort = value.get("effort")
     if isinstance(effort, str):
@@ -159,7 +155,7 @@ def prompt_cache_proto(value: PromptCacheLike) -> generation_pb2.PromptCacheConf
     """A PromptCacheConfig from a proto or a dict; retention by name ("extended")."""
     if isinstance(value, generation_pb2.PromptCacheConfig):
         return value
-    _checked_keys(value, PromptCacheOptions.__optional_keys__, "prompt_cache")
+    checked_keys(value, PromptCacheOptions.__optional_keys__, "prompt_cache")
     out = generation_pb2.PromptCacheConfig(key=value.get("key", ""))
     retention = value.get("retention")
     if isinstance(retention, str):
@@ -175,7 +171,7 @@ def prompt_proto(value: PromptLike) -> prompt_pb2.PromptRef:
     """A PromptRef from a proto or a dict; `variables` as a mapping or JSON text."""
     if isinstance(value, prompt_pb2.PromptRef):
         return value
-    _checked_keys(value, PromptOptions.__optional_keys__, "prompt_template")
+    checked_keys(value, PromptOptions.__optional_keys__, "prompt_template")
     out = prompt_pb2.PromptRef(id=value.get("id", ""), version=value.get("version", 0))
     variables = value.get("variables")
     if variables is not None:

@@ -66,8 +66,9 @@ MessageLike: TypeAlias = (
     content_pb2.Message | str | tuple[RoleLike, str | Sequence[PartLike]] | Mapping[str, Any]
 )
 """A message: a proto, a user text, a (role, content) tuple or a dict
-{"role": "user", "content": "...", "name": ...}; a "tool" dict also needs
-"tool_call_id" and its content becomes the tool result text."""
+{"role": "user", "content": "...", "name": ..., "cache_breakpoint": ...}; a "tool"
+dict also needs "tool_call_id" and its content becomes the tool result (text, or a
+mapping sent as JSON). Any other key raises ValueError: nothing set is dropped."""
 
 MessagesLike: TypeAlias = str | content_pb2.Message | Iterable[MessageLike]
 """A conversation: one user text, one message, or an iterable of MessageLike."""
@@ -234,6 +235,8 @@ def _parts(content: str | PartLike | Iterable[PartLike]) -> list[content_pb2.Con
         content_pb2.ContentPart | content_pb2.Image | content_pb2.ToolCall | content_pb2.ToolResult,
     ):
         return [_part(content)]
+    if isinstance(content, Mapping):  # iterating it would send its keys as text
+        raise TypeError("message content is text or a list of parts, not a mapping")
     return [_part(p) for p in content]
 
 
@@ -336,20 +339,40 @@ def json_schema(
     return out
 
 
+_MESSAGE_KEYS = frozenset({"role", "content", "name", "tool_call_id", "cache_breakpoint"})
+"""The keys a message dict may hold; any other would be dropped, so it is refused."""
+
+
+def checked_keys(value: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+    """ValueError naming the keys of a `what` dict that no field takes, and the accepted ones."""
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(
+            f"unknown {what} keys: {', '.join(unknown)}; accepted: {', '.join(sorted(allowed))}"
+        )
+
+
 def _from_mapping(value: Mapping[str, Any]) -> content_pb2.Message:
+    checked_keys(value, _MESSAGE_KEYS, "message")
     try:
         role = value["role"]
     except KeyError:
         raise ValueError(f"message dict needs a 'role': {dict(value)!r}") from None
     content = value.get("content")
     name = value.get("name")
-    if _role(role) == content_pb2.ROLE_TOOL and "tool_call_id" in value:
+    is_tool = _role(role) == content_pb2.ROLE_TOOL
+    if "tool_call_id" in value and not is_tool:
+        raise ValueError(f"'tool_call_id' is only for a 'tool' message, not {role!r}")
+    if is_tool and "tool_call_id" in value:
         if not isinstance(content, str | Mapping):
             raise ValueError("a tool message's content must be text or a JSON object")
-        return tool_result(str(value["tool_call_id"]), content, name=name)
-    if not content:
+        out = tool_result(str(value["tool_call_id"]), content, name=name)
+    elif not content:
         raise ValueError(f"message dict needs non-empty 'content': {dict(value)!r}")
-    return content_pb2.Message(role=_role(role), parts=_parts(content), name=name or "")
+    else:
+        out = content_pb2.Message(role=_role(role), parts=_parts(content), name=name or "")
+    _mark(out, value.get("cache_breakpoint"))
+    return out
 
 
 def to_message(value: MessageLike) -> content_pb2.Message:

@@ -75,7 +75,8 @@ class ChatOptions(RequestOptions, total=False):
     prompt_template: rq.PromptLike | None
     """A prompt template of the gateway's catalog: a `PromptRef` or a dict
     (`PromptOptions`), e.g. {"id": "greet", "variables": {"name": "Ada"}}; its rendered
-    messages come before `messages`."""
+    messages come before `messages`. Only on a conversation's first turn: a continued one
+    (`previous_response_id`) already holds them (INVALID_ARGUMENT if named again)."""
 
 
 class CompleteOptions(RequestOptions, total=False):

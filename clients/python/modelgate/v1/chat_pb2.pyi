@@ -119,9 +119,9 @@ class ChatRequest(_message.Message):
     @_builtins.property
     def prompt_template(self) -> _prompt_pb2.PromptRef:
         """Optional. A prompt template of the catalog: its rendered messages come
-        before `messages`, and its defaults fill `model`, `generation` and
-        `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-        variables that fail the template's schema: INVALID_ARGUMENT.
+        before `messages`, its defaults fill unset `model`, `generation` and
+        `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+        schema, or set with `previous_response_id`: INVALID_ARGUMENT.
         """
 
     def __init__(

@@ -33,7 +33,7 @@ from modelgate.providers.openai.lmstudio_models import DEFAULT_POLL_SECONDS, LMS
 from modelgate.providers.openai.media import OpenAIMedia
 from modelgate.providers.openai.preset_wiring import (
     adapt_chat_body,
-    deployment_path,
+    endpoint_path,
     key_header,
     preset_params,
     preset_query,
@@ -124,7 +124,9 @@ class OpenAIBackend(BackendDefaults):
         if self.images is not None:
             request = await self.images.inline(target, request, call)
         if target.api == "responses":
-            response = await responses_api.chat(self.http, target, request, call)
+            response = await responses_api.chat(
+                self.http, self._path(target, responses_api.PATH), target, request, call
+            )
         else:
             body = self._chat_body(target, request, stream=False)
             answer, _headers = await self.http.post_json(
@@ -140,7 +142,8 @@ class OpenAIBackend(BackendDefaults):
         if self.images is not None:
             request = await self.images.inline(target, request, call)
         if target.api == "responses":
-            async for event in responses_api.stream_chat(self.http, target, request, call):
+            path = self._path(target, responses_api.PATH)
+            async for event in responses_api.stream_chat(self.http, path, target, request, call):
                 yield event
             return
         body = self._chat_body(target, request, stream=True)
@@ -161,8 +164,9 @@ class OpenAIBackend(BackendDefaults):
         yield Event(end=end)
 
     def _path(self, target: Target, endpoint: str) -> str:
-        """`endpoint` under the preset's prefix (Azure: the model's deployment)."""
-        return deployment_path(self.preset, target.upstream_name, endpoint)
+        """`endpoint`'s path under the preset's prefix (Azure: `/openai`, plus the model's
+        deployment for the deployment-scoped endpoints)."""
+        return endpoint_path(self.preset, target.upstream_name, endpoint)
 
     def _chat_body(self, target: Target, request: chat_pb2.ChatRequest, *, stream: bool) -> Any:
         declared = self.generation_params(target, "chat")

@@ -33,11 +33,19 @@ def preset_query(preset: Preset | None, options: Mapping[str, Any]) -> dict[str,
     return {name: str(options[option]) for name, option in preset.query_options.items()}
 
 
-def deployment_path(preset: Preset | None, upstream_name: str, endpoint: str) -> str:
-    """`endpoint` under the preset's prefix, `{model}` being the model's upstream name."""
-    if preset is None or not preset.path_prefix:
+DEPLOYMENT_SCOPED = frozenset({"/chat/completions", "/completions", "/embeddings"})
+"""Endpoints under a deployment's own path on Azure (the official SDK's
+`_deployments_endpoints`); `/responses` is not among them."""
+
+
+def endpoint_path(preset: Preset | None, upstream_name: str, endpoint: str) -> str:
+    """The path of `endpoint` for `preset` (relative to the base URL): every backend API
+    builds its URL here, so a preset's prefix reaches each of them."""
+    if preset is None:
         return endpoint
-    return preset.path_prefix.format(model=quote(upstream_name, safe="")) + endpoint
+    scoped = preset.deployment_prefix and endpoint in DEPLOYMENT_SCOPED
+    deployment = preset.deployment_prefix.format(model=quote(upstream_name, safe=""))
+    return preset.path_prefix + (deployment if scoped else "") + endpoint
 
 
 def preset_params(

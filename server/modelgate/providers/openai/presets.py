@@ -47,8 +47,11 @@ class Preset:
     key_header: str = "authorization"
     """`authorization` sends `Bearer KEY`; any other name sends the bare key (Azure `api-key`)."""
     path_prefix: str = ""
-    """Inserted before each endpoint path; `{model}` is the model's upstream name
-    (Azure deployments)."""
+    """Inserted before every endpoint path (Azure `/openai`)."""
+    deployment_prefix: str = ""
+    """Inserted after `path_prefix` before the deployment-scoped endpoints only (Azure
+    `/deployments/{model}`, `{model}` being the model's upstream name); the Responses API
+    is resource-scoped and takes the model in its body (`preset_wiring.DEPLOYMENT_SCOPED`)."""
     query_options: Mapping[str, str] = field(default_factory=dict)
     """URL query parameters taken from `options` (query name -> option name)."""
     tool_call_ids: Literal["any", "alnum9"] = "any"
@@ -213,7 +216,8 @@ _ROWS = (
         complete=params("Azure OpenAI Completions", CHAT_COMPLETIONS),
         embeddings=True,
         key_header="api-key",
-        path_prefix="/openai/deployments/{model}",
+        path_prefix="/openai",
+        deployment_prefix="/deployments/{model}",
         query_options={"api-version": "api_version"},
         caching="automatic; usage.prompt_tokens_details.cached_tokens",
     ),

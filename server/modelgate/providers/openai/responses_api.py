@@ -42,6 +42,7 @@ from modelgate.providers.upstream_json import count, nesting, obj, objects, pars
 from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, stream_pb2
 
 PATH = "/responses"
+"""The endpoint, relative to the base URL (a preset adds its prefix: `endpoint_path`)."""
 RESPONSES = UpstreamParams(
     "OpenAI Responses",
     {
@@ -291,10 +292,14 @@ def _answer(provider: str, body: Any, own_id: bool) -> chat_pb2.ChatResponse:
 
 
 async def chat(
-    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
+    http: HttpUpstream,
+    path: str,
+    target: Target,
+    request: chat_pb2.ChatRequest,
+    call: CallContext,
 ) -> chat_pb2.ChatResponse:
-    """One Responses API call."""
-    body, _headers = await http.post_json(PATH, responses_body(target, request, stream=False), call)
+    """One Responses API call to `path` (PATH under the runtime's preset prefix)."""
+    body, _headers = await http.post_json(path, responses_body(target, request, stream=False), call)
     answer = _answer(http.provider, body, target.conversation == "upstream")
     note_unsent(answer.metadata, reasoning.unsent(request.messages))
     return answer
@@ -308,7 +313,11 @@ async def _events(
 
 
 async def stream_chat(
-    http: HttpUpstream, target: Target, request: chat_pb2.ChatRequest, call: CallContext
+    http: HttpUpstream,
+    path: str,
+    target: Target,
+    request: chat_pb2.ChatRequest,
+    call: CallContext,
 ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
     """Deltas from the Responses event stream; `response.completed` is the terminator."""
     Event = chat_pb2.StreamChatResponse
@@ -316,7 +325,7 @@ async def stream_chat(
     calls: dict[str, tuple[int, str]] = {}
     thoughts = reasoning.ReasoningEvents(provider)
     body = responses_body(target, request, stream=True)
-    async with http.stream(PATH, body, call) as response:
+    async with http.stream(path, body, call) as response:
         async for event in _events(provider, response, call.max_line_bytes):
             kind = text(provider, event.get("type"), "a stream event's type")
             where = f"a malformed {kind} event: "

@@ -663,9 +663,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -678,9 +678,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -693,9 +693,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3542,9 +3542,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3556,9 +3556,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3574,9 +3574,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3597,9 +3597,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3618,9 +3618,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3644,9 +3644,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3664,9 +3664,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3679,9 +3679,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -3697,9 +3697,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Optional. A prompt template of the catalog: its rendered messages come
-     * before `messages`, and its defaults fill `model`, `generation` and
-     * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-     * variables that fail the template's schema: INVALID_ARGUMENT.
+     * before `messages`, its defaults fill unset `model`, `generation` and
+     * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+     * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
      * </pre>
      *
      * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>

@@ -383,9 +383,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -395,9 +395,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>
@@ -407,9 +407,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    * </pre>
    *
    * <code>.modelgate.v1.PromptRef prompt_template = 13 [json_name = "promptTemplate"];</code>

@@ -117,9 +117,9 @@ export type ChatRequest = Message<"modelgate.v1.ChatRequest"> & {
 
   /**
    * Optional. A prompt template of the catalog: its rendered messages come
-   * before `messages`, and its defaults fill `model`, `generation` and
-   * `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-   * variables that fail the template's schema: INVALID_ARGUMENT.
+   * before `messages`, its defaults fill unset `model`, `generation` and
+   * `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+   * schema, or set with `previous_response_id`: INVALID_ARGUMENT.
    *
    * @generated from field: modelgate.v1.PromptRef prompt_template = 13;
    */

@@ -56,9 +56,9 @@ type ChatRequest struct {
 	// Optional. Automatic prompt-cache options (OpenAI).
 	PromptCache *PromptCacheConfig `protobuf:"bytes,12,opt,name=prompt_cache,json=promptCache,proto3" json:"prompt_cache,omitempty"`
 	// Optional. A prompt template of the catalog: its rendered messages come
-	// before `messages`, and its defaults fill `model`, `generation` and
-	// `response_format` where they are unset. Unknown id or version: NOT_FOUND;
-	// variables that fail the template's schema: INVALID_ARGUMENT.
+	// before `messages`, its defaults fill unset `model`, `generation` and
+	// `response_format`. Unknown id or version: NOT_FOUND; variables failing its
+	// schema, or set with `previous_response_id`: INVALID_ARGUMENT.
 	PromptTemplate *PromptRef `protobuf:"bytes,13,opt,name=prompt_template,json=promptTemplate,proto3" json:"prompt_template,omitempty"`
 }
 

@@ -10,7 +10,6 @@ from modelgate.errors.factories import (
     api_key_missing,
     api_key_too_short,
     api_key_unknown,
-    budget_exhausted,
     circuit_open,
     context_window_exceeded,
     internal,
@@ -46,6 +45,7 @@ from modelgate.errors.gateway_error import (
     quoted,
     reason_name,
 )
+from modelgate.errors.key_factories import budget_exhausted
 
 __all__ = [
     "GATEWAY_DOMAIN",

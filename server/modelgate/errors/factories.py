@@ -296,20 +296,6 @@ def quota_exceeded(key_id: str, what: str, wait: float) -> GatewayError:
     )
 
 
-def budget_exhausted(key_id: str, budget: str, wait: float | None) -> GatewayError:
-    """RESOURCE_EXHAUSTED for a spent budget; `budget` is `budget:<period>:usd|tokens`,
-    `wait` the seconds until it has room again (None: a total budget, never)."""
-    when = "it never resets" if wait is None else f"retry in {wait:.0f}s"
-    return GatewayError(
-        _STATUS.RESOURCE_EXHAUSTED,
-        R.ERROR_REASON_BUDGET_EXHAUSTED,
-        f"API key {key_id!r} has used up its {budget}; {when}",
-        metadata={"api_key": key_id, "budget": budget},
-        retry_after=wait,
-        quota_violations=[(key_id, budget)],
-    )
-
-
 # -- the gateway's own dependencies and bugs ------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Errors of runtime keys and the admin API (a second factories module, so neither passes
-400 lines; `tests/unit/test_error_reasons.py` checks both)."""
+"""Errors of runtime keys, their budgets and the admin API (a second factories module, so
+neither passes 400 lines; `tests/unit/test_error_reasons.py` checks both)."""
 
 from __future__ import annotations
 
@@ -85,4 +85,18 @@ def key_store_full(max_keys: int) -> GatewayError:
         R.ERROR_REASON_QUOTA_EXCEEDED,
         f"the key store holds its maximum of {max_keys} keys",
         quota_violations=[("admin:keys", f"at most {max_keys} keys")],
+    )
+
+
+def budget_exhausted(key_id: str, budget: str, wait: float | None) -> GatewayError:
+    """RESOURCE_EXHAUSTED for a spent budget; `budget` is `budget:<period>:usd|tokens`,
+    `wait` the seconds until it has room again (None: a total budget, never)."""
+    when = "it never resets" if wait is None else f"retry in {wait:.0f}s"
+    return GatewayError(
+        _STATUS.RESOURCE_EXHAUSTED,
+        R.ERROR_REASON_BUDGET_EXHAUSTED,
+        f"API key {key_id!r} has used up its {budget}; {when}",
+        metadata={"api_key": key_id, "budget": budget},
+        retry_after=wait,
+        quota_violations=[(key_id, budget)],
     )

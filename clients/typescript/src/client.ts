@@ -11,6 +11,7 @@
  *     const res = await client.chat("echo", "Hello!");
  *     console.log(responseText(res));
  *     for await (const piece of client.streamText("echo", "Hello again")) process.stdout.write(piece);
+ *     for await (const event of client.generateImage("echo", "a red fox")) console.log(event.event.case);
  *     client.close();
  *
  * Anything not wrapped here is available, fully typed, on `client.raw`.
@@ -38,10 +39,12 @@ import {
   type ChatResponse,
   type StreamChatResponse,
 } from "./gen/modelgate/v1/chat_pb.js";
+import { SpeakRequestSchema, type SpeakResponse } from "./gen/modelgate/v1/audio_pb.js";
 import { Role, type ContentPart, type Message, MessageSchema } from "./gen/modelgate/v1/content_pb.js";
 import { EmbedRequestSchema, type EmbedResponse } from "./gen/modelgate/v1/embedding_pb.js";
 import { ModelGateway } from "./gen/modelgate/v1/gateway_pb.js";
 import { GenerationConfigSchema, ReasoningConfigSchema } from "./gen/modelgate/v1/generation_pb.js";
+import { GenerateImageRequestSchema, type GenerateImageResponse } from "./gen/modelgate/v1/image_pb.js";
 import {
   Capability,
   ListModelsRequestSchema,
@@ -51,6 +54,7 @@ import {
 import type { StreamEnd } from "./gen/modelgate/v1/stream_pb.js";
 import { CountTokensRequestSchema, type CountTokensResponse } from "./gen/modelgate/v1/tokens_pb.js";
 
+export * from "./gen/modelgate/v1/audio_pb.js";
 export * from "./gen/modelgate/v1/chat_pb.js";
 export * from "./gen/modelgate/v1/completion_pb.js";
 export * from "./gen/modelgate/v1/content_pb.js";
@@ -58,6 +62,7 @@ export * from "./gen/modelgate/v1/embedding_pb.js";
 export * from "./gen/modelgate/v1/errors_pb.js";
 export * from "./gen/modelgate/v1/gateway_pb.js";
 export * from "./gen/modelgate/v1/generation_pb.js";
+export * from "./gen/modelgate/v1/image_pb.js";
 export * from "./gen/modelgate/v1/model_pb.js";
 export * from "./gen/modelgate/v1/stream_pb.js";
 export * from "./gen/modelgate/v1/tokens_pb.js";
@@ -454,6 +459,35 @@ export class ModelGateClient {
       user: opts?.user ?? "",
     });
     return this.unary((o) => this.raw.embed(request, o), opts);
+  }
+
+  /**
+   * Generates images: per image an `image` event (index, mime type, `sizeBytes`), then its
+   * `chunk`s in order; last an `end` event (image count, usage, cost). `request` sets the
+   * other fields (count, size, quality, outputFormat...).
+   */
+  generateImage(
+    model: string,
+    prompt: string,
+    opts?: CallOpts & { request?: Omit<MessageInitShape<typeof GenerateImageRequestSchema>, "$typeName"> },
+  ): ResponseStream<GenerateImageResponse> {
+    const request = create(GenerateImageRequestSchema, { ...opts?.request, model, prompt });
+    const base = this.callOptions(opts);
+    return new ResponseStream((signal) => this.raw.generateImage(request, { ...base, signal }), opts?.signal);
+  }
+
+  /**
+   * Speaks `text`: a `started` event (format, mime type), the audio as `chunk`s as the upstream
+   * produces it, then `end` (`audioSizeBytes`, usage, cost). `request` sets voice, format, speed...
+   */
+  speak(
+    model: string,
+    text: string,
+    opts?: CallOpts & { request?: Omit<MessageInitShape<typeof SpeakRequestSchema>, "$typeName"> },
+  ): ResponseStream<SpeakResponse> {
+    const request = create(SpeakRequestSchema, { ...opts?.request, model, text });
+    const base = this.callOptions(opts);
+    return new ResponseStream((signal) => this.raw.speak(request, { ...base, signal }), opts?.signal);
   }
 
   /** Counts the input tokens of plain `text`, or of `messages` as a prompt. */

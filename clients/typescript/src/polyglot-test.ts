@@ -9,6 +9,8 @@ import {
   ResponseFormatType,
   responseReasoning,
   responseText,
+  type ImageGenerationEnd,
+  type ImageStarted,
   type StreamChatResponse,
 } from "./client.js";
 
@@ -29,6 +31,7 @@ const input = "hello polyglot";
 // JSON the gateway must pass through as written: key order and an integer beyond 2^53.
 const jsonSchema = '{"type":"object","properties":{"zeta":{"type":"integer"},"alpha":{"type":"integer"}},"required":["zeta","alpha"]}';
 const jsonAnswer = '{"zeta": 36, "alpha": 1152921504606846976}';
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 try {
   // Unary Chat, with a per-call deadline and per-call metadata.
   const res = await client.chat("echo", input, { timeoutMs: 5_000, headers: { "x-request-id": "polyglot-ts-1" } });
@@ -66,6 +69,35 @@ try {
   );
   check("text part holds the answer alone", responseText(thought) === input, JSON.stringify(responseText(thought)));
   check("usage.reasoningTokens counts the thought", thought.usage?.reasoningTokens === 4, String(thought.usage?.reasoningTokens));
+
+  // GenerateImage: echo draws one solid PNG of the requested size (up to 256x256); its bytes
+  // come in chunks after an `image` event that announces their total, then an `end` event.
+  const imageKinds: string[] = [];
+  const chunks: Uint8Array[] = [];
+  let started: ImageStarted | undefined;
+  let imageEnd: ImageGenerationEnd | undefined;
+  for await (const { event } of client.generateImage("echo", input, { request: { size: "48x32" } })) {
+    imageKinds.push(String(event.case));
+    if (event.case === "image") started ??= event.value;
+    else if (event.case === "chunk") chunks.push(event.value.data);
+    else if (event.case === "end") imageEnd = event.value;
+  }
+  const png = Buffer.concat(chunks);
+  check("GenerateImage starts with an image/png image event", imageKinds[0] === "image" && started?.mimeType === "image/png", `${imageKinds[0]} ${started?.mimeType}`);
+  check("GenerateImage bytes start with the PNG signature", png.subarray(0, 8).equals(PNG_SIGNATURE), png.subarray(0, 8).toString("hex"));
+  // IHDR is the first PNG chunk: width and height are big-endian at bytes 16 and 20.
+  const drawn = png.subarray(12, 16).toString("latin1") === "IHDR" ? `${png.readUInt32BE(16)}x${png.readUInt32BE(20)}` : "no IHDR";
+  check("GenerateImage PNG has the requested size", drawn === "48x32", drawn);
+  check(
+    "GenerateImage announced size equals the bytes received",
+    started?.sizeBytes === BigInt(png.length),
+    `announced ${started?.sizeBytes}, received ${png.length} in ${chunks.length} chunk(s)`,
+  );
+  check(
+    "GenerateImage last event is end, counting one image",
+    imageKinds.at(-1) === "end" && imageEnd?.imageCount === 1,
+    `${imageKinds.at(-1)} (${imageKinds.length} events), imageCount ${imageEnd?.imageCount}`,
+  );
 
   // ListModels (all pages).
   const ids: string[] = [];

@@ -15,6 +15,10 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -32,6 +36,9 @@ import modelgate.v1.ReasoningEffort;
 import modelgate.v1.ResponseFormat;
 import modelgate.v1.ResponseFormatType;
 import modelgate.v1.Role;
+import modelgate.v1.SpeakRequest;
+import modelgate.v1.SpeakResponse;
+import modelgate.v1.SpeechEnd;
 import modelgate.v1.StreamChatRequest;
 import modelgate.v1.StreamChatResponse;
 
@@ -42,6 +49,10 @@ public final class PolyglotTest {
       "{\"type\":\"object\",\"properties\":{\"zeta\":{\"type\":\"integer\"},"
           + "\"alpha\":{\"type\":\"integer\"}},\"required\":[\"zeta\",\"alpha\"]}";
   private static final String JSON_ANSWER = "{\"zeta\": 36, \"alpha\": 1152921504606846976}";
+  // Echo speaks 50 ms of 16 kHz mono 16-bit silence per character: for these 30 characters,
+  // 1.5 s, so 48000 bytes of samples after a 44-byte header, sent in two chunks.
+  private static final String SPOKEN = "hello polyglot, hello polyglot";
+  private static final long SPOKEN_WAV_BYTES = 44 + 48000;
   private static int failures = 0;
 
   private static void check(String what, boolean ok, String detail) {
@@ -64,6 +75,60 @@ public final class PolyglotTest {
       b.append(p.getText());
     }
     return b.toString();
+  }
+
+  private static String ascii(byte[] bytes, int from, int to) {
+    return bytes.length < to ? "" : new String(bytes, from, to - from, StandardCharsets.US_ASCII);
+  }
+
+  /** Speak: the audio chunks reassemble into the WAV that SpeechEnd accounts for. */
+  private static void checkSpeak(ManagedChannel channel) {
+    Iterator<SpeakResponse> events =
+        stub(channel, 10000, "polyglot-java-7")
+            .speak(SpeakRequest.newBuilder().setModel("echo").setText(SPOKEN).build());
+    List<String> kinds = new ArrayList<>();
+    ByteArrayOutputStream audio = new ByteArrayOutputStream();
+    int chunks = 0;
+    String mime = "";
+    SpeechEnd end = null;
+    while (events.hasNext()) {
+      SpeakResponse ev = events.next();
+      kinds.add(ev.getEventCase().name().toLowerCase());
+      if (ev.hasStarted()) {
+        mime = ev.getStarted().getMimeType();
+      } else if (ev.hasEnd()) {
+        end = ev.getEnd();
+      } else if (ev.getEventCase() == SpeakResponse.EventCase.CHUNK) {
+        byte[] chunk = ev.getChunk().toByteArray();
+        audio.write(chunk, 0, chunk.length);
+        chunks++;
+      }
+    }
+    byte[] wav = audio.toByteArray();
+    String first = kinds.isEmpty() ? "" : kinds.get(0);
+    String last = kinds.isEmpty() ? "" : kinds.get(kinds.size() - 1);
+    check(
+        "Speak starts with started, audio/wav",
+        first.equals("started") && mime.equals("audio/wav"),
+        first + " " + mime);
+    String riff = ascii(wav, 0, 4) + "/" + ascii(wav, 8, 12);
+    check("Speak audio has a RIFF/WAVE header", riff.equals("RIFF/WAVE"), riff);
+    long dataSize =
+        wav.length < 44 ? -1 : ByteBuffer.wrap(wav, 40, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    check(
+        "Speak WAV data size fills the file",
+        ascii(wav, 36, 40).equals("data") && dataSize == wav.length - 44,
+        "data chunk " + dataSize + " bytes of " + wav.length);
+    long announced = end == null ? -1 : end.getAudioSizeBytes();
+    check(
+        "Speak bytes received equal SpeechEnd.audio_size_bytes",
+        announced == wav.length,
+        "end says " + announced + ", received " + wav.length + " in " + chunks + " chunk(s)");
+    check(
+        "Speak audio is 50 ms per character",
+        wav.length == SPOKEN_WAV_BYTES && chunks >= 2,
+        wav.length + " bytes (want " + SPOKEN_WAV_BYTES + ") in " + chunks + " chunk(s)");
+    check("Speak last event is end", last.equals("end"), last + " (" + kinds.size() + " events)");
   }
 
   /** A stub with a per-call deadline and per-call metadata. */
@@ -161,6 +226,9 @@ public final class PolyglotTest {
         streamed.toString().equals(INPUT),
         '"' + streamed.toString() + "\" from " + deltas + " deltas");
     check("StreamChat last event is end", last.equals("end"), last + " (" + kinds.size() + " events)");
+
+    // Speak: server-streamed audio.
+    checkSpeak(channel);
 
     // ListModels, every page.
     List<String> ids = new ArrayList<>();

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,13 @@ const input = "hello polyglot"
 const (
 	jsonSchema = `{"type":"object","properties":{"zeta":{"type":"integer"},"alpha":{"type":"integer"}},"required":["zeta","alpha"]}`
 	jsonAnswer = `{"zeta": 36, "alpha": 1152921504606846976}`
+)
+
+// The WAV the Transcribe check uploads: 0.5 s of 16 kHz mono 16-bit silence, so
+// 16000 bytes of samples after the canonical 44-byte header.
+const (
+	wavRate    = 16000
+	wavSeconds = 0.5
 )
 
 var failures int
@@ -74,6 +82,67 @@ func partKinds(parts []*modelgatev1.ContentPart) string {
 		}
 	}
 	return strings.Join(kinds, ",")
+}
+
+// silentWAV is a canonical PCM WAV file (44-byte header) of `seconds` of mono
+// 16-bit silence at `rate` frames per second.
+func silentWAV(seconds float64, rate int) []byte {
+	samples := make([]byte, 2*int(seconds*float64(rate)))
+	le := binary.LittleEndian
+	header := make([]byte, 44)
+	copy(header[0:], "RIFF")
+	le.PutUint32(header[4:], uint32(36+len(samples)))
+	copy(header[8:], "WAVEfmt ")
+	le.PutUint32(header[16:], 16)             // fmt chunk size
+	le.PutUint16(header[20:], 1)              // PCM
+	le.PutUint16(header[22:], 1)              // mono
+	le.PutUint32(header[24:], uint32(rate))   // frames per second
+	le.PutUint32(header[28:], uint32(2*rate)) // bytes per second
+	le.PutUint16(header[32:], 2)              // bytes per frame
+	le.PutUint16(header[34:], 16)             // bits per sample
+	copy(header[36:], "data")
+	le.PutUint32(header[40:], uint32(len(samples)))
+	return append(header, samples...)
+}
+
+// checkTranscribe uploads a WAV through the client-streaming Transcribe: the
+// config first, then the file in three chunks (the first cuts the header in
+// two), and checks the transcript the echo model documents.
+func checkTranscribe(client modelgatev1.ModelGatewayClient) error {
+	ctx, cancel := callContext(10 * time.Second)
+	defer cancel()
+	upload, err := client.Transcribe(ctx)
+	if err != nil {
+		return fmt.Errorf("Transcribe: %w", err)
+	}
+	wav := silentWAV(wavSeconds, wavRate)
+	config := &modelgatev1.TranscriptionConfig{
+		Model: "echo", Filename: "silence.wav", AudioSizeBytes: int64(len(wav)),
+	}
+	if err := upload.Send(&modelgatev1.TranscribeRequest{
+		Payload: &modelgatev1.TranscribeRequest_Config{Config: config},
+	}); err != nil {
+		return fmt.Errorf("Transcribe send config: %w", err)
+	}
+	cuts := []int{0, 20, len(wav) / 2, len(wav)}
+	for i := 1; i < len(cuts); i++ {
+		chunk := &modelgatev1.TranscribeRequest_AudioChunk{AudioChunk: wav[cuts[i-1]:cuts[i]]}
+		if err := upload.Send(&modelgatev1.TranscribeRequest{Payload: chunk}); err != nil {
+			return fmt.Errorf("Transcribe send chunk %d: %w", i, err)
+		}
+	}
+	res, err := upload.CloseAndRecv()
+	if err != nil {
+		return fmt.Errorf("Transcribe: %w", err)
+	}
+	// What echo documents (providers/echo_media.py): duration and bytes of the upload.
+	const want = "echo heard 0.50 s of audio (16044 bytes)"
+	check("Transcribe states the WAV's duration and size", res.GetText() == want, fmt.Sprintf("%q", res.GetText()))
+	check("Transcribe counts the bytes uploaded", res.GetAudioSizeBytes() == int64(len(wav)),
+		fmt.Sprintf("%d of %d, sent in %d chunks", res.GetAudioSizeBytes(), len(wav), len(cuts)-1))
+	got := res.GetDuration().AsDuration()
+	check("Transcribe duration is 500ms", got == 500*time.Millisecond, got.String())
+	return nil
 }
 
 // callContext is a per-call deadline plus per-call metadata.
@@ -175,6 +244,11 @@ func run(client modelgatev1.ModelGatewayClient) error {
 	check("StreamChat text deltas concatenate to the input", text.String() == input,
 		fmt.Sprintf("%q from %d deltas", text.String(), deltas))
 	check("StreamChat last event is end", last == "end", fmt.Sprintf("%s (%d events)", last, len(kinds)))
+
+	// Transcribe: a client-streaming upload.
+	if err := checkTranscribe(client); err != nil {
+		return err
+	}
 
 	// ListModels, every page.
 	var ids []string

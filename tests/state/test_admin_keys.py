@@ -19,7 +19,14 @@ import redis
 from modelgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from modelgate.api.auth import STORE_LOOKUP_SECONDS
 from modelgate.cli import main
-from modelgate.config import AdminConfig, AdminKeyConfig, ApiKeyConfig, AuthConfig, StateConfig
+from modelgate.config import (
+    AccessLogConfig,
+    AdminConfig,
+    AdminKeyConfig,
+    ApiKeyConfig,
+    AuthConfig,
+    StateConfig,
+)
 from modelgate.v1 import chat_pb2, content_pb2
 from tests.gateways import Served, serve, settings
 from tests.waiting import eventually
@@ -40,6 +47,9 @@ def _config(state_url: str) -> object:
         ),
         admin=AdminConfig(keys=[AdminKeyConfig(id="ops", sha256=_digest(ADMIN_SECRET))]),
         state=StateConfig(url=state_url),
+        # The CLI runs in this process and prints JSON to stdout, where the gateway's access
+        # log would also go: a real `modelgate serve` is another process.
+        access_log=AccessLogConfig(enabled=False),
     )
 
 

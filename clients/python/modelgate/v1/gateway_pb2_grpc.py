@@ -299,7 +299,7 @@ class ModelGatewayServicer:
 
     def Transcribe(self, request_iterator, context):
         """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-        audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+        audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
         does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
         longer than announced, audio the model cannot read), NOT_FOUND,
         UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio

@@ -125,7 +125,7 @@ class ModelGatewayStub:
     """
     Transcribe: _grpc.StreamUnaryMultiCallable[_audio_pb2.TranscribeRequest, _audio_pb2.TranscribeResponse]
     """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-    audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+    audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
     does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
     longer than announced, audio the model cannot read), NOT_FOUND,
     UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
@@ -237,7 +237,7 @@ class ModelGatewayAsyncStub(ModelGatewayStub):
     """
     Transcribe: _aio.StreamUnaryMultiCallable[_audio_pb2.TranscribeRequest, _audio_pb2.TranscribeResponse]  # type: ignore[assignment]
     """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-    audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+    audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
     does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
     longer than announced, audio the model cannot read), NOT_FOUND,
     UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
@@ -448,7 +448,7 @@ class ModelGatewayServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_audio_pb2.TranscribeResponse, _abc.Awaitable[_audio_pb2.TranscribeResponse]]:
         """Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-        audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+        audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
         does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
         longer than announced, audio the model cannot read), NOT_FOUND,
         UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio

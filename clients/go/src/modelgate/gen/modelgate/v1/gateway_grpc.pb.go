@@ -78,7 +78,7 @@ type ModelGatewayClient interface {
 	// once the first image byte was sent.
 	GenerateImage(ctx context.Context, in *GenerateImageRequest, opts ...grpc.CallOption) (ModelGateway_GenerateImageClient, error)
 	// Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-	// audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+	// audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
 	// does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
 	// longer than announced, audio the model cannot read), NOT_FOUND,
 	// UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio
@@ -505,7 +505,7 @@ type ModelGatewayServer interface {
 	// once the first image byte was sent.
 	GenerateImage(*GenerateImageRequest, ModelGateway_GenerateImageServer) error
 	// Transcribes an uploaded audio file: first a TranscriptionConfig, then the
-	// audio in chunks (no message-size cap limits the file; `media.max_upload_bytes`
+	// audio in chunks (no message-size cap limits the file; `limits.media_max_upload_bytes`
 	// does). Codes: INVALID_ARGUMENT (first message not a config, upload shorter or
 	// longer than announced, audio the model cannot read), NOT_FOUND,
 	// UNIMPLEMENTED (the model cannot transcribe), OUT_OF_RANGE (upload or audio

@@ -302,13 +302,26 @@ async def serve(
     log.info("stopped")
 
 
+def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """`server.event_loop`: None is asyncio's own loop; uvloop is imported only when chosen."""
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError as exc:  # uvloop has no Windows build
+        raise StartupError(f"server.event_loop is {name!r} but uvloop is not installed") from exc
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def run(settings: Settings, *, reuse_port: bool = False, load: Loader | None = None) -> int:
     """`serve` as a process: 0 after a drain, 1 with a one-line error when the state
     backend cannot be opened within `state.connect_timeout_seconds` (the orchestrator
     restarts us; a gateway without the shared state it was configured for would
     silently split conversations and rate limits)."""
     try:
-        asyncio.run(serve(settings, reuse_port=reuse_port, load=load))
+        with asyncio.Runner(loop_factory=_loop_factory(settings.server.event_loop)) as runner:
+            runner.run(serve(settings, reuse_port=reuse_port, load=load))
     except StateUnavailableError as exc:
         print(f"error: state backend unavailable at start-up: {exc}", file=sys.stderr)
         return 1

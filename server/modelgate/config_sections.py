@@ -160,6 +160,9 @@ class ServerConfig(Section):
     host: str = Field(default="127.0.0.1", min_length=1)
     port: Port = 50051
     grace_seconds: float = 20.0
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    """The asyncio event loop implementation the gateway runs on (fixed until a restart);
+    docs/operations.md "Scaling" gives the bench's numbers for each."""
     reload_on_change: bool = False
     """Reload the configuration when the config file changes (checked every 2 s), as on
     SIGHUP: for a Kubernetes ConfigMap mounted as a volume."""

@@ -120,7 +120,8 @@ class Gateway:
         telemetry = settings.telemetry
         traced = setup_tracer(telemetry)
         self.tracer_provider = traced[1] if traced else None
-        self.metrics = Metrics() if telemetry.metrics or telemetry.metrics_port else None
+        counted = telemetry.metrics or telemetry.metrics_port or telemetry.metrics_otlp
+        self.metrics = Metrics() if counted else None
         self.wrap = backend_wrapper(
             traced[0] if traced else None, telemetry.capture_chars(), self.metrics
         )
@@ -226,6 +227,8 @@ class Gateway:
                 self.metrics.serve(telemetry.metrics_port, telemetry.scrape_host(host))
             except OSError as exc:
                 raise StartupError(f"cannot serve metrics on {scrape}: {exc.strerror}") from exc
+        if self.metrics is not None and telemetry.metrics_otlp:
+            self.metrics.push_otlp(telemetry.metrics_otlp_interval_seconds)
         state = self.settings.state
         self.state = await build_state(
             state.url,

@@ -80,6 +80,10 @@ class TelemetryConfig(Section):
     """Address the scrape endpoint binds (unset: the gRPC server's host, so a gateway on
     127.0.0.1 never exposes its metrics on every interface)."""
     metrics: bool = False
+    metrics_otlp: bool = False
+    """Also push the metrics over OTLP every `metrics_otlp_interval_seconds` (endpoint,
+    protocol and headers from the standard OTEL_EXPORTER_OTLP_[METRICS_]* variables)."""
+    metrics_otlp_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """Share of root traces recorded; a caller's sampled trace is always continued
     (parent-based). OTEL_TRACES_SAMPLER, when set, wins."""

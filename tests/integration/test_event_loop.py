@@ -16,9 +16,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modelgate.v1 import gateway_pb2_grpc
+from modelgate.v1 import chat_pb2, gateway_pb2_grpc
 from tests.integration.test_cli_process import _free_port, _wait_serving
-from tests.rpc_helpers import chat_request, text_of
+from tests.rpc_helpers import chat_request, text_of, user
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,8 @@ def test_serve_runs_on_the_configured_event_loop_and_answers(loop: str) -> None:
         with grpc.insecure_channel(target) as channel:
             stub = gateway_pb2_grpc.ModelGatewayStub(channel)
             reply = stub.Chat(chat_request("echo", "on any loop"), timeout=PROCESS_S)
-            streamed = list(stub.StreamChat(chat_request("echo", "streamed"), timeout=PROCESS_S))
+            stream = chat_pb2.StreamChatRequest(model="echo", messages=[user("streamed")])
+            streamed = list(stub.StreamChat(stream, timeout=PROCESS_S))
         assert text_of(reply) == "on any loop"
         assert streamed[-1].HasField("end")
         process.send_signal(signal.SIGTERM)

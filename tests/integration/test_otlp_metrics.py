@@ -80,6 +80,11 @@ async def test_pushed_metrics_follow_the_conventions_and_match_the_calls(
     assert (ok.as_double, _attributes(ok)["code"]) == (1.0, "OK")
     assert ok.start_time_unix_nano < ok.time_unix_nano
     assert metrics["process_cpu_seconds"].sum.data_points[0].as_double > 0
+    resource = {
+        kv.key: kv.value.string_value for kv in batches[-1].resource_metrics[0].resource.attributes
+    }
+    assert resource["service.name"] == "modelgate"
+    assert resource["service.instance.id"], "each process's series stay apart"
 
 
 async def test_stopping_pushes_the_last_totals(monkeypatch: pytest.MonkeyPatch) -> None:

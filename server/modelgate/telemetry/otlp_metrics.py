@@ -19,6 +19,7 @@ import math
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -176,8 +177,13 @@ class OtlpMetricsPush:
         self.names = names
         self.interval_s = interval_s
         self.exporter = exporter or otlp_metric_exporter()
+        # Each process counts on its own (`--workers`, replicas): a unique instance id keeps
+        # their cumulative series apart at the receiver.
         self.resource = Resource.create(
-            {"service.name": os.environ.get("OTEL_SERVICE_NAME", "modelgate")}
+            {
+                "service.name": os.environ.get("OTEL_SERVICE_NAME", "modelgate"),
+                "service.instance.id": str(uuid.uuid4()),
+            }
         )
         self.start_ns = time.time_ns()
         self._stop = threading.Event()

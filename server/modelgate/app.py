@@ -227,8 +227,6 @@ class Gateway:
                 self.metrics.serve(telemetry.metrics_port, telemetry.scrape_host(host))
             except OSError as exc:
                 raise StartupError(f"cannot serve metrics on {scrape}: {exc.strerror}") from exc
-        if self.metrics is not None and telemetry.metrics_otlp:
-            self.metrics.push_otlp(telemetry.metrics_otlp_interval_seconds)
         state = self.settings.state
         self.state = await build_state(
             state.url,
@@ -244,6 +242,8 @@ class Gateway:
         self.ensure_refresher()
         self.reloader.started()
         self.health.enter("serving")
+        if self.metrics is not None and telemetry.metrics_otlp:  # last: nothing fails after it
+            self.metrics.push_otlp(telemetry.metrics_otlp_interval_seconds)
         log.info("modelgate serving on %s:%d", host, self.port)
         log_startup(self.settings, self.catalog, host, self.port)
         return self.port

@@ -8,6 +8,10 @@ from typing import Any
 
 import grpc
 import pytest
+from opentelemetry.proto.collector.metrics.v1 import (
+    metrics_service_pb2,
+    metrics_service_pb2_grpc,
+)
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from typing_extensions import override
 
@@ -41,5 +45,39 @@ async def otlp_collector(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
     try:
         yield receiver.spans
+    finally:
+        await server.stop(0)
+
+
+class MetricsReceiver(metrics_service_pb2_grpc.MetricsServiceServicer):
+    """The collector's MetricsService: keeps every batch it is sent."""
+
+    def __init__(self) -> None:
+        self.batches: list[metrics_service_pb2.ExportMetricsServiceRequest] = []
+
+    @override
+    async def Export(
+        self, request: metrics_service_pb2.ExportMetricsServiceRequest, context: Any
+    ) -> metrics_service_pb2.ExportMetricsServiceResponse:
+        self.batches.append(request)
+        return metrics_service_pb2.ExportMetricsServiceResponse()
+
+
+@contextlib.asynccontextmanager
+async def otlp_metrics_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[list[metrics_service_pb2.ExportMetricsServiceRequest]]:
+    """As `otlp_collector`, for metrics: yields the list the pushed batches arrive in."""
+    receiver = MetricsReceiver()
+    server = grpc.aio.server()
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(receiver, server)  # type: ignore[no-untyped-call]
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    # The metrics-only variables: tracing stays off (OTEL_EXPORTER_OTLP_ENDPOINT turns it on).
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_INSECURE", "true")
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_PROTOCOL", raising=False)
+    try:
+        yield receiver.batches
     finally:
         await server.stop(0)

@@ -124,11 +124,8 @@ class Gateway:
         telemetry = settings.telemetry
         traced = setup_tracer(telemetry)
         self.tracer_provider = traced[1] if traced else None
-        self.metrics = (
-            Metrics(key_label=telemetry.metrics_key_label)
-            if telemetry.metrics or telemetry.metrics_port
-            else None
-        )
+        counted = telemetry.metrics or telemetry.metrics_port or telemetry.metrics_otlp
+        self.metrics = Metrics(key_label=telemetry.metrics_key_label) if counted else None
         self.access_log = AccessLog(settings.access_log) if settings.access_log.enabled else None
         self.wrap = backend_wrapper(
             traced[0] if traced else None, telemetry.capture_chars(), self.metrics
@@ -258,6 +255,8 @@ class Gateway:
         self.ensure_refresher()
         self.reloader.started()
         self.health.enter("serving")
+        if self.metrics is not None and telemetry.metrics_otlp:  # last: nothing fails after it
+            self.metrics.push_otlp(telemetry.metrics_otlp_interval_seconds)
         log.info("modelgate serving on %s:%d", host, self.port)
         log_startup(self.settings, self.catalog, host, self.port)
         return self.port
@@ -321,13 +320,26 @@ async def serve(
     log.info("stopped")
 
 
+def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """`server.event_loop`: None is asyncio's own loop; uvloop is imported only when chosen."""
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError as exc:  # uvloop has no Windows build
+        raise StartupError(f"server.event_loop is {name!r} but uvloop is not installed") from exc
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def run(settings: Settings, *, reuse_port: bool = False, load: Loader | None = None) -> int:
     """`serve` as a process: 0 after a drain, 1 with a one-line error when the state
     backend cannot be opened within `state.connect_timeout_seconds` (the orchestrator
     restarts us; a gateway without the shared state it was configured for would
     silently split conversations and rate limits)."""
     try:
-        asyncio.run(serve(settings, reuse_port=reuse_port, load=load))
+        with asyncio.Runner(loop_factory=_loop_factory(settings.server.event_loop)) as runner:
+            runner.run(serve(settings, reuse_port=reuse_port, load=load))
     except StateUnavailableError as exc:
         print(f"error: state backend unavailable at start-up: {exc}", file=sys.stderr)
         return 1

@@ -88,6 +88,10 @@ class TelemetryConfig(Section):
     """Address the scrape endpoint binds (unset: the gRPC server's host, so a gateway on
     127.0.0.1 never exposes its metrics on every interface)."""
     metrics: bool = False
+    metrics_otlp: bool = False
+    """Also push the metrics over OTLP every `metrics_otlp_interval_seconds` (endpoint,
+    protocol and headers from the standard OTEL_EXPORTER_OTLP_[METRICS_]* variables)."""
+    metrics_otlp_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """Share of root traces recorded; a caller's sampled trace is always continued
     (parent-based). OTEL_TRACES_SAMPLER, when set, wins."""
@@ -249,6 +253,9 @@ class ServerConfig(Section):
     host: str = Field(default="127.0.0.1", min_length=1)
     port: Port = 50051
     grace_seconds: float = 20.0
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    """The asyncio event loop implementation the gateway runs on (fixed until a restart);
+    docs/operations.md "Scaling" gives the bench's numbers for each."""
     reload_on_change: bool = False
     """Reload the configuration when the config file changes (checked every 2 s), as on
     SIGHUP: for a Kubernetes ConfigMap mounted as a volume."""

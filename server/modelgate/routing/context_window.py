@@ -26,7 +26,11 @@ def fit_plan(plan: list[Deployment], request: Any) -> list[Deployment]:
     """The deployments whose context window can hold the request; OUT_OF_RANGE if none."""
     generation = request.generation
     output = generation.max_output_tokens if generation.HasField("max_output_tokens") else 0
-    bound = _byte_bound(request.messages) + output
+    # The whole request's size bounds its messages' in one call; the messages' own sum
+    # (several calls) only when that is not enough, e.g. with large tool schemas.
+    bound = request.ByteSize() + output
+    if any(bound > d.record.context_window > 0 for d in plan):
+        bound = _byte_bound(request.messages) + output
     fitting: list[Deployment] = []
     first_rejection: tuple[Deployment, int] | None = None
     for deployment in plan:

@@ -73,6 +73,8 @@ def trim_history(
     trimmed away (or an assistant turn with no question) is rejected by
     providers when the history is replayed.
     """
+    if len(messages) <= max_history:
+        return list(messages)  # the common case, without a pass over the roles
     system = content_pb2.ROLE_SYSTEM
     rest = [i for i, m in enumerate(messages) if m.role != system]
     budget = max(0, max_history - (len(messages) - len(rest)))

@@ -59,6 +59,20 @@ REQUEST_MODEL = prometheus_name(attributes.GEN_AI_REQUEST_MODEL)
 RESPONSE_MODEL = prometheus_name(attributes.GEN_AI_RESPONSE_MODEL)
 ERROR = prometheus_name(ERROR_TYPE)
 TOKEN_TYPE = prometheus_name(attributes.GEN_AI_TOKEN_TYPE)
+OTEL_ATTRIBUTES = {
+    prometheus_name(name): name
+    for name in (
+        attributes.GEN_AI_OPERATION_NAME,
+        attributes.GEN_AI_PROVIDER_NAME,
+        attributes.GEN_AI_REQUEST_MODEL,
+        attributes.GEN_AI_RESPONSE_MODEL,
+        attributes.GEN_AI_TOKEN_TYPE,
+        ERROR_TYPE,
+        SERVER_ADDRESS,
+        SERVER_PORT,
+    )
+}
+"""Prometheus label name -> the conventions' attribute name (for the OTLP push)."""
 CALL_LABELS = (OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, ERROR)
 """Every GenAI series carries these; `error_type` is empty on success (absent to PromQL)."""
 
@@ -100,9 +114,13 @@ class GenAiMetrics:
     """
 
     def __init__(self, registry: CollectorRegistry, *, key_label: bool = False) -> None:
+        self.otel_names: dict[str, tuple[str, str]] = {}
+        """Prometheus name -> the conventions' (name, unit), for the OTLP push."""
+
         def histogram(
             name: str, unit: str, doc: str, labels: tuple[str, ...], buckets: tuple[float, ...]
         ) -> Histogram:
+            self.otel_names[prometheus_name(name, unit)] = (name, unit)
             return Histogram(
                 prometheus_name(name, unit), doc, labels, buckets=buckets, registry=registry
             )

@@ -16,6 +16,7 @@ through the redactor: recording a sample pays nothing for it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -34,6 +35,9 @@ from prometheus_client.registry import RestrictedRegistry
 from modelgate.redactor import redact
 from modelgate.telemetry.genai_metrics import KEY_LABEL, GenAiMetrics
 
+if TYPE_CHECKING:
+    from modelgate.telemetry.otlp_metrics import OtlpMetricsPush
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -45,6 +49,7 @@ class Metrics:
         self.key_label = key_label
         """`telemetry.metrics_key_label`: token and cost series carry `api_key_id`."""
         self._endpoint: WSGIServer | None = None
+        self._push: OtlpMetricsPush | None = None
         r = self.registry
         self.requests = Counter(
             "modelgate_requests", "RPCs handled", ["rpc", "model", "provider", "code"], registry=r
@@ -97,8 +102,19 @@ class Metrics:
         """Expose /metrics on `host:port` (a daemon thread of prometheus_client)."""
         self._endpoint, _thread = start_http_server(port, addr=host, registry=self.scrape)
 
+    def push_otlp(self, interval_s: float) -> None:
+        """Also push everything over OTLP every `interval_s` (`otlp_metrics.py`)."""
+        from modelgate.telemetry.otlp_metrics import OtlpMetricsPush  # the exporter is heavy
+
+        self._push = OtlpMetricsPush(self.scrape.collect, self.genai.otel_names, interval_s)
+        self._push.start()
+
     def close(self) -> None:
-        """Stop the /metrics endpoint, freeing its port (blocks up to half a second)."""
+        """Stop the /metrics endpoint, freeing its port (blocks up to half a second), and
+        the OTLP push after a final one (up to its own bound)."""
+        if self._push is not None:
+            self._push.close()
+            self._push = None
         if self._endpoint is not None:
             self._endpoint.shutdown()
             self._endpoint.server_close()

@@ -8,6 +8,7 @@ runtime that could not be reached are WARNING lines of their own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from ipaddress import ip_address
@@ -52,6 +53,15 @@ def _reachability(state: RuntimeState) -> str:
     return "reachable" if state.config.discover else "not probed (static models)"
 
 
+def _event_loop() -> str:
+    """The running loop's implementation ("asyncio", "uvloop"): what runs, not what was asked."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return "none"
+    return type(loop).__module__.partition(".")[0]
+
+
 def summary(settings: Settings, catalog: Catalog, host: str, port: int) -> dict[str, Any]:
     """The facts of the start-up record (no secret: URLs as host, port and path only)."""
     server, telemetry = settings.server, settings.telemetry
@@ -77,6 +87,7 @@ def summary(settings: Settings, catalog: Catalog, host: str, port: int) -> dict[
         "version": version(),
         "config_sources": _sources(settings),
         "listen": f"{host}:{port}",
+        "event_loop": _event_loop(),
         "tls": tls,
         "auth": f"on ({len(settings.auth.keys)} keys)" if settings.auth.enabled else "off",
         "state": without_password(settings.state.url or "memory://"),

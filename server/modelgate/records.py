@@ -11,6 +11,15 @@ from urllib.parse import urlsplit, urlunsplit
 from modelgate.config import ModelConfig, RuntimeConfig
 from modelgate.v1 import model_pb2
 
+MEDIA_RPCS = frozenset({"GenerateImage", "Transcribe", "StreamTranscribe", "Speak"})
+"""The generating RPCs that make or read images and audio: not GenAI operations (the
+conventions name none for them), so outside the `gen_ai.*` metrics."""
+TEXT_RPCS = frozenset({"Chat", "StreamChat", "Complete", "StreamComplete", "Embed"})
+"""The generating RPCs the GenAI conventions name an operation for (`genai_metrics.OPERATIONS`)."""
+GENERATING_RPCS = TEXT_RPCS | MEDIA_RPCS
+"""Every RPC that calls a model and may cost money: the access log writes a line for
+each, budgets reserve and settle around each."""
+
 CAPABILITY_FIELDS: dict[int, str] = {
     model_pb2.CAPABILITY_CHAT: "chat",
     model_pb2.CAPABILITY_COMPLETION: "completion",

@@ -16,7 +16,14 @@ cost (0 for a response-cache hit, which costs nothing upstream). A call that fai
 before any output settles 0 (upstreams do not bill refused calls). A stream cancelled
 or failing after output settles an estimate of what the upstream used: input at 4 bytes
 a token, output at one token per delta or per 4 bytes of delta, whichever is more,
-priced like the reservation. Budgets apply to the generating RPCs only (`GENERATING`).
+priced like the reservation. Budgets apply to the generating RPCs only
+(`records.GENERATING_RPCS`, the access log's list too).
+
+Media calls (`budget_media`) reserve their per-unit price (images, characters, minutes)
+beside their tokens, and settle their answer's or end event's `cost.total_usd` and usage
+like any other. One cut short after output settles its whole per-unit estimate plus the
+token estimate above, its output at one token per event (image and audio bytes are not
+text): upstreams bill media per request, not per byte the caller read.
 """
 
 from __future__ import annotations
@@ -30,7 +37,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelgate.admin.v1 import admin_pb2
-from modelgate.errors import GatewayError, budget_exhausted, state_unavailable
+from modelgate.api.budget_media import (
+    DEFAULT_OUTPUT_TOKENS,
+    MediaEstimate,
+    media_estimate,
+    served_records,
+)
+from modelgate.config import LimitsConfig
+from modelgate.errors import budget_exhausted, state_unavailable
+from modelgate.records import GENERATING_RPCS, MEDIA_RPCS
+from modelgate.request_streams import requested_model
 from modelgate.routing.catalog import Catalog
 from modelgate.state.budgets import (
     DEFAULT_HOLD_SECONDS,
@@ -44,13 +60,10 @@ from modelgate.state.budgets import (
     window,
 )
 from modelgate.state.errors import StateUnavailableError
+from modelgate.v1 import model_pb2
 
 log = logging.getLogger(__name__)
 
-GENERATING = frozenset({"Chat", "StreamChat", "Complete", "StreamComplete", "Embed"})
-"""The RPCs that spend: budgets reserve and settle around these only."""
-DEFAULT_OUTPUT_TOKENS = 4096
-"""Output tokens reserved when neither the request nor the model caps them."""
 HELD_RETRY_S = 1.0
 """RetryInfo when calls in flight hold the rest of a budget: they settle soon, often
 below their estimates, so the caller may get in well before the period resets."""
@@ -74,17 +87,11 @@ class Price:
         ) / PER
 
 
-def price_of(catalog: Catalog, name: str) -> Price:
-    """The highest prices `name` (a model id, short name or alias) can be served at; zero
-    for a name the catalog does not know (the router answers NOT_FOUND for it anyway)."""
-    alias = catalog.aliases.get(name)
-    targets = [d.model for d in alias.deployments] + list(alias.fallbacks) if alias else [name]
+def price_of(records: list[model_pb2.Model]) -> Price:
+    """The highest prices any of `records` (what a name may be served by) charges; zero
+    when there are none."""
     price = Price()
-    for target in targets:
-        try:
-            record = catalog.resolve(target).record
-        except GatewayError:
-            continue
+    for record in records:
         pricing = record.pricing
         price = Price(
             max(
@@ -109,16 +116,22 @@ class Hold:
     reservation: Reservation
     price: Price
     request_bytes: int
+    media: bool = False
+    """A media call (`records.MEDIA_RPCS`)."""
+    media_usd: float = 0.0
+    """A media call's per-unit estimate, settled whole when it is cut short after output."""
     deltas: int = 0
     """Output events seen so far (streams)."""
     delta_bytes: int = 0
 
     def see(self, event: Any) -> None:
-        """Count a stream event that carries output (anything but attempt and end)."""
+        """Count a stream event that carries output (anything but attempt and end); a media
+        call's bytes (images, audio) are not text, so they count as events only."""
         kind = event.WhichOneof("event")
         if kind not in (None, "attempt", "end"):
             self.deltas += 1
-            self.delta_bytes += getattr(event, kind).ByteSize()
+            if not self.media:
+                self.delta_bytes += getattr(event, kind).ByteSize()
 
     def used(self, done: Any) -> tuple[float, int]:
         """(dollars, tokens) the call used: `done` is its usage holder, None when it ended
@@ -133,7 +146,8 @@ class Hold:
             return 0.0, 0
         input_tokens = math.ceil(self.request_bytes / BYTES_PER_TOKEN)
         output_tokens = max(self.deltas, math.ceil(self.delta_bytes / BYTES_PER_TOKEN))
-        return self.price.usd(input_tokens, output_tokens), input_tokens + output_tokens
+        usd = self.price.usd(input_tokens, output_tokens) + self.media_usd
+        return usd, input_tokens + output_tokens
 
 
 @dataclass
@@ -142,6 +156,8 @@ class BudgetGate:
 
     store: BudgetStore
     catalog: Catalog
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    """The media caps a transcription's estimate is bounded by."""
     fail_open: bool = True
     """When the store cannot answer: admit (WARNING log) or UNAVAILABLE (the
     `state.limiter_on_failure` policy)."""
@@ -152,19 +168,21 @@ class BudgetGate:
         self, rpc: str, key_id: str, budgets: Sequence[admin_pb2.Budget], request: Any
     ) -> Hold | None:
         """The call's hold (None: nothing to hold); RESOURCE_EXHAUSTED when a budget is spent."""
-        if rpc not in GENERATING or not budgets:
+        if rpc not in GENERATING_RPCS or not budgets:
             return None
         now = datetime.now(UTC)
         counted = lines(key_id, budgets, now)
         if not counted:
             return None
-        model = getattr(request, "model", "")
-        price = price_of(self.catalog, model if isinstance(model, str) else "")
-        input_tokens = request.ByteSize()
-        output_tokens = 0 if rpc == "Embed" else _output_cap(request, price)
-        reservation = new_reservation(
-            counted, price.usd(input_tokens, output_tokens), input_tokens + output_tokens
-        )
+        records = list(served_records(self.catalog, requested_model(request)))
+        price = price_of(records)
+        media = media_estimate(request, records, self.limits, price.max_output_tokens)
+        if media is None:
+            output_tokens = 0 if rpc == "Embed" else _output_cap(request, price)
+            media = MediaEstimate(0.0, request.ByteSize(), output_tokens)
+        input_tokens, output_tokens = media.input_tokens, media.output_tokens
+        usd = media.usd + price.usd(input_tokens, output_tokens)
+        reservation = new_reservation(counted, usd, input_tokens + output_tokens)
         stamp = now.timestamp()
         try:
             refused = await self.store.reserve(reservation, stamp, stamp + self.hold_seconds)
@@ -181,7 +199,7 @@ class BudgetGate:
                 until = seconds_until(window(budget.period, now).reset, now)
                 wait = None if math.isinf(until) else until
             raise budget_exhausted(key_id, name, wait)
-        return Hold(reservation, price, input_tokens)
+        return Hold(reservation, price, input_tokens, rpc in MEDIA_RPCS, media.usd)
 
     async def settle(self, hold: Hold, done: Any) -> None:
         """Settle `hold` with what the call used; runs to its end even when the call is

@@ -52,7 +52,8 @@ class Routing:
         if self.auth is not None:
             fail_open = self.settings.state.limiter_on_failure == "open"
             self.auth.use_limiter(state.limiter, fail_open=fail_open)
-            self.auth.use_budgets(BudgetGate(state.budgets, self.catalog, fail_open=fail_open))
+            gate = BudgetGate(state.budgets, self.catalog, self.limits, fail_open=fail_open)
+            self.auth.use_budgets(gate)
             self.auth.use_store(state.keys)
         memory = Memory(state, self.settings.state)
         return dataclasses.replace(

@@ -2,7 +2,9 @@
 
 They send the admin key (`--admin-key`, better MODELGATE_ADMIN_KEY: a flag shows in
 `ps`), never the caller key, over the connection flags every client command takes.
-`keys create` prints the new secret once: the gateway keeps only its digest.
+`keys create` prints the new secret once: the gateway keeps only its digest. Budgets are
+`--budget PERIOD:UNIT=AMOUNT` flags (`budget_flags`); `keys get|list` show each budget's
+spend, cap and reset below the keys.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from modelgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from modelgate.cli import connection
+from modelgate.cli.budget_flags import FLAG_HELP, budget_rows, parse_budgets
 from modelgate.cli.output import UsageError, add_json_flag, stdout
 from modelgate.client import from_rpc_error
 
@@ -78,6 +81,9 @@ def _key_fields(args: argparse.Namespace) -> tuple[admin_pb2.ApiKey, list[str]]:
                 raise UsageError(f"--meta takes NAME=VALUE, got {item!r}")
             key.metadata[name] = value
         paths.append("metadata")
+    if args.budget is not None:
+        key.budgets.extend(parse_budgets(args.budget))
+        paths.append("budgets")
     expire = _stamp(args.expires)
     if expire is not None:
         key.expire_time.CopyFrom(expire)
@@ -103,6 +109,10 @@ def _show_keys(args: argparse.Namespace, keys: list[admin_pb2.ApiKey], whole: An
             )
         )
     _table(rows)
+    budgets = budget_rows(keys)
+    if budgets:
+        stdout.line("")
+        _table([("KEY", "BUDGET", "UNIT", "SPENT", "CAP", "RESETS"), *budgets])
 
 
 def _table(rows: list[tuple[str, ...]]) -> None:
@@ -154,7 +164,9 @@ def _get(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace) -> int:
     key, paths = _key_fields(args)
     if not paths:
-        raise UsageError("nothing to change: give --models, --rpm, --tpm, --meta or --expires")
+        raise UsageError(
+            "nothing to change: give --models, --rpm, --tpm, --meta, --budget or --expires"
+        )
     mask = field_mask_pb2.FieldMask(paths=paths)
     request = admin_pb2.UpdateKeyRequest(key=key, update_mask=mask)
     reply = _call(args, lambda stub: stub.UpdateKey(request, **args.call_options))
@@ -209,6 +221,7 @@ def _key_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpm", dest="requests_per_minute", type=int, help="requests a minute")
     parser.add_argument("--tpm", dest="tokens_per_minute", type=int, help="tokens a minute")
     parser.add_argument("--meta", action="append", metavar="NAME=VALUE", help="metadata entry")
+    parser.add_argument("--budget", action="append", metavar="PERIOD:UNIT=AMOUNT", help=FLAG_HELP)
     parser.add_argument("--expires", metavar="ISO8601", help="when the key stops working (UTC)")
 
 

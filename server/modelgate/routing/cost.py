@@ -53,12 +53,24 @@ def fill_cost(
     cost.reasoning_usd = reasoning_usd
 
 
+def _matching(pricing: model_pb2.Pricing, size: str, quality: str) -> list[float]:
+    """Per-image prices of the rows that match `size` and `quality` (empty matches any)."""
+    return [
+        row.per_image_usd
+        for row in pricing.image_prices
+        if row.size in ("", size) and row.quality in ("", quality)
+    ]
+
+
 def image_usd(pricing: model_pb2.Pricing, size: str, quality: str, count: int) -> float:
     """`count` images of `size` and `quality` at the first matching per-image price."""
-    for row in pricing.image_prices:
-        if row.size in ("", size) and row.quality in ("", quality):
-            return count * row.per_image_usd
-    return 0.0
+    prices = _matching(pricing, size, quality)
+    return count * prices[0] if prices else 0.0
+
+
+def highest_image_usd(pricing: model_pb2.Pricing, size: str, quality: str) -> float:
+    """The highest matching per-image price: never below what `image_usd` bills an image."""
+    return max(_matching(pricing, size, quality), default=0.0)
 
 
 def transcription_usd(pricing: model_pb2.Pricing, seconds: float) -> float:

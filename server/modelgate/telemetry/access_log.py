@@ -1,12 +1,13 @@
 """The access log: one JSON line per generating call, whatever its outcome.
 
 Written by the RPC middleware (`middleware.py`), the one place that sees every call of
-every generating RPC end (the `OPERATIONS` of `genai_metrics`: a new one is logged as
-soon as it is metered): answered, failed (auth refusals and NOT_FOUND included) or
+every generating RPC end (`records.GENERATING_RPCS`, the list budgets use too: the GenAI
+operations and the media RPCs): answered, failed (auth refusals and NOT_FOUND included) or
 cancelled. A line names the caller by key id (never the key), what was asked and
 what served it, tokens, cost, latency and time to first token (streams), and the
 status with our ErrorInfo reason. No prompt or answer text unless `include_content`,
-and then redacted and cut as captured spans are (`genai_content`).
+and then redacted and cut as captured spans are (`genai_content`), for the GenAI
+operations only: a media call's input and output are images and audio, never logged.
 
 Sampling (`sample_ratio`) thins successful calls only: failures are the lines an
 operator looks for, and are rare. The line is built on the call's path from fields
@@ -29,6 +30,7 @@ from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
 
 from modelgate.config import AccessLogConfig
 from modelgate.errors.gateway_error import bounded
+from modelgate.records import GENERATING_RPCS
 from modelgate.redactor import redact
 from modelgate.telemetry.access_sink import AccessSink
 from modelgate.telemetry.genai_content import input_content, output_messages
@@ -64,7 +66,11 @@ class AccessLog:
     @staticmethod
     def logs(rpc: str) -> bool:
         """Whether `rpc` is a generating RPC, one the access log has a line for."""
-        return rpc in OPERATIONS
+        return rpc in GENERATING_RPCS
+
+    def captures(self, rpc: str) -> bool:
+        """Whether lines of `rpc` carry content (text RPCs, with `include_content` only)."""
+        return bool(self.content_chars) and rpc in OPERATIONS
 
     def skips(self, failed: bool) -> bool:
         """Whether sampling leaves this call out (never a failed one)."""

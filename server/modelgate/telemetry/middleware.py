@@ -78,14 +78,16 @@ class _Call:
     """A stream's answer so far, folded only for an access log with content."""
 
 
+FIRST_OUTPUT = frozenset({"text_delta", "tool_call_delta", "reasoning_delta", "chunk", "delta"})
+"""Stream events that are generated output: a text, tool-call or reasoning delta (reasoning
+is generated output too), image or audio bytes (`chunk`: not an image's or the audio's
+header), a transcript `delta`."""
+
+
 def _is_token(event: Any) -> bool:
-    """A text, tool-call or reasoning delta (reasoning is generated output too, so it ends
-    the time to first token); PullModel's progress has no `event` oneof (WhichOneof raises)."""
-    return "event" in event.DESCRIPTOR.oneofs_by_name and event.WhichOneof("event") in (
-        "text_delta",
-        "tool_call_delta",
-        "reasoning_delta",
-    )
+    """Whether `event` ends the time to first token; PullModel's progress has no `event`
+    oneof (WhichOneof raises)."""
+    return "event" in event.DESCRIPTOR.oneofs_by_name and event.WhichOneof("event") in FIRST_OUTPUT
 
 
 SERVER_ERRORS = frozenset(
@@ -265,7 +267,7 @@ class RpcMiddleware:
         model = requested if requested and self.known_model(requested) else "unknown"
         call = _Call(rpc, requested, model, time.perf_counter())
         access = self.access
-        if access is not None and access.content_chars and access.logs(rpc):
+        if access is not None and access.captures(rpc):
             call.request = request
         if self.tracer is not None:
             carrier = {

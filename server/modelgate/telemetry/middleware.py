@@ -342,14 +342,16 @@ class RpcMiddleware:
         now = time.perf_counter()
         provider = getattr(done, "provider", "") if done is not None else ""
         metrics.requests.labels(call.rpc, call.model, provider, code.name).inc()
+        failed = code != grpc.StatusCode.OK
+        key_id = self.caller() if metrics.key_label else None
+        if done is not None and not failed and hasattr(done, "cost") and done.cost.total_usd:
+            metrics.cost_of(call.model, key_id).inc(done.cost.total_usd)
         operation = OPERATIONS.get(call.rpc)
-        if operation is None:
+        if operation is None:  # media and management RPCs: no GenAI conventions series
             metrics.other_latency.labels(call.rpc, call.model).observe(now - call.started)
             return
-        failed = code != grpc.StatusCode.OK
         response_model = getattr(done, "model", "") if done is not None else ""
         key = (operation, provider, call.model, response_model, code.name if failed else "")
-        key_id = self.caller() if metrics.key_label else None
         series = metrics.genai.series(key, key_id)
         series.duration.observe(now - call.started)
         if done is None or failed:
@@ -361,8 +363,6 @@ class RpcMiddleware:
             series.time_to_first_token.observe(call.first_at - call.started)
             if output_tokens > 1:
                 series.time_per_output_token.observe((now - call.first_at) / (output_tokens - 1))
-        if hasattr(done, "cost") and done.cost.total_usd:
-            metrics.cost_of(call.model, key_id).inc(done.cost.total_usd)
 
 
 def _answer_parts(call: _Call, result: Any) -> Any:

@@ -88,6 +88,8 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._shortest = MIN_SECRET_CHARS
         self._lock = threading.Lock()
+        self.version = 0
+        """Grows whenever the held secrets do: text redacted earlier may need it again."""
 
     def hold(self, secrets: Iterable[str]) -> None:
         """Redact `secrets` from now on; ValueError for one too short to redact safely."""
@@ -104,6 +106,7 @@ class Redactor:
             ordered = sorted(self._secrets, key=lambda s: (-len(s), s))
             self._shortest = len(ordered[-1])
             self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self.version += 1
 
     def __call__(self, text: str) -> str:
         """`text` with every held secret replaced by `[redacted]`."""

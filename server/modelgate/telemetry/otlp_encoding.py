@@ -1,0 +1,236 @@
+"""Recorded spans to OTLP protobuf bytes (`ExportTraceServiceRequest`), written directly.
+
+The OpenTelemetry exporters build a message object per span, per attribute and per value
+(`encode_spans`) and hash the Resource once per span: 60% of what a traced call cost the
+gateway (issue 20). Here the Resource and the instrumentation scope are encoded once per
+process, a span's fields are written in protobuf wire format, and the bytes of an
+attribute whose key and value recur (model names, providers, the rpc method) are kept, so
+most attributes cost one dict lookup. The output is the exporters' own, field for field:
+`tests/unit/test_otlp_encoding.py` parses both with the generated `opentelemetry.proto`
+messages and compares them. Secrets are cut out here (`REDACTOR`), on the export thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from modelgate.redactor import REDACTOR
+
+log = logging.getLogger(__name__)
+
+_FIXED64 = struct.Struct("<Q").pack
+_DOUBLE = struct.Struct("<d").pack
+_FLAGS_HAS_IS_REMOTE = 0x100
+_FLAGS_IS_REMOTE = 0x200
+_CACHE_LIMIT = 8192
+"""Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
+
+
+class SpanLimitsUsed(NamedTuple):
+    """The SDK's span limits (`opentelemetry.sdk.trace.SpanLimits`, read from OTEL_*)."""
+
+    attributes: int | None
+    attribute_length: int | None
+    events: int | None
+    event_attributes: int | None
+
+
+class SpanRecord(NamedTuple):
+    """An ended span: plain values, made on the traced call, encoded on the export thread."""
+
+    name: str
+    trace_id: int
+    span_id: int
+    trace_state: str
+    parent_span_id: int
+    parent_is_remote: bool
+    kind: int
+    """OTLP SpanKind (the API's value + 1)."""
+    start_ns: int
+    end_ns: int
+    attributes: dict[str, Any]
+    events: list[tuple[str, int, Mapping[str, Any] | None]] | None
+    status_code: int
+    status_description: str | None
+    dropped_events: int
+
+
+def _varint(value: int) -> bytes:
+    if value < 0:
+        value += 1 << 64  # int64 as the wire has it: ten bytes, two's complement
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+_SMALL = [_varint(n) for n in range(128)]
+
+
+def _length(size: int) -> bytes:
+    return _SMALL[size] if size < 128 else _varint(size)
+
+
+def _field(tag: int, payload: bytes) -> bytes:
+    """A length-delimited field: tag byte, length, payload."""
+    return bytes((tag,)) + _length(len(payload)) + payload
+
+
+def _any_value(value: Any, max_length: int | None) -> bytes | None:
+    """AnyValue's bytes (None: a type OTLP cannot carry)."""
+    if isinstance(value, bool):
+        return b"\x10\x01" if value else b"\x10\x00"
+    if isinstance(value, str):
+        if max_length is not None:
+            value = value[:max_length]
+        return _field(0x0A, REDACTOR(value).encode())
+    if isinstance(value, int):
+        return b"\x18" + _varint(value)
+    if isinstance(value, float):
+        return b"\x21" + _DOUBLE(value)
+    if isinstance(value, bytes):
+        return _field(0x3A, value)
+    if isinstance(value, (list, tuple)):
+        items = [_any_value(item, max_length) if item is not None else b"" for item in value]
+        if any(item is None for item in items):
+            return None
+        return _field(0x2A, b"".join(_field(0x0A, item) for item in items if item is not None))
+    return None
+
+
+def key_value(key: str, value: Any, max_length: int | None) -> bytes | None:
+    """KeyValue's bytes, or None (logged) for a value OTLP cannot carry."""
+    encoded = _any_value(value, max_length)
+    if encoded is None:
+        log.warning("span attribute %s dropped: invalid type %s", key, type(value).__name__)
+        return None
+    return _field(0x0A, key.encode()) + _field(0x12, encoded)
+
+
+class AttributeCache:
+    """KeyValue bytes per (key, value), made again whenever the held secrets change.
+
+    One dict per value type: `(k, 1)`, `(k, True)` and `(k, 1.0)` are equal keys to a
+    dict, not the same attribute."""
+
+    def __init__(self, max_length: int | None) -> None:
+        self.max_length = max_length
+        self._caches: dict[type, dict[tuple[str, Any], bytes | None]] = {
+            kind: {} for kind in (str, int, float, bool, tuple)
+        }
+        self._size = 0
+        self._secrets_seen = REDACTOR.version
+
+    def _reset_when_stale(self) -> None:
+        if self._secrets_seen != REDACTOR.version or self._size > _CACHE_LIMIT:
+            for cache in self._caches.values():
+                cache.clear()
+            self._size = 0
+            self._secrets_seen = REDACTOR.version
+
+    def encode(self, attributes: Iterable[tuple[str, Any]], tag: int) -> bytes:
+        """The fields `tag` (repeated KeyValue) for `attributes`."""
+        self._reset_when_stale()
+        caches, out = self._caches, []
+        for item in attributes:
+            value = item[1]
+            cache = caches.get(type(value))
+            if cache is None or (type(value) is tuple and not _all_strings(value)):
+                encoded = key_value(item[0], value, self.max_length)
+            else:
+                encoded = cache.get(item, _MISSING)
+                if encoded is _MISSING:
+                    encoded = cache[item] = key_value(item[0], value, self.max_length)
+                    self._size += 1
+            if encoded is not None:
+                out.append(_field(tag, encoded))
+        return b"".join(out)
+
+
+_MISSING = b"missing"
+
+
+def _all_strings(values: tuple[Any, ...]) -> bool:
+    return all(type(value) is str for value in values)
+
+
+def _limited(attributes: Mapping[str, Any], limit: int | None) -> tuple[list[Any], int]:
+    """The newest `limit` attributes and how many were dropped (the SDK evicts the oldest)."""
+    items = list(attributes.items())
+    if limit is None or len(items) <= limit:
+        return items, 0
+    return items[len(items) - limit :], len(items) - limit
+
+
+class Encoder:
+    """One process's spans to ExportTraceServiceRequest bytes."""
+
+    def __init__(self, resource: bytes, scope: bytes, limits: SpanLimitsUsed) -> None:
+        self.resource_field = _field(0x0A, resource)
+        self.scope_field = _field(0x0A, scope)
+        self.limits = limits
+        self.attributes = AttributeCache(limits.attribute_length)
+
+    def span(self, record: SpanRecord) -> bytes:
+        """One Span message, its fields in number order as protobuf writes them."""
+        limits = self.limits
+        parts = [
+            b"\x0a\x10" + record.trace_id.to_bytes(16, "big"),
+            b"\x12\x08" + record.span_id.to_bytes(8, "big"),
+        ]
+        if record.trace_state:
+            parts.append(_field(0x1A, record.trace_state.encode()))
+        if record.parent_span_id:
+            parts.append(b"\x22\x08" + record.parent_span_id.to_bytes(8, "big"))
+        parts.append(_field(0x2A, REDACTOR(record.name).encode()))
+        if record.kind:
+            parts.append(b"\x30" + _SMALL[record.kind])
+        parts += (b"\x39" + _FIXED64(record.start_ns), b"\x41" + _FIXED64(record.end_ns))
+        items, dropped = _limited(record.attributes, limits.attributes)
+        parts.append(self.attributes.encode(items, 0x4A))
+        if dropped:
+            parts.append(b"\x50" + _varint(dropped))
+        if record.events:
+            parts += (_field(0x5A, self._event(*event)) for event in record.events)
+        if record.dropped_events:
+            parts.append(b"\x60" + _varint(record.dropped_events))
+        status = b""
+        if record.status_description:
+            status = _field(0x12, REDACTOR(record.status_description).encode())
+        if record.status_code:
+            status += b"\x18" + _SMALL[record.status_code]
+        parts.append(_field(0x7A, status))
+        flags = _FLAGS_HAS_IS_REMOTE
+        if record.parent_is_remote:
+            flags |= _FLAGS_IS_REMOTE
+        parts.append(b"\x85\x01" + flags.to_bytes(4, "little"))
+        return b"".join(parts)
+
+    def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:
+        items, dropped = _limited(attributes or {}, self.limits.event_attributes)
+        event = b"\x09" + _FIXED64(time_ns) + _field(0x12, REDACTOR(name).encode())
+        event += self.attributes.encode(items, 0x1A)
+        return event + (b"\x20" + _varint(dropped) if dropped else b"")
+
+    def request(self, records: Sequence[SpanRecord]) -> bytes:
+        """ExportTraceServiceRequest{resource_spans: [{resource, scope_spans: [{scope,
+        spans}]}]}: one resource and one scope, as the gateway has."""
+        spans = b"".join(_field(0x12, self.span(record)) for record in records)
+        scope_spans = self.scope_field + spans
+        resource_spans = self.resource_field + _field(0x12, scope_spans)
+        return _field(0x0A, resource_spans)
+
+
+def resource_bytes(attributes: Mapping[str, Any]) -> bytes:
+    """Resource{attributes} (encoded once per process)."""
+    return AttributeCache(None).encode(attributes.items(), 0x0A)
+
+
+def scope_bytes(name: str, version: str | None) -> bytes:
+    """InstrumentationScope{name, version}."""
+    return _field(0x0A, name.encode()) + (_field(0x12, version.encode()) if version else b"")

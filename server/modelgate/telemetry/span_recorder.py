@@ -1,0 +1,291 @@
+"""The gateway's spans: the OpenTelemetry trace API, recorded as plain tuples.
+
+The SDK's spans cost ~33 us each before any export (a lock, `BoundedAttributes` checking
+every value, span processors, a `ReadableSpan` per end), which put tracing every call far
+over issue 20's 10% budget. These spans keep only what the gateway uses of the API:
+start with attributes under a parent context, set attributes, status, events (and
+`record_exception`), end; `get_span_context` and `is_recording`, so
+`trace.set_span_in_context`, `get_current_span`, the W3C propagator and the log
+correlation work unchanged. At `end()` a span becomes one `SpanRecord` on the export
+queue (`span_export.SpanExport`); limits and encoding are applied there, off the call.
+
+The decisions stay the SDK's: its sampler (parent-based with the configured ratio, or
+`OTEL_TRACES_SAMPLER`), its random ids and its `SpanLimits` (read from OTEL_*). Links are
+not supported (the gateway makes none): a span started with links is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import Decision, Sampler
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
+from opentelemetry.util import types
+from opentelemetry.util._decorator import _agnosticcontextmanager
+from typing_extensions import override
+
+from modelgate.telemetry.otlp_encoding import SpanRecord
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[[SpanRecord], None]
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_EMPTY_STATE = TraceState()
+
+
+def _trace_state_text(state: TraceState) -> str:
+    """The trace state as OTLP carries it ("" when empty, the usual case)."""
+    return ",".join(f"{key}={value}" for key, value in state.items()) if state else ""
+
+
+class RecordingSpan(trace.Span):
+    """A sampled (or record-only) span; `end()` hands its record to the export queue."""
+
+    __slots__ = (
+        "_attributes",
+        "_context",
+        "_dropped_events",
+        "_ended",
+        "_events",
+        "_kind",
+        "_max_events",
+        "_name",
+        "_parent",
+        "_start",
+        "_status",
+        "_submit",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        *,
+        submit: Submit | None,
+        max_events: int | None,
+    ) -> None:
+        self._name = name
+        self._context = context
+        self._parent = parent
+        self._kind = kind
+        self._start = time.time_ns()
+        self._attributes = attributes
+        self._events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
+        self._dropped_events = 0
+        self._status = Status(StatusCode.UNSET)
+        self._ended = False
+        self._submit = submit
+        """None for a record-only span (recorded, never exported)."""
+        self._max_events = max_events
+
+    @override
+    def get_span_context(self) -> SpanContext:
+        return self._context
+
+    @override
+    def is_recording(self) -> bool:
+        return not self._ended
+
+    @override
+    def set_attributes(self, attributes: Mapping[str, types.AnyValue]) -> None:
+        if self._ended:
+            return
+        own = self._attributes
+        if own.keys().isdisjoint(attributes):
+            own.update(attributes)
+            return
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    @override
+    def set_attribute(self, key: str, value: types.AnyValue) -> None:
+        if self._ended:
+            return
+        own = self._attributes
+        own.pop(key, None)  # a key set again moves to the end, as in the SDK
+        own[key] = value
+
+    @override
+    def add_event(
+        self,
+        name: str,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+    ) -> None:
+        if self._ended:
+            return
+        if self._events is None:
+            self._events = []
+        self._events.append(
+            (name, time.time_ns() if timestamp is None else timestamp, dict(attributes or {}))
+        )
+        if self._max_events is not None and len(self._events) > self._max_events:
+            del self._events[0]  # the oldest goes, as in the SDK
+            self._dropped_events += 1
+
+    @override
+    def update_name(self, name: str) -> None:
+        if not self._ended:
+            self._name = name
+
+    @override
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        """The SDK's rules: OK is final, UNSET changes nothing, only ERROR has a description."""
+        if self._ended or self._status.status_code is StatusCode.OK:
+            return
+        if isinstance(status, StatusCode):
+            status = Status(status, description)
+        if status.status_code is StatusCode.UNSET:
+            return
+        self._status = status
+
+    @override
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        """The SDK's `exception` event."""
+        kind = type(exception)
+        event: dict[str, Any] = {
+            "exception.type": f"{kind.__module__}.{kind.__qualname__}"
+            if kind.__module__ != "builtins"
+            else kind.__qualname__,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)),
+            "exception.escaped": str(escaped),
+        }
+        event.update(attributes or {})
+        self.add_event("exception", event, timestamp)
+
+    @override
+    def end(self, end_time: int | None = None) -> None:
+        if self._ended:
+            log.warning("span %s ended twice", self._name)
+            return
+        self._ended = True
+        if self._submit is None:
+            return
+        context, parent, status = self._context, self._parent, self._status
+        self._submit(
+            SpanRecord(
+                self._name,
+                context.trace_id,
+                context.span_id,
+                _trace_state_text(context.trace_state),
+                parent.span_id if parent is not None else 0,
+                parent.is_remote if parent is not None else False,
+                self._kind.value + 1,
+                self._start,
+                time.time_ns() if end_time is None else end_time,
+                self._attributes,
+                self._events,
+                status.status_code.value,
+                status.description,
+                self._dropped_events,
+            )
+        )
+
+
+class SpanRecorder(trace.Tracer):
+    """A tracer whose spans are `RecordingSpan`s (sampled) or `NonRecordingSpan`s."""
+
+    def __init__(
+        self, sampler: Sampler, ids: IdGenerator, submit: Submit, max_events: int | None
+    ) -> None:
+        self.sampler = sampler
+        self.ids = ids
+        self.submit = submit
+        self.max_events = max_events
+
+    @override
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: types.Attributes = None,
+        links: Sequence[Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> trace.Span:
+        """A child of the span in `context` (else of the current one), or a new trace."""
+        if links:
+            raise ValueError("modelgate's spans carry no links")
+        parent = trace.get_current_span(context).get_span_context()
+        if not parent.is_valid:
+            parent_or_none = None
+            trace_id = self.ids.generate_trace_id()
+        else:
+            parent_or_none = parent
+            trace_id = parent.trace_id
+        decision = self.sampler.should_sample(context, trace_id, name, kind, attributes)
+        sampled = decision.decision is Decision.RECORD_AND_SAMPLE
+        span_context = SpanContext(
+            trace_id,
+            self.ids.generate_span_id(),
+            is_remote=False,
+            trace_flags=_SAMPLED if sampled else _NOT_SAMPLED,
+            trace_state=decision.trace_state or _EMPTY_STATE,
+        )
+        if decision.decision is Decision.DROP:
+            return NonRecordingSpan(span_context)
+        span = RecordingSpan(
+            name,
+            span_context,
+            parent_or_none,
+            kind,
+            dict(decision.attributes),
+            submit=self.submit if sampled else None,
+            max_events=self.max_events,
+        )
+        if start_time is not None:
+            span._start = start_time
+        return span
+
+    @override
+    @_agnosticcontextmanager
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: types.Attributes = None,
+        links: Sequence[Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> Iterator[trace.Span]:
+        """The API's context manager, over `start_span`."""
+        span = self.start_span(name, context, kind, attributes, links, start_time)
+        with trace.use_span(
+            span,
+            end_on_exit=end_on_exit,
+            record_exception=record_exception,
+            set_status_on_exception=set_status_on_exception,
+        ) as current:
+            yield current

@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 _FIXED64 = struct.Struct("<Q").pack
 _DOUBLE = struct.Struct("<d").pack
-_FLAGS_HAS_IS_REMOTE = 0x100
-_FLAGS_IS_REMOTE = 0x200
+_FLAGS_LOCAL = b"\x85\x01" + (0x100).to_bytes(4, "little")
+"""`flags` (fixed32, field 16): SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE, the parent is local."""
+_FLAGS_REMOTE = b"\x85\x01" + (0x300).to_bytes(4, "little")
+"""... and SPAN_FLAGS_CONTEXT_IS_REMOTE: the parent came from the caller."""
 _CACHE_LIMIT = 8192
 """Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
 
@@ -113,57 +115,45 @@ def key_value(key: str, value: Any, max_length: int | None) -> bytes | None:
 
 
 class AttributeCache:
-    """KeyValue bytes per (key, value), made again whenever the held secrets change.
+    """Framed KeyValue fields (tag, length, bytes) per (key, value), made again whenever
+    the held secrets change. A hit also checks the value's type: `(k, 1)`, `(k, True)`
+    and `(k, 1.0)` are one dict key, not one attribute."""
 
-    One dict per value type: `(k, 1)`, `(k, True)` and `(k, 1.0)` are equal keys to a
-    dict, not the same attribute."""
-
-    def __init__(self, max_length: int | None) -> None:
+    def __init__(self, tag: int, max_length: int | None) -> None:
+        self.tag = tag
         self.max_length = max_length
-        self._caches: dict[type, dict[tuple[str, Any], bytes | None]] = {
-            kind: {} for kind in (str, int, float, bool, tuple)
-        }
-        self._size = 0
+        self._cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
         self._secrets_seen = REDACTOR.version
 
-    def _reset_when_stale(self) -> None:
-        if self._secrets_seen != REDACTOR.version or self._size > _CACHE_LIMIT:
-            for cache in self._caches.values():
-                cache.clear()
-            self._size = 0
-            self._secrets_seen = REDACTOR.version
+    def _framed(self, key: str, value: Any) -> bytes:
+        encoded = key_value(key, value, self.max_length)
+        return b"" if encoded is None else _field(self.tag, encoded)
 
-    def encode(self, attributes: Iterable[tuple[str, Any]], tag: int) -> bytes:
-        """The fields `tag` (repeated KeyValue) for `attributes`."""
-        self._reset_when_stale()
-        caches, out = self._caches, []
+    def encode(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
+        """The repeated KeyValue fields for `attributes`."""
+        if self._secrets_seen != REDACTOR.version or len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+            self._secrets_seen = REDACTOR.version
+        cache, out = self._cache, []
         for item in attributes:
-            value = item[1]
-            cache = caches.get(type(value))
-            if cache is None or (type(value) is tuple and not _all_strings(value)):
-                encoded = key_value(item[0], value, self.max_length)
-            else:
-                encoded = cache.get(item, _MISSING)
-                if encoded is _MISSING:
-                    encoded = cache[item] = key_value(item[0], value, self.max_length)
-                    self._size += 1
-            if encoded is not None:
-                out.append(_field(tag, encoded))
+            try:
+                hit = cache.get(item)
+            except TypeError:  # an unhashable value (a list)
+                out.append(self._framed(*item))
+                continue
+            if hit is None or hit[0] is not type(item[1]):
+                hit = cache[item] = (type(item[1]), self._framed(*item))
+            out.append(hit[1])
         return b"".join(out)
 
 
-_MISSING = b"missing"
-
-
-def _all_strings(values: tuple[Any, ...]) -> bool:
-    return all(type(value) is str for value in values)
-
-
-def _limited(attributes: Mapping[str, Any], limit: int | None) -> tuple[list[Any], int]:
+def _limited(
+    attributes: Mapping[str, Any], limit: int | None
+) -> tuple[Iterable[tuple[str, Any]], int]:
     """The newest `limit` attributes and how many were dropped (the SDK evicts the oldest)."""
+    if limit is None or len(attributes) <= limit:
+        return attributes.items(), 0
     items = list(attributes.items())
-    if limit is None or len(items) <= limit:
-        return items, 0
     return items[len(items) - limit :], len(items) - limit
 
 
@@ -174,47 +164,54 @@ class Encoder:
         self.resource_field = _field(0x0A, resource)
         self.scope_field = _field(0x0A, scope)
         self.limits = limits
-        self.attributes = AttributeCache(limits.attribute_length)
+        self.attributes = AttributeCache(0x4A, limits.attribute_length)
+        self.event_attributes = AttributeCache(0x1A, limits.attribute_length)
+        self._names: dict[str, bytes] = {}
+        """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
+        self._secrets_seen = REDACTOR.version
 
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them."""
-        limits = self.limits
         parts = [
-            b"\x0a\x10" + record.trace_id.to_bytes(16, "big"),
-            b"\x12\x08" + record.span_id.to_bytes(8, "big"),
+            b"\x0a\x10"
+            + record.trace_id.to_bytes(16, "big")
+            + b"\x12\x08"
+            + record.span_id.to_bytes(8, "big")
         ]
         if record.trace_state:
             parts.append(_field(0x1A, record.trace_state.encode()))
         if record.parent_span_id:
             parts.append(b"\x22\x08" + record.parent_span_id.to_bytes(8, "big"))
-        parts.append(_field(0x2A, REDACTOR(record.name).encode()))
+        parts.append(self._name(record.name))
         if record.kind:
             parts.append(b"\x30" + _SMALL[record.kind])
-        parts += (b"\x39" + _FIXED64(record.start_ns), b"\x41" + _FIXED64(record.end_ns))
-        items, dropped = _limited(record.attributes, limits.attributes)
-        parts.append(self.attributes.encode(items, 0x4A))
+        parts.append(b"\x39" + _FIXED64(record.start_ns) + b"\x41" + _FIXED64(record.end_ns))
+        items, dropped = _limited(record.attributes, self.limits.attributes)
+        parts.append(self.attributes.encode(items))
         if dropped:
             parts.append(b"\x50" + _varint(dropped))
         if record.events:
             parts += (_field(0x5A, self._event(*event)) for event in record.events)
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
-        status = b""
-        if record.status_description:
-            status = _field(0x12, REDACTOR(record.status_description).encode())
-        if record.status_code:
-            status += b"\x18" + _SMALL[record.status_code]
-        parts.append(_field(0x7A, status))
-        flags = _FLAGS_HAS_IS_REMOTE
-        if record.parent_is_remote:
-            flags |= _FLAGS_IS_REMOTE
-        parts.append(b"\x85\x01" + flags.to_bytes(4, "little"))
+        parts.append(_status(record.status_code, record.status_description))
+        parts.append(_FLAGS_REMOTE if record.parent_is_remote else _FLAGS_LOCAL)
         return b"".join(parts)
+
+    def _name(self, name: str) -> bytes:
+        names = self._names
+        if self._secrets_seen != REDACTOR.version or len(names) > _CACHE_LIMIT:
+            names.clear()
+            self._secrets_seen = REDACTOR.version
+        framed = names.get(name)
+        if framed is None:
+            framed = names[name] = _field(0x2A, REDACTOR(name).encode())
+        return framed
 
     def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:
         items, dropped = _limited(attributes or {}, self.limits.event_attributes)
         event = b"\x09" + _FIXED64(time_ns) + _field(0x12, REDACTOR(name).encode())
-        event += self.attributes.encode(items, 0x1A)
+        event += self.event_attributes.encode(items)
         return event + (b"\x20" + _varint(dropped) if dropped else b"")
 
     def request(self, records: Sequence[SpanRecord]) -> bytes:
@@ -226,9 +223,19 @@ class Encoder:
         return _field(0x0A, resource_spans)
 
 
+def _status(code: int, description: str | None) -> bytes:
+    """The `status` field (always written, empty when UNSET, as the exporters do)."""
+    if not code and not description:
+        return b"\x7a\x00"
+    status = _field(0x12, REDACTOR(description).encode()) if description else b""
+    if code:
+        status += b"\x18" + _SMALL[code]
+    return _field(0x7A, status)
+
+
 def resource_bytes(attributes: Mapping[str, Any]) -> bytes:
     """Resource{attributes} (encoded once per process)."""
-    return AttributeCache(None).encode(attributes.items(), 0x0A)
+    return AttributeCache(0x0A, None).encode(attributes.items())
 
 
 def scope_bytes(name: str, version: str | None) -> bytes:

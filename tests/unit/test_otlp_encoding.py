@@ -124,7 +124,9 @@ def _gateway_call(tracer: trace.Tracer) -> None:
         },
         start_time=T0 + 10,
     )
-    client.set_attributes({"gen_ai.usage.input_tokens": 12, "gen_ai.response.finish_reasons": ("stop",)})
+    client.set_attributes(
+        {"gen_ai.usage.input_tokens": 12, "gen_ai.response.finish_reasons": ("stop",)}
+    )
     client.set_attribute("modelgate.attempt", 2)  # set again: moves to the end in both
     client.set_attribute("flag", True)
     client.set_attribute("negative", -5)

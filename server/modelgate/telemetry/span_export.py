@@ -87,6 +87,11 @@ class SpanExport:
         self._thread = threading.Thread(target=self._run, name="span-export", daemon=True)
         self._thread.start()
 
+    @property
+    def exporting(self) -> bool:
+        """Whether the export thread still runs (it stops after `shutdown`)."""
+        return self._thread.is_alive()
+
     def submit(self, record: SpanRecord) -> None:
         """Queue an ended span (on the traced call: no lock, no wait)."""
         queue = self._queue

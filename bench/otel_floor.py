@@ -94,7 +94,7 @@ def recorder_us_per_call(encode: bool, calls: int) -> float:
     resource = Resource.create({"service.name": "modelgate"})
     limits = SpanLimitsUsed(128, None, 128, 128)
     encoder = Encoder(resource_bytes(resource.attributes), scope_bytes("modelgate", None), limits)
-    export = SpanExport(_Sink(encode), encoder, max_queue=calls * 2)
+    export = SpanExport(DropSender(encode), encoder, max_queue=calls * 2)
     tracer = SpanRecorder(ParentBased(ALWAYS_ON), RandomIdGenerator(), export.submit, 128)
     started = time.process_time()
     _calls(tracer, calls)
@@ -102,7 +102,7 @@ def recorder_us_per_call(encode: bool, calls: int) -> float:
     return (time.process_time() - started) / calls * 1e6
 
 
-class _Sink:
+class DropSender:
     """A sender that drops each batch, after encoding it when asked to."""
 
     def __init__(self, encode: bool) -> None:

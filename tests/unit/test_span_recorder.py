@@ -6,12 +6,16 @@ from __future__ import annotations
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import NonRecordingSpan, SpanKind
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import SpanRecord
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import (
+    ParentBasedRatio,
+    SpanRecorder,
+    traceparent_headers,
+)
 from modelgate.telemetry.tracing import W3C
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -39,7 +43,7 @@ class FixedTraceIds(IdGenerator):
 
 def _recorder(ratio: float, *trace_ids: int) -> tuple[SpanRecorder, list[SpanRecord]]:
     records: list[SpanRecord] = []
-    sampler = ParentBased(TraceIdRatioBased(ratio))
+    sampler = ParentBasedRatio(ratio)  # the default; the SDK's agrees (below)
     return SpanRecorder(sampler, FixedTraceIds(*trace_ids), records.append, None), records
 
 
@@ -103,3 +107,32 @@ def test_links_are_refused_not_dropped() -> None:
     link = trace.Link(trace.get_current_span().get_span_context())
     with pytest.raises(ValueError, match="links"):
         tracer.start_span("s", links=[link])
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.1, 0.5, 1.0])
+def test_the_inline_default_sampler_decides_as_the_sdks_parent_based_ratio(ratio: float) -> None:
+    sdk = ParentBased(TraceIdRatioBased(ratio))
+    inline = ParentBasedRatio(ratio)
+    trace_ids = [1, LOW, 1 << 62, (1 << 63) - 1, 1 << 63, HIGH, (1 << 64) - 1, 7 << 64 | 5]
+    for trace_id in trace_ids:
+        root = sdk.should_sample(None, trace_id, "root").decision
+        assert inline.sampled(None, trace_id) == (root is Decision.RECORD_AND_SAMPLE), trace_id
+    for flags in ("00", "01"):
+        context = W3C.extract(_caller(flags))
+        parent = trace.get_current_span(context).get_span_context()
+        same_but_local = SpanContext(
+            parent.trace_id, parent.span_id, False, parent.trace_flags, parent.trace_state
+        )
+        for local in (parent, same_but_local):
+            sdk_context = trace.set_span_in_context(NonRecordingSpan(local))
+            child = sdk.should_sample(sdk_context, parent.trace_id, "child").decision
+            assert inline.sampled(local, HIGH) == (child is Decision.RECORD_AND_SAMPLE), flags
+
+
+def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
+    tracer, _ = _recorder(1.0)
+    for carrier in (_caller("01"), _caller("01", "vendor=abc,other=x1")):
+        span = tracer.start_span("client", context=W3C.extract(carrier))
+        injected: dict[str, str] = {}
+        W3C.inject(injected, context=trace.set_span_in_context(span))
+        assert traceparent_headers(span.get_span_context()) == injected

@@ -28,7 +28,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
     GEN_AI_INPUT_MESSAGES,
@@ -61,7 +61,7 @@ from modelgate.telemetry.otlp_encoding import (
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
 from modelgate.telemetry.span_export import Sender, SpanExport
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder, traceparent_headers
 from modelgate.v1 import chat_pb2, completion_pb2
 from modelgate.v1.content_pb2 import ContentPart
 
@@ -104,12 +104,12 @@ class Tracing:
         return self.export.shutdown(timeout_millis)
 
 
-def _sampler(ratio: float) -> Sampler:
+def _sampler(ratio: float) -> Sampler | ParentBasedRatio:
     """OTEL_TRACES_SAMPLER(_ARG) when set, as the SDK resolves it; else parent-based with
     `ratio` of the root traces."""
     if "OTEL_TRACES_SAMPLER" in os.environ:
         return TracerProvider(shutdown_on_exit=False).sampler
-    return ParentBased(TraceIdRatioBased(ratio))
+    return ParentBasedRatio(ratio)
 
 
 def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, Tracing] | None:
@@ -169,9 +169,9 @@ class InstrumentedBackend:
             attributes.update(_input_content(request, self._capture))
         name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        headers: dict[str, str] = {}
-        W3C.inject(headers, context=trace.set_span_in_context(span))
-        call.trace_headers = headers
+        context = span.get_span_context()
+        if context.is_valid:
+            call.trace_headers = traceparent_headers(context)
         return span
 
     async def _unary(

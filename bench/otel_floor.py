@@ -23,7 +23,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import Attributes
 from typing_extensions import override
@@ -36,7 +35,7 @@ from modelgate.telemetry.otlp_encoding import (
     scope_bytes,
 )
 from modelgate.telemetry.span_export import SpanExport
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
 
 SERVER_ATTRIBUTES = {
     "rpc.system": "grpc",
@@ -95,7 +94,7 @@ def recorder_us_per_call(encode: bool, calls: int) -> float:
     limits = SpanLimitsUsed(128, None, 128, 128)
     encoder = Encoder(resource_bytes(resource.attributes), scope_bytes("modelgate", None), limits)
     export = SpanExport(DropSender(encode), encoder, max_queue=calls * 2)
-    tracer = SpanRecorder(ParentBased(ALWAYS_ON), RandomIdGenerator(), export.submit, 128)
+    tracer = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
     started = time.process_time()
     _calls(tracer, calls)
     export.shutdown()

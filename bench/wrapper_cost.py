@@ -22,7 +22,6 @@ from opentelemetry import context, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 from prometheus_client import CollectorRegistry
 
 from bench.otel_floor import Drop, DropSender
@@ -33,7 +32,7 @@ from modelgate.telemetry.genai_metrics import GenAiMetrics
 from modelgate.telemetry.metering import MeteredBackend
 from modelgate.telemetry.otlp_encoding import Encoder, SpanLimitsUsed, resource_bytes, scope_bytes
 from modelgate.telemetry.span_export import SpanExport
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import chat_pb2, content_pb2, model_pb2
 
@@ -81,7 +80,7 @@ def variants(echo: Backend) -> dict[str, Any]:
     limits = SpanLimitsUsed(128, None, 128, 128)
     encoder = Encoder(resource_bytes({}), scope_bytes("bench", None), limits)
     export = SpanExport(DropSender(True), encoder, max_queue=1 << 16)
-    recorder = SpanRecorder(ParentBased(ALWAYS_ON), RandomIdGenerator(), export.submit, 128)
+    recorder = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
     metrics = GenAiMetrics(CollectorRegistry())
 
     def traced(inner: Any) -> Any:

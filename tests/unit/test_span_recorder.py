@@ -62,7 +62,7 @@ def test_root_traces_are_sampled_by_the_ratio_of_their_trace_id() -> None:
     assert kept.is_recording() is False, "ended"
     assert isinstance(skipped, NonRecordingSpan)
     assert not skipped.get_span_context().trace_flags.sampled
-    assert [r.trace_id for r in records] == [LOW], "only the sampled span is queued"
+    assert [r.context.trace_id for r in records] == [LOW], "only the sampled span is queued"
 
 
 def test_a_sampled_callers_trace_is_continued_even_at_ratio_zero() -> None:
@@ -75,11 +75,13 @@ def test_a_sampled_callers_trace_is_continued_even_at_ratio_zero() -> None:
     client.end()
     server.end()
     child, root = records
-    assert f"{root.trace_id:032x}" == CALLER_TRACE
-    assert (f"{root.parent_span_id:016x}", root.parent_is_remote) == (CALLER_SPAN, True)
-    assert (child.parent_span_id, child.parent_is_remote) == (root.span_id, False)
-    assert root.trace_state == child.trace_state == "vendor=abc", "the caller's trace state"
-    assert headers["traceparent"] == f"00-{CALLER_TRACE}-{child.span_id:016x}-01"
+    assert root.parent is not None and child.parent is not None
+    assert f"{root.context.trace_id:032x}" == CALLER_TRACE
+    assert (f"{root.parent.span_id:016x}", root.parent.is_remote) == (CALLER_SPAN, True)
+    assert (child.parent.span_id, child.parent.is_remote) == (root.context.span_id, False)
+    for span in (root, child):
+        assert span.context.trace_state.to_header() == "vendor=abc", "the caller's state"
+    assert headers["traceparent"] == f"00-{CALLER_TRACE}-{child.context.span_id:016x}-01"
     assert headers["tracestate"] == "vendor=abc"
 
 

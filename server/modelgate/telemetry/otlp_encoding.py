@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
+
+from opentelemetry.trace import SpanContext, SpanKind, Status
 
 from modelgate.redactor import REDACTOR
 
@@ -50,24 +52,30 @@ class SpanLimitsUsed(NamedTuple):
     event_attributes: int | None
 
 
-class SpanRecord(NamedTuple):
-    """An ended span: plain values, made on the traced call, encoded on the export thread."""
+class SpanRecord(Protocol):
+    """What the encoder reads of an ended span (`span_recorder.RecordingSpan`, which is
+    handed over as it is: no copy on the traced call)."""
 
-    name: str
-    trace_id: int
-    span_id: int
-    trace_state: str
-    parent_span_id: int
-    parent_is_remote: bool
-    kind: int
-    """OTLP SpanKind (the API's value + 1)."""
-    start_ns: int
-    end_ns: int
-    attributes: dict[str, Any]
-    events: list[tuple[str, int, Mapping[str, Any] | None]] | None
-    status_code: int
-    status_description: str | None
-    dropped_events: int
+    @property
+    def name(self) -> str: ...
+    @property
+    def context(self) -> SpanContext: ...
+    @property
+    def parent(self) -> SpanContext | None: ...
+    @property
+    def kind(self) -> SpanKind: ...
+    @property
+    def start_ns(self) -> int: ...
+    @property
+    def end_ns(self) -> int: ...
+    @property
+    def attributes(self) -> Mapping[str, Any]: ...
+    @property
+    def events(self) -> Sequence[tuple[str, int, Mapping[str, Any] | None]] | None: ...
+    @property
+    def dropped_events(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
 
 
 def _varint(value: int) -> bytes:
@@ -185,13 +193,14 @@ class Encoder:
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
         for speed (it runs for every span): fixed-size fields packed by one struct each."""
-        trace_id, parent = record.trace_id, record.parent_span_id
-        if record.trace_state:  # rare: a caller's vendor state, between span and parent id
-            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, record.span_id)
-            head += _field(0x1A, record.trace_state.encode())
-            if parent:
-                head += b"\x22\x08" + parent.to_bytes(8, "big")
-        elif parent:
+        context, parent = record.context, record.parent
+        trace_id, span_id, state = context.trace_id, context.span_id, context.trace_state
+        if state:  # rare: a caller's vendor state, between the span and the parent id
+            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+            head += _field(0x1A, ",".join(f"{k}={v}" for k, v in state.items()).encode())
+            if parent is not None:
+                head += b"\x22\x08" + parent.span_id.to_bytes(8, "big")
+        elif parent is not None:
             head = _IDS_PARENT.pack(
                 0x0A,
                 16,
@@ -199,17 +208,18 @@ class Encoder:
                 trace_id & _LOW64,
                 0x12,
                 8,
-                record.span_id,
+                span_id,
                 0x22,
                 8,
-                parent,
+                parent.span_id,
             )
         else:
-            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, record.span_id)
+            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+        kind = record.kind.value + 1  # OTLP counts from SPAN_KIND_UNSPECIFIED
         parts = [
             head,
             self._name(record.name),
-            _KIND_AND_TIMES.pack(0x30, record.kind, 0x39, record.start_ns, 0x41, record.end_ns),
+            _KIND_AND_TIMES.pack(0x30, kind, 0x39, record.start_ns, 0x41, record.end_ns),
         ]
         attributes, limit = record.attributes, self.limits.attributes
         if limit is None or len(attributes) <= limit:
@@ -221,11 +231,12 @@ class Encoder:
             parts += (_field(0x5A, self._event(*event)) for event in record.events)
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
-        if record.status_code or record.status_description:
-            parts.append(_status(record.status_code, record.status_description))
-            parts.append(_FLAGS_REMOTE if record.parent_is_remote else _FLAGS_LOCAL)
+        remote = parent is not None and parent.is_remote
+        code, description = record.status.status_code.value, record.status.description
+        if code or description:
+            parts += (_status(code, description), _FLAGS_REMOTE if remote else _FLAGS_LOCAL)
         else:
-            parts.append(_UNSET_REMOTE if record.parent_is_remote else _UNSET_LOCAL)
+            parts.append(_UNSET_REMOTE if remote else _UNSET_LOCAL)
         return b"".join(parts)
 
     def _name(self, name: str) -> bytes:

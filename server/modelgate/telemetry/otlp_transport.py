@@ -24,7 +24,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExportResult
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import Encoder, SpanRecord
@@ -104,25 +103,17 @@ def otlp_sender() -> GrpcSender | HttpSender:
 def readable_span(
     record: SpanRecord, resource: Resource, scope: InstrumentationScope
 ) -> ReadableSpan:
-    """The SDK's view of a record (for the SDK's exporters)."""
-    state = TraceState.from_header([record.trace_state]) if record.trace_state else None
-    sampled = TraceFlags(TraceFlags.SAMPLED)
-    parent = None
-    if record.parent_span_id:
-        parent = SpanContext(
-            record.trace_id, record.parent_span_id, record.parent_is_remote, sampled
-        )
+    """The SDK's view of a recorded span (for the SDK's exporters)."""
     events = [Event(name, attributes, time_ns) for name, time_ns, attributes in record.events or ()]
-    code = StatusCode(record.status_code)
     return ReadableSpan(
         name=record.name,
-        context=SpanContext(record.trace_id, record.span_id, False, sampled, state),
-        parent=parent,
+        context=record.context,
+        parent=record.parent,
         resource=resource,
         attributes=record.attributes,
         events=events,
-        kind=SpanKind(record.kind - 1),
-        status=Status(code, record.status_description),
+        kind=record.kind,
+        status=record.status,
         start_time=record.start_ns,
         end_time=record.end_ns,
         instrumentation_scope=scope,

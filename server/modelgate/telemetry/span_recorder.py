@@ -6,8 +6,9 @@ over issue 20's 10% budget. These spans keep only what the gateway uses of the A
 start with attributes under a parent context, set attributes, status, events (and
 `record_exception`), end; `get_span_context` and `is_recording`, so
 `trace.set_span_in_context`, `get_current_span`, the W3C propagator and the log
-correlation work unchanged. At `end()` a span becomes one `SpanRecord` on the export
-queue (`span_export.SpanExport`); limits and encoding are applied there, off the call.
+correlation work unchanged. At `end()` the span itself goes on the export queue
+(`span_export.SpanExport`) as the record of what happened (it changes no more); limits and
+encoding are applied there, off the call.
 
 The decisions stay the SDK's: its sampler (parent-based with the configured ratio, or
 `OTEL_TRACES_SAMPLER`), its random ids and its `SpanLimits` (read from OTEL_*). Links are
@@ -40,37 +41,32 @@ from opentelemetry.util import types
 from opentelemetry.util._decorator import _agnosticcontextmanager
 from typing_extensions import override
 
-from modelgate.telemetry.otlp_encoding import SpanRecord
-
 log = logging.getLogger(__name__)
 
-Submit = Callable[[SpanRecord], None]
+Submit = Callable[["RecordingSpan"], None]
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _EMPTY_STATE = TraceState()
-
-
-def _trace_state_text(state: TraceState) -> str:
-    """The trace state as OTLP carries it ("" when empty, the usual case)."""
-    return ",".join(f"{key}={value}" for key, value in state.items()) if state else ""
+_UNSET = Status(StatusCode.UNSET)
 
 
 class RecordingSpan(trace.Span):
     """A sampled (or record-only) span; `end()` hands its record to the export queue."""
 
     __slots__ = (
-        "_attributes",
-        "_context",
-        "_dropped_events",
         "_ended",
-        "_events",
-        "_kind",
         "_max_events",
-        "_name",
-        "_parent",
-        "_start",
-        "_status",
         "_submit",
+        "attributes",
+        "context",
+        "dropped_events",
+        "end_ns",
+        "events",
+        "kind",
+        "name",
+        "parent",
+        "start_ns",
+        "status",
     )
 
     def __init__(
@@ -85,15 +81,16 @@ class RecordingSpan(trace.Span):
         max_events: int | None,
         start_time: int | None = None,
     ) -> None:
-        self._name = name
-        self._context = context
-        self._parent = parent
-        self._kind = kind
-        self._start = time.time_ns() if start_time is None else start_time
-        self._attributes = attributes
-        self._events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
-        self._dropped_events = 0
-        self._status = Status(StatusCode.UNSET)
+        self.name = name
+        self.context = context
+        self.parent = parent
+        self.kind = kind
+        self.start_ns = time.time_ns() if start_time is None else start_time
+        self.attributes = attributes
+        self.events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
+        self.dropped_events = 0
+        self.status = _UNSET
+        self.end_ns = 0
         self._ended = False
         self._submit = submit
         """None for a record-only span (recorded, never exported)."""
@@ -101,7 +98,7 @@ class RecordingSpan(trace.Span):
 
     @override
     def get_span_context(self) -> SpanContext:
-        return self._context
+        return self.context
 
     @override
     def is_recording(self) -> bool:
@@ -111,7 +108,7 @@ class RecordingSpan(trace.Span):
     def set_attributes(self, attributes: Mapping[str, types.AnyValue]) -> None:
         if self._ended:
             return
-        own = self._attributes
+        own = self.attributes
         if own.keys().isdisjoint(attributes):
             own.update(attributes)
             return
@@ -122,7 +119,7 @@ class RecordingSpan(trace.Span):
     def set_attribute(self, key: str, value: types.AnyValue) -> None:
         if self._ended:
             return
-        own = self._attributes
+        own = self.attributes
         own.pop(key, None)  # a key set again moves to the end, as in the SDK
         own[key] = value
 
@@ -135,30 +132,30 @@ class RecordingSpan(trace.Span):
     ) -> None:
         if self._ended:
             return
-        if self._events is None:
-            self._events = []
-        self._events.append(
+        if self.events is None:
+            self.events = []
+        self.events.append(
             (name, time.time_ns() if timestamp is None else timestamp, dict(attributes or {}))
         )
-        if self._max_events is not None and len(self._events) > self._max_events:
-            del self._events[0]  # the oldest goes, as in the SDK
-            self._dropped_events += 1
+        if self._max_events is not None and len(self.events) > self._max_events:
+            del self.events[0]  # the oldest goes, as in the SDK
+            self.dropped_events += 1
 
     @override
     def update_name(self, name: str) -> None:
         if not self._ended:
-            self._name = name
+            self.name = name
 
     @override
     def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
         """The SDK's rules: OK is final, UNSET changes nothing, only ERROR has a description."""
-        if self._ended or self._status.status_code is StatusCode.OK:
+        if self._ended or self.status.status_code is StatusCode.OK:
             return
         if isinstance(status, StatusCode):
             status = Status(status, description)
         if status.status_code is StatusCode.UNSET:
             return
-        self._status = status
+        self.status = status
 
     @override
     def record_exception(
@@ -184,30 +181,12 @@ class RecordingSpan(trace.Span):
     @override
     def end(self, end_time: int | None = None) -> None:
         if self._ended:
-            log.warning("span %s ended twice", self._name)
+            log.warning("span %s ended twice", self.name)
             return
+        self.end_ns = time.time_ns() if end_time is None else end_time
         self._ended = True
-        if self._submit is None:
-            return
-        context, parent, status = self._context, self._parent, self._status
-        self._submit(
-            SpanRecord(
-                self._name,
-                context.trace_id,
-                context.span_id,
-                _trace_state_text(context.trace_state),
-                parent.span_id if parent is not None else 0,
-                parent.is_remote if parent is not None else False,
-                self._kind.value + 1,
-                self._start,
-                time.time_ns() if end_time is None else end_time,
-                self._attributes,
-                self._events,
-                status.status_code.value,
-                status.description,
-                self._dropped_events,
-            )
-        )
+        if self._submit is not None:
+            self._submit(self)  # read, never changed, from here on: the span is the record
 
 
 def traceparent_headers(context: SpanContext) -> dict[str, str]:

@@ -176,13 +176,15 @@ def main() -> None:
         }
     _report([name for name, _ in configs], rps, cpu, ttft)
     for name, (spans, expected) in counted.items():
-        verdict = "every span counted" if spans == expected else "SPANS MISSING"
+        verdict = "every span counted" if spans >= expected else "SPANS MISSING"
         print(f"{name}: {spans} spans at the OTLP sink, {expected} expected (2 a call): {verdict}")
 
 
 def _spans_counted(sink: str, expected: int, within_s: float = 20.0) -> tuple[int, int]:
     """The sink's span count once it reaches `expected` (a traced Chat is a SERVER and a
-    CLIENT span; the gateway exports every 5 s), or whatever arrived within `within_s`."""
+    CLIENT span; the gateway exports every 5 s), or whatever arrived within `within_s`.
+    `expected` counts the calls the fake served inside the measured windows: a call it
+    served just outside one (h2load's start and stop) adds spans, never removes them."""
     deadline = time.monotonic() + within_s
     spans = 0
     while time.monotonic() < deadline:

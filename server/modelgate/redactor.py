@@ -4,7 +4,8 @@ Secrets are registered once (`Settings.held_secrets()` at start-up, a caller's A
 when it first authenticates) and removed at the choke points where text leaves the
 process: status building (`errors.GatewayError.to_status`), log records (the filter
 `telemetry.logs.configure_logging` puts on the root handler), span export
-(`telemetry.span_redaction.RedactingExporter`) and the metrics scrape (`telemetry.metrics`).
+(`telemetry.otlp_encoding`, and `telemetry.span_redaction.RedactingExporter` for the
+console) and the metrics scrape (`telemetry.metrics`).
 Success paths never call it.
 
 Matching is exact, so a secret must be long enough not to occur in ordinary text:

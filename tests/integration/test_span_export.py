@@ -4,6 +4,7 @@ that returns within its bound while the collector hangs; both OTLP transports de
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -12,10 +13,13 @@ import grpc
 import pytest
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from typing_extensions import override
 
+from modelgate.redactor import REDACTOR
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
@@ -23,7 +27,7 @@ from modelgate.telemetry.otlp_encoding import (
     resource_bytes,
     scope_bytes,
 )
-from modelgate.telemetry.otlp_transport import GrpcSender, HttpSender
+from modelgate.telemetry.otlp_transport import ConsoleSender, GrpcSender, HttpSender
 from modelgate.telemetry.span_export import SpanExport
 from modelgate.telemetry.span_recorder import SpanRecorder
 from tests.waiting import eventually
@@ -177,3 +181,21 @@ async def test_the_http_transport_delivers_batches_a_receiver_parses(
     spans = resource_spans.scope_spans[0].spans
     assert [s.name for s in spans] == [f"span {n}" for n in range(5)]
     assert resource_spans.scope_spans[0].scope.name == "modelgate"
+
+
+async def test_the_console_shows_the_sdks_view_of_each_span_redacted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = "sk-console-secret-0123456789abcdef"
+    REDACTOR.hold([secret])
+    resource = Resource.create({"service.name": "test"})
+    sender = ConsoleSender(resource, InstrumentationScope("modelgate"))
+    export = SpanExport(sender, _encoder(), delay_s=NEVER_S)
+    tracer = SpanRecorder(ALWAYS_ON, RandomIdGenerator(), export.submit, None)
+    tracer.start_span("chat gpt-4o", attributes={"note": f"key {secret}"}).end()
+    assert await asyncio.to_thread(export.force_flush, 30_000)
+    await asyncio.to_thread(export.shutdown)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["name"] == "chat gpt-4o"
+    assert printed["attributes"] == {"note": "key [redacted]"}
+    assert printed["resource"]["attributes"]["service.name"] == "test"

@@ -199,3 +199,12 @@ async def test_the_console_shows_the_sdks_view_of_each_span_redacted(
     assert printed["name"] == "chat gpt-4o"
     assert printed["attributes"] == {"note": "key [redacted]"}
     assert printed["resource"]["attributes"]["service.name"] == "test"
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-5"])
+def test_a_batch_setting_that_is_not_a_positive_integer_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", value)
+    with pytest.raises(ValueError, match="OTEL_BSP_MAX_QUEUE_SIZE"):
+        SpanExport(Recording(), _encoder())

@@ -4,8 +4,11 @@ What the SDK's BatchSpanProcessor promises, kept: a bounded queue (a span that f
 full is dropped and counted, never waited for), batches of `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`
 sent when one is full or `OTEL_BSP_SCHEDULE_DELAY` has passed, `force_flush` and
 `shutdown` that send what was queued before them and return within their timeout even
-when the collector hangs (each export is bounded by the exporter's own timeout too). What
-a traced call pays for it: one `deque.append`, and an `Event.set` once per batch.
+when the collector hangs (each export is bounded by the exporter's own timeout,
+`OTEL_EXPORTER_OTLP_TIMEOUT`; `OTEL_BSP_EXPORT_TIMEOUT` is read by the SDK's processor and
+never used, so it means nothing here either). Unlike the SDK, a batch setting that is not
+a positive integer is refused, not replaced by the default. What a traced call pays: one
+`deque.append`, and an `Event.set` once per batch.
 """
 
 from __future__ import annotations

@@ -251,86 +251,38 @@ class SpanRecorder(trace.Tracer):
         if links:
             raise ValueError("modelgate's spans carry no links")
         parent = trace.get_current_span(context).get_span_context()
-        if not parent.is_valid:
+        if parent.is_valid:
+            parent_or_none: SpanContext | None = parent
+            trace_id = parent.trace_id
+        else:
             parent_or_none = None
             trace_id = self.ids.generate_trace_id()
+        sampler = self.sampler
+        if isinstance(sampler, ParentBasedRatio):  # the default, decided inline
+            sampled = recorded = sampler.sampled(parent_or_none, trace_id)
+            state = parent.trace_state
+            own = dict(attributes) if attributes else {}
         else:
-            parent_or_none = parent
-            trace_id = parent.trace_id
-        if isinstance(self.sampler, ParentBasedRatio):
-            return self._inline(
-                name, parent_or_none, trace_id, kind, attributes, start_time=start_time
-            )
-        decision = self.sampler.should_sample(context, trace_id, name, kind, attributes)
-        sampled = decision.decision is Decision.RECORD_AND_SAMPLE
+            decision = sampler.should_sample(context, trace_id, name, kind, attributes)
+            sampled = decision.decision is Decision.RECORD_AND_SAMPLE
+            recorded = decision.decision is not Decision.DROP
+            state = decision.trace_state or _EMPTY_STATE
+            own = dict(decision.attributes)
         span_context = SpanContext(
             trace_id,
             self.ids.generate_span_id(),
-            is_remote=False,
-            trace_flags=_SAMPLED if sampled else _NOT_SAMPLED,
-            trace_state=decision.trace_state or _EMPTY_STATE,
+            False,
+            _SAMPLED if sampled else _NOT_SAMPLED,
+            state,
         )
-        if decision.decision is Decision.DROP:
+        if not recorded:
             return NonRecordingSpan(span_context)
-        return self._span(
+        return RecordingSpan(
             name,
             span_context,
             parent_or_none,
             kind,
-            dict(decision.attributes),
-            sampled=sampled,
-            start_time=start_time,
-        )
-
-    def _inline(
-        self,
-        name: str,
-        parent: SpanContext | None,
-        trace_id: int,
-        kind: SpanKind,
-        attributes: types.Attributes,
-        *,
-        start_time: int | None,
-    ) -> trace.Span:
-        """The default sampler's decision, without a `SamplingResult`."""
-        assert isinstance(self.sampler, ParentBasedRatio)
-        sampled = self.sampler.sampled(parent, trace_id)
-        span_context = SpanContext(
-            trace_id,
-            self.ids.generate_span_id(),
-            is_remote=False,
-            trace_flags=_SAMPLED if sampled else _NOT_SAMPLED,
-            trace_state=parent.trace_state if parent is not None else _EMPTY_STATE,
-        )
-        if not sampled:
-            return NonRecordingSpan(span_context)
-        return self._span(
-            name,
-            span_context,
-            parent,
-            kind,
-            dict(attributes or {}),
-            sampled=True,
-            start_time=start_time,
-        )
-
-    def _span(
-        self,
-        name: str,
-        context: SpanContext,
-        parent: SpanContext | None,
-        kind: SpanKind,
-        attributes: dict[str, Any],
-        *,
-        sampled: bool,
-        start_time: int | None,
-    ) -> RecordingSpan:
-        return RecordingSpan(
-            name,
-            context,
-            parent,
-            kind,
-            attributes,
+            own,
             submit=self.submit if sampled else None,
             max_events=self.max_events,
             start_time=start_time,

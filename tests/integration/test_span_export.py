@@ -4,6 +4,7 @@ that returns within its bound while the collector hangs; both OTLP transports de
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -183,19 +184,18 @@ async def test_the_http_transport_delivers_batches_a_receiver_parses(
     assert resource_spans.scope_spans[0].scope.name == "modelgate"
 
 
-async def test_the_console_shows_the_sdks_view_of_each_span_redacted(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+async def test_the_console_shows_the_sdks_view_of_each_span_redacted() -> None:
     secret = "sk-console-secret-0123456789abcdef"
     REDACTOR.hold([secret])
     resource = Resource.create({"service.name": "test"})
-    sender = ConsoleSender(resource, InstrumentationScope("modelgate"))
+    console = io.StringIO()
+    sender = ConsoleSender(resource, InstrumentationScope("modelgate"), console)
     export = SpanExport(sender, _encoder(), delay_s=NEVER_S)
     tracer = SpanRecorder(ALWAYS_ON, RandomIdGenerator(), export.submit, None)
     tracer.start_span("chat gpt-4o", attributes={"note": f"key {secret}"}).end()
     assert await asyncio.to_thread(export.force_flush, 30_000)
     await asyncio.to_thread(export.shutdown)
-    printed = json.loads(capsys.readouterr().out)
+    printed = json.loads(console.getvalue())
     assert printed["name"] == "chat gpt-4o"
     assert printed["attributes"] == {"note": "key [redacted]"}
     assert printed["resource"]["attributes"]["service.name"] == "test"

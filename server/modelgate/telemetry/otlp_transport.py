@@ -13,8 +13,9 @@ The console (a developer's view) gets the SDK's `ReadableSpan`s, redacted as bef
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
     OTLPSpanExporter as GrpcSpanExporter,
@@ -124,10 +125,12 @@ class ConsoleSender:
     """The SDK's console exporter, spans redacted as before (a developer's view: its cost
     does not matter)."""
 
-    def __init__(self, resource: Resource, scope: InstrumentationScope) -> None:
+    def __init__(
+        self, resource: Resource, scope: InstrumentationScope, out: TextIO | None = None
+    ) -> None:
         self.resource = resource
         self.scope = scope
-        self.exporter = RedactingExporter(ConsoleSpanExporter())
+        self.exporter = RedactingExporter(ConsoleSpanExporter(out=out or sys.stdout))
 
     def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         """Print the batch."""

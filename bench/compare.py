@@ -32,13 +32,14 @@ import dataclasses
 import json
 import statistics
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 from bench import tools
 from bench.harness import Bench
 from bench.modes import QUICK, ROOT, STREAM_TOKENS_PER_S, STREAM_TTFT_MS
-from bench.procs import Processes
+from bench.procs import Processes, http_get
 from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
 from bench.scenarios.profile import h2load_argv, profile_one
 from bench.servers import Server
@@ -95,8 +96,7 @@ def _profile(bench: Bench, server: Server, body: Path) -> None:
     print(json.dumps(summary, indent=1))
 
 
-def main() -> None:
-    """CLI entry point."""
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
     parser.add_argument("configs", nargs="+", help="name=JSON overlay of the gateway config")
     parser.add_argument("--rounds", type=int, default=5)
@@ -110,7 +110,12 @@ def main() -> None:
         default=[],
         help="gRPC metadata on every measured call: 'authorization: Bearer <key>' (repeatable)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    """CLI entry point."""
+    args = _arguments()
     configs = [_parse(spec) for spec in args.configs]
     require_h2load()
     run_dir = ROOT / "bench" / "results" / "compare"
@@ -124,12 +129,14 @@ def main() -> None:
         bench.fakes.setdefault("stream", bench.fakes["fast"])
         bench.fakes.setdefault("hold", bench.fakes["fast"])
         servers: list[Server] = []
+        sinks: dict[str, str] = {}
         for name, overlay in configs:
             env = _revision_env(name, run_dir)
             if _tracing(overlay):
                 sink = procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
+                sinks[name] = sink.first_line(30)
                 env |= {
-                    "OTEL_EXPORTER_OTLP_ENDPOINT": sink.first_line(30),
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": sinks[name],
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                 }
             label = name.replace("@", "-at-")
@@ -140,6 +147,8 @@ def main() -> None:
         rps: dict[str, list[float]] = {name: [] for name, _ in configs}
         cpu: dict[str, list[float]] = {name: [] for name, _ in configs}
         ttft: dict[str, list[float]] = {name: [] for name, _ in configs}
+        upstream_calls = {name: 0 for name, _ in configs}
+        upstream_calls[configs[0][0]] += 1  # the check call above
         for _ in range(args.rounds):
             for (name, _), server in zip(configs, servers, strict=True):
                 result = bench.measure_grpc(
@@ -154,12 +163,36 @@ def main() -> None:
                 )
                 rps[name].append(result.rps)
                 cpu[name].append(result.cpu_us_per_request("server"))
+                upstream_calls[name] += result.window_requests
                 if args.ttft:
                     bench.wait_quiet()
                     ttft[name].append(_ttft_p50(bench, server, args.seconds))
         if args.profile:
             _profile(bench, servers[[n for n, _ in configs].index(args.profile)], body)
+        counted = {  # a profiled gateway served calls nobody counted
+            name: _spans_counted(url, 2 * upstream_calls[name])
+            for name, url in sinks.items()
+            if name != args.profile
+        }
     _report([name for name, _ in configs], rps, cpu, ttft)
+    for name, (spans, expected) in counted.items():
+        verdict = "every span counted" if spans >= expected else "SPANS MISSING"
+        print(f"{name}: {spans} spans at the OTLP sink, {expected} expected (2 a call): {verdict}")
+
+
+def _spans_counted(sink: str, expected: int, within_s: float = 20.0) -> tuple[int, int]:
+    """The sink's span count once it reaches `expected` (a traced Chat is a SERVER and a
+    CLIENT span; the gateway exports every 5 s), or whatever arrived within `within_s`.
+    `expected` counts the calls the fake served inside the measured windows: a call it
+    served just outside one (h2load's start and stop) adds spans, never removes them."""
+    deadline = time.monotonic() + within_s
+    spans = 0
+    while time.monotonic() < deadline:
+        spans = int(json.loads(http_get(sink + "/stats"))["spans"])
+        if spans >= expected:
+            break
+        time.sleep(0.5)
+    return spans, expected
 
 
 Samples = dict[str, list[float]]

@@ -1,29 +1,41 @@
-"""`uv run python -m bench.otel_floor`: what the OpenTelemetry SDK alone costs per call.
+"""`uv run python -m bench.otel_floor`: what the span work alone costs per traced call.
 
 The gateway records two spans per traced call (SERVER for the RPC, CLIENT for
 the upstream attempt) with the attributes it sets in production. This times
 exactly that span work in a tight loop, with no gateway, no network and no
-event loop, in two variants: spans handed to a BatchSpanProcessor whose
-exporter drops them, and the same spans also encoded to OTLP protobuf the way
-the OTLP exporters do. It is the floor any gateway built on the Python SDK
-pays per traced call; set against the gateway's CPU per call (bench
-scenario 6) it says whether a tracing budget is reachable at all.
+event loop: with the OpenTelemetry SDK (spans handed to a BatchSpanProcessor
+whose exporter drops them, then also encoded to OTLP protobuf the way the OTLP
+exporters do: the gateway before issue 20), and with the gateway's own
+recorder (`modelgate.telemetry.span_recorder`: spans only, then also encoded by
+`otlp_encoding` on its export thread). Set against the gateway's CPU per call
+(bench scenario 6) it says whether a tracing budget is reachable at all.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from opentelemetry import context, trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import Attributes
 from typing_extensions import override
+
+from modelgate.telemetry.otlp_encoding import (
+    Encoder,
+    SpanLimitsUsed,
+    SpanRecord,
+    resource_bytes,
+    scope_bytes,
+)
+from modelgate.telemetry.span_export import SpanExport
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
 
 SERVER_ATTRIBUTES = {
     "rpc.system": "grpc",
@@ -70,6 +82,41 @@ def cpu_us_per_call(exporter: SpanExporter, calls: int) -> float:
     provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=calls * 2))
     tracer = provider.get_tracer("modelgate")
     started = time.process_time()
+    _calls(tracer, calls)
+    provider.shutdown()  # flushes: the export work is counted
+    return (time.process_time() - started) / calls * 1e6
+
+
+def recorder_us_per_call(encode: bool, calls: int) -> float:
+    """The same two spans through the gateway's recorder and export queue (dropped at the
+    sender, or encoded to OTLP bytes first), flushed before the clock stops."""
+    resource = Resource.create({"service.name": "modelgate"})
+    limits = SpanLimitsUsed(128, None, 128, 128)
+    encoder = Encoder(resource_bytes(resource.attributes), scope_bytes("modelgate", None), limits)
+    export = SpanExport(DropSender(encode), encoder, max_queue=calls * 2)
+    tracer = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
+    started = time.process_time()
+    _calls(tracer, calls)
+    export.shutdown()
+    return (time.process_time() - started) / calls * 1e6
+
+
+class DropSender:
+    """A sender that drops each batch, after encoding it when asked to."""
+
+    def __init__(self, encode: bool) -> None:
+        self.encode = encode
+
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
+        if self.encode:
+            encoder.request(records)
+        return True
+
+    def shutdown(self) -> None:
+        """Nothing held."""
+
+
+def _calls(tracer: trace.Tracer, calls: int) -> None:
     for _ in range(calls):
         server = tracer.start_span(
             "modelgate.v1.ModelGateway/Chat", kind=SpanKind.SERVER, attributes=SERVER_ATTRIBUTES
@@ -83,8 +130,6 @@ def cpu_us_per_call(exporter: SpanExporter, calls: int) -> float:
         server.set_attribute("rpc.grpc.status_code", 0)
         context.detach(token)
         server.end()
-    provider.shutdown()  # flushes: the export work is counted
-    return (time.process_time() - started) / calls * 1e6
 
 
 def main() -> None:
@@ -93,12 +138,20 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    for name, exporter in (
-        ("spans only (exporter drops)", Drop),
-        ("spans + OTLP encoding", Encode),
-    ):
-        runs = sorted(cpu_us_per_call(exporter(), args.calls) for _ in range(args.rounds))
-        print(f"{name:<30} {runs[len(runs) // 2]:6.1f} us of CPU per traced call (2 spans)")
+    variants: list[tuple[str, Callable[[], float]]] = [
+        ("SDK: spans only", lambda: cpu_us_per_call(Drop(), args.calls)),
+        ("SDK: spans + OTLP encoding", lambda: cpu_us_per_call(Encode(), args.calls)),
+        ("recorder: spans only", lambda: recorder_us_per_call(False, args.calls)),
+        ("recorder: spans + OTLP encoding", lambda: recorder_us_per_call(True, args.calls)),
+    ]
+    results: dict[str, list[float]] = {name: [] for name, _ in variants}
+    for _ in range(args.rounds):  # interleaved: a busy moment hits every variant alike
+        for name, measure in variants:
+            results[name].append(measure())
+    for name, runs in results.items():
+        runs.sort()
+        spread = f"{runs[0]:.1f}-{runs[-1]:.1f}"
+        print(f"{name:<32} {runs[len(runs) // 2]:6.1f} us CPU per traced call (2 spans), {spread}")
 
 
 if __name__ == "__main__":

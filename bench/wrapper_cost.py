@@ -2,7 +2,8 @@
 
 Times an echo backend's `chat` and `stream_chat` in a tight loop on one event loop, bare
 and behind the wrappers `app.backend_wrapper` composes: metering alone, tracing alone
-(sampled: real SDK spans under a recording parent, dropped at export), both, and a
+(sampled, under a recording parent: the gateway's recorder, encoded to OTLP and dropped at
+the sender, and the SDK's spans it replaced in issue 20), both, and a
 pass-through layer that does nothing (what merging the two wrappers into one would
 save). Rounds are interleaved across the variants and the median is reported, so a
 neighbour's burst on the shared machine moves every variant alike.
@@ -20,14 +21,18 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from prometheus_client import CollectorRegistry
 
-from bench.otel_floor import Drop
+from bench.otel_floor import Drop, DropSender
 from modelgate.config import RuntimeConfig
 from modelgate.providers.base import Backend, CallContext, Target
 from modelgate.providers.registry import create_backend
 from modelgate.telemetry.genai_metrics import GenAiMetrics
 from modelgate.telemetry.metering import MeteredBackend
+from modelgate.telemetry.otlp_encoding import Encoder, SpanLimitsUsed, resource_bytes, scope_bytes
+from modelgate.telemetry.span_export import SpanExport
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import chat_pb2, content_pb2, model_pb2
 
@@ -70,13 +75,16 @@ class PassThrough:
 
 def variants(echo: Backend) -> dict[str, Any]:
     """Each wrapper composition over the same echo backend."""
-    tracer = TracerProvider()
-    tracer.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=1 << 16))
-    spans = tracer.get_tracer("bench")
+    sdk = TracerProvider()
+    sdk.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=1 << 16))
+    limits = SpanLimitsUsed(128, None, 128, 128)
+    encoder = Encoder(resource_bytes({}), scope_bytes("bench", None), limits)
+    export = SpanExport(DropSender(True), encoder, max_queue=1 << 16)
+    recorder = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
     metrics = GenAiMetrics(CollectorRegistry())
 
     def traced(inner: Any) -> Any:
-        return InstrumentedBackend(inner, spans, 0)
+        return InstrumentedBackend(inner, recorder, 0)
 
     def metered(inner: Any) -> Any:
         return MeteredBackend(inner, metrics)
@@ -86,6 +94,7 @@ def variants(echo: Backend) -> dict[str, Any]:
         "pass-through layer": PassThrough(echo),
         "metered": metered(echo),
         "traced": traced(echo),
+        "traced, SDK spans": InstrumentedBackend(echo, sdk.get_tracer("bench"), 0),
         "traced + metered": traced(metered(echo)),
     }
 

@@ -73,6 +73,11 @@ class Feature:
 
 
 AUTH_KEY = "bench-caller-key"
+AUTH = {
+    "enabled": True,
+    "keys": [{"id": "bench", "sha256": hashlib.sha256(AUTH_KEY.encode()).hexdigest()}],
+}
+"""The `auth` overlay: one key, AUTH_KEY."""
 
 
 def _verify_tracing(bench: Bench, run: FeatureRun) -> str:
@@ -120,6 +125,15 @@ def _verify_alias(bench: Bench, run: FeatureRun) -> str:
     return "" if reply.model == "gpt-4o" else f"alias answered by {reply.model!r}"
 
 
+def _verify_production(bench: Bench, run: FeatureRun) -> str:
+    """Each of the three is on: spans arrive, the scrape has series, no key is refused."""
+    for verify in (_verify_auth, _verify_metrics, _verify_tracing):
+        problem = verify(bench, run)
+        if problem:
+            return problem
+    return ""
+
+
 def _cacheable(request: chat_pb2.ChatRequest) -> None:
     request.cache_control.mode = generation_pb2.CACHE_MODE_USE
     request.cache_control.allow_sampled = True
@@ -149,16 +163,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "auth (API key)",
         keys=("auth.enabled",),
-        overlays=(
-            {
-                "auth": {
-                    "enabled": True,
-                    "keys": [
-                        {"id": "bench", "sha256": hashlib.sha256(AUTH_KEY.encode()).hexdigest()}
-                    ],
-                }
-            },
-        ),
+        overlays=({"auth": AUTH},),
         metadata=(("authorization", f"Bearer {AUTH_KEY}"),),
         verify=_verify_auth,
     ),
@@ -168,6 +173,20 @@ FEATURES: tuple[Feature, ...] = (
         overlays=({"telemetry": {"metrics": True}},),
         needs_metrics_port=True,
         verify=_verify_metrics,
+    ),
+    Feature(
+        "tracing + metrics + auth (the production setting)",
+        keys=("telemetry.tracing",),
+        overlays=(
+            {
+                "telemetry": {"tracing": "otlp", "metrics": True},
+                "auth": AUTH,
+            },
+        ),
+        metadata=(("authorization", f"Bearer {AUTH_KEY}"),),
+        needs_sink=True,
+        needs_metrics_port=True,
+        verify=_verify_production,
     ),
     Feature(
         "cache hit",

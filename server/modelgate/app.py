@@ -297,7 +297,8 @@ class Gateway:
         if self.state is not None:
             await self.state.aclose()
         if self.tracer_provider is not None:
-            self.tracer_provider.shutdown()  # flushes spans still batched
+            # Flushes the spans still queued, bounded (a hung collector cannot hold the exit).
+            await asyncio.to_thread(self.tracer_provider.shutdown)
 
 
 async def serve(

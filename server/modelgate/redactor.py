@@ -4,7 +4,8 @@ Secrets are registered once (`Settings.held_secrets()` at start-up, a caller's A
 when it first authenticates) and removed at the choke points where text leaves the
 process: status building (`errors.GatewayError.to_status`), log records (the filter
 `telemetry.logs.configure_logging` puts on the root handler), span export
-(`telemetry.span_redaction.RedactingExporter`) and the metrics scrape (`telemetry.metrics`).
+(`telemetry.otlp_encoding`, and `telemetry.span_redaction.RedactingExporter` for the
+console) and the metrics scrape (`telemetry.metrics`).
 Success paths never call it.
 
 Matching is exact, so a secret must be long enough not to occur in ordinary text:
@@ -88,6 +89,8 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._shortest = MIN_SECRET_CHARS
         self._lock = threading.Lock()
+        self.version = 0
+        """Grows whenever the held secrets do: text redacted earlier may need it again."""
 
     def hold(self, secrets: Iterable[str]) -> None:
         """Redact `secrets` from now on; ValueError for one too short to redact safely."""
@@ -104,6 +107,7 @@ class Redactor:
             ordered = sorted(self._secrets, key=lambda s: (-len(s), s))
             self._shortest = len(ordered[-1])
             self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self.version += 1
 
     def __call__(self, text: str) -> str:
         """`text` with every held secret replaced by `[redacted]`."""

@@ -1,15 +1,18 @@
-"""OpenTelemetry tracing: provider set-up and the instrumented backend wrapper.
+"""OpenTelemetry tracing: set-up and the instrumented backend wrapper.
 
-Exporters come from the standard OTEL_* variables (endpoint, protocol,
-headers, service name). Tracing off means no tracer at all: nothing on the hot
-path, not even a no-op span.
+Spans are the gateway's own (`span_recorder`: the trace API, recorded as tuples), encoded
+to OTLP on an export thread (`otlp_encoding`, `span_export`) and sent by the OTLP
+exporters' transports (`otlp_transport`), configured by the standard OTEL_* variables
+(endpoint, protocol, headers, service name, sampler, span limits, batch sizes). Tracing
+every call with the SDK's spans cost 36-43% of throughput; see bench/README.md (issue 20).
+Tracing off means no tracer at all: nothing on the hot path, not even a no-op span.
 
 Each upstream attempt is one CLIENT span named "{operation} {model}" with the
 OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as
 sibling spans. The span's context is injected as `traceparent` into the
 upstream HTTP request. Prompt and completion text is recorded only when the
-operator opts in. Whatever is recorded, spans are exported through
-`RedactingExporter`, so no secret the gateway holds leaves on a span. Management,
+operator opts in. Whatever is recorded, the encoder cuts out every secret the gateway
+holds, so none leaves on a span. Management,
 describe and token-count calls are not GenAI operations: the wrapper hands out the
 wrapped backend's abilities untraced, by explicit forwarding (no `__getattr__`, which
 static lookups cannot see through).
@@ -23,9 +26,10 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.trace.sampling import Sampler
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
     GEN_AI_OPERATION_NAME,
     GEN_AI_OUTPUT_MESSAGES,
@@ -40,16 +44,24 @@ from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
-    MediaBackend,
     ModelDescriber,
+    MediaBackend,
     ModelManager,
     Target,
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.genai_content import input_content, output_messages
+from modelgate.telemetry.otlp_encoding import (
+    Encoder,
+    SpanLimitsUsed,
+    resource_bytes,
+    scope_bytes,
+)
+from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
-from modelgate.telemetry.span_redaction import RedactingExporter
+from modelgate.telemetry.span_export import Sender, SpanExport
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder, traceparent_headers
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
@@ -70,32 +82,59 @@ def tracing_mode(config: TelemetryConfig) -> str:
     return "off"
 
 
-def _otlp_exporter() -> SpanExporter:
-    protocol = os.environ.get(
-        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-    )
-    if protocol.startswith("http"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
-
-        return Http()
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
-
-    return Grpc()
+SHUTDOWN_FLUSH_MS = 5_000
+"""How long a stopping gateway waits for its last spans to leave (a hung collector must
+not hold the exit)."""
 
 
-def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, TracerProvider] | None:
-    """A tracer with its own provider, or None when tracing is off."""
+class Tracing:
+    """The gateway's tracer and the queue its spans are exported from."""
+
+    def __init__(self, export: SpanExport, tracer: SpanRecorder) -> None:
+        self.export = export
+        self.tracer = tracer
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        """Send every span ended so far (blocks: call it off the event loop)."""
+        return self.export.force_flush(timeout_millis)
+
+    def shutdown(self, timeout_millis: int = SHUTDOWN_FLUSH_MS) -> bool:
+        """Flush within `timeout_millis`, then stop exporting (blocks: off the event loop)."""
+        return self.export.shutdown(timeout_millis)
+
+
+def _sampler(ratio: float) -> Sampler | ParentBasedRatio:
+    """OTEL_TRACES_SAMPLER(_ARG) when set, as the SDK resolves it; else parent-based with
+    `ratio` of the root traces."""
+    if "OTEL_TRACES_SAMPLER" in os.environ:
+        return TracerProvider(shutdown_on_exit=False).sampler
+    return ParentBasedRatio(ratio)
+
+
+def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, Tracing] | None:
+    """A tracer and its export, or None when tracing is off."""
     mode = tracing_mode(config)
-    if mode == "off":
+    if mode == "off" or os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
     resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "modelgate")})
-    sampler = None  # the SDK reads OTEL_TRACES_SAMPLER / _ARG itself
-    if "OTEL_TRACES_SAMPLER" not in os.environ:
-        sampler = ParentBased(TraceIdRatioBased(config.trace_sample_ratio))
-    provider = TracerProvider(resource=resource, sampler=sampler)
-    exporter = ConsoleSpanExporter() if mode == "console" else _otlp_exporter()
-    provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
-    return provider.get_tracer(TRACER_NAME), provider
+    limits = SpanLimits()
+    used = SpanLimitsUsed(
+        limits.max_span_attributes,
+        limits.max_span_attribute_length,
+        limits.max_events,
+        limits.max_event_attributes,
+    )
+    encoder = Encoder(resource_bytes(resource.attributes), scope_bytes(TRACER_NAME, None), used)
+    sender: Sender = (
+        ConsoleSender(resource, InstrumentationScope(TRACER_NAME))
+        if mode == "console"
+        else otlp_sender()
+    )
+    export = SpanExport(sender, encoder)
+    tracer = SpanRecorder(
+        _sampler(config.trace_sample_ratio), RandomIdGenerator(), export.submit, used.events
+    )
+    return tracer, Tracing(export, tracer)
 
 
 def _record_error(span: Span, error: BaseException) -> None:
@@ -120,9 +159,9 @@ class InstrumentedBackend:
             attributes.update(input_content(request, self._capture))
         name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        headers: dict[str, str] = {}
-        W3C.inject(headers, context=trace.set_span_in_context(span))
-        call.trace_headers = headers
+        context = span.get_span_context()
+        if context.is_valid:
+            call.trace_headers = traceparent_headers(context)
         return span
 
     async def _unary(

@@ -1,0 +1,286 @@
+"""Recorded spans to OTLP protobuf bytes (`ExportTraceServiceRequest`), written directly.
+
+The OpenTelemetry exporters build a message object per span, per attribute and per value
+(`encode_spans`) and hash the Resource once per span: 60% of what a traced call cost the
+gateway (issue 20). Here the Resource and the instrumentation scope are encoded once per
+process, a span's fields are written in protobuf wire format, and the bytes of an
+attribute whose key and value recur (model names, providers, the rpc method) are kept, so
+most attributes cost one dict lookup. The output is the exporters' own, field for field:
+`tests/unit/test_otlp_encoding.py` parses both with the generated `opentelemetry.proto`
+messages and compares them. Secrets are cut out here (`REDACTOR`), on the export thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
+
+from opentelemetry.trace import SpanContext, SpanKind, Status
+
+from modelgate.redactor import REDACTOR
+
+log = logging.getLogger(__name__)
+
+_FIXED64 = struct.Struct("<Q").pack
+_LOW64 = (1 << 64) - 1
+_IDS = struct.Struct(">BBQQBBQ")
+"""trace_id (field 1: 16 bytes, two big-endian halves) and span_id (field 2)."""
+_IDS_PARENT = struct.Struct(">BBQQBBQBBQ")
+"""... and parent_span_id (field 4)."""
+_KIND_AND_TIMES = struct.Struct("<BBBQBQ")
+"""kind (field 6, a one-byte varint) and the start and end times (fields 7, 8: fixed64)."""
+_DOUBLE = struct.Struct("<d").pack
+_FLAGS_LOCAL = b"\x85\x01" + (0x100).to_bytes(4, "little")
+"""`flags` (fixed32, field 16): SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE, the parent is local."""
+_FLAGS_REMOTE = b"\x85\x01" + (0x300).to_bytes(4, "little")
+"""... and SPAN_FLAGS_CONTEXT_IS_REMOTE: the parent came from the caller."""
+_UNSET_LOCAL = b"\x7a\x00" + _FLAGS_LOCAL
+"""An empty status (UNSET, written all the same, as the exporters do), then the flags."""
+_UNSET_REMOTE = b"\x7a\x00" + _FLAGS_REMOTE
+_CACHE_LIMIT = 8192
+"""Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
+
+
+class SpanLimitsUsed(NamedTuple):
+    """The SDK's span limits (`opentelemetry.sdk.trace.SpanLimits`, read from OTEL_*)."""
+
+    attributes: int | None
+    attribute_length: int | None
+    events: int | None
+    event_attributes: int | None
+
+
+class SpanRecord(Protocol):
+    """What the encoder reads of an ended span (`span_recorder.RecordingSpan`, which is
+    handed over as it is: no copy on the traced call)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def context(self) -> SpanContext: ...
+    @property
+    def parent(self) -> SpanContext | None: ...
+    @property
+    def kind(self) -> SpanKind: ...
+    @property
+    def start_ns(self) -> int: ...
+    @property
+    def end_ns(self) -> int: ...
+    @property
+    def attributes(self) -> Mapping[str, Any]: ...
+    @property
+    def events(self) -> Sequence[tuple[str, int, Mapping[str, Any] | None]] | None: ...
+    @property
+    def dropped_events(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+
+
+def _varint(value: int) -> bytes:
+    if value < 0:
+        value += 1 << 64  # int64 as the wire has it: ten bytes, two's complement
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _head(tag: int, size: int) -> bytes:
+    """The tag byte and length of a length-delimited field of `size` bytes."""
+    if size < 0x80:
+        return bytes((tag, size))
+    if size < 0x4000:
+        return bytes((tag, size & 0x7F | 0x80, size >> 7))
+    return bytes((tag,)) + _varint(size)
+
+
+def _field(tag: int, payload: bytes) -> bytes:
+    """A length-delimited field: tag byte, length, payload."""
+    return _head(tag, len(payload)) + payload
+
+
+def _any_value(value: Any, max_length: int | None) -> bytes | None:
+    """AnyValue's bytes (None: a type OTLP cannot carry)."""
+    if isinstance(value, bool):
+        return b"\x10\x01" if value else b"\x10\x00"
+    if isinstance(value, str):
+        if max_length is not None:
+            value = value[:max_length]
+        return _field(0x0A, REDACTOR(value).encode())
+    if isinstance(value, int):
+        return b"\x18" + _varint(value)
+    if isinstance(value, float):
+        return b"\x21" + _DOUBLE(value)
+    if isinstance(value, bytes):
+        return _field(0x3A, value)
+    if isinstance(value, (list, tuple)):
+        items = [_any_value(item, max_length) if item is not None else b"" for item in value]
+        if any(item is None for item in items):
+            return None
+        return _field(0x2A, b"".join(_field(0x0A, item) for item in items if item is not None))
+    return None
+
+
+def key_value(key: str, value: Any, max_length: int | None) -> bytes | None:
+    """KeyValue's bytes, or None (logged) for a value OTLP cannot carry."""
+    encoded = _any_value(value, max_length)
+    if encoded is None:
+        log.warning("span attribute %s dropped: invalid type %s", key, type(value).__name__)
+        return None
+    return _field(0x0A, key.encode()) + _field(0x12, encoded)
+
+
+class AttributeCache:
+    """Framed KeyValue fields (tag, length, bytes) per (key, value), made again whenever
+    the held secrets change. A hit also checks the value's type: `(k, 1)`, `(k, True)`
+    and `(k, 1.0)` are one dict key, not one attribute."""
+
+    def __init__(self, tag: int, max_length: int | None) -> None:
+        self.tag = tag
+        self.max_length = max_length
+        self._cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
+        self._secrets_seen = REDACTOR.version
+
+    def _framed(self, key: str, value: Any) -> bytes:
+        encoded = key_value(key, value, self.max_length)
+        return b"" if encoded is None else _field(self.tag, encoded)
+
+    def encode(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
+        """The repeated KeyValue fields for `attributes`."""
+        if self._secrets_seen != REDACTOR.version or len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
+            self._secrets_seen = REDACTOR.version
+        cache, out = self._cache, []
+        for item in attributes:
+            try:
+                hit = cache.get(item)
+            except TypeError:  # an unhashable value (a list)
+                out.append(self._framed(*item))
+                continue
+            if hit is None or hit[0] is not type(item[1]):
+                hit = cache[item] = (type(item[1]), self._framed(*item))
+            out.append(hit[1])
+        return b"".join(out)
+
+
+def _limited(
+    attributes: Mapping[str, Any], limit: int | None
+) -> tuple[Iterable[tuple[str, Any]], int]:
+    """The newest `limit` attributes and how many were dropped (the SDK evicts the oldest)."""
+    if limit is None or len(attributes) <= limit:
+        return attributes.items(), 0
+    items = list(attributes.items())
+    return items[len(items) - limit :], len(items) - limit
+
+
+class Encoder:
+    """One process's spans to ExportTraceServiceRequest bytes."""
+
+    def __init__(self, resource: bytes, scope: bytes, limits: SpanLimitsUsed) -> None:
+        self.resource_field = _field(0x0A, resource)
+        self.scope_field = _field(0x0A, scope)
+        self.limits = limits
+        self.attributes = AttributeCache(0x4A, limits.attribute_length)
+        self.event_attributes = AttributeCache(0x1A, limits.attribute_length)
+        self._names: dict[str, bytes] = {}
+        """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
+        self._secrets_seen = REDACTOR.version
+
+    def span(self, record: SpanRecord) -> bytes:
+        """One Span message, its fields in number order as protobuf writes them. Written
+        for speed (it runs for every span): fixed-size fields packed by one struct each."""
+        context, parent = record.context, record.parent
+        trace_id, span_id, state = context.trace_id, context.span_id, context.trace_state
+        if state:  # rare: a caller's vendor state, between the span and the parent id
+            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+            head += _field(0x1A, ",".join(f"{k}={v}" for k, v in state.items()).encode())
+            if parent is not None:
+                head += b"\x22\x08" + parent.span_id.to_bytes(8, "big")
+        elif parent is not None:
+            head = _IDS_PARENT.pack(
+                0x0A,
+                16,
+                trace_id >> 64,
+                trace_id & _LOW64,
+                0x12,
+                8,
+                span_id,
+                0x22,
+                8,
+                parent.span_id,
+            )
+        else:
+            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+        kind = record.kind.value + 1  # OTLP counts from SPAN_KIND_UNSPECIFIED
+        parts = [
+            head,
+            self._name(record.name),
+            _KIND_AND_TIMES.pack(0x30, kind, 0x39, record.start_ns, 0x41, record.end_ns),
+        ]
+        attributes, limit = record.attributes, self.limits.attributes
+        if limit is None or len(attributes) <= limit:
+            parts.append(self.attributes.encode(attributes.items()))
+        else:
+            items, dropped = _limited(attributes, limit)
+            parts += (self.attributes.encode(items), b"\x50" + _varint(dropped))
+        if record.events:
+            parts += (_field(0x5A, self._event(*event)) for event in record.events)
+        if record.dropped_events:
+            parts.append(b"\x60" + _varint(record.dropped_events))
+        remote = parent is not None and parent.is_remote
+        code, description = record.status.status_code.value, record.status.description
+        if code or description:
+            parts += (_status(code, description), _FLAGS_REMOTE if remote else _FLAGS_LOCAL)
+        else:
+            parts.append(_UNSET_REMOTE if remote else _UNSET_LOCAL)
+        return b"".join(parts)
+
+    def _name(self, name: str) -> bytes:
+        names = self._names
+        if self._secrets_seen != REDACTOR.version or len(names) > _CACHE_LIMIT:
+            names.clear()
+            self._secrets_seen = REDACTOR.version
+        framed = names.get(name)
+        if framed is None:
+            framed = names[name] = _field(0x2A, REDACTOR(name).encode())
+        return framed
+
+    def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:
+        items, dropped = _limited(attributes or {}, self.limits.event_attributes)
+        event = b"\x09" + _FIXED64(time_ns) + _field(0x12, REDACTOR(name).encode())
+        event += self.event_attributes.encode(items)
+        return event + (b"\x20" + _varint(dropped) if dropped else b"")
+
+    def request(self, records: Sequence[SpanRecord]) -> bytes:
+        """ExportTraceServiceRequest{resource_spans: [{resource, scope_spans: [{scope,
+        spans}]}]}: one resource and one scope, as the gateway has."""
+        span, parts, size = self.span, [self.scope_field], len(self.scope_field)
+        for record in records:
+            body = span(record)
+            head = _head(0x12, len(body))
+            parts += (head, body)
+            size += len(head) + len(body)
+        resource_spans = self.resource_field + _head(0x12, size)  # ... + parts
+        return b"".join((_head(0x0A, len(resource_spans) + size), resource_spans, *parts))
+
+
+def _status(code: int, description: str | None) -> bytes:
+    """The `status` field (always written, empty when UNSET, as the exporters do)."""
+    status = _field(0x12, REDACTOR(description).encode()) if description else b""
+    if code:
+        status += b"\x18" + _varint(code)
+    return _field(0x7A, status)
+
+
+def resource_bytes(attributes: Mapping[str, Any]) -> bytes:
+    """Resource{attributes} (encoded once per process)."""
+    return AttributeCache(0x0A, None).encode(attributes.items())
+
+
+def scope_bytes(name: str, version: str | None) -> bytes:
+    """InstrumentationScope{name, version}."""
+    return _field(0x0A, name.encode()) + (_field(0x12, version.encode()) if version else b"")

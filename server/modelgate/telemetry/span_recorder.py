@@ -1,0 +1,313 @@
+"""The gateway's spans: the OpenTelemetry trace API, recorded as plain tuples.
+
+The SDK's spans cost ~33 us each before any export (a lock, `BoundedAttributes` checking
+every value, span processors, a `ReadableSpan` per end), which put tracing every call far
+over issue 20's 10% budget. These spans keep only what the gateway uses of the API:
+start with attributes under a parent context, set attributes, status, events (and
+`record_exception`), end; `get_span_context` and `is_recording`, so
+`trace.set_span_in_context`, `get_current_span`, the W3C propagator and the log
+correlation work unchanged. At `end()` the span itself goes on the export queue
+(`span_export.SpanExport`) as the record of what happened (it changes no more); limits and
+encoding are applied there, off the call.
+
+The decisions stay the SDK's: its sampler (parent-based with the configured ratio, or
+`OTEL_TRACES_SAMPLER`), its random ids and its `SpanLimits` (read from OTEL_*). Links are
+not supported (the gateway makes none): a span started with links is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, TraceIdRatioBased
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
+from opentelemetry.util import types
+from opentelemetry.util._decorator import _agnosticcontextmanager
+from typing_extensions import override
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[["RecordingSpan"], None]
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_EMPTY_STATE = TraceState()
+_UNSET = Status(StatusCode.UNSET)
+
+
+class RecordingSpan(trace.Span):
+    """A sampled (or record-only) span; `end()` hands its record to the export queue."""
+
+    __slots__ = (
+        "_ended",
+        "_max_events",
+        "_submit",
+        "attributes",
+        "context",
+        "dropped_events",
+        "end_ns",
+        "events",
+        "kind",
+        "name",
+        "parent",
+        "start_ns",
+        "status",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        *,
+        submit: Submit | None,
+        max_events: int | None,
+        start_time: int | None = None,
+    ) -> None:
+        self.name = name
+        self.context = context
+        self.parent = parent
+        self.kind = kind
+        self.start_ns = time.time_ns() if start_time is None else start_time
+        self.attributes = attributes
+        self.events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
+        self.dropped_events = 0
+        self.status = _UNSET
+        self.end_ns = 0
+        self._ended = False
+        self._submit = submit
+        """None for a record-only span (recorded, never exported)."""
+        self._max_events = max_events
+
+    @override
+    def get_span_context(self) -> SpanContext:
+        return self.context
+
+    @override
+    def is_recording(self) -> bool:
+        return not self._ended
+
+    @override
+    def set_attributes(self, attributes: Mapping[str, types.AnyValue]) -> None:
+        if self._ended:
+            return
+        own = self.attributes
+        if own.keys().isdisjoint(attributes):
+            own.update(attributes)
+            return
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    @override
+    def set_attribute(self, key: str, value: types.AnyValue) -> None:
+        if self._ended:
+            return
+        own = self.attributes
+        own.pop(key, None)  # a key set again moves to the end, as in the SDK
+        own[key] = value
+
+    @override
+    def add_event(
+        self,
+        name: str,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+    ) -> None:
+        if self._ended:
+            return
+        if self.events is None:
+            self.events = []
+        self.events.append(
+            (name, time.time_ns() if timestamp is None else timestamp, dict(attributes or {}))
+        )
+        if self._max_events is not None and len(self.events) > self._max_events:
+            del self.events[0]  # the oldest goes, as in the SDK
+            self.dropped_events += 1
+
+    @override
+    def update_name(self, name: str) -> None:
+        if not self._ended:
+            self.name = name
+
+    @override
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        """The SDK's rules: OK is final, UNSET changes nothing, only ERROR has a description."""
+        if self._ended or self.status.status_code is StatusCode.OK:
+            return
+        if isinstance(status, StatusCode):
+            status = Status(status, description)
+        if status.status_code is StatusCode.UNSET:
+            return
+        self.status = status
+
+    @override
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        """The SDK's `exception` event."""
+        kind = type(exception)
+        event: dict[str, Any] = {
+            "exception.type": f"{kind.__module__}.{kind.__qualname__}"
+            if kind.__module__ != "builtins"
+            else kind.__qualname__,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)),
+            "exception.escaped": str(escaped),
+        }
+        event.update(attributes or {})
+        self.add_event("exception", event, timestamp)
+
+    @override
+    def end(self, end_time: int | None = None) -> None:
+        if self._ended:
+            log.warning("span %s ended twice", self.name)
+            return
+        self.end_ns = time.time_ns() if end_time is None else end_time
+        self._ended = True
+        if self._submit is not None:
+            self._submit(self)  # read, never changed, from here on: the span is the record
+
+
+def traceparent_headers(context: SpanContext) -> dict[str, str]:
+    """What the W3C propagator injects for `context` (`traceparent`, and `tracestate` when
+    there is one), without its context lookups: the upstream request of every attempt."""
+    headers = {
+        "traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-"
+        f"{context.trace_flags:02x}"
+    }
+    if context.trace_state:
+        headers["tracestate"] = context.trace_state.to_header()
+    return headers
+
+
+class ParentBasedRatio:
+    """The gateway's default sampler, `ParentBased(TraceIdRatioBased(ratio))` with the
+    SDK's default delegates, decided inline: a span with a parent follows the parent's
+    sampled flag (and keeps its trace state); a root span is sampled when its trace id's
+    lower 64 bits fall under the ratio's bound (the SDK's own `get_bound_for_rate`).
+    The SDK's sampler costs about as much as the rest of a span (three context lookups
+    and a `SamplingResult`); `tests/unit/test_span_recorder.py` checks they agree."""
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio = ratio
+        self.bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+
+    def sampled(self, parent: SpanContext | None, trace_id: int) -> bool:
+        """Whether a span under `parent` (None: a root) in trace `trace_id` is sampled."""
+        if parent is not None:
+            return bool(parent.trace_flags & TraceFlags.SAMPLED)
+        return trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self.bound
+
+
+class SpanRecorder(trace.Tracer):
+    """A tracer whose spans are `RecordingSpan`s (sampled) or `NonRecordingSpan`s."""
+
+    def __init__(
+        self,
+        sampler: Sampler | ParentBasedRatio,
+        ids: IdGenerator,
+        submit: Submit,
+        max_events: int | None,
+    ) -> None:
+        self.sampler = sampler
+        self.ids = ids
+        self.submit = submit
+        self.max_events = max_events
+
+    @override
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: types.Attributes = None,
+        links: Sequence[Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> trace.Span:
+        """A child of the span in `context` (else of the current one), or a new trace."""
+        if links:
+            raise ValueError("modelgate's spans carry no links")
+        parent = trace.get_current_span(context).get_span_context()
+        if parent.is_valid:
+            parent_or_none: SpanContext | None = parent
+            trace_id = parent.trace_id
+        else:
+            parent_or_none = None
+            trace_id = self.ids.generate_trace_id()
+        sampler = self.sampler
+        if isinstance(sampler, ParentBasedRatio):  # the default, decided inline
+            sampled = recorded = sampler.sampled(parent_or_none, trace_id)
+            state = parent.trace_state
+            own = dict(attributes) if attributes else {}
+        else:
+            decision = sampler.should_sample(context, trace_id, name, kind, attributes)
+            sampled = decision.decision is Decision.RECORD_AND_SAMPLE
+            recorded = decision.decision is not Decision.DROP
+            state = decision.trace_state or _EMPTY_STATE
+            own = dict(decision.attributes)
+        span_context = SpanContext(
+            trace_id,
+            self.ids.generate_span_id(),
+            False,
+            _SAMPLED if sampled else _NOT_SAMPLED,
+            state,
+        )
+        if not recorded:
+            return NonRecordingSpan(span_context)
+        return RecordingSpan(
+            name,
+            span_context,
+            parent_or_none,
+            kind,
+            own,
+            submit=self.submit if sampled else None,
+            max_events=self.max_events,
+            start_time=start_time,
+        )
+
+    @override
+    @_agnosticcontextmanager
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: types.Attributes = None,
+        links: Sequence[Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> Iterator[trace.Span]:
+        """The API's context manager, over `start_span`."""
+        span = self.start_span(name, context, kind, attributes, links, start_time)
+        with trace.use_span(
+            span,
+            end_on_exit=end_on_exit,
+            record_exception=record_exception,
+            set_status_on_exception=set_status_on_exception,
+        ) as current:
+            yield current

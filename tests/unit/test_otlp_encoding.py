@@ -1,0 +1,202 @@
+"""The recorder's OTLP is the SDK's OTLP: same spans in, the same message out.
+
+Each test makes the same spans twice, with the SDK (TracerProvider, its span limits, its
+`encode_spans`, as the gateway exported before issue 20) and with the gateway's recorder
+and encoder, from the same ids and times, and compares the parsed requests (and bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from typing_extensions import override
+
+from modelgate.redactor import REDACTOR
+from modelgate.telemetry.otlp_encoding import (
+    Encoder,
+    SpanLimitsUsed,
+    SpanRecord,
+    resource_bytes,
+    scope_bytes,
+)
+from modelgate.telemetry.span_recorder import SpanRecorder
+
+SECRET = "sk-encoding-test-secret-0123456789"
+RESOURCE = Resource.create({"service.name": "modelgate", "deployment.environment": "test"})
+T0 = 1_700_000_000_000_000_000
+CALLER = {
+    "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "tracestate": "vendor=abc,other=x1",
+}
+
+
+class Ids(IdGenerator):
+    """The same ids, in the same order, for both tracers."""
+
+    def __init__(self) -> None:
+        self.next = 0x1000
+
+    @override
+    def generate_span_id(self) -> int:
+        self.next += 1
+        return self.next
+
+    @override
+    def generate_trace_id(self) -> int:
+        self.next += 1
+        return self.next << 64 | 0xABC
+
+
+class Kept(SpanExporter):
+    def __init__(self) -> None:
+        self.spans: list[ReadableSpan] = []
+
+    @override
+    def export(self, spans: Any) -> SpanExportResult:
+        self.spans.extend(spans)
+        return SpanExportResult.SUCCESS
+
+
+Scenario = Callable[[trace.Tracer], None]
+
+
+def _both(scenario: Scenario, limits: SpanLimits) -> Iterator[bytes]:
+    kept = Kept()
+    provider = TracerProvider(
+        resource=RESOURCE,
+        sampler=ParentBased(ALWAYS_ON),
+        id_generator=Ids(),
+        span_limits=limits,
+        shutdown_on_exit=False,
+    )
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    scenario(provider.get_tracer("modelgate"))
+    yield encode_spans(kept.spans).SerializeToString()
+    used = SpanLimitsUsed(
+        limits.max_span_attributes,
+        limits.max_span_attribute_length,
+        limits.max_events,
+        limits.max_event_attributes,
+    )
+    records: list[SpanRecord] = []
+    scenario(SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, used.events))
+    encoder = Encoder(resource_bytes(RESOURCE.attributes), scope_bytes("modelgate", None), used)
+    yield encoder.request(records)
+
+
+def assert_same_otlp(scenario: Scenario, limits: SpanLimits | None = None) -> None:
+    sdk, ours = _both(scenario, limits or SpanLimits())
+    assert ExportTraceServiceRequest.FromString(ours) == ExportTraceServiceRequest.FromString(sdk)
+    assert ours == sdk, "even byte for byte"
+
+
+def _gateway_call(tracer: trace.Tracer) -> None:
+    """What a traced Chat records: a SERVER span under the caller's, a CLIENT attempt."""
+    parent = TraceContextTextMapPropagator().extract(CALLER)
+    server = tracer.start_span(
+        "modelgate.v1.ModelGateway/Chat",
+        context=parent,
+        kind=SpanKind.SERVER,
+        attributes={"rpc.system": "grpc", "rpc.method": "Chat"},
+        start_time=T0,
+    )
+    client = tracer.start_span(
+        "chat gpt-4o",
+        context=trace.set_span_in_context(server, parent),
+        kind=SpanKind.CLIENT,
+        attributes={
+            "gen_ai.request.model": "gpt-4o",
+            "server.port": 8443,
+            "gen_ai.request.temperature": 0.2,
+            "gen_ai.request.stop_sequences": ["END", "STOP"],
+            "modelgate.attempt": 1,
+        },
+        start_time=T0 + 10,
+    )
+    client.set_attributes(
+        {"gen_ai.usage.input_tokens": 12, "gen_ai.response.finish_reasons": ("stop",)}
+    )
+    client.set_attribute("modelgate.attempt", 2)  # set again: moves to the end in both
+    client.set_attribute("flag", True)
+    client.set_attribute("negative", -5)
+    client.end(T0 + 20)
+    server.set_attributes({"rpc.grpc.status_code": 14, "error.type": "UPSTREAM_UNAVAILABLE"})
+    server.set_status(Status(StatusCode.ERROR, "UNAVAILABLE"))
+    server.end(T0 + 30)
+
+
+def test_a_traced_call_encodes_as_the_sdk_encodes_it() -> None:
+    assert_same_otlp(_gateway_call)
+
+
+def test_a_root_span_with_events_and_an_exception() -> None:
+    def scenario(tracer: trace.Tracer) -> None:
+        span = tracer.start_span("root", attributes={"a": "b"}, start_time=T0)
+        span.add_event("retry", {"why": "503"}, timestamp=T0 + 1)
+        span.add_event("plain", timestamp=T0 + 2)
+        span.set_status(StatusCode.OK)
+        span.set_status(Status(StatusCode.ERROR, "ignored after OK"))
+        span.end(T0 + 3)
+
+    assert_same_otlp(scenario)
+
+
+def test_span_limits_drop_the_oldest_and_cut_long_values_as_the_sdk_does() -> None:
+    def scenario(tracer: trace.Tracer) -> None:
+        attributes = {f"k{n}": f"value number {n}" for n in range(6)}
+        span = tracer.start_span("limited", attributes=attributes, start_time=T0)
+        span.set_attribute("late", ("a long item", "short"))
+        for n in range(4):
+            span.add_event(f"e{n}", {"x": 1, "y": 2, "z": 3}, timestamp=T0 + n)
+        span.end(T0 + 9)
+
+    limits = SpanLimits(
+        max_span_attributes=4, max_attribute_length=6, max_events=2, max_event_attributes=2
+    )
+    assert_same_otlp(scenario, limits)
+
+
+def test_secrets_are_cut_from_names_values_events_and_status() -> None:
+    REDACTOR.hold([SECRET])
+    records: list[SpanRecord] = []
+    tracer = SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, None)
+    span = tracer.start_span(f"chat {SECRET}", attributes={"text": f"key {SECRET}"})
+    span.set_attribute("list", (SECRET, "fine"))
+    span.add_event("retry", {"why": f"refused {SECRET}"})
+    span.set_status(Status(StatusCode.ERROR, f"failed with {SECRET}"))
+    span.end()
+    limits = SpanLimitsUsed(None, None, None, None)
+    encoder = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits)
+    body = encoder.request(records)
+    assert SECRET.encode() not in body
+    (exported,) = ExportTraceServiceRequest.FromString(body).resource_spans[0].scope_spans[0].spans
+    assert exported.name == "chat [redacted]"
+    assert exported.status.message == "failed with [redacted]"
+    assert exported.events[0].attributes[0].value.string_value == "refused [redacted]"
+
+
+def test_a_value_seen_before_a_secret_was_held_is_redacted_after_it() -> None:
+    late = "sk-held-later-secret-abcdef0123456"
+    limits = SpanLimitsUsed(None, None, None, None)
+    encoder = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits)
+
+    def encoded() -> bytes:
+        records: list[SpanRecord] = []
+        tracer = SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, None)
+        tracer.start_span("s", attributes={"note": late}).end()
+        return encoder.request(records)
+
+    assert late.encode() in encoded(), "not a secret yet: cached as it is"
+    REDACTOR.hold([late])
+    assert late.encode() not in encoded(), "the cached encoding was dropped"

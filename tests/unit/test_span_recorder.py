@@ -1,0 +1,140 @@
+"""The recorder decides as the SDK did: parent-based sampling with the configured ratio,
+a caller's W3C context continued (trace state included), unsampled spans never queued."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
+from typing_extensions import override
+
+from modelgate.telemetry.otlp_encoding import SpanRecord
+from modelgate.telemetry.span_recorder import (
+    ParentBasedRatio,
+    SpanRecorder,
+    traceparent_headers,
+)
+from modelgate.telemetry.tracing import W3C
+
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+LOW, HIGH = 0x10, 0xFFFF_FFFF_FFFF_FFF0
+"""Trace ids whose lower 64 bits fall below and above half of the id space."""
+
+
+class FixedTraceIds(IdGenerator):
+    """Hands out the given trace ids in order (the ratio sampler decides by trace id)."""
+
+    def __init__(self, *trace_ids: int) -> None:
+        self.trace_ids = list(trace_ids)
+        self.span_id = 0
+
+    @override
+    def generate_span_id(self) -> int:
+        self.span_id += 1
+        return self.span_id
+
+    @override
+    def generate_trace_id(self) -> int:
+        return self.trace_ids.pop(0)
+
+
+def _recorder(ratio: float, *trace_ids: int) -> tuple[SpanRecorder, list[SpanRecord]]:
+    records: list[SpanRecord] = []
+    sampler = ParentBasedRatio(ratio)  # the default; the SDK's agrees (below)
+    return SpanRecorder(sampler, FixedTraceIds(*trace_ids), records.append, None), records
+
+
+def _caller(flags: str, state: str = "") -> dict[str, str]:
+    carrier = {"traceparent": f"00-{CALLER_TRACE}-{CALLER_SPAN}-{flags}"}
+    if state:
+        carrier["tracestate"] = state
+    return carrier
+
+
+def test_root_traces_are_sampled_by_the_ratio_of_their_trace_id() -> None:
+    tracer, records = _recorder(0.5, LOW, HIGH)
+    kept, skipped = tracer.start_span("a"), tracer.start_span("b")
+    kept.end()
+    skipped.end()
+    assert kept.is_recording() is False, "ended"
+    assert isinstance(skipped, NonRecordingSpan)
+    assert not skipped.get_span_context().trace_flags.sampled
+    assert [r.context.trace_id for r in records] == [LOW], "only the sampled span is queued"
+
+
+def test_a_sampled_callers_trace_is_continued_even_at_ratio_zero() -> None:
+    tracer, records = _recorder(0.0)
+    parent = W3C.extract(_caller("01", "vendor=abc"))
+    server = tracer.start_span("server", context=parent, kind=SpanKind.SERVER)
+    client = tracer.start_span("client", context=trace.set_span_in_context(server, parent))
+    headers: dict[str, str] = {}
+    W3C.inject(headers, context=trace.set_span_in_context(client))
+    client.end()
+    server.end()
+    child, root = records
+    assert root.parent is not None and child.parent is not None
+    assert f"{root.context.trace_id:032x}" == CALLER_TRACE
+    assert (f"{root.parent.span_id:016x}", root.parent.is_remote) == (CALLER_SPAN, True)
+    assert (child.parent.span_id, child.parent.is_remote) == (root.context.span_id, False)
+    for span in (root, child):
+        assert span.context.trace_state.to_header() == "vendor=abc", "the caller's state"
+    assert headers["traceparent"] == f"00-{CALLER_TRACE}-{child.context.span_id:016x}-01"
+    assert headers["tracestate"] == "vendor=abc"
+
+
+def test_an_unsampled_callers_trace_is_not_recorded_at_ratio_one() -> None:
+    tracer, records = _recorder(1.0)
+    span = tracer.start_span("server", context=W3C.extract(_caller("00")))
+    span.end()
+    assert not span.is_recording() and records == []
+    assert f"{span.get_span_context().trace_id:032x}" == CALLER_TRACE, "the id still travels"
+
+
+def test_an_ended_span_ignores_changes_and_a_second_end() -> None:
+    tracer, records = _recorder(1.0, LOW)
+    span = tracer.start_span("s", attributes={"a": 1})
+    span.end()
+    span.set_attribute("b", 2)
+    span.set_attributes({"c": 3})
+    span.end()
+    (record,) = records
+    assert record.attributes == {"a": 1}
+
+
+def test_links_are_refused_not_dropped() -> None:
+    tracer, _ = _recorder(1.0, LOW)
+    link = trace.Link(trace.get_current_span().get_span_context())
+    with pytest.raises(ValueError, match="links"):
+        tracer.start_span("s", links=[link])
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.1, 0.5, 1.0])
+def test_the_inline_default_sampler_decides_as_the_sdks_parent_based_ratio(ratio: float) -> None:
+    sdk = ParentBased(TraceIdRatioBased(ratio))
+    inline = ParentBasedRatio(ratio)
+    trace_ids = [1, LOW, 1 << 62, (1 << 63) - 1, 1 << 63, HIGH, (1 << 64) - 1, 7 << 64 | 5]
+    for trace_id in trace_ids:
+        root = sdk.should_sample(None, trace_id, "root").decision
+        assert inline.sampled(None, trace_id) == (root is Decision.RECORD_AND_SAMPLE), trace_id
+    for flags in ("00", "01"):
+        context = W3C.extract(_caller(flags))
+        parent = trace.get_current_span(context).get_span_context()
+        same_but_local = SpanContext(
+            parent.trace_id, parent.span_id, False, parent.trace_flags, parent.trace_state
+        )
+        for local in (parent, same_but_local):
+            sdk_context = trace.set_span_in_context(NonRecordingSpan(local))
+            child = sdk.should_sample(sdk_context, parent.trace_id, "child").decision
+            assert inline.sampled(local, HIGH) == (child is Decision.RECORD_AND_SAMPLE), flags
+
+
+def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
+    tracer, _ = _recorder(1.0)
+    for carrier in (_caller("01"), _caller("01", "vendor=abc,other=x1")):
+        span = tracer.start_span("client", context=W3C.extract(carrier))
+        injected: dict[str, str] = {}
+        W3C.inject(injected, context=trace.set_span_in_context(span))
+        assert traceparent_headers(span.get_span_context()) == injected

@@ -29,8 +29,8 @@ from modelgate.telemetry.otlp_encoding import (
     scope_bytes,
 )
 from modelgate.telemetry.otlp_transport import ConsoleSender, GrpcSender, HttpSender
-from modelgate.telemetry.span_export import ENCODE_AHEAD, SpanExport
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_export import SpanExport
+from modelgate.telemetry.span_recorder import SpanRecorder
 from tests.waiting import eventually
 
 NEVER_S = 3600.0
@@ -101,58 +101,6 @@ async def test_force_flush_sends_a_partial_batch_at_once_and_full_batches_go_una
     assert await asyncio.to_thread(export.shutdown)
     _end_spans(export, 1)
     assert export.dropped == 1, "a span ended after shutdown is dropped and counted"
-
-
-class Requests:
-    """Keeps each batch as the OTLP request bytes the encoder makes of it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        self.encoded_ahead = 0
-
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
-        self.encoded_ahead += sum(isinstance(record, bytes) for record in records)
-        self.bodies.append(encoder.request(records))
-        return True
-
-    def shutdown(self) -> None:
-        """Nothing held."""
-
-
-async def test_spans_encoded_ahead_make_the_same_request_and_count_against_the_queue() -> None:
-    """Bytes encoded early are the bytes the batch would have had; while they wait they
-    hold their places in the bounded queue (the last span finds it full)."""
-    ended: list[RecordingSpan] = []
-    tracer = SpanRecorder(ALWAYS_ON, RandomIdGenerator(), ended.append, None)
-    for n in range(ENCODE_AHEAD + 2):
-        tracer.start_span(f"span {n}", attributes={"n": n, "model": "gpt-4o"}).end()
-    plain, ahead = Requests(), Requests()
-    exports = [
-        SpanExport(plain, _encoder(), max_queue=1000, batch=500, delay_s=NEVER_S),
-        SpanExport(
-            ahead,
-            _encoder(),
-            max_queue=ENCODE_AHEAD + 1,
-            batch=500,
-            delay_s=NEVER_S,
-            encode_ahead=True,
-        ),
-    ]
-    for export in exports:
-        for span in ended[:ENCODE_AHEAD]:
-            export.submit(span)
-    await eventually(lambda: exports[1]._held == ENCODE_AHEAD, what="a group encoded ahead")
-    for span in ended[ENCODE_AHEAD:]:
-        for export in exports:
-            export.submit(span)
-    assert (exports[0].dropped, exports[1].dropped) == (0, 1), "encoded spans are still queued"
-    for export in exports:
-        assert await asyncio.to_thread(export.force_flush, 30_000)
-        await asyncio.to_thread(export.shutdown)
-    assert ahead.encoded_ahead == ENCODE_AHEAD + 1, "the flush encoded the rest first"
-    assert plain.encoded_ahead == 0
-    assert plain.bodies == [_encoder().request(ended)]
-    assert ahead.bodies == [_encoder().request(ended[: ENCODE_AHEAD + 1])], "the same bytes"
 
 
 class HangingCollector(trace_service_pb2_grpc.TraceServiceServicer):

@@ -29,8 +29,8 @@ from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
-    Queued,
     SpanLimitsUsed,
+    SpanRecord,
     resource_bytes,
     scope_bytes,
 )
@@ -93,7 +93,7 @@ def recorder_us_per_call(encode: bool, calls: int) -> float:
     resource = Resource.create({"service.name": "modelgate"})
     limits = SpanLimitsUsed(128, None, 128, 128)
     encoder = Encoder(resource_bytes(resource.attributes), scope_bytes("modelgate", None), limits)
-    export = SpanExport(DropSender(encode), encoder, max_queue=calls * 2, encode_ahead=encode)
+    export = SpanExport(DropSender(encode), encoder, max_queue=calls * 2)
     tracer = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
     started = time.process_time()
     _calls(tracer, calls)
@@ -107,7 +107,7 @@ class DropSender:
     def __init__(self, encode: bool) -> None:
         self.encode = encode
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         if self.encode:
             encoder.request(records)
         return True

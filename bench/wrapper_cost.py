@@ -79,7 +79,7 @@ def variants(echo: Backend) -> dict[str, Any]:
     sdk.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=1 << 16))
     limits = SpanLimitsUsed(128, None, 128, 128)
     encoder = Encoder(resource_bytes({}), scope_bytes("bench", None), limits)
-    export = SpanExport(DropSender(True), encoder, max_queue=1 << 16, encode_ahead=True)
+    export = SpanExport(DropSender(True), encoder, max_queue=1 << 16)
     recorder = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), export.submit, 128)
     metrics = GenAiMetrics(CollectorRegistry())
 

@@ -23,8 +23,8 @@ from typing_extensions import override
 from modelgate.redactor import REDACTOR
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
-    Queued,
     SpanLimitsUsed,
+    SpanRecord,
     resource_bytes,
     scope_bytes,
 )
@@ -56,7 +56,7 @@ class StuckSender:
         self.release = threading.Event()
         self.batches: list[int] = []
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         self.entered.set()
         self.release.wait()
         self.batches.append(len(records))
@@ -83,7 +83,7 @@ class Recording:
     def __init__(self) -> None:
         self.batches: list[int] = []
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         self.batches.append(len(records))
         return True
 

@@ -177,10 +177,6 @@ def _limited(
     return items[len(items) - limit :], len(items) - limit
 
 
-Queued = SpanRecord | bytes
-"""An ended span waiting for export: its record, or (encoded ahead) its Span bytes."""
-
-
 class Encoder:
     """One process's spans to ExportTraceServiceRequest bytes."""
 
@@ -259,13 +255,12 @@ class Encoder:
         event += self.event_attributes.encode(items)
         return event + (b"\x20" + _varint(dropped) if dropped else b"")
 
-    def request(self, records: Sequence[Queued]) -> bytes:
+    def request(self, records: Sequence[SpanRecord]) -> bytes:
         """ExportTraceServiceRequest{resource_spans: [{resource, scope_spans: [{scope,
-        spans}]}]}: one resource and one scope, as the gateway has. A record may come
-        already encoded (`span`'s bytes: the export queue encodes ahead)."""
+        spans}]}]}: one resource and one scope, as the gateway has."""
         span, parts, size = self.span, [self.scope_field], len(self.scope_field)
         for record in records:
-            body = record if isinstance(record, bytes) else span(record)
+            body = span(record)
             head = _head(0x12, len(body))
             parts += (head, body)
             size += len(head) + len(body)

@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExportResult
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from typing_extensions import override
 
-from modelgate.telemetry.otlp_encoding import Encoder, Queued, SpanRecord
+from modelgate.telemetry.otlp_encoding import Encoder, SpanRecord
 from modelgate.telemetry.span_redaction import RedactingExporter
 
 
@@ -59,7 +59,7 @@ class GrpcSender:
     def __init__(self) -> None:
         self.exporter = _PreEncodedGrpcExporter()
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         """One Export call (retried by the exporter within its timeout)."""
         batch: Any = _Encoded(encoder.request(records), len(records))
         return bool(self.exporter._export(batch) == SpanExportResult.SUCCESS)
@@ -79,7 +79,7 @@ class HttpSender:
 
         self.exporter = HttpSpanExporter()
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         """One POST (retried by the exporter's client within its timeout)."""
         exporter: Any = self.exporter
         body = encoder.request(records)
@@ -132,13 +132,9 @@ class ConsoleSender:
         self.scope = scope
         self.exporter = RedactingExporter(ConsoleSpanExporter(out=out or sys.stdout))
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
-        """Print the batch (of records: the console's queue does not encode ahead)."""
-        spans = []
-        for record in records:
-            if isinstance(record, bytes):
-                raise TypeError("the console prints records, not encoded spans")
-            spans.append(readable_span(record, self.resource, self.scope))
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
+        """Print the batch."""
+        spans = [readable_span(record, self.resource, self.scope) for record in records]
         return self.exporter.export(spans) == SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:

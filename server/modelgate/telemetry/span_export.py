@@ -8,14 +8,7 @@ when the collector hangs (each export is bounded by the exporter's own timeout,
 `OTEL_EXPORTER_OTLP_TIMEOUT`; `OTEL_BSP_EXPORT_TIMEOUT` is read by the SDK's processor and
 never used, so it means nothing here either). Unlike the SDK, a batch setting that is not
 a positive integer is refused, not replaced by the default. What a traced call pays: one
-`deque.append`, and an `Event.set` once per batch (or per `ENCODE_AHEAD` spans).
-
-Encoding ahead (the OTLP senders): the thread turns every `ENCODE_AHEAD` ended spans into
-their OTLP bytes at once and keeps the bytes until a batch is full. A span object that
-waited the whole batch (~0.2 s at 1,500 calls/s) outlived two garbage-collector
-generations: the gateway's gen2 held ~1,000 `RecordingSpan`s and their `SpanContext`s
-under load, and promoting them made gen1 and full collections more frequent and slower
-(bench/README.md, issue 20). Bytes are not tracked by the collector.
+`deque.append`, and an `Event.set` once per batch.
 """
 
 from __future__ import annotations
@@ -28,23 +21,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from modelgate.telemetry.otlp_encoding import Encoder, Queued, SpanRecord
+from modelgate.telemetry.otlp_encoding import Encoder, SpanRecord
 
 log = logging.getLogger(__name__)
-
-
-ENCODE_AHEAD = 64
-"""Spans encoded per wake-up of the export thread when it encodes ahead: few enough that
-they die young (a gen0 collection comes every ~15 traced calls), enough that waking the
-thread costs nothing per call."""
 
 
 class Sender(Protocol):
     """Where batches go: OTLP bytes over gRPC or HTTP (`otlp_transport`), or a console."""
 
-    def send(self, records: Sequence[Queued], encoder: Encoder) -> bool:
-        """Deliver one batch (`encoder.request` takes records and bytes alike); False when
-        it was lost (already logged by the sender)."""
+    def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
+        """Deliver one batch; False when it was lost (already logged by the sender)."""
         ...
 
     def shutdown(self) -> None:
@@ -86,7 +72,6 @@ class SpanExport:
         batch: int | None = None,
         delay_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        encode_ahead: bool = False,
     ) -> None:
         self.sender = sender
         self.encoder = encoder
@@ -94,18 +79,11 @@ class SpanExport:
         self.batch = min(batch or _env_int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), self.max_queue)
         self.delay_s = delay_s or _env_int("OTEL_BSP_SCHEDULE_DELAY", 5000) / 1000
         self.clock = clock
-        self.ahead = min(ENCODE_AHEAD, self.batch) if encode_ahead else 0
-        """Spans per early encoding (0: records are sent as they are, for the console)."""
         self.dropped = 0
         """Spans lost to a full queue (or ended after shutdown)."""
         self.failed = 0
         """Spans in batches the collector did not take."""
         self._queue: collections.deque[SpanRecord | _Flush] = collections.deque()
-        self._encoded: collections.deque[bytes | _Flush] = collections.deque()
-        """Spans encoded ahead (and the flush markers met), in queue order; only the
-        export thread touches it."""
-        self._held = 0
-        """Encoded spans waiting in `_encoded`: they count against `max_queue`."""
         self._wake = threading.Event()
         self._flush_wanted = False
         self._closed = False
@@ -120,12 +98,11 @@ class SpanExport:
     def submit(self, record: SpanRecord) -> None:
         """Queue an ended span (on the traced call: no lock, no wait)."""
         queue = self._queue
-        if len(queue) + self._held >= self.max_queue or self._closed:
+        if len(queue) >= self.max_queue or self._closed:
             self._drop()
             return
         queue.append(record)
-        waiting = len(queue)
-        if (waiting >= self.batch or waiting == self.ahead) and not self._wake.is_set():
+        if len(queue) >= self.batch and not self._wake.is_set():
             self._wake.set()
 
     def _drop(self) -> None:
@@ -158,50 +135,27 @@ class SpanExport:
             log.warning("tracing stopped: %d spans were dropped in all", self.dropped)
         return flushed
 
-    def _encode_ahead(self) -> None:
-        """Move everything queued to `_encoded`, each span as its bytes."""
-        queue, encoded, span = self._queue, self._encoded, self.encoder.span
-        while queue:
-            item = queue[0]
-            try:
-                encoded.append(item if isinstance(item, _Flush) else span(item))
-            except Exception:  # a bug in encoding must not stop tracing for good
-                log.exception("span encoding failed")
-                self.failed += 1
-            else:
-                if not isinstance(item, _Flush):
-                    self._held += 1
-            queue.popleft()  # after the append: `submit` always counts the span somewhere
-
-    def _take(self) -> tuple[list[Queued], list[_Flush]]:
-        """Up to one batch (encoded spans first: they were queued first), and the flush
-        markers met on the way."""
-        records: list[Queued] = []
+    def _take(self) -> tuple[list[SpanRecord], list[_Flush]]:
+        """Up to one batch from the queue, and the flush markers met on the way."""
+        records: list[SpanRecord] = []
         markers: list[_Flush] = []
-        for queue in (self._encoded, self._queue):
-            while queue and len(records) < self.batch:
-                item = queue.popleft()
-                if isinstance(item, _Flush):
-                    markers.append(item)
-                    return records, markers  # what was queued before it is all in `records`
-                if isinstance(item, bytes):
-                    self._held -= 1
-                records.append(item)
+        queue = self._queue
+        while queue and len(records) < self.batch:
+            item = queue.popleft()
+            if isinstance(item, _Flush):
+                markers.append(item)
+                break  # what was queued before the marker is all in `records`: send it now
+            records.append(item)
         return records, markers
-
-    def _waiting(self) -> int:
-        return len(self._encoded) + len(self._queue)
 
     def _run(self) -> None:
         deadline = self.clock() + self.delay_s
         while True:
             self._wake.wait(max(0.0, deadline - self.clock()))
             self._wake.clear()
-            if self.ahead:
-                self._encode_ahead()
             drain = self._flush_wanted or self._closed or self.clock() >= deadline
             self._flush_wanted = False
-            while self._waiting() and (drain or self._waiting() >= self.batch):
+            while self._queue and (drain or len(self._queue) >= self.batch):
                 records, markers = self._take()
                 if records:
                     self._send(records)
@@ -209,10 +163,10 @@ class SpanExport:
                     marker.done.set()
             if self.clock() >= deadline:
                 deadline = self.clock() + self.delay_s
-            if self._closed and not self._waiting():
+            if self._closed and not self._queue:
                 return
 
-    def _send(self, records: list[Queued]) -> bool:
+    def _send(self, records: list[SpanRecord]) -> bool:
         try:
             ok = self.sender.send(records, self.encoder)
         except Exception:  # a bug in encoding must not stop tracing for good

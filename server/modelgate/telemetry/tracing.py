@@ -44,8 +44,8 @@ from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
-    MediaBackend,
     ModelDescriber,
+    MediaBackend,
     ModelManager,
     Target,
     TokenCounter,
@@ -130,7 +130,7 @@ def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, Tracing] | None
         if mode == "console"
         else otlp_sender()
     )
-    export = SpanExport(sender, encoder, encode_ahead=mode != "console")
+    export = SpanExport(sender, encoder)
     tracer = SpanRecorder(
         _sampler(config.trace_sample_ratio), RandomIdGenerator(), export.submit, used.events
     )

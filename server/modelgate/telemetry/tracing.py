@@ -44,8 +44,8 @@ from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
-    ModelDescriber,
     MediaBackend,
+    ModelDescriber,
     ModelManager,
     Target,
     TokenCounter,

@@ -98,13 +98,17 @@ async def test_speak_end_to_end(served: Served) -> None:
 async def test_an_upstream_429_is_resource_exhausted_with_retry_info(
     fake: FakeOpenAI, served: Served
 ) -> None:
-    fake.set_default(Fault.rate_limited(retry_after=30))
+    # A wait far past the call's deadline, by construction: the gateway must answer at
+    # once instead of waiting (a wait equal to the deadline made the outcome depend on
+    # how fast the call got there).
+    wait = 10 * RPC_S
+    fake.set_default(Fault.rate_limited(retry_after=wait))
     request = audio_pb2.SpeakRequest(model="tts-1", text="hi")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         [e async for e in served.stub.Speak(request, timeout=RPC_S)]
     decoded = decode(caught.value)
     assert decoded.code == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert decoded.retry_after is not None and decoded.retry_after >= 29
+    assert decoded.retry_after is not None and decoded.retry_after >= wait - 1
 
 
 async def test_a_caller_who_cancels_speak_closes_the_upstream(

@@ -28,8 +28,10 @@ with auth on; the first configuration's check call goes without it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -105,6 +107,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--profile", metavar="NAME", help="also py-spy this configuration")
     parser.add_argument("--ttft", action="store_true", help="also probe streaming TTFT")
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="gateways on CPU 0, everything else (h2load, fakes, sinks, the gateways' "
+        "span export processes) on the others: each gateway's own cost, without the "
+        "contention of a 2-core machine",
+    )
+    parser.add_argument(
         "--header",
         action="append",
         default=[],
@@ -120,6 +129,8 @@ def main() -> None:
     require_h2load()
     run_dir = ROOT / "bench" / "results" / "compare"
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.pin:
+        _pin_bench()
     with Processes(run_dir, Bench.child_env()) as procs:
         bench = Bench(dataclasses.replace(QUICK, profile_seconds=8.0), run_dir, procs)
         bench.wait_fake("fast", bench.start_fake("fake-fast"))
@@ -141,6 +152,9 @@ def main() -> None:
                 }
             label = name.replace("@", "-at-")
             servers.append(bench.start_gateway(f"gw-{label}", overlay=overlay, env=env))
+        if args.pin:
+            for server in servers:
+                _pin_gateway(server.pid)
         request = chat_request("gpt-4o", UNARY_PROMPT)
         body: Path = bench.grpc_body(request, "chat")
         size = answer_size(ok_call(bench, servers[0], "Chat", request, chat_pb2.ChatResponse))
@@ -178,6 +192,25 @@ def main() -> None:
     for name, (spans, expected) in counted.items():
         verdict = "every span counted" if spans >= expected else "SPANS MISSING"
         print(f"{name}: {spans} spans at the OTLP sink, {expected} expected (2 a call): {verdict}")
+
+
+GATEWAY_CPU = 0
+
+
+def _pin_bench() -> None:
+    """This process (and so every process it starts) off `GATEWAY_CPU`."""
+    others = os.sched_getaffinity(0) - {GATEWAY_CPU}
+    if not others:
+        raise SystemExit("--pin needs at least 2 CPUs")
+    os.sched_setaffinity(0, others)
+
+
+def _pin_gateway(pid: int) -> None:
+    """Move the gateway process's threads (not its children) onto `GATEWAY_CPU`; threads
+    it starts later inherit it."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(tid), {GATEWAY_CPU})
 
 
 def _spans_counted(sink: str, expected: int, within_s: float = 20.0) -> tuple[int, int]:

@@ -29,8 +29,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.load import GRPC_HEADERS, H2Result, check_grpc, grpc_frame, run_h2load
 from bench.modes import NOISY_SHARE, QUIET_CPUS, ROOT, SERVICE, Mode
-from bench.procs import CpuWindow, Proc, Processes, free_port, machine_cpu, tree_cpu_seconds
+from bench.procs import CpuWindow, Proc, Processes, machine_cpu, tree_cpu_seconds
 from bench.servers import Fake, Server, gateway_config
+from tests.ports import free_port
 
 
 @dataclass

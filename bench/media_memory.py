@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import yaml
 
-from bench.procs import Processes, free_port, port_open, rss_kib
+from bench.procs import Processes, port_open, rss_kib
 from modelgate.v1 import audio_pb2
 from modelgate.v1.gateway_pb2_grpc import ModelGatewayStub
+from tests.ports import free_port
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from bench.harness import Bench
 from bench.load import H2Result, combine
-from bench.procs import Proc, free_port, http_get
+from bench.procs import Proc, http_get
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
@@ -35,6 +35,7 @@ from bench.servers import Server
 from bench.tools import Tool
 from modelgate.config import Settings
 from modelgate.v1 import chat_pb2, generation_pb2
+from tests.ports import free_port
 
 
 # ------------------------------------------------------------- 6. feature prices

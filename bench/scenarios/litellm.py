@@ -12,7 +12,7 @@ from typing import Any
 from bench.harness import Bench
 from bench.load import H2Result, combine
 from bench.modes import API_KEY
-from bench.procs import Proc, free_port, http_get
+from bench.procs import Proc, http_get
 from bench.scenarios.common import (
     _QUIET_UVICORN,
     UNARY_PROMPT,
@@ -24,6 +24,7 @@ from bench.scenarios.common import (
 )
 from bench.servers import Server
 from bench.tools import Tool
+from tests.ports import free_port
 
 # ------------------------------------------------------------------- 4. LiteLLM
 LITELLM_MASTER_KEY = "sk-bench-" + hashlib.sha256(b"modelgate-bench").hexdigest()[:32]

@@ -43,6 +43,7 @@ from modelgate.config_errors import ConfigError, ReferenceProblems, explain, sou
 from modelgate.config_prompts import PromptConfig, PromptMessageConfig, Prompts
 from modelgate.config_sections import (
     PORT_RANGE,
+    UPSTREAM_MAX_ANSWER_BYTES,
     UPSTREAM_MAX_LINE_BYTES,
     AccessLogConfig,
     AdminConfig,
@@ -68,6 +69,7 @@ __all__ = [
     "ECHO_RUNTIME",
     "OPENAI_API_HOST",
     "PORT_RANGE",
+    "UPSTREAM_MAX_ANSWER_BYTES",
     "UPSTREAM_MAX_LINE_BYTES",
     "AccessLogConfig",
     "AdminConfig",

@@ -17,6 +17,9 @@ from modelgate.state.guard import Bounds
 
 UPSTREAM_MAX_LINE_BYTES = 4 * 1024 * 1024
 """Default of `limits.upstream_max_line_bytes` (also the cap of calls made outside an RPC)."""
+UPSTREAM_MAX_ANSWER_BYTES = 64 * 1024 * 1024
+"""Default of `limits.upstream_max_answer_bytes` (and the cap outside an RPC): the largest
+gRPC message the gateway sends by default, so no answer that could be relayed is refused."""
 
 
 PORT_RANGE = (1, 65535)
@@ -56,6 +59,10 @@ class LimitsConfig(Section):
     upstream_max_line_bytes: int = Field(default=UPSTREAM_MAX_LINE_BYTES, ge=1024)
     """Longest SSE/NDJSON line (and SSE event) taken from an upstream: a stream holds at most
     about twice this in memory; a longer one ends the call UPSTREAM_INVALID_RESPONSE."""
+    upstream_max_answer_bytes: int = Field(default=UPSTREAM_MAX_ANSWER_BYTES, ge=1024)
+    """Largest whole (not streamed) answer body taken from an upstream: a JSON chat answer,
+    embeddings, images as base64, a transcript. A larger one ends the call
+    UPSTREAM_INVALID_RESPONSE before it is read whole."""
 
 
 class RoutingConfig(Section):

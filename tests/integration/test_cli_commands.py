@@ -23,7 +23,8 @@ from typing import Any
 import grpc
 import pytest
 
-from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.integration.test_cli_process import ROOT, _wait_serving
+from tests.ports import free_port
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
 pytestmark = pytest.mark.timeout(PROCESS_TEST_TIMEOUT_S)
@@ -51,7 +52,7 @@ def gateway_process(
     """`modelgate serve` with `config` on a free loopback port, until SERVING; killed after."""
     path = directory / "modelgate.yaml"
     path.write_text(config)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--config", str(path)],
         cwd=ROOT,
@@ -156,7 +157,7 @@ def test_the_target_comes_from_MODELGATE_TARGET(target: str) -> None:
 
 
 def test_no_gateway_is_one_unavailable_line(tmp_path: Path) -> None:
-    result = run_cli("models", "--target", f"127.0.0.1:{_free_port()}", "--timeout", "30")
+    result = run_cli("models", "--target", f"127.0.0.1:{free_port()}", "--timeout", "30")
     assert result.returncode == 1
     assert _one_error_line(result).startswith("error: UNAVAILABLE: ")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,18 +16,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modelgate.v1 import gateway_pb2_grpc
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request, text_of
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(PROCESS_TEST_TIMEOUT_S)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_serving(
@@ -76,7 +69,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MODELGATE_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [
@@ -157,7 +150,7 @@ def _reply_from_the_first_worker(target: str, first_id: str) -> bool:
 
 
 def test_two_workers_share_the_port_and_drain_on_sigterm() -> None:
-    port = _free_port()
+    port = free_port()
     target = f"127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -204,7 +197,7 @@ def test_two_workers_share_the_port_and_drain_on_sigterm() -> None:
 def test_missing_config_file_named_by_env_fails_loudly() -> None:
     env = {**os.environ, "MODELGATE_CONFIG": "/nonexistent/modelgate.yaml"}
     result = subprocess.run(
-        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
         env=env,
         capture_output=True,

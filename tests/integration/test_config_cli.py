@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,13 +63,6 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def listening() -> Iterator[int]:
     """A port something else already listens on."""
@@ -105,7 +99,7 @@ def test_a_broken_config_fails_check_and_serve_with_one_line_naming_the_path(
     config.write_text(text)
     checked = _modelgate(workdir, "config", "check", str(config))
     assert (checked.returncode, _error_lines(checked), checked.stdout) == (2, [line], "")
-    served = _modelgate(workdir, "serve", "--port", str(_free_port()), "--config", str(config))
+    served = _modelgate(workdir, "serve", "--port", str(free_port()), "--config", str(config))
     assert (served.returncode, _error_lines(served)) == (2, [line])
 
 
@@ -138,7 +132,7 @@ def test_check_summarises_a_valid_config_as_serve_would_read_it(workdir: Path) -
 
 
 def test_an_unknown_variable_fails_check_and_serve(workdir: Path) -> None:
-    for args in (("config", "check"), ("serve", "--port", str(_free_port()))):
+    for args in (("config", "check"), ("serve", "--port", str(free_port()))):
         result = _modelgate(workdir, *args, MODELGATE_STATE__REDIS_URL="redis://r:6379/0")
         assert result.returncode == 2
         assert _error_lines(result) == [
@@ -192,7 +186,7 @@ def test_a_metrics_port_in_use_is_one_line_and_exit_1(workdir: Path, listening: 
         workdir,
         "serve",
         "--port",
-        str(_free_port()),
+        str(free_port()),
         MODELGATE_TELEMETRY__METRICS_PORT=str(listening),
     )
     assert result.returncode == 1
@@ -206,8 +200,8 @@ def test_an_unreachable_state_backend_is_one_line_and_exit_1(workdir: Path) -> N
         workdir,
         "serve",
         "--port",
-        str(_free_port()),
-        MODELGATE_STATE__URL=f"redis://127.0.0.1:{_free_port()}/0",
+        str(free_port()),
+        MODELGATE_STATE__URL=f"redis://127.0.0.1:{free_port()}/0",
         MODELGATE_STATE__CONNECT_TIMEOUT_SECONDS="1",
     )
     assert result.returncode == 1

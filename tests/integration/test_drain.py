@@ -30,7 +30,8 @@ from modelgate.providers.base import BackendDefaults, CallContext, Target
 from modelgate.providers.registry import register_provider
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc, model_pb2, tokens_pb2
 from tests.gateways import settings
-from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.integration.test_cli_process import ROOT, _wait_serving
+from tests.ports import free_port
 from tests.rpc_helpers import user
 from tests.waiting import PROCESS_TEST_TIMEOUT_S
 
@@ -94,7 +95,7 @@ async def test_both_services_are_not_serving_until_the_catalog_has_loaded() -> N
     register_provider("gated-discovery", lambda name, _config: GatedDiscovery(name, gate))
     runtime = RuntimeConfig(kind="gated-discovery", discover=True)
     gateway = Gateway(settings(echo=True, runtimes={"gated": runtime}))
-    port = _free_port()
+    port = free_port()
     starting = asyncio.create_task(gateway.start(host="127.0.0.1", port=port))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -118,7 +119,7 @@ async def test_both_services_are_not_serving_until_the_catalog_has_loaded() -> N
 def _serve(tmp_path: Path, grace_seconds: float) -> tuple[subprocess.Popen[bytes], str]:
     config = tmp_path / "modelgate.yaml"
     config.write_text(CONFIG % grace_seconds)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(port), "--config", config],
         cwd=ROOT,

@@ -17,7 +17,8 @@ import grpc
 import pytest
 
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc
-from tests.integration.test_cli_process import _free_port, _wait_serving
+from tests.integration.test_cli_process import _wait_serving
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request, text_of, user
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
@@ -36,7 +37,7 @@ def _startup_record(stderr: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_serve_runs_on_the_configured_event_loop_and_answers(loop: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MODELGATE_LOG_FORMAT": "json",
@@ -70,7 +71,7 @@ def test_serve_runs_on_the_configured_event_loop_and_answers(loop: str) -> None:
 def test_an_unknown_event_loop_is_refused_naming_the_choices() -> None:
     env = {**os.environ, "MODELGATE_SERVER__EVENT_LOOP": "trio"}
     result = subprocess.run(
-        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
         env=env,
         capture_output=True,

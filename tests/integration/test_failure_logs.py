@@ -10,7 +10,6 @@ tests, never slept through.
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import grpc
@@ -22,6 +21,7 @@ from modelgate.routing.catalog import Catalog
 from modelgate.telemetry.failure_log import WINDOW_SECONDS
 from tests.fakes import FakeOpenAI, Fault
 from tests.gateways import Served, serve, settings
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request
 
 SECRET = "s3cret-in-the-url"
@@ -41,14 +41,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def _free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _warnings(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
@@ -119,7 +111,7 @@ async def test_a_failed_discovery_names_runtime_host_port_and_cause(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    where = f"127.0.0.1:{_free_port()}"
+    where = f"127.0.0.1:{free_port()}"
     url = f"http://probe:{SECRET}@{where}/v1"
     local = RuntimeConfig(kind="openai_compatible", base_url=url, discover=True)
     catalog = Catalog(settings(runtimes={"local": local}))

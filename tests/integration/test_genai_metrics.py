@@ -5,7 +5,6 @@ and hits, and a breaker state set that follows the breaker."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 from collections.abc import AsyncIterator
 
@@ -26,6 +25,7 @@ from modelgate.telemetry.genai_metrics import DURATION_BUCKETS, TIME_TO_FIRST_TO
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.fakes import FakeOpenAI, Fault, Reply
 from tests.gateways import serve, settings
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request, user
 from tests.waiting import RPC_S
 
@@ -35,13 +35,6 @@ OK = {
     "gen_ai_request_model": "gpt-4o",
     "gen_ai_response_model": "gpt-4o",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +50,7 @@ def _config(fake: FakeOpenAI, metrics_port: int, **fields: object) -> object:
         ),
         "down": RuntimeConfig(
             kind="openai",
-            base_url=f"http://127.0.0.1:{_free_port()}/v1",
+            base_url=f"http://127.0.0.1:{free_port()}/v1",
             api_key="sk-metrics-test-key",
         ),
     }
@@ -98,7 +91,7 @@ def _value(samples: list[Sample], name: str, **labels: str) -> float | None:
 async def test_scrape_shows_genai_series_with_their_attributes_and_process_series(
     fake: FakeOpenAI,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     routing = RoutingConfig(backoff_initial_seconds=0.001, backoff_max_seconds=0.002)
     async with serve(_config(fake, port, routing=routing)) as running:  # type: ignore[arg-type]
         cached = chat_request(
@@ -155,7 +148,7 @@ async def test_scrape_shows_genai_series_with_their_attributes_and_process_serie
 
 
 async def test_client_duration_is_one_observation_per_upstream_attempt(fake: FakeOpenAI) -> None:
-    port = _free_port()
+    port = free_port()
     routing = RoutingConfig(backoff_initial_seconds=0.001, backoff_max_seconds=0.002)
     upstream = fake.url.split("//")[1].split("/")[0].split(":")
     attempt = {**OK, "server_address": upstream[0], "server_port": upstream[1]}
@@ -208,7 +201,7 @@ class Clock:
 
 
 async def test_breaker_state_gauge_follows_the_breaker(fake: FakeOpenAI) -> None:
-    port = _free_port()
+    port = free_port()
     routing = RoutingConfig(
         backoff_initial_seconds=0.001,
         backoff_max_seconds=0.002,

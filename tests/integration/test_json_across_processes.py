@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2
 
 from modelgate.v1 import chat_pb2, content_pb2, gateway_pb2_grpc, generation_pb2
 from tests.fakes import FakeOpenAI, Reply
-from tests.integration.test_cli_process import _free_port
+from tests.ports import free_port
 from tests.rpc_helpers import user
 
 SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
@@ -107,7 +107,7 @@ async def _gateway(config: Path, seed: str) -> AsyncIterator[str]:
     env |= {"PYTHONHASHSEED": seed, "MODELGATE_LOG_LEVEL": "INFO", "MODELGATE_ECHO": "false"}
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "modelgate.cli", "serve", "--config", str(config)),
-        *("--host", "127.0.0.1", "--port", str(_free_port())),
+        *("--host", "127.0.0.1", "--port", str(free_port())),
         cwd=config.parent,  # no developer .env file there
         env=env,
         stdout=asyncio.subprocess.PIPE,

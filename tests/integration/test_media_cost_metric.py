@@ -8,7 +8,8 @@ from typing import Any
 from modelgate.config import ImagePriceConfig, ModelConfig, PricingConfig, TelemetryConfig
 from modelgate.v1 import audio_pb2, image_pb2
 from tests.gateways import serve, settings
-from tests.integration.test_genai_metrics import _free_port, _scrape, _value
+from tests.integration.test_genai_metrics import _scrape, _value
+from tests.ports import free_port
 from tests.waiting import RPC_S
 
 MEDIA: Any = ["image_generation", "speech"]
@@ -24,7 +25,7 @@ PRICED = ModelConfig(
 
 
 async def test_image_and_speech_cost_reach_the_cost_series() -> None:
-    port = _free_port()
+    port = free_port()
     config = settings(echo=True, models=[PRICED], telemetry=TelemetryConfig(metrics_port=port))
     async with serve(config) as served:
         image = image_pb2.GenerateImageRequest(model="echo-media-priced", prompt="a fox", count=2)

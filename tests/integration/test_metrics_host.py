@@ -15,14 +15,8 @@ import pytest
 
 from modelgate.config import TelemetryConfig
 from tests.gateways import serve, settings
+from tests.ports import free_port
 from tests.waiting import RPC_S
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -56,7 +50,7 @@ async def _scrape(host: str, port: int) -> str:
 async def test_metrics_listen_on_the_servers_host_unless_metrics_host_is_set(
     metrics_host: str | None, scraped_at: str, other_address_free: bool
 ) -> None:
-    port = _free_port()
+    port = free_port()
     telemetry = TelemetryConfig(metrics_port=port, metrics_host=metrics_host)
     async with serve(settings(echo=True, telemetry=telemetry)):
         assert "modelgate_requests" in await _scrape(scraped_at, port)

@@ -24,7 +24,8 @@ import pytest
 from modelgate.config import ModelConfig
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc, model_pb2
 from tests.gateways import serve, settings
-from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.integration.test_cli_process import ROOT, _wait_serving
+from tests.ports import free_port
 from tests.rpc_helpers import text_of, user
 from tests.waiting import PROCESS_TEST_TIMEOUT_S, eventually
 
@@ -89,7 +90,7 @@ async def test_sighup_adds_a_model_while_a_stream_finishes_and_an_invalid_config
     tmp_path: Path,
 ) -> None:
     config, log_file = tmp_path / "modelgate.yaml", tmp_path / "gateway.log"
-    metrics_port, port = _free_port(), _free_port()
+    metrics_port, port = free_port(), free_port()
     config.write_text(TRICKLE % metrics_port)
     process = _start(config, port, log_file)
     target = f"127.0.0.1:{port}"

@@ -15,7 +15,13 @@ from typing import Any, Literal
 import grpc
 import orjson
 
-from modelgate.config import LimitsConfig, ModelConfig, RoutingConfig, RuntimeConfig
+from modelgate.config import (
+    UPSTREAM_MAX_ANSWER_BYTES,
+    LimitsConfig,
+    ModelConfig,
+    RoutingConfig,
+    RuntimeConfig,
+)
 from modelgate.v1 import chat_pb2, embedding_pb2
 from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI, FakeServer
 from tests.gateways import Served, serve, settings
@@ -234,7 +240,7 @@ class Upstreams:
         return Decoded(grpc.StatusCode.OK, ""), received
 
 
-def _settings(fakes: dict[Upstream, FakeServer], max_line_bytes: int) -> Any:
+def _settings(fakes: dict[Upstream, FakeServer], max_line_bytes: int, max_answer_bytes: int) -> Any:
     runtimes = {
         "openai": RuntimeConfig(
             kind="openai", base_url=fakes["openai"].url + "/v1", api_key="sk-test-key-0123"
@@ -268,18 +274,23 @@ def _settings(fakes: dict[Upstream, FakeServer], max_line_bytes: int) -> Any:
     routing = RoutingConfig(
         max_attempts=1, max_attempts_per_deployment=1, breaker_min_requests=10**6
     )
-    limits = LimitsConfig(upstream_max_line_bytes=max_line_bytes)
+    limits = LimitsConfig(
+        upstream_max_line_bytes=max_line_bytes, upstream_max_answer_bytes=max_answer_bytes
+    )
     return settings(runtimes=runtimes, models=models, routing=routing, limits=limits)
 
 
 @contextlib.asynccontextmanager
-async def upstreams(max_line_bytes: int) -> AsyncIterator[Upstreams]:
-    """Fakes on loopback ports and a gateway in front of them with this line cap."""
+async def upstreams(
+    max_line_bytes: int, max_answer_bytes: int = UPSTREAM_MAX_ANSWER_BYTES
+) -> AsyncIterator[Upstreams]:
+    """Fakes on loopback ports and a gateway in front of them with these caps."""
     async with contextlib.AsyncExitStack() as stack:
         fakes: dict[Upstream, FakeServer] = {
             "openai": await stack.enter_async_context(FakeOpenAI()),
             "anthropic": await stack.enter_async_context(FakeAnthropic()),
             "ollama": await stack.enter_async_context(FakeOllama()),
         }
-        served = await stack.enter_async_context(serve(_settings(fakes, max_line_bytes)))
+        config = _settings(fakes, max_line_bytes, max_answer_bytes)
+        served = await stack.enter_async_context(serve(config))
         yield Upstreams(served, fakes)

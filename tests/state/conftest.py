@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,6 +21,7 @@ import pytest
 import redis
 
 from modelgate.state import State, build_state
+from tests.ports import free_port
 
 MakeState = Callable[..., Awaitable[State]]
 """`await make_state(**build_state_kwargs)`: a new State on this test's backend."""
@@ -46,13 +46,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _redis_missing()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -66,7 +59,7 @@ def _start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], i
     """Start on a free loopback port, retried when another process takes the port first."""
     log = workdir / "redis.log"
     for _ in range(3):
-        port = _free_port()
+        port = free_port()
         args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly"]
         args += ["no", "--dir", str(workdir), "--logfile", str(log)]
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

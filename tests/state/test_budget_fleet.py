@@ -21,7 +21,8 @@ import pytest
 import redis
 
 from modelgate.v1 import gateway_pb2_grpc, generation_pb2
-from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.integration.test_cli_process import ROOT, _wait_serving
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request, decode
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S, RPC_S
 
@@ -59,7 +60,7 @@ SHORT = generation_pb2.GenerationConfig(max_output_tokens=2)
 def _serve_two(config: Path, redis_url: str) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
     """Two `modelgate serve` processes on `redis_url`, and their targets."""
     env = {**os.environ, "MODELGATE_STATE__URL": redis_url, "MODELGATE_LOG_LEVEL": "WARNING"}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
             [*SERVE, "--port", str(port), "--config", str(config)],

@@ -18,7 +18,8 @@ from modelgate.config import ModelConfig, StateConfig
 from modelgate.state.usage import aggregate
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc, generation_pb2
 from tests.gateways import Served, serve, settings
-from tests.integration.test_cli_process import ROOT, _free_port, _wait_serving
+from tests.integration.test_cli_process import ROOT, _wait_serving
+from tests.ports import free_port
 from tests.rpc_helpers import chat_request, decode, text_of, user
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
 
@@ -117,7 +118,7 @@ async def test_two_gateway_processes_share_conversations_and_cache(
     config = tmp_path / "modelgate.yaml"
     config.write_text(CONFIG)
     env = {**os.environ, "MODELGATE_STATE__URL": fresh_redis_url, "MODELGATE_LOG_LEVEL": "WARNING"}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(  # noqa: ASYNC220 - Popen only forks; waits happen in threads
             [

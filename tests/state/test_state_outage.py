@@ -31,7 +31,8 @@ import pytest
 from modelgate.config import ApiKeyConfig, AuthConfig, ModelConfig, StateConfig
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.gateways import Served, serve, settings
-from tests.integration.test_cli_process import ROOT, _free_port
+from tests.integration.test_cli_process import ROOT
+from tests.ports import free_port
 from tests.rpc_helpers import Decoded, chat_request, decode, text_of, user
 from tests.state.conftest import OwnRedis
 
@@ -216,7 +217,7 @@ def test_serve_exits_with_one_line_when_redis_cannot_be_opened(
         "MODELGATE_STATE__CONNECT_TIMEOUT_SECONDS": "0.5",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(_free_port())],
+        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -18,8 +18,9 @@ import pytest
 from typing_extensions import override
 
 from bench import servers
-from bench.procs import Proc, free_port
+from bench.procs import Proc
 from bench.servers import Fake, fetch_stats
+from tests.ports import free_port
 
 STATS = {"counts": {"/v1/chat/completions": 7}, "active_streams": 0}
 

@@ -46,6 +46,7 @@ def call_context(
     return CallContext(
         deadline=deadline,
         max_line_bytes=limits.upstream_max_line_bytes,
+        max_answer_bytes=limits.upstream_max_answer_bytes,
         caller=caller_key_id.get(),
         conversation_id=getattr(request, "previous_response_id", ""),
     )

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from modelgate.config import UPSTREAM_MAX_LINE_BYTES
+from modelgate.config import UPSTREAM_MAX_ANSWER_BYTES, UPSTREAM_MAX_LINE_BYTES
 from modelgate.errors import GatewayError, not_supported
 from modelgate.v1 import (
     audio_pb2,
@@ -75,6 +75,8 @@ class CallContext:
     """Headers (W3C trace context) to put on the upstream HTTP request."""
     max_line_bytes: int = UPSTREAM_MAX_LINE_BYTES
     """`limits.upstream_max_line_bytes`: the longest streamed line the upstream may send."""
+    max_answer_bytes: int = UPSTREAM_MAX_ANSWER_BYTES
+    """`limits.upstream_max_answer_bytes`: the largest whole answer the upstream may send."""
     caller: str = ""
     """The authenticated caller's key id ("" without auth): whose conversations and totals."""
     conversation_id: str = ""

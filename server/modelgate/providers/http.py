@@ -62,6 +62,46 @@ ErrorClassifier: TypeAlias = Callable[[str, bytes, int, Mapping[str, str]], Gate
 (`classify_body` for OpenAI-style bodies, Gemini's google.rpc.Status in gemini/errors.py)."""
 
 
+ERROR_BODY_BYTES = 1 << 16
+"""What is read of an error answer: enough for any provider's error JSON (the message is
+cut to 500 characters anyway); the rest is dropped with the connection."""
+
+
+async def read_answer(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole answer body, or ProtocolFault as soon as it passes `limit` bytes (by its
+    Content-Length before any of it is read, else while it arrives): an upstream, or a
+    proxy in front of it, cannot make the gateway hold an unbounded answer."""
+    length = response.content_length
+    if length is not None:
+        if length > limit:
+            response.close()
+            raise ProtocolFault(f"announced an answer of {length} bytes, over the {limit} cap")
+        return await response.read()  # the common case: aiohttp reads exactly `length`
+    chunks, size = [], 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ProtocolFault(f"sent an answer of more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
+    """The first `ERROR_BODY_BYTES` of an error answer (all of a normal one)."""
+    parts, size = [], 0
+    while size < ERROR_BODY_BYTES:
+        chunk = await response.content.read(ERROR_BODY_BYTES - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    body = b"".join(parts)
+    if not response.content.at_eof():
+        response.close()  # the rest is never read: the connection cannot be reused
+    return body
+
+
 class ProtocolFault(Exception):
     """A body that breaks its wire format, found where the provider is not known:
     `HttpUpstream.stream` raises it as UPSTREAM_INVALID_RESPONSE naming the provider."""
@@ -132,9 +172,9 @@ class HttpUpstream:
                 timeout=self._timeout(call),
                 headers=call.trace_headers or None,
             ) as response:
-                raw = await response.read()
                 if response.status >= 400:
-                    raise self._error(response, raw)
+                    raise self._error(response, await read_error_body(response))
+                raw = await read_answer(response, call.max_answer_bytes)
                 if not raw:
                     return None, response.headers
                 kind = response.content_type
@@ -144,6 +184,8 @@ class HttpUpstream:
             raise upstream_timeout(self.provider) from exc
         except aiohttp.ClientError as exc:
             raise upstream_unavailable(self.provider, _transport_failure(exc, self.where)) from exc
+        except ProtocolFault as exc:
+            raise upstream_invalid_response(self.provider, str(exc)) from None
 
     async def post_json(
         self, path: str, body: Any, call: CallContext
@@ -178,7 +220,7 @@ class HttpUpstream:
                 headers=headers or None,
             ) as response:
                 if response.status >= 400:
-                    raise self._error(response, await response.read())
+                    raise self._error(response, await read_error_body(response))
                 try:
                     yield response
                 except BaseException:

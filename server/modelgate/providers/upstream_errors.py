@@ -24,7 +24,8 @@ holds is cut out of it when the status is built (`modelgate.redactor`).
 (*) streams only before the first delta reached the caller; a stream that ends without
 its terminator ([DONE], message_stop, done) was cut short too.
 (**) an answer that breaks the provider's own API (not JSON, invalid UTF-8, a wrong
-content type, a field of the wrong type, a line over `limits.upstream_max_line_bytes`;
+content type, a field of the wrong type, a line over `limits.upstream_max_line_bytes`, an
+answer over `limits.upstream_max_answer_bytes`;
 see `http.py` and `upstream_json.py`) is not a passing fault: the call falls back to the
 next deployment, if any, and breakers do not count it. INTERNAL is never an upstream's
 doing: it means a bug in the gateway.

@@ -6,7 +6,6 @@ Ollama received, so a wrong body is caught even when the answer looks right.
 
 from __future__ import annotations
 
-import socket
 from typing import TYPE_CHECKING
 
 import grpc
@@ -26,18 +25,11 @@ from tests.integration.ollama_backend.support import (
     only_body,
     served_models,
 )
+from tests.ports import free_port
 from tests.rpc_helpers import decode, user
 
 if TYPE_CHECKING:
     from modelgate.v1.gateway_pb2_grpc import ModelGatewayAsyncStub as Stub
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # -- discovery and listing -------------------------------------------------------------------

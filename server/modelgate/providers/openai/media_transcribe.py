@@ -27,7 +27,7 @@ from google.protobuf import duration_pb2
 
 from modelgate.errors import upstream_invalid_response, upstream_unavailable
 from modelgate.providers.base import CallContext, Target
-from modelgate.providers.http import HttpUpstream, sse_events
+from modelgate.providers.http import HttpUpstream, read_answer, sse_events
 from modelgate.providers.upstream_errors import classify
 from modelgate.providers.upstream_json import count, obj, objects, parse_object, text
 from modelgate.v1 import audio_pb2
@@ -115,7 +115,7 @@ async def transcribe(
     form = transcription_form(target, config, upload, stream=False)
     with upload.failures():
         async with http.stream(path, None, call, form=form) as response:
-            raw = await response.read()
+            raw = await read_answer(response, call.max_answer_bytes)
     response_message = transcript(http.provider, parse_object(http.provider, raw, "its answer"))
     response_message.audio_size_bytes = upload.sent
     return response_message

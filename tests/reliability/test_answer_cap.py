@@ -82,9 +82,14 @@ async def test_a_huge_error_answer_is_cut_and_still_classified(
     capped: Upstreams, wire: Wire
 ) -> None:
     error = orjson.dumps({"error": {"message": "overloaded", "type": "overloaded_error"}})
-    body = error + b" " * (4 * 1024 * 1024)
-    status, _ = await serve(
-        capped, wire, Fault.raw(body, content_type="application/json", status=503)
-    )
+    padding = (b" " * (1 << 16),) * 64  # 4 MiB after the error JSON
+    answer = Fault.raw(error, *padding, content_type="application/json", status=503)
+    tracemalloc.start()
+    try:
+        status, _ = await serve(capped, wire, answer)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert status.code == grpc.StatusCode.UNAVAILABLE
     assert status.reason in ("UPSTREAM_OVERLOADED", "UPSTREAM_UNAVAILABLE")
+    assert peak < 2 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 4 MiB error answer"

@@ -8,7 +8,7 @@ import hashlib
 import io
 import wave
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import grpc
@@ -45,15 +45,35 @@ def _config(model: str = "echo", **fields: Any) -> audio_pb2.TranscribeRequest:
     return audio_pb2.TranscribeRequest(config=audio_pb2.TranscriptionConfig(model=model, **fields))
 
 
+def _upload_messages(first: Any, audio: bytes, chunk: int = 10_000) -> list[Any]:
+    return [first] + [
+        audio_pb2.TranscribeRequest(audio_chunk=audio[start : start + chunk])
+        for start in range(0, len(audio), chunk)
+    ]
+
+
 async def _upload(first: Any, audio: bytes, chunk: int = 10_000) -> AsyncIterator[Any]:
-    yield first
-    for start in range(0, len(audio), chunk):
-        yield audio_pb2.TranscribeRequest(audio_chunk=audio[start : start + chunk])
-
-
-async def _messages(*messages: Any) -> AsyncIterator[Any]:
-    for message in messages:
+    for message in _upload_messages(first, audio, chunk):
         yield message
+
+
+async def _refused(media: Served, messages: Iterable[Any]) -> Any:
+    """The status of a Transcribe upload the gateway refuses, read through the blocking
+    client: grpcio's asyncio client can report a server's early status on a
+    client-streaming call as INTERNAL "Internal error from Core" when one of its own
+    writes (or its half-close) fails after that status arrived (grpc/grpc#36066); the
+    blocking client reports the server's status. Returns the error (a grpc.Call)."""
+
+    def transcribe() -> Any:
+        with grpc.insecure_channel(media.target) as channel:
+            stub = gateway_pb2_grpc.ModelGatewayStub(channel)
+            try:
+                stub.Transcribe(iter(messages), timeout=RPC_S)
+            except grpc.RpcError as error:
+                return error
+        raise AssertionError("the upload was accepted")
+
+    return await asyncio.to_thread(transcribe)
 
 
 @pytest.fixture(scope="module")
@@ -189,26 +209,20 @@ async def test_an_upload_must_start_with_its_config_and_match_its_announced_size
 ) -> None:
     chunk = audio_pb2.TranscribeRequest(audio_chunk=b"RIFF")
     cases = [
-        (_upload(chunk, b""), "payload"),
-        (_messages(_config(), _config()), "payload"),
-        (_upload(_config(audio_size_bytes=50_000), _wav(1.5)), "config.audio_size_bytes"),
-        (_upload(_config(audio_size_bytes=90_000), _wav(1.5)), "config.audio_size_bytes"),
-        (_upload(_config(), b"ID3 not a wav file"), "audio_chunk"),
-        (_upload(_config(filename=""), _wav(0.1)), "config.filename"),
+        (_upload_messages(chunk, b""), "payload"),
+        ([_config(), _config()], "payload"),
+        (_upload_messages(_config(audio_size_bytes=50_000), _wav(1.5)), "config.audio_size_bytes"),
+        (_upload_messages(_config(audio_size_bytes=90_000), _wav(1.5)), "config.audio_size_bytes"),
+        (_upload_messages(_config(), b"ID3 not a wav file"), "audio_chunk"),
+        (_upload_messages(_config(filename=""), _wav(0.1)), "config.filename"),
     ]
     for requests, field in cases:
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await media.stub.Transcribe(requests, timeout=RPC_S)
-        found = decode(caught.value)
+        found = decode(await _refused(media, requests))
         assert found.code == grpc.StatusCode.INVALID_ARGUMENT, field
         assert found.violations[0][0] == field
 
 
 async def test_uploads_over_the_caps_end_out_of_range_mid_upload(media: Served) -> None:
-    """Through the blocking client: grpcio's asyncio client can report a server's early
-    status on a client-streaming call as INTERNAL "Internal error from Core" when one of
-    its own writes fails after that status (grpc/grpc#36066); the blocking client and the
-    other gRPC implementations report the server's status, which is what this checks."""
     sent = 0
 
     def endless(audio_first: bytes) -> Iterator[Any]:
@@ -219,27 +233,17 @@ async def test_uploads_over_the_caps_end_out_of_range_mid_upload(media: Served) 
             sent += 10_000
             yield audio_pb2.TranscribeRequest(audio_chunk=bytes(10_000))
 
-    def transcribe(first: bytes) -> Any:  # the blocking call's error: a grpc.Call, as decode reads
-        with grpc.insecure_channel(media.target) as channel:
-            stub = gateway_pb2_grpc.ModelGatewayStub(channel)
-            try:
-                stub.Transcribe(endless(first), timeout=RPC_S)
-            except grpc.RpcError as error:
-                return error
-        raise AssertionError("an endless upload was accepted")
-
     for first, limit in (
         (wav_header(0, rate=48_000, channels=2), "media_max_upload_bytes"),
         (wav_header(0, rate=8000), "media_max_audio_seconds"),
     ):
         sent = 0
-        found = decode(await asyncio.to_thread(transcribe, first))
+        found = decode(await _refused(media, endless(first)))
         assert found.code == grpc.StatusCode.OUT_OF_RANGE and found.reason == "MEDIA_TOO_LARGE"
         assert found.metadata["limit"] == limit
         assert sent < 10 * UPLOAD_CAP, "refused while the upload streamed"
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await media.stub.Transcribe(_upload(_config(audio_size_bytes=UPLOAD_CAP + 1), b""))
-    assert decode(caught.value).metadata == {
+    refused = await _refused(media, [_config(audio_size_bytes=UPLOAD_CAP + 1)])
+    assert decode(refused).metadata == {
         "limit": "media_max_upload_bytes",
         "max": str(UPLOAD_CAP),
     }
@@ -255,10 +259,9 @@ async def test_models_without_the_capability_are_unimplemented_and_unknown_not_f
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             [e async for e in media.stub.Speak(audio_pb2.SpeakRequest(model=model, text="x"))]
         assert caught.value.code() == code
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await media.stub.Transcribe(_upload(_config(model), _wav(0.1)), timeout=RPC_S)
-        assert caught.value.code() == code
-    assert "echo" in (caught.value.details() or "") or code == grpc.StatusCode.NOT_FOUND
+        refused = await _refused(media, _upload_messages(_config(model), _wav(0.1)))
+        assert refused.code() == code
+    assert "echo" in (refused.details() or "") or code == grpc.StatusCode.NOT_FOUND
 
 
 async def test_cancel_during_upload_closes_the_backend_call(media: Served) -> None:
@@ -302,29 +305,36 @@ async def test_media_rpcs_require_a_key_that_may_use_the_model() -> None:
             ("key-chat-secret", grpc.StatusCode.PERMISSION_DENIED),
         ):
             metadata = (("authorization", f"Bearer {secret}"),) if secret else ()
-            assert await _codes_of_each_media_rpc(stub, metadata) == [code] * 4
+            assert await _codes_of_each_media_rpc(running.target, metadata) == [code] * 4
         ok = (("authorization", "Bearer key-all-secret"),)
-        assert await _codes_of_each_media_rpc(stub, ok) == [grpc.StatusCode.OK] * 4
+        assert await _codes_of_each_media_rpc(running.target, ok) == [grpc.StatusCode.OK] * 4
         answer = await stub.Transcribe(_upload(_config(), _wav(0.1)), metadata=ok, timeout=RPC_S)
         assert answer.text.startswith("echo heard 0.10 s")
 
 
-async def _codes_of_each_media_rpc(stub: Any, metadata: Any) -> list[grpc.StatusCode]:
-    """The status of one call of each media RPC with `metadata` (OK when it answers)."""
-    codes = []
-    for rpc, request in (
-        (stub.Transcribe, _upload(_config(), _wav(0.1))),
-        (stub.StreamTranscribe, _upload(_config(), _wav(0.1))),
-        (stub.Speak, audio_pb2.SpeakRequest(model="echo", text="x")),
-        (stub.GenerateImage, image_pb2.GenerateImageRequest(model="echo", prompt="x")),
-    ):
-        call = rpc(request, metadata=metadata, timeout=RPC_S)
-        try:
-            if hasattr(call, "__aiter__"):
-                [e async for e in call]
-            else:
-                await call
-            codes.append(grpc.StatusCode.OK)
-        except grpc.aio.AioRpcError as error:
-            codes.append(error.code())
-    return codes
+async def _codes_of_each_media_rpc(target: str, metadata: Any) -> list[grpc.StatusCode]:
+    """The status of one call of each media RPC with `metadata` (OK when it answers),
+    through the blocking client: an upload refused before it was read whole can reach
+    grpcio's asyncio client as INTERNAL (see `_refused`)."""
+
+    def codes() -> list[grpc.StatusCode]:
+        found = []
+        with grpc.insecure_channel(target) as channel:
+            stub = gateway_pb2_grpc.ModelGatewayStub(channel)
+            calls: list[tuple[Any, Any]] = [
+                (stub.Transcribe, iter(_upload_messages(_config(), _wav(0.1)))),
+                (stub.StreamTranscribe, iter(_upload_messages(_config(), _wav(0.1)))),
+                (stub.Speak, audio_pb2.SpeakRequest(model="echo", text="x")),
+                (stub.GenerateImage, image_pb2.GenerateImageRequest(model="echo", prompt="x")),
+            ]
+            for rpc, request in calls:
+                try:
+                    answer: Any = rpc(request, metadata=metadata, timeout=RPC_S)
+                    if hasattr(answer, "__next__"):  # a stream of answers: read it to its end
+                        list(answer)
+                    found.append(grpc.StatusCode.OK)
+                except grpc.RpcError as error:
+                    found.append(error.code())
+        return found
+
+    return await asyncio.to_thread(codes)

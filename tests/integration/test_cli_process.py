@@ -194,17 +194,24 @@ def test_two_workers_share_the_port_and_drain_on_sigterm() -> None:
             process.wait(PROCESS_S)
 
 
-def test_missing_config_file_named_by_env_fails_loudly() -> None:
-    env = {**os.environ, "MODELGATE_CONFIG": "/nonexistent/modelgate.yaml"}
-    result = subprocess.run(
+def serve_refusing(
+    env: dict[str, str], timeout: float = PROCESS_S
+) -> subprocess.CompletedProcess[str]:
+    """`modelgate serve` on a free port with `env` added, for a start-up that must fail:
+    its exit code and output (bounded by `timeout`)."""
+    return subprocess.run(
         [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
-        timeout=PROCESS_S,
+        timeout=timeout,
         check=False,
     )
+
+
+def test_missing_config_file_named_by_env_fails_loudly() -> None:
+    result = serve_refusing({"MODELGATE_CONFIG": "/nonexistent/modelgate.yaml"})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "config file not found: /nonexistent/modelgate.yaml" in result.stderr

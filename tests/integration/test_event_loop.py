@@ -17,7 +17,7 @@ import grpc
 import pytest
 
 from modelgate.v1 import chat_pb2, gateway_pb2_grpc
-from tests.integration.test_cli_process import _wait_serving
+from tests.integration.test_cli_process import _wait_serving, serve_refusing
 from tests.ports import free_port
 from tests.rpc_helpers import chat_request, text_of, user
 from tests.waiting import PROCESS_S, PROCESS_TEST_TIMEOUT_S
@@ -69,16 +69,7 @@ def test_serve_runs_on_the_configured_event_loop_and_answers(loop: str) -> None:
 
 
 def test_an_unknown_event_loop_is_refused_naming_the_choices() -> None:
-    env = {**os.environ, "MODELGATE_SERVER__EVENT_LOOP": "trio"}
-    result = subprocess.run(
-        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_S,
-        check=False,
-    )
+    result = serve_refusing({"MODELGATE_SERVER__EVENT_LOOP": "trio"})
     assert result.returncode != 0
     assert "event_loop" in result.stderr
     assert "'asyncio' or 'uvloop'" in result.stderr

@@ -10,7 +10,6 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import grpc
 import pytest
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
@@ -31,6 +30,7 @@ from modelgate.telemetry.otlp_encoding import (
 from modelgate.telemetry.otlp_transport import ConsoleSender, GrpcSender, HttpSender
 from modelgate.telemetry.span_export import SpanExport
 from modelgate.telemetry.span_recorder import SpanRecorder
+from tests.collector import trace_collector
 from tests.waiting import eventually
 
 NEVER_S = 3600.0
@@ -122,18 +122,12 @@ class HangingCollector(trace_service_pb2_grpc.TraceServiceServicer):
 @pytest.fixture
 async def hanging(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[HangingCollector]:
     collector = HangingCollector()
-    server = grpc.aio.server()
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)  # type: ignore[no-untyped-call]
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", str(int(NEVER_S)))
-    try:
-        yield collector
-    finally:
-        collector.forever.set()
-        await server.stop(0)
+    async with trace_collector(monkeypatch, collector):
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", str(int(NEVER_S)))
+        try:
+            yield collector
+        finally:
+            collector.forever.set()
 
 
 async def test_shutdown_returns_within_its_bound_while_the_collector_hangs(

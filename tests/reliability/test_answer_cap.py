@@ -7,7 +7,6 @@ an error answer is read only as far as its first 64 KiB, and still classified.
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import AsyncIterator
 
 import grpc
@@ -15,7 +14,14 @@ import orjson
 import pytest
 
 from tests.fakes import Fault
-from tests.reliability.test_protocol_faults import INVALID, SMALL_CAP, ids, raw, serve
+from tests.reliability.test_protocol_faults import (
+    INVALID,
+    SMALL_CAP,
+    ids,
+    raw,
+    serve,
+    serve_measured,
+)
 from tests.reliability.wires import WIRES, Upstreams, Wire, upstreams
 
 UNARY = [w for w in WIRES if w.rpc != "stream" and w.ours]
@@ -67,12 +73,7 @@ async def test_a_chunked_answer_over_the_cap_is_refused_as_it_arrives(
 async def test_an_endless_answer_is_never_held_whole(capped: Upstreams) -> None:
     wire = next(w for w in UNARY if w.name == "openai chat")
     endless = Fault.raw(b'{"id": "', *(b"x" * (1 << 16),) * 256, content_type=wire.content_type)
-    tracemalloc.start()
-    try:
-        status, _ = await serve(capped, wire, endless)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    status, peak = await serve_measured(capped, wire, endless)
     assert (status.code, status.reason) == INVALID
     assert peak < 4 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 16 MiB answer"
 
@@ -84,12 +85,7 @@ async def test_a_huge_error_answer_is_cut_and_still_classified(
     error = orjson.dumps({"error": {"message": "overloaded", "type": "overloaded_error"}})
     padding = (b" " * (1 << 16),) * 64  # 4 MiB after the error JSON
     answer = Fault.raw(error, *padding, content_type="application/json", status=503)
-    tracemalloc.start()
-    try:
-        status, _ = await serve(capped, wire, answer)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    status, peak = await serve_measured(capped, wire, answer)
     assert status.code == grpc.StatusCode.UNAVAILABLE
     assert status.reason in ("UPSTREAM_OVERLOADED", "UPSTREAM_UNAVAILABLE")
     assert peak < 2 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 4 MiB error answer"

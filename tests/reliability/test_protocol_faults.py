@@ -56,6 +56,18 @@ async def serve(up: Upstreams, wire: Wire, answer: Fault) -> tuple[Any, list[Any
     return await up.call(wire)
 
 
+async def serve_measured(up: Upstreams, wire: Wire, answer: Fault) -> tuple[Any, int]:
+    """The status of one such call, and the peak of Python allocations while it ran (the
+    gateway and the fake share this process; the fake's answer is built before)."""
+    tracemalloc.start()
+    try:
+        status, _ = await serve(up, wire, answer)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return status, peak
+
+
 def raw(wire: Wire, body: bytes, **kw: Any) -> Fault:
     """`body` under the wire's own content type unless told otherwise."""
     return Fault.raw(body, content_type=kw.pop("content_type", wire.content_type), **kw)
@@ -112,12 +124,7 @@ async def test_an_endless_line_costs_the_cap_not_what_the_upstream_sends(
     A line that ends just under the cap costs about twice it, while its pieces are joined."""
     piece = b"x" * (1 << 16)
     endless = Fault.raw(b"data: ", *(piece,) * 1024, content_type=SSE)
-    tracemalloc.start()
-    try:
-        status, _ = await serve(default, CHAT_STREAM, endless)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    status, peak = await serve_measured(default, CHAT_STREAM, endless)
     assert (status.code, status.reason) == INVALID
     assert f"line longer than {UPSTREAM_MAX_LINE_BYTES} bytes" in status.message
     assert peak < 2 * UPSTREAM_MAX_LINE_BYTES, f"peak {peak / 2**20:.1f} MiB"

@@ -21,23 +21,15 @@ from modelgate.config import (
     AdminConfig,
     AdminKeyConfig,
     AuthConfig,
-    ModelConfig,
-    PricingConfig,
     StateConfig,
 )
 from modelgate.state.budgets import DAY, window
 from tests.gateways import Served, serve, settings
 from tests.rpc_helpers import chat_request, decode
+from tests.state.test_admin_budgets import PRICED
 from tests.waiting import RPC_S
 
 ADMIN_SECRET = "admin-secret-for-tests-0123456789"
-PRICED = ModelConfig(
-    id="echo-priced",
-    runtime="echo",
-    provider="modelgate",
-    capabilities=["chat"],
-    pricing=PricingConfig(input=1.0, output=1.0),
-)
 """$1 per million tokens each way: "hello world" (2 in, 2 out) costs $0.000004."""
 
 

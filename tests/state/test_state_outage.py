@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,8 +28,7 @@ import pytest
 from modelgate.config import ApiKeyConfig, AuthConfig, ModelConfig, StateConfig
 from modelgate.v1 import chat_pb2, generation_pb2
 from tests.gateways import Served, serve, settings
-from tests.integration.test_cli_process import ROOT
-from tests.ports import free_port
+from tests.integration.test_cli_process import serve_refusing
 from tests.rpc_helpers import Decoded, chat_request, decode, text_of, user
 from tests.state.conftest import OwnRedis
 
@@ -211,20 +207,9 @@ def test_serve_exits_with_one_line_when_redis_cannot_be_opened(
         own_redis.freeze()
     else:
         own_redis.stop()
-    env = {
-        **os.environ,
-        "MODELGATE_STATE__URL": own_redis.url,
-        "MODELGATE_STATE__CONNECT_TIMEOUT_SECONDS": "0.5",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "modelgate.cli", "serve", "--port", str(free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE * 2,  # a frozen Redis never answers: only the bound ends start-up
-        check=False,
-    )
+    env = {"MODELGATE_STATE__URL": own_redis.url, "MODELGATE_STATE__CONNECT_TIMEOUT_SECONDS": "0.5"}
+    # A frozen Redis never answers: only the bound ends start-up.
+    result = serve_refusing(env, timeout=DEADLINE * 2)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     fault = "did not answer within 0.5s" if kind == "frozen" else "failed: "

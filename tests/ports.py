@@ -9,6 +9,7 @@ to this). So ports come from below the ephemeral range, and never twice per proc
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 from pathlib import Path
@@ -18,6 +19,7 @@ LISTEN_PORTS = range(20_000, 32_000)
 _HANDED_OUT: set[int] = set()
 
 
+@functools.cache
 def _ephemeral() -> range:
     try:
         low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()

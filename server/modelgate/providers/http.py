@@ -67,6 +67,21 @@ ERROR_BODY_BYTES = 1 << 16
 cut to 500 characters anyway); the rest is dropped with the connection."""
 
 
+async def _body_prefix(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """The body's first `limit` bytes, and whether that was all of it. A longer body's
+    connection is closed: the rest is never read, so it cannot be reused."""
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:  # one byte past `limit` tells a body of exactly `limit` from more
+        chunk = await response.content.read(limit + 1 - size)
+        if not chunk:
+            return b"".join(parts), True
+        parts.append(chunk)
+        size += len(chunk)
+    response.close()
+    return b"".join(parts)[:limit], False
+
+
 async def read_answer(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """The whole answer body, or ProtocolFault as soon as it passes `limit` bytes (by its
     Content-Length before any of it is read, else while it arrives): an upstream, or a
@@ -77,28 +92,15 @@ async def read_answer(response: aiohttp.ClientResponse, limit: int) -> bytes:
             response.close()
             raise ProtocolFault(f"announced an answer of {length} bytes, over the {limit} cap")
         return await response.read()  # the common case: aiohttp reads exactly `length`
-    chunks, size = [], 0
-    async for chunk in response.content.iter_any():
-        size += len(chunk)
-        if size > limit:
-            response.close()
-            raise ProtocolFault(f"sent an answer of more than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body, whole = await _body_prefix(response, limit)
+    if not whole:
+        raise ProtocolFault(f"sent an answer of more than {limit} bytes")
+    return body
 
 
 async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
     """The first `ERROR_BODY_BYTES` of an error answer (all of a normal one)."""
-    parts, size = [], 0
-    while size < ERROR_BODY_BYTES:
-        chunk = await response.content.read(ERROR_BODY_BYTES - size)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-    body = b"".join(parts)
-    if not response.content.at_eof():
-        response.close()  # the rest is never read: the connection cannot be reused
+    body, _ = await _body_prefix(response, ERROR_BODY_BYTES)
     return body
 
 

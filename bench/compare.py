@@ -109,9 +109,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--pin",
         action="store_true",
-        help="gateways on CPU 0, everything else (h2load, fakes, sinks, the gateways' "
-        "span export processes) on the others: each gateway's own cost, without the "
-        "contention of a 2-core machine",
+        help="gateways on CPU 0, everything else (h2load, fakes, sinks, and processes a "
+        "gateway started before it was pinned) on the others: each gateway's own cost, "
+        "without the contention of a 2-core machine",
     )
     parser.add_argument(
         "--header",

@@ -13,6 +13,7 @@ from typing_extensions import override
 from modelgate.telemetry.otlp_encoding import SpanRecord
 from modelgate.telemetry.span_recorder import (
     ParentBasedRatio,
+    RecordingSpan,
     SpanRecorder,
     traceparent_headers,
 )
@@ -118,7 +119,7 @@ def test_the_inline_default_sampler_decides_as_the_sdks_parent_based_ratio(ratio
     trace_ids = [1, LOW, 1 << 62, (1 << 63) - 1, 1 << 63, HIGH, (1 << 64) - 1, 7 << 64 | 5]
     for trace_id in trace_ids:
         root = sdk.should_sample(None, trace_id, "root").decision
-        assert inline.sampled(None, trace_id) == (root is Decision.RECORD_AND_SAMPLE), trace_id
+        assert inline.decide(0, False, trace_id) == (root is Decision.RECORD_AND_SAMPLE), trace_id
     for flags in ("00", "01"):
         context = W3C.extract(_caller(flags))
         parent = trace.get_current_span(context).get_span_context()
@@ -128,7 +129,9 @@ def test_the_inline_default_sampler_decides_as_the_sdks_parent_based_ratio(ratio
         for local in (parent, same_but_local):
             sdk_context = trace.set_span_in_context(NonRecordingSpan(local))
             child = sdk.should_sample(sdk_context, parent.trace_id, "child").decision
-            assert inline.sampled(local, HIGH) == (child is Decision.RECORD_AND_SAMPLE), flags
+            parent_sampled = local.trace_flags.sampled
+            decided = inline.decide(local.span_id, parent_sampled, HIGH)
+            assert decided == (child is Decision.RECORD_AND_SAMPLE), flags
 
 
 def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
@@ -138,3 +141,5 @@ def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
         injected: dict[str, str] = {}
         W3C.inject(injected, context=trace.set_span_in_context(span))
         assert traceparent_headers(span.get_span_context()) == injected
+        assert isinstance(span, RecordingSpan)
+        assert span.traceparent_headers() == injected, "from the span's own ids"

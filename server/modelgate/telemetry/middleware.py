@@ -71,7 +71,8 @@ class _Call:
     span: Any = None
     token: Any = None
     trace_id: str = ""
-    """The call's trace when it is exported (its own sampled span, or the caller's)."""
+    """The call's trace when it is exported (its own sampled span, or the caller's), for
+    the access log (not formatted without one)."""
     first_at: float = 0.0
     """When a stream's first output delta left (0: none, or a unary call)."""
     transcript: Transcript | None = None
@@ -123,12 +124,11 @@ def _failure(
 def _end_span(span: Any, code: grpc.StatusCode, reason: str) -> None:
     """The status code always; on a failure `error.type` (`reason`), and ERROR status only
     for the server's own failures."""
-    attributes: dict[str, Any] = {RPC_GRPC_STATUS_CODE: code.value[0]}
+    span.set_attribute(RPC_GRPC_STATUS_CODE, code.value[0])
     if code != grpc.StatusCode.OK:
-        attributes[ERROR_TYPE] = reason
+        span.set_attribute(ERROR_TYPE, reason)
         if code in SERVER_ERRORS:
             span.set_status(Status(StatusCode.ERROR, code.name))
-    span.set_attributes(attributes)
     span.end()
 
 
@@ -291,7 +291,8 @@ class RpcMiddleware:
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.
                 call.token = otel_context.attach(trace.set_span_in_context(call.span, parent))
-                call.trace_id = format(call.span.get_span_context().trace_id, "032x")
+                if access is not None:  # only the access log prints it
+                    call.trace_id = format(call.span.get_span_context().trace_id, "032x")
         return call
 
     def _end(

@@ -17,7 +17,7 @@ import struct
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from opentelemetry.trace import SpanContext, SpanKind, Status
+from opentelemetry.trace import SpanContext, SpanKind, Status, TraceState
 
 from modelgate.redactor import REDACTOR
 
@@ -59,7 +59,24 @@ class SpanRecord(Protocol):
     @property
     def name(self) -> str: ...
     @property
-    def context(self) -> SpanContext: ...
+    def trace_id(self) -> int: ...
+    @property
+    def span_id(self) -> int: ...
+    @property
+    def trace_state(self) -> TraceState: ...
+    @property
+    def parent_id(self) -> int:
+        """0: a root span."""
+        ...
+
+    @property
+    def parent_remote(self) -> bool: ...
+    @property
+    def context(self) -> SpanContext:
+        """The ids as the API has them (built on demand: the console's view, not the
+        encoder's)."""
+        ...
+
     @property
     def parent(self) -> SpanContext | None: ...
     @property
@@ -193,14 +210,14 @@ class Encoder:
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
         for speed (it runs for every span): fixed-size fields packed by one struct each."""
-        context, parent = record.context, record.parent
-        trace_id, span_id, state = context.trace_id, context.span_id, context.trace_state
+        trace_id, span_id, state = record.trace_id, record.span_id, record.trace_state
+        parent_id = record.parent_id
         if state:  # rare: a caller's vendor state, between the span and the parent id
             head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
             head += _field(0x1A, ",".join(f"{k}={v}" for k, v in state.items()).encode())
-            if parent is not None:
-                head += b"\x22\x08" + parent.span_id.to_bytes(8, "big")
-        elif parent is not None:
+            if parent_id:
+                head += b"\x22\x08" + parent_id.to_bytes(8, "big")
+        elif parent_id:
             head = _IDS_PARENT.pack(
                 0x0A,
                 16,
@@ -211,7 +228,7 @@ class Encoder:
                 span_id,
                 0x22,
                 8,
-                parent.span_id,
+                parent_id,
             )
         else:
             head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
@@ -231,7 +248,7 @@ class Encoder:
             parts += (_field(0x5A, self._event(*event)) for event in record.events)
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
-        remote = parent is not None and parent.is_remote
+        remote = record.parent_remote
         code, description = record.status.status_code.value, record.status.description
         if code or description:
             parts += (_status(code, description), _FLAGS_REMOTE if remote else _FLAGS_LOCAL)

@@ -10,6 +10,11 @@ correlation work unchanged. At `end()` the span itself goes on the export queue
 (`span_export.SpanExport`) as the record of what happened (it changes no more); limits and
 encoding are applied there, off the call.
 
+A span holds its ids as plain ints and builds its `SpanContext` only when someone asks
+for it (the W3C header and the encoder read the ints): on a traced call nobody does.
+`start_under` starts a child of a span already in hand, without the context lookup
+`start_span` makes (the tracing wrapper has just looked the parent up).
+
 The decisions stay the SDK's: its sampler (parent-based with the configured ratio, or
 `OTEL_TRACES_SAMPLER`), its random ids and its `SpanLimits` (read from OTEL_*). Links are
 not supported (the gateway makes none): a span started with links is refused.
@@ -54,26 +59,31 @@ class RecordingSpan(trace.Span):
     """A sampled (or record-only) span; `end()` hands its record to the export queue."""
 
     __slots__ = (
+        "_context",
         "_ended",
         "_max_events",
         "_submit",
         "attributes",
-        "context",
         "dropped_events",
         "end_ns",
         "events",
         "kind",
         "name",
-        "parent",
+        "parent_id",
+        "parent_remote",
+        "sampled",
+        "span_id",
         "start_ns",
         "status",
+        "trace_id",
+        "trace_state",
     )
 
     def __init__(
         self,
         name: str,
-        context: SpanContext,
-        parent: SpanContext | None,
+        ids: tuple[int, int, bool, TraceState],
+        parent: tuple[int, bool],
         kind: SpanKind,
         attributes: dict[str, Any],
         *,
@@ -82,8 +92,9 @@ class RecordingSpan(trace.Span):
         start_time: int | None = None,
     ) -> None:
         self.name = name
-        self.context = context
-        self.parent = parent
+        self.trace_id, self.span_id, self.sampled, self.trace_state = ids
+        self.parent_id, self.parent_remote = parent
+        """The parent's span id (0: a root) and whether it came from the caller."""
         self.kind = kind
         self.start_ns = time.time_ns() if start_time is None else start_time
         self.attributes = attributes
@@ -92,9 +103,41 @@ class RecordingSpan(trace.Span):
         self.status = _UNSET
         self.end_ns = 0
         self._ended = False
+        self._context: SpanContext | None = None
         self._submit = submit
         """None for a record-only span (recorded, never exported)."""
         self._max_events = max_events
+
+    @property
+    def context(self) -> SpanContext:
+        """The API's view of the ids (built on first use)."""
+        context = self._context
+        if context is None:
+            flags = _SAMPLED if self.sampled else _NOT_SAMPLED
+            context = SpanContext(self.trace_id, self.span_id, False, flags, self.trace_state)
+            self._context = context
+        return context
+
+    @property
+    def parent(self) -> SpanContext | None:
+        """The parent's context as the SDK's `ReadableSpan` has it (None: a root); its flags
+        and state are this span's, which it inherited."""
+        if not self.parent_id:
+            return None
+        flags = _SAMPLED if self.sampled else _NOT_SAMPLED
+        return SpanContext(
+            self.trace_id, self.parent_id, self.parent_remote, flags, self.trace_state
+        )
+
+    def traceparent_headers(self) -> dict[str, str]:
+        """What the W3C propagator injects for this span, from its ids."""
+        headers = {
+            "traceparent": f"00-{self.trace_id:032x}-{self.span_id:016x}-"
+            f"{'01' if self.sampled else '00'}"
+        }
+        if self.trace_state:
+            headers["tracestate"] = self.trace_state.to_header()
+        return headers
 
     @override
     def get_span_context(self) -> SpanContext:
@@ -213,10 +256,11 @@ class ParentBasedRatio:
         self.ratio = ratio
         self.bound = TraceIdRatioBased.get_bound_for_rate(ratio)
 
-    def sampled(self, parent: SpanContext | None, trace_id: int) -> bool:
-        """Whether a span under `parent` (None: a root) in trace `trace_id` is sampled."""
-        if parent is not None:
-            return bool(parent.trace_flags & TraceFlags.SAMPLED)
+    def decide(self, parent_id: int, parent_sampled: bool, trace_id: int) -> bool:
+        """Whether a span under the parent `parent_id` (0: a root) in trace `trace_id` is
+        sampled."""
+        if parent_id:
+            return parent_sampled
         return trace_id & TraceIdRatioBased.TRACE_ID_LIMIT < self.bound
 
 
@@ -250,39 +294,56 @@ class SpanRecorder(trace.Tracer):
         """A child of the span in `context` (else of the current one), or a new trace."""
         if links:
             raise ValueError("modelgate's spans carry no links")
-        parent = trace.get_current_span(context).get_span_context()
-        if parent.is_valid:
-            parent_or_none: SpanContext | None = parent
-            trace_id = parent.trace_id
+        own = dict(attributes) if attributes else {}
+        return self.start_under(trace.get_current_span(context), name, kind, own, start_time)
+
+    def start_under(
+        self,
+        parent: trace.Span,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        start_time: int | None = None,
+    ) -> trace.Span:
+        """A child of `parent` (an invalid one: a new trace), taking `attributes` as its
+        own (the caller hands over a fresh dict)."""
+        if type(parent) is RecordingSpan:  # ours: its ids, no SpanContext built
+            trace_id, parent_id, remote = parent.trace_id, parent.span_id, False
+            parent_sampled, state = parent.sampled, parent.trace_state
         else:
-            parent_or_none = None
-            trace_id = self.ids.generate_trace_id()
+            context = parent.get_span_context()
+            if context.is_valid:
+                trace_id, parent_id, remote = context.trace_id, context.span_id, context.is_remote
+                parent_sampled = bool(context.trace_flags & TraceFlags.SAMPLED)
+                state = context.trace_state
+            else:
+                trace_id, parent_id, remote = self.ids.generate_trace_id(), 0, False
+                parent_sampled, state = False, _EMPTY_STATE
         sampler = self.sampler
         if isinstance(sampler, ParentBasedRatio):  # the default, decided inline
-            sampled = recorded = sampler.sampled(parent_or_none, trace_id)
-            state = parent.trace_state
-            own = dict(attributes) if attributes else {}
+            sampled = recorded = sampler.decide(parent_id, parent_sampled, trace_id)
         else:
-            decision = sampler.should_sample(context, trace_id, name, kind, attributes)
+            decision = sampler.should_sample(
+                trace.set_span_in_context(parent),
+                trace_id,
+                name,
+                kind,
+                attributes,
+            )
             sampled = decision.decision is Decision.RECORD_AND_SAMPLE
             recorded = decision.decision is not Decision.DROP
             state = decision.trace_state or _EMPTY_STATE
-            own = dict(decision.attributes)
-        span_context = SpanContext(
-            trace_id,
-            self.ids.generate_span_id(),
-            False,
-            _SAMPLED if sampled else _NOT_SAMPLED,
-            state,
-        )
+            attributes = dict(decision.attributes)
+        span_id = self.ids.generate_span_id()
         if not recorded:
-            return NonRecordingSpan(span_context)
+            flags = _SAMPLED if sampled else _NOT_SAMPLED
+            return NonRecordingSpan(SpanContext(trace_id, span_id, False, flags, state))
         return RecordingSpan(
             name,
-            span_context,
-            parent_or_none,
+            (trace_id, span_id, sampled, state),
+            (parent_id, remote),
             kind,
-            own,
+            attributes,
             submit=self.submit if sampled else None,
             max_events=self.max_events,
             start_time=start_time,

@@ -61,7 +61,12 @@ from modelgate.telemetry.otlp_encoding import (
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
 from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
 from modelgate.telemetry.span_export import Sender, SpanExport
-from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder, traceparent_headers
+from modelgate.telemetry.span_recorder import (
+    ParentBasedRatio,
+    RecordingSpan,
+    SpanRecorder,
+    traceparent_headers,
+)
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
@@ -149,28 +154,38 @@ class InstrumentedBackend:
     def __init__(self, inner: Backend, tracer: trace.Tracer, capture: int) -> None:
         self._inner = inner
         self._tracer = tracer
+        self._recorder = tracer if isinstance(tracer, SpanRecorder) else None
+        """The gateway's own tracer starts a child of the span in hand (no context lookup);
+        any other tracer (the SDK's, in the bench) goes through the API."""
         self._capture = capture
         """Characters of content each content attribute may hold; 0: no content capture."""
         self.runtime = inner.runtime
 
-    def _start(self, operation: str, target: Target, request: Any, call: CallContext) -> Span:
+    def _start(
+        self, parent: Span, operation: str, target: Target, request: Any, call: CallContext
+    ) -> Span:
         attributes = request_attributes(target, request, operation, call)
         if self._capture:
             attributes.update(input_content(request, self._capture))
         name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
-        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        context = span.get_span_context()
-        if context.is_valid:
+        if self._recorder is not None:
+            span = self._recorder.start_under(parent, name, SpanKind.CLIENT, attributes)
+        else:
+            span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        if isinstance(span, RecordingSpan):
+            call.trace_headers = span.traceparent_headers()
+        elif (context := span.get_span_context()).is_valid:
             call.trace_headers = traceparent_headers(context)
         return span
 
     async def _unary(
         self, operation: str, method: UnaryCall, target: Target, request: Any, call: CallContext
     ) -> Any:
-        if not trace.get_current_span().is_recording():
+        parent = trace.get_current_span()
+        if not parent.is_recording():
             # The call is not sampled: no child span, no header (nothing would be recorded).
             return await method(target, request, call)
-        span = self._start(operation, target, request, call)
+        span = self._start(parent, operation, target, request, call)
         try:
             result = await method(target, request, call)
         except BaseException as error:
@@ -188,11 +203,12 @@ class InstrumentedBackend:
     async def _stream(
         self, operation: str, method: StreamCall, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
-        if not trace.get_current_span().is_recording():
+        parent = trace.get_current_span()
+        if not parent.is_recording():
             async for event in method(target, request, call):
                 yield event
             return
-        span = self._start(operation, target, request, call)
+        span = self._start(parent, operation, target, request, call)
         transcript = Transcript() if self._capture else None
         try:
             async for event in method(target, request, call):

@@ -148,9 +148,11 @@ async def test_the_http_transport_delivers_batches_a_receiver_parses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     received: list[trace_service_pb2.ExportTraceServiceRequest] = []
+    tenants: list[str | None] = []
 
     async def traces(request: web.Request) -> web.Response:
         body = await request.read()
+        tenants.append(request.headers.get("x-tenant"))
         received.append(trace_service_pb2.ExportTraceServiceRequest.FromString(body))
         answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
         return web.Response(body=answer, content_type="application/x-protobuf")
@@ -163,6 +165,7 @@ async def test_the_http_transport_delivers_batches_a_receiver_parses(
     await site.start()
     port = runner.addresses[0][1]
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme")
     try:
         export = SpanExport(HttpSender(), _encoder(), delay_s=NEVER_S)
         _end_spans(export, 5)
@@ -171,6 +174,7 @@ async def test_the_http_transport_delivers_batches_a_receiver_parses(
     finally:
         await runner.cleanup()
     (request,) = received
+    assert tenants == ["acme"], "the exporter's headers setting reaches the receiver"
     (resource_spans,) = request.resource_spans
     assert resource_spans.resource.attributes[0].value.string_value == "test"
     spans = resource_spans.scope_spans[0].spans
@@ -202,3 +206,26 @@ def test_a_batch_setting_that_is_not_a_positive_integer_is_refused(
     monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", value)
     with pytest.raises(ValueError, match="OTEL_BSP_MAX_QUEUE_SIZE"):
         SpanExport(Recording(), _encoder())
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "proxy", "transport"),
+    [
+        ("http://127.0.0.1:4318", "", "Urllib3HTTPTransport"),
+        ("https://collector.example:4318", "", "RequestsHTTPTransport"),
+        ("http://collector.example:4318", "http://proxy.example:3128", "RequestsHTTPTransport"),
+    ],
+)
+def test_only_plain_unproxied_http_leaves_requests(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, proxy: str, transport: str
+) -> None:
+    """HTTPS keeps `requests`' CA bundle and TLS files, a proxy variable keeps its proxy."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+    sender = HttpSender()
+    client: Any = sender.exporter._client
+    assert type(client._transport).__name__ == transport
+    sender.shutdown()

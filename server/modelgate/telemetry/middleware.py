@@ -42,6 +42,7 @@ from modelgate.request_streams import first_of, requested_model
 from modelgate.telemetry.access_log import AccessLog
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
+from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.telemetry.tracing import W3C
 from modelgate.v1.content_pb2 import ContentPart
 
@@ -138,7 +139,7 @@ class RpcMiddleware:
     def __init__(
         self,
         *,
-        tracer: trace.Tracer | None,
+        tracer: SpanRecorder | None,
         metrics: Metrics | None,
         known_model: Known,
         access: AccessLog | None = None,
@@ -276,11 +277,11 @@ class RpcMiddleware:
                 if k in ("traceparent", "tracestate")
             }
             parent = W3C.extract(carrier) if carrier else None
-            call.span = self.tracer.start_span(
+            call.span = self.tracer.start_under(
+                trace.get_current_span(parent),
                 f"{SERVICE}/{rpc}",
-                context=parent,
-                kind=SpanKind.SERVER,
-                attributes={
+                SpanKind.SERVER,
+                {
                     RPC_SYSTEM: "grpc",
                     RPC_SERVICE: SERVICE,
                     RPC_METHOD: rpc,

@@ -70,14 +70,30 @@ class GrpcSender:
 
 
 class HttpSender:
-    """OTLP/HTTP (protobuf)."""
+    """OTLP/HTTP (protobuf).
+
+    The exporter resolves every setting (endpoint, headers, compression, timeout, retries,
+    TLS files) and retries within its timeout. To a plain-HTTP endpoint that no proxy
+    variable covers (a collector beside the gateway), its POST goes through the urllib3
+    transport the same exporter package ships instead of `requests` on top of urllib3:
+    1.1 ms of CPU per 512-span batch against 0.58 ms (a 350 KB batch to `bench.otlp_sink`,
+    median of 200), on the thread that shares the GIL with the event loop. HTTPS and
+    proxied endpoints keep `requests`, whose CA bundle and proxy settings they rely on.
+    """
 
     def __init__(self) -> None:
+        from opentelemetry.exporter.http.transport._urllib3 import Urllib3HTTPTransport
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
             OTLPSpanExporter as HttpSpanExporter,
         )
+        from requests.utils import get_environ_proxies
 
         self.exporter = HttpSpanExporter()
+        client: Any = self.exporter._client
+        endpoint: str = client._endpoint
+        if endpoint.startswith("http://") and not get_environ_proxies(endpoint):
+            client._transport.close()
+            client._transport = Urllib3HTTPTransport()
 
     def send(self, records: Sequence[SpanRecord], encoder: Encoder) -> bool:
         """One POST (retried by the exporter's client within its timeout)."""

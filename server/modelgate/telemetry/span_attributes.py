@@ -95,6 +95,8 @@ def request_attributes(
     response_format = getattr(request, "response_format", None)
     json_out = response_format is not None and response_format.type in _JSON_FORMATS
     attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = _JSON if json_out else _TEXT
+    if not request.HasField("generation"):  # no sampling parameter set: nothing to read
+        return attributes
     generation = request.generation
     for field, name in _FLOATS:
         if generation.HasField(field):

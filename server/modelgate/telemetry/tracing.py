@@ -116,7 +116,7 @@ def _sampler(ratio: float) -> Sampler | ParentBasedRatio:
     return ParentBasedRatio(ratio)
 
 
-def setup_tracer(config: TelemetryConfig) -> tuple[trace.Tracer, Tracing] | None:
+def setup_tracer(config: TelemetryConfig) -> tuple[SpanRecorder, Tracing] | None:
     """A tracer and its export, or None when tracing is off."""
     mode = tracing_mode(config)
     if mode == "off" or os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":

@@ -33,7 +33,7 @@ from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
     RPC_SYSTEM,
 )
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, SpanKind, Status, StatusCode
 
 from modelgate.client.transcript import Transcript
 from modelgate.errors import GatewayError
@@ -48,7 +48,12 @@ from modelgate.v1.content_pb2 import ContentPart
 
 SERVICE = "modelgate.v1.ModelGateway"
 OK = grpc.StatusCode.OK
+_CODE_NUMBER = {code: code.value[0] for code in grpc.StatusCode}
+"""The wire number of each status (an enum's `.value` is a slow lookup)."""
 _NO_FAILURE: Mapping[str, str] = {}
+_NO_CONTEXT = otel_context.Context()
+"""What a call without the caller's trace context starts from (passed explicitly, it
+spares `set_span_in_context` a lookup of the current one)."""
 Known = Callable[[str], bool]
 Caller = Callable[[], str]
 """The calling key's id ("" without auth): the api layer knows it, telemetry is told."""
@@ -125,7 +130,7 @@ def _failure(
 def _end_span(span: Any, code: grpc.StatusCode, reason: str) -> None:
     """The status code always; on a failure `error.type` (`reason`), and ERROR status only
     for the server's own failures."""
-    span.set_attribute(RPC_GRPC_STATUS_CODE, code.value[0])
+    span.set_attribute(RPC_GRPC_STATUS_CODE, _CODE_NUMBER[code])
     if code != grpc.StatusCode.OK:
         span.set_attribute(ERROR_TYPE, reason)
         if code in SERVER_ERRORS:
@@ -276,9 +281,11 @@ class RpcMiddleware:
                 for k, v in context.invocation_metadata() or ()
                 if k in ("traceparent", "tracestate")
             }
+            # The caller's context is the only parent a SERVER span has (a handler's
+            # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
             call.span = self.tracer.start_under(
-                trace.get_current_span(parent),
+                trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
                 f"{SERVICE}/{rpc}",
                 SpanKind.SERVER,
                 {
@@ -291,7 +298,9 @@ class RpcMiddleware:
             if parent is not None or call.span.is_recording():
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.
-                call.token = otel_context.attach(trace.set_span_in_context(call.span, parent))
+                call.token = otel_context.attach(
+                    trace.set_span_in_context(call.span, parent or _NO_CONTEXT)
+                )
                 if access is not None:  # only the access log prints it
                     call.trace_id = format(call.span.get_span_context().trace_id, "032x")
         return call

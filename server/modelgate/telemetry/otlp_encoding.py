@@ -17,7 +17,7 @@ import struct
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from opentelemetry.trace import SpanContext, SpanKind, Status, TraceState
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceState
 
 from modelgate.redactor import REDACTOR
 
@@ -39,6 +39,14 @@ _FLAGS_REMOTE = b"\x85\x01" + (0x300).to_bytes(4, "little")
 _UNSET_LOCAL = b"\x7a\x00" + _FLAGS_LOCAL
 """An empty status (UNSET, written all the same, as the exporters do), then the flags."""
 _UNSET_REMOTE = b"\x7a\x00" + _FLAGS_REMOTE
+EMPTY_STATE = TraceState()
+"""The trace state of every span without a caller's (`span_recorder` shares it): an
+identity test, where `len` of a TraceState is a Python call."""
+UNSET_STATUS = Status(StatusCode.UNSET)
+"""The status every span starts with (`span_recorder` shares it): most are encoded
+without looking into it."""
+_KIND_NUMBER = {kind: kind.value + 1 for kind in SpanKind}
+"""OTLP counts span kinds from SPAN_KIND_UNSPECIFIED (an enum's `.value` is a slow lookup)."""
 _CACHE_LIMIT = 8192
 """Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
 
@@ -159,27 +167,34 @@ class AttributeCache:
     def __init__(self, tag: int, max_length: int | None) -> None:
         self.tag = tag
         self.max_length = max_length
-        self._cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
+        self.cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
+        """(key, value) -> (the value's type, the framed field); `Encoder.span` reads it
+        directly, after `fresh`."""
         self._secrets_seen = REDACTOR.version
 
-    def _framed(self, key: str, value: Any) -> bytes:
+    def framed(self, key: str, value: Any) -> bytes:
+        """One framed KeyValue field, encoded now (b"" for a value OTLP cannot carry)."""
         encoded = key_value(key, value, self.max_length)
         return b"" if encoded is None else _field(self.tag, encoded)
 
+    def fresh(self) -> None:
+        """Forget every encoding when the held secrets changed (or the cache is full)."""
+        if self._secrets_seen != REDACTOR.version or len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
+            self._secrets_seen = REDACTOR.version
+
     def encode(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
         """The repeated KeyValue fields for `attributes`."""
-        if self._secrets_seen != REDACTOR.version or len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()
-            self._secrets_seen = REDACTOR.version
-        cache, out = self._cache, []
+        self.fresh()
+        cache, out = self.cache, []
         for item in attributes:
             try:
                 hit = cache.get(item)
             except TypeError:  # an unhashable value (a list)
-                out.append(self._framed(*item))
+                out.append(self.framed(*item))
                 continue
             if hit is None or hit[0] is not type(item[1]):
-                hit = cache[item] = (type(item[1]), self._framed(*item))
+                hit = cache[item] = (type(item[1]), self.framed(*item))
             out.append(hit[1])
         return b"".join(out)
 
@@ -205,14 +220,17 @@ class Encoder:
         self.event_attributes = AttributeCache(0x1A, limits.attribute_length)
         self._names: dict[str, bytes] = {}
         """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
+        self._attribute_bytes = self.attributes.cache
         self._secrets_seen = REDACTOR.version
 
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
-        for speed (it runs for every span): fixed-size fields packed by one struct each."""
+        for speed (it runs for every span): fixed-size fields packed by one struct each,
+        the name and each recurring attribute one dict lookup (caches made fresh once per
+        batch, in `request`), enums and the usual UNSET status never looked into."""
         trace_id, span_id, state = record.trace_id, record.span_id, record.trace_state
         parent_id = record.parent_id
-        if state:  # rare: a caller's vendor state, between the span and the parent id
+        if state is not EMPTY_STATE and state:  # rare: a caller's vendor state
             head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
             head += _field(0x1A, ",".join(f"{k}={v}" for k, v in state.items()).encode())
             if parent_id:
@@ -232,15 +250,28 @@ class Encoder:
             )
         else:
             head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
-        kind = record.kind.value + 1  # OTLP counts from SPAN_KIND_UNSPECIFIED
+        name = self._names.get(record.name)
+        if name is None:
+            name = self._names[record.name] = _field(0x2A, REDACTOR(record.name).encode())
         parts = [
             head,
-            self._name(record.name),
-            _KIND_AND_TIMES.pack(0x30, kind, 0x39, record.start_ns, 0x41, record.end_ns),
+            name,
+            _KIND_AND_TIMES.pack(
+                0x30, _KIND_NUMBER[record.kind], 0x39, record.start_ns, 0x41, record.end_ns
+            ),
         ]
         attributes, limit = record.attributes, self.limits.attributes
         if limit is None or len(attributes) <= limit:
-            parts.append(self.attributes.encode(attributes.items()))
+            cache, framed = self._attribute_bytes, self.attributes.framed
+            for item in attributes.items():
+                try:
+                    hit = cache.get(item)
+                except TypeError:  # an unhashable value (a list)
+                    parts.append(framed(*item))
+                    continue
+                if hit is None or hit[0] is not type(item[1]):
+                    hit = cache[item] = (type(item[1]), framed(*item))
+                parts.append(hit[1])
         else:
             items, dropped = _limited(attributes, limit)
             parts += (self.attributes.encode(items), b"\x50" + _varint(dropped))
@@ -248,23 +279,23 @@ class Encoder:
             parts += (_field(0x5A, self._event(*event)) for event in record.events)
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
-        remote = record.parent_remote
-        code, description = record.status.status_code.value, record.status.description
-        if code or description:
-            parts += (_status(code, description), _FLAGS_REMOTE if remote else _FLAGS_LOCAL)
+        status = record.status
+        if status is UNSET_STATUS:
+            parts.append(_UNSET_REMOTE if record.parent_remote else _UNSET_LOCAL)
         else:
-            parts.append(_UNSET_REMOTE if remote else _UNSET_LOCAL)
+            code, description = status.status_code.value, status.description
+            flags = _FLAGS_REMOTE if record.parent_remote else _FLAGS_LOCAL
+            parts += (_status(code, description), flags)
         return b"".join(parts)
 
-    def _name(self, name: str) -> bytes:
-        names = self._names
-        if self._secrets_seen != REDACTOR.version or len(names) > _CACHE_LIMIT:
-            names.clear()
+    def _fresh(self) -> None:
+        """Drop every cached encoding when the held secrets changed (or a cache is full):
+        once per batch, not per span."""
+        if self._secrets_seen != REDACTOR.version or len(self._names) > _CACHE_LIMIT:
+            self._names.clear()
             self._secrets_seen = REDACTOR.version
-        framed = names.get(name)
-        if framed is None:
-            framed = names[name] = _field(0x2A, REDACTOR(name).encode())
-        return framed
+        self.attributes.fresh()
+        self._attribute_bytes = self.attributes.cache
 
     def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:
         items, dropped = _limited(attributes or {}, self.limits.event_attributes)
@@ -275,12 +306,18 @@ class Encoder:
     def request(self, records: Sequence[SpanRecord]) -> bytes:
         """ExportTraceServiceRequest{resource_spans: [{resource, scope_spans: [{scope,
         spans}]}]}: one resource and one scope, as the gateway has."""
+        self._fresh()
         span, parts, size = self.span, [self.scope_field], len(self.scope_field)
         for record in records:
             body = span(record)
-            head = _head(0x12, len(body))
+            length = len(body)
+            head = (
+                bytes((0x12, length & 0x7F | 0x80, length >> 7))
+                if 0x80 <= length < 0x4000  # the usual span: a two-byte length
+                else _head(0x12, length)
+            )
             parts += (head, body)
-            size += len(head) + len(body)
+            size += len(head) + length
         resource_spans = self.resource_field + _head(0x12, size)  # ... + parts
         return b"".join((_head(0x0A, len(resource_spans) + size), resource_spans, *parts))
 

@@ -23,6 +23,7 @@ not supported (the gateway makes none): a span started with links is refused.
 from __future__ import annotations
 
 import logging
+import random
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,9 +31,10 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, TraceIdRatioBased
 from opentelemetry.trace import (
+    INVALID_SPAN,
     Link,
     NonRecordingSpan,
     SpanContext,
@@ -46,13 +48,15 @@ from opentelemetry.util import types
 from opentelemetry.util._decorator import _agnosticcontextmanager
 from typing_extensions import override
 
+from modelgate.telemetry.otlp_encoding import EMPTY_STATE as _EMPTY_STATE
+from modelgate.telemetry.otlp_encoding import UNSET_STATUS
+
 log = logging.getLogger(__name__)
 
 Submit = Callable[["RecordingSpan"], None]
+_getrandbits = random.getrandbits
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
-_EMPTY_STATE = TraceState()
-_UNSET = Status(StatusCode.UNSET)
 
 
 class RecordingSpan(trace.Span):
@@ -100,7 +104,7 @@ class RecordingSpan(trace.Span):
         self.attributes = attributes
         self.events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
         self.dropped_events = 0
-        self.status = _UNSET
+        self.status = UNSET_STATUS
         self.end_ns = 0
         self._ended = False
         self._context: SpanContext | None = None
@@ -135,7 +139,7 @@ class RecordingSpan(trace.Span):
             "traceparent": f"00-{self.trace_id:032x}-{self.span_id:016x}-"
             f"{'01' if self.sampled else '00'}"
         }
-        if self.trace_state:
+        if self.trace_state is not _EMPTY_STATE and self.trace_state:
             headers["tracestate"] = self.trace_state.to_header()
         return headers
 
@@ -276,6 +280,9 @@ class SpanRecorder(trace.Tracer):
     ) -> None:
         self.sampler = sampler
         self.ids = ids
+        self.random_ids = type(ids) is RandomIdGenerator
+        """The SDK's default ids, drawn inline from the same `random.getrandbits` (its
+        generator is two Python calls per id)."""
         self.submit = submit
         self.max_events = max_events
 
@@ -312,12 +319,15 @@ class SpanRecorder(trace.Tracer):
             parent_sampled, state = parent.sampled, parent.trace_state
         else:
             context = parent.get_span_context()
-            if context.is_valid:
+            if parent is not INVALID_SPAN and context.is_valid:
                 trace_id, parent_id, remote = context.trace_id, context.span_id, context.is_remote
                 parent_sampled = bool(context.trace_flags & TraceFlags.SAMPLED)
                 state = context.trace_state
             else:
-                trace_id, parent_id, remote = self.ids.generate_trace_id(), 0, False
+                trace_id = _getrandbits(128) if self.random_ids else self.ids.generate_trace_id()
+                while not trace_id:  # 0 is the invalid id (as the SDK's generator redraws)
+                    trace_id = self.ids.generate_trace_id()
+                parent_id, remote = 0, False
                 parent_sampled, state = False, _EMPTY_STATE
         sampler = self.sampler
         if isinstance(sampler, ParentBasedRatio):  # the default, decided inline
@@ -334,7 +344,9 @@ class SpanRecorder(trace.Tracer):
             recorded = decision.decision is not Decision.DROP
             state = decision.trace_state or _EMPTY_STATE
             attributes = dict(decision.attributes)
-        span_id = self.ids.generate_span_id()
+        span_id = _getrandbits(64) if self.random_ids else self.ids.generate_span_id()
+        while not span_id:
+            span_id = self.ids.generate_span_id()
         if not recorded:
             flags = _SAMPLED if sampled else _NOT_SAMPLED
             return NonRecordingSpan(SpanContext(trace_id, span_id, False, flags, state))

@@ -125,7 +125,16 @@ def _gateway_call(tracer: trace.Tracer) -> None:
         start_time=T0 + 10,
     )
     client.set_attributes(
-        {"gen_ai.usage.input_tokens": 12, "gen_ai.response.finish_reasons": ("stop",)}
+        {
+            "gen_ai.usage.input_tokens": 12,
+            "gen_ai.response.finish_reasons": ("stop",),
+            # Strings around each framing size: a short id, a value of 100 bytes whose
+            # pair passes 127, one of 200, multi-byte characters counted in bytes.
+            "gen_ai.response.id": "chatcmpl-" + "a1" * 12,
+            "modelgate.attempt.reason": "r" * 100,
+            "gen_ai.conversation.id": "c" * 200,
+            "note": "é" * 70,
+        }
     )
     client.set_attribute("modelgate.attempt", 2)  # set again: moves to the end in both
     client.set_attribute("flag", True)

@@ -170,12 +170,29 @@ class AttributeCache:
         self.cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
         """(key, value) -> (the value's type, the framed field); `Encoder.span` reads it
         directly, after `fresh`."""
+        self._keys: dict[str, bytes] = {}
+        """Each key's own field (the keys are few; their text holds no secret)."""
         self._secrets_seen = REDACTOR.version
 
     def framed(self, key: str, value: Any) -> bytes:
-        """One framed KeyValue field, encoded now (b"" for a value OTLP cannot carry)."""
-        encoded = key_value(key, value, self.max_length)
-        return b"" if encoded is None else _field(self.tag, encoded)
+        """One framed KeyValue field, encoded now (b"" for a value OTLP cannot carry).
+        A string, the usual miss (a response or conversation id, new on every call), is
+        framed in one step, its key's field kept."""
+        if type(value) is not str:
+            encoded = key_value(key, value, self.max_length)
+            return b"" if encoded is None else _field(self.tag, encoded)
+        key_field = self._keys.get(key)
+        if key_field is None:
+            key_field = self._keys[key] = _field(0x0A, key.encode())
+        if self.max_length is not None:
+            value = value[: self.max_length]
+        text = REDACTOR(value).encode()
+        size = len(text)
+        if size >= 0x7E:
+            return _field(self.tag, key_field + _field(0x12, _field(0x0A, text)))
+        pair = len(key_field) + size + 4  # + the value's tag and length, AnyValue's too
+        head = bytes((self.tag, pair)) if pair < 0x80 else _head(self.tag, pair)
+        return head + key_field + bytes((0x12, size + 2, 0x0A, size)) + text
 
     def fresh(self) -> None:
         """Forget every encoding when the held secrets changed (or the cache is full)."""

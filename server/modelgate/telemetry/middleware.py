@@ -321,7 +321,9 @@ class RpcMiddleware:
         else:
             code = grpc.StatusCode.OK
         reason, failure = ("", _NO_FAILURE) if code == OK else _failure(code, error, context)
-        done = usage_holder(result) if result is not None else None
+        access = self.access
+        counted = self.metrics is not None or access is not None
+        done = usage_holder(result) if result is not None and counted else None
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
@@ -329,7 +331,6 @@ class RpcMiddleware:
         if call.token is not None:
             otel_context.detach(call.token)
             call.token = None
-        access = self.access
         if access is not None and access.logs(call.rpc) and not access.skips(code != OK):
             access.record(
                 rpc=call.rpc,

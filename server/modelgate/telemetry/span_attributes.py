@@ -73,10 +73,18 @@ def server_of(endpoint: str) -> tuple[str, int] | None:
     return parts.hostname, port
 
 
-def request_attributes(
-    target: Target, request: Any, operation: str, call: CallContext
-) -> dict[str, Any]:
-    """What the span knows before the upstream answers."""
+_DEPLOYMENT_ATTRIBUTES: dict[tuple[int, str], tuple[Target, dict[str, Any]]] = {}
+"""Per (deployment, operation): the attributes that depend on nothing else, built once.
+Keyed by the target's id with the target itself kept beside them (so the id cannot be
+reused while cached); cleared when a reload has left too many behind."""
+_DEPLOYMENTS_KEPT = 1024
+
+
+def _deployment_attributes(target: Target, operation: str) -> dict[str, Any]:
+    key = (id(target), operation)
+    kept = _DEPLOYMENT_ATTRIBUTES.get(key)
+    if kept is not None and kept[0] is target:
+        return kept[1]
     attributes: dict[str, Any] = {
         gen_ai.GEN_AI_OPERATION_NAME: OPERATIONS[operation],
         gen_ai.GEN_AI_PROVIDER_NAME: target.record.provider,
@@ -86,6 +94,17 @@ def request_attributes(
     server = server_of(target.record.endpoint) if target.record.endpoint else None
     if server is not None:
         attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
+    if len(_DEPLOYMENT_ATTRIBUTES) >= _DEPLOYMENTS_KEPT:
+        _DEPLOYMENT_ATTRIBUTES.clear()
+    _DEPLOYMENT_ATTRIBUTES[key] = (target, attributes)
+    return attributes
+
+
+def request_attributes(
+    target: Target, request: Any, operation: str, call: CallContext
+) -> dict[str, Any]:
+    """What the span knows before the upstream answers (a fresh dict: the span's own)."""
+    attributes = _deployment_attributes(target, operation).copy()
     if call.attempt:
         attributes[ATTEMPT] = call.attempt
         if call.attempt_reason:

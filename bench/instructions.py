@@ -1,0 +1,142 @@
+"""`uv run python -m bench.instructions`: instructions per gateway call, counted by valgrind.
+
+Throughput A/Bs on a shared 2-core machine swing by 10% between rounds of one
+configuration, so a request-path change of a few percent cannot be resolved by
+`bench.compare` alone. An instruction count can: cachegrind counts every instruction
+the gateway process executes (all its threads) while it serves sequential unary Chat
+calls against the fast fake. Two runs per configuration, of `--calls` and of a tenth of
+them, cancel start-up and shutdown out: (large - small) / (calls difference) is the cost
+of one call. Repeated runs agree within ~1% of a call (grpc's poller threads poll a
+timing-dependent number of times). Spans are flushed at shutdown, so a traced run counts
+their export too, and the sink must have received two spans a call.
+
+    uv run python -m bench.instructions off='{}' traced='{"telemetry": {"tracing": "otlp"}}'
+
+`NAME@REV` runs the server code of a revision, as in `bench.compare`. Needs `valgrind`
+(Debian package); each run takes a minute or two, two at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+import yaml
+
+from bench.compare import _parse, _revision_env, _tracing
+from bench.harness import Bench
+from bench.modes import QUICK, ROOT
+from bench.procs import Processes, http_get
+from bench.scenarios.common import UNARY_PROMPT, chat_request
+from modelgate.v1 import chat_pb2, gateway_pb2_grpc
+from tests.ports import free_port
+
+START_S = 300.0
+"""How long a gateway under valgrind may take to serve its first call (~40 s here)."""
+REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _valgrind() -> str:
+    path = shutil.which("valgrind")
+    if path is None:
+        raise SystemExit("bench.instructions needs valgrind (apt-get install valgrind)")
+    return path
+
+
+def _serve_and_count(
+    bench: Bench, label: str, overlay: dict[str, Any], env: dict[str, str], calls: int
+) -> int:
+    """Start the gateway under cachegrind, make `calls` Chat calls, stop it: its I refs."""
+    config = bench.run_dir / f"{label}.yaml"
+    config.write_text(yaml.safe_dump(bench.gateway_config(overlay), sort_keys=False))
+    port = free_port()
+    argv = [
+        _valgrind(),
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        *bench.python("modelgate.cli", "serve", "--config", str(config), "--port", str(port)),
+    ]
+    proc = bench.procs.start(label, argv, env={**env, "PYTHONHASHSEED": "0"})
+    request = chat_request("gpt-4o", UNARY_PROMPT)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = gateway_pb2_grpc.ModelGatewayStub(channel)
+
+        def answered() -> bool:
+            return isinstance(stub.Chat(request, timeout=30), chat_pb2.ChatResponse)
+
+        proc.wait_for(answered, START_S, "a first Chat answered under valgrind")
+        for _ in range(calls - 1):
+            stub.Chat(request, timeout=60)
+    bench.procs.stop(proc, grace=120)  # a graceful stop flushes the spans still queued
+    found = REFS.findall(proc.log.read_text(errors="replace"))
+    if not found:
+        raise RuntimeError(f"{label}: no instruction count in its log:\n{proc.log_tail()}")
+    return int(found[-1].replace(",", ""))
+
+
+def _per_call(bench: Bench, name: str, overlay: dict[str, Any], calls: int) -> float:
+    """Instructions per call of one configuration (two runs side by side)."""
+    env = _revision_env(name, bench.run_dir)
+    small = max(calls // 10, 1)
+    label = name.replace("@", "-at-")
+
+    def run(count: int) -> int:
+        run_env, url = dict(env), ""
+        if _tracing(overlay):
+            sink = bench.procs.start(f"sink-{label}-{count}", bench.python("bench.otlp_sink"))
+            url = sink.first_line(30)
+            run_env |= {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": url,
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            }
+        counted = _serve_and_count(bench, f"vg-{label}-{count}", overlay, run_env, count)
+        if _tracing(overlay):
+            spans = int(json.loads(http_get(url + "/stats"))["spans"])
+            if spans < 2 * count:
+                raise RuntimeError(f"{name}: {spans} spans at the sink for {count} calls")
+        return counted
+
+    with ThreadPoolExecutor(2) as pool:
+        few, many = pool.map(run, (small, calls))
+    return (many - few) / (calls - small)
+
+
+def main() -> None:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("configs", nargs="+", help="name=JSON overlay of the gateway config")
+    args = parser.parse_args()
+    configs = [_parse(spec) for spec in args.configs]
+    run_dir: Path = ROOT / "bench" / "results" / "instructions"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, float] = {}
+    with Processes(run_dir, Bench.child_env()) as procs:
+        bench = Bench(QUICK, run_dir, procs)
+        bench.wait_fake("fast", bench.start_fake("fake-fast"))
+        bench.fakes.setdefault("stream", bench.fakes["fast"])
+        bench.fakes.setdefault("hold", bench.fakes["fast"])
+        for name, overlay in configs:
+            started = time.monotonic()
+            results[name] = _per_call(bench, name, overlay, args.calls)
+            print(
+                f"{name}: {results[name]:,.0f} instructions per call "
+                f"({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
+    first = results[configs[0][0]]
+    print(f"{'config':<20} {'instructions/call':>18} {'vs first':>9}")
+    for name, value in results.items():
+        print(f"{name:<20} {value:>18,.0f} {100 * (value / first - 1):>+8.1f}%")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ and encoder, from the same ids and times, and compares the parsed requests (and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 from opentelemetry import trace
@@ -18,7 +19,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from typing_extensions import override
 
@@ -30,7 +31,7 @@ from modelgate.telemetry.otlp_encoding import (
     resource_bytes,
     scope_bytes,
 )
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
 
 SECRET = "sk-encoding-test-secret-0123456789"
 RESOURCE = Resource.create({"service.name": "modelgate", "deployment.environment": "test"})
@@ -209,3 +210,39 @@ def test_a_value_seen_before_a_secret_was_held_is_redacted_after_it() -> None:
     assert late.encode() in encoded(), "not a secret yet: cached as it is"
     REDACTOR.hold([late])
     assert late.encode() not in encoded(), "the cached encoding was dropped"
+
+
+def test_a_shared_attribute_block_encodes_as_one_dict_would() -> None:
+    """A block shared by spans (framed once) gives the bytes of the same attributes in one
+    dict: alone, with the span's own after it, with one of its keys set again (merged,
+    and moved to the end), and under an attribute limit that counts both."""
+    shared = MappingProxyType({"gen_ai.operation.name": "chat", "server.port": 443})
+
+    def spans(tracer: SpanRecorder, with_base: bool) -> None:
+        for overwrite in (False, True):
+            own = {"modelgate.attempt": 1}
+            if with_base:
+                span = tracer.start_under(
+                    INVALID_SPAN, "s", SpanKind.CLIENT, own, start_time=T0, base=shared
+                )
+            else:
+                mixed = {**shared, **own}
+                span = tracer.start_under(INVALID_SPAN, "s", SpanKind.CLIENT, mixed, start_time=T0)
+            span.set_attribute("gen_ai.usage.input_tokens", 3)
+            if overwrite:
+                span.set_attribute("server.port", 8443)
+            span.end(T0 + 1)
+
+    for limit in (None, 2):
+        encoded: list[bytes] = []
+        views: list[list[dict[str, Any]]] = []
+        for with_base in (True, False):
+            records: list[SpanRecord] = []
+            tracer = SpanRecorder(ParentBasedRatio(1.0), Ids(), records.append, None)
+            spans(tracer, with_base)
+            views.append([dict(record.all_attributes) for record in records])
+            used = SpanLimitsUsed(limit, None, None, None)
+            encoder = Encoder(resource_bytes({}), scope_bytes("modelgate", None), used)
+            encoded.append(encoder.request(records) + encoder.request(records))  # cached too
+        assert encoded[0] == encoded[1], f"limit {limit}"
+        assert views[0] == views[1], "the SDK's view (the console's) is the same too"

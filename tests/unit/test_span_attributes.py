@@ -1,10 +1,12 @@
-"""A CLIENT span's deployment attributes are built once per deployment, handed out as the
-span's own dict, and a deployment replaced by a reload gets its own."""
+"""A CLIENT span's deployment attributes are built once per deployment, shared read-only,
+and a deployment replaced by a reload gets its own; a call's own attributes are apart."""
 
 from __future__ import annotations
 
+import pytest
+
 from modelgate.providers.base import CallContext, Target
-from modelgate.telemetry.span_attributes import request_attributes
+from modelgate.telemetry.span_attributes import deployment_attributes, request_attributes
 from modelgate.v1 import chat_pb2, model_pb2
 
 
@@ -13,21 +15,32 @@ def _target(endpoint: str) -> Target:
     return Target(record=record, upstream_name="gpt-4o-2024")
 
 
-def test_each_span_gets_its_own_dict_of_the_deployments_attributes() -> None:
-    target, request = _target("https://api.openai.com/v1"), chat_pb2.ChatRequest(model="gpt-4o")
-    first = request_attributes(target, request, "chat", CallContext())
-    first["gen_ai.response.id"] = "changed by the first span"
-    second = request_attributes(target, request, "chat", CallContext(attempt=2))
-    assert "gen_ai.response.id" not in second
-    assert second["server.address"] == "api.openai.com" and second["server.port"] == 443
-    assert second["modelgate.attempt"] == 2 and "modelgate.attempt" not in first
-    assert second["gen_ai.request.model"] == "gpt-4o-2024"
+def test_a_deployments_attributes_are_built_once_and_cannot_be_changed() -> None:
+    target = _target("https://api.openai.com/v1")
+    first, again = deployment_attributes(target, "chat"), deployment_attributes(target, "chat")
+    assert first is again, "built once"
+    assert first.span_name == "chat gpt-4o-2024"
+    shared = first.attributes
+    assert (shared["server.address"], shared["server.port"]) == ("api.openai.com", 443)
+    assert shared["gen_ai.request.model"] == "gpt-4o-2024" and shared["modelgate.model"] == "gpt-4o"
+    with pytest.raises(TypeError):
+        shared["gen_ai.response.id"] = "a span's own"  # type: ignore[index]
 
 
 def test_a_reloaded_deployment_is_described_by_its_new_record() -> None:
-    request = chat_pb2.ChatRequest(model="gpt-4o")
-    before = request_attributes(_target("http://10.0.0.1:8000/v1"), request, "chat", CallContext())
-    after = request_attributes(_target("http://10.0.0.2:9000/v1"), request, "embed", CallContext())
+    before = deployment_attributes(_target("http://10.0.0.1:8000/v1"), "chat").attributes
+    after = deployment_attributes(_target("http://10.0.0.2:9000/v1"), "embed").attributes
     assert (before["server.address"], before["server.port"]) == ("10.0.0.1", 8000)
     assert (after["server.address"], after["server.port"]) == ("10.0.0.2", 9000)
     assert after["gen_ai.operation.name"] == "embeddings"
+
+
+def test_a_calls_own_attributes_are_a_fresh_dict() -> None:
+    request = chat_pb2.ChatRequest(model="gpt-4o")
+    request.generation.temperature = 0.2
+    first = request_attributes(request, "chat", CallContext())
+    second = request_attributes(request, "chat", CallContext(attempt=2, attempt_reason="X"))
+    assert first is not second and "modelgate.attempt" not in first
+    assert (second["modelgate.attempt"], second["modelgate.attempt.reason"]) == (2, "X")
+    assert second["gen_ai.request.temperature"] == 0.2
+    assert second["gen_ai.output.type"] == "text"

@@ -20,6 +20,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import grpc
@@ -155,6 +156,7 @@ class RpcMiddleware:
         self.known_model = known_model
         self.access = access
         self.caller = caller
+        self._servers: dict[tuple[str, str], tuple[str, Mapping[str, Any]]] = {}
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -284,16 +286,13 @@ class RpcMiddleware:
             # The caller's context is the only parent a SERVER span has (a handler's
             # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
+            name, shared = self._server_attributes(rpc, model)
             call.span = self.tracer.start_under(
                 trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
-                f"{SERVICE}/{rpc}",
+                name,
                 SpanKind.SERVER,
-                {
-                    RPC_SYSTEM: "grpc",
-                    RPC_SERVICE: SERVICE,
-                    RPC_METHOD: rpc,
-                    "modelgate.requested_model": model,
-                },
+                {},
+                base=shared,
             )
             if parent is not None or call.span.is_recording():
                 # An unsampled root span is never exported: its trace id would
@@ -304,6 +303,18 @@ class RpcMiddleware:
                 if access is not None:  # only the access log prints it
                     call.trace_id = format(call.span.get_span_context().trace_id, "032x")
         return call
+
+    def _server_attributes(self, rpc: str, model: str) -> tuple[str, Mapping[str, Any]]:
+        """A SERVER span's name and the attributes every call of `rpc` for `model` shares
+        (read-only: the encoder frames them once). Bounded: `model` is a catalog id or
+        "unknown"."""
+        key = (rpc, model)
+        kept = self._servers.get(key)
+        if kept is None:
+            shared = {RPC_SYSTEM: "grpc", RPC_SERVICE: SERVICE, RPC_METHOD: rpc}
+            shared["modelgate.requested_model"] = model
+            kept = self._servers[key] = (f"{SERVICE}/{rpc}", MappingProxyType(shared))
+        return kept
 
     def _end(
         self,

@@ -96,6 +96,13 @@ class SpanRecord(Protocol):
     @property
     def attributes(self) -> Mapping[str, Any]: ...
     @property
+    def base(self) -> Mapping[str, Any] | None:
+        """Attributes shared by many spans, never changed, before `attributes`."""
+        ...
+
+    @property
+    def all_attributes(self) -> Mapping[str, Any]: ...
+    @property
     def events(self) -> Sequence[tuple[str, int, Mapping[str, Any] | None]] | None: ...
     @property
     def dropped_events(self) -> int: ...
@@ -238,6 +245,9 @@ class Encoder:
         self._names: dict[str, bytes] = {}
         """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
         self._attribute_bytes = self.attributes.cache
+        self._blocks: dict[int, tuple[Mapping[str, Any], bytes]] = {}
+        """A shared attribute block's framed fields, by the block's identity (the block
+        is kept beside them, so its id cannot be reused while cached)."""
         self._secrets_seen = REDACTOR.version
 
     def span(self, record: SpanRecord) -> bytes:
@@ -277,7 +287,15 @@ class Encoder:
                 0x30, _KIND_NUMBER[record.kind], 0x39, record.start_ns, 0x41, record.end_ns
             ),
         ]
-        attributes, limit = record.attributes, self.limits.attributes
+        attributes, limit, base = record.attributes, self.limits.attributes, record.base
+        if base is not None:
+            if limit is not None and len(base) + len(attributes) > limit:
+                attributes = {**base, **attributes}  # the limit counts both: merged
+            else:  # a shared block: framed once, looked up by identity
+                block = self._blocks.get(id(base))
+                if block is None or block[0] is not base:
+                    block = self._blocks[id(base)] = (base, self.attributes.encode(base.items()))
+                parts.append(block[1])
         if limit is None or len(attributes) <= limit:
             cache, framed = self._attribute_bytes, self.attributes.framed
             for item in attributes.items():
@@ -308,8 +326,13 @@ class Encoder:
     def _fresh(self) -> None:
         """Drop every cached encoding when the held secrets changed (or a cache is full):
         once per batch, not per span."""
-        if self._secrets_seen != REDACTOR.version or len(self._names) > _CACHE_LIMIT:
+        if (
+            self._secrets_seen != REDACTOR.version
+            or len(self._names) > _CACHE_LIMIT
+            or len(self._blocks) > _CACHE_LIMIT
+        ):
             self._names.clear()
+            self._blocks.clear()
             self._secrets_seen = REDACTOR.version
         self.attributes.fresh()
         self._attribute_bytes = self.attributes.cache

@@ -127,7 +127,7 @@ def readable_span(
         context=record.context,
         parent=record.parent,
         resource=resource,
-        attributes=record.attributes,
+        attributes=record.all_attributes,
         events=events,
         kind=record.kind,
         status=record.status,

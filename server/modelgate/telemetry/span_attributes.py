@@ -10,7 +10,9 @@ traced call, so it is plain dict building: no JSON, no URL parsing per call.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
@@ -73,16 +75,25 @@ def server_of(endpoint: str) -> tuple[str, int] | None:
     return parts.hostname, port
 
 
-_DEPLOYMENT_ATTRIBUTES: dict[tuple[int, str], tuple[Target, dict[str, Any]]] = {}
-"""Per (deployment, operation): the attributes that depend on nothing else, built once.
-Keyed by the target's id with the target itself kept beside them (so the id cannot be
-reused while cached); cleared when a reload has left too many behind."""
+class Deployment(NamedTuple):
+    """What every CLIENT span of one deployment and operation shares."""
+
+    attributes: Mapping[str, Any]
+    """Operation, provider, models, server address and port: read-only, shared."""
+    span_name: str
+
+
+_DEPLOYMENTS: dict[tuple[int, str], tuple[Target, Deployment]] = {}
+"""Per (deployment, operation), built once. Keyed by the target's id with the target
+itself kept beside it (so the id cannot be reused while cached); cleared when reloads
+have left too many behind."""
 _DEPLOYMENTS_KEPT = 1024
 
 
-def _deployment_attributes(target: Target, operation: str) -> dict[str, Any]:
+def deployment_attributes(target: Target, operation: str) -> Deployment:
+    """The span attributes that depend on the deployment alone (and the span's name)."""
     key = (id(target), operation)
-    kept = _DEPLOYMENT_ATTRIBUTES.get(key)
+    kept = _DEPLOYMENTS.get(key)
     if kept is not None and kept[0] is target:
         return kept[1]
     attributes: dict[str, Any] = {
@@ -94,17 +105,17 @@ def _deployment_attributes(target: Target, operation: str) -> dict[str, Any]:
     server = server_of(target.record.endpoint) if target.record.endpoint else None
     if server is not None:
         attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
-    if len(_DEPLOYMENT_ATTRIBUTES) >= _DEPLOYMENTS_KEPT:
-        _DEPLOYMENT_ATTRIBUTES.clear()
-    _DEPLOYMENT_ATTRIBUTES[key] = (target, attributes)
-    return attributes
+    name = f"{OPERATIONS[operation]} {target.upstream_name}"
+    deployment = Deployment(MappingProxyType(attributes), name)
+    if len(_DEPLOYMENTS) >= _DEPLOYMENTS_KEPT:
+        _DEPLOYMENTS.clear()
+    _DEPLOYMENTS[key] = (target, deployment)
+    return deployment
 
 
-def request_attributes(
-    target: Target, request: Any, operation: str, call: CallContext
-) -> dict[str, Any]:
-    """What the span knows before the upstream answers (a fresh dict: the span's own)."""
-    attributes = _deployment_attributes(target, operation).copy()
+def request_attributes(request: Any, operation: str, call: CallContext) -> dict[str, Any]:
+    """What this call adds before the upstream answers (after the deployment's)."""
+    attributes: dict[str, Any] = {}
     if call.attempt:
         attributes[ATTEMPT] = call.attempt
         if call.attempt_reason:

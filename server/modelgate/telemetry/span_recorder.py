@@ -68,6 +68,7 @@ class RecordingSpan(trace.Span):
         "_max_events",
         "_submit",
         "attributes",
+        "base",
         "dropped_events",
         "end_ns",
         "events",
@@ -94,6 +95,7 @@ class RecordingSpan(trace.Span):
         submit: Submit | None,
         max_events: int | None,
         start_time: int | None = None,
+        base: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.trace_id, self.span_id, self.sampled, self.trace_state = ids
@@ -102,6 +104,10 @@ class RecordingSpan(trace.Span):
         self.kind = kind
         self.start_ns = time.time_ns() if start_time is None else start_time
         self.attributes = attributes
+        self.base = base
+        """Attributes shared by many spans (a deployment's, an RPC's), never changed,
+        before `attributes`: the encoder frames such a block once. Merged into
+        `attributes` as soon as one of its keys is set again."""
         self.events: list[tuple[str, int, Mapping[str, Any] | None]] | None = None
         self.dropped_events = 0
         self.status = UNSET_STATUS
@@ -151,10 +157,23 @@ class RecordingSpan(trace.Span):
     def is_recording(self) -> bool:
         return not self._ended
 
+    def _merge_base(self) -> None:
+        """The shared block becomes this span's own (a key of it is set again)."""
+        if self.base is not None:
+            self.attributes = {**self.base, **self.attributes}
+            self.base = None
+
+    @property
+    def all_attributes(self) -> dict[str, Any]:
+        """The shared block and this span's own, in order (the SDK's view)."""
+        return {**self.base, **self.attributes} if self.base else self.attributes
+
     @override
     def set_attributes(self, attributes: Mapping[str, types.AnyValue]) -> None:
         if self._ended:
             return
+        if self.base is not None and not self.base.keys().isdisjoint(attributes):
+            self._merge_base()
         own = self.attributes
         if own.keys().isdisjoint(attributes):
             own.update(attributes)
@@ -166,6 +185,8 @@ class RecordingSpan(trace.Span):
     def set_attribute(self, key: str, value: types.AnyValue) -> None:
         if self._ended:
             return
+        if self.base is not None and key in self.base:
+            self._merge_base()
         own = self.attributes
         own.pop(key, None)  # a key set again moves to the end, as in the SDK
         own[key] = value
@@ -302,7 +323,8 @@ class SpanRecorder(trace.Tracer):
         if links:
             raise ValueError("modelgate's spans carry no links")
         own = dict(attributes) if attributes else {}
-        return self.start_under(trace.get_current_span(context), name, kind, own, start_time)
+        parent = trace.get_current_span(context)
+        return self.start_under(parent, name, kind, own, start_time=start_time)
 
     def start_under(
         self,
@@ -310,10 +332,12 @@ class SpanRecorder(trace.Tracer):
         name: str,
         kind: SpanKind,
         attributes: dict[str, Any],
+        *,
         start_time: int | None = None,
+        base: Mapping[str, Any] | None = None,
     ) -> trace.Span:
         """A child of `parent` (an invalid one: a new trace), taking `attributes` as its
-        own (the caller hands over a fresh dict)."""
+        own (the caller hands over a fresh dict), after the shared, never changed `base`."""
         if type(parent) is RecordingSpan:  # ours: its ids, no SpanContext built
             trace_id, parent_id, remote = parent.trace_id, parent.span_id, False
             parent_sampled, state = parent.sampled, parent.trace_state
@@ -333,6 +357,8 @@ class SpanRecorder(trace.Tracer):
         if isinstance(sampler, ParentBasedRatio):  # the default, decided inline
             sampled = recorded = sampler.decide(parent_id, parent_sampled, trace_id)
         else:
+            if base:  # a sampler sees every attribute, and decides what the span keeps
+                attributes, base = {**base, **attributes}, None
             decision = sampler.should_sample(
                 trace.set_span_in_context(parent),
                 trace_id,
@@ -359,6 +385,7 @@ class SpanRecorder(trace.Tracer):
             submit=self.submit if sampled else None,
             max_events=self.max_events,
             start_time=start_time,
+            base=base,
         )
 
     @override

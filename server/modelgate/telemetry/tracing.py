@@ -31,7 +31,6 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
-    GEN_AI_OPERATION_NAME,
     GEN_AI_OUTPUT_MESSAGES,
 )
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
@@ -59,7 +58,12 @@ from modelgate.telemetry.otlp_encoding import (
     scope_bytes,
 )
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
-from modelgate.telemetry.span_attributes import error_type, request_attributes, result_attributes
+from modelgate.telemetry.span_attributes import (
+    deployment_attributes,
+    error_type,
+    request_attributes,
+    result_attributes,
+)
 from modelgate.telemetry.span_export import Sender, SpanExport
 from modelgate.telemetry.span_recorder import (
     ParentBasedRatio,
@@ -164,13 +168,17 @@ class InstrumentedBackend:
     def _start(
         self, parent: Span, operation: str, target: Target, request: Any, call: CallContext
     ) -> Span:
-        attributes = request_attributes(target, request, operation, call)
+        deployment = deployment_attributes(target, operation)
+        attributes = request_attributes(request, operation, call)
         if self._capture:
             attributes.update(input_content(request, self._capture))
-        name = f"{attributes[GEN_AI_OPERATION_NAME]} {target.upstream_name}"
+        name = deployment.span_name
         if self._recorder is not None:
-            span = self._recorder.start_under(parent, name, SpanKind.CLIENT, attributes)
+            span = self._recorder.start_under(
+                parent, name, SpanKind.CLIENT, attributes, base=deployment.attributes
+            )
         else:
+            attributes = {**deployment.attributes, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         if isinstance(span, RecordingSpan):
             call.trace_headers = span.traceparent_headers()

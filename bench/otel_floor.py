@@ -34,8 +34,9 @@ from modelgate.telemetry.otlp_encoding import (
     resource_bytes,
     scope_bytes,
 )
+from modelgate.telemetry.span_context import ParentBasedRatio
 from modelgate.telemetry.span_export import SpanExport
-from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 
 SERVER_ATTRIBUTES = {
     "rpc.system": "grpc",

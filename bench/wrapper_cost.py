@@ -31,8 +31,9 @@ from modelgate.providers.registry import create_backend
 from modelgate.telemetry.genai_metrics import GenAiMetrics
 from modelgate.telemetry.metering import MeteredBackend
 from modelgate.telemetry.otlp_encoding import Encoder, SpanLimitsUsed, resource_bytes, scope_bytes
+from modelgate.telemetry.span_context import ParentBasedRatio
 from modelgate.telemetry.span_export import SpanExport
-from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import chat_pb2, content_pb2, model_pb2
 

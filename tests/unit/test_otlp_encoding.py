@@ -31,7 +31,8 @@ from modelgate.telemetry.otlp_encoding import (
     resource_bytes,
     scope_bytes,
 )
-from modelgate.telemetry.span_recorder import ParentBasedRatio, SpanRecorder
+from modelgate.telemetry.span_context import ParentBasedRatio
+from modelgate.telemetry.span_recorder import SpanRecorder
 
 SECRET = "sk-encoding-test-secret-0123456789"
 RESOURCE = Resource.create({"service.name": "modelgate", "deployment.environment": "test"})

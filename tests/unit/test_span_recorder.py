@@ -11,12 +11,8 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import SpanRecord
-from modelgate.telemetry.span_recorder import (
-    ParentBasedRatio,
-    RecordingSpan,
-    SpanRecorder,
-    traceparent_headers,
-)
+from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
+from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.telemetry.tracing import W3C
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -20,21 +20,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
-    RPC_GRPC_STATUS_CODE,
-    RPC_METHOD,
-    RPC_SERVICE,
-    RPC_SYSTEM,
-)
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.trace import INVALID_SPAN, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, SpanKind
 
 from modelgate.client.transcript import Transcript
 from modelgate.errors import GatewayError
@@ -43,14 +35,12 @@ from modelgate.request_streams import first_of, requested_model
 from modelgate.telemetry.access_log import AccessLog
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
+from modelgate.telemetry.server_span import SERVICE, end_server_span, server_span_shape
 from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.telemetry.tracing import W3C
 from modelgate.v1.content_pb2 import ContentPart
 
-SERVICE = "modelgate.v1.ModelGateway"
 OK = grpc.StatusCode.OK
-_CODE_NUMBER = {code: code.value[0] for code in grpc.StatusCode}
-"""The wire number of each status (an enum's `.value` is a slow lookup)."""
 _NO_FAILURE: Mapping[str, str] = {}
 _NO_CONTEXT = otel_context.Context()
 """What a call without the caller's trace context starts from (passed explicitly, it
@@ -98,20 +88,6 @@ def _is_token(event: Any) -> bool:
     return "event" in event.DESCRIPTOR.oneofs_by_name and event.WhichOneof("event") in FIRST_OUTPUT
 
 
-SERVER_ERRORS = frozenset(
-    {
-        grpc.StatusCode.UNKNOWN,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.UNIMPLEMENTED,
-        grpc.StatusCode.INTERNAL,
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.DATA_LOSS,
-    }
-)
-"""The codes that mark a SERVER span as ERROR (the gRPC semantic conventions): the rest,
-NOT_FOUND or INVALID_ARGUMENT among them, are the caller's mistakes, not the server's."""
-
-
 def _failure(
     code: grpc.StatusCode, error: BaseException | None, context: grpc.aio.ServicerContext[Any, Any]
 ) -> tuple[str, Mapping[str, str]]:
@@ -126,17 +102,6 @@ def _failure(
             if detail.Unpack(info):
                 return str(info.reason), dict(info.metadata)
     return code.name, {}
-
-
-def _end_span(span: Any, code: grpc.StatusCode, reason: str) -> None:
-    """The status code always; on a failure `error.type` (`reason`), and ERROR status only
-    for the server's own failures."""
-    span.set_attribute(RPC_GRPC_STATUS_CODE, _CODE_NUMBER[code])
-    if code != grpc.StatusCode.OK:
-        span.set_attribute(ERROR_TYPE, reason)
-        if code in SERVER_ERRORS:
-            span.set_status(Status(StatusCode.ERROR, code.name))
-    span.end()
 
 
 class RpcMiddleware:
@@ -156,7 +121,6 @@ class RpcMiddleware:
         self.known_model = known_model
         self.access = access
         self.caller = caller
-        self._servers: dict[tuple[str, str], tuple[str, Mapping[str, Any]]] = {}
 
     def wrap(
         self, service: str, rpc: str, handler: grpc.RpcMethodHandler[Any, Any]
@@ -286,7 +250,7 @@ class RpcMiddleware:
             # The caller's context is the only parent a SERVER span has (a handler's
             # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
-            name, shared = self._server_attributes(rpc, model)
+            name, shared = server_span_shape(rpc, model)
             call.span = self.tracer.start_under(
                 trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
                 name,
@@ -303,18 +267,6 @@ class RpcMiddleware:
                 if access is not None:  # only the access log prints it
                     call.trace_id = format(call.span.get_span_context().trace_id, "032x")
         return call
-
-    def _server_attributes(self, rpc: str, model: str) -> tuple[str, Mapping[str, Any]]:
-        """A SERVER span's name and the attributes every call of `rpc` for `model` shares
-        (read-only: the encoder frames them once). Bounded: `model` is a catalog id or
-        "unknown"."""
-        key = (rpc, model)
-        kept = self._servers.get(key)
-        if kept is None:
-            shared = {RPC_SYSTEM: "grpc", RPC_SERVICE: SERVICE, RPC_METHOD: rpc}
-            shared["modelgate.requested_model"] = model
-            kept = self._servers[key] = (f"{SERVICE}/{rpc}", MappingProxyType(shared))
-        return kept
 
     def _end(
         self,
@@ -338,7 +290,7 @@ class RpcMiddleware:
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
-            _end_span(call.span, code, reason)
+            end_server_span(call.span, code, reason)
         if call.token is not None:
             otel_context.detach(call.token)
             call.token = None

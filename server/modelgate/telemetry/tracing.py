@@ -64,13 +64,9 @@ from modelgate.telemetry.span_attributes import (
     request_attributes,
     result_attributes,
 )
+from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
 from modelgate.telemetry.span_export import Sender, SpanExport
-from modelgate.telemetry.span_recorder import (
-    ParentBasedRatio,
-    RecordingSpan,
-    SpanRecorder,
-    traceparent_headers,
-)
+from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]

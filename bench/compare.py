@@ -49,12 +49,13 @@ from bench.tools import require_h2load
 from modelgate.v1 import chat_pb2
 
 
-def _parse(spec: str) -> tuple[str, dict[str, Any]]:
+def parse_config(spec: str) -> tuple[str, dict[str, Any]]:
+    """`NAME=JSON` (a configuration's name and its overlay of the gateway config)."""
     name, _, overlay = spec.partition("=")
     return name, json.loads(overlay or "{}")
 
 
-def _revision_env(name: str, run_dir: Path) -> dict[str, str]:
+def revision_env(name: str, run_dir: Path) -> dict[str, str]:
     """For `NAME@REV`: PYTHONPATH with REV's server code first (extracted once)."""
     _, _, rev = name.partition("@")
     if not rev:
@@ -88,7 +89,8 @@ def _ttft_p50(bench: Bench, server: Server, seconds: float) -> float:
     return float(out["ttft_p50_ms"])
 
 
-def _tracing(overlay: dict[str, Any]) -> bool:
+def traces(overlay: dict[str, Any]) -> bool:
+    """Whether the overlay turns tracing on (then the gateway gets its own OTLP sink)."""
     return bool(overlay.get("telemetry", {}).get("tracing", "off") != "off")
 
 
@@ -125,7 +127,7 @@ def _arguments() -> argparse.Namespace:
 def main() -> None:
     """CLI entry point."""
     args = _arguments()
-    configs = [_parse(spec) for spec in args.configs]
+    configs = [parse_config(spec) for spec in args.configs]
     require_h2load()
     run_dir = ROOT / "bench" / "results" / "compare"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -142,8 +144,8 @@ def main() -> None:
         servers: list[Server] = []
         sinks: dict[str, str] = {}
         for name, overlay in configs:
-            env = _revision_env(name, run_dir)
-            if _tracing(overlay):
+            env = revision_env(name, run_dir)
+            if traces(overlay):
                 sink = procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
                 sinks[name] = sink.first_line(30)
                 env |= {

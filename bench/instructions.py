@@ -30,7 +30,7 @@ from typing import Any
 import grpc
 import yaml
 
-from bench.compare import _parse, _revision_env, _tracing
+from bench.compare import parse_config, revision_env, traces
 from bench.harness import Bench
 from bench.modes import QUICK, ROOT
 from bench.procs import Processes, http_get
@@ -84,13 +84,13 @@ def _serve_and_count(
 
 def _per_call(bench: Bench, name: str, overlay: dict[str, Any], calls: int) -> float:
     """Instructions per call of one configuration (two runs side by side)."""
-    env = _revision_env(name, bench.run_dir)
+    env = revision_env(name, bench.run_dir)
     small = max(calls // 10, 1)
     label = name.replace("@", "-at-")
 
     def run(count: int) -> int:
         run_env, url = dict(env), ""
-        if _tracing(overlay):
+        if traces(overlay):
             sink = bench.procs.start(f"sink-{label}-{count}", bench.python("bench.otlp_sink"))
             url = sink.first_line(30)
             run_env |= {
@@ -99,7 +99,7 @@ def _per_call(bench: Bench, name: str, overlay: dict[str, Any], calls: int) -> f
             }
         counted = _serve_and_count(bench, f"vg-{label}-{count}", overlay, run_env, count)
         every_call = overlay.get("telemetry", {}).get("trace_sample_ratio", 1.0) == 1.0
-        if _tracing(overlay) and every_call:
+        if traces(overlay) and every_call:
             spans = int(json.loads(http_get(url + "/stats"))["spans"])
             if spans < 2 * count:
                 raise RuntimeError(f"{name}: {spans} spans at the sink for {count} calls")
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("configs", nargs="+", help="name=JSON overlay of the gateway config")
     args = parser.parse_args()
-    configs = [_parse(spec) for spec in args.configs]
+    configs = [parse_config(spec) for spec in args.configs]
     run_dir: Path = ROOT / "bench" / "results" / "instructions"
     run_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, float] = {}

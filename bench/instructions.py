@@ -13,7 +13,7 @@ their export too, and with every call traced the sink must have received two spa
     uv run python -m bench.instructions off='{}' traced='{"telemetry": {"tracing": "otlp"}}'
 
 `NAME@REV` runs the server code of a revision, as in `bench.compare`. Needs `valgrind`
-(Debian package); each run takes a minute or two, two at a time.
+(Debian package; `scripts/setup` installs it); each run takes a minute or two, two at a time.
 """
 
 from __future__ import annotations

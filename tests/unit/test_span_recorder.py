@@ -136,6 +136,8 @@ def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
         span = tracer.start_span("client", context=W3C.extract(carrier))
         injected: dict[str, str] = {}
         W3C.inject(injected, context=trace.set_span_in_context(span))
-        assert traceparent_headers(span.get_span_context()) == injected
+        context = span.get_span_context()
+        ids = (context.trace_id, context.span_id, context.trace_flags, context.trace_state)
+        assert traceparent_headers(*ids) == injected
         assert isinstance(span, RecordingSpan)
         assert span.traceparent_headers() == injected, "from the span's own ids"

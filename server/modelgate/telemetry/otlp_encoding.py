@@ -175,8 +175,7 @@ class AttributeCache:
         self.tag = tag
         self.max_length = max_length
         self.cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
-        """(key, value) -> (the value's type, the framed field); `Encoder.span` reads it
-        directly, after `fresh`."""
+        """(key, value) -> (the value's type, the framed field)."""
         self._keys: dict[str, bytes] = {}
         """Each key's own field (the keys are few; their text holds no secret)."""
         self._secrets_seen = REDACTOR.version
@@ -210,6 +209,10 @@ class AttributeCache:
     def encode(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
         """The repeated KeyValue fields for `attributes`."""
         self.fresh()
+        return self.encode_fresh(attributes)
+
+    def encode_fresh(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
+        """`encode`, the caches known to be fresh (`Encoder` checks once per batch)."""
         cache, out = self.cache, []
         for item in attributes:
             try:
@@ -244,7 +247,6 @@ class Encoder:
         self.event_attributes = AttributeCache(0x1A, limits.attribute_length)
         self._names: dict[str, bytes] = {}
         """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
-        self._attribute_bytes = self.attributes.cache
         self._blocks: dict[int, tuple[Mapping[str, Any], bytes]] = {}
         """A shared attribute block's framed fields, by the block's identity (the block
         is kept beside them, so its id cannot be reused while cached)."""
@@ -253,8 +255,9 @@ class Encoder:
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
         for speed (it runs for every span): fixed-size fields packed by one struct each,
-        the name and each recurring attribute one dict lookup (caches made fresh once per
-        batch, in `request`), enums and the usual UNSET status never looked into."""
+        the name, a shared attribute block and each recurring attribute one dict lookup
+        (caches made fresh once per batch, in `request`), enums and the usual UNSET
+        status never looked into."""
         trace_id, span_id, state = record.trace_id, record.span_id, record.trace_state
         parent_id = record.parent_id
         if state is not EMPTY_STATE and state:  # rare: a caller's vendor state
@@ -294,19 +297,11 @@ class Encoder:
             else:  # a shared block: framed once, looked up by identity
                 block = self._blocks.get(id(base))
                 if block is None or block[0] is not base:
-                    block = self._blocks[id(base)] = (base, self.attributes.encode(base.items()))
+                    framed = self.attributes.encode_fresh(base.items())
+                    block = self._blocks[id(base)] = (base, framed)
                 parts.append(block[1])
         if limit is None or len(attributes) <= limit:
-            cache, framed = self._attribute_bytes, self.attributes.framed
-            for item in attributes.items():
-                try:
-                    hit = cache.get(item)
-                except TypeError:  # an unhashable value (a list)
-                    parts.append(framed(*item))
-                    continue
-                if hit is None or hit[0] is not type(item[1]):
-                    hit = cache[item] = (type(item[1]), framed(*item))
-                parts.append(hit[1])
+            parts.append(self.attributes.encode_fresh(attributes.items()))
         else:
             items, dropped = _limited(attributes, limit)
             parts += (self.attributes.encode(items), b"\x50" + _varint(dropped))
@@ -335,7 +330,6 @@ class Encoder:
             self._blocks.clear()
             self._secrets_seen = REDACTOR.version
         self.attributes.fresh()
-        self._attribute_bytes = self.attributes.cache
 
     def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:
         items, dropped = _limited(attributes or {}, self.limits.event_attributes)

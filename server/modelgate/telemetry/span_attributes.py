@@ -9,7 +9,6 @@ traced call, so it is plain dict building: no JSON, no URL parsing per call.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -62,7 +61,6 @@ def float32(value: float) -> float:
     return float(f"{value:.7g}")
 
 
-@functools.lru_cache(maxsize=256)
 def server_of(endpoint: str) -> tuple[str, int] | None:
     """`server.address` and `server.port` of a runtime's public base URL (None without one)."""
     parts = urlsplit(endpoint)

@@ -4,18 +4,21 @@ default sampler's decision, and the W3C headers an upstream request gets."""
 from __future__ import annotations
 
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
-from opentelemetry.trace import SpanContext
+from opentelemetry.trace import TraceState
+
+from modelgate.telemetry.otlp_encoding import EMPTY_STATE
 
 
-def traceparent_headers(context: SpanContext) -> dict[str, str]:
-    """What the W3C propagator injects for `context` (`traceparent`, and `tracestate` when
-    there is one), without its context lookups: the upstream request of every attempt."""
-    headers = {
-        "traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-"
-        f"{context.trace_flags:02x}"
-    }
-    if context.trace_state:
-        headers["tracestate"] = context.trace_state.to_header()
+def traceparent_headers(
+    trace_id: int, span_id: int, flags: int, state: TraceState
+) -> dict[str, str]:
+    """What the W3C propagator injects for a span with these ids (`traceparent`, and
+    `tracestate` when there is one), without its context lookups: the upstream request of
+    every attempt. `state` is compared with the shared empty one first (`len` of a
+    TraceState is a Python call)."""
+    headers = {"traceparent": f"00-{trace_id:032x}-{span_id:016x}-{flags:02x}"}
+    if state is not EMPTY_STATE and state:
+        headers["tracestate"] = state.to_header()
     return headers
 
 

@@ -50,7 +50,7 @@ from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import EMPTY_STATE as _EMPTY_STATE
 from modelgate.telemetry.otlp_encoding import UNSET_STATUS
-from modelgate.telemetry.span_context import ParentBasedRatio
+from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +142,7 @@ class RecordingSpan(trace.Span):
 
     def traceparent_headers(self) -> dict[str, str]:
         """What the W3C propagator injects for this span, from its ids."""
-        headers = {
-            "traceparent": f"00-{self.trace_id:032x}-{self.span_id:016x}-"
-            f"{'01' if self.sampled else '00'}"
-        }
-        if self.trace_state is not _EMPTY_STATE and self.trace_state:
-            headers["tracestate"] = self.trace_state.to_header()
-        return headers
+        return traceparent_headers(self.trace_id, self.span_id, int(self.sampled), self.trace_state)
 
     @override
     def get_span_context(self) -> SpanContext:

@@ -179,7 +179,10 @@ class InstrumentedBackend:
         if isinstance(span, RecordingSpan):
             call.trace_headers = span.traceparent_headers()
         elif (context := span.get_span_context()).is_valid:
-            call.trace_headers = traceparent_headers(context)
+            flags, state = context.trace_flags, context.trace_state
+            call.trace_headers = traceparent_headers(
+                context.trace_id, context.span_id, flags, state
+            )
         return span
 
     async def _unary(

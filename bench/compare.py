@@ -45,6 +45,7 @@ from bench.procs import Processes, http_get
 from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
 from bench.scenarios.profile import h2load_argv, profile_one
 from bench.servers import Server
+from bench.thread_cpu import ThreadSplit
 from bench.tools import require_h2load
 from modelgate.v1 import chat_pb2
 
@@ -109,6 +110,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--profile", metavar="NAME", help="also py-spy this configuration")
     parser.add_argument("--ttft", action="store_true", help="also probe streaming TTFT")
     parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also split the gateway's CPU per call by thread (event loop, grpc, others)",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="gateways on CPU 0, everything else (h2load, fakes, sinks, and processes a "
@@ -141,19 +147,7 @@ def main() -> None:
             bench.wait_fake("stream", bench.start_fake("fake-stream", *paced))
         bench.fakes.setdefault("stream", bench.fakes["fast"])
         bench.fakes.setdefault("hold", bench.fakes["fast"])
-        servers: list[Server] = []
-        sinks: dict[str, str] = {}
-        for name, overlay in configs:
-            env = revision_env(name, run_dir)
-            if traces(overlay):
-                sink = procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
-                sinks[name] = sink.first_line(30)
-                env |= {
-                    "OTEL_EXPORTER_OTLP_ENDPOINT": sinks[name],
-                    "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-                }
-            label = name.replace("@", "-at-")
-            servers.append(bench.start_gateway(f"gw-{label}", overlay=overlay, env=env))
+        servers, sinks = _start_gateways(bench, configs, run_dir)
         if args.pin:
             for server in servers:
                 _pin_gateway(server.pid)
@@ -163,10 +157,12 @@ def main() -> None:
         rps: dict[str, list[float]] = {name: [] for name, _ in configs}
         cpu: dict[str, list[float]] = {name: [] for name, _ in configs}
         ttft: dict[str, list[float]] = {name: [] for name, _ in configs}
+        threads = ThreadSplit(enabled=args.threads)
         upstream_calls = {name: 0 for name, _ in configs}
         upstream_calls[configs[0][0]] += 1  # the check call above
         for _ in range(args.rounds):
             for (name, _), server in zip(configs, servers, strict=True):
+                before = threads.snapshot(server.pid)
                 result = bench.measure_grpc(
                     name,
                     server,
@@ -177,6 +173,7 @@ def main() -> None:
                     duration=args.seconds,
                     headers=args.header,
                 )
+                threads.add(name, server.pid, before, result.window_requests)
                 rps[name].append(result.rps)
                 cpu[name].append(result.cpu_us_per_request("server"))
                 upstream_calls[name] += result.window_requests
@@ -191,12 +188,33 @@ def main() -> None:
             if name != args.profile
         }
     _report([name for name, _ in configs], rps, cpu, ttft)
+    threads.report()
     for name, (spans, expected) in counted.items():
         verdict = "every span counted" if spans >= expected else "SPANS MISSING"
         print(f"{name}: {spans} spans at the OTLP sink, {expected} expected (2 a call): {verdict}")
 
 
 GATEWAY_CPU = 0
+
+
+def _start_gateways(
+    bench: Bench, configs: list[tuple[str, dict[str, Any]]], run_dir: Path
+) -> tuple[list[Server], dict[str, str]]:
+    """One gateway per configuration; a traced one exports to its own OTLP sink."""
+    servers: list[Server] = []
+    sinks: dict[str, str] = {}
+    for name, overlay in configs:
+        env = revision_env(name, run_dir)
+        if traces(overlay):
+            sink = bench.procs.start(f"sink-{name}", bench.python("bench.otlp_sink"))
+            sinks[name] = sink.first_line(30)
+            env |= {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": sinks[name],
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            }
+        label = name.replace("@", "-at-")
+        servers.append(bench.start_gateway(f"gw-{label}", overlay=overlay, env=env))
+    return servers, sinks
 
 
 def _pin_bench() -> None:

@@ -3,12 +3,15 @@
 Throughput A/Bs on a shared 2-core machine swing by 10% between rounds of one
 configuration, so a request-path change of a few percent cannot be resolved by
 `bench.compare` alone. An instruction count can: cachegrind counts every instruction
-the gateway process executes (all its threads) while it serves sequential unary Chat
-calls against the fast fake. Two runs per configuration, of `--calls` and of a tenth of
-them, cancel start-up and shutdown out: (large - small) / (calls difference) is the cost
-of one call. Repeated runs agree within 1-2% of a call (grpc's poller threads poll a
-timing-dependent number of times). Spans are flushed at shutdown, so a traced run counts
-their export too, and with every call traced the sink must have received two spans a call.
+the gateway process executes (all its threads) while it serves unary Chat calls against
+the fast fake, 64 in flight by default as in the throughput bench (the event loop's
+turns are shared by many calls there; `--concurrency 1` charges each call whole turns).
+Two runs per configuration, of `--calls` and of a tenth of them, cancel start-up and
+shutdown out: (large - small) / (calls difference) is the cost of one call. Repeated
+runs agree within 2-4k instructions (0.3% of a call; grpc's poller threads poll a
+timing-dependent number of times). Spans leave in full batches, as at the bench's rate,
+and the rest at shutdown, so a traced run counts their export too; with every call
+traced the sink must have received two spans a call.
 
     uv run python -m bench.instructions off='{}' traced='{"telemetry": {"tracing": "otlp"}}'
 
@@ -40,6 +43,11 @@ from tests.ports import free_port
 
 START_S = 300.0
 """How long a gateway under valgrind may take to serve its first call (~40 s here)."""
+BATCH_WAIT_MS = 3_600_000
+"""The export's schedule delay here: batches leave full (512 spans), as they do at the
+throughput bench's rate (1,000 calls/s fill one in 0.25 s, the default delay is 5 s); under
+valgrind, 50x slower, the default delay would send a batch of ~200 and charge each call
+2.5x its share of the POST. The spans still queued leave at shutdown."""
 REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
@@ -51,7 +59,13 @@ def _valgrind() -> str:
 
 
 def _serve_and_count(
-    bench: Bench, label: str, overlay: dict[str, Any], env: dict[str, str], calls: int
+    bench: Bench,
+    label: str,
+    overlay: dict[str, Any],
+    env: dict[str, str],
+    calls: int,
+    *,
+    concurrency: int,
 ) -> int:
     """Start the gateway under cachegrind, make `calls` Chat calls, stop it: its I refs."""
     config = bench.run_dir / f"{label}.yaml"
@@ -73,8 +87,9 @@ def _serve_and_count(
             return isinstance(stub.Chat(request, timeout=30), chat_pb2.ChatResponse)
 
         proc.wait_for(answered, START_S, "a first Chat answered under valgrind")
-        for _ in range(calls - 1):
-            stub.Chat(request, timeout=60)
+        with ThreadPoolExecutor(concurrency) as callers:
+            for _ in callers.map(lambda _: stub.Chat(request, timeout=600), range(calls - 1)):
+                pass
     bench.procs.stop(proc, grace=120)  # a graceful stop flushes the spans still queued
     found = REFS.findall(proc.log.read_text(errors="replace"))
     if not found:
@@ -82,7 +97,9 @@ def _serve_and_count(
     return int(found[-1].replace(",", ""))
 
 
-def _per_call(bench: Bench, name: str, overlay: dict[str, Any], calls: int) -> float:
+def _per_call(
+    bench: Bench, name: str, overlay: dict[str, Any], calls: int, concurrency: int
+) -> float:
     """Instructions per call of one configuration (two runs side by side)."""
     env = revision_env(name, bench.run_dir)
     small = max(calls // 10, 1)
@@ -96,11 +113,18 @@ def _per_call(bench: Bench, name: str, overlay: dict[str, Any], calls: int) -> f
             run_env |= {
                 "OTEL_EXPORTER_OTLP_ENDPOINT": url,
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                "OTEL_BSP_SCHEDULE_DELAY": str(BATCH_WAIT_MS),
             }
-        counted = _serve_and_count(bench, f"vg-{label}-{count}", overlay, run_env, count)
+        counted = _serve_and_count(
+            bench, f"vg-{label}-{count}", overlay, run_env, count, concurrency=concurrency
+        )
         every_call = overlay.get("telemetry", {}).get("trace_sample_ratio", 1.0) == 1.0
         if traces(overlay) and every_call:
-            spans = int(json.loads(http_get(url + "/stats"))["spans"])
+            stats = json.loads(http_get(url + "/stats"))
+            spans = int(stats["spans"])
+            print(
+                f"{name}, {count} calls: {spans} spans in {stats['requests']} exports", flush=True
+            )
             if spans < 2 * count:
                 raise RuntimeError(f"{name}: {spans} spans at the sink for {count} calls")
         return counted
@@ -114,6 +138,13 @@ def main() -> None:
     """CLI entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=64,
+        help="calls in flight at once (64: the throughput bench's load, the event loop's "
+        "turns shared by many calls as there)",
+    )
     parser.add_argument("configs", nargs="+", help="name=JSON overlay of the gateway config")
     args = parser.parse_args()
     configs = [parse_config(spec) for spec in args.configs]
@@ -127,7 +158,7 @@ def main() -> None:
         bench.fakes.setdefault("hold", bench.fakes["fast"])
         for name, overlay in configs:
             started = time.monotonic()
-            results[name] = _per_call(bench, name, overlay, args.calls)
+            results[name] = _per_call(bench, name, overlay, args.calls, args.concurrency)
             print(
                 f"{name}: {results[name]:,.0f} instructions per call "
                 f"({time.monotonic() - started:.0f} s)",

@@ -30,12 +30,12 @@ from typing_extensions import override
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
-    SpanRecord,
     resource_bytes,
     scope_bytes,
 )
 from modelgate.telemetry.span_context import ParentBasedRatio
 from modelgate.telemetry.span_export import SpanExport
+from modelgate.telemetry.span_record import SpanRecord
 from modelgate.telemetry.span_recorder import SpanRecorder
 
 SERVER_ATTRIBUTES = {

@@ -9,26 +9,49 @@ and nothing is buffered beyond that one message.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import operator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+from google.protobuf.descriptor import FieldDescriptor
+
+_STRING = FieldDescriptor.TYPE_STRING
 
 
 def requested_model(request: Any) -> str:
-    """The model (or, for GetModel, the id) a request names; "" when it names none."""
+    """The model (or, for GetModel, the id) a request names; "" when it names none.
+    Runs on every call (telemetry, auth, budgets): the way to read it is worked out once
+    per message type (a C-level getter for the usual `model` field)."""
     if request is None:
         return ""
-    if "payload" in getattr(request, "DESCRIPTOR", _NO_ONEOFS).oneofs_by_name:
-        # An upload's first message: the model is in its `config`.
-        return str(request.config.model) if request.WhichOneof("payload") == "config" else ""
+    reader = _READERS.get(type(request))
+    if reader is None:
+        reader = _READERS[type(request)] = _reader_for(request)
+    return reader(request)
+
+
+def _reader_for(request: Any) -> Callable[[Any], str]:
+    """How requests of `request`'s type name their model."""
+    descriptor = getattr(request, "DESCRIPTOR", None)
+    if descriptor is not None and "payload" in descriptor.oneofs_by_name:
+        return _upload_model  # an upload's first message: the model is in its `config`
+    fields = descriptor.fields_by_name if descriptor is not None else {}
+    model = fields.get("model")
+    if model is not None and model.type == _STRING and "id" not in fields:
+        return operator.attrgetter("model")
+    return _model_or_id
+
+
+def _upload_model(request: Any) -> str:
+    return str(request.config.model) if request.WhichOneof("payload") == "config" else ""
+
+
+def _model_or_id(request: Any) -> str:
     requested = getattr(request, "model", "") or getattr(request, "id", "")
     return requested if isinstance(requested, str) else ""
 
 
-class _NoOneofs:
-    oneofs_by_name: dict[str, Any] = {}  # noqa: RUF012  # read-only stand-in
-
-
-_NO_ONEOFS = _NoOneofs()
+_READERS: dict[type, Callable[[Any], str]] = {}
 
 
 async def peeked(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:

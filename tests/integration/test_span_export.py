@@ -23,12 +23,12 @@ from modelgate.redactor import REDACTOR
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
-    SpanRecord,
     resource_bytes,
     scope_bytes,
 )
 from modelgate.telemetry.otlp_transport import ConsoleSender, GrpcSender, HttpSender
 from modelgate.telemetry.span_export import SpanExport
+from modelgate.telemetry.span_record import SpanRecord
 from modelgate.telemetry.span_recorder import SpanRecorder
 from tests.collector import trace_collector
 from tests.waiting import eventually

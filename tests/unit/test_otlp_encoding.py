@@ -27,11 +27,11 @@ from modelgate.redactor import REDACTOR
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
-    SpanRecord,
     resource_bytes,
     scope_bytes,
 )
 from modelgate.telemetry.span_context import ParentBasedRatio
+from modelgate.telemetry.span_record import SpanRecord
 from modelgate.telemetry.span_recorder import SpanRecorder
 
 SECRET = "sk-encoding-test-secret-0123456789"

@@ -10,8 +10,8 @@ from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatio
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 from typing_extensions import override
 
-from modelgate.telemetry.otlp_encoding import SpanRecord
 from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
+from modelgate.telemetry.span_record import SpanRecord
 from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.telemetry.tracing import W3C
 

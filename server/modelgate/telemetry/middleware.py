@@ -24,7 +24,6 @@ from typing import Any
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import INVALID_SPAN, SpanKind
 
@@ -33,18 +32,17 @@ from modelgate.errors import GatewayError
 from modelgate.records import usage_holder
 from modelgate.request_streams import first_of, requested_model
 from modelgate.telemetry.access_log import AccessLog
+from modelgate.telemetry.current_span import enter, leave
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
 from modelgate.telemetry.server_span import SERVICE, end_server_span, server_span_shape
-from modelgate.telemetry.span_recorder import SpanRecorder
+from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.telemetry.tracing import W3C
 from modelgate.v1.content_pb2 import ContentPart
 
 OK = grpc.StatusCode.OK
+_W3C_KEYS = frozenset(("traceparent", "tracestate"))
 _NO_FAILURE: Mapping[str, str] = {}
-_NO_CONTEXT = otel_context.Context()
-"""What a call without the caller's trace context starts from (passed explicitly, it
-spares `set_span_in_context` a lookup of the current one)."""
 Known = Callable[[str], bool]
 Caller = Callable[[], str]
 """The calling key's id ("" without auth): the api layer knows it, telemetry is told."""
@@ -242,30 +240,28 @@ class RpcMiddleware:
         if access is not None and access.captures(rpc):
             call.request = request
         if self.tracer is not None:
-            carrier = {
-                k: v
-                for k, v in context.invocation_metadata() or ()
-                if k in ("traceparent", "tracestate")
-            }
+            carrier = None
+            for key, value in context.invocation_metadata() or ():
+                if key in _W3C_KEYS:
+                    carrier = carrier or {}
+                    carrier[key] = value
             # The caller's context is the only parent a SERVER span has (a handler's
             # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
             name, shared = server_span_shape(rpc, model)
-            call.span = self.tracer.start_under(
+            span = call.span = self.tracer.start_under(
                 trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
                 name,
                 SpanKind.SERVER,
                 {},
                 base=shared,
             )
-            if parent is not None or call.span.is_recording():
+            if parent is not None or type(span) is RecordingSpan:
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.
-                call.token = otel_context.attach(
-                    trace.set_span_in_context(call.span, parent or _NO_CONTEXT)
-                )
+                call.token = enter(span, parent)
                 if access is not None:  # only the access log prints it
-                    call.trace_id = format(call.span.get_span_context().trace_id, "032x")
+                    call.trace_id = format(span.get_span_context().trace_id, "032x")
         return call
 
     def _end(
@@ -275,14 +271,14 @@ class RpcMiddleware:
         error: BaseException | None,
         result: Any,
     ) -> None:
-        if isinstance(error, GatewayError):
+        if error is None:
+            code = OK
+        elif isinstance(error, GatewayError):
             code = error.code
         elif isinstance(error, asyncio.CancelledError):
             code = grpc.StatusCode.CANCELLED
-        elif error is not None:
-            code = context.code() or grpc.StatusCode.UNKNOWN
         else:
-            code = grpc.StatusCode.OK
+            code = context.code() or grpc.StatusCode.UNKNOWN
         reason, failure = ("", _NO_FAILURE) if code == OK else _failure(code, error, context)
         access = self.access
         counted = self.metrics is not None or access is not None
@@ -292,7 +288,7 @@ class RpcMiddleware:
         if call.span is not None:
             end_server_span(call.span, code, reason)
         if call.token is not None:
-            otel_context.detach(call.token)
+            leave(call.token)
             call.token = None
         if access is not None and access.logs(call.rpc) and not access.skips(code != OK):
             access.record(

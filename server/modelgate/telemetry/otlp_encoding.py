@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceState
+from opentelemetry.trace import Status, StatusCode, TraceState
 
 from modelgate.redactor import REDACTOR
+from modelgate.telemetry.span_record import SpanRecord
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ identity test, where `len` of a TraceState is a Python call."""
 UNSET_STATUS = Status(StatusCode.UNSET)
 """The status every span starts with (`span_recorder` shares it): most are encoded
 without looking into it."""
-_KIND_NUMBER = {kind: kind.value + 1 for kind in SpanKind}
-"""OTLP counts span kinds from SPAN_KIND_UNSPECIFIED (an enum's `.value` is a slow lookup)."""
 _CACHE_LIMIT = 8192
 """Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
 
@@ -58,56 +57,6 @@ class SpanLimitsUsed(NamedTuple):
     attribute_length: int | None
     events: int | None
     event_attributes: int | None
-
-
-class SpanRecord(Protocol):
-    """What the encoder reads of an ended span (`span_recorder.RecordingSpan`, which is
-    handed over as it is: no copy on the traced call)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def trace_id(self) -> int: ...
-    @property
-    def span_id(self) -> int: ...
-    @property
-    def trace_state(self) -> TraceState: ...
-    @property
-    def parent_id(self) -> int:
-        """0: a root span."""
-        ...
-
-    @property
-    def parent_remote(self) -> bool: ...
-    @property
-    def context(self) -> SpanContext:
-        """The ids as the API has them (built on demand: the console's view, not the
-        encoder's)."""
-        ...
-
-    @property
-    def parent(self) -> SpanContext | None: ...
-    @property
-    def kind(self) -> SpanKind: ...
-    @property
-    def start_ns(self) -> int: ...
-    @property
-    def end_ns(self) -> int: ...
-    @property
-    def attributes(self) -> Mapping[str, Any]: ...
-    @property
-    def base(self) -> Mapping[str, Any] | None:
-        """Attributes shared by many spans, never changed, before `attributes`."""
-        ...
-
-    @property
-    def all_attributes(self) -> Mapping[str, Any]: ...
-    @property
-    def events(self) -> Sequence[tuple[str, int, Mapping[str, Any] | None]] | None: ...
-    @property
-    def dropped_events(self) -> int: ...
-    @property
-    def status(self) -> Status: ...
 
 
 def _varint(value: int) -> bytes:
@@ -247,59 +196,94 @@ class Encoder:
         self.event_attributes = AttributeCache(0x1A, limits.attribute_length)
         self._names: dict[str, bytes] = {}
         """Span names framed as the `name` field (a few recur: "chat gpt-4o")."""
-        self._blocks: dict[int, tuple[Mapping[str, Any], bytes]] = {}
-        """A shared attribute block's framed fields, by the block's identity (the block
-        is kept beside them, so its id cannot be reused while cached)."""
+        self._blocks: dict[int, tuple[Mapping[str, Any], bytes, int]] = {}
+        """A shared attribute block's framed fields and size, by the block's identity
+        (the block is kept beside them, so its id cannot be reused while cached)."""
+        self._limit = limits.attributes if limits.attributes is not None else 1 << 62
+        """The attribute limit, a number even without one (one comparison per span)."""
         self._secrets_seen = REDACTOR.version
 
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
         for speed (it runs for every span): fixed-size fields packed by one struct each,
         the name, a shared attribute block and each recurring attribute one dict lookup
-        (caches made fresh once per batch, in `request`), enums and the usual UNSET
-        status never looked into."""
+        (caches made fresh once per batch, in `request`), enums never looked into, and
+        the usual span (no vendor state, no events, UNSET status, within the attribute
+        limit) joined from its pieces at once; the rest goes the long way (`_unusual`)."""
+        trace_id, parent_id, state = record.trace_id, record.parent_id, record.trace_state
+        if state is not EMPTY_STATE and state:  # rare: a caller's vendor state
+            return self._unusual(record)
+        if parent_id:
+            head = _IDS_PARENT.pack(
+                0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, record.span_id, 0x22, 8,
+                parent_id,
+            )  # fmt: skip
+        else:
+            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, record.span_id)
+        name = self._names.get(record.name) or self._name(record.name)
+        # OTLP counts kinds from SPAN_KIND_UNSPECIFIED; `_value_` is the member's own
+        # attribute (`.value` is a Python property, a dict by member a Python `__hash__`).
+        times = _KIND_AND_TIMES.pack(
+            0x30, record.kind._value_ + 1, 0x39, record.start_ns, 0x41, record.end_ns
+        )
+        attributes, base = record.attributes, record.base
+        if base is None:
+            block, count = b"", len(attributes)
+        else:  # a shared block: framed once, looked up by identity
+            kept = self._blocks.get(id(base))
+            if kept is None or kept[0] is not base:
+                kept = self._block(base)
+            block, count = kept[1], len(attributes) + kept[2]
+        if (
+            count > self._limit
+            or record.status is not UNSET_STATUS
+            or record.events
+            or record.dropped_events
+        ):
+            return self._unusual(record)
+        own = self.attributes.encode_fresh(attributes.items()) if attributes else b""
+        status = _UNSET_REMOTE if record.parent_remote else _UNSET_LOCAL
+        return b"".join((head, name, times, block, own, status))
+
+    def _name(self, name: str) -> bytes:
+        framed = self._names[name] = _field(0x2A, REDACTOR(name).encode())
+        return framed
+
+    def _block(self, base: Mapping[str, Any]) -> tuple[Mapping[str, Any], bytes, int]:
+        kept = self._blocks[id(base)] = (
+            base,
+            self.attributes.encode_fresh(base.items()),
+            len(base),
+        )
+        return kept
+
+    def _unusual(self, record: SpanRecord) -> bytes:
+        """`span` for a span with a vendor trace state, events, a status or more attributes
+        than the limit: every field looked at."""
         trace_id, span_id, state = record.trace_id, record.span_id, record.trace_state
         parent_id = record.parent_id
-        if state is not EMPTY_STATE and state:  # rare: a caller's vendor state
-            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+        head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
+        if state is not EMPTY_STATE and state:
             head += _field(0x1A, ",".join(f"{k}={v}" for k, v in state.items()).encode())
-            if parent_id:
-                head += b"\x22\x08" + parent_id.to_bytes(8, "big")
-        elif parent_id:
-            head = _IDS_PARENT.pack(
-                0x0A,
-                16,
-                trace_id >> 64,
-                trace_id & _LOW64,
-                0x12,
-                8,
-                span_id,
-                0x22,
-                8,
-                parent_id,
-            )
-        else:
-            head = _IDS.pack(0x0A, 16, trace_id >> 64, trace_id & _LOW64, 0x12, 8, span_id)
-        name = self._names.get(record.name)
-        if name is None:
-            name = self._names[record.name] = _field(0x2A, REDACTOR(record.name).encode())
+        if parent_id:
+            head += b"\x22\x08" + parent_id.to_bytes(8, "big")
+        name = self._names.get(record.name) or self._name(record.name)
         parts = [
             head,
             name,
             _KIND_AND_TIMES.pack(
-                0x30, _KIND_NUMBER[record.kind], 0x39, record.start_ns, 0x41, record.end_ns
+                0x30, record.kind._value_ + 1, 0x39, record.start_ns, 0x41, record.end_ns
             ),
         ]
         attributes, limit, base = record.attributes, self.limits.attributes, record.base
         if base is not None:
             if limit is not None and len(base) + len(attributes) > limit:
                 attributes = {**base, **attributes}  # the limit counts both: merged
-            else:  # a shared block: framed once, looked up by identity
-                block = self._blocks.get(id(base))
-                if block is None or block[0] is not base:
-                    framed = self.attributes.encode_fresh(base.items())
-                    block = self._blocks[id(base)] = (base, framed)
-                parts.append(block[1])
+            else:
+                kept = self._blocks.get(id(base))
+                if kept is None or kept[0] is not base:
+                    kept = self._block(base)
+                parts.append(kept[1])
         if limit is None or len(attributes) <= limit:
             parts.append(self.attributes.encode_fresh(attributes.items()))
         else:
@@ -310,12 +294,11 @@ class Encoder:
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
         status = record.status
+        flags = _FLAGS_REMOTE if record.parent_remote else _FLAGS_LOCAL
         if status is UNSET_STATUS:
-            parts.append(_UNSET_REMOTE if record.parent_remote else _UNSET_LOCAL)
+            parts.append(b"\x7a\x00" + flags)
         else:
-            code, description = status.status_code.value, status.description
-            flags = _FLAGS_REMOTE if record.parent_remote else _FLAGS_LOCAL
-            parts += (_status(code, description), flags)
+            parts += (_status(status.status_code.value, status.description), flags)
         return b"".join(parts)
 
     def _fresh(self) -> None:

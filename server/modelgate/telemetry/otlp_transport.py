@@ -27,7 +27,8 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExportResult
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from typing_extensions import override
 
-from modelgate.telemetry.otlp_encoding import Encoder, SpanRecord
+from modelgate.telemetry.otlp_encoding import Encoder
+from modelgate.telemetry.span_record import SpanRecord
 from modelgate.telemetry.span_redaction import RedactingExporter
 
 

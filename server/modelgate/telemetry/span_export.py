@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from modelgate.telemetry.otlp_encoding import Encoder, SpanRecord
+from modelgate.telemetry.otlp_encoding import Encoder
+from modelgate.telemetry.span_record import SpanRecord
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,12 @@ class SpanExport:
         """Spans in batches the collector did not take."""
         self._queue: collections.deque[SpanRecord | _Flush] = collections.deque()
         self._wake = threading.Event()
+        self._asking = threading.Lock()
+        self._flushes_asked = 0
+        """Flush markers ever queued (written under `_asking`) ..."""
+        self._flushes_met = 0
+        """... and taken off the queue (by the export thread alone): none is queued
+        when the two are equal."""
         self._flush_wanted = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="span-export", daemon=True)
@@ -117,7 +124,9 @@ class SpanExport:
         if not self._thread.is_alive():
             return False
         marker = _Flush(self.failed)
-        self._queue.append(marker)
+        with self._asking:  # flushes may be asked from several threads
+            self._flushes_asked += 1
+            self._queue.append(marker)
         self._flush_wanted = True
         self._wake.set()
         return marker.done.wait(timeout_millis / 1000) and self.failed == marker.failed_before
@@ -137,12 +146,18 @@ class SpanExport:
 
     def _take(self) -> tuple[list[SpanRecord], list[_Flush]]:
         """Up to one batch from the queue, and the flush markers met on the way."""
+        queue = self._queue
+        if self._flushes_asked == self._flushes_met:
+            # No marker queued now; one queued from here on comes after every record
+            # counted below (spans and markers are only ever appended).
+            popleft = queue.popleft
+            return [popleft() for _ in range(min(len(queue), self.batch))], []  # type: ignore[misc]
         records: list[SpanRecord] = []
         markers: list[_Flush] = []
-        queue = self._queue
         while queue and len(records) < self.batch:
             item = queue.popleft()
             if isinstance(item, _Flush):
+                self._flushes_met += 1
                 markers.append(item)
                 break  # what was queued before the marker is all in `records`: send it now
             records.append(item)

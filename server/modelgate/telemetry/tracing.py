@@ -21,7 +21,7 @@ static lookups cannot see through).
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from opentelemetry import trace
@@ -50,6 +50,7 @@ from modelgate.providers.base import (
     TokenCounter,
 )
 from modelgate.providers.params import Operation, UpstreamParams
+from modelgate.telemetry.current_span import current_span
 from modelgate.telemetry.genai_content import input_content, output_messages
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
@@ -176,8 +177,11 @@ class InstrumentedBackend:
         else:
             attributes = {**deployment.attributes, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        if isinstance(span, RecordingSpan):
-            call.trace_headers = span.traceparent_headers()
+        if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
+            flags = 1 if span.sampled else 0
+            call.trace_headers = traceparent_headers(
+                span.trace_id, span.span_id, flags, span.trace_state
+            )
         elif (context := span.get_span_context()).is_valid:
             flags, state = context.trace_flags, context.trace_state
             call.trace_headers = traceparent_headers(
@@ -188,8 +192,8 @@ class InstrumentedBackend:
     async def _unary(
         self, operation: str, method: UnaryCall, target: Target, request: Any, call: CallContext
     ) -> Any:
-        parent = trace.get_current_span()
-        if not parent.is_recording():
+        parent = current_span()
+        if parent.ended if type(parent) is RecordingSpan else not parent.is_recording():
             # The call is not sampled: no child span, no header (nothing would be recorded).
             return await method(target, request, call)
         span = self._start(parent, operation, target, request, call)
@@ -210,8 +214,8 @@ class InstrumentedBackend:
     async def _stream(
         self, operation: str, method: StreamCall, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
-        parent = trace.get_current_span()
-        if not parent.is_recording():
+        parent = current_span()
+        if parent.ended if type(parent) is RecordingSpan else not parent.is_recording():
             async for event in method(target, request, call):
                 yield event
             return
@@ -235,17 +239,17 @@ class InstrumentedBackend:
         finally:
             span.end()
 
-    async def chat(self, target: Target, request: Any, call: CallContext) -> Any:
-        """Traced chat."""
-        return await self._unary("chat", self._inner.chat, target, request, call)
+    def chat(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
+        """Traced chat (the traced coroutine itself: no second coroutine around it)."""
+        return self._unary("chat", self._inner.chat, target, request, call)
 
     def stream_chat(self, target: Target, request: Any, call: CallContext) -> AsyncIterator[Any]:
         """Traced streaming chat."""
         return self._stream("stream_chat", self._inner.stream_chat, target, request, call)
 
-    async def complete(self, target: Target, request: Any, call: CallContext) -> Any:
-        """Traced completion."""
-        return await self._unary("complete", self._inner.complete, target, request, call)
+    def complete(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
+        """Traced completion (the traced coroutine itself: no second coroutine around it)."""
+        return self._unary("complete", self._inner.complete, target, request, call)
 
     def stream_complete(
         self, target: Target, request: Any, call: CallContext
@@ -253,9 +257,9 @@ class InstrumentedBackend:
         """Traced streaming completion."""
         return self._stream("stream_complete", self._inner.stream_complete, target, request, call)
 
-    async def embed(self, target: Target, request: Any, call: CallContext) -> Any:
-        """Traced embeddings."""
-        return await self._unary("embed", self._inner.embed, target, request, call)
+    def embed(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
+        """Traced embeddings (the traced coroutine itself: no second coroutine around it)."""
+        return self._unary("embed", self._inner.embed, target, request, call)
 
     async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
         """Not traced as a GenAI operation (no generation happens)."""

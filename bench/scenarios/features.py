@@ -252,9 +252,9 @@ def scenario_features(
                 continue
             setups.append((feature, started))
         bench.wait_serving(twin)
-        for _, setup in setups:
+        for i, (feature, setup) in enumerate(setups):
             if isinstance(setup, FeatureRun) and setup.server is not gw:
-                bench.wait_serving(setup.server)
+                setups[i] = (feature, _serving(bench, gw, feature, setup, extra))
         for feature, setup in setups:
             if isinstance(setup, str):
                 row: Row = {"feature": feature.name, "status": setup}
@@ -277,6 +277,24 @@ def scenario_features(
         for proc in extra:
             bench.procs.stop(proc)
     return rows
+
+
+def _serving(
+    bench: Bench, gw: Server, feature: Feature, run: FeatureRun, extra: list[Proc]
+) -> FeatureRun | str:
+    """`run` once its gateway is SERVING; started again once if it exited (a port picked
+    free can be taken by another process on a shared machine before the gateway binds
+    it); "n/a (...)" when the second start fails too, so one feature never sinks a run."""
+    for attempt in (1, 2):
+        try:
+            bench.wait_serving(run.server)
+            return run
+        except RuntimeError as exc:
+            if attempt == 2 or run.server.proc.alive():  # alive: it timed out, no retry
+                return f"n/a ({exc})"[:300]
+            index = next(i for i, k in enumerate(feature.keys) if config_key_exists(k))
+            run = _start_feature(bench, gw, feature, index, extra)
+    raise AssertionError("unreachable")
 
 
 def _start_feature(

@@ -282,9 +282,7 @@ def scenario_features(
 def _serving(
     bench: Bench, gw: Server, feature: Feature, run: FeatureRun, extra: list[Proc]
 ) -> FeatureRun | str:
-    """`run` once its gateway is SERVING; started again once if it exited (a port picked
-    free can be taken by another process on a shared machine before the gateway binds
-    it); "n/a (...)" when the second start fails too, so one feature never sinks a run."""
+    """`run` once SERVING; once more if it exited (a port taken before it bound); else n/a."""
     for attempt in (1, 2):
         try:
             bench.wait_serving(run.server)

@@ -286,7 +286,7 @@ class RpcMiddleware:
         if self.metrics is not None:
             self._record(call, code, done)
         if call.span is not None:
-            end_server_span(call.span, code, reason)
+            end_server_span(call.span, call.rpc, call.model, code, reason)
         if call.token is not None:
             leave(call.token)
             call.token = None

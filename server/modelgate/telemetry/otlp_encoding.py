@@ -230,7 +230,7 @@ class Encoder:
         if base is None:
             block, count = b"", len(attributes)
         else:  # a shared block: framed once, looked up by identity
-            kept = self._blocks.get(id(base))
+            kept = self._blocks.get(id(base))  # inline: the usual hit without a call
             if kept is None or kept[0] is not base:
                 kept = self._block(base)
             block, count = kept[1], len(attributes) + kept[2]
@@ -250,6 +250,10 @@ class Encoder:
         return framed
 
     def _block(self, base: Mapping[str, Any]) -> tuple[Mapping[str, Any], bytes, int]:
+        """A shared block's framed fields and size (framed on first sight)."""
+        kept = self._blocks.get(id(base))
+        if kept is not None and kept[0] is base:
+            return kept
         kept = self._blocks[id(base)] = (
             base,
             self.attributes.encode_fresh(base.items()),
@@ -280,10 +284,7 @@ class Encoder:
             if limit is not None and len(base) + len(attributes) > limit:
                 attributes = {**base, **attributes}  # the limit counts both: merged
             else:
-                kept = self._blocks.get(id(base))
-                if kept is None or kept[0] is not base:
-                    kept = self._block(base)
-                parts.append(kept[1])
+                parts.append(self._block(base)[1])
         if limit is None or len(attributes) <= limit:
             parts.append(self.attributes.encode_fresh(attributes.items()))
         else:
@@ -294,10 +295,10 @@ class Encoder:
         if record.dropped_events:
             parts.append(b"\x60" + _varint(record.dropped_events))
         status = record.status
-        flags = _FLAGS_REMOTE if record.parent_remote else _FLAGS_LOCAL
         if status is UNSET_STATUS:
-            parts.append(b"\x7a\x00" + flags)
+            parts.append(_UNSET_REMOTE if record.parent_remote else _UNSET_LOCAL)
         else:
+            flags = _FLAGS_REMOTE if record.parent_remote else _FLAGS_LOCAL
             parts += (_status(status.status_code.value, status.description), flags)
         return b"".join(parts)
 

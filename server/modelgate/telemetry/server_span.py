@@ -50,37 +50,36 @@ def server_span_shape(rpc: str, model: str) -> tuple[str, Mapping[str, Any]]:
 
 
 _OK = grpc.StatusCode.OK
-_ENDED_OK: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
-"""A shared block (by identity, kept beside) -> the same block with the OK status code
-after it: what a SERVER span that nothing else was set on ends with."""
 
 
-def end_server_span(span: Any, code: grpc.StatusCode, reason: str) -> None:
+@functools.lru_cache(maxsize=_SHAPES_KEPT)
+def _ended_ok(rpc: str, model: str) -> Mapping[str, Any]:
+    """`server_span_shape`'s block with the OK status code after it: what a SERVER span
+    that nothing else was set on ends with (one read-only block, framed once)."""
+    shared = server_span_shape(rpc, model)[1]
+    return MappingProxyType({**shared, RPC_GRPC_STATUS_CODE: _OK._value_[0]})
+
+
+def end_server_span(span: Any, rpc: str, model: str, code: grpc.StatusCode, reason: str) -> None:
     """The status code always; on a failure `error.type` (`reason`), and ERROR status only
-    for the server's own failures. The usual end (OK, and nothing set on the span since
-    it started under its shared block) swaps in the shared block that has the status
-    code too: the same attributes in the same order, framed once by the encoder."""
+    for the server's own failures. The usual end (OK, nothing set on the span since it
+    started under the shape of `rpc` and `model`) swaps in that shape's block with the
+    status code: the same attributes in the same order, framed once by the encoder."""
     # `_value_`, the member's own attribute: `.value` is a Python property, and a dict
     # keyed by the member would call the enum's Python `__hash__`.
     number = code._value_[0]
-    if code is _OK:
-        base = span.base if type(span) is RecordingSpan else None
-        if base is not None and not span.attributes and not span.ended:
-            kept = _ENDED_OK.get(id(base))
-            if kept is None or kept[0] is not base:
-                kept = _ENDED_OK[id(base)] = (base, _with_code(base, number))
-            span.base = kept[1]
-        else:
-            span.set_attribute(RPC_GRPC_STATUS_CODE, number)
-    else:
+    if code is not _OK:
         span.set_attribute(RPC_GRPC_STATUS_CODE, number)
         span.set_attribute(ERROR_TYPE, reason)
         if code in SERVER_ERRORS:
             span.set_status(Status(StatusCode.ERROR, code.name))
+    elif (
+        type(span) is RecordingSpan
+        and span.base is server_span_shape(rpc, model)[1]
+        and not span.attributes
+        and not span.ended
+    ):
+        span.base = _ended_ok(rpc, model)
+    else:
+        span.set_attribute(RPC_GRPC_STATUS_CODE, number)
     span.end()
-
-
-def _with_code(base: Mapping[str, Any], number: int) -> Mapping[str, Any]:
-    if len(_ENDED_OK) >= _SHAPES_KEPT:  # reloads left too many shapes behind
-        _ENDED_OK.clear()
-    return MappingProxyType({**base, RPC_GRPC_STATUS_CODE: number})

@@ -178,10 +178,7 @@ class InstrumentedBackend:
             attributes = {**deployment.attributes, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
-            flags = 1 if span.sampled else 0
-            call.trace_headers = traceparent_headers(
-                span.trace_id, span.span_id, flags, span.trace_state
-            )
+            call.trace_headers = span.traceparent_headers()
         elif (context := span.get_span_context()).is_valid:
             flags, state = context.trace_flags, context.trace_state
             call.trace_headers = traceparent_headers(

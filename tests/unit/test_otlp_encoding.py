@@ -247,3 +247,16 @@ def test_a_shared_attribute_block_encodes_as_one_dict_would() -> None:
             encoded.append(encoder.request(records) + encoder.request(records))  # cached too
         assert encoded[0] == encoded[1], f"limit {limit}"
         assert views[0] == views[1], "the SDK's view (the console's) is the same too"
+
+
+def test_unique_keys_are_encoded_the_same_and_never_kept() -> None:
+    limits = SpanLimitsUsed(None, None, None, None)
+    plain = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits)
+    unique = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits, frozenset({"id"}))
+    records: list[SpanRecord] = []
+    tracer = SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, None)
+    for number in range(3):
+        tracer.start_span("s", attributes={"id": f"resp_{number}", "model": "m"}).end()
+    assert unique.request(records) == plain.request(records)
+    assert sorted(unique.attributes.cache) == [("model", "m")]
+    assert len(plain.attributes.cache) == 4

@@ -53,6 +53,9 @@ _JSON_FORMATS = frozenset(
         generation_pb2.RESPONSE_FORMAT_TYPE_JSON_SCHEMA,
     }
 )
+UNIQUE_PER_CALL = frozenset((gen_ai.GEN_AI_RESPONSE_ID, gen_ai.GEN_AI_CONVERSATION_ID))
+"""Attributes whose value is new on almost every call: the encoder frames them without
+keeping them (`otlp_encoding.AttributeCache.unique_keys`)."""
 _TEXT, _JSON = gen_ai.GenAiOutputTypeValues.TEXT.value, gen_ai.GenAiOutputTypeValues.JSON.value
 
 

@@ -60,6 +60,7 @@ from modelgate.telemetry.otlp_encoding import (
 )
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
 from modelgate.telemetry.span_attributes import (
+    UNIQUE_PER_CALL,
     deployment_attributes,
     error_type,
     request_attributes,
@@ -130,7 +131,9 @@ def setup_tracer(config: TelemetryConfig) -> tuple[SpanRecorder, Tracing] | None
         limits.max_events,
         limits.max_event_attributes,
     )
-    encoder = Encoder(resource_bytes(resource.attributes), scope_bytes(TRACER_NAME, None), used)
+    encoder = Encoder(
+        resource_bytes(resource.attributes), scope_bytes(TRACER_NAME, None), used, UNIQUE_PER_CALL
+    )
     sender: Sender = (
         ConsoleSender(resource, InstrumentationScope(TRACER_NAME))
         if mode == "console"

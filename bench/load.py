@@ -234,3 +234,12 @@ def combine(results: Sequence[H2Result]) -> H2Result:
         merged.machine_busy_cpu += r.machine_busy_cpu
         merged.checks += r.checks
     return merged
+
+
+def paired_cost_pct(off: Sequence[H2Result], on: Sequence[H2Result]) -> tuple[float, list[float]]:
+    """A feature's throughput cost in percent: the median over its interleaved pairs of
+    1 - on/off, and each pair's. A pair runs back to back, so the machine's drift between
+    pairs (other tenants: 10-20% between rounds here) cancels; a ratio of the two medians
+    would keep it."""
+    pairs = [100 * (1 - b.rps / a.rps) for a, b in zip(off, on, strict=True) if a.rps]
+    return (statistics.median(pairs) if pairs else math.nan), pairs

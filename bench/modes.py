@@ -40,7 +40,10 @@ class Mode:
     retry_budget: int
     """Most noise re-runs in the whole run (keeps the total bounded on a busy machine)."""
     feature_repeats: int
-    """A/B repetitions of each feature's on/off throughput point."""
+    """A/B repetitions of each feature's on/off throughput point ..."""
+    budget_repeats: int
+    """... and of a feature with a budget (the tracing row): its verdict needs more pairs
+    than the machine's noise."""
     feature_latency: bool
     """Also measure each feature's p50 at concurrency 1."""
     litellm_repeats: int
@@ -73,6 +76,7 @@ QUICK = Mode(
     noise_retries=0,
     retry_budget=0,
     feature_repeats=1,
+    budget_repeats=1,
     feature_latency=False,
     litellm_repeats=1,
     profile_features=False,
@@ -98,6 +102,7 @@ FULL = Mode(
     noise_retries=2,
     retry_budget=10,
     feature_repeats=3,
+    budget_repeats=9,
     feature_latency=True,
     litellm_repeats=1,
     profile_features=True,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import grpc
 from pydantic import BaseModel
 
 from bench.harness import Bench
-from bench.load import H2Result, combine
+from bench.load import H2Result, combine, paired_cost_pct
 from bench.procs import Proc, http_get
 from bench.scenarios.common import (
     UNARY_PROMPT,
@@ -358,15 +357,15 @@ def _measure_feature(
             expect_upstream=feature.expect_upstream,
         )
 
-    c = bench.mode.feature_concurrency
+    c, mode = bench.mode.feature_concurrency, bench.mode
     off_runs, on_runs = [], []
-    for _ in range(bench.mode.feature_repeats):
+    for _ in range(mode.feature_repeats if feature.budget_pct is None else mode.budget_repeats):
         off_runs.append(off_at(c))
         on_runs.append(on_at(c))
     off, on = combine(off_runs), combine(on_runs)
     singles = (off_at(1), on_at(1)) if bench.mode.feature_latency else None
     problem = feature.verify(bench, run) if feature.verify else ""
-    cost = 100 * (1 - on.rps / off.rps) if off.rps else math.nan
+    cost, pairs = paired_cost_pct(off_runs, on_runs)
     row: Row = {
         "feature": feature.name,
         "status": "measured" if not problem else f"measured, but {problem}",
@@ -375,6 +374,7 @@ def _measure_feature(
         "rps_off": rounded(off.rps, 1),
         "rps_on": rounded(on.rps, 1),
         "throughput_cost_pct": rounded(cost, 1),
+        "pair_costs_pct": [rounded(pair, 1) for pair in pairs],
         "cpu_us_per_req_off": rounded(off.cpu_us_per_request("server"), 1),
         "cpu_us_per_req_on": rounded(on.cpu_us_per_request("server"), 1),
         "cpu_cost_pct": rounded(

@@ -67,6 +67,14 @@ def test_current_span_sees_what_the_api_made_current(way: str) -> None:
     assert current.current_span() is trace.get_current_span()
 
 
+def test_with_no_span_current_it_is_the_invalid_span_as_the_api_says(way: str) -> None:
+    token = otel_context.attach(otel_context.Context())
+    try:
+        assert current.current_span() is INVALID_SPAN is trace.get_current_span()
+    finally:
+        otel_context.detach(token)
+
+
 def test_a_token_from_another_context_is_logged_never_raised(
     way: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -62,6 +62,19 @@ def test_root_traces_are_sampled_by_the_ratio_of_their_trace_id() -> None:
     assert [r.context.trace_id for r in records] == [LOW], "only the sampled span is queued"
 
 
+def test_an_unsampled_root_nobody_reads_the_ids_of_is_the_invalid_span() -> None:
+    tracer, records = _recorder(0.5, HIGH, LOW, HIGH)
+    skipped = tracer.start_under(trace.INVALID_SPAN, "a", SpanKind.SERVER, {}, ids_wanted=False)
+    kept = tracer.start_under(trace.INVALID_SPAN, "b", SpanKind.SERVER, {}, ids_wanted=False)
+    with_ids = tracer.start_under(trace.INVALID_SPAN, "c", SpanKind.SERVER, {})
+    assert skipped is trace.INVALID_SPAN
+    assert isinstance(kept, RecordingSpan) and kept.trace_id == LOW
+    assert isinstance(with_ids, NonRecordingSpan)
+    assert with_ids.get_span_context().trace_id == HIGH
+    kept.end()
+    assert len(records) == 1
+
+
 def test_a_sampled_callers_trace_is_continued_even_at_ratio_zero() -> None:
     tracer, records = _recorder(0.0)
     parent = W3C.extract(_caller("01", "vendor=abc"))

@@ -20,6 +20,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+from opentelemetry.trace import INVALID_SPAN
 from opentelemetry.trace.propagation import _SPAN_KEY
 
 from modelgate.telemetry.span_recorder import RecordingSpan
@@ -45,6 +46,8 @@ def current_span() -> trace.Span:
         span = _CURRENT.get().get(_SPAN_KEY)
         if type(span) is RecordingSpan:
             return span
+        if span is None:  # no span at all (an unsampled call): the API's answer too
+            return INVALID_SPAN
     return trace.get_current_span()
 
 

@@ -249,13 +249,15 @@ class RpcMiddleware:
             # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
             name, shared = server_span_shape(rpc, model)
-            span = call.span = self.tracer.start_under(
+            span = self.tracer.start_under(
                 trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
                 name,
                 SpanKind.SERVER,
                 {},
                 base=shared,
+                ids_wanted=parent is not None,  # an unsampled root: no span at all
             )
+            call.span = span if span is not INVALID_SPAN else None
             if parent is not None or type(span) is RecordingSpan:
                 # An unsampled root span is never exported: its trace id would
                 # only put a dangling id in the logs. A caller's context is kept.

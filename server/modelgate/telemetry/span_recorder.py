@@ -300,9 +300,12 @@ class SpanRecorder(trace.Tracer):
         *,
         start_time: int | None = None,
         base: Mapping[str, Any] | None = None,
+        ids_wanted: bool = True,
     ) -> trace.Span:
         """A child of `parent` (an invalid one: a new trace), taking `attributes` as its
-        own (the caller hands over a fresh dict), after the shared, never changed `base`."""
+        own (the caller hands over a fresh dict), after the shared, never changed `base`.
+        `ids_wanted=False`: a span the sampler records nothing of is INVALID_SPAN, not
+        one with its own ids (whose `SpanContext` alone is a dozen Python steps)."""
         if type(parent) is RecordingSpan:  # ours: its ids, no SpanContext built
             trace_id, parent_id, remote = parent.trace_id, parent.span_id, False
             parent_sampled, state = parent.sampled, parent.trace_state
@@ -339,6 +342,8 @@ class SpanRecorder(trace.Tracer):
         while not span_id:
             span_id = self.ids.generate_span_id()
         if not recorded:
+            if not ids_wanted:
+                return INVALID_SPAN
             flags = _SAMPLED if sampled else _NOT_SAMPLED
             return NonRecordingSpan(SpanContext(trace_id, span_id, False, flags, state))
         span = RecordingSpan(

@@ -205,3 +205,18 @@ async def test_a_retried_call_has_numbered_attempt_spans_and_one_rate_limited_lo
     records = [r for r in caplog.records if r.name == RETRY_LOG]
     assert [r.levelno for r in records] == [logging.INFO, logging.INFO]
     assert "(2 similar suppressed in the last 30s)" in records[1].getMessage()
+
+
+async def test_an_unsampled_call_exports_nothing_and_sends_no_trace_context(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.reset()
+    config = _config(fake, trace_sample_ratio=0.0)
+    async with otlp_collector(monkeypatch) as spans, serve(config) as running:
+        answer = await running.stub.Chat(chat_request("gpt-4o", "hello"), timeout=10)
+        assert "traceparent" not in fake.last_request.headers
+        events = [e async for e in running.stub.StreamChat(chat_request("gpt-4o", "hi"))]
+        assert "traceparent" not in fake.last_request.headers
+        await _flush(running)
+    assert answer.content and events[-1].HasField("end"), "answered as when traced"
+    assert spans == []

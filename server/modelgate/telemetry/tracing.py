@@ -21,7 +21,7 @@ static lookups cannot see through).
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from opentelemetry import trace
@@ -71,7 +71,7 @@ from modelgate.telemetry.span_export import Sender, SpanExport
 from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.v1.content_pb2 import ContentPart
 
-UnaryCall = Callable[[Target, Any, CallContext], Awaitable[Any]]
+UnaryCall = Callable[[Target, Any, CallContext], Coroutine[Any, Any, Any]]
 StreamCall = Callable[[Target, Any, CallContext], AsyncIterator[Any]]
 TRACER_NAME = "modelgate"
 W3C = TraceContextTextMapPropagator()
@@ -189,13 +189,34 @@ class InstrumentedBackend:
             )
         return span
 
-    async def _unary(
+    def _traced(
         self, operation: str, method: UnaryCall, target: Target, request: Any, call: CallContext
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
+        """The upstream call, traced when the call is sampled; otherwise the wrapped
+        backend's own coroutine: no span, no header, no coroutine layer around it."""
         parent = current_span()
         if parent.ended if type(parent) is RecordingSpan else not parent.is_recording():
-            # The call is not sampled: no child span, no header (nothing would be recorded).
-            return await method(target, request, call)
+            return method(target, request, call)
+        return self._unary(parent, operation, method, target, request, call)
+
+    def _traced_stream(
+        self, operation: str, method: StreamCall, target: Target, request: Any, call: CallContext
+    ) -> AsyncIterator[Any]:
+        """`_traced` for a stream (an untraced one has no generator layer per event)."""
+        parent = current_span()
+        if parent.ended if type(parent) is RecordingSpan else not parent.is_recording():
+            return method(target, request, call)
+        return self._stream(parent, operation, method, target, request, call)
+
+    async def _unary(  # noqa: PLR0917 (the traced call's own arguments, and its parent)
+        self,
+        parent: Span,
+        operation: str,
+        method: UnaryCall,
+        target: Target,
+        request: Any,
+        call: CallContext,
+    ) -> Any:
         span = self._start(parent, operation, target, request, call)
         try:
             result = await method(target, request, call)
@@ -211,14 +232,15 @@ class InstrumentedBackend:
         span.end()
         return result
 
-    async def _stream(
-        self, operation: str, method: StreamCall, target: Target, request: Any, call: CallContext
+    async def _stream(  # noqa: PLR0917 (the traced call's own arguments, and its parent)
+        self,
+        parent: Span,
+        operation: str,
+        method: StreamCall,
+        target: Target,
+        request: Any,
+        call: CallContext,
     ) -> AsyncIterator[Any]:
-        parent = current_span()
-        if parent.ended if type(parent) is RecordingSpan else not parent.is_recording():
-            async for event in method(target, request, call):
-                yield event
-            return
         span = self._start(parent, operation, target, request, call)
         transcript = Transcript() if self._capture else None
         try:
@@ -240,26 +262,28 @@ class InstrumentedBackend:
             span.end()
 
     def chat(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
-        """Traced chat (the traced coroutine itself: no second coroutine around it)."""
-        return self._unary("chat", self._inner.chat, target, request, call)
+        """Traced chat (`_traced`: the traced coroutine itself, or the untraced one)."""
+        return self._traced("chat", self._inner.chat, target, request, call)
 
     def stream_chat(self, target: Target, request: Any, call: CallContext) -> AsyncIterator[Any]:
         """Traced streaming chat."""
-        return self._stream("stream_chat", self._inner.stream_chat, target, request, call)
+        return self._traced_stream("stream_chat", self._inner.stream_chat, target, request, call)
 
     def complete(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
-        """Traced completion (the traced coroutine itself: no second coroutine around it)."""
-        return self._unary("complete", self._inner.complete, target, request, call)
+        """Traced completion (`_traced`)."""
+        return self._traced("complete", self._inner.complete, target, request, call)
 
     def stream_complete(
         self, target: Target, request: Any, call: CallContext
     ) -> AsyncIterator[Any]:
         """Traced streaming completion."""
-        return self._stream("stream_complete", self._inner.stream_complete, target, request, call)
+        return self._traced_stream(
+            "stream_complete", self._inner.stream_complete, target, request, call
+        )
 
     def embed(self, target: Target, request: Any, call: CallContext) -> Coroutine[Any, Any, Any]:
-        """Traced embeddings (the traced coroutine itself: no second coroutine around it)."""
-        return self._unary("embed", self._inner.embed, target, request, call)
+        """Traced embeddings (`_traced`)."""
+        return self._traced("embed", self._inner.embed, target, request, call)
 
     async def count_tokens(self, target: Target, request: Any, call: CallContext) -> Any:
         """Not traced as a GenAI operation (no generation happens)."""

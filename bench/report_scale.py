@@ -147,8 +147,9 @@ def scale_tables(results: dict[str, Any]) -> list[Table]:
                 ]
                 for r in results.get("features", [])
             ],
-            "throughput cost: 1 - on/off req/s at concurrency {c}; CPU cost: on/off gateway "
-            "CPU per call - 1 (steadier on a shared machine). Negative: faster with it on.".format(
+            "throughput cost: the median over interleaved pairs of 1 - on/off req/s at "
+            "concurrency {c}; CPU cost: on/off gateway CPU per call - 1 (steadier on a shared "
+            "machine). Negative: faster with it on.".format(
                 c=results.get("meta", {}).get("feature_concurrency", "?")
             ),
         )

@@ -176,7 +176,12 @@ def run(mode: Mode, only: set[str]) -> dict[str, Any]:
         )
     results["meta"]["duration_s"] = round(time.monotonic() - started, 1)
     results["budget"] = [v.json() for v in budget(results)]
-    _write(results, run_dir, ready.get("chart"))
+    # `latest.*` only for a whole run: a `--only` run would replace the committed record
+    # of every scenario with a few.
+    whole = only == set(SCENARIOS)
+    target = RESULTS / "latest.json" if whole else run_dir / "results.json"
+    results["meta"]["written_to"] = str(target.relative_to(ROOT))
+    _write(results, run_dir, ready.get("chart"), target)
     return results
 
 
@@ -251,19 +256,20 @@ def _scenarios(
         results["profile"] = scenario_profile(bench, gw, pt, targets, ready["pyspy"])
 
 
-def _write(results: dict[str, Any], run_dir: Path, chart: tools.Tool | None) -> None:
+def _write(results: dict[str, Any], run_dir: Path, chart: tools.Tool | None, target: Path) -> None:
+    """The results in the run's directory and at `target` (.json, .md, .png)."""
     text = json.dumps(results, indent=1, default=str)
     (run_dir / "results.json").write_text(text)
-    (RESULTS / "latest.json").write_text(text)
+    target.write_text(text)
     markdown = "\n\n".join(t.markdown() for t in [*tables(results), budget_table(budget(results))])
-    (RESULTS / "latest.md").write_text(markdown + "\n")
+    target.with_suffix(".md").write_text(markdown + "\n")
     if chart is not None and chart.ok:
         proc = subprocess.run(
             [
                 str(chart.bin("python")),
                 str(Path(__file__).with_name("chart.py")),
-                str(RESULTS / "latest.json"),
-                str(RESULTS / "latest.png"),
+                str(target),
+                str(target.with_suffix(".png")),
             ],
             capture_output=True,
             text=True,
@@ -290,7 +296,8 @@ def print_report(results: dict[str, Any]) -> int:
     print(
         f"\n{passed} PASS, {failed} FAIL, {len(verdicts) - passed - failed} N/A; "
         f"total {results['meta'].get('duration_s', '?')} s; "
-        f"results in bench/results/latest.json, latest.md, latest.png",
+        f"results in {results['meta'].get('written_to', 'latest.json').removesuffix('.json')}"
+        ".json, .md, .png",
         flush=True,
     )
     return failed

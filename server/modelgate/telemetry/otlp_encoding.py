@@ -127,8 +127,8 @@ class AttributeCache:
         self.max_length = max_length
         self.unique_keys = unique_keys
         """Keys whose values are new on every call (a response id): framed, never kept.
-        Keeping them cost a cache entry each and a clear every few thousand calls (4.3k
-        instructions a traced call under valgrind, bench.instructions)."""
+        Keeping them cost a cache entry each and a clear every few thousand calls: 4.3k
+        instructions per span with two such ids, the encoder alone under cachegrind."""
         self.cache: dict[tuple[str, Any], tuple[type, bytes]] = {}
         """(key, value) -> (the value's type, the framed field)."""
         self._keys: dict[str, bytes] = {}

@@ -215,7 +215,8 @@ async def test_an_unsampled_call_exports_nothing_and_sends_no_trace_context(
     async with otlp_collector(monkeypatch) as spans, serve(config) as running:
         answer = await running.stub.Chat(chat_request("gpt-4o", "hello"), timeout=10)
         assert "traceparent" not in fake.last_request.headers
-        events = [e async for e in running.stub.StreamChat(chat_request("gpt-4o", "hi"))]
+        stream = chat_pb2.StreamChatRequest(model="gpt-4o", messages=[user("hi")])
+        events = [e async for e in running.stub.StreamChat(stream, timeout=10)]
         assert "traceparent" not in fake.last_request.headers
         await _flush(running)
     assert answer.content and events[-1].HasField("end"), "answered as when traced"

@@ -176,10 +176,7 @@ def run(mode: Mode, only: set[str]) -> dict[str, Any]:
         )
     results["meta"]["duration_s"] = round(time.monotonic() - started, 1)
     results["budget"] = [v.json() for v in budget(results)]
-    # `latest.*` only for a whole run: a `--only` run would replace the committed record
-    # of every scenario with a few.
-    whole = only == set(SCENARIOS)
-    target = RESULTS / "latest.json" if whole else run_dir / "results.json"
+    target = results_target(only, run_dir)
     results["meta"]["written_to"] = str(target.relative_to(ROOT))
     _write(results, run_dir, ready.get("chart"), target)
     return results
@@ -254,6 +251,12 @@ def _scenarios(
     if "profile" in only:
         section("profile of the unary hot path")
         results["profile"] = scenario_profile(bench, gw, pt, targets, ready["pyspy"])
+
+
+def results_target(only: set[str], run_dir: Path) -> Path:
+    """Where a run's results go: `latest.json` for a whole run; a `--only` run's stay in
+    its own directory (they would replace the committed record of every scenario)."""
+    return RESULTS / "latest.json" if only >= set(SCENARIOS) else run_dir / "results.json"
 
 
 def _write(results: dict[str, Any], run_dir: Path, chart: tools.Tool | None, target: Path) -> None:

@@ -363,7 +363,7 @@ def _measure_feature(
         off_runs.append(off_at(c))
         on_runs.append(on_at(c))
     off, on = combine(off_runs), combine(on_runs)
-    singles = (off_at(1), on_at(1)) if bench.mode.feature_latency else None
+    singles = (off_at(1), on_at(1)) if mode.feature_latency else None
     problem = feature.verify(bench, run) if feature.verify else ""
     cost, pairs = paired_cost_pct(off_runs, on_runs)
     row: Row = {

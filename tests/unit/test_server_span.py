@@ -17,12 +17,13 @@ from modelgate.telemetry.span_context import ParentBasedRatio
 from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 
 CODE = "rpc.grpc.status_code"
+SHAPE = server_span_shape("Chat", "gpt-4o")
 
 
 def _server_span(ended: list[Any]) -> RecordingSpan:
     recorder = SpanRecorder(ParentBasedRatio(1.0), RandomIdGenerator(), ended.append, None)
-    name, shared = server_span_shape("Chat", "gpt-4o")
-    span = recorder.start_under(INVALID_SPAN, name, SpanKind.SERVER, {}, base=shared)
+    shape = server_span_shape("Chat", "gpt-4o")
+    span = recorder.start_under(INVALID_SPAN, shape.name, SpanKind.SERVER, {}, base=shape.shared)
     assert isinstance(span, RecordingSpan)
     return span
 
@@ -31,8 +32,8 @@ def test_an_ok_end_shares_one_block_with_the_status_code_last() -> None:
     ended: list[Any] = []
     first, second = _server_span(ended), _server_span(ended)
     for span in (first, second):
-        end_server_span(span, "Chat", "gpt-4o", grpc.StatusCode.OK, "")
-    _, shared = server_span_shape("Chat", "gpt-4o")
+        end_server_span(span, SHAPE, grpc.StatusCode.OK, "")
+    shared = server_span_shape("Chat", "gpt-4o").shared
     assert first.all_attributes == {**shared, CODE: 0}
     assert list(first.all_attributes)[-1] == CODE
     assert first.base is second.base and first.attributes == {}, "one shared block"
@@ -43,7 +44,7 @@ def test_an_ok_end_shares_one_block_with_the_status_code_last() -> None:
 def test_an_ok_end_encodes_as_setting_the_code_would() -> None:
     ended: list[Any] = []
     swapped, set_on_span = _server_span(ended), _server_span(ended)
-    end_server_span(swapped, "Chat", "gpt-4o", grpc.StatusCode.OK, "")
+    end_server_span(swapped, SHAPE, grpc.StatusCode.OK, "")
     set_on_span.set_attribute(CODE, 0)
     set_on_span.end()
     assert set_on_span.attributes == {CODE: 0}, "the long way: the code is the span's own"
@@ -60,14 +61,14 @@ def test_an_ok_end_encodes_as_setting_the_code_would() -> None:
 def test_an_attribute_set_before_the_end_keeps_its_place() -> None:
     span = _server_span([])
     span.set_attribute("modelgate.note", "x")
-    end_server_span(span, "Chat", "gpt-4o", grpc.StatusCode.OK, "")
+    end_server_span(span, SHAPE, grpc.StatusCode.OK, "")
     assert list(span.all_attributes)[-2:] == ["modelgate.note", CODE]
 
 
 def test_only_the_servers_own_failures_are_errors() -> None:
     missing, down = _server_span([]), _server_span([])
-    end_server_span(missing, "Chat", "gpt-4o", grpc.StatusCode.NOT_FOUND, "MODEL_NOT_FOUND")
-    end_server_span(down, "Chat", "gpt-4o", grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE")
+    end_server_span(missing, SHAPE, grpc.StatusCode.NOT_FOUND, "MODEL_NOT_FOUND")
+    end_server_span(down, SHAPE, grpc.StatusCode.UNAVAILABLE, "UPSTREAM_UNAVAILABLE")
     assert missing.all_attributes[CODE] == grpc.StatusCode.NOT_FOUND.value[0]
     assert missing.all_attributes["error.type"] == "MODEL_NOT_FOUND"
     assert missing.status.status_code is StatusCode.UNSET

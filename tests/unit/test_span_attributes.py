@@ -7,7 +7,7 @@ import pytest
 
 from modelgate.providers.base import CallContext, Target
 from modelgate.telemetry.span_attributes import deployment_attributes, request_attributes
-from modelgate.v1 import chat_pb2, model_pb2
+from modelgate.v1 import chat_pb2, generation_pb2, model_pb2
 
 
 def _target(endpoint: str) -> Target:
@@ -38,9 +38,39 @@ def test_a_reloaded_deployment_is_described_by_its_new_record() -> None:
 def test_a_calls_own_attributes_are_a_fresh_dict() -> None:
     request = chat_pb2.ChatRequest(model="gpt-4o")
     request.generation.temperature = 0.2
-    first = request_attributes(request, "chat", CallContext())
-    second = request_attributes(request, "chat", CallContext(attempt=2, attempt_reason="X"))
+    deployment = deployment_attributes(_target("https://api.openai.com/v1"), "chat")
+    base, first = request_attributes(request, "chat", CallContext(), deployment)
+    again, second = request_attributes(
+        request, "chat", CallContext(attempt=2, attempt_reason="X"), deployment
+    )
+    assert base is again is deployment.attributes
     assert first is not second and "modelgate.attempt" not in first
     assert (second["modelgate.attempt"], second["modelgate.attempt.reason"]) == (2, "X")
     assert second["gen_ai.request.temperature"] == 0.2
     assert second["gen_ai.output.type"] == "text"
+
+
+@pytest.mark.parametrize("operation", ["chat", "embed"])
+def test_a_plain_first_attempt_shares_the_first_attempts_block(operation: str) -> None:
+    """Attempt 1 with no parameter and text output: the block holds what its own
+    attributes would have been, in their order; anything else has attributes of its own."""
+    deployment = deployment_attributes(_target("https://api.openai.com/v1"), operation)
+    request = chat_pb2.ChatRequest(model="gpt-4o")
+    base, own = request_attributes(request, operation, CallContext(attempt=1), deployment)
+    assert base is deployment.first and own == {}
+    plain = {"modelgate.attempt": 1}
+    if operation == "chat":
+        plain["gen_ai.output.type"] = "text"
+    assert list(deployment.first.items()) == [*deployment.attributes.items(), *plain.items()]
+    answered = {**deployment.first, "gen_ai.response.model": "gpt-4o-2024"}
+    assert list(deployment.answered.items()) == list(answered.items())
+    retried = CallContext(attempt=2, attempt_reason="UPSTREAM_UNAVAILABLE")
+    assert request_attributes(request, operation, retried, deployment)[0] is deployment.attributes
+    if operation == "chat":
+        request.response_format.type = generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT
+        base, own = request_attributes(request, operation, CallContext(attempt=1), deployment)
+        assert base is deployment.attributes and own["gen_ai.output.type"] == "json"
+        request.ClearField("response_format")
+        request.generation.seed = 7
+        base, own = request_attributes(request, operation, CallContext(attempt=1), deployment)
+        assert base is deployment.attributes and own["gen_ai.request.seed"] == 7

@@ -7,7 +7,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, TraceState
 from typing_extensions import override
 
 from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
@@ -154,3 +154,14 @@ def test_upstream_trace_headers_are_what_the_w3c_propagator_injects() -> None:
         assert traceparent_headers(*ids) == injected
         assert isinstance(span, RecordingSpan)
         assert span.traceparent_headers() == injected, "from the span's own ids"
+
+
+def test_trace_headers_keep_leading_zeros_and_every_flag() -> None:
+    """The ids are written at full width (leading zeros kept) and the flags as they are."""
+    ids = ((1, 1), ((1 << 128) - 1, (1 << 64) - 1), (7 << 64 | 5, 1 << 60))
+    for trace_id, span_id in ids:
+        for flags in (0, 1, 3):
+            context = SpanContext(trace_id, span_id, False, TraceFlags(flags))
+            injected: dict[str, str] = {}
+            W3C.inject(injected, context=trace.set_span_in_context(NonRecordingSpan(context)))
+            assert traceparent_headers(trace_id, span_id, flags, TraceState()) == injected

@@ -35,7 +35,12 @@ from modelgate.telemetry.access_log import AccessLog
 from modelgate.telemetry.current_span import enter, leave
 from modelgate.telemetry.genai_metrics import OPERATIONS
 from modelgate.telemetry.metrics import Metrics
-from modelgate.telemetry.server_span import SERVICE, end_server_span, server_span_shape
+from modelgate.telemetry.server_span import (
+    SERVICE,
+    ServerShape,
+    end_server_span,
+    server_span_shape,
+)
 from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
 from modelgate.telemetry.tracing import W3C
 from modelgate.v1.content_pb2 import ContentPart
@@ -64,6 +69,8 @@ class _Call:
     request: Any = None
     """Kept only for an access log with content."""
     span: Any = None
+    shape: ServerShape | None = None
+    """The SERVER span's name and blocks (with the span)."""
     token: Any = None
     trace_id: str = ""
     """The call's trace when it is exported (its own sampled span, or the caller's), for
@@ -248,13 +255,13 @@ class RpcMiddleware:
             # The caller's context is the only parent a SERVER span has (a handler's
             # context holds no span of ours): no context lookup without one.
             parent = W3C.extract(carrier) if carrier else None
-            name, shared = server_span_shape(rpc, model)
+            shape = call.shape = server_span_shape(rpc, model)
             span = self.tracer.start_under(
                 trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
-                name,
+                shape.name,
                 SpanKind.SERVER,
                 {},
-                base=shared,
+                base=shape.shared,
                 ids_wanted=parent is not None,  # an unsampled root: no span at all
             )
             call.span = span if span is not INVALID_SPAN else None
@@ -287,8 +294,8 @@ class RpcMiddleware:
         done = usage_holder(result) if result is not None and counted else None
         if self.metrics is not None:
             self._record(call, code, done)
-        if call.span is not None:
-            end_server_span(call.span, call.rpc, call.model, code, reason)
+        if call.span is not None and call.shape is not None:
+            end_server_span(call.span, call.shape, code, reason)
         if call.token is not None:
             leave(call.token)
             call.token = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
@@ -39,32 +39,35 @@ NOT_FOUND or INVALID_ARGUMENT among them, are the caller's mistakes, not the ser
 _SHAPES_KEPT = 4096
 
 
-@functools.lru_cache(maxsize=_SHAPES_KEPT)
-def server_span_shape(rpc: str, model: str) -> tuple[str, Mapping[str, Any]]:
-    """A SERVER span's name and the attributes every call of `rpc` for `model` shares:
-    one read-only block, framed once by the encoder (`model` is a catalog id or
-    "unknown", so the cache stays small)."""
-    shared = {RPC_SYSTEM: "grpc", RPC_SERVICE: SERVICE, RPC_METHOD: rpc}
-    shared["modelgate.requested_model"] = model
-    return f"{SERVICE}/{rpc}", MappingProxyType(shared)
+class ServerShape(NamedTuple):
+    """What every SERVER span of one RPC for one model shares."""
+
+    name: str
+    shared: Mapping[str, Any]
+    """The attributes it starts with: one read-only block, framed once by the encoder."""
+    ended_ok: Mapping[str, Any]
+    """`shared` with the OK status code after it: what such a span that nothing else was
+    set on ends with (one read-only block, framed once)."""
 
 
 _OK = grpc.StatusCode.OK
 
 
 @functools.lru_cache(maxsize=_SHAPES_KEPT)
-def _ended_ok(rpc: str, model: str) -> Mapping[str, Any]:
-    """`server_span_shape`'s block with the OK status code after it: what a SERVER span
-    that nothing else was set on ends with (one read-only block, framed once)."""
-    shared = server_span_shape(rpc, model)[1]
-    return MappingProxyType({**shared, RPC_GRPC_STATUS_CODE: _OK._value_[0]})
+def server_span_shape(rpc: str, model: str) -> ServerShape:
+    """A SERVER span's name and blocks for `rpc` and `model` (a catalog id or "unknown",
+    so the cache stays small)."""
+    shared = {RPC_SYSTEM: "grpc", RPC_SERVICE: SERVICE, RPC_METHOD: rpc}
+    shared["modelgate.requested_model"] = model
+    ended_ok = {**shared, RPC_GRPC_STATUS_CODE: _OK._value_[0]}
+    return ServerShape(f"{SERVICE}/{rpc}", MappingProxyType(shared), MappingProxyType(ended_ok))
 
 
-def end_server_span(span: Any, rpc: str, model: str, code: grpc.StatusCode, reason: str) -> None:
+def end_server_span(span: Any, shape: ServerShape, code: grpc.StatusCode, reason: str) -> None:
     """The status code always; on a failure `error.type` (`reason`), and ERROR status only
     for the server's own failures. The usual end (OK, nothing set on the span since it
-    started under the shape of `rpc` and `model`) swaps in that shape's block with the
-    status code: the same attributes in the same order, framed once by the encoder."""
+    started under `shape`) swaps in the shape's ended block: the same attributes in the
+    same order, framed once by the encoder."""
     # `_value_`, the member's own attribute: `.value` is a Python property, and a dict
     # keyed by the member would call the enum's Python `__hash__`.
     number = code._value_[0]
@@ -75,11 +78,11 @@ def end_server_span(span: Any, rpc: str, model: str, code: grpc.StatusCode, reas
             span.set_status(Status(StatusCode.ERROR, code.name))
     elif (
         type(span) is RecordingSpan
-        and span.base is server_span_shape(rpc, model)[1]
+        and span.base is shape.shared
         and not span.attributes
         and not span.ended
     ):
-        span.base = _ended_ok(rpc, model)
+        span.base = shape.ended_ok
     else:
         span.set_attribute(RPC_GRPC_STATUS_CODE, number)
     span.end()

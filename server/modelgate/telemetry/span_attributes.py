@@ -82,6 +82,14 @@ class Deployment(NamedTuple):
     attributes: Mapping[str, Any]
     """Operation, provider, models, server address and port: read-only, shared."""
     span_name: str
+    first: Mapping[str, Any]
+    """`attributes`, then what a first attempt that sets no parameter and wants text (or
+    embeddings) adds: attempt 1 (and the text output type). Most attempts are such: their
+    span has no attribute of its own until the answer, and the encoder frames the block
+    once, where each own attribute is a dict lookup on the call and another on export."""
+    answered: Mapping[str, Any]
+    """`first`, then the response model: such an attempt's block once the upstream answered
+    (the same attributes in the same order as when each is set on the span)."""
 
 
 _DEPLOYMENTS: dict[tuple[int, str], tuple[Target, Deployment]] = {}
@@ -106,28 +114,42 @@ def deployment_attributes(target: Target, operation: str) -> Deployment:
     server = server_of(target.record.endpoint) if target.record.endpoint else None
     if server is not None:
         attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
+    first = {**attributes, ATTEMPT: 1}
+    if operation != "embed":
+        first[gen_ai.GEN_AI_OUTPUT_TYPE] = _TEXT
+    answered = {**first, gen_ai.GEN_AI_RESPONSE_MODEL: target.upstream_name}
     name = f"{OPERATIONS[operation]} {target.upstream_name}"
-    deployment = Deployment(MappingProxyType(attributes), name)
+    deployment = Deployment(
+        MappingProxyType(attributes), name, MappingProxyType(first), MappingProxyType(answered)
+    )
     if len(_DEPLOYMENTS) >= _DEPLOYMENTS_KEPT:
         _DEPLOYMENTS.clear()
     _DEPLOYMENTS[key] = (target, deployment)
     return deployment
 
 
-def request_attributes(request: Any, operation: str, call: CallContext) -> dict[str, Any]:
-    """What this call adds before the upstream answers (after the deployment's)."""
+def request_attributes(
+    request: Any, operation: str, call: CallContext, deployment: Deployment
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The span's shared block, and what this call adds to it before the upstream answers
+    (a fresh dict): a first attempt with no parameter set shares `deployment.first`."""
+    json_out = parameters = False
+    if operation != "embed":
+        response_format = getattr(request, "response_format", None)
+        json_out = response_format is not None and response_format.type in _JSON_FORMATS
+        parameters = request.HasField("generation")
+    if call.attempt == 1 and not (call.attempt_reason or json_out or parameters):
+        return deployment.first, {}
     attributes: dict[str, Any] = {}
     if call.attempt:
         attributes[ATTEMPT] = call.attempt
         if call.attempt_reason:
             attributes[ATTEMPT_REASON] = call.attempt_reason
     if operation == "embed":
-        return attributes
-    response_format = getattr(request, "response_format", None)
-    json_out = response_format is not None and response_format.type in _JSON_FORMATS
+        return deployment.attributes, attributes
     attributes[gen_ai.GEN_AI_OUTPUT_TYPE] = _JSON if json_out else _TEXT
-    if not request.HasField("generation"):  # no sampling parameter set: nothing to read
-        return attributes
+    if not parameters:  # no sampling parameter set: nothing to read
+        return deployment.attributes, attributes
     generation = request.generation
     for field, name in _FLOATS:
         if generation.HasField(field):
@@ -137,14 +159,17 @@ def request_attributes(request: Any, operation: str, call: CallContext) -> dict[
             attributes[name] = getattr(generation, field)
     if generation.stop_sequences:
         attributes[gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES] = list(generation.stop_sequences)
-    return attributes
+    return deployment.attributes, attributes
 
 
 def result_attributes(
-    target: Target, result: Any, call: CallContext, operation: str
+    target: Target, result: Any, call: CallContext, operation: str, *, model: bool = True
 ) -> dict[str, Any]:
-    """What the answer (a response, or a stream's end) tells, for one `set_attributes`."""
-    attributes: dict[str, Any] = {gen_ai.GEN_AI_RESPONSE_MODEL: target.upstream_name}
+    """What the answer (a response, or a stream's end) tells, for one `set_attributes`
+    (`model=False`: but the response model, which the span's block already holds)."""
+    attributes: dict[str, Any] = {}
+    if model:
+        attributes[gen_ai.GEN_AI_RESPONSE_MODEL] = target.upstream_name
     usage = getattr(result, "usage", None)
     if usage is not None:
         attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens

@@ -61,6 +61,7 @@ from modelgate.telemetry.otlp_encoding import (
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
 from modelgate.telemetry.span_attributes import (
     UNIQUE_PER_CALL,
+    Deployment,
     deployment_attributes,
     error_type,
     request_attributes,
@@ -152,6 +153,18 @@ def _record_error(span: Span, error: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, kind if isinstance(error, GatewayError) else None))
 
 
+def _answer_attributes(  # noqa: PLR0917 (the traced call's own, and its span's)
+    span: Span, deployment: Deployment, target: Target, result: Any, call: CallContext,
+    operation: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The answer's attributes; a span that still has only the first attempt's block
+    gets the answered block, which holds the response model."""
+    if type(span) is RecordingSpan and span.base is deployment.first and not span.attributes:
+        span.base = deployment.answered
+        return result_attributes(target, result, call, operation, model=False)
+    return result_attributes(target, result, call, operation)
+
+
 class InstrumentedBackend:
     """Wraps a backend: one CLIENT span per upstream call, trace context on the HTTP request."""
 
@@ -167,18 +180,16 @@ class InstrumentedBackend:
 
     def _start(
         self, parent: Span, operation: str, target: Target, request: Any, call: CallContext
-    ) -> Span:
+    ) -> tuple[Span, Deployment]:
         deployment = deployment_attributes(target, operation)
-        attributes = request_attributes(request, operation, call)
+        base, attributes = request_attributes(request, operation, call, deployment)
         if self._capture:
             attributes.update(input_content(request, self._capture))
         name = deployment.span_name
         if self._recorder is not None:
-            span = self._recorder.start_under(
-                parent, name, SpanKind.CLIENT, attributes, base=deployment.attributes
-            )
+            span = self._recorder.start_under(parent, name, SpanKind.CLIENT, attributes, base=base)
         else:
-            attributes = {**deployment.attributes, **attributes}
+            attributes = {**base, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
             call.trace_headers = span.traceparent_headers()
@@ -187,7 +198,7 @@ class InstrumentedBackend:
             call.trace_headers = traceparent_headers(
                 context.trace_id, context.span_id, flags, state
             )
-        return span
+        return span, deployment
 
     def _traced(
         self, operation: str, method: UnaryCall, target: Target, request: Any, call: CallContext
@@ -217,14 +228,14 @@ class InstrumentedBackend:
         request: Any,
         call: CallContext,
     ) -> Any:
-        span = self._start(parent, operation, target, request, call)
+        span, deployment = self._start(parent, operation, target, request, call)
         try:
             result = await method(target, request, call)
         except BaseException as error:
             _record_error(span, error)
             span.end()
             raise
-        attributes = result_attributes(target, result, call, operation)
+        attributes = _answer_attributes(span, deployment, target, result, call, operation)
         if self._capture and operation != "embed":
             content = result.content if operation == "chat" else [ContentPart(text=result.text)]
             attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(content, result, self._capture)
@@ -241,12 +252,14 @@ class InstrumentedBackend:
         request: Any,
         call: CallContext,
     ) -> AsyncIterator[Any]:
-        span = self._start(parent, operation, target, request, call)
+        span, deployment = self._start(parent, operation, target, request, call)
         transcript = Transcript() if self._capture else None
         try:
             async for event in method(target, request, call):
                 if event.HasField("end"):
-                    attributes = result_attributes(target, event.end, call, operation)
+                    attributes = _answer_attributes(
+                        span, deployment, target, event.end, call, operation
+                    )
                     if transcript is not None:
                         attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(
                             transcript.content(), event.end, self._capture

@@ -58,7 +58,7 @@ def test_a_plain_first_attempt_shares_the_first_attempts_block(operation: str) -
     request = chat_pb2.ChatRequest(model="gpt-4o")
     base, own = request_attributes(request, operation, CallContext(attempt=1), deployment)
     assert base is deployment.first and own == {}
-    plain = {"modelgate.attempt": 1}
+    plain: dict[str, object] = {"modelgate.attempt": 1}
     if operation == "chat":
         plain["gen_ai.output.type"] = "text"
     assert list(deployment.first.items()) == [*deployment.attributes.items(), *plain.items()]

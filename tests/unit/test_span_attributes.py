@@ -4,10 +4,16 @@ and a deployment replaced by a reload gets its own; a call's own attributes are 
 from __future__ import annotations
 
 import pytest
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import GEN_AI_OUTPUT_MESSAGES
 
 from modelgate.providers.base import CallContext, Target
-from modelgate.telemetry.span_attributes import deployment_attributes, request_attributes
-from modelgate.v1 import chat_pb2, generation_pb2, model_pb2
+from modelgate.telemetry.genai_content import input_content
+from modelgate.telemetry.span_attributes import (
+    deployment_attributes,
+    request_attributes,
+    result_attributes,
+)
+from modelgate.v1 import chat_pb2, content_pb2, generation_pb2, model_pb2
 
 
 def _target(endpoint: str) -> Target:
@@ -74,3 +80,32 @@ def test_a_plain_first_attempt_shares_the_first_attempts_block(operation: str) -
         request.generation.seed = 7
         base, own = request_attributes(request, operation, CallContext(attempt=1), deployment)
         assert base is deployment.attributes and own["gen_ai.request.seed"] == 7
+
+
+def test_an_answers_keys_are_new_to_its_span() -> None:
+    """The tracing wrapper adds an answer's attributes without checking for keys set
+    again (`RecordingSpan.add_new_attributes`): none of them may be set before it."""
+    target = _target("https://api.openai.com/v1")
+    deployment = deployment_attributes(target, "chat")
+    request = chat_pb2.ChatRequest(model="gpt-4o")
+    request.messages.add(role=content_pb2.ROLE_SYSTEM).parts.add(text="be brief")
+    request.messages.add(role=content_pb2.ROLE_USER).parts.add(text="hi")
+    request.response_format.type = generation_pb2.RESPONSE_FORMAT_TYPE_JSON_OBJECT
+    generation = request.generation
+    generation.temperature = generation.top_p = 0.5
+    generation.presence_penalty = generation.frequency_penalty = 0.1
+    generation.max_output_tokens, generation.seed, generation.top_k = 10, 1, 5
+    generation.stop_sequences.append("END")
+    retried = CallContext(attempt=2, attempt_reason="UPSTREAM_UNAVAILABLE")
+    base, own = request_attributes(request, "chat", retried, deployment)
+    own.update(input_content(request, 1_000))
+    before = {*deployment.first, *base, *own}
+    assert "gen_ai.request.seed" in before and "gen_ai.input.messages" in before
+    answer = chat_pb2.ChatResponse(id="r1", provider_response_id="up-1", raw_finish_reason="stop")
+    answer.usage.input_tokens, answer.usage.output_tokens = 3, 4
+    attributes = result_attributes(target, answer, CallContext(conversation_id="c1"), "chat")
+    attributes[GEN_AI_OUTPUT_MESSAGES] = "[]"
+    assert len(attributes) == 7, "every answer attribute is there"
+    assert before.isdisjoint(attributes)
+    without_model = result_attributes(target, answer, retried, "chat", model=False)
+    assert set(deployment.answered).isdisjoint(without_model)

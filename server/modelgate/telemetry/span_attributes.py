@@ -36,6 +36,7 @@ OPERATIONS = {
     "stream_complete": Op.TEXT_COMPLETION.value,
     "embed": Op.EMBEDDINGS.value,
 }
+_CHATS = frozenset(("chat", "stream_chat"))
 _FLOATS = (
     ("temperature", gen_ai.GEN_AI_REQUEST_TEMPERATURE),
     ("top_p", gen_ai.GEN_AI_REQUEST_TOP_P),
@@ -135,8 +136,8 @@ def request_attributes(
     (a fresh dict): a first attempt with no parameter set shares `deployment.first`."""
     json_out = parameters = False
     if operation != "embed":
-        response_format = getattr(request, "response_format", None)
-        json_out = response_format is not None and response_format.type in _JSON_FORMATS
+        if operation in _CHATS and request.HasField("response_format"):
+            json_out = request.response_format.type in _JSON_FORMATS
         parameters = request.HasField("generation")
     if call.attempt == 1 and not (call.attempt_reason or json_out or parameters):
         return deployment.first, {}
@@ -170,16 +171,16 @@ def result_attributes(
     attributes: dict[str, Any] = {}
     if model:
         attributes[gen_ai.GEN_AI_RESPONSE_MODEL] = target.upstream_name
-    usage = getattr(result, "usage", None)
-    if usage is not None:
-        attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
-        attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
-    if getattr(result, "provider_response_id", ""):
-        attributes[gen_ai.GEN_AI_RESPONSE_ID] = result.provider_response_id
-    raw_finish = getattr(result, "raw_finish_reason", "")
-    if raw_finish:
+    usage = result.usage  # every answer has one; each field is read once (a upb lookup)
+    attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
+    attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if operation == "embed":  # embeddings name no response id or finish reason
+        return attributes
+    if response_id := result.provider_response_id:
+        attributes[gen_ai.GEN_AI_RESPONSE_ID] = response_id
+    if raw_finish := result.raw_finish_reason:
         attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = (raw_finish,)
-    if operation in ("chat", "stream_chat"):
+    if operation in _CHATS:
         # The conversation: the answer the caller continues, else this answer's id (which
         # the next turn will name); an upstream that keeps conversations names its own.
         conversation = call.conversation_id or result.id or call.response_id

@@ -50,7 +50,7 @@ from typing_extensions import override
 
 from modelgate.telemetry.otlp_encoding import EMPTY_STATE as _EMPTY_STATE
 from modelgate.telemetry.otlp_encoding import UNSET_STATUS
-from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
+from modelgate.telemetry.span_context import ParentBasedRatio
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,6 @@ class RecordingSpan(trace.Span):
             self.trace_id, self.parent_id, self.parent_remote, flags, self.trace_state
         )
 
-    def traceparent_headers(self) -> dict[str, str]:
-        """What the W3C propagator injects for this span, from its ids."""
-        return traceparent_headers(self.trace_id, self.span_id, int(self.sampled), self.trace_state)
-
     @override
     def get_span_context(self) -> SpanContext:
         return self.context
@@ -177,6 +173,13 @@ class RecordingSpan(trace.Span):
             return
         for key, value in attributes.items():
             self.set_attribute(key, value)
+
+    def add_new_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """`set_attributes` for keys the caller knows this span does not hold (an answer's,
+        which no earlier stage sets): no check for keys set again (5.6k instructions
+        against 0.9k, cachegrind)."""
+        if not self.ended:
+            self.attributes.update(attributes)
 
     @override
     def set_attribute(self, key: str, value: types.AnyValue) -> None:

@@ -192,7 +192,10 @@ class InstrumentedBackend:
             attributes = {**base, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
-            call.trace_headers = span.traceparent_headers()
+            # From its ids (its flags byte is its sampled bit).
+            call.trace_headers = traceparent_headers(
+                span.trace_id, span.span_id, span.sampled, span.trace_state
+            )
         elif (context := span.get_span_context()).is_valid:
             flags, state = context.trace_flags, context.trace_state
             call.trace_headers = traceparent_headers(
@@ -239,7 +242,10 @@ class InstrumentedBackend:
         if self._capture and operation != "embed":
             content = result.content if operation == "chat" else [ContentPart(text=result.text)]
             attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(content, result, self._capture)
-        span.set_attributes(attributes)  # in one call: the SDK locks and validates per call
+        if type(span) is RecordingSpan:  # the answer's keys are new to the span
+            span.add_new_attributes(attributes)
+        else:  # in one call: the SDK locks and validates per call
+            span.set_attributes(attributes)
         span.end()
         return result
 

@@ -151,6 +151,21 @@ def test_a_traced_call_encodes_as_the_sdk_encodes_it() -> None:
     assert_same_otlp(_gateway_call)
 
 
+def test_integers_encode_as_the_sdk_encodes_them() -> None:
+    """Small non-negative ints (token counts) take a short path; every int, on either
+    side of its bounds, gives the SDK's bytes."""
+    numbers = (0, 1, 127, 128, 300, 0x3FFF, 0x4000, 2**31, 2**63 - 1, -1, -(2**63))
+
+    def scenario(tracer: trace.Tracer) -> None:
+        for number in numbers:
+            attributes = {"gen_ai.usage.input_tokens": number}
+            tracer.start_span("s", attributes=attributes, start_time=T0).end(T0 + 1)
+        flags = {"yes": True, "no": False}
+        tracer.start_span("flags", attributes=flags, start_time=T0).end(T0 + 1)
+
+    assert_same_otlp(scenario)
+
+
 def test_a_root_span_with_events_and_an_exception() -> None:
     def scenario(tracer: trace.Tracer) -> None:
         span = tracer.start_span("root", attributes={"a": "b"}, start_time=T0)

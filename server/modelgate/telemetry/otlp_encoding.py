@@ -145,10 +145,10 @@ class AttributeCache:
         if kind is int and 0 <= value < 0x4000:  # a token count: a one- or two-byte varint
             key_field = self._keys.get(key) or self._key_field(key)
             if value < 0x80:
-                pair = key_field + bytes((0x12, 2, 0x18, value))
+                entry = key_field + bytes((0x12, 2, 0x18, value))
             else:
-                pair = key_field + bytes((0x12, 3, 0x18, value & 0x7F | 0x80, value >> 7))
-            return _head(self.tag, len(pair)) + pair
+                entry = key_field + bytes((0x12, 3, 0x18, value & 0x7F | 0x80, value >> 7))
+            return _head(self.tag, len(entry)) + entry
         if kind is not str:
             encoded = key_value(key, value, self.max_length)
             return b"" if encoded is None else _field(self.tag, encoded)

@@ -2,7 +2,8 @@
 
 For tuning one feature: every configuration gets its own gateway process in
 front of the same fast fake; h2load runs go round-robin over them for
-`--rounds` rounds, and the table gives the median req/s and gateway CPU per
+`--rounds` rounds (every other round backwards, so no configuration always runs right
+after another), and the table gives the median req/s and gateway CPU per
 call, each relative to the first configuration. Interleaving and medians are
 what make a 5 % difference visible on a noisy 2-core machine.
 
@@ -40,6 +41,7 @@ from typing import Any
 
 from bench import tools
 from bench.harness import Bench
+from bench.load import in_round_order
 from bench.modes import QUICK, ROOT, STREAM_TOKENS_PER_S, STREAM_TTFT_MS
 from bench.procs import Processes, http_get
 from bench.scenarios.common import UNARY_PROMPT, answer_size, chat_request, ok_call
@@ -160,8 +162,9 @@ def main() -> None:
         threads = ThreadSplit(enabled=args.threads)
         upstream_calls = {name: 0 for name, _ in configs}
         upstream_calls[configs[0][0]] += 1  # the check call above
-        for _ in range(args.rounds):
-            for (name, _), server in zip(configs, servers, strict=True):
+        for round_number in range(args.rounds):
+            in_order = in_round_order(list(zip(configs, servers, strict=True)), round_number)
+            for (name, _), server in in_order:
                 before = threads.snapshot(server.pid)
                 result = bench.measure_grpc(
                     name,

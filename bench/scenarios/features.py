@@ -17,7 +17,7 @@ import grpc
 from pydantic import BaseModel
 
 from bench.harness import Bench
-from bench.load import H2Result, combine, paired_cost_pct
+from bench.load import H2Result, alternating_pairs, combine, paired_cost_pct
 from bench.procs import Proc, http_get
 from bench.scenarios.common import (
     UNARY_PROMPT,
@@ -358,10 +358,8 @@ def _measure_feature(
         )
 
     c, mode = bench.mode.feature_concurrency, bench.mode
-    off_runs, on_runs = [], []
-    for _ in range(mode.feature_repeats if feature.budget_pct is None else mode.budget_repeats):
-        off_runs.append(off_at(c))
-        on_runs.append(on_at(c))
+    repeats = mode.feature_repeats if feature.budget_pct is None else mode.budget_repeats
+    off_runs, on_runs = alternating_pairs(repeats, lambda: off_at(c), lambda: on_at(c))
     off, on = combine(off_runs), combine(on_runs)
     singles = (off_at(1), on_at(1)) if mode.feature_latency else None
     problem = feature.verify(bench, run) if feature.verify else ""

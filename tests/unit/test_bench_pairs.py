@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import H2Result, paired_cost_pct
+from bench.load import H2Result, alternating_pairs, in_round_order, paired_cost_pct
 from bench.main import RESULTS, SCENARIOS, results_target
 from bench.modes import FULL, QUICK
 
@@ -43,3 +43,22 @@ def test_a_budgeted_feature_gets_more_pairs_in_full_mode() -> None:
 def test_only_a_whole_run_writes_latest(tmp_path: Path) -> None:
     assert results_target(set(SCENARIOS), tmp_path) == RESULTS / "latest.json"
     assert results_target({"features"}, tmp_path) == tmp_path / "results.json"
+
+
+def test_every_other_pair_runs_on_first() -> None:
+    """A run's place in its pair must not be charged to the feature."""
+    calls: list[str] = []
+
+    def run(kind: str, rps: float) -> H2Result:
+        calls.append(kind)
+        return _runs(rps)[0]
+
+    off, on = alternating_pairs(4, lambda: run("off", 100), lambda: run("on", 90))
+    assert calls == ["off", "on", "on", "off", "off", "on", "on", "off"]
+    assert [r.rps for r in off] == [100] * 4 and [r.rps for r in on] == [90] * 4
+    assert paired_cost_pct(off, on)[0] == pytest.approx(10.0)
+
+
+def test_compare_runs_every_other_round_backwards() -> None:
+    assert in_round_order(["a", "b", "c"], 0) == ["a", "b", "c"]
+    assert in_round_order(["a", "b", "c"], 1) == ["c", "b", "a"]

@@ -10,6 +10,7 @@ import pytest
 from bench.load import H2Result, alternating_pairs, in_round_order, paired_cost_pct
 from bench.main import RESULTS, SCENARIOS, results_target
 from bench.modes import FULL, QUICK
+from bench.scenarios.features import FEATURES, gateway_name
 
 
 def _runs(*rps: float) -> list[H2Result]:
@@ -62,3 +63,10 @@ def test_every_other_pair_runs_on_first() -> None:
 def test_compare_runs_every_other_round_backwards() -> None:
     assert in_round_order(["a", "b", "c"], 0) == ["a", "b", "c"]
     assert in_round_order(["a", "b", "c"], 1) == ["c", "b", "a"]
+
+
+def test_every_feature_gateway_has_its_own_name() -> None:
+    """Feature gateways start at once; a shared name would share their config file."""
+    names = [gateway_name(feature) for feature in FEATURES]
+    assert len(set(names)) == len(names)
+    assert gateway_name(FEATURES[0]) == "modelgate-tracing-otlp-export"

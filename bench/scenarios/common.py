@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,9 @@ def print_progress(rows: list[Row]) -> None:
         if row.get("errors"):
             vals.append(f"errors={row['errors']}")
         print(f"  {head:<32} {' '.join(vals)}", flush=True)
+
+
+def gateway_name(feature: str) -> str:
+    """A feature gateway's name, which names its config and log files: from the
+    feature's name, as two features can share a first config key and start at once."""
+    return "modelgate-" + re.sub(r"[^a-z0-9]+", "-", feature.lower()).strip("-")

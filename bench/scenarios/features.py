@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from bench.scenarios.common import (
     UnaryTargets,
     answer_size,
     chat_request,
+    gateway_name,
     measure_chat,
     print_progress,
     rounded,
@@ -295,14 +295,6 @@ def _serving(
     raise AssertionError("unreachable")
 
 
-def gateway_name(feature: Feature) -> str:
-    """The feature's gateway's name, which names its config and log files: from the
-    feature's own name, as two features can turn on the same first key (tracing alone,
-    and tracing + metrics + auth) and their gateways start at once; one name for both
-    let one read the other's config."""
-    return "modelgate-" + re.sub(r"[^a-z0-9]+", "-", feature.name.lower()).strip("-")
-
-
 def _start_feature(
     bench: Bench, gw: Server, feature: Feature, index: int, extra: list[Proc]
 ) -> FeatureRun:
@@ -327,7 +319,7 @@ def _start_feature(
         telemetry = {**overlay.get("telemetry", {}), "metrics_port": run.metrics_port}
         overlay = {**overlay, "telemetry": telemetry}
     if overlay or env:
-        name = gateway_name(feature)
+        name = gateway_name(feature.name)
         run.server = bench.start_gateway(name, overlay=overlay, env=env, wait=False)
     return run
 

@@ -10,7 +10,8 @@ import pytest
 from bench.load import H2Result, alternating_pairs, in_round_order, paired_cost_pct
 from bench.main import RESULTS, SCENARIOS, results_target
 from bench.modes import FULL, QUICK
-from bench.scenarios.features import FEATURES, gateway_name
+from bench.scenarios.common import gateway_name
+from bench.scenarios.features import FEATURES
 
 
 def _runs(*rps: float) -> list[H2Result]:
@@ -67,6 +68,6 @@ def test_compare_runs_every_other_round_backwards() -> None:
 
 def test_every_feature_gateway_has_its_own_name() -> None:
     """Feature gateways start at once; a shared name would share their config file."""
-    names = [gateway_name(feature) for feature in FEATURES]
+    names = [gateway_name(feature.name) for feature in FEATURES]
     assert len(set(names)) == len(names)
-    assert gateway_name(FEATURES[0]) == "modelgate-tracing-otlp-export"
+    assert gateway_name(FEATURES[0].name) == "modelgate-tracing-otlp-export"

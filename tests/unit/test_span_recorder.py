@@ -3,11 +3,20 @@ a caller's W3C context continued (trace state included), unsampled spans never q
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, TraceState
+from opentelemetry.trace import (
+    INVALID_SPAN,
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    TraceFlags,
+    TraceState,
+)
 from typing_extensions import override
 
 from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
@@ -166,3 +175,27 @@ def test_trace_headers_keep_leading_zeros_and_every_flag() -> None:
             injected: dict[str, str] = {}
             W3C.inject(injected, context=trace.set_span_in_context(NonRecordingSpan(context)))
             assert traceparent_headers(trace_id, span_id, flags, TraceState()) == injected
+
+
+def test_a_block_is_extended_only_while_the_span_holds_nothing_of_its_own() -> None:
+    """`extend_block`: the span's block becomes the extended one only if it is the block
+    the span started under, nothing of its own was set and it has not ended."""
+    tracer, _ = _recorder(1.0, 1, 2, 3, 4)
+    block = MappingProxyType({"a": 1})
+    extended = MappingProxyType({"a": 1, "b": 2})
+
+    def span() -> RecordingSpan:
+        started = tracer.start_under(INVALID_SPAN, "s", SpanKind.CLIENT, {}, base=block)
+        assert isinstance(started, RecordingSpan)
+        return started
+
+    plain = span()
+    assert plain.extend_block(block, extended) and plain.all_attributes == {"a": 1, "b": 2}
+    other = span()
+    assert not other.extend_block(MappingProxyType({"a": 1}), extended), "another block"
+    own = span()
+    own.set_attribute("c", 3)
+    assert not own.extend_block(block, extended) and own.base is block
+    ended = span()
+    ended.end()
+    assert not ended.extend_block(block, extended) and ended.base is block

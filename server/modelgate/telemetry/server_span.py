@@ -76,13 +76,6 @@ def end_server_span(span: Any, shape: ServerShape, code: grpc.StatusCode, reason
         span.set_attribute(ERROR_TYPE, reason)
         if code in SERVER_ERRORS:
             span.set_status(Status(StatusCode.ERROR, code.name))
-    elif (
-        type(span) is RecordingSpan
-        and span.base is shape.shared
-        and not span.attributes
-        and not span.ended
-    ):
-        span.base = shape.ended_ok
-    else:
+    elif not (type(span) is RecordingSpan and span.extend_block(shape.shared, shape.ended_ok)):
         span.set_attribute(RPC_GRPC_STATUS_CODE, number)
     span.end()

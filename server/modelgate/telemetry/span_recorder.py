@@ -175,11 +175,19 @@ class RecordingSpan(trace.Span):
             self.set_attribute(key, value)
 
     def add_new_attributes(self, attributes: Mapping[str, Any]) -> None:
-        """`set_attributes` for keys the caller knows this span does not hold (an answer's,
-        which no earlier stage sets): no check for keys set again (5.6k instructions
-        against 0.9k, cachegrind)."""
+        """`set_attributes` for keys the caller knows this span does not hold (an answer's):
+        no check for keys set again (0.9k instructions against 5.6k, cachegrind)."""
         if not self.ended:
             self.attributes.update(attributes)
+
+    def extend_block(self, block: Mapping[str, Any], extended: Mapping[str, Any]) -> bool:
+        """Swap the shared `block` for `extended` (its keys, then more) if the span started
+        under `block` and holds nothing of its own: as if the extra keys had been set, but
+        framed once by the encoder. False: nothing changed, set them the usual way."""
+        if self.base is not block or self.attributes or self.ended:
+            return False
+        self.base = extended
+        return True
 
     @override
     def set_attribute(self, key: str, value: types.AnyValue) -> None:

@@ -159,8 +159,7 @@ def _answer_attributes(  # noqa: PLR0917 (the traced call's own, and its span's)
 ) -> dict[str, Any]:  # fmt: skip
     """The answer's attributes; a span that still has only the first attempt's block
     gets the answered block, which holds the response model."""
-    if type(span) is RecordingSpan and span.base is deployment.first and not span.attributes:
-        span.base = deployment.answered
+    if type(span) is RecordingSpan and span.extend_block(deployment.first, deployment.answered):
         return result_attributes(target, result, call, operation, model=False)
     return result_attributes(target, result, call, operation)
 

@@ -16,8 +16,9 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from modelgate.telemetry import current_span as current
+from modelgate.telemetry.recording_span import RecordingSpan
 from modelgate.telemetry.span_context import ParentBasedRatio
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 
 
 @pytest.fixture(params=["context variable", "API"])

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -275,3 +276,51 @@ def test_unique_keys_are_encoded_the_same_and_never_kept() -> None:
     assert unique.request(records) == plain.request(records)
     assert sorted(unique.attributes.cache) == [("model", "m")]
     assert len(plain.attributes.cache) == 4
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "r" * 0x7D, "r" * 0x7E, "r" * 300, "é" * 70, 7, 300, True, 0.5, ("a", "b")],
+    ids=repr,
+)
+def test_a_unique_keys_value_of_any_length_or_type_encodes_as_the_sdk_does(value: Any) -> None:
+    """A string under a unique key is framed on the spot (short ones from head tables): as
+    the exporter encodes it, at every length around the one-byte boundaries, and any other
+    type the usual way."""
+
+    def scenario(tracer: trace.Tracer) -> None:
+        tracer.start_span("s", attributes={"id": value, "next": 1}, start_time=T0).end(T0 + 1)
+
+    sdk, _ = _both(scenario, SpanLimits())
+    records: list[SpanRecord] = []
+    scenario(SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, None))
+    limits = SpanLimitsUsed(128, None, 128, 128)
+    unique = Encoder(
+        resource_bytes(RESOURCE.attributes),
+        scope_bytes("modelgate", None),
+        limits,
+        frozenset({"id"}),
+    )
+    assert unique.request(records) == sdk
+
+
+@pytest.mark.parametrize("unique_keys", [frozenset(), frozenset({"id"})], ids=["kept", "unique"])
+def test_a_secret_is_redacted_before_the_length_limit_cuts_a_value(
+    unique_keys: frozenset[str],
+) -> None:
+    """The cut falls inside the secret: cutting first would leave its first 17 characters,
+    which no longer match it."""
+    secret = "sk-cut-inside-secret-0123456789"
+    REDACTOR.hold([secret])
+    limits = SpanLimitsUsed(None, 20, None, None)
+    encoder = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits, unique_keys)
+    records: list[SpanRecord] = []
+    tracer = SpanRecorder(ParentBased(ALWAYS_ON), Ids(), records.append, None)
+    tracer.start_span("s", attributes={"id": f"id {secret} tail", "list": (f"x {secret}",)}).end()
+    body = ExportTraceServiceRequest.FromString(encoder.request(records))
+    values = [
+        attribute.value for attribute in body.resource_spans[0].scope_spans[0].spans[0].attributes
+    ]
+    assert values[0].string_value == "id [redacted] tail"
+    assert values[1].array_value.values[0].string_value == "x [redacted]"
+    assert secret[:10].encode() not in encoder.request(records)

@@ -12,9 +12,10 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import INVALID_SPAN, SpanKind, StatusCode
 
 from modelgate.telemetry.otlp_encoding import Encoder, SpanLimitsUsed, resource_bytes, scope_bytes
+from modelgate.telemetry.recording_span import RecordingSpan
 from modelgate.telemetry.server_span import end_server_span, server_span_shape
 from modelgate.telemetry.span_context import ParentBasedRatio
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 
 CODE = "rpc.grpc.status_code"
 SHAPE = server_span_shape("Chat", "gpt-4o")

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
 from opentelemetry.trace import (
     INVALID_SPAN,
@@ -19,9 +19,12 @@ from opentelemetry.trace import (
 )
 from typing_extensions import override
 
+from modelgate.telemetry import span_recorder
+from modelgate.telemetry.otlp_encoding import EMPTY_STATE as _EMPTY_STATE
+from modelgate.telemetry.recording_span import RecordingSpan
 from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
 from modelgate.telemetry.span_record import SpanRecord
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.telemetry.tracing import W3C
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -199,3 +202,47 @@ def test_a_block_is_extended_only_while_the_span_holds_nothing_of_its_own() -> N
     ended = span()
     ended.end()
     assert not ended.extend_block(block, extended) and ended.base is block
+
+
+def _random_ids_recorder(
+    monkeypatch: pytest.MonkeyPatch, ratio: float, *draws: int
+) -> tuple[SpanRecorder, list[SpanRecord]]:
+    """A recorder with the SDK's random ids, which `start_root` and `start_child` draw
+    inline: `draws` are what `getrandbits` returns, in order."""
+    queue = list(draws)
+    monkeypatch.setattr(span_recorder, "_getrandbits", lambda _bits: queue.pop(0))
+    records: list[SpanRecord] = []
+    recorder = SpanRecorder(ParentBasedRatio(ratio), RandomIdGenerator(), records.append, None)
+    return recorder, records
+
+
+def test_a_root_started_inline_is_the_span_start_under_would_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    block = MappingProxyType({"rpc.system": "grpc"})
+    recorder, records = _random_ids_recorder(monkeypatch, 0.5, 0, LOW, 0, 7, HIGH)
+    root = recorder.start_root("server", SpanKind.SERVER, block)
+    assert isinstance(root, RecordingSpan)
+    assert (root.trace_id, root.span_id, root.parent_id) == (LOW, 7, 0), "zero ids redrawn"
+    assert root.sampled and root.base is block and root.attributes == {}
+    assert root.trace_state is _EMPTY_STATE and root.kind is SpanKind.SERVER
+    assert recorder.start_root("unsampled", SpanKind.SERVER, block) is None, "HIGH: over 0.5"
+    root.end()
+    assert records == [root]
+
+
+def test_a_child_started_inline_follows_its_parents_trace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    block = MappingProxyType({"gen_ai.operation.name": "chat"})
+    recorder, records = _random_ids_recorder(monkeypatch, 1.0, LOW, 7, 0, 9)
+    root = recorder.start_root("server", SpanKind.SERVER, {})
+    assert root is not None
+    child = recorder.start_child(root, "chat m", SpanKind.CLIENT, {"a": 1}, block)
+    assert isinstance(child, RecordingSpan)
+    assert (child.trace_id, child.span_id, child.parent_id) == (LOW, 9, 7)
+    assert child.sampled and child.trace_state is root.trace_state
+    assert child.base is block and child.all_attributes == {**block, "a": 1}
+    child.end()
+    root.end()
+    assert records == [child, root]

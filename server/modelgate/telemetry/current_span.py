@@ -23,7 +23,7 @@ from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.trace import INVALID_SPAN
 from opentelemetry.trace.propagation import _SPAN_KEY
 
-from modelgate.telemetry.span_recorder import RecordingSpan
+from modelgate.telemetry.recording_span import RecordingSpan
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from modelgate.telemetry.server_span import (
     end_server_span,
     server_span_shape,
 )
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.telemetry.tracing import W3C
 from modelgate.v1.content_pb2 import ContentPart
 
@@ -252,25 +252,22 @@ class RpcMiddleware:
                 if key in _W3C_KEYS:
                     carrier = carrier or {}
                     carrier[key] = value
-            # The caller's context is the only parent a SERVER span has (a handler's
-            # context holds no span of ours): no context lookup without one.
-            parent = W3C.extract(carrier) if carrier else None
             shape = call.shape = server_span_shape(rpc, model)
-            span = self.tracer.start_under(
-                trace.get_current_span(parent) if parent is not None else INVALID_SPAN,
-                shape.name,
-                SpanKind.SERVER,
-                {},
-                base=shape.shared,
-                ids_wanted=parent is not None,  # an unsampled root: no span at all
-            )
-            call.span = span if span is not INVALID_SPAN else None
-            if parent is not None or type(span) is RecordingSpan:
-                # An unsampled root span is never exported: its trace id would
-                # only put a dangling id in the logs. A caller's context is kept.
-                call.token = enter(span, parent)
-                if access is not None:  # only the access log prints it
-                    call.trace_id = format(span.get_span_context().trace_id, "032x")
+            if carrier is None:  # a new trace (an unsampled one: no span at all)
+                call.span = span = self.tracer.start_root(shape.name, SpanKind.SERVER, shape.shared)
+                if span is None:
+                    return call
+                call.token = enter(span, None)
+            else:  # the caller's context is the only parent a SERVER span has
+                parent = W3C.extract(carrier)
+                span = self.tracer.start_under(
+                    trace.get_current_span(parent), shape.name, SpanKind.SERVER, {},
+                    base=shape.shared,
+                )  # fmt: skip
+                call.span = span if span is not INVALID_SPAN else None
+                call.token = enter(span, parent)  # a caller's context is kept, sampled or not
+            if access is not None:  # only the access log prints it
+                call.trace_id = format(span.get_span_context().trace_id, "032x")
         return call
 
     def _end(

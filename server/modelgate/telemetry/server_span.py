@@ -18,7 +18,7 @@ from opentelemetry.semconv._incubating.attributes.rpc_attributes import (
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import Status, StatusCode
 
-from modelgate.telemetry.span_recorder import RecordingSpan
+from modelgate.telemetry.recording_span import RecordingSpan
 
 SERVICE = "modelgate.v1.ModelGateway"
 

@@ -1,4 +1,4 @@
-"""What the OTLP encoder reads of an ended span: the record `span_recorder.RecordingSpan`
+"""What the OTLP encoder reads of an ended span: the record `recording_span.RecordingSpan`
 is, handed to the export as it is (no copy on the traced call)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, TraceState
 
 
 class SpanRecord(Protocol):
-    """What the encoder reads of an ended span (`span_recorder.RecordingSpan`, which is
+    """What the encoder reads of an ended span (`recording_span.RecordingSpan`, which is
     handed over as it is: no copy on the traced call)."""
 
     @property

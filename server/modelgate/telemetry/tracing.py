@@ -1,8 +1,9 @@
 """OpenTelemetry tracing: set-up and the instrumented backend wrapper.
 
-Spans are the gateway's own (`span_recorder`: the trace API, recorded as tuples), encoded
-to OTLP on an export thread (`otlp_encoding`, `span_export`) and sent by the OTLP
-exporters' transports (`otlp_transport`), configured by the standard OTEL_* variables
+Spans are the gateway's own (`span_recorder`, `recording_span`: the trace API, recorded
+as plain fields), encoded to OTLP on an export thread (`otlp_encoding`, `span_export`)
+and sent by the OTLP exporters' transports (`otlp_transport`), configured by the standard
+OTEL_* variables
 (endpoint, protocol, headers, service name, sampler, span limits, batch sizes). Tracing
 every call with the SDK's spans cost 36-43% of throughput; see bench/README.md (issue 20).
 Tracing off means no tracer at all: nothing on the hot path, not even a no-op span.
@@ -59,6 +60,7 @@ from modelgate.telemetry.otlp_encoding import (
     scope_bytes,
 )
 from modelgate.telemetry.otlp_transport import ConsoleSender, otlp_sender
+from modelgate.telemetry.recording_span import RecordingSpan
 from modelgate.telemetry.span_attributes import (
     UNIQUE_PER_CALL,
     Deployment,
@@ -69,7 +71,7 @@ from modelgate.telemetry.span_attributes import (
 )
 from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
 from modelgate.telemetry.span_export import Sender, SpanExport
-from modelgate.telemetry.span_recorder import RecordingSpan, SpanRecorder
+from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.v1.content_pb2 import ContentPart
 
 UnaryCall = Callable[[Target, Any, CallContext], Coroutine[Any, Any, Any]]
@@ -185,7 +187,9 @@ class InstrumentedBackend:
         if self._capture:
             attributes.update(input_content(request, self._capture))
         name = deployment.span_name
-        if self._recorder is not None:
+        if self._recorder is not None and type(parent) is RecordingSpan:
+            span = self._recorder.start_child(parent, name, SpanKind.CLIENT, attributes, base)
+        elif self._recorder is not None:
             span = self._recorder.start_under(parent, name, SpanKind.CLIENT, attributes, base=base)
         else:
             attributes = {**base, **attributes}

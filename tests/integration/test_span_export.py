@@ -211,7 +211,7 @@ def test_a_batch_setting_that_is_not_a_positive_integer_is_refused(
 @pytest.mark.parametrize(
     ("endpoint", "proxy", "transport"),
     [
-        ("http://127.0.0.1:4318", "", "Urllib3HTTPTransport"),
+        ("http://127.0.0.1:4318", "", "HttpClientTransport"),
         ("https://collector.example:4318", "", "RequestsHTTPTransport"),
         ("http://collector.example:4318", "http://proxy.example:3128", "RequestsHTTPTransport"),
     ],

@@ -3,10 +3,10 @@
 Spans are the gateway's own (`span_recorder`, `recording_span`: the trace API, recorded
 as plain fields), encoded to OTLP on an export thread (`otlp_encoding`, `span_export`)
 and sent by the OTLP exporters' transports (`otlp_transport`), configured by the standard
-OTEL_* variables
-(endpoint, protocol, headers, service name, sampler, span limits, batch sizes). Tracing
-every call with the SDK's spans cost 36-43% of throughput; see bench/README.md (issue 20).
-Tracing off means no tracer at all: nothing on the hot path, not even a no-op span.
+OTEL_* variables (endpoint, protocol, headers, service name, sampler, span limits, batch
+sizes). Tracing every call with the SDK's spans cost 36-43% of throughput; see
+bench/README.md (issue 20). Tracing off means no tracer at all: nothing on the hot path,
+not even a no-op span.
 
 Each upstream attempt is one CLIENT span named "{operation} {model}" with the
 OpenTelemetry GenAI attributes; retries and fallbacks therefore show up as

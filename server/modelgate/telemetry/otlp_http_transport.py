@@ -31,6 +31,11 @@ CONNECTION_ERRORS = (ConnectionError, http.client.RemoteDisconnected, http.clien
 """What a dropped or refused connection raises: the exporter retries these."""
 
 
+def _target(path: str, query: str) -> str:
+    """The request target of a URL's path and query."""
+    return (path or "/") + (f"?{query}" if query else "")
+
+
 @dataclass(frozen=True, slots=True)
 class HttpClientResult(BaseHTTPResult):
     """A response read whole (its headers match case-insensitively), or the error."""
@@ -55,6 +60,8 @@ class HttpClientTransport(BaseHTTPTransport):
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"not a plain-HTTP endpoint: {endpoint!r}")
         self.host, self.port = parts.hostname, parts.port or 80
+        self.endpoint, self.target = endpoint, _target(parts.path, parts.query)
+        """The exporter posts to its endpoint every time: its path is split once."""
         self._connection: http.client.HTTPConnection | None = None
         self._lock = threading.Lock()  # flushes and shutdown may come from other threads
         self._closed = False
@@ -69,8 +76,11 @@ class HttpClientTransport(BaseHTTPTransport):
         timeout: float | None = None,
         data: bytes | None = None,
     ) -> BaseHTTPResult:
-        parts = urlsplit(url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if url == self.endpoint:
+            target = self.target
+        else:
+            parts = urlsplit(url)
+            target = _target(parts.path, parts.query)
         with self._lock:
             if self._closed:  # not a connection error: the exporter does not retry it
                 return HttpClientResult(error=RuntimeError("the OTLP/HTTP transport is closed"))
@@ -83,7 +93,7 @@ class HttpClientTransport(BaseHTTPTransport):
                 if connection.sock is not None:
                     connection.sock.settimeout(timeout)
             try:
-                connection.request(method, target or "/", body=data, headers=headers or {})
+                connection.request(method, target, body=data, headers=headers or {})
                 response = connection.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException) as error:

@@ -56,6 +56,11 @@ class SpanRecorder(trace.Tracer):
         self.random_ids = type(ids) is RandomIdGenerator
         """The SDK's default ids, drawn inline from the same `random.getrandbits` (its
         generator is two Python calls per id)."""
+        self.inline: ParentBasedRatio | None = (
+            sampler if isinstance(sampler, ParentBasedRatio) and self.random_ids else None
+        )
+        """The default sampler when the ids are the SDK's default too: `start_root` and
+        `start_child` decide inline (else they go through `start_under`)."""
         self.submit = submit
         self.max_events = max_events
 
@@ -154,13 +159,14 @@ class SpanRecorder(trace.Tracer):
         """A new trace's root span under the shared block `base`, or None when the sampler
         records nothing of it: `start_under(INVALID_SPAN, ..., ids_wanted=False)` without
         its parent checks, for a call no caller's context came with (most calls)."""
-        if type(self.sampler) is not ParentBasedRatio or not self.random_ids:
+        sampler = self.inline
+        if sampler is None:
             span = self.start_under(INVALID_SPAN, name, kind, {}, base=base, ids_wanted=False)
             return span if type(span) is RecordingSpan else None
         trace_id = _getrandbits(128)
         while not trace_id:  # 0 is the invalid id (as the SDK's generator redraws)
             trace_id = _getrandbits(128)
-        if not self.sampler.decide(0, False, trace_id):
+        if not sampler.decide(0, False, trace_id):
             return None
         span_id = _getrandbits(64)
         while not span_id:
@@ -177,7 +183,7 @@ class SpanRecorder(trace.Tracer):
         """`start_under` a span of ours: with the default sampler and ids, the child follows
         its parent's flag and state without `start_under`'s checks (every traced upstream
         attempt starts one)."""
-        if type(self.sampler) is not ParentBasedRatio or not self.random_ids:
+        if self.inline is None:
             return self.start_under(parent, name, kind, attributes, base=base)
         span_id = _getrandbits(64)
         while not span_id:

@@ -8,7 +8,9 @@ from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import GEN_A
 
 from modelgate.providers.base import CallContext, Target
 from modelgate.telemetry.genai_content import input_content
+from modelgate.telemetry.span_answer import answer_attributes
 from modelgate.telemetry.span_attributes import (
+    answer_of,
     deployment_attributes,
     request_attributes,
     result_attributes,
@@ -107,5 +109,5 @@ def test_an_answers_keys_are_new_to_its_span() -> None:
     attributes[GEN_AI_OUTPUT_MESSAGES] = "[]"
     assert len(attributes) == 7, "every answer attribute is there"
     assert before.isdisjoint(attributes)
-    without_model = result_attributes(target, answer, retried, "chat", model=False)
-    assert set(deployment.answered).isdisjoint(without_model)
+    the_answer = answer_attributes(answer_of(answer, retried, "chat"))
+    assert set(deployment.answered).isdisjoint(the_answer), "the answered block comes first"

@@ -19,6 +19,7 @@ from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, S
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext, Target
+from modelgate.telemetry.span_answer import Answer, answer_attributes
 from modelgate.v1 import generation_pb2
 
 MODEL = "modelgate.model"
@@ -163,30 +164,35 @@ def request_attributes(
     return deployment.attributes, attributes
 
 
-def result_attributes(
-    target: Target, result: Any, call: CallContext, operation: str, *, model: bool = True
-) -> dict[str, Any]:
-    """What the answer (a response, or a stream's end) tells, for one `set_attributes`
-    (`model=False`: but the response model, which the span's block already holds)."""
-    attributes: dict[str, Any] = {}
-    if model:
-        attributes[gen_ai.GEN_AI_RESPONSE_MODEL] = target.upstream_name
+def answer_of(result: Any, call: CallContext, operation: str) -> Answer:
+    """What the answer (a response, or a stream's end) tells (`span_answer`): its usage,
+    and for generations its response id, finish reason and conversation."""
     usage = result.usage  # every answer has one; each field is read once (a upb lookup)
-    attributes[gen_ai.GEN_AI_USAGE_INPUT_TOKENS] = usage.input_tokens
-    attributes[gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output_tokens
     if operation == "embed":  # embeddings name no response id or finish reason
-        return attributes
-    if response_id := result.provider_response_id:
-        attributes[gen_ai.GEN_AI_RESPONSE_ID] = response_id
-    if raw_finish := result.raw_finish_reason:
-        attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = (raw_finish,)
-    if operation in _CHATS:
-        # The conversation: the answer the caller continues, else this answer's id (which
-        # the next turn will name); an upstream that keeps conversations names its own.
-        conversation = call.conversation_id or result.id or call.response_id
-        if conversation:
-            attributes[gen_ai.GEN_AI_CONVERSATION_ID] = conversation
-    return attributes
+        return (usage.input_tokens, usage.output_tokens, "", "", "")
+    # The conversation: the answer the caller continues, else this answer's id (which the
+    # next turn will name); an upstream that keeps conversations names its own.
+    conversation = (
+        (call.conversation_id or result.id or call.response_id) if operation in _CHATS else ""
+    )
+    return (
+        usage.input_tokens,
+        usage.output_tokens,
+        result.provider_response_id,
+        result.raw_finish_reason,
+        conversation,
+    )
+
+
+def result_attributes(
+    target: Target, result: Any, call: CallContext, operation: str
+) -> dict[str, Any]:
+    """The answer's attributes for one `set_attributes` on a span that is not ours (the
+    SDK's, in the bench): the response model, then `answer_of`'s."""
+    return {
+        gen_ai.GEN_AI_RESPONSE_MODEL: target.upstream_name,
+        **answer_attributes(answer_of(result, call, operation)),
+    }
 
 
 def error_type(error: BaseException) -> str:

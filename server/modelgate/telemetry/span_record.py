@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from opentelemetry.trace import SpanContext, SpanKind, Status, TraceState
 
+from modelgate.telemetry.span_answer import Answer
+
 
 class SpanRecord(Protocol):
     """What the encoder reads of an ended span (`recording_span.RecordingSpan`, which is
@@ -47,6 +49,11 @@ class SpanRecord(Protocol):
     @property
     def base(self) -> Mapping[str, Any] | None:
         """Attributes shared by many spans, never changed, before `attributes`."""
+        ...
+
+    @property
+    def answer(self) -> Answer | None:
+        """The upstream's answer attributes as one tuple (`span_answer`), after the rest."""
         ...
 
     @property

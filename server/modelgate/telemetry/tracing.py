@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
     GEN_AI_OUTPUT_MESSAGES,
+    GEN_AI_RESPONSE_MODEL,
 )
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -64,6 +65,7 @@ from modelgate.telemetry.recording_span import RecordingSpan
 from modelgate.telemetry.span_attributes import (
     UNIQUE_PER_CALL,
     Deployment,
+    answer_of,
     deployment_attributes,
     error_type,
     request_attributes,
@@ -155,15 +157,19 @@ def _record_error(span: Span, error: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, kind if isinstance(error, GatewayError) else None))
 
 
-def _answer_attributes(  # noqa: PLR0917 (the traced call's own, and its span's)
+def _record_answer(  # noqa: PLR0917 (the traced call's own, and its span's)
     span: Span, deployment: Deployment, target: Target, result: Any, call: CallContext,
     operation: str,
-) -> dict[str, Any]:  # fmt: skip
-    """The answer's attributes; a span that still has only the first attempt's block
-    gets the answered block, which holds the response model."""
-    if type(span) is RecordingSpan and span.extend_block(deployment.first, deployment.answered):
-        return result_attributes(target, result, call, operation, model=False)
-    return result_attributes(target, result, call, operation)
+) -> None:  # fmt: skip
+    """The answer's attributes: on a span of ours as one tuple (`span_answer`), after the
+    answered block if the span still has only the first attempt's (the block holds the
+    response model), else after the response model; on any other span, as attributes."""
+    if type(span) is not RecordingSpan:
+        span.set_attributes(result_attributes(target, result, call, operation))
+        return
+    if not span.extend_block(deployment.first, deployment.answered):
+        span.add_new_attributes({GEN_AI_RESPONSE_MODEL: target.upstream_name})
+    span.set_answer(answer_of(result, call, operation))
 
 
 class InstrumentedBackend:
@@ -241,14 +247,12 @@ class InstrumentedBackend:
             _record_error(span, error)
             span.end()
             raise
-        attributes = _answer_attributes(span, deployment, target, result, call, operation)
+        _record_answer(span, deployment, target, result, call, operation)
         if self._capture and operation != "embed":
             content = result.content if operation == "chat" else [ContentPart(text=result.text)]
-            attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(content, result, self._capture)
-        if type(span) is RecordingSpan:  # the answer's keys are new to the span
-            span.add_new_attributes(attributes)
-        else:  # in one call: the SDK locks and validates per call
-            span.set_attributes(attributes)
+            span.set_attribute(
+                GEN_AI_OUTPUT_MESSAGES, output_messages(content, result, self._capture)
+            )
         span.end()
         return result
 
@@ -266,14 +270,12 @@ class InstrumentedBackend:
         try:
             async for event in method(target, request, call):
                 if event.HasField("end"):
-                    attributes = _answer_attributes(
-                        span, deployment, target, event.end, call, operation
-                    )
+                    _record_answer(span, deployment, target, event.end, call, operation)
                     if transcript is not None:
-                        attributes[GEN_AI_OUTPUT_MESSAGES] = output_messages(
-                            transcript.content(), event.end, self._capture
+                        span.set_attribute(
+                            GEN_AI_OUTPUT_MESSAGES,
+                            output_messages(transcript.content(), event.end, self._capture),
                         )
-                    span.set_attributes(attributes)
                 elif transcript is not None:
                     transcript.add(event)
                 yield event

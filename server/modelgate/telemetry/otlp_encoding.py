@@ -163,8 +163,9 @@ class Encoder:
     def _answer(self, answer: Answer) -> bytes:
         """An answer's attributes (`span_answer`), as `encode_fresh` frames them: the token
         counts under 128 from tables, the finish reason from a cache, the ids framed as
-        they come (new on every call). 6.5k instructions against 17.9k as five attributes
-        (cachegrind, the gateway's usual chat answer)."""
+        they come (new on every call). 13.3k instructions against 17.9k as five attributes
+        (cachegrind, a chat answer with two new ids; the ids' framing, with its redaction,
+        is ~4.5k of each)."""
         input_tokens, output_tokens, response_id, finish_reason, conversation_id = answer
         cache = self.attributes
         parts = [

@@ -7,18 +7,15 @@ any request metadata and a `verify` function that proves it is active.
 from __future__ import annotations
 
 import hashlib
-import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 from pydantic import BaseModel
 
 from bench.harness import Bench
 from bench.load import H2Result, alternating_pairs, combine, paired_cost_pct
-from bench.procs import Proc, http_get
+from bench.procs import Proc
 from bench.scenarios.common import (
     UNARY_PROMPT,
     Row,
@@ -30,6 +27,15 @@ from bench.scenarios.common import (
     print_progress,
     rounded,
 )
+from bench.scenarios.feature_checks import (
+    FeatureRun,
+    verify_alias,
+    verify_auth,
+    verify_cache,
+    verify_metrics,
+    verify_production,
+    verify_tracing,
+)
 from bench.scenarios.profile import h2load_argv, profile_one
 from bench.servers import Server
 from bench.tools import Tool
@@ -39,17 +45,6 @@ from tests.ports import free_port
 
 
 # ------------------------------------------------------------- 6. feature prices
-@dataclass
-class FeatureRun:
-    """What a feature scenario needs at run time."""
-
-    server: Server
-    request: chat_pb2.ChatRequest
-    metadata: tuple[tuple[str, str], ...] = ()
-    sink: str = ""
-    metrics_port: int = 0
-
-
 @dataclass
 class Feature:
     """One hot-path feature, measured only when its config key exists.
@@ -71,6 +66,9 @@ class Feature:
     expect_upstream: bool = True
     verify: Callable[[Bench, FeatureRun], str] | None = None
     budget_pct: float | None = None
+    spans_per_call: int = 0
+    """With every call traced: 2 (a SERVER and a CLIENT span), and the sink must count
+    them all (issue 20's "the OTLP receiver counting every span")."""
 
 
 AUTH_KEY = "bench-caller-key"
@@ -79,60 +77,6 @@ AUTH = {
     "keys": [{"id": "bench", "sha256": hashlib.sha256(AUTH_KEY.encode()).hexdigest()}],
 }
 """The `auth` overlay: one key, AUTH_KEY."""
-
-
-def _verify_tracing(bench: Bench, run: FeatureRun) -> str:
-    deadline = time.monotonic() + 8
-    spans = 0
-    while time.monotonic() < deadline:
-        spans = int(json.loads(http_get(run.sink + "/stats"))["spans"])
-        if spans:
-            return ""
-        time.sleep(0.25)
-    return "tracing key accepted but no span reached the OTLP sink"
-
-
-def _verify_auth(bench: Bench, run: FeatureRun) -> str:
-    _, code, _ = bench.call(run.server, "Chat", run.request, chat_pb2.ChatResponse)
-    if code == grpc.StatusCode.UNAUTHENTICATED:
-        return ""
-    return f"a call without a key was answered {code.name}, not UNAUTHENTICATED"
-
-
-def _verify_metrics(bench: Bench, run: FeatureRun) -> str:
-    try:
-        text = http_get(f"http://127.0.0.1:{run.metrics_port}/metrics").decode()
-    except OSError as exc:
-        return f"no Prometheus endpoint ({exc})"
-    return "" if "modelgate" in text else "Prometheus endpoint has no modelgate series"
-
-
-def _verify_cache(bench: Bench, run: FeatureRun) -> str:
-    reply, code, details = bench.call(
-        run.server, "Chat", run.request, chat_pb2.ChatResponse, metadata=run.metadata
-    )
-    if reply is None:
-        return f"{code.name}: {details}"
-    assert isinstance(reply, chat_pb2.ChatResponse)
-    hit = reply.metadata.get("cache", "")
-    return "" if hit == "hit" else f"second identical call was not a cache hit (cache={hit!r})"
-
-
-def _verify_alias(bench: Bench, run: FeatureRun) -> str:
-    reply, code, details = bench.call(run.server, "Chat", run.request, chat_pb2.ChatResponse)
-    if reply is None:
-        return f"{code.name}: {details}"
-    assert isinstance(reply, chat_pb2.ChatResponse)
-    return "" if reply.model == "gpt-4o" else f"alias answered by {reply.model!r}"
-
-
-def _verify_production(bench: Bench, run: FeatureRun) -> str:
-    """Each of the three is on: spans arrive, the scrape has series, no key is refused."""
-    for verify in (_verify_auth, _verify_metrics, _verify_tracing):
-        problem = verify(bench, run)
-        if problem:
-            return problem
-    return ""
 
 
 def _cacheable(request: chat_pb2.ChatRequest) -> None:
@@ -146,8 +90,9 @@ FEATURES: tuple[Feature, ...] = (
         keys=("telemetry.tracing",),
         overlays=({"telemetry": {"tracing": "otlp"}},),
         needs_sink=True,
-        verify=_verify_tracing,
+        verify=verify_tracing,
         budget_pct=10.0,
+        spans_per_call=2,
     ),
     Feature(
         "tracing, 10% of root traces sampled",
@@ -166,14 +111,14 @@ FEATURES: tuple[Feature, ...] = (
         keys=("auth.enabled",),
         overlays=({"auth": AUTH},),
         metadata=(("authorization", f"Bearer {AUTH_KEY}"),),
-        verify=_verify_auth,
+        verify=verify_auth,
     ),
     Feature(
         "metrics (Prometheus)",
         keys=("telemetry.metrics",),
         overlays=({"telemetry": {"metrics": True}},),
         needs_metrics_port=True,
-        verify=_verify_metrics,
+        verify=verify_metrics,
     ),
     Feature(
         "tracing + metrics + auth (the production setting)",
@@ -187,7 +132,8 @@ FEATURES: tuple[Feature, ...] = (
         metadata=(("authorization", f"Bearer {AUTH_KEY}"),),
         needs_sink=True,
         needs_metrics_port=True,
-        verify=_verify_production,
+        verify=verify_production,
+        spans_per_call=2,
     ),
     Feature(
         "cache hit",
@@ -196,14 +142,14 @@ FEATURES: tuple[Feature, ...] = (
         overlays=({}, {"cache": {"enabled": True}}, {"state": {"cache": {"enabled": True}}}),
         tweak=_cacheable,
         expect_upstream=False,
-        verify=_verify_cache,
+        verify=verify_cache,
     ),
     Feature(
         "routing through an alias",
         keys=("aliases",),
         overlays=({},),
         model="pool",
-        verify=_verify_alias,
+        verify=verify_alias,
     ),
 )
 
@@ -363,6 +309,7 @@ def _measure_feature(
     off_runs, on_runs = alternating_pairs(repeats, lambda: off_at(c), lambda: on_at(c))
     off, on = combine(off_runs), combine(on_runs)
     singles = (off_at(1), on_at(1)) if mode.feature_latency else None
+    run.spans_expected = feature.spans_per_call * sum(r.window_requests for r in on_runs)
     problem = feature.verify(bench, run) if feature.verify else ""
     cost, pairs = paired_cost_pct(off_runs, on_runs)
     row: Row = {
@@ -381,6 +328,8 @@ def _measure_feature(
         ),
         "budget_pct": feature.budget_pct,
     }
+    if run.spans_expected:
+        row.update(spans_expected=run.spans_expected, spans_at_sink=run.spans_counted)
     measured = [off, on, *(singles or ())]
     if singles is not None:
         row.update(

@@ -25,6 +25,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from typing_extensions import override
 
 from modelgate.redactor import REDACTOR
+from modelgate.telemetry.otlp_attributes import CACHE_LIMIT, Freshness
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
@@ -227,6 +228,43 @@ def test_a_value_seen_before_a_secret_was_held_is_redacted_after_it() -> None:
     assert late.encode() in encoded(), "not a secret yet: cached as it is"
     REDACTOR.hold([late])
     assert late.encode() not in encoded(), "the cached encoding was dropped"
+
+
+def test_a_name_and_a_shared_block_framed_before_a_secret_was_held_are_redacted_after_it() -> None:
+    """The span names' and shared blocks' caches follow the same rule as the values'."""
+    late = "sk-held-later-in-a-name-and-a-block-0123"
+    block = MappingProxyType({"note": f"block {late}"})
+    limits = SpanLimitsUsed(None, None, None, None)
+    encoder = Encoder(resource_bytes({}), scope_bytes("modelgate", None), limits)
+
+    def encoded() -> bytes:
+        records: list[SpanRecord] = []
+        # The gateway's own sampler: another one merges the block into the attributes.
+        tracer = SpanRecorder(ParentBasedRatio(1.0), Ids(), records.append, None)
+        tracer.start_under(INVALID_SPAN, f"chat {late}", SpanKind.CLIENT, {}, base=block).end()
+        assert records[0].base is block
+        return encoder.request(records)
+
+    assert encoded().count(late.encode()) == 2, "not a secret yet: both cached as they are"
+    REDACTOR.hold([late])
+    assert late.encode() not in encoded(), "both cached encodings were dropped"
+
+
+def test_caches_are_dropped_together_when_a_secret_is_held_or_one_is_full() -> None:
+    names: dict[str, bytes] = {"chat": b"framed"}
+    values: dict[int, bytes] = {}
+    freshness = Freshness(names, values)
+    freshness.check()
+    assert names == {"chat": b"framed"}, "nothing changed: kept"
+    values.update((number, b"") for number in range(CACHE_LIMIT + 1))
+    freshness.check()
+    assert names == {} and values == {}, "one cache over the limit: all dropped"
+    names["chat"] = b"framed"
+    freshness.check()
+    assert names == {"chat": b"framed"}
+    REDACTOR.hold(["sk-freshness-test-secret-0123456789"])
+    freshness.check()
+    assert names == {}, "a secret held since: dropped"
 
 
 def test_a_shared_attribute_block_encodes_as_one_dict_would() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from modelgate.redactor import REDACTOR
@@ -21,6 +21,26 @@ _SMALL_INT = tuple(bytes((0x12, 2, 0x18, value)) for value in range(0x80))
 _TEXT_HEADS = tuple(bytes((0x12, size + 2, 0x0A, size)) for size in range(0x7E))
 CACHE_LIMIT = 8192
 """Attribute encodings kept (a few hundred recur; the rest, like response ids, do not)."""
+
+
+class Freshness:
+    """The one rule for caches of encodings that went through `REDACTOR`: all of them are
+    dropped together when the held secrets change (a framed value may hold a new secret)
+    or when one holds more than CACHE_LIMIT entries. Checked once per batch, not per
+    span (`Encoder.request`, `AttributeCache.encode`)."""
+
+    __slots__ = ("_caches", "_seen")
+
+    def __init__(self, *caches: MutableMapping[Any, Any]) -> None:
+        self._caches = caches
+        self._seen = REDACTOR.version
+
+    def check(self) -> None:
+        """Clear every cache if the rule says so."""
+        if self._seen != REDACTOR.version or any(len(c) > CACHE_LIMIT for c in self._caches):
+            for cache in self._caches:
+                cache.clear()
+            self._seen = REDACTOR.version
 
 
 def varint(value: int) -> bytes:
@@ -99,7 +119,7 @@ class AttributeCache:
         self._keys: dict[str, bytes] = {}
         """Each key's own field (the keys are few; their text holds no secret)."""
         self._heads = tuple(bytes((tag, size)) for size in range(0x80))  # tag, length
-        self._secrets_seen = REDACTOR.version
+        self._freshness = Freshness(self.cache)
 
     def framed(self, key: str, value: Any) -> bytes:
         """One framed KeyValue field, encoded now (b"" for a value OTLP cannot carry).
@@ -138,10 +158,9 @@ class AttributeCache:
         return key_field
 
     def fresh(self) -> None:
-        """Forget every encoding when the held secrets changed (or the cache is full)."""
-        if self._secrets_seen != REDACTOR.version or len(self.cache) > CACHE_LIMIT:
-            self.cache.clear()
-            self._secrets_seen = REDACTOR.version
+        """Forget every encoding when the held secrets changed (or the cache is full); the
+        keys' own fields stay (a key holds no secret)."""
+        self._freshness.check()
 
     def encode(self, attributes: Iterable[tuple[str, Any]]) -> bytes:
         """The repeated KeyValue fields for `attributes`."""

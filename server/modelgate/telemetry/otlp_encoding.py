@@ -20,8 +20,7 @@ from typing import Any, NamedTuple
 from opentelemetry.trace import Status, StatusCode, TraceState
 
 from modelgate.redactor import REDACTOR
-from modelgate.telemetry.otlp_attributes import CACHE_LIMIT as _CACHE_LIMIT
-from modelgate.telemetry.otlp_attributes import AttributeCache
+from modelgate.telemetry.otlp_attributes import AttributeCache, Freshness
 from modelgate.telemetry.otlp_attributes import field as _field
 from modelgate.telemetry.otlp_attributes import head as _head
 from modelgate.telemetry.otlp_attributes import varint as _varint
@@ -103,7 +102,6 @@ class Encoder:
         (the block is kept beside them, so its id cannot be reused while cached)."""
         self._limit = limits.attributes if limits.attributes is not None else 1 << 62
         """The attribute limit, a number even without one (one comparison per span)."""
-        self._secrets_seen = REDACTOR.version
         cache = self.attributes
         self._inputs = tuple(cache.framed(INPUT_TOKENS, count) for count in range(0x80))
         self._outputs = tuple(cache.framed(OUTPUT_TOKENS, count) for count in range(0x80))
@@ -112,6 +110,8 @@ class Encoder:
         self._conversation_key = _field(0x0A, CONVERSATION_ID.encode())
         self._finishes: dict[str, bytes] = {}
         """An answer's finish reason ("stop", "length", ...), framed as its attribute."""
+        self._freshness = Freshness(self._names, self._blocks, self._finishes)
+        """`_inputs` and `_outputs` stay: token counts under fixed keys hold no secret."""
 
     def span(self, record: SpanRecord) -> bytes:
         """One Span message, its fields in number order as protobuf writes them. Written
@@ -250,16 +250,7 @@ class Encoder:
     def _fresh(self) -> None:
         """Drop every cached encoding when the held secrets changed (or a cache is full):
         once per batch, not per span."""
-        if (
-            self._secrets_seen != REDACTOR.version
-            or len(self._names) > _CACHE_LIMIT
-            or len(self._blocks) > _CACHE_LIMIT
-            or len(self._finishes) > _CACHE_LIMIT
-        ):
-            self._names.clear()
-            self._blocks.clear()
-            self._finishes.clear()
-            self._secrets_seen = REDACTOR.version
+        self._freshness.check()
         self.attributes.fresh()
 
     def _event(self, name: str, time_ns: int, attributes: Mapping[str, Any] | None) -> bytes:

@@ -49,6 +49,14 @@ throughput bench's rate (1,000 calls/s fill one in 0.25 s, the default delay is 
 valgrind, 50x slower, the default delay would send a batch of ~200 and charge each call
 2.5x its share of the POST. The spans still queued leave at shutdown."""
 REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+MISSES = {
+    "D1 misses": re.compile(r"D1\s+misses:\s+([\d,]+)"),
+    "L2 misses": re.compile(r"LL misses:\s+([\d,]+)"),
+    "I1 misses": re.compile(r"I1\s+misses:\s+([\d,]+)"),
+}
+CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,8,64")
+"""`--caches`: this machine's per-core caches (32 KiB L1, 1 MiB L2, `lscpu`), the L2 simulated
+as cachegrind's last level; the shared L3 is not simulated."""
 
 
 def _valgrind() -> str:
@@ -66,15 +74,17 @@ def _serve_and_count(
     calls: int,
     *,
     concurrency: int,
-) -> int:
-    """Start the gateway under cachegrind, make `calls` Chat calls, stop it: its I refs."""
+    caches: bool,
+) -> dict[str, int]:
+    """Start the gateway under cachegrind, make `calls` Chat calls, stop it: its I refs
+    (and with `caches`, its simulated cache misses)."""
     config = bench.run_dir / f"{label}.yaml"
     config.write_text(yaml.safe_dump(bench.gateway_config(overlay), sort_keys=False))
     port = free_port()
     argv = [
         _valgrind(),
         "--tool=cachegrind",
-        "--cache-sim=no",
+        *(("--cache-sim=yes", *CACHES) if caches else ("--cache-sim=no",)),
         "--cachegrind-out-file=/dev/null",
         *bench.python("modelgate.cli", "serve", "--config", str(config), "--port", str(port)),
     ]
@@ -91,21 +101,32 @@ def _serve_and_count(
             for _ in callers.map(lambda _: stub.Chat(request, timeout=600), range(calls - 1)):
                 pass
     bench.procs.stop(proc, grace=120)  # a graceful stop flushes the spans still queued
-    found = REFS.findall(proc.log.read_text(errors="replace"))
-    if not found:
-        raise RuntimeError(f"{label}: no instruction count in its log:\n{proc.log_tail()}")
-    return int(found[-1].replace(",", ""))
+    log = proc.log.read_text(errors="replace")
+    counts: dict[str, int] = {}
+    for name, pattern in {"instructions": REFS, **(MISSES if caches else {})}.items():
+        found = pattern.findall(log)
+        if not found:
+            raise RuntimeError(f"{label}: no {name} in its log:\n{proc.log_tail()}")
+        counts[name] = int(found[-1].replace(",", ""))
+    return counts
 
 
 def _per_call(
-    bench: Bench, name: str, overlay: dict[str, Any], calls: int, concurrency: int
-) -> float:
-    """Instructions per call of one configuration (two runs side by side)."""
+    bench: Bench,
+    name: str,
+    overlay: dict[str, Any],
+    calls: int,
+    concurrency: int,
+    *,
+    caches: bool = False,
+) -> dict[str, float]:
+    """Instructions (and cache misses) per call of one configuration (two runs side by
+    side)."""
     env = revision_env(name, bench.run_dir)
     small = max(calls // 10, 1)
     label = name.replace("@", "-at-")
 
-    def run(count: int) -> int:
+    def run(count: int) -> dict[str, int]:
         run_env, url = dict(env), ""
         if traces(overlay):
             sink = bench.procs.start(f"sink-{label}-{count}", bench.python("bench.otlp_sink"))
@@ -116,7 +137,13 @@ def _per_call(
                 "OTEL_BSP_SCHEDULE_DELAY": str(BATCH_WAIT_MS),
             }
         counted = _serve_and_count(
-            bench, f"vg-{label}-{count}", overlay, run_env, count, concurrency=concurrency
+            bench,
+            f"vg-{label}-{count}",
+            overlay,
+            run_env,
+            count,
+            concurrency=concurrency,
+            caches=caches,
         )
         every_call = overlay.get("telemetry", {}).get("trace_sample_ratio", 1.0) == 1.0
         if traces(overlay) and every_call:
@@ -131,7 +158,7 @@ def _per_call(
 
     with ThreadPoolExecutor(2) as pool:
         few, many = pool.map(run, (small, calls))
-    return (many - few) / (calls - small)
+    return {key: (many[key] - few[key]) / (calls - small) for key in many}
 
 
 def main() -> None:
@@ -145,12 +172,17 @@ def main() -> None:
         help="calls in flight at once (64: the throughput bench's load, the event loop's "
         "turns shared by many calls as there)",
     )
+    parser.add_argument(
+        "--caches",
+        action="store_true",
+        help="also simulate this machine's L1 and L2 caches and count misses per call (slower)",
+    )
     parser.add_argument("configs", nargs="+", help="name=JSON overlay of the gateway config")
     args = parser.parse_args()
     configs = [parse_config(spec) for spec in args.configs]
     run_dir: Path = ROOT / "bench" / "results" / "instructions"
     run_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, float] = {}
+    results: dict[str, dict[str, float]] = {}
     with Processes(run_dir, Bench.child_env()) as procs:
         bench = Bench(QUICK, run_dir, procs)
         bench.wait_fake("fast", bench.start_fake("fake-fast"))
@@ -158,16 +190,20 @@ def main() -> None:
         bench.fakes.setdefault("hold", bench.fakes["fast"])
         for name, overlay in configs:
             started = time.monotonic()
-            results[name] = _per_call(bench, name, overlay, args.calls, args.concurrency)
+            results[name] = _per_call(
+                bench, name, overlay, args.calls, args.concurrency, caches=args.caches
+            )
             print(
-                f"{name}: {results[name]:,.0f} instructions per call "
+                f"{name}: {results[name]['instructions']:,.0f} instructions per call "
                 f"({time.monotonic() - started:.0f} s)",
                 flush=True,
             )
     first = results[configs[0][0]]
-    print(f"{'config':<20} {'instructions/call':>18} {'vs first':>9}")
-    for name, value in results.items():
-        print(f"{name:<20} {value:>18,.0f} {100 * (value / first - 1):>+8.1f}%")
+    for key in first:
+        print(f"{'config':<20} {key + '/call':>18} {'vs first':>9}")
+        for name, counts in results.items():
+            value = counts[key]
+            print(f"{name:<20} {value:>18,.0f} {100 * (value / first[key] - 1):>+8.1f}%")
 
 
 if __name__ == "__main__":

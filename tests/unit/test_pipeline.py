@@ -3,8 +3,9 @@ served, and continuation passes on a copy, per the caller named in the call cont
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -15,13 +16,14 @@ from modelgate.providers.base import CallContext
 from modelgate.routing.assembly import assemble
 from modelgate.routing.continuity import Continuity
 from modelgate.routing.hook_layers import AnswerHooks, BeforeHooks
-from modelgate.routing.layers import Calls, Layer
+from modelgate.routing.layers import Calls, Layer, Plan
+from modelgate.routing.memory import Memory
 from modelgate.routing.response_cache import ResponseCache
-from modelgate.routing.router import Router
+from modelgate.routing.router import STREAM_CHAT, Router
 from modelgate.routing.structured import StructuredOutput
 from modelgate.routing.usage import UsageTotals
 from modelgate.state.factory import State, build_state
-from modelgate.v1 import chat_pb2, content_pb2
+from modelgate.v1 import chat_pb2, content_pb2, model_pb2, stream_pb2
 from tests.gateways import settings
 
 
@@ -107,3 +109,37 @@ async def test_continuation_leaves_the_callers_request_and_is_per_caller(
     with pytest.raises(GatewayError) as refused:
         await routing.pipeline.chat(stranger, CallContext(caller="k2"))
     assert refused.value.reason_name == "RESPONSE_NOT_FOUND"
+
+
+class _FellBack:
+    """A stream that the plan's second deployment served (its end names it)."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+    async def stream_chat(
+        self, request: chat_pb2.ChatRequest, call: CallContext, plan: Plan
+    ) -> AsyncIterator[chat_pb2.StreamChatResponse]:
+        yield chat_pb2.StreamChatResponse(text_delta=stream_pb2.TextDelta(text="hi"))
+        end = stream_pb2.StreamEnd(id="resp_fell_back", model=self.model)
+        yield chat_pb2.StreamChatResponse(end=end)
+
+
+async def test_a_streamed_answer_is_stored_for_the_deployment_that_served_it(
+    routing: Routing, state: State
+) -> None:
+    """As a Chat answer is: a fallback's answer is kept as that deployment's, not as the
+    plan's first (whose upstream keeps its conversations itself, here: nothing stored)."""
+    (echo,) = routing.router.plan("echo", *STREAM_CHAT)
+    record = model_pb2.Model(id="held-upstream")
+    first = dataclasses.replace(
+        echo, target=dataclasses.replace(echo.target, record=record, conversation="upstream")
+    )
+    memory = Memory(state, routing.settings.state)
+    layer = Continuity(cast("Calls", _FellBack("echo")), memory, routing.router)
+    request = chat_pb2.ChatRequest(model="echo", messages=[_user("one")])
+    events = layer.stream_chat(request, CallContext(caller="k1"), [first, echo])
+    assert [event.WhichOneof("event") async for event in events] == ["text_delta", "end"]
+    history = await state.conversations.load("resp_fell_back", "k1")
+    assert history is not None, "stored: the deployment that served keeps it in the gateway"
+    assert [m.parts[0].text for m in history] == ["one", "hi"]

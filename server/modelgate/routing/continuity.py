@@ -62,8 +62,9 @@ class Continuity(Layer):
         try:
             async for event in events:
                 if event.HasField("end"):
-                    content = transcript.content()
-                    await self.memory.remember(request, event.end.id, content, plan[0], call.caller)
+                    end, content = event.end, transcript.content()
+                    served = _served(plan, end.model)
+                    await self.memory.remember(request, end.id, content, served, call.caller)
                 else:
                     transcript.add(event)
                 yield event
@@ -72,8 +73,8 @@ class Continuity(Layer):
 
 
 def _served(plan: Plan, model: str) -> Deployment:
-    """The deployment of `plan` that answered as `model` (the plan's first for a cached
-    answer from a deployment no longer in it)."""
+    """The deployment of `plan` that answered as `model` (a fallback's, not the plan's
+    first; the first for a cached answer from a deployment no longer in it)."""
     for deployment in plan:
         if deployment.record.id == model:
             return deployment

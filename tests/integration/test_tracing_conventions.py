@@ -112,10 +112,14 @@ async def test_an_attempt_span_names_server_response_conversation_and_rounded_pa
         )
         request = chat_request("gpt-4o", '{"a": 1}', response_format=json_format)
         request.previous_response_id = first.id
-        await running.stub.Chat(request, timeout=10)
+        second = await running.stub.Chat(request, timeout=10)
+        third = chat_request("gpt-4o", "and then?")
+        third.previous_response_id = second.id
+        await running.stub.Chat(third, timeout=10)
         await _flush(running)
     (opening,) = _attempts(spans, _server_span(spans, "Chat", 0))
     (follow_up,) = _attempts(spans, _server_span(spans, "Chat", 1))
+    (third_turn,) = _attempts(spans, _server_span(spans, "Chat", 2))
     attributes = _attributes(opening)
     host, port = fake.url.removeprefix("http://").split(":")
     assert (attributes["server.address"], attributes["server.port"]) == (host, int(port))
@@ -128,6 +132,9 @@ async def test_an_attempt_span_names_server_response_conversation_and_rounded_pa
     later = _attributes(follow_up)
     assert later["gen_ai.conversation.id"] == first.id, "a follow-up: the id it continues"
     assert later["gen_ai.output.type"] == "json"
+    assert _attributes(third_turn)["gen_ai.conversation.id"] == first.id, (
+        "every turn names the conversation by its first answer, not the answer it continues"
+    )
 
 
 async def test_content_is_captured_as_json_parts_capped_and_redacted(

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from modelgate.state import Bounds, State, StateUnavailableError, build_state
+from modelgate.state.conversations import Conversation
 from modelgate.state.redis import RETRIES
 from modelgate.state.usage import DEFAULT_RETENTION_HOURS
 from modelgate.v1 import content_pb2
@@ -36,7 +37,9 @@ async def _exchange(writer: State, reader: State) -> None:
     assert await writer.limiter.acquire("key-a", 2, rate_per_s=0.01, burst=2) == 0
     await writer.totals.add(call("echo", "key-a", 3, 4, 0.5))
 
-    assert await reader.conversations.load("resp_shared", "key-a") == hello()
+    assert await reader.conversations.load("resp_shared", "key-a") == Conversation(
+        hello(), "resp_shared"
+    )
     assert await reader.conversations.load("resp_shared", "key-b") is None
     assert await reader.cache.get("entry") == b"cached"
     assert await reader.limiter.acquire("key-a", 1, rate_per_s=0.01, burst=2) > 50
@@ -135,7 +138,7 @@ async def test_sqlite_state_survives_closing_and_reopening_the_file(tmp_path: Pa
 
     second = await build_state(url)
     try:
-        assert await second.conversations.load("resp_1", "key-a") == hello()
+        assert await second.conversations.load("resp_1", "key-a") == Conversation(hello(), "resp_1")
         assert await second.cache.get("entry") == b"cached"
         assert await second.limiter.acquire("key-a", 1, rate_per_s=0.01, burst=2) > 50
         assert await totals(second) == {("echo", "key-a"): (3, 4, 0.5)}
@@ -249,7 +252,7 @@ async def test_a_locked_sqlite_file_fails_writes_within_the_operation_timeout(
         locker.execute("ROLLBACK")
         locker.close()
     await state.conversations.save("resp_1", "key-a", hello(), "echo")
-    assert await state.conversations.load("resp_1", "key-a") == hello()
+    assert await state.conversations.load("resp_1", "key-a") == Conversation(hello(), "resp_1")
     await state.aclose()
 
 

@@ -9,9 +9,9 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 
 from modelgate.state import State
-from modelgate.state.conversations import trim_history
+from modelgate.state.conversations import Conversation, decode_history, trim_history
 from modelgate.state.memory import MemoryConversationStore
-from modelgate.v1 import content_pb2
+from modelgate.v1 import chat_pb2, content_pb2
 from tests.state.conftest import MakeState
 from tests.waiting import eventually
 
@@ -71,12 +71,25 @@ def rich_history() -> list[content_pb2.Message]:
 async def test_saved_conversation_round_trips_every_message_field(state: State) -> None:
     history = rich_history()
     await state.conversations.save("resp_1", "key-a", history, "gpt-4o")
-    loaded = await state.conversations.load("resp_1", "key-a")
-    assert loaded == history
-    assert loaded is not None
+    stored = await state.conversations.load("resp_1", "key-a")
+    assert stored == Conversation(history, "resp_1"), "a first turn names its own conversation"
+    loaded = stored.messages
     assert loaded[1].parts[1].image.data == history[1].parts[1].image.data
     arguments = json_format.MessageToDict(loaded[2].parts[0].tool_call.arguments)
     assert arguments == {"city": "Zürich", "days": 3, "nested": {"a": [1, None]}}
+
+
+async def test_a_later_turn_keeps_the_conversation_id_of_the_first(state: State) -> None:
+    await state.conversations.save(
+        "resp_2", "key-a", [text(USER, "again")], "echo", conversation_id="resp_1"
+    )
+    stored = await state.conversations.load("resp_2", "key-a")
+    assert stored == Conversation([text(USER, "again")], "resp_1")
+
+
+def test_a_history_stored_before_conversation_ids_is_its_own_conversation() -> None:
+    old = chat_pb2.ChatRequest(model="echo", messages=[text(USER, "hi")]).SerializeToString()
+    assert decode_history(old, "resp_old") == Conversation([text(USER, "hi")], "resp_old")
 
 
 async def test_unknown_response_id_loads_none(state: State) -> None:
@@ -88,13 +101,17 @@ async def test_conversation_is_invisible_to_another_owner(state: State) -> None:
     await state.conversations.save("resp_a", "key-a", [text(USER, "secret")], "echo")
     assert await state.conversations.load("resp_a", "key-b") is None
     assert await state.conversations.load("resp_a", "") is None
-    assert await state.conversations.load("resp_a", "key-a") == [text(USER, "secret")]
+    assert await state.conversations.load("resp_a", "key-a") == Conversation(
+        [text(USER, "secret")], "resp_a"
+    )
 
 
 async def test_anonymous_conversation_is_invisible_to_keyed_callers(state: State) -> None:
     await state.conversations.save("resp_anon", "", [text(USER, "hi")], "echo")
     assert await state.conversations.load("resp_anon", "key-a") is None
-    assert await state.conversations.load("resp_anon", "") == [text(USER, "hi")]
+    assert await state.conversations.load("resp_anon", "") == Conversation(
+        [text(USER, "hi")], "resp_anon"
+    )
 
 
 async def test_conversation_expires_after_its_ttl(make_state: MakeState) -> None:
@@ -123,8 +140,9 @@ async def test_saving_trims_oldest_messages_but_keeps_system_ones(make_state: Ma
         text(ASSISTANT, "a2"),
     ]
     await state.conversations.save("resp_long", "", history, "echo")
-    loaded = await state.conversations.load("resp_long", "")
-    assert loaded == [
+    stored = await state.conversations.load("resp_long", "")
+    assert stored is not None
+    assert stored.messages == [
         text(SYSTEM, "s1"),
         text(SYSTEM, "s2"),
         text(USER, "u2"),
@@ -138,8 +156,10 @@ async def test_caller_mutations_never_reach_the_stored_history(state: State) -> 
     history[0].parts[0].text = "changed after save"
     loaded = await state.conversations.load("resp_m", "")
     assert loaded is not None
-    loaded[0].parts[0].text = "changed after load"
-    assert await state.conversations.load("resp_m", "") == [text(USER, "original")]
+    loaded.messages[0].parts[0].text = "changed after load"
+    assert await state.conversations.load("resp_m", "") == Conversation(
+        [text(USER, "original")], "resp_m"
+    )
 
 
 async def test_empty_response_id_is_rejected(state: State) -> None:
@@ -183,8 +203,8 @@ async def test_memory_store_past_its_cap_forgets_the_oldest_conversation() -> No
     for response_id in ("resp_1", "resp_2", "resp_3"):
         await store.save(response_id, "", [text(USER, response_id)], "echo")
     assert await store.load("resp_1", "") is None
-    assert await store.load("resp_2", "") == [text(USER, "resp_2")]
-    assert await store.load("resp_3", "") == [text(USER, "resp_3")]
+    assert await store.load("resp_2", "") == Conversation([text(USER, "resp_2")], "resp_2")
+    assert await store.load("resp_3", "") == Conversation([text(USER, "resp_3")], "resp_3")
 
 
 async def test_memory_store_is_bounded_by_bytes_oldest_first() -> None:

@@ -43,7 +43,10 @@ async def served(state_url: str) -> AsyncIterator[Served]:
 async def test_previous_response_id_replays_the_conversation(served: Served) -> None:
     first = await served.stub.Chat(chat_request("echo", "my name is Ada"))
     history = await served.gateway.state.conversations.load(first.id, "")  # type: ignore[union-attr]
-    assert [m.parts[0].text for m in history or []] == ["my name is Ada", "my name is Ada"]
+    assert [m.parts[0].text for m in (history.messages if history else [])] == [
+        "my name is Ada",
+        "my name is Ada",
+    ]
     second = await served.stub.Chat(
         chat_request("echo", "what is my name?", previous_response_id=first.id)
     )

@@ -102,7 +102,7 @@ async def test_continuation_leaves_the_callers_request_and_is_per_caller(
     assert follow.SerializeToString() == as_sent, "the caller's request is not rewritten"
     history = await state.conversations.load(answer.id, "k1")
     assert history is not None
-    assert [m.parts[0].text for m in history] == ["one", "one", "two", "two"]
+    assert [m.parts[0].text for m in history.messages] == ["one", "one", "two", "two"]
     stranger = chat_pb2.ChatRequest(
         model="echo", messages=[_user("three")], previous_response_id=first.id
     )
@@ -142,4 +142,4 @@ async def test_a_streamed_answer_is_stored_for_the_deployment_that_served_it(
     assert [event.WhichOneof("event") async for event in events] == ["text_delta", "end"]
     history = await state.conversations.load("resp_fell_back", "k1")
     assert history is not None, "stored: the deployment that served keeps it in the gateway"
-    assert [m.parts[0].text for m in history] == ["one", "hi"]
+    assert [m.parts[0].text for m in history.messages] == ["one", "hi"]

@@ -80,8 +80,9 @@ class CallContext:
     caller: str = ""
     """The authenticated caller's key id ("" without auth): whose conversations and totals."""
     conversation_id: str = ""
-    """The `previous_response_id` the caller continues ("" for a first turn): spans name the
-    conversation by it, since the continuity layer clears it on the request it passes on."""
+    """The conversation the call continues ("" for a first turn): the `previous_response_id`
+    it names, replaced by the stored conversation's own id (its first answer's) when the
+    gateway holds it (the continuity layer), so every turn's spans name one conversation."""
     response_id: str = ""
     """The gateway id the answer will carry, chosen by the router before its attempts so
     each attempt's span can name the conversation of a first turn."""

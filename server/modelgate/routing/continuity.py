@@ -6,7 +6,9 @@ the conversation the request passed on is a copy with the stored history first
 (the caller's request is left as it came); the plan is fitted to the request
 after that, the history counting too. After the call: the conversation with its
 answer is stored under the answer's id, per caller (`CallContext.caller`), for
-the next request to name; a stream's answer is rebuilt from its deltas.
+the next request to name, with the conversation's id (its first answer's, which every
+turn keeps: `CallContext.conversation_id`, the spans' `gen_ai.conversation.id`); a
+stream's answer is rebuilt from its deltas.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Continuity(Layer):
             request, router.plan(request.model, *capabilities) if plan is None else plan
         )
         if request.previous_response_id and plan[0].target.conversation != "upstream":
-            request = await self.memory.with_history(request, call.caller)
+            request, call.conversation_id = await self.memory.with_history(request, call.caller)
         return request, fit_plan(plan, request)
 
     @override
@@ -49,7 +51,14 @@ class Continuity(Layer):
         request, plan = await self._continued(request, call, plan, CHAT)
         response = await self.inner.chat(request, call, plan)
         served = _served(plan, response.model)
-        await self.memory.remember(request, response.id, response.content, served, call.caller)
+        await self.memory.remember(
+            request,
+            response.id,
+            response.content,
+            served,
+            call.caller,
+            conversation_id=call.conversation_id,
+        )
         return response
 
     @override
@@ -64,7 +73,14 @@ class Continuity(Layer):
                 if event.HasField("end"):
                     end, content = event.end, transcript.content()
                     served = _served(plan, end.model)
-                    await self.memory.remember(request, end.id, content, served, call.caller)
+                    await self.memory.remember(
+                        request,
+                        end.id,
+                        content,
+                        served,
+                        call.caller,
+                        conversation_id=call.conversation_id,
+                    )
                 else:
                     transcript.add(event)
                 yield event

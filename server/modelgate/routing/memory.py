@@ -47,32 +47,45 @@ class Memory:
         self.state = state
         self.config = config
 
-    async def with_history(self, request: R, caller: str) -> R:
+    async def with_history(self, request: R, caller: str) -> tuple[R, str]:
         """A copy of `request` continuing the stored conversation its `previous_response_id`
-        names (history first, then the new messages); the id is cleared on the copy."""
+        names (history first, then the new messages; the id cleared on the copy), and
+        that conversation's id."""
         previous = request.previous_response_id
         try:
-            history = await self.state.conversations.load(previous, caller)
+            stored = await self.state.conversations.load(previous, caller)
         except StateUnavailableError as exc:
             raise state_unavailable("conversation store", exc) from exc
-        if history is None:
+        if stored is None:
             raise response_not_found(previous)
-        continued = type(request)(messages=history)
+        continued = type(request)(messages=stored.messages)
         # Repeated fields append: the history, then the new messages.
         continued.MergeFrom(cast(Any, request))
         continued.previous_response_id = ""
-        return continued
+        return continued, stored.conversation_id
 
     async def remember(
-        self, request: Any, response_id: str, content: Any, deployment: Deployment, caller: str
+        self,
+        request: Any,
+        response_id: str,
+        content: Any,
+        deployment: Deployment,
+        caller: str,
+        *,
+        conversation_id: str,
     ) -> None:
-        """Store the conversation including the answer under `response_id`."""
+        """Store the conversation including the answer under `response_id`, as part of
+        `conversation_id` ("": the answer starts one)."""
         if deployment.target.conversation == "upstream":
             return
         answer = content_pb2.Message(role=content_pb2.ROLE_ASSISTANT, parts=content)
         try:
             await self.state.conversations.save(
-                response_id, caller, [*request.messages, answer], deployment.record.id
+                response_id,
+                caller,
+                [*request.messages, answer],
+                deployment.record.id,
+                conversation_id=conversation_id,
             )
         except StateUnavailableError as exc:
             # The answer exists and was paid for: deliver it; only its continuation is lost.

@@ -10,7 +10,10 @@ writes the history again.
 The stored value is a serialized `ChatRequest` carrying only `model` and
 `messages`: the proto's own type for "this model, this conversation", so no
 parallel class is needed and every message field (image bytes, tool-call
-arguments as JSON text) survives byte for byte. The owner (the caller's API key
+arguments as JSON text) survives byte for byte. Its `metadata` holds one key of the
+gateway's, `CONVERSATION_KEY`: the id of the conversation's first answer, which every
+later turn keeps (the spans' `gen_ai.conversation.id`); a history stored before that
+key existed reads as a conversation named by its own response id. The owner (the caller's API key
 id, "" when anonymous) is stored beside it: a conversation is visible only to
 the key that created it.
 """
@@ -18,12 +21,22 @@ the key that created it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from modelgate.v1 import chat_pb2, content_pb2
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 DEFAULT_MAX_HISTORY = 256
+CONVERSATION_KEY = "modelgate.conversation_id"
+"""The stored `ChatRequest.metadata` key of the conversation's id."""
+
+
+class Conversation(NamedTuple):
+    """A stored conversation: its replayable history and its id."""
+
+    messages: list[content_pb2.Message]
+    conversation_id: str
+    """The response id of the conversation's first answer, the same on every turn."""
 
 
 class ConversationStore(Protocol):
@@ -35,12 +48,15 @@ class ConversationStore(Protocol):
         owner: str,
         messages: Sequence[content_pb2.Message],
         model: str,
+        *,
+        conversation_id: str = "",
     ) -> None:
-        """Store `messages` (trimmed to the store's max history) for the store's TTL."""
+        """Store `messages` (trimmed to the store's max history) for the store's TTL, as
+        part of `conversation_id` ("": a first turn, whose conversation is `response_id`)."""
         ...
 
-    async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
-        """The history, or None when unknown, expired, or saved by another owner."""
+    async def load(self, response_id: str, owner: str) -> Conversation | None:
+        """The conversation, or None when unknown, expired, or saved by another owner."""
         ...
 
     async def aclose(self) -> None:
@@ -96,11 +112,20 @@ def _first_not(messages: Sequence[content_pb2.Message], tail: list[int], role: i
     return next((n for n, i in enumerate(tail) if messages[i].role != role), None)
 
 
-def encode_history(model: str, messages: Sequence[content_pb2.Message]) -> bytes:
-    """The stored bytes: a `ChatRequest` with only `model` and `messages` set."""
-    return chat_pb2.ChatRequest(model=model, messages=messages).SerializeToString()
+def encode_history(
+    model: str, messages: Sequence[content_pb2.Message], conversation_id: str
+) -> bytes:
+    """The stored bytes: a `ChatRequest` with only `model`, `messages` and the
+    conversation's id set."""
+    request = chat_pb2.ChatRequest(model=model, messages=messages)
+    request.metadata[CONVERSATION_KEY] = conversation_id
+    return request.SerializeToString()
 
 
-def decode_history(data: bytes) -> list[content_pb2.Message]:
-    """Fresh message objects, so callers may mutate them freely."""
-    return list(chat_pb2.ChatRequest.FromString(data).messages)
+def decode_history(data: bytes, response_id: str) -> Conversation:
+    """Fresh message objects (callers may mutate them freely) and the conversation's id
+    (`response_id`'s own for a history stored without one)."""
+    request = chat_pb2.ChatRequest.FromString(data)
+    return Conversation(
+        list(request.messages), request.metadata.get(CONVERSATION_KEY) or response_id
+    )

@@ -62,11 +62,15 @@ class MemoryConversationStore:
         owner: str,
         messages: Sequence[content_pb2.Message],
         model: str,
+        *,
+        conversation_id: str = "",
     ) -> None:
         """Store the trimmed history; evict expired, then the oldest beyond the cap."""
         conv.check_ids(response_id)
         now = time.monotonic()
-        history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
+        history = conv.encode_history(
+            model, conv.trim_history(messages, self.max_history), conversation_id or response_id
+        )
         replaced = self._entries.pop(response_id, None)
         if replaced is not None:
             self._bytes -= len(replaced.history)
@@ -82,8 +86,8 @@ class MemoryConversationStore:
                 break
             self._bytes -= len(self._entries.popitem(last=False)[1].history)
 
-    async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
-        """The history when it exists, is fresh and belongs to `owner`."""
+    async def load(self, response_id: str, owner: str) -> conv.Conversation | None:
+        """The conversation when it exists, is fresh and belongs to `owner`."""
         entry = self._entries.get(response_id)
         if entry is None or entry.owner != owner:
             return None
@@ -91,7 +95,7 @@ class MemoryConversationStore:
             del self._entries[response_id]
             self._bytes -= len(entry.history)
             return None
-        return conv.decode_history(entry.history)
+        return conv.decode_history(entry.history, response_id)
 
     async def aclose(self) -> None:
         """Drop every conversation."""

@@ -166,10 +166,14 @@ class RedisConversationStore(_Store):
         owner: str,
         messages: Sequence[content_pb2.Message],
         model: str,
+        *,
+        conversation_id: str = "",
     ) -> None:
         """Write owner and history and set the TTL in one MULTI/EXEC."""
         conv.check_ids(response_id)
-        history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
+        history = conv.encode_history(
+            model, conv.trim_history(messages, self.max_history), conversation_id or response_id
+        )
         key = self.backend.key("conv", response_id)
 
         def queue(pipe: Pipeline) -> None:
@@ -178,15 +182,15 @@ class RedisConversationStore(_Store):
 
         await self._transaction(queue)
 
-    async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
-        """The history when it exists (Redis drops expired keys) and belongs to `owner`."""
+    async def load(self, response_id: str, owner: str) -> conv.Conversation | None:
+        """The conversation when it exists (Redis drops expired keys) and belongs to `owner`."""
         key = self.backend.key("conv", response_id)
         stored_owner, history = await self.guard.call(
             lambda: self.client.hmget(key, ["owner", "history"])
         )
         if not isinstance(history, bytes) or stored_owner != owner.encode():
             return None
-        return conv.decode_history(history)
+        return conv.decode_history(history, response_id)
 
 
 class RedisResponseCache(_Store):

@@ -191,10 +191,14 @@ class SqliteConversationStore(_Store):
         owner: str,
         messages: Sequence[content_pb2.Message],
         model: str,
+        *,
+        conversation_id: str = "",
     ) -> None:
         """Store the trimmed history; see `ConversationStore.save`."""
         conv.check_ids(response_id)
-        history = conv.encode_history(model, conv.trim_history(messages, self.max_history))
+        history = conv.encode_history(
+            model, conv.trim_history(messages, self.max_history), conversation_id or response_id
+        )
 
         def write(c: sqlite3.Connection) -> None:
             now = time.time()
@@ -206,15 +210,15 @@ class SqliteConversationStore(_Store):
 
         await self.db.transaction(write)
 
-    async def load(self, response_id: str, owner: str) -> list[content_pb2.Message] | None:
-        """The history when it exists, is fresh and belongs to `owner`."""
+    async def load(self, response_id: str, owner: str) -> conv.Conversation | None:
+        """The conversation when it exists, is fresh and belongs to `owner`."""
         row = await self.db.run(
             lambda c: c.execute(
                 "SELECT history FROM conversations WHERE id = ? AND owner = ? AND expires_at > ?",
                 (response_id, owner, time.time()),
             ).fetchone()
         )
-        return None if row is None else conv.decode_history(row[0])
+        return None if row is None else conv.decode_history(row[0], response_id)
 
 
 class SqliteResponseCache(_Store):

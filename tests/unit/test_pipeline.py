@@ -103,6 +103,16 @@ async def test_continuation_leaves_the_callers_request_and_is_per_caller(
     history = await state.conversations.load(answer.id, "k1")
     assert history is not None
     assert [m.parts[0].text for m in history.messages] == ["one", "one", "two", "two"]
+    assert history.conversation_id == first.id, "stored as part of the first turn's conversation"
+    streamed = chat_pb2.ChatRequest(
+        model="echo", messages=[_user("three")], previous_response_id=answer.id
+    )
+    call = CallContext(caller="k1")
+    ends = [e.end async for e in routing.pipeline.stream_chat(streamed, call) if e.HasField("end")]
+    assert call.conversation_id == first.id, "the spans of a later turn name the first answer"
+    third = await state.conversations.load(ends[0].id, "k1")
+    assert third is not None
+    assert third.conversation_id == first.id, "a streamed turn keeps the conversation too"
     stranger = chat_pb2.ChatRequest(
         model="echo", messages=[_user("three")], previous_response_id=first.id
     )

@@ -30,6 +30,7 @@ from modelgate.providers.base import (
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.providers.registry import WithoutAbilities
 from modelgate.telemetry.genai_metrics import GenAiMetrics
+from modelgate.telemetry.media_tracing import TracedMedia
 from modelgate.telemetry.metering import MeteredBackend
 from modelgate.telemetry.tracing import InstrumentedBackend
 from modelgate.v1 import model_pb2
@@ -42,6 +43,9 @@ FORWARDING: dict[str, Callable[[Backend], Backend]] = {
     "MeteredBackend": lambda inner: MeteredBackend(inner, GenAiMetrics(CollectorRegistry())),
 }
 """Wrappers that must answer exactly what the wrapped backend answers."""
+WRAPPING: dict[tuple[str, str], type[object]] = {("InstrumentedBackend", "media"): TracedMedia}
+"""Abilities a wrapper hands out inside one of its own: the tracing wrapper's media ability
+makes each upstream attempt a span."""
 WITHHOLDING: dict[str, Callable[[Backend], Backend]] = {"WithoutAbilities": WithoutAbilities}
 """The adapter for plugins that lack the accessors: it declares no ability, by design."""
 
@@ -112,7 +116,13 @@ def test_a_wrapper_forwards_the_accessor_explicitly(wrapper: str, accessor: str)
     inner = Declaring()
     wrapped = FORWARDING[wrapper](inner)
     assert accessor in vars(type(wrapped)), f"{wrapper} must define {accessor}() itself"
-    assert _ask(wrapped, accessor) is inner.answers[accessor]
+    answer = _ask(wrapped, accessor)
+    own = WRAPPING.get((wrapper, accessor))
+    if own is None:
+        assert answer is inner.answers[accessor]
+    else:
+        assert isinstance(answer, own)
+        assert vars(answer)["inner"] is inner.answers[accessor]
 
 
 @pytest.mark.parametrize("wrapper", sorted(WITHHOLDING))

@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
+from opentelemetry.trace import Span, Status, StatusCode
 
 from modelgate.errors import GatewayError
 from modelgate.providers.base import CallContext, Target
@@ -36,7 +38,14 @@ OPERATIONS = {
     "complete": Op.TEXT_COMPLETION.value,
     "stream_complete": Op.TEXT_COMPLETION.value,
     "embed": Op.EMBEDDINGS.value,
+    "generate_image": Op.GENERATE_CONTENT.value,
+    "transcribe": Op.GENERATE_CONTENT.value,
+    "stream_transcribe": Op.GENERATE_CONTENT.value,
+    "speak": Op.GENERATE_CONTENT.value,
 }
+"""A backend operation's `gen_ai.operation.name`. The conventions name no image, speech
+or transcription operation: the media ones are their multimodal `generate_content`, told
+apart by `gen_ai.output.type` (`OUTPUT_TYPES`)."""
 _CHATS = frozenset(("chat", "stream_chat"))
 _FLOATS = (
     ("temperature", gen_ai.GEN_AI_REQUEST_TEMPERATURE),
@@ -59,6 +68,11 @@ UNIQUE_PER_CALL = frozenset((gen_ai.GEN_AI_RESPONSE_ID, gen_ai.GEN_AI_CONVERSATI
 """Attributes whose value is new on almost every call: the encoder frames them without
 keeping them (`otlp_encoding.AttributeCache.unique_keys`)."""
 _TEXT, _JSON = gen_ai.GenAiOutputTypeValues.TEXT.value, gen_ai.GenAiOutputTypeValues.JSON.value
+OUTPUT_TYPES = {
+    "generate_image": gen_ai.GenAiOutputTypeValues.IMAGE.value,
+    "speak": gen_ai.GenAiOutputTypeValues.SPEECH.value,
+}
+"""`gen_ai.output.type` of an operation whose output is not text (embeddings have none)."""
 
 
 def float32(value: float) -> float:
@@ -118,7 +132,7 @@ def deployment_attributes(target: Target, operation: str) -> Deployment:
         attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
     first = {**attributes, ATTEMPT: 1}
     if operation != "embed":
-        first[gen_ai.GEN_AI_OUTPUT_TYPE] = _TEXT
+        first[gen_ai.GEN_AI_OUTPUT_TYPE] = OUTPUT_TYPES.get(operation, _TEXT)
     answered = {**first, gen_ai.GEN_AI_RESPONSE_MODEL: target.upstream_name}
     name = f"{OPERATIONS[operation]} {target.upstream_name}"
     deployment = Deployment(
@@ -199,3 +213,11 @@ def error_type(error: BaseException) -> str:
     """`error.type` of a failed attempt (span and client metric alike): our ErrorInfo
     reason, or the exception's class name for anything else."""
     return error.reason_name if isinstance(error, GatewayError) else type(error).__name__
+
+
+def record_error(span: Span, error: BaseException) -> None:
+    """A failed attempt's span: `error.type` and ERROR status (with our reason as its
+    description; another exception's text is not copied onto the span)."""
+    kind = error_type(error)
+    span.set_attribute(ERROR_TYPE, kind)
+    span.set_status(Status(StatusCode.ERROR, kind if isinstance(error, GatewayError) else None))

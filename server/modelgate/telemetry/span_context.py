@@ -4,9 +4,10 @@ default sampler's decision, and the W3C headers an upstream request gets."""
 from __future__ import annotations
 
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
-from opentelemetry.trace import TraceState
+from opentelemetry.trace import Span, TraceState
 
 from modelgate.telemetry.otlp_encoding import EMPTY_STATE
+from modelgate.telemetry.recording_span import RecordingSpan
 
 _FLAGS = tuple(f"-{flags:02x}" for flags in range(256))
 """The header's last field, by the flags' byte."""
@@ -26,6 +27,20 @@ def traceparent_headers(
     if state is not EMPTY_STATE and state:
         headers["tracestate"] = state.to_header()
     return headers
+
+
+def upstream_headers(span: Span) -> dict[str, str] | None:
+    """The W3C headers the upstream request of an attempt whose span is `span` carries
+    (None: an invalid span, with nothing to carry). One of ours from its ids (its flags
+    byte is its sampled bit), any other from its context."""
+    if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
+        return traceparent_headers(span.trace_id, span.span_id, span.sampled, span.trace_state)
+    context = span.get_span_context()
+    if not context.is_valid:
+        return None
+    return traceparent_headers(
+        context.trace_id, context.span_id, context.trace_flags, context.trace_state
+    )
 
 
 class ParentBasedRatio:

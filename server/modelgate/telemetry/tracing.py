@@ -35,13 +35,11 @@ from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
     GEN_AI_OUTPUT_MESSAGES,
     GEN_AI_RESPONSE_MODEL,
 )
-from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from modelgate.client.transcript import Transcript
 from modelgate.config import TelemetryConfig
-from modelgate.errors import GatewayError
 from modelgate.providers.base import (
     Backend,
     CallContext,
@@ -54,6 +52,7 @@ from modelgate.providers.base import (
 from modelgate.providers.params import Operation, UpstreamParams
 from modelgate.telemetry.current_span import current_span
 from modelgate.telemetry.genai_content import input_content, output_messages
+from modelgate.telemetry.media_tracing import TracedMedia
 from modelgate.telemetry.otlp_encoding import (
     Encoder,
     SpanLimitsUsed,
@@ -67,11 +66,11 @@ from modelgate.telemetry.span_attributes import (
     Deployment,
     answer_of,
     deployment_attributes,
-    error_type,
+    record_error,
     request_attributes,
     result_attributes,
 )
-from modelgate.telemetry.span_context import ParentBasedRatio, traceparent_headers
+from modelgate.telemetry.span_context import ParentBasedRatio, upstream_headers
 from modelgate.telemetry.span_export import Sender, SpanExport
 from modelgate.telemetry.span_recorder import SpanRecorder
 from modelgate.v1.content_pb2 import ContentPart
@@ -151,12 +150,6 @@ def setup_tracer(config: TelemetryConfig) -> tuple[SpanRecorder, Tracing] | None
     return tracer, Tracing(export, tracer)
 
 
-def _record_error(span: Span, error: BaseException) -> None:
-    kind = error_type(error)
-    span.set_attribute(ERROR_TYPE, kind)
-    span.set_status(Status(StatusCode.ERROR, kind if isinstance(error, GatewayError) else None))
-
-
 def _record_answer(  # noqa: PLR0917 (the traced call's own, and its span's)
     span: Span, deployment: Deployment, target: Target, result: Any, call: CallContext,
     operation: str,
@@ -200,16 +193,9 @@ class InstrumentedBackend:
         else:
             attributes = {**base, **attributes}
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        if type(span) is RecordingSpan:  # not isinstance: `Span` is an ABC (a Python call)
-            # From its ids (its flags byte is its sampled bit).
-            call.trace_headers = traceparent_headers(
-                span.trace_id, span.span_id, span.sampled, span.trace_state
-            )
-        elif (context := span.get_span_context()).is_valid:
-            flags, state = context.trace_flags, context.trace_state
-            call.trace_headers = traceparent_headers(
-                context.trace_id, context.span_id, flags, state
-            )
+        headers = upstream_headers(span)
+        if headers is not None:
+            call.trace_headers = headers
         return span, deployment
 
     def _traced(
@@ -244,7 +230,7 @@ class InstrumentedBackend:
         try:
             result = await method(target, request, call)
         except BaseException as error:
-            _record_error(span, error)
+            record_error(span, error)
             span.end()
             raise
         _record_answer(span, deployment, target, result, call, operation)
@@ -280,7 +266,7 @@ class InstrumentedBackend:
                     transcript.add(event)
                 yield event
         except BaseException as error:
-            _record_error(span, error)
+            record_error(span, error)
             raise
         finally:
             span.end()
@@ -338,5 +324,6 @@ class InstrumentedBackend:
         return self._inner.generation_params(target, operation)
 
     def media(self) -> MediaBackend | None:
-        """The wrapped backend's media ability (not metered or traced per call yet)."""
-        return self._inner.media()
+        """The wrapped backend's media ability, each upstream attempt a CLIENT span."""
+        media = self._inner.media()
+        return None if media is None else TracedMedia(media, self._tracer)

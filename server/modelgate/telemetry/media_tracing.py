@@ -63,9 +63,8 @@ class TracedMedia:
         self, target: Target, request: image_pb2.GenerateImageRequest, call: CallContext
     ) -> AsyncIterator[image_pb2.GenerateImageResponse]:
         """Traced image generation."""
-        span = self._start("generate_image", target, call)
         events = self.inner.generate_image(target, request, call)
-        return events if span is None else _traced_events(span, target, events)
+        return self._traced("generate_image", target, call, events)
 
     async def transcribe(
         self,
@@ -96,16 +95,21 @@ class TracedMedia:
         call: CallContext,
     ) -> AsyncIterator[audio_pb2.StreamTranscribeResponse]:
         """Traced streaming transcription."""
-        span = self._start("stream_transcribe", target, call)
         events = self.inner.stream_transcribe(target, config, audio, call)
-        return events if span is None else _traced_events(span, target, events)
+        return self._traced("stream_transcribe", target, call, events)
 
     def speak(
         self, target: Target, request: audio_pb2.SpeakRequest, call: CallContext
     ) -> AsyncIterator[audio_pb2.SpeakResponse]:
         """Traced speech."""
-        span = self._start("speak", target, call)
-        events = self.inner.speak(target, request, call)
+        return self._traced("speak", target, call, self.inner.speak(target, request, call))
+
+    def _traced(
+        self, operation: str, target: Target, call: CallContext, events: AsyncIterator[E]
+    ) -> AsyncIterator[E]:
+        """A media stream (not started yet, so the headers set here reach its request)
+        inside its attempt's span, or as it is when the call is not recorded."""
+        span = self._start(operation, target, call)
         return events if span is None else _traced_events(span, target, events)
 
 
